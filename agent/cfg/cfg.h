@@ -1,0 +1,192 @@
+/*
+ * cfg.h - roomwatch's configuration: a libconfig file describing the site, the MQTT
+ * connection, the buses and the devices on them, plus the device profiles (register maps of
+ * device models) it references from the profile directory.
+ *
+ * cfg_load() checks everything it can in one pass and collects every problem as a
+ * "file:line: message" diagnostic, so that `roomwatchd -t` shows all of them at once. A
+ * config with any diagnostic is refused whole.
+ *
+ * Ownership: cfg_load() returns a struct rw_config that the caller frees with cfg_free();
+ * every string and array in it belongs to it. The struct is read-only after loading and may
+ * be read from any thread.
+ */
+#ifndef ROOMWATCH_CFG_H
+#define ROOMWATCH_CFG_H
+
+#include <stddef.h>
+#include <stdio.h>
+
+#define CFG_ID_MAX 64 /* ids and point names, including the NUL */
+
+enum cfg_status {
+    CFG_OK = 0,
+    CFG_ERR_INVALID, /* the diagnostics say why */
+    CFG_ERR_NOMEM,
+};
+
+/* Register data types. BIT is the type of coils and discrete inputs (fc 1, 2). */
+enum cfg_dtype {
+    CFG_T_BIT = 0,
+    CFG_T_INT16,
+    CFG_T_UINT16,
+    CFG_T_INT32,
+    CFG_T_UINT32,
+    CFG_T_FLOAT32,
+};
+
+/*
+ * Byte order of a 32-bit value across its two registers, named by where the bytes of the
+ * big-endian value A B C D land on the wire: ABCD is high word first (Modbus' usual order),
+ * CDAB is low word first, BADC and DCBA swap the bytes inside each register. For 16-bit types
+ * only the byte swap matters (AB or BA): ABCD/CDAB read AB, BADC/DCBA read BA.
+ */
+enum cfg_order {
+    CFG_O_ABCD = 0,
+    CFG_O_BADC,
+    CFG_O_CDAB,
+    CFG_O_DCBA,
+};
+
+struct cfg_point {
+    char name[CFG_ID_MAX];     /* "v_l1": addressed as device.point */
+    char quantity[CFG_ID_MAX]; /* "voltage", "temperature", ... */
+    char unit[16];             /* "V", "°C", "kWh", ... ("" for none) */
+    int fc;                    /* Modbus function code 1..4 */
+    int address;               /* wire address, 0..65535 */
+    enum cfg_dtype type;
+    enum cfg_order order;
+    double scale;  /* value = raw * scale + offset */
+    double offset;
+    double min, max; /* plausible range of the scaled value, inclusive; -inf/+inf if open */
+    int line;        /* in the profile file */
+};
+
+struct cfg_profile {
+    char name[CFG_ID_MAX]; /* what devices reference: the file name without ".cfg" */
+    char *model;           /* "Eastron SDM630" */
+    char *file;            /* path it was loaded from */
+    int max_read_registers; /* per request, <= 125 (MODBUS_MAX_READ_REGISTERS) */
+    int max_read_bits;      /* per request, <= 2000 (MODBUS_MAX_READ_BITS) */
+    int register_multiple;  /* reads start and span multiples of this (SDM630: 2), >= 1 */
+    int request_gap_ms;     /* pause between two requests to the device */
+    size_t npoints;
+    struct cfg_point *points;
+};
+
+enum cfg_bus_type {
+    CFG_BUS_TCP = 0,
+    CFG_BUS_RTU,
+};
+
+struct cfg_bus {
+    char id[CFG_ID_MAX];
+    enum cfg_bus_type type;
+    /* tcp */
+    char *host;
+    int port;
+    /* rtu */
+    char *device; /* "/dev/ttyUSB0" */
+    int baud;
+    char parity; /* 'N', 'E' or 'O' */
+    int data_bits;
+    int stop_bits;
+    int rs485; /* switch the port into RS-485 mode (ioctl; fails on a pty) */
+    int line;
+};
+
+struct cfg_device {
+    char id[CFG_ID_MAX];
+    char kind[CFG_ID_MAX]; /* meter, ups, th_sensor, pdu, switch, server, ... */
+    size_t bus;            /* index into rw_config.buses */
+    int unit;              /* Modbus unit id (slave), 0..247 */
+    double interval;       /* poll interval, s */
+    double timeout;        /* response timeout, s */
+    size_t profile;        /* index into rw_config.profiles */
+    int line;
+};
+
+struct cfg_mqtt {
+    char *uri;       /* tcp://host:port, ssl://host:port, mqtts://... */
+    char *client_id;
+    char *prefix;    /* topic root, default roomwatch/v1/<site>/<gateway> */
+    int qos;         /* for telemetry, 0 or 1 */
+    int keepalive;   /* s */
+    char *username;  /* NULL if none */
+    char *password;  /* read from password_file; NULL if none. Never log it. */
+    char *password_file;
+    char *ca_file;   /* TLS: trust anchors; NULL = system default */
+    char *cert_file; /* TLS client certificate, optional */
+    char *key_file;
+    int buffer;      /* messages kept while the broker is away */
+};
+
+struct cfg_site {
+    char id[CFG_ID_MAX];
+    char *name;
+    char *timezone; /* default "Asia/Shanghai" */
+    char gateway[CFG_ID_MAX];
+};
+
+struct rw_config {
+    char *file;        /* the main config file */
+    char *profile_dir; /* absolute, or relative to the config file's folder */
+    size_t queue_size; /* sample queue capacity, messages */
+    struct cfg_site site;
+    struct cfg_mqtt mqtt;
+    size_t nbuses;
+    struct cfg_bus *buses;
+    size_t ndevices;
+    struct cfg_device *devices;
+    size_t nprofiles;
+    struct cfg_profile *profiles;
+};
+
+/* One problem found in a config or profile file. */
+struct cfg_diag {
+    char *file;
+    int line; /* 0 when the problem is with the file as a whole */
+    char *msg;
+};
+
+struct cfg_diags {
+    size_t n;
+    size_t cap;
+    struct cfg_diag *v;
+};
+
+/*
+ * Loads and validates the config at path and every profile its devices use.
+ * Returns CFG_OK and sets *out, or CFG_ERR_INVALID / CFG_ERR_NOMEM with *out NULL and the
+ * problems appended to diags (which the caller owns and frees with cfg_diags_free()).
+ */
+enum cfg_status cfg_load(const char *path, struct rw_config **out, struct cfg_diags *diags);
+/* Accepts NULL. */
+void cfg_free(struct rw_config *cfg);
+
+/*
+ * Loads one profile file (also used by roomwatch-devsim, which serves the same register maps).
+ * name is what it is called by. Returns CFG_OK and fills *out (free with cfg_profile_clear()),
+ * or an error with the problems in diags.
+ */
+enum cfg_status cfg_profile_load(const char *path, const char *name, struct cfg_profile *out,
+                                 struct cfg_diags *diags);
+void cfg_profile_clear(struct cfg_profile *p);
+
+/* Finds a point of a profile by name; NULL if none. */
+const struct cfg_point *cfg_profile_point(const struct cfg_profile *p, const char *name);
+
+/* Registers (or bits, for CFG_T_BIT) a point occupies: 1 or 2. */
+int cfg_point_width(const struct cfg_point *p);
+
+/* Diagnostics. add is printf-like; line 0 means the whole file. */
+void cfg_diag_add(struct cfg_diags *d, const char *file, int line, const char *fmt, ...)
+    __attribute__((format(printf, 4, 5)));
+/* Writes each as "file:line: message\n" (or "file: message"). */
+void cfg_diags_print(const struct cfg_diags *d, FILE *fp);
+void cfg_diags_free(struct cfg_diags *d);
+
+const char *cfg_dtype_name(enum cfg_dtype t);
+const char *cfg_order_name(enum cfg_order o);
+
+#endif

@@ -1,0 +1,66 @@
+/*
+ * rw_clock.c - monotonic and wall clocks, RFC 3339 formatting.
+ */
+#include "rw_clock.h"
+
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <time.h>
+
+double
+rw_clock_mono(void)
+{
+    struct timespec ts;
+
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+double
+rw_clock_wall(void)
+{
+    struct timespec ts;
+
+    clock_gettime(CLOCK_REALTIME, &ts);
+    return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+char *
+rw_clock_rfc3339(double t, char *buf, unsigned long len)
+{
+    time_t sec = (time_t)floor(t);
+    long ms = (long)((t - floor(t)) * 1000.0);
+    struct tm tm;
+    long off;
+
+    if (ms > 999)
+        ms = 999;
+    localtime_r(&sec, &tm);
+    off = tm.tm_gmtoff / 60;
+    snprintf(buf, len, "%04d-%02d-%02dT%02d:%02d:%02d.%03ld%c%02ld:%02ld", tm.tm_year + 1900,
+             tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec, ms, off < 0 ? '-' : '+',
+             labs(off) / 60, labs(off) % 60);
+    return buf;
+}
+
+int
+rw_clock_sleep_until(double t, const volatile int *stop)
+{
+    for (;;) {
+        double now = rw_clock_mono();
+        double d;
+        struct timespec ts;
+
+        if (stop != NULL && *stop)
+            return 1;
+        if (now >= t)
+            return 0;
+        d = t - now;
+        if (d > 0.1)
+            d = 0.1;
+        ts.tv_sec = (time_t)d;
+        ts.tv_nsec = (long)((d - (double)ts.tv_sec) * 1e9);
+        nanosleep(&ts, NULL);
+    }
+}
