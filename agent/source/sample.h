@@ -30,6 +30,8 @@ struct sample {
     double wall;        /* Unix time the poll was answered (or gave up), s */
     double mono;        /* the same instant on the monotonic clock, s */
     double value;       /* scaled value; meaningful for RW_Q_GOOD and RW_Q_OUT_OF_RANGE */
+    double hold;        /* s until the source asks this device again (its poll interval, or
+                           the backoff delay of a device that does not answer) */
     uint16_t quality;   /* enum rw_quality */
     uint16_t code;      /* Modbus exception code, or 0 */
     uint32_t flags;     /* SAMPLE_F_* */
