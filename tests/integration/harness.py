@@ -1,0 +1,283 @@
+"""Test harness for roomwatch integration tests.
+
+Starts real peers on 127.0.0.1 with free high ports (mosquitto, roomwatch-devsim, pymodbus,
+socat pty pairs, roomwatchd), remembers the PID of every process it started, and stops exactly
+those at the end, whatever happened. Nothing here touches any other address.
+
+Paths come from the environment CTest sets: RW_BUILD (build tree), RW_SRC (source tree).
+"""
+import json
+import os
+import re
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+
+import paho.mqtt.client as mqtt
+
+SRC = os.environ.get("RW_SRC", os.path.abspath(os.path.join(os.path.dirname(__file__), "..", "..")))
+BUILD = os.environ.get("RW_BUILD", os.path.join(SRC, "build"))
+ROOMWATCHD = os.path.join(BUILD, "agent", "roomwatchd")
+DEVSIM = os.path.join(BUILD, "tools", "devsim", "roomwatch-devsim")
+PROFILES = os.path.join(SRC, "config", "profiles")
+FIXTURES = os.path.join(SRC, "tests", "fixtures")
+TH_PROFILE = "renke-rs-ws-n01"  # the shipped temperature/humidity transmitter
+
+
+class Failure(Exception):
+    pass
+
+
+def check(cond, msg):
+    if not cond:
+        raise Failure(msg)
+
+
+_used_ports = set()
+
+
+def free_port():
+    """A TCP (and UDP) port on 127.0.0.1 that is free now and not handed out before."""
+    for _ in range(100):
+        s = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+        s.close()
+        if port not in _used_ports and port > 10000:
+            _used_ports.add(port)
+            return port
+    raise Failure("no free port")
+
+
+def wait_for(pred, timeout, what, interval=0.05):
+    end = time.monotonic() + timeout
+    while time.monotonic() < end:
+        v = pred()
+        if v:
+            return v
+        time.sleep(interval)
+    raise Failure("timed out after %.1f s waiting for %s" % (timeout, what))
+
+
+def port_open(port):
+    try:
+        with socket.create_connection(("127.0.0.1", port), timeout=0.2):
+            return True
+    except OSError:
+        return False
+
+
+class Proc:
+    def __init__(self, name, argv, logpath, env=None):
+        self.name = name
+        self.argv = argv
+        self.logpath = logpath
+        self.log = open(logpath, "ab")
+        self.p = subprocess.Popen(argv, stdout=self.log, stderr=subprocess.STDOUT,
+                                  stdin=subprocess.DEVNULL, env=env, start_new_session=True)
+        self.pid = self.p.pid
+
+    def alive(self):
+        return self.p.poll() is None
+
+    def text(self):
+        self.log.flush()
+        with open(self.logpath, "rb") as f:
+            return f.read().decode("utf-8", "replace")
+
+    def signal(self, sig):
+        if self.alive():
+            os.kill(self.pid, sig)
+
+    def stop(self, timeout=10):
+        """SIGTERM, then SIGKILL; returns the exit code."""
+        if self.alive():
+            os.kill(self.pid, signal.SIGTERM)
+            try:
+                self.p.wait(timeout)
+            except subprocess.TimeoutExpired:
+                os.kill(self.pid, signal.SIGKILL)
+                self.p.wait(5)
+        self.log.close()
+        return self.p.returncode
+
+
+class Messages:
+    """An MQTT subscriber (paho-mqtt) that records every message it gets."""
+
+    def __init__(self, port, topic="#", persistent=False):
+        self.lock = threading.Lock()
+        self.msgs = []  # (monotonic time, topic, payload str, retained)
+        # A persistent session lets a broker restarted with persistence queue messages for
+        # us while we are still reconnecting.
+        self.c = mqtt.Client(client_id="rw-test-%d-%d" % (os.getpid(), port),
+                             clean_session=not persistent)
+        self.c.reconnect_delay_set(min_delay=1, max_delay=2)
+        self.c.on_message = self._on_message
+        self.c.on_connect = lambda c, u, f, rc: c.subscribe(topic, qos=1)
+        self.c.connect("127.0.0.1", port, keepalive=30)
+        self.c.loop_start()
+
+    def _on_message(self, c, u, m):
+        with self.lock:
+            self.msgs.append((time.monotonic(), m.topic, m.payload.decode("utf-8", "replace"),
+                              bool(m.retain)))
+
+    def all(self, pattern=None):
+        with self.lock:
+            ms = list(self.msgs)
+        if pattern is None:
+            return ms
+        rx = re.compile(pattern)
+        return [m for m in ms if rx.search(m[1])]
+
+    def json(self, pattern):
+        return [(t, topic, json.loads(p)) for t, topic, p, r in self.all(pattern)]
+
+    def close(self):
+        self.c.loop_stop()
+        self.c.disconnect()
+
+
+class Harness:
+    """One test's world: a temp folder, the processes started in it, cleanup on exit."""
+
+    def __init__(self, name):
+        self.name = name
+        self.dir = tempfile.mkdtemp(prefix="rw-it-%s-" % name)
+        self.procs = []
+        self.subs = []
+        self.ok = False
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, et, ev, tb):
+        for s in self.subs:
+            try:
+                s.close()
+            except Exception:
+                pass
+        for p in reversed(self.procs):
+            p.stop()
+        if et is None:
+            self.ok = True
+            shutil.rmtree(self.dir, ignore_errors=True)
+        else:
+            sys.stderr.write("%s: FAILED: %s\n" % (self.name, ev))
+            for p in self.procs:
+                sys.stderr.write("---- %s (pid %d) log %s:\n%s\n" % (
+                    p.name, p.pid, p.logpath, p.text()[-6000:]))
+            sys.stderr.write("(files kept in %s)\n" % self.dir)
+        return False
+
+    def path(self, name):
+        return os.path.join(self.dir, name)
+
+    def start(self, name, argv, env=None):
+        p = Proc(name, argv, self.path(name + ".log"), env=env)
+        self.procs.append(p)
+        return p
+
+    def write(self, name, text, mode=0o644):
+        path = self.path(name)
+        with open(path, "w") as f:
+            f.write(text)
+        os.chmod(path, mode)
+        return path
+
+    # --- peers -------------------------------------------------------------------------
+
+    def mosquitto(self, port=None, persist=False):
+        port = port or free_port()
+        conf = "listener %d 127.0.0.1\nallow_anonymous true\n" % port
+        if persist:
+            conf += "persistence true\npersistence_location %s/\nautosave_interval 1\n" % self.dir
+        else:
+            conf += "persistence false\n"
+        if os.geteuid() == 0:
+            conf += "user root\n"  # else mosquitto drops to a user who cannot read our files
+        path = self.write("mosquitto-%d.conf" % port, conf)
+        p = self.start("mosquitto-%d" % port, ["mosquitto", "-c", path])
+        wait_for(lambda: port_open(port), 10, "mosquitto on port %d" % port)
+        p.port = port
+        return p
+
+    def subscribe(self, port, topic="#", persistent=False):
+        m = Messages(port, topic, persistent)
+        self.subs.append(m)
+        return m
+
+    def pty_pair(self, name="rtu"):
+        """Two linked ptys (socat); returns (path for the server, path for the client)."""
+        a, b = self.path(name + "-sim"), self.path(name + "-agent")
+        self.start("socat-" + name, ["socat", "-d", "-d",
+                                     "pty,raw,echo=0,link=" + a, "pty,raw,echo=0,link=" + b])
+        wait_for(lambda: os.path.exists(a) and os.path.exists(b), 10, "socat ptys")
+        return a, b
+
+    def devsim(self, conf_text, name="devsim", profiles=None):
+        conf = self.write(name + ".cfg", conf_text)
+        ready = self.path(name + ".ready")
+        argv = [DEVSIM, "-c", conf, "--ready-file", ready]
+        if profiles:
+            argv += ["-P", profiles]
+        p = self.start(name, argv)
+        wait_for(lambda: os.path.exists(ready) or not p.alive(), 10, "devsim ready")
+        check(p.alive(), "devsim exited: " + p.text())
+        return p
+
+    def roomwatchd(self, conf_text, name="roomwatchd", verbose=False):
+        conf = self.write(name + ".cfg", conf_text)
+        argv = [ROOMWATCHD, "-c", conf] + (["-v"] if verbose else [])
+        return self.start(name, argv)
+
+
+def profile_points(path):
+    """The point names a profile file declares."""
+    with open(path) as f:
+        return re.findall(r'\bname\s*=\s*"([^"]+)"', f.read())
+
+
+def profile_dir_with_fixtures(h):
+    """A profile folder holding the shipped profiles and the test fixtures' ones.
+    Returns (folder, name of the shipped temperature/humidity profile)."""
+    d = h.path("profiles")
+    os.makedirs(d, exist_ok=True)
+    for src in (PROFILES, os.path.join(FIXTURES, "profiles")):
+        for f in os.listdir(src):
+            if f.endswith(".cfg"):
+                os.symlink(os.path.join(src, f), os.path.join(d, f))
+    return d, TH_PROFILE
+
+
+def agent_config(broker_port, buses, devices, prefix="rw/test", extra="", mqtt_extra="",
+                 profile_dir=PROFILES):
+    """A roomwatchd config. buses/devices: lists of libconfig group bodies."""
+    return """
+site = { id = "test"; gateway = "gw"; timezone = "Asia/Shanghai"; };
+profile_dir = "%s";
+%s
+mqtt = { uri = "tcp://127.0.0.1:%d"; prefix = "%s"; qos = 1; %s };
+buses = ( %s );
+devices = ( %s );
+""" % (profile_dir, extra, broker_port, prefix, mqtt_extra,
+       ",\n  ".join("{ %s }" % b for b in buses), ",\n  ".join("{ %s }" % d for d in devices))
+
+
+def run(test):
+    """Runs test() and exits 0 on success, 1 on failure, printing the result."""
+    name = os.path.basename(sys.argv[0])
+    t0 = time.monotonic()
+    try:
+        test()
+    except Failure as e:
+        print("%s: FAIL (%.1f s): %s" % (name, time.monotonic() - t0, e))
+        sys.exit(1)
+    print("%s: PASS (%.1f s)" % (name, time.monotonic() - t0))
+    sys.exit(0)

@@ -1,0 +1,131 @@
+#!/usr/bin/python3
+"""Live table of what a roomwatch agent publishes: subscribes to <prefix>/# on a broker and
+redraws, once a second, the latest value, unit, quality and age of every point it has seen.
+
+    tools/demo-watch.py --port 18830 --prefix roomwatch/v1/demo/gw1 [--duration 30]
+
+In a terminal the table is redrawn in place; when stdout is not a terminal (a log, a test) a
+snapshot is printed every --every seconds instead.
+"""
+import argparse
+import json
+import os
+import signal
+import sys
+import threading
+import time
+
+import paho.mqtt.client as mqtt
+
+
+class State:
+    def __init__(self):
+        self.lock = threading.Lock()
+        self.devices = {}  # device -> (received monotonic, document)
+        self.status = "unknown"
+        self.count = 0
+        self.connected = False
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    ap.add_argument("--host", default="127.0.0.1")
+    ap.add_argument("--port", type=int, required=True)
+    ap.add_argument("--prefix", required=True)
+    ap.add_argument("--duration", type=float, default=0, help="exit after this many seconds")
+    ap.add_argument("--every", type=float, default=5, help="snapshot period when not a tty")
+    args = ap.parse_args()
+
+    st = State()
+    prefix = args.prefix.rstrip("/")
+
+    def on_connect(c, u, flags, rc):
+        st.connected = rc == 0
+        c.subscribe(prefix + "/#", qos=1)
+
+    def on_disconnect(c, u, rc):
+        st.connected = False
+
+    def on_message(c, u, m):
+        sub = m.topic[len(prefix) + 1:]
+        try:
+            doc = json.loads(m.payload.decode("utf-8"))
+        except ValueError:
+            return
+        with st.lock:
+            st.count += 1
+            if sub == "status":
+                st.status = doc.get("state", "?")
+            elif sub.startswith("telemetry/"):
+                st.devices[sub[len("telemetry/"):]] = (time.monotonic(), doc)
+
+    c = mqtt.Client(client_id="roomwatch-demo-watch-%d" % os.getpid())
+    c.on_connect = on_connect
+    c.on_disconnect = on_disconnect
+    c.on_message = on_message
+    c.connect_async(args.host, args.port, keepalive=30)
+    c.loop_start()
+
+    stop = threading.Event()
+    signal.signal(signal.SIGINT, lambda *a: stop.set())
+    signal.signal(signal.SIGTERM, lambda *a: stop.set())
+    tty = sys.stdout.isatty()
+    t0 = time.monotonic()
+    last_snapshot = 0.0
+    while not stop.is_set():
+        now = time.monotonic()
+        if args.duration and now - t0 >= args.duration:
+            break
+        if tty or now - last_snapshot >= args.every:
+            last_snapshot = now
+            out = render(st, args, now)
+            if tty:
+                sys.stdout.write("\x1b[H\x1b[2J" + out)
+            else:
+                sys.stdout.write(out + "\n")
+            sys.stdout.flush()
+        stop.wait(1.0)
+    if not tty:
+        sys.stdout.write(render(st, args, time.monotonic()) + "\n")
+    c.loop_stop()
+    c.disconnect()
+
+
+def fmt_value(v):
+    if v is None:
+        return "-"
+    if isinstance(v, float):
+        return "%.6g" % v
+    return str(v)
+
+
+def render(st, args, now):
+    with st.lock:
+        devices = dict(st.devices)
+        status, count, connected = st.status, st.count, st.connected
+    lines = [
+        "roomwatch demo - broker %s:%d %s - agent %s - %d messages - %s" % (
+            args.host, args.port, "connected" if connected else "NOT connected", status, count,
+            time.strftime("%H:%M:%S")),
+        "",
+        "%-10s %-16s %14s %-6s %-13s %6s" % ("device", "point", "value", "unit", "quality", "age"),
+        "-" * 70,
+    ]
+    if not devices:
+        lines.append("(waiting for telemetry on %s/telemetry/#)" % args.prefix)
+    for dev in sorted(devices):
+        rx, doc = devices[dev]
+        age = "%.0fs" % (now - rx)
+        for name, p in sorted(doc.get("points", {}).items()):
+            q = p.get("quality", "?")
+            lines.append("%-10s %-16s %14s %-6s %-13s %6s" % (
+                dev, name, fmt_value(p.get("value")), p.get("unit", ""),
+                q if q == "good" else q.upper(), age))
+    lines.append("")
+    lines.append("Ctrl-C to stop" if args.duration == 0 else
+                 "stops after %g s" % args.duration)
+    return "\n".join(lines)
+
+
+if __name__ == "__main__":
+    main()
