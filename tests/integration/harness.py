@@ -26,7 +26,7 @@ ROOMWATCHD = os.path.join(BUILD, "agent", "roomwatchd")
 DEVSIM = os.path.join(BUILD, "tools", "devsim", "roomwatch-devsim")
 PROFILES = os.path.join(SRC, "config", "profiles")
 FIXTURES = os.path.join(SRC, "tests", "fixtures")
-TH_PROFILE = "renke-rs-ws-n01"  # the shipped temperature/humidity transmitter
+TH_PROFILE = "r444a01"  # the shipped temperature/humidity transmitter
 
 
 class Failure(Exception):
@@ -86,7 +86,8 @@ class Proc:
         return self.p.poll() is None
 
     def text(self):
-        self.log.flush()
+        if not self.log.closed:
+            self.log.flush()
         with open(self.logpath, "rb") as f:
             return f.read().decode("utf-8", "replace")
 
