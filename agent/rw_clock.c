@@ -29,13 +29,12 @@ rw_clock_wall(void)
 char *
 rw_clock_rfc3339(double t, char *buf, unsigned long len)
 {
-    time_t sec = (time_t)floor(t);
-    long ms = (long)((t - floor(t)) * 1000.0);
+    long long total_ms = llround(t * 1000.0);
+    time_t sec = (time_t)(total_ms / 1000);
+    long ms = (long)(total_ms % 1000);
     struct tm tm;
     long off;
 
-    if (ms > 999)
-        ms = 999;
     localtime_r(&sec, &tm);
     off = tm.tm_gmtoff / 60;
     snprintf(buf, len, "%04d-%02d-%02dT%02d:%02d:%02d.%03ld%c%02ld:%02ld", tm.tm_year + 1900,

@@ -1,18 +1,25 @@
 /*
- * pub.h - the publisher: the only module that talks MQTT (paho.mqtt.c, MQTTAsync).
+ * pub.h - the publisher: the only module that talks MQTT (paho.mqtt.c, MQTTAsync, MQTT 3.1.1).
  *
- * DESIGN: paho runs its own threads. Its callbacks (connected, connection lost, delivery
- * complete, failure) copy what they got into the publisher's event queue and wake the main
- * loop through pub_fd(); they touch nothing else. The main thread calls pub_dispatch() when
- * pub_fd() is readable, which acts on those events (announces "online" on every connect, logs
- * state changes once, keeps counters). Every other function is called from the main thread.
+ * DESIGN: paho runs its own threads. Its callbacks (connected, connection lost, connect
+ * failure, delivery complete or failed, TLS error) copy what they got into the publisher's
+ * event queue and wake the main loop through pub_fd(); they touch nothing else. The main
+ * thread calls pub_dispatch() when pub_fd() is readable, which acts on those events
+ * (announces "online" on every connect, logs state changes once, keeps counters). Every
+ * other function is called from the main thread. No timer is needed: all work is driven by
+ * pub_fd().
  *
  * While the broker is away, publishing goes on into paho's bounded in-memory buffer
- * (cfg_mqtt.buffer messages, the oldest dropped first); paho reconnects on its own with
- * exponential backoff (1 s doubling to 60 s). A retained "offline" status is the last will.
+ * (cfg_mqtt.buffer messages, the oldest dropped first, each drop counted as failed), also
+ * before the first connect. paho reconnects on its own with exponential backoff (1 s
+ * doubling to 60 s, +-20 % jitter), and in paho 1.3.12 that includes a first connect that
+ * fails because the broker is not up yet. A retained "offline" status is the last will.
  *
- * Topics: <prefix>/status (retained: {"state":"online"|"offline", ...}),
+ * Topics: <prefix>/status (retained, QoS 1: {"state":"online"|"offline", ...}; the will's
+ *         "time" is null, the broker sends it at a moment the agent cannot know),
  *         <prefix>/telemetry/<device> (one JSON document per poll cycle, see pub_json.h).
+ * URIs: tcp://, mqtt://, ssl://, mqtts:// (TLS: ca_file, cert_file, key_file; the server's
+ * certificate must name the host of the URI).
  */
 #ifndef ROOMWATCH_PUB_H
 #define ROOMWATCH_PUB_H
@@ -23,32 +30,55 @@
 
 struct pub;
 
+/*
+ * Every message paho took ends as delivered or failed (by pub_stop() at the latest), so
+ * after pub_stop() published == delivered + failed - (refused ones).
+ */
 struct pub_stats {
     int connected;      /* 1 while connected to the broker */
     uint64_t connects;  /* successful connections, including reconnects */
-    uint64_t published; /* messages handed to paho */
-    uint64_t delivered; /* messages the broker acknowledged (QoS 1) or paho sent (QoS 0) */
-    uint64_t failed;    /* messages paho reported as failed or refused to take */
+    uint64_t published; /* messages handed to paho (not those it refused) */
+    /*
+     * QoS 1: the broker acknowledged (PUBACK). QoS 0: paho wrote the whole PUBLISH packet to
+     * the socket (its onSuccess for QoS 0), i.e. handed to the kernel, not proof of receipt.
+     */
+    uint64_t delivered;
+    /*
+     * paho refused to take it; or failed it (QoS 1 in flight when the connection broke:
+     * cleansession=1 leaves nothing to resend it in); or it was dropped as the oldest from
+     * the full buffer; or it was still buffered at pub_stop().
+     */
+    uint64_t failed;
 };
 
 /*
  * Creates the publisher for cfg (borrowed: must outlive the publisher). Does not connect yet.
- * Returns NULL with errno set, after logging why.
+ * Returns NULL with errno set (EINVAL: incomplete mqtt config or a URI paho rejects; ENOMEM),
+ * after logging why.
  */
 struct pub *pub_new(const struct rw_config *cfg);
-/* Starts connecting in the background. Returns 0 or -1 (logged). */
+/* Starts connecting in the background; a broker that is not up yet is retried. Returns 0 or
+ * -1 (logged) if paho rejects the connect options. */
 int pub_start(struct pub *p);
-/* The main loop polls this for POLLIN. */
+/* The main loop polls this (an eventfd) for POLLIN. */
 int pub_fd(const struct pub *p);
-/* Main thread: handles pending callback events. */
+/* Main thread: handles pending callback events. Cheap when there are none. */
 void pub_dispatch(struct pub *p);
 /*
  * Publishes payload (borrowed; copied) on <prefix>/<subtopic>. Returns 0, or -1 when paho
- * refused it (counted in failed; the caller need not log, pub logs state changes).
+ * refused it (counted in failed; the caller need not log, pub logs the first refusal of a
+ * run), with errno ENOBUFS, EINVAL (a + or # in the topic, a bad qos), ENOTCONN (after
+ * pub_stop()) or EIO. 0 means taken, not delivered: see struct pub_stats.
  */
 int pub_publish(struct pub *p, const char *subtopic, const char *payload, int qos, int retained);
+/* The counters as of the last pub_dispatch() or pub_publish(). */
 void pub_get_stats(const struct pub *p, struct pub_stats *st);
-/* Publishes "offline" (retained), waits up to timeout_ms for pending deliveries, disconnects. */
+/*
+ * Publishes "offline" (retained) if connected, waits for buffered and in-flight messages to
+ * go out while the connection lasts, and disconnects; all within timeout_ms, plus at most 1 s
+ * for paho's threads to confirm. What did not go out counts as failed and is logged. Safe if
+ * pub_start() was never called or never connected.
+ */
 void pub_stop(struct pub *p, int timeout_ms);
 /* Accepts NULL. Call pub_stop() first. */
 void pub_free(struct pub *p);

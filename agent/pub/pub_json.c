@@ -1,0 +1,273 @@
+/*
+ * pub_json.c - the JSON documents the publisher sends: telemetry of one poll cycle, and the
+ * agent's status. Built with jansson, never by hand (DESIGN.md, MQTT).
+ *
+ * Numbers: a reading is a double that carries noise of its decoding, not of the measurement.
+ * A float32 register holding 230.1 decodes to 230.100006103515625; 305 * 0.1 is
+ * 30.500000000000004; raw * scale + offset can cancel to 5.7e-14 instead of 0. Each value is
+ * therefore rounded to the precision its source has (round_value()) before jansson prints it
+ * with 15 significant digits, so that consumers read 230.1, 30.5 and 0.0.
+ *
+ * Pure apart from rw_clock_rfc3339(), which reads the local time zone: no logging, no I/O.
+ */
+#include "pub/pub_json.h"
+
+#include <errno.h>
+#include <float.h>
+#include <math.h>
+#include <stdint.h>
+#include <stdlib.h>
+
+#include <jansson.h>
+
+#include "rw_clock.h"
+
+#ifndef ROOMWATCH_VERSION
+#define ROOMWATCH_VERSION "unknown"
+#endif
+
+/* 15 significant digits: all a double holds reliably (DBL_DIG), so no ...0000001 tails. */
+#define PUB_JSON_FLAGS (JSON_COMPACT | JSON_REAL_PRECISION(15))
+
+/*
+ * Decimal places kept for values read from integer registers: far below any scale a device
+ * profile uses (0.001 at most in practice), far above the noise of raw * scale + offset.
+ */
+#define PUB_JSON_DECIMALS 1e9
+
+static double round_value(double v, const struct cfg_point *pt);
+static double round_float32(double v);
+static double round_sig(double v, int digits);
+static json_t *real_or_null(double v, const struct cfg_point *pt);
+static int set(json_t *obj, const char *key, json_t *val);
+static json_t *point_doc(const struct sample *s, const struct cfg_point *pt);
+static json_t *time_or_null(double wall);
+static char *dump(json_t *doc);
+
+/* Rounds v to the precision of its source; see the file comment. */
+static double
+round_value(double v, const struct cfg_point *pt)
+{
+    if (!isfinite(v))
+        return v;
+    /*
+     * A float32 point with scale 1 and offset 0 holds exactly a float; give it the shortest
+     * decimal that reads back as the same float, as the device's own display would.
+     */
+    if (pt != NULL && pt->type == CFG_T_FLOAT32 && (double)(float)v == v)
+        return round_float32(v);
+    /* Beyond 2^53 / 1e9 (~9e6) a double has no 9 decimals to round; %.15g trims instead. */
+    if (fabs(v) * PUB_JSON_DECIMALS < 9007199254740992.0)
+        v = round(v * PUB_JSON_DECIMALS) / PUB_JSON_DECIMALS;
+    return v + 0.0; /* -0.0 reads as 0.0 */
+}
+
+/*
+ * The shortest decimal of 6 to 9 significant digits (FLT_DIG to FLT_DECIMAL_DIG) that
+ * converts back to the same float; 9 always does.
+ */
+static double
+round_float32(double v)
+{
+    float f = (float)v;
+    int digits;
+
+    if (v == 0.0)
+        return 0.0;
+    for (digits = FLT_DIG; digits <= 9; digits++) {
+        double r = round_sig(v, digits);
+
+        if ((float)r == f)
+            return r;
+    }
+    return v;
+}
+
+/*
+ * v rounded to digits significant digits, by arithmetic rather than printf/strtod, which
+ * would follow the process locale's decimal point.
+ */
+static double
+round_sig(double v, int digits)
+{
+    int e = (int)floor(log10(fabs(v)));
+    int d = digits - 1 - e; /* decimal places to keep; negative rounds to tens, hundreds... */
+
+    if (d > 300 || d < -300)
+        return v;
+    if (d >= 0) {
+        double m = pow(10.0, d);
+        return round(v * m) / m;
+    } else {
+        double m = pow(10.0, -d);
+        return round(v / m) * m;
+    }
+}
+
+/* jansson refuses NaN and infinities (json_real() returns NULL): they are written as null. */
+static json_t *
+real_or_null(double v, const struct cfg_point *pt)
+{
+    v = round_value(v, pt);
+    if (!isfinite(v))
+        return json_null();
+    return json_real(v);
+}
+
+/* json_object_set_new() that also takes a failed allocation (val NULL). Returns 0 or -1. */
+static int
+set(json_t *obj, const char *key, json_t *val)
+{
+    if (val == NULL)
+        return -1;
+    return json_object_set_new(obj, key, val); /* releases val on failure */
+}
+
+static json_t *
+point_doc(const struct sample *s, const struct cfg_point *pt)
+{
+    json_t *o = json_object();
+    int rc = 0;
+
+    if (o == NULL)
+        return NULL;
+    if (s->quality == RW_Q_GOOD)
+        rc |= set(o, "value", real_or_null(s->value, pt));
+    else
+        rc |= set(o, "value", json_null());
+    /* An implausible reading is not a value, but its number tells what went wrong. */
+    if (s->quality == RW_Q_OUT_OF_RANGE)
+        rc |= set(o, "raw", real_or_null(s->value, pt));
+    rc |= set(o, "unit", json_string(pt->unit));
+    rc |= set(o, "quality", json_string(rw_quality_name((enum rw_quality)s->quality)));
+    if (s->code != 0)
+        rc |= set(o, "code", json_integer(s->code));
+    if (rc != 0) {
+        json_decref(o);
+        return NULL;
+    }
+    return o;
+}
+
+/* RFC 3339 local time with milliseconds, or null for a time that is not known (NaN). */
+static json_t *
+time_or_null(double wall)
+{
+    char buf[48];
+
+    if (!isfinite(wall))
+        return json_null();
+    /* rw_clock_rfc3339() rounds to the millisecond, as "ts" is rounded. */
+    return json_string(rw_clock_rfc3339(wall, buf, sizeof(buf)));
+}
+
+static char *
+dump(json_t *doc)
+{
+    char *s;
+
+    if (doc == NULL) {
+        errno = ENOMEM;
+        return NULL;
+    }
+    s = json_dumps(doc, PUB_JSON_FLAGS);
+    json_decref(doc);
+    if (s == NULL)
+        errno = ENOMEM;
+    return s;
+}
+
+char *
+pub_json_telemetry(const struct rw_config *cfg, size_t dev, const struct sample *s, size_t n)
+{
+    const struct cfg_device *d;
+    const struct cfg_profile *prof;
+    json_t *doc, *points;
+    double wall = NAN;
+    uint64_t cycle = 0;
+    size_t i, k;
+    int rc = 0;
+
+    if (cfg == NULL || dev >= cfg->ndevices || (n > 0 && s == NULL) ||
+        cfg->devices[dev].profile >= cfg->nprofiles) {
+        errno = EINVAL;
+        return NULL;
+    }
+    d = &cfg->devices[dev];
+    prof = &cfg->profiles[d->profile];
+
+    /* The cycle is stamped with its last answer: that is when it was complete. */
+    for (i = 0; i < n; i++) {
+        if (s[i].device != dev)
+            continue;
+        if (isnan(wall) || s[i].wall > wall)
+            wall = s[i].wall;
+        cycle = s[i].cycle;
+    }
+
+    doc = json_object();
+    points = json_object();
+    if (doc == NULL || points == NULL) {
+        json_decref(doc);
+        json_decref(points);
+        errno = ENOMEM;
+        return NULL;
+    }
+    rc |= set(doc, "device", json_string(d->id));
+    rc |= set(doc, "kind", json_string(d->kind));
+    rc |= set(doc, "cycle", cycle > 0 ? json_integer((json_int_t)cycle) : json_null());
+    rc |= set(doc, "time", time_or_null(wall));
+    rc |= set(doc, "ts", isfinite(wall) ? json_real(round(wall * 1000.0) / 1000.0) : json_null());
+
+    /*
+     * Points in profile order, whatever order the samples came in, so that two documents of
+     * one device read alike. O(points * samples), both a few dozen at most.
+     */
+    for (k = 0; k < prof->npoints && rc == 0; k++) {
+        const struct sample *found = NULL;
+
+        for (i = 0; i < n; i++)
+            if (s[i].device == dev && s[i].point == k)
+                found = &s[i];
+        if (found != NULL)
+            rc |= set(points, prof->points[k].name, point_doc(found, &prof->points[k]));
+    }
+    if (rc == 0)
+        rc |= set(doc, "points", points);
+    else
+        json_decref(points);
+    if (rc != 0) {
+        json_decref(doc);
+        errno = ENOMEM;
+        return NULL;
+    }
+    return dump(doc);
+}
+
+char *
+pub_json_status(const struct rw_config *cfg, const char *state, double wall)
+{
+    json_t *doc;
+    int rc = 0;
+
+    if (cfg == NULL || state == NULL) {
+        errno = EINVAL;
+        return NULL;
+    }
+    doc = json_object();
+    if (doc == NULL) {
+        errno = ENOMEM;
+        return NULL;
+    }
+    rc |= set(doc, "state", json_string(state));
+    rc |= set(doc, "site", json_string(cfg->site.id));
+    rc |= set(doc, "gateway", json_string(cfg->site.gateway));
+    rc |= set(doc, "version", json_string(ROOMWATCH_VERSION));
+    rc |= set(doc, "time", time_or_null(wall));
+    if (rc != 0) {
+        json_decref(doc);
+        errno = ENOMEM;
+        return NULL;
+    }
+    return dump(doc);
+}

@@ -6,9 +6,16 @@
  *    "time":"2026-11-23T18:40:00.123+08:00","ts":1795430400.123,
  *    "points":{"v_l1":{"value":230.1,"unit":"V","quality":"good"},
  *              "i_l1":{"value":null,"unit":"A","quality":"timeout"}, ...}}
- * "value" is null unless the quality is good; an out-of-range reading keeps its value under
- * "raw" for diagnosis. Reals are written with 15 significant digits after rounding, so 230.1
- * reads 230.1, not 230.09999999999999.
+ * "time" (RFC 3339, local offset) and "ts" (Unix s) are the latest answer of the cycle, to
+ * the millisecond. Points appear in profile order, only those with a sample. "value" is null
+ * unless the quality is good, and for NaN or infinities; an out-of-range reading keeps its
+ * value under "raw" for diagnosis; a Modbus exception adds its "code". A cycle without
+ * samples has "cycle", "time" and "ts" null and "points" {}.
+ *
+ * Reals are written with 15 significant digits after rounding, so 230.1 reads 230.1, not
+ * 230.09999999999999: a float32 point (scale 1, offset 0) becomes the shortest decimal that
+ * reads back as the same float (230.1f, not 230.100006103516), any other value is rounded to
+ * 9 decimals (305 * 0.1 reads 30.5, and 27315 * 0.01 - 273.15 reads 0.0, not 5.68e-14).
  */
 #ifndef ROOMWATCH_PUB_JSON_H
 #define ROOMWATCH_PUB_JSON_H
@@ -20,13 +27,17 @@
 
 /*
  * Builds the telemetry document of one poll cycle of device dev from its samples (n of them,
- * any order, one per point at most). Returns a string the caller frees with free(), or NULL
- * on allocation failure.
+ * any order, one per point at most; samples of other devices or of no point of the profile
+ * are skipped). Returns a string the caller frees with free(), or NULL with errno ENOMEM, or
+ * EINVAL for a dev that is not in cfg.
  */
 char *pub_json_telemetry(const struct rw_config *cfg, size_t dev, const struct sample *s,
                          size_t n);
 
-/* {"state":"online"|"offline","site":...,"gateway":...,"version":...,"time":...}; free(). */
+/*
+ * {"state":"online"|"offline","site":...,"gateway":...,"version":...,"time":...}; free().
+ * "time" is null when wall is NaN (the last will). NULL with errno ENOMEM.
+ */
 char *pub_json_status(const struct rw_config *cfg, const char *state, double wall);
 
 #endif

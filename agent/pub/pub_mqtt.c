@@ -1,0 +1,895 @@
+/*
+ * pub_mqtt.c - the publisher's MQTT side: one paho MQTTAsync client, its connection state and
+ * the counters `status` shows.
+ *
+ * DESIGN: paho runs a send thread and a receive thread, and every callback registered here
+ * (connected, connection lost, connect failure, delivery success and failure, disconnect
+ * done, TLS error) runs on one of them. A callback takes p->lock, appends a fixed-size
+ * struct pub_event to a small ring or bumps a delivery counter, writes the eventfd on the
+ * idle -> pending edge and returns: it never logs, publishes or calls paho (bar freeing what
+ * paho hands to on_message()). pub_dispatch() on the main thread drains the ring and acts on
+ * it: logs each change of state once, publishes "online", keeps the stats. Everything else
+ * runs on the main thread, and never holds p->lock while it calls paho.
+ *
+ * Delivery results are counted in place rather than queued one by one: after a reconnect
+ * paho reports up to cfg->mqtt.buffer of them in a burst, and a counter cannot overflow.
+ * State events are few (a handful per connect attempt, attempts >= 1 s apart); should the
+ * ring fill up anyway its oldest event is dropped, since the latest state is what counts.
+ *
+ * Reconnecting is paho's: automaticReconnect, 1 s doubling to 60 s, each wait jittered by
+ * +-20 %. In paho 1.3.12 this covers a first connect that fails as well, since
+ * MQTTAsync_startConnectRetry() runs after any failed connect while automaticReconnect is
+ * set. Checked with Debian's libpaho-mqtt1.3 1.3.12: broker absent at start, up 20 s later,
+ * connected at paho's next retry with no second MQTTAsync_connect(); the same after a refused
+ * CONNACK and an unknown host name. Older releases (1.3.9 in eclipse/paho.mqtt.c#1288) gave
+ * up instead. Calling MQTTAsync_connect() again here would race paho's own retry, so we
+ * don't, and no timer is needed. Only the first failure is reported (onFailure); later
+ * attempts fail silently, except that TLS hands its errors to ssl_error_cb: so outages are
+ * reported by their length, not by a count of attempts.
+ *
+ * Buffering: paho keeps up to cfg->mqtt.buffer publishes that are not yet sent (while the
+ * broker is away: everything published), and when that is full it frees the oldest
+ * *without any callback*. pub_publish() therefore counts those drops itself
+ * (count_buffer_drop()). QoS 1 messages in flight when the connection breaks are failed by
+ * kept: the session is not clean (cleansession=0), so paho resends them after the reconnect
+ * (a broker that lost our session still takes them; a consumer may see one twice, with the
+ * same cycle number). So every message handed to paho ends as delivered or failed, and
+ * pub_stop() counts what is still buffered at the end as failed too.
+ *
+ * Global state: paho's own: its two threads, and SIGPIPE set to SIG_IGN for the whole
+ * process by MQTTAsync_createWithOptions() (checked), so a dead socket gives EPIPE.
+ */
+#include "pub/pub.h"
+
+#include <errno.h>
+#include <limits.h>
+#include <math.h>
+#include <poll.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/eventfd.h>
+#include <unistd.h>
+
+#include <MQTTAsync.h>
+
+#include "pub/pub_json.h"
+#include "rw_clock.h"
+#include "rw_log.h"
+
+/* paho's reconnect backoff, s: first wait, and the cap the doubling stops at. */
+#define PUB_RETRY_MIN 1
+#define PUB_RETRY_MAX 60
+
+#define PUB_EVQ_CAP 16  /* state events waiting for pub_dispatch() */
+#define PUB_EV_TEXT 160 /* copied cause or TLS message, truncated */
+#define PUB_TOPIC_STACK 256
+
+enum pub_ev_type {
+    PUB_EV_CONNECTED = 1, /* every successful connect, the first and each reconnect */
+    PUB_EV_LOST,          /* an established connection broke */
+    PUB_EV_CONNECT_FAILED,
+    PUB_EV_TLS_ERROR,
+    PUB_EV_DISCONNECTED, /* pub_stop()'s disconnect finished (code 0) or failed */
+};
+
+struct pub_event {
+    int type; /* enum pub_ev_type */
+    int code; /* paho return code or CONNACK code */
+    char text[PUB_EV_TEXT];
+};
+
+enum pub_state {
+    PUB_S_NEW = 0,    /* created, pub_start() not called */
+    PUB_S_CONNECTING, /* first connect under way, or paho retrying it */
+    PUB_S_UP,
+    PUB_S_DOWN, /* was up, paho reconnects */
+    PUB_S_STOPPING,
+    PUB_S_STOPPED,
+};
+
+struct pub {
+    const struct rw_config *cfg;
+    MQTTAsync client;
+    char *uri_log;      /* cfg->mqtt.uri with any user:password@ masked */
+    char *status_topic; /* <prefix>/status */
+    char *will;         /* the "offline" document */
+    int efd;
+
+    /* Shared with paho's threads, under lock. */
+    pthread_mutex_t lock;
+    struct pub_event evq[PUB_EVQ_CAP];
+    size_t evq_head;
+    size_t evq_count;
+    uint64_t evq_dropped;
+    uint64_t cb_delivered;
+    uint64_t cb_failed;
+    int cb_fail_code; /* the latest delivery failure's code */
+    int woken;        /* efd written since the last drain */
+
+    /* Main thread only. */
+    enum pub_state state;
+    struct pub_stats st;
+    uint64_t seen_delivered; /* cb_delivered, cb_failed as of the last drain */
+    uint64_t seen_failed;
+    uint64_t dropped;        /* silent buffer drops counted by count_buffer_drop() */
+    uint64_t refused_run;    /* consecutive messages paho refused */
+    uint64_t failed_run;     /* delivery failures while up, since the last success */
+    uint64_t outage_failed;  /* in flight when the connection broke */
+    uint64_t outage_dropped; /* buffer drops during the current outage */
+    int connect_fail_logged;
+    int tls_logged;
+    int disconnect_done;
+    double down_since; /* monotonic, s: when the outage (or the first connect) began */
+};
+
+static char *mask_uri(const char *uri);
+static char *make_topic(const struct pub *p, const char *subtopic, char *stack, size_t len);
+static int is_tls_uri(const char *uri);
+static const char *code_name(int code);
+static const char *connect_error(const struct pub_event *ev, char *buf, size_t len);
+static void push_event(struct pub *p, int type, int code, const char *text, size_t len);
+static void wake(struct pub *p);
+static void on_connected(void *ctx, char *cause);
+static void on_lost(void *ctx, char *cause);
+static int on_message(void *ctx, char *topic, int topic_len, MQTTAsync_message *msg);
+static void on_connect_failed(void *ctx, MQTTAsync_failureData *resp);
+static void on_sent(void *ctx, MQTTAsync_successData *resp);
+static void on_send_failed(void *ctx, MQTTAsync_failureData *resp);
+static void on_disconnected(void *ctx, MQTTAsync_successData *resp);
+static void on_disconnect_failed(void *ctx, MQTTAsync_failureData *resp);
+static int on_tls_error(const char *str, size_t len, void *ctx);
+static void drain(struct pub *p);
+static void handle_event(struct pub *p, const struct pub_event *ev);
+static void handle_counts(struct pub *p, uint64_t delivered, uint64_t failed, int code);
+static void publish_status(struct pub *p, const char *state);
+static void count_buffer_drop(struct pub *p);
+static uint64_t outstanding(struct pub *p);
+static void wait_events(struct pub *p, double deadline);
+
+/* A URI with "user:secret@" before the host gets "***@" instead; others are copied. */
+static char *
+mask_uri(const char *uri)
+{
+    const char *host = strstr(uri, "://");
+    const char *at, *slash;
+    char *out;
+    size_t scheme;
+
+    if (host == NULL)
+        return strdup(uri);
+    host += 3;
+    at = strchr(host, '@');
+    slash = strchr(host, '/');
+    if (at == NULL || (slash != NULL && slash < at))
+        return strdup(uri);
+    scheme = (size_t)(host - uri);
+    out = malloc(scheme + 3 + strlen(at) + 1);
+    if (out == NULL)
+        return NULL;
+    memcpy(out, uri, scheme);
+    memcpy(out + scheme, "***", 3);
+    strcpy(out + scheme + 3, at);
+    return out;
+}
+
+/*
+ * <prefix>/<subtopic> in stack (len bytes) or, if longer, in a malloc()ed buffer. NULL with
+ * errno EINVAL for a wildcard, which a broker answers by closing the connection, or ENOMEM.
+ */
+static char *
+make_topic(const struct pub *p, const char *subtopic, char *stack, size_t len)
+{
+    size_t need = strlen(p->cfg->mqtt.prefix) + 1 + strlen(subtopic) + 1;
+    char *t = stack;
+
+    if (strpbrk(subtopic, "+#") != NULL || strpbrk(p->cfg->mqtt.prefix, "+#") != NULL) {
+        errno = EINVAL;
+        return NULL;
+    }
+    if (need > len && (t = malloc(need)) == NULL)
+        return NULL;
+    snprintf(t, need, "%s/%s", p->cfg->mqtt.prefix, subtopic);
+    return t;
+}
+
+static int
+is_tls_uri(const char *uri)
+{
+    /* paho 1.3.12 takes mqtts:// as it is (MQTTAsync_createWithOptions): no rewrite needed. */
+    return strncmp(uri, "ssl://", 6) == 0 || strncmp(uri, "mqtts://", 8) == 0 ||
+           strncmp(uri, "wss://", 6) == 0;
+}
+
+/* Text for a paho return code, or for a CONNACK code (MQTT 3.1.1 3.2.2.3) of a refusal. */
+static const char *
+code_name(int code)
+{
+    const char *s;
+
+    switch (code) {
+    case 1:
+        return "broker refused: unacceptable protocol version";
+    case 2:
+        return "broker refused: client identifier rejected";
+    case 3:
+        return "broker refused: server unavailable";
+    case 4:
+        return "broker refused: bad user name or password";
+    case 5:
+        return "broker refused: not authorized";
+    default:
+        break;
+    }
+    s = MQTTAsync_strerror(code);
+    return s != NULL ? s : "unknown error";
+}
+
+/* Why a connect failed: the broker's refusal, paho's message, or what its code means. */
+static const char *
+connect_error(const struct pub_event *ev, char *buf, size_t len)
+{
+    if (ev->code >= 1 && ev->code <= 5) /* paho's text would only say "CONNACK return code" */
+        snprintf(buf, len, "%s (CONNACK %d)", code_name(ev->code), ev->code);
+    else if (ev->text[0] != '\0')
+        snprintf(buf, len, "%s", ev->text);
+    else if (ev->code == MQTTASYNC_FAILURE)
+        /* What paho reports for a host name that does not resolve, among others. */
+        snprintf(buf, len, "host unknown or unreachable");
+    else
+        snprintf(buf, len, "%s", code_name(ev->code));
+    return buf;
+}
+
+/*
+ * Callbacks: paho's threads. Copy, wake, return.
+ */
+
+static void
+wake(struct pub *p)
+{
+    uint64_t one = 1;
+
+    if (write(p->efd, &one, sizeof(one)) < 0) {
+        /* EAGAIN: the counter is already non-zero, the main loop will wake. */
+    }
+}
+
+static void
+push_event(struct pub *p, int type, int code, const char *text, size_t len)
+{
+    struct pub_event *ev;
+    int need_wake;
+
+    pthread_mutex_lock(&p->lock);
+    if (p->evq_count == PUB_EVQ_CAP) {
+        p->evq_head = (p->evq_head + 1) % PUB_EVQ_CAP;
+        p->evq_count--;
+        p->evq_dropped++;
+    }
+    ev = &p->evq[(p->evq_head + p->evq_count) % PUB_EVQ_CAP];
+    p->evq_count++;
+    ev->type = type;
+    ev->code = code;
+    ev->text[0] = '\0';
+    if (text != NULL) {
+        if (len >= sizeof(ev->text))
+            len = sizeof(ev->text) - 1;
+        /* OpenSSL's lines end in ": \n"; the log adds its own end of line. */
+        while (len > 0 && (text[len - 1] == '\n' || text[len - 1] == ' ' || text[len - 1] == ':'))
+            len--;
+        memcpy(ev->text, text, len);
+        ev->text[len] = '\0';
+    }
+    need_wake = !p->woken;
+    p->woken = 1;
+    pthread_mutex_unlock(&p->lock);
+    if (need_wake)
+        wake(p);
+}
+
+static void
+on_connected(void *ctx, char *cause)
+{
+    (void)cause; /* "connect onSuccess called" or "automatic reconnect" */
+    push_event(ctx, PUB_EV_CONNECTED, 0, NULL, 0);
+}
+
+static void
+on_lost(void *ctx, char *cause)
+{
+    /* paho 1.3 passes NULL; should a cause come, it is paho's to free. */
+    push_event(ctx, PUB_EV_LOST, 0, cause, cause != NULL ? strlen(cause) : 0);
+}
+
+/* Required by MQTTAsync_setCallbacks(). Nothing is subscribed yet: discard. */
+static int
+on_message(void *ctx, char *topic, int topic_len, MQTTAsync_message *msg)
+{
+    (void)ctx;
+    (void)topic_len;
+    MQTTAsync_freeMessage(&msg);
+    MQTTAsync_free(topic);
+    return 1;
+}
+
+static void
+on_connect_failed(void *ctx, MQTTAsync_failureData *resp)
+{
+    int code = resp != NULL ? resp->code : MQTTASYNC_FAILURE;
+    const char *msg = resp != NULL ? resp->message : NULL;
+
+    push_event(ctx, PUB_EV_CONNECT_FAILED, code, msg, msg != NULL ? strlen(msg) : 0);
+}
+
+static void
+on_sent(void *ctx, MQTTAsync_successData *resp)
+{
+    struct pub *p = ctx;
+    int need_wake;
+
+    (void)resp;
+    pthread_mutex_lock(&p->lock);
+    p->cb_delivered++;
+    need_wake = !p->woken;
+    p->woken = 1;
+    pthread_mutex_unlock(&p->lock);
+    if (need_wake)
+        wake(p);
+}
+
+static void
+on_send_failed(void *ctx, MQTTAsync_failureData *resp)
+{
+    struct pub *p = ctx;
+    int need_wake;
+
+    pthread_mutex_lock(&p->lock);
+    p->cb_failed++;
+    p->cb_fail_code = resp != NULL ? resp->code : MQTTASYNC_FAILURE;
+    need_wake = !p->woken;
+    p->woken = 1;
+    pthread_mutex_unlock(&p->lock);
+    if (need_wake)
+        wake(p);
+}
+
+static void
+on_disconnected(void *ctx, MQTTAsync_successData *resp)
+{
+    (void)resp;
+    push_event(ctx, PUB_EV_DISCONNECTED, 0, NULL, 0);
+}
+
+static void
+on_disconnect_failed(void *ctx, MQTTAsync_failureData *resp)
+{
+    push_event(ctx, PUB_EV_DISCONNECTED, resp != NULL ? resp->code : MQTTASYNC_FAILURE, NULL, 0);
+}
+
+/* OpenSSL's error queue, one line per call, during a TLS handshake or session. */
+static int
+on_tls_error(const char *str, size_t len, void *ctx)
+{
+    push_event(ctx, PUB_EV_TLS_ERROR, 0, str, str != NULL ? len : 0);
+    return 0;
+}
+
+/*
+ * Main thread.
+ */
+
+struct pub *
+pub_new(const struct rw_config *cfg)
+{
+    MQTTAsync_createOptions co = MQTTAsync_createOptions_initializer;
+    const struct cfg_mqtt *m;
+    struct pub *p;
+    int rc, e;
+
+    if (cfg == NULL || cfg->mqtt.uri == NULL || cfg->mqtt.client_id == NULL ||
+        cfg->mqtt.prefix == NULL || cfg->mqtt.buffer <= 0) {
+        log_err("mqtt: incomplete configuration (uri, client_id, prefix, buffer > 0)");
+        errno = EINVAL;
+        return NULL;
+    }
+    m = &cfg->mqtt;
+    p = calloc(1, sizeof(*p));
+    if (p == NULL)
+        goto nomem;
+    p->cfg = cfg;
+    p->efd = -1;
+    pthread_mutex_init(&p->lock, NULL);
+    p->uri_log = mask_uri(m->uri);
+    p->status_topic = malloc(strlen(m->prefix) + sizeof("/status"));
+    /* The broker sends the will whenever we vanish, so it cannot carry a meaningful time. */
+    p->will = pub_json_status(cfg, "offline", NAN);
+    if (p->uri_log == NULL || p->status_topic == NULL || p->will == NULL)
+        goto nomem;
+    strcpy(p->status_topic, m->prefix);
+    strcat(p->status_topic, "/status");
+
+    p->efd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
+    if (p->efd < 0) {
+        e = errno;
+        log_err("mqtt: eventfd: %s", strerror(e));
+        pub_free(p);
+        errno = e;
+        return NULL;
+    }
+
+    co.MQTTVersion = MQTTVERSION_3_1_1;
+    co.sendWhileDisconnected = 1;
+    /* Also before the first connect, or a broker down at start would refuse all telemetry. */
+    co.allowDisconnectedSendAtAnyTime = 1;
+    co.maxBufferedMessages = m->buffer;
+    co.deleteOldestMessages = 1;
+    co.restoreMessages = 0; /* nothing to restore: memory only */
+    co.persistQoS0 = 0;
+    rc = MQTTAsync_createWithOptions(&p->client, m->uri, m->client_id, MQTTCLIENT_PERSISTENCE_NONE,
+                                     NULL, &co);
+    if (rc != MQTTASYNC_SUCCESS) {
+        log_err("mqtt: cannot create a client for %s: %s", p->uri_log, code_name(rc));
+        p->client = NULL;
+        pub_free(p);
+        errno = EINVAL;
+        return NULL;
+    }
+    if (MQTTAsync_setCallbacks(p->client, p, on_lost, on_message, NULL) != MQTTASYNC_SUCCESS ||
+        MQTTAsync_setConnected(p->client, p, on_connected) != MQTTASYNC_SUCCESS) {
+        log_err("mqtt: cannot set paho callbacks");
+        pub_free(p);
+        errno = EINVAL;
+        return NULL;
+    }
+    return p;
+
+nomem:
+    log_err("mqtt: out of memory");
+    pub_free(p);
+    errno = ENOMEM;
+    return NULL;
+}
+
+int
+pub_start(struct pub *p)
+{
+    const struct cfg_mqtt *m = &p->cfg->mqtt;
+    MQTTAsync_connectOptions co = MQTTAsync_connectOptions_initializer;
+    MQTTAsync_willOptions wo = MQTTAsync_willOptions_initializer;
+    MQTTAsync_SSLOptions so = MQTTAsync_SSLOptions_initializer;
+    int rc;
+
+    if (p->state != PUB_S_NEW) {
+        errno = EALREADY;
+        return -1;
+    }
+    co.MQTTVersion = MQTTVERSION_3_1_1;
+    co.keepAliveInterval = m->keepalive;
+    /* A session that survives the connection lets paho resend the QoS 1 messages that were in
+     * flight when the link broke, instead of failing them: telemetry of an outage arrives
+     * whole. We subscribe to nothing, so the broker keeps no queue for us. */
+    co.cleansession = 0;
+    co.automaticReconnect = 1;
+    co.minRetryInterval = PUB_RETRY_MIN;
+    co.maxRetryInterval = PUB_RETRY_MAX;
+    co.username = m->username;
+    co.password = m->password; /* copied by paho; never logged */
+    co.onFailure = on_connect_failed;
+    co.context = p;
+    /* Every connect, first or automatic, is reported by on_connected(): no onSuccess. */
+
+    wo.topicName = p->status_topic;
+    wo.message = p->will;
+    wo.retained = 1;
+    wo.qos = 1;
+    co.will = &wo;
+
+    if (is_tls_uri(m->uri)) {
+        so.trustStore = m->ca_file; /* NULL: OpenSSL's default paths */
+        so.keyStore = m->cert_file;
+        so.privateKey = m->key_file;
+        so.enableServerCertAuth = 1;
+        so.verify = 1; /* the certificate must name the host we dialled */
+        so.sslVersion = MQTT_SSL_VERSION_DEFAULT;
+        so.ssl_error_cb = on_tls_error;
+        so.ssl_error_context = p;
+        co.ssl = &so;
+    }
+
+    rc = MQTTAsync_connect(p->client, &co);
+    if (rc != MQTTASYNC_SUCCESS) {
+        log_err("mqtt: cannot start connecting to %s: %s", p->uri_log, code_name(rc));
+        errno = EINVAL;
+        return -1;
+    }
+    p->state = PUB_S_CONNECTING;
+    p->down_since = rw_clock_mono();
+    log_info("mqtt: connecting to %s as %s%s%s", p->uri_log, m->client_id,
+             m->username != NULL ? ", user " : "", m->username != NULL ? m->username : "");
+    return 0;
+}
+
+int
+pub_fd(const struct pub *p)
+{
+    return p->efd;
+}
+
+void
+pub_dispatch(struct pub *p)
+{
+    drain(p);
+}
+
+/* Takes what the callbacks left, then acts on it. */
+static void
+drain(struct pub *p)
+{
+    struct pub_event ev[PUB_EVQ_CAP];
+    uint64_t v, delivered, failed, evq_dropped;
+    size_t n, i;
+    int code;
+
+    /* Clear the wake-up before looking: a callback racing with us re-arms it. */
+    if (read(p->efd, &v, sizeof(v)) < 0) {
+        /* EAGAIN: nothing signalled; look anyway. */
+    }
+    pthread_mutex_lock(&p->lock);
+    n = p->evq_count;
+    for (i = 0; i < n; i++)
+        ev[i] = p->evq[(p->evq_head + i) % PUB_EVQ_CAP];
+    p->evq_head = 0;
+    p->evq_count = 0;
+    evq_dropped = p->evq_dropped;
+    p->evq_dropped = 0;
+    delivered = p->cb_delivered;
+    failed = p->cb_failed;
+    code = p->cb_fail_code;
+    p->woken = 0;
+    pthread_mutex_unlock(&p->lock);
+
+    if (evq_dropped > 0)
+        log_debug("mqtt: %llu state events overwritten before they were handled",
+                  (unsigned long long)evq_dropped);
+    /* Events first: failures that come with a lost connection then count to the outage. */
+    for (i = 0; i < n; i++)
+        handle_event(p, &ev[i]);
+    handle_counts(p, delivered, failed, code);
+}
+
+static void
+handle_event(struct pub *p, const struct pub_event *ev)
+{
+    char buf[PUB_EV_TEXT + 64];
+
+    switch (ev->type) {
+    case PUB_EV_CONNECTED:
+        if (p->state == PUB_S_STOPPING || p->state == PUB_S_STOPPED || p->state == PUB_S_UP)
+            break;
+        p->st.connected = 1;
+        p->st.connects++;
+        if (p->state == PUB_S_DOWN && p->outage_failed + p->outage_dropped == 0) {
+            log_notice("mqtt: connected to %s again after %.0f s away, nothing lost", p->uri_log,
+                       rw_clock_mono() - p->down_since);
+        } else if (p->state == PUB_S_DOWN) {
+            log_notice("mqtt: connected to %s again after %.0f s away; lost %llu messages in "
+                       "flight and dropped %llu from the full buffer",
+                       p->uri_log, rw_clock_mono() - p->down_since,
+                       (unsigned long long)p->outage_failed, (unsigned long long)p->outage_dropped);
+        } else if (p->connect_fail_logged) {
+            log_notice("mqtt: connected to %s after %.0f s of retrying; dropped %llu messages "
+                       "from the full buffer",
+                       p->uri_log, rw_clock_mono() - p->down_since,
+                       (unsigned long long)p->outage_dropped);
+        } else {
+            log_notice("mqtt: connected to %s", p->uri_log);
+        }
+        p->state = PUB_S_UP;
+        p->outage_failed = 0;
+        p->outage_dropped = 0;
+        p->connect_fail_logged = 0;
+        p->tls_logged = 0;
+        publish_status(p, "online");
+        break;
+    case PUB_EV_LOST:
+        if (p->state != PUB_S_UP)
+            break;
+        p->st.connected = 0;
+        p->state = PUB_S_DOWN;
+        p->down_since = rw_clock_mono();
+        log_warn("mqtt: connection to %s lost: %s; reconnecting, messages are buffered", p->uri_log,
+                 ev->text[0] != '\0' ? ev->text : "closed by the broker or network");
+        break;
+    case PUB_EV_CONNECT_FAILED:
+        /* Once per outage: paho retries on its own, and says nothing more about it. */
+        if (p->state == PUB_S_CONNECTING && !p->connect_fail_logged) {
+            log_warn("mqtt: cannot connect to %s: %s; retrying every %d s doubling to %d s, "
+                     "messages are buffered",
+                     p->uri_log, connect_error(ev, buf, sizeof(buf)), PUB_RETRY_MIN, PUB_RETRY_MAX);
+            p->connect_fail_logged = 1;
+        } else {
+            log_debug("mqtt: connect to %s failed: %s", p->uri_log,
+                      connect_error(ev, buf, sizeof(buf)));
+        }
+        break;
+    case PUB_EV_TLS_ERROR:
+        if (!p->tls_logged && p->state != PUB_S_UP) {
+            log_warn("mqtt: TLS with %s: %s", p->uri_log, ev->text);
+            p->tls_logged = 1;
+        } else {
+            log_debug("mqtt: TLS with %s: %s", p->uri_log, ev->text);
+        }
+        break;
+    case PUB_EV_DISCONNECTED:
+        p->disconnect_done = 1;
+        if (ev->code != 0)
+            log_debug("mqtt: disconnect from %s: %s", p->uri_log, code_name(ev->code));
+        break;
+    default:
+        break;
+    }
+}
+
+/* Folds the callbacks' counters into the stats; logs the first failure of a run. */
+static void
+handle_counts(struct pub *p, uint64_t delivered, uint64_t failed, int code)
+{
+    uint64_t nd = delivered - p->seen_delivered;
+    uint64_t nf = failed - p->seen_failed;
+
+    p->seen_delivered = delivered;
+    p->seen_failed = failed;
+    p->st.delivered += nd;
+    p->st.failed += nf;
+    if (nf > 0) {
+        if (p->state == PUB_S_UP) {
+            if (p->failed_run == 0)
+                log_warn("mqtt: a message to %s was not delivered: %s; further failures are "
+                         "counted",
+                         p->uri_log, code_name(code));
+            p->failed_run += nf;
+        } else {
+            /* Reported with the outage when the connection is back. */
+            p->outage_failed += nf;
+        }
+    }
+    if (nd > 0 && nf == 0 && p->failed_run > 0) {
+        log_info("mqtt: deliveries to %s succeed again after %llu failed", p->uri_log,
+                 (unsigned long long)p->failed_run);
+        p->failed_run = 0;
+    }
+}
+
+static void
+publish_status(struct pub *p, const char *state)
+{
+    char *doc = pub_json_status(p->cfg, state, rw_clock_wall());
+
+    if (doc == NULL) {
+        log_err("mqtt: cannot build the %s status: out of memory", state);
+        return;
+    }
+    pub_publish(p, "status", doc, 1, 1);
+    free(doc);
+}
+
+/*
+ * paho frees the oldest buffered message without a callback when a new one finds its buffer
+ * full. While disconnected every message not yet delivered or failed is in that buffer
+ * (those in flight were failed when the connection broke, and the callbacks that counted
+ * them ran before paho reported itself disconnected), so the buffer overflowed if more than
+ * cfg->mqtt.buffer are outstanding. While connected the buffer drains as fast as the socket
+ * takes it and the outstanding count mixes in messages awaiting PUBACK, so no drop is
+ * assumed there: the count is exact for outages, which is when the buffer fills.
+ */
+static void
+count_buffer_drop(struct pub *p)
+{
+    if (MQTTAsync_isConnected(p->client))
+        return;
+    if (outstanding(p) <= (uint64_t)p->cfg->mqtt.buffer)
+        return;
+    p->dropped++;
+    p->st.failed++;
+    if (p->outage_dropped++ == 0)
+        log_warn("mqtt: buffer of %d messages for %s is full; dropping the oldest",
+                 p->cfg->mqtt.buffer, p->uri_log);
+}
+
+/* Messages handed to paho and not yet delivered, failed or dropped, as of now. */
+static uint64_t
+outstanding(struct pub *p)
+{
+    uint64_t done;
+
+    pthread_mutex_lock(&p->lock);
+    done = p->cb_delivered + p->cb_failed;
+    pthread_mutex_unlock(&p->lock);
+    done += p->dropped;
+    return p->st.published > done ? p->st.published - done : 0;
+}
+
+int
+pub_publish(struct pub *p, const char *subtopic, const char *payload, int qos, int retained)
+{
+    MQTTAsync_message msg = MQTTAsync_message_initializer;
+    MQTTAsync_responseOptions ro = MQTTAsync_responseOptions_initializer;
+    char stack[PUB_TOPIC_STACK];
+    char *topic;
+    size_t len;
+    int rc, e;
+
+    if (p->state == PUB_S_STOPPED || p->client == NULL) {
+        p->st.failed++;
+        errno = ENOTCONN;
+        return -1;
+    }
+    if (subtopic == NULL || payload == NULL) {
+        /* A document that could not be built (ENOMEM): count it, the caller logged it. */
+        p->st.failed++;
+        errno = EINVAL;
+        return -1;
+    }
+    len = strlen(payload);
+    topic = make_topic(p, subtopic, stack, sizeof(stack));
+    if (topic == NULL) {
+        e = errno;
+        p->st.failed++;
+        log_err("mqtt: cannot publish on %s/%s: %s", p->cfg->mqtt.prefix, subtopic,
+                e == EINVAL ? "wildcard in topic" : strerror(e));
+        errno = e;
+        return -1;
+    }
+    if (len > INT_MAX) {
+        rc = MQTTASYNC_FAILURE;
+    } else {
+        msg.payload = (void *)payload; /* paho copies it */
+        msg.payloadlen = (int)len;
+        msg.qos = qos;
+        msg.retained = retained != 0;
+        ro.onSuccess = on_sent;
+        ro.onFailure = on_send_failed;
+        ro.context = p;
+        rc = MQTTAsync_sendMessage(p->client, topic, &msg, &ro);
+    }
+    if (rc != MQTTASYNC_SUCCESS) {
+        p->st.failed++;
+        if (p->refused_run++ == 0)
+            log_warn("mqtt: paho refused a message for %s: %s; further refusals are counted", topic,
+                     code_name(rc));
+        switch (rc) {
+        case MQTTASYNC_MAX_BUFFERED_MESSAGES:
+            e = ENOBUFS;
+            break;
+        case MQTTASYNC_DISCONNECTED:
+            e = ENOTCONN;
+            break;
+        case MQTTASYNC_BAD_QOS:
+        case MQTTASYNC_BAD_UTF8_STRING:
+        case MQTTASYNC_NULL_PARAMETER:
+            e = EINVAL;
+            break;
+        default:
+            e = len > INT_MAX ? EMSGSIZE : EIO;
+            break;
+        }
+        if (topic != stack)
+            free(topic);
+        errno = e;
+        return -1;
+    }
+    p->st.published++;
+    if (p->refused_run > 0) {
+        log_info("mqtt: paho takes messages again, after refusing %llu",
+                 (unsigned long long)p->refused_run);
+        p->refused_run = 0;
+    }
+    log_debug("mqtt: %s (qos %d%s): %s", topic, qos, retained ? ", retained" : "", payload);
+    if (topic != stack)
+        free(topic);
+    count_buffer_drop(p);
+    return 0;
+}
+
+void
+pub_get_stats(const struct pub *p, struct pub_stats *st)
+{
+    *st = p->st;
+}
+
+/* Waits for a callback (or the deadline, monotonic s) and handles what came. */
+static void
+wait_events(struct pub *p, double deadline)
+{
+    struct pollfd pfd = {.fd = p->efd, .events = POLLIN};
+    double left = deadline - rw_clock_mono();
+
+    if (left > 0) {
+        /* EINTR (a signal for main's loop) just ends this wait early. */
+        (void)poll(&pfd, 1, (int)ceil(left * 1000.0));
+    }
+    drain(p);
+}
+
+void
+pub_stop(struct pub *p, int timeout_ms)
+{
+    MQTTAsync_disconnectOptions dopts = MQTTAsync_disconnectOptions_initializer;
+    double deadline;
+    uint64_t left, failed_before;
+    int rc;
+
+    if (p == NULL || p->state == PUB_S_STOPPED)
+        return;
+    if (p->state == PUB_S_NEW) {
+        p->state = PUB_S_STOPPED;
+        return;
+    }
+    if (timeout_ms < 0)
+        timeout_ms = 0;
+    deadline = rw_clock_mono() + timeout_ms / 1000.0;
+    drain(p);
+    failed_before = p->st.failed;
+
+    /* A graceful disconnect sends no will: say "offline" ourselves, and let it go out. */
+    if (p->state == PUB_S_UP)
+        publish_status(p, "offline");
+    p->state = PUB_S_STOPPING;
+
+    /*
+     * paho's disconnect timeout covers QoS 1 flows already in flight, not messages still in
+     * its buffer: wait for those while the connection lasts.
+     */
+    while (outstanding(p) > 0 && MQTTAsync_isConnected(p->client) && rw_clock_mono() < deadline)
+        wait_events(p, deadline);
+
+    dopts.timeout = (int)fmax(0.0, (deadline - rw_clock_mono()) * 1000.0);
+    dopts.onSuccess = on_disconnected;
+    dopts.onFailure = on_disconnect_failed;
+    dopts.context = p;
+    /* Also ends paho's reconnect attempts when the broker is away (MQTTASYNC_DISCONNECTED). */
+    rc = MQTTAsync_disconnect(p->client, &dopts);
+    if (rc == MQTTASYNC_SUCCESS) {
+        /* paho gives up at dopts.timeout itself; one more second for its threads to say so. */
+        double hard = fmax(deadline, rw_clock_mono()) + 1.0;
+
+        while (!p->disconnect_done && rw_clock_mono() < hard)
+            wait_events(p, hard);
+    }
+    drain(p);
+
+    /* Whatever paho still holds is freed by MQTTAsync_destroy() without a callback. */
+    left = outstanding(p);
+    p->st.failed += left;
+    p->dropped += left;
+    if (p->st.failed > failed_before)
+        log_warn("mqtt: %llu messages for %s not delivered at stop",
+                 (unsigned long long)(p->st.failed - failed_before), p->uri_log);
+    p->st.connected = 0;
+    p->state = PUB_S_STOPPED;
+    log_info("mqtt: stopped: %llu messages published, %llu delivered, %llu failed",
+             (unsigned long long)p->st.published, (unsigned long long)p->st.delivered,
+             (unsigned long long)p->st.failed);
+}
+
+void
+pub_free(struct pub *p)
+{
+    if (p == NULL)
+        return;
+    /*
+     * With roomwatchd's one client, destroying it also stops paho's threads
+     * (MQTTAsync_terminate() waits for them), so no callback can touch p after this.
+     */
+    if (p->client != NULL)
+        MQTTAsync_destroy(&p->client);
+    if (p->efd >= 0)
+        close(p->efd);
+    pthread_mutex_destroy(&p->lock);
+    free(p->uri_log);
+    free(p->status_topic);
+    free(p->will);
+    free(p);
+}
