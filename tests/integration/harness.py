@@ -222,7 +222,7 @@ class Harness:
         wait_for(lambda: os.path.exists(a) and os.path.exists(b), 10, "socat ptys")
         return a, b
 
-    def devsim(self, conf_text, name="devsim", profiles=None):
+    def devsim(self, conf_text, name="devsim", profiles=PROFILES):
         conf = self.write(name + ".cfg", conf_text)
         ready = self.path(name + ".ready")
         argv = [DEVSIM, "-c", conf, "--ready-file", ready]
