@@ -59,7 +59,7 @@ devices = (
   { id = "all1"; profile = "test-all-types"; transport = "tcp"; host = "127.0.0.1"; port = %d; unit = 5; %s }
 );
 """ % (profiles, gw, values_block(SDM630), th, gw, values_block(TH), em, values_block(EM340),
-       al, values_block(ALLV)))
+       al, values_block(ALLV)), profiles=profiles)
         h.roomwatchd(agent_config(
             broker.port,
             ['id = "gw"; type = "tcp"; host = "127.0.0.1"; port = %d;' % gw,
