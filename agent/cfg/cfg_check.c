@@ -248,10 +248,11 @@ cfgc_closest(const char *name, const char *const *cands, size_t n)
     return best;
 }
 
-void
+int
 cfgc_check_keys(struct cfgc *ck, const struct cfgc_obj *o, const char *const *known)
 {
     size_t nknown = 0;
+    int nbad = 0;
     int n = config_setting_length(o->s);
 
     while (known[nknown] != NULL)
@@ -274,7 +275,9 @@ cfgc_check_keys(struct cfgc *ck, const struct cfgc_obj *o, const char *const *kn
         cfgc_problem(ck, NULL, m, "unknown key \"%s\"%s%s%s%s%s", name, o->what[0] ? " in " : "",
                      o->what, hint ? " (did you mean \"" : "", hint ? hint : "",
                      hint ? "\"?)" : "");
+        nbad++;
     }
+    return nbad;
 }
 
 void

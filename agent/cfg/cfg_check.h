@@ -79,8 +79,11 @@ void cfgc_file_problem(struct cfgc *ck, const char *file, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
 /* "missing required key \"key\"" at o's group. */
 void cfgc_missing(struct cfgc *ck, const struct cfgc_obj *o, const char *key);
-/* Reports each member of o's group not in known (NULL-terminated), suggesting the closest. */
-void cfgc_check_keys(struct cfgc *ck, const struct cfgc_obj *o, const char *const *known);
+/*
+ * Reports each member of o's group not in known (NULL-terminated), suggesting the closest;
+ * returns how many there were.
+ */
+int cfgc_check_keys(struct cfgc *ck, const struct cfgc_obj *o, const char *const *known);
 
 /* Names o as kind "id" if id is not NULL, else as kind #index (1-based) if index > 0, else
  * as kind. */

@@ -2,22 +2,24 @@
  * devsim_config.c - reads roomwatch-devsim's config (libconfig): the devices to simulate, the
  * profiles they serve, their value models and the scenario of faults.
  *
- * Like cfg_load(), it checks everything in one pass and reports every problem as a
+ * Like cfg_load(), and through the same checking layer (cfg/cfg_check.h), it checks
+ * everything in one pass and reports every problem as a
  * file:line diagnostic; unknown keys are errors, so a typo never silently falls back to a
  * default. The accepted format is drawn in README.md beside this file.
  */
 #include "devsim.h"
 
-#include <ctype.h>
 #include <errno.h>
+#include <limits.h>
 #include <math.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
 #include <libconfig.h>
+
+#include "cfg/cfg_check.h"
 
 #define DEFAULT_PROFILE_DIR "../profiles" /* relative to the config file: the repo's layout */
 #define DEFAULT_HOST "127.0.0.1"
@@ -26,7 +28,7 @@
  * devices using one broken profile give its diagnostics once). */
 struct loader {
     struct devsim *sim;
-    struct cfg_diags *diags;
+    struct cfgc ck; /* reports into the caller's diags */
     char (*bad)[CFG_ID_MAX];
     size_t nbad;
     char (*failed)[CFG_ID_MAX]; /* ids of devices not added: steps naming them say nothing */
@@ -49,21 +51,10 @@ struct dev_entry {
     int count;
 };
 
-static void diag(struct loader *ld, const config_setting_t *s, const char *fmt, ...)
-    __attribute__((format(printf, 3, 4)));
-static int check_keys(struct loader *ld, const config_setting_t *g, const char *what,
-                      const char *const *allowed);
-static int get_number(const config_setting_t *s, double *out);
-static int opt_number(struct loader *ld, const config_setting_t *g, const char *key, double *out);
-static int opt_int(struct loader *ld, const config_setting_t *g, const char *key, int *out);
-static int opt_string(struct loader *ld, const config_setting_t *g, const char *key,
-                      const char **out);
-static int valid_id(const char *id);
-static char *path_join(const char *dir, const char *rel);
-static char *dir_of(const char *path);
 static int profile_get(struct loader *ld, const char *name, const config_setting_t *where,
                        size_t *out);
-static int parse_entry(struct loader *ld, const config_setting_t *g, struct dev_entry *e);
+static int parse_entry(struct loader *ld, const config_setting_t *g, int index,
+                       struct dev_entry *e);
 static int parse_values(struct loader *ld, const config_setting_t *g,
                         const struct cfg_profile *prof, struct sim_value *values);
 static int add_devices(struct loader *ld, const config_setting_t *g, const struct dev_entry *e,
@@ -72,7 +63,7 @@ static int endpoint_for(struct loader *ld, const config_setting_t *g, const stru
                         int port, size_t *out);
 static int parse_devices(struct loader *ld, const config_setting_t *list);
 static void remember_failed(struct loader *ld, const char *id);
-static int parse_step(struct loader *ld, const config_setting_t *g, struct sim_step *st);
+static int parse_step(struct loader *ld, const config_setting_t *g, int index, struct sim_step *st);
 static int parse_scenario(struct loader *ld, const config_setting_t *list);
 
 static const char *const top_keys[] = {"profile_dir", "seed", "devices", "scenario", NULL};
@@ -82,153 +73,6 @@ static const char *const device_keys[] = {
 static const char *const value_keys[] = {"base", "noise", "rate", "period", "amplitude", NULL};
 static const char *const step_keys[] = {"at",    "device", "action",   "point",
                                         "value", "code",   "duration", NULL};
-
-static void
-diag(struct loader *ld, const config_setting_t *s, const char *fmt, ...)
-{
-    char msg[512];
-    const char *file = NULL;
-    int line = 0;
-    va_list ap;
-
-    va_start(ap, fmt);
-    vsnprintf(msg, sizeof(msg), fmt, ap);
-    va_end(ap);
-    if (s != NULL) {
-        file = config_setting_source_file(s);
-        line = (int)config_setting_source_line(s);
-    }
-    cfg_diag_add(ld->diags, file != NULL ? file : ld->sim->file, line, "%s", msg);
-}
-
-/* Unknown keys are errors: a misspelt "duraton" must not mean "until the end". */
-static int
-check_keys(struct loader *ld, const config_setting_t *g, const char *what,
-           const char *const *allowed)
-{
-    int bad = 0;
-
-    for (int i = 0; i < config_setting_length(g); i++) {
-        const config_setting_t *m = config_setting_get_elem(g, (unsigned int)i);
-        const char *name = config_setting_name(m);
-        size_t k;
-
-        for (k = 0; allowed[k] != NULL; k++)
-            if (name != NULL && strcmp(name, allowed[k]) == 0)
-                break;
-        if (allowed[k] == NULL) {
-            diag(ld, m, "unknown key '%s' in %s", name != NULL ? name : "?", what);
-            bad = 1;
-        }
-    }
-    return bad ? -1 : 0;
-}
-
-/* libconfig keeps 30 and 30.0 apart; both are fine wherever a number is expected. */
-static int
-get_number(const config_setting_t *s, double *out)
-{
-    switch (config_setting_type(s)) {
-    case CONFIG_TYPE_INT:
-        *out = config_setting_get_int(s);
-        return 0;
-    case CONFIG_TYPE_INT64:
-        *out = (double)config_setting_get_int64(s);
-        return 0;
-    case CONFIG_TYPE_FLOAT:
-        *out = config_setting_get_float(s);
-        return isfinite(*out) ? 0 : -1;
-    default:
-        return -1;
-    }
-}
-
-/* The opt_* helpers return 1 if the key is there and good, 0 if absent (out untouched), -1
- * after a diagnostic. */
-static int
-opt_number(struct loader *ld, const config_setting_t *g, const char *key, double *out)
-{
-    const config_setting_t *s = config_setting_get_member(g, key);
-
-    if (s == NULL)
-        return 0;
-    if (get_number(s, out) < 0) {
-        diag(ld, s, "'%s' must be a number", key);
-        return -1;
-    }
-    return 1;
-}
-
-static int
-opt_int(struct loader *ld, const config_setting_t *g, const char *key, int *out)
-{
-    const config_setting_t *s = config_setting_get_member(g, key);
-
-    if (s == NULL)
-        return 0;
-    if (config_setting_type(s) != CONFIG_TYPE_INT) {
-        diag(ld, s, "'%s' must be an integer", key);
-        return -1;
-    }
-    *out = config_setting_get_int(s);
-    return 1;
-}
-
-static int
-opt_string(struct loader *ld, const config_setting_t *g, const char *key, const char **out)
-{
-    const config_setting_t *s = config_setting_get_member(g, key);
-
-    if (s == NULL)
-        return 0;
-    if (config_setting_type(s) != CONFIG_TYPE_STRING) {
-        diag(ld, s, "'%s' must be a string", key);
-        return -1;
-    }
-    *out = config_setting_get_string(s);
-    return 1;
-}
-
-/* Ids become MQTT topic levels and "device.point" names on the agent side. */
-static int
-valid_id(const char *id)
-{
-    size_t n = strlen(id);
-
-    if (n == 0 || n >= CFG_ID_MAX)
-        return 0;
-    for (size_t i = 0; i < n; i++)
-        if (!isalnum((unsigned char)id[i]) && id[i] != '_' && id[i] != '-')
-            return 0;
-    return 1;
-}
-
-static char *
-path_join(const char *dir, const char *rel)
-{
-    size_t n;
-    char *p;
-
-    if (rel[0] == '/' || dir == NULL || dir[0] == '\0')
-        return strdup(rel);
-    n = strlen(dir) + strlen(rel) + 2;
-    p = malloc(n);
-    if (p != NULL)
-        snprintf(p, n, "%s/%s", dir, rel);
-    return p;
-}
-
-static char *
-dir_of(const char *path)
-{
-    const char *slash = strrchr(path, '/');
-
-    if (slash == NULL)
-        return strdup(".");
-    if (slash == path)
-        return strdup("/");
-    return strndup(path, (size_t)(slash - path));
-}
 
 /* Finds a loaded profile or loads profile_dir/NAME.cfg. */
 static int
@@ -250,8 +94,8 @@ profile_get(struct loader *ld, const char *name, const config_setting_t *where, 
         if (strcmp(ld->bad[i], name) == 0)
             return -1;
 
-    if (!valid_id(name)) {
-        diag(ld, where, "bad profile name '%s'", name);
+    if (!cfgc_valid_id(name, CFGC_ID_ANY)) {
+        cfgc_problem(&ld->ck, NULL, where, "bad profile name '%s'", name);
         return -1;
     }
     n = strlen(sim->profile_dir) + strlen(name) + 6;
@@ -260,11 +104,12 @@ profile_get(struct loader *ld, const char *name, const config_setting_t *where, 
         return -1;
     snprintf(path, n, "%s/%s.cfg", sim->profile_dir, name);
     if (access(path, R_OK) != 0) {
-        diag(ld, where, "unknown profile '%s' (%s: %s)", name, path, strerror(errno));
+        cfgc_problem(&ld->ck, NULL, where, "unknown profile '%s' (%s: %s)", name, path,
+                     strerror(errno));
         st = CFG_ERR_INVALID;
     } else {
         memset(&prof, 0, sizeof(prof));
-        st = cfg_profile_load(path, name, &prof, ld->diags);
+        st = cfg_profile_load(path, name, &prof, cfgc_diags(&ld->ck));
     }
     free(path);
     if (st != CFG_OK) {
@@ -287,9 +132,11 @@ profile_get(struct loader *ld, const char *name, const config_setting_t *where, 
 }
 
 static int
-parse_entry(struct loader *ld, const config_setting_t *g, struct dev_entry *e)
+parse_entry(struct loader *ld, const config_setting_t *g, int index, struct dev_entry *e)
 {
     const char *transport = "tcp", *parity = "N";
+    const char *id = NULL;
+    struct cfgc_obj o;
     int bad = 0, r;
 
     memset(e, 0, sizeof(*e));
@@ -301,57 +148,66 @@ parse_entry(struct loader *ld, const config_setting_t *g, struct dev_entry *e)
     e->stop_bits = 1;
     e->count = 1;
 
-    if (check_keys(ld, g, "a device", device_keys) < 0)
+    /* Named by its id in messages when the id is good; its problems are reported below. */
+    if (config_setting_lookup_string(g, "id", &id) != CONFIG_TRUE ||
+        !cfgc_valid_id(id, CFGC_ID_ANY))
+        id = NULL;
+    cfgc_obj_init(&o, g, "device", id, index);
+    if (cfgc_check_keys(&ld->ck, &o, device_keys) > 0)
         bad = 1;
-    if ((r = opt_string(ld, g, "id", &e->id)) <= 0) {
+    if ((r = cfgc_get_string(&ld->ck, &o, "id", &e->id)) <= 0) {
         if (r == 0)
-            diag(ld, g, "device without 'id'");
+            cfgc_problem(&ld->ck, NULL, g, "device without 'id'");
         bad = 1;
-    } else if (!valid_id(e->id)) {
-        diag(ld, g, "bad device id '%s' (letters, digits, '_' and '-', under %d characters)", e->id,
-             CFG_ID_MAX);
+    } else if (!cfgc_valid_id(e->id, CFGC_ID_ANY)) {
+        cfgc_problem(&ld->ck, NULL, g,
+                     "bad device id '%s' (letters, digits, '_' and '-', under %d characters)",
+                     e->id, CFG_ID_MAX);
         bad = 1;
     }
-    if ((r = opt_string(ld, g, "profile", &e->profile)) <= 0) {
+    if ((r = cfgc_get_string(&ld->ck, &o, "profile", &e->profile)) <= 0) {
         if (r == 0)
-            diag(ld, g, "device without 'profile'");
+            cfgc_problem(&ld->ck, NULL, g, "device without 'profile'");
         bad = 1;
     }
-    if (opt_string(ld, g, "transport", &transport) < 0)
+    if (cfgc_get_string(&ld->ck, &o, "transport", &transport) < 0)
         bad = 1;
     else if (strcmp(transport, "tcp") == 0)
         e->transport = SIM_TCP;
     else if (strcmp(transport, "rtu") == 0)
         e->transport = SIM_RTU;
     else {
-        diag(ld, config_setting_get_member(g, "transport"),
-             "transport must be \"tcp\" or \"rtu\", not \"%s\"", transport);
+        cfgc_problem(&ld->ck, NULL, config_setting_get_member(g, "transport"),
+                     "transport must be \"tcp\" or \"rtu\", not \"%s\"", transport);
         bad = 1;
     }
-    if (opt_int(ld, g, "count", &e->count) < 0)
+    if (cfgc_get_int(&ld->ck, &o, "count", INT_MIN, INT_MAX, &e->count) < 0)
         bad = 1;
     else if (e->count < 1 || e->count > DEVSIM_MAX_COUNT) {
-        diag(ld, config_setting_get_member(g, "count"), "count must be 1..%d", DEVSIM_MAX_COUNT);
+        cfgc_problem(&ld->ck, NULL, config_setting_get_member(g, "count"), "count must be 1..%d",
+                     DEVSIM_MAX_COUNT);
         bad = 1;
     }
-    if (opt_int(ld, g, "unit", &e->unit) < 0)
+    if (cfgc_get_int(&ld->ck, &o, "unit", INT_MIN, INT_MAX, &e->unit) < 0)
         bad = 1;
 
     if (e->transport == SIM_TCP) {
-        if (opt_string(ld, g, "host", &e->host) < 0)
+        if (cfgc_get_string(&ld->ck, &o, "host", &e->host) < 0)
             bad = 1;
-        if ((r = opt_int(ld, g, "port", &e->port)) <= 0) {
+        if ((r = cfgc_get_int(&ld->ck, &o, "port", INT_MIN, INT_MAX, &e->port)) <= 0) {
             if (r == 0)
-                diag(ld, g, "tcp device without 'port'");
+                cfgc_problem(&ld->ck, NULL, g, "tcp device without 'port'");
             bad = 1;
         } else if (e->port < 0 || e->port > 65535 ||
                    (e->port > 0 && e->port + e->count - 1 > 65535)) {
-            diag(ld, config_setting_get_member(g, "port"), "port must be 0..65535");
+            cfgc_problem(&ld->ck, NULL, config_setting_get_member(g, "port"),
+                         "port must be 0..65535");
             bad = 1;
         }
         /* The TCP unit id is a byte; 0 and 255 are what single devices often answer to. */
         if (e->unit < 0 || e->unit > 255) {
-            diag(ld, config_setting_get_member(g, "unit"), "tcp unit must be 0..255");
+            cfgc_problem(&ld->ck, NULL, config_setting_get_member(g, "unit"),
+                         "tcp unit must be 0..255");
             bad = 1;
         }
         for (const char *const *k =
@@ -359,57 +215,62 @@ parse_entry(struct loader *ld, const config_setting_t *g, struct dev_entry *e)
              *k != NULL; k++) {
             const config_setting_t *s = config_setting_get_member(g, *k);
             if (s != NULL) {
-                diag(ld, s, "'%s' is for rtu devices", *k);
+                cfgc_problem(&ld->ck, NULL, s, "'%s' is for rtu devices", *k);
                 bad = 1;
             }
         }
     } else {
-        if ((r = opt_string(ld, g, "device", &e->path)) <= 0) {
+        if ((r = cfgc_get_string(&ld->ck, &o, "device", &e->path)) <= 0) {
             if (r == 0)
-                diag(ld, g, "rtu device without 'device' (the pty or serial port path)");
+                cfgc_problem(&ld->ck, NULL, g,
+                             "rtu device without 'device' (the pty or serial port path)");
             bad = 1;
         }
-        if (opt_int(ld, g, "baud", &e->baud) < 0)
+        if (cfgc_get_int(&ld->ck, &o, "baud", INT_MIN, INT_MAX, &e->baud) < 0)
             bad = 1;
         else if (e->baud <= 0) {
-            diag(ld, config_setting_get_member(g, "baud"), "baud must be positive");
+            cfgc_problem(&ld->ck, NULL, config_setting_get_member(g, "baud"),
+                         "baud must be positive");
             bad = 1;
         }
-        if (opt_string(ld, g, "parity", &parity) < 0)
+        if (cfgc_get_string(&ld->ck, &o, "parity", &parity) < 0)
             bad = 1;
         else if (strlen(parity) != 1 || strchr("NEO", parity[0]) == NULL) {
-            diag(ld, config_setting_get_member(g, "parity"),
-                 "parity must be \"N\", \"E\" or \"O\"");
+            cfgc_problem(&ld->ck, NULL, config_setting_get_member(g, "parity"),
+                         "parity must be \"N\", \"E\" or \"O\"");
             bad = 1;
         } else
             e->parity = parity[0];
-        if (opt_int(ld, g, "data_bits", &e->data_bits) < 0)
+        if (cfgc_get_int(&ld->ck, &o, "data_bits", INT_MIN, INT_MAX, &e->data_bits) < 0)
             bad = 1;
         else if (e->data_bits < 5 || e->data_bits > 8) {
-            diag(ld, config_setting_get_member(g, "data_bits"), "data_bits must be 5..8");
+            cfgc_problem(&ld->ck, NULL, config_setting_get_member(g, "data_bits"),
+                         "data_bits must be 5..8");
             bad = 1;
         }
-        if (opt_int(ld, g, "stop_bits", &e->stop_bits) < 0)
+        if (cfgc_get_int(&ld->ck, &o, "stop_bits", INT_MIN, INT_MAX, &e->stop_bits) < 0)
             bad = 1;
         else if (e->stop_bits != 1 && e->stop_bits != 2) {
-            diag(ld, config_setting_get_member(g, "stop_bits"), "stop_bits must be 1 or 2");
+            cfgc_problem(&ld->ck, NULL, config_setting_get_member(g, "stop_bits"),
+                         "stop_bits must be 1 or 2");
             bad = 1;
         }
         if (e->unit < 1 || e->unit > 247) {
-            diag(ld, config_setting_get_member(g, "unit"), "rtu unit must be 1..247");
+            cfgc_problem(&ld->ck, NULL, config_setting_get_member(g, "unit"),
+                         "rtu unit must be 1..247");
             bad = 1;
         }
         for (const char *const *k = (const char *const[]){"host", "port", NULL}; *k != NULL; k++) {
             const config_setting_t *s = config_setting_get_member(g, *k);
             if (s != NULL) {
-                diag(ld, s, "'%s' is for tcp devices", *k);
+                cfgc_problem(&ld->ck, NULL, s, "'%s' is for tcp devices", *k);
                 bad = 1;
             }
         }
         if (e->count > 1) {
             /* libmodbus' RTU server answers one unit per line (see README.md). */
-            diag(ld, config_setting_get_member(g, "count"),
-                 "count is for tcp devices (one rtu unit per line)");
+            cfgc_problem(&ld->ck, NULL, config_setting_get_member(g, "count"),
+                         "count is for tcp devices (one rtu unit per line)");
             bad = 1;
         }
     }
@@ -429,7 +290,7 @@ parse_values(struct loader *ld, const config_setting_t *g, const struct cfg_prof
     if (g == NULL)
         return 0;
     if (config_setting_type(g) != CONFIG_TYPE_GROUP) {
-        diag(ld, g, "'values' must be a group: { point = number; ... }");
+        cfgc_problem(&ld->ck, NULL, g, "'values' must be a group: { point = number; ... }");
         return -1;
     }
     for (int i = 0; i < config_setting_length(g); i++) {
@@ -439,40 +300,44 @@ parse_values(struct loader *ld, const config_setting_t *g, const struct cfg_prof
         struct sim_value *v;
 
         if (p == NULL) {
-            diag(ld, m, "profile %s has no point '%s'", prof->name, name);
+            cfgc_problem(&ld->ck, NULL, m, "profile %s has no point '%s'", prof->name, name);
             bad = 1;
             continue;
         }
         v = &values[p - prof->points];
         if (config_setting_type(m) == CONFIG_TYPE_GROUP) {
+            struct cfgc_obj o;
             int r = 0;
 
-            if (check_keys(ld, m, "a value", value_keys) < 0)
+            cfgc_obj_init(&o, m, "value", name, 0);
+
+            if (cfgc_check_keys(&ld->ck, &o, value_keys) > 0)
                 r = -1;
-            if (opt_number(ld, m, "base", &v->base) < 0 ||
-                opt_number(ld, m, "noise", &v->noise) < 0 ||
-                opt_number(ld, m, "rate", &v->rate) < 0 ||
-                opt_number(ld, m, "period", &v->period) < 0 ||
-                opt_number(ld, m, "amplitude", &v->amplitude) < 0)
+            if (cfgc_get_number(&ld->ck, &o, "base", -HUGE_VAL, HUGE_VAL, &v->base) < 0 ||
+                cfgc_get_number(&ld->ck, &o, "noise", -HUGE_VAL, HUGE_VAL, &v->noise) < 0 ||
+                cfgc_get_number(&ld->ck, &o, "rate", -HUGE_VAL, HUGE_VAL, &v->rate) < 0 ||
+                cfgc_get_number(&ld->ck, &o, "period", -HUGE_VAL, HUGE_VAL, &v->period) < 0 ||
+                cfgc_get_number(&ld->ck, &o, "amplitude", -HUGE_VAL, HUGE_VAL, &v->amplitude) < 0)
                 r = -1;
             if (r == 0 && v->noise < 0) {
-                diag(ld, m, "%s: noise must be >= 0", name);
+                cfgc_problem(&ld->ck, NULL, m, "%s: noise must be >= 0", name);
                 r = -1;
             }
             if (r == 0 && v->amplitude != 0 && !(v->period > 0)) {
-                diag(ld, m, "%s: amplitude needs a period > 0 (s)", name);
+                cfgc_problem(&ld->ck, NULL, m, "%s: amplitude needs a period > 0 (s)", name);
                 r = -1;
             }
             if (r == 0 && p->type == CFG_T_BIT &&
                 (v->noise != 0 || v->rate != 0 || v->amplitude != 0)) {
-                diag(ld, m, "%s is a bit: give it 0 or 1", name);
+                cfgc_problem(&ld->ck, NULL, m, "%s is a bit: give it 0 or 1", name);
                 r = -1;
             }
             if (r < 0)
                 bad = 1;
-        } else if (get_number(m, &v->base) < 0) {
-            diag(ld, m, "%s: a value is a number or { base, noise, rate, period, amplitude }",
-                 name);
+        } else if (cfgc_setting_number(m, &v->base) < 0) {
+            cfgc_problem(&ld->ck, NULL, m,
+                         "%s: a value is a number or { base, noise, rate, period, amplitude }",
+                         name);
             bad = 1;
         }
     }
@@ -496,8 +361,9 @@ endpoint_for(struct loader *ld, const config_setting_t *g, const struct dev_entr
             return 0;
         }
         if (e->transport == SIM_RTU && ep->transport == SIM_RTU && strcmp(ep->path, e->path) == 0) {
-            diag(ld, g, "%s is already served by device %s (line %d): one rtu unit per line",
-                 e->path, sim->devices[ep->devices[0]].id, ep->line);
+            cfgc_problem(&ld->ck, NULL, g,
+                         "%s is already served by device %s (line %d): one rtu unit per line",
+                         e->path, sim->devices[ep->devices[0]].id, ep->line);
             return -1;
         }
     }
@@ -543,7 +409,7 @@ add_devices(struct loader *ld, const config_setting_t *g, const struct dev_entry
 
         if (e->count > 1) {
             if (snprintf(id, sizeof(id), "%s%d", e->id, k) >= (int)sizeof(id)) {
-                diag(ld, g, "device id '%s%d' is too long", e->id, k);
+                cfgc_problem(&ld->ck, NULL, g, "device id '%s%d' is too long", e->id, k);
                 return -1;
             }
         } else
@@ -551,8 +417,8 @@ add_devices(struct loader *ld, const config_setting_t *g, const struct dev_entry
         for (size_t i = 0; i < sim->ndevices; i++) {
             if (strcmp(sim->devices[i].id, id) == 0 || strcmp(sim->devices[i].group, id) == 0 ||
                 (e->count > 1 && strcmp(sim->devices[i].id, e->id) == 0)) {
-                diag(ld, g, "device id '%s' clashes with device %s (line %d)",
-                     e->count > 1 ? e->id : id, sim->devices[i].id, sim->devices[i].line);
+                cfgc_problem(&ld->ck, NULL, g, "device id '%s' clashes with device %s (line %d)",
+                             e->count > 1 ? e->id : id, sim->devices[i].id, sim->devices[i].line);
                 return -1;
             }
         }
@@ -562,8 +428,8 @@ add_devices(struct loader *ld, const config_setting_t *g, const struct dev_entry
         for (size_t i = 0; i < ep->ndevices; i++) {
             const struct sim_device *o = &sim->devices[ep->devices[i]];
             if (o->unit == e->unit) {
-                diag(ld, g, "%s:%d unit %d is already device %s (line %d)", ep->host, ep->port,
-                     e->unit, o->id, o->line);
+                cfgc_problem(&ld->ck, NULL, g, "%s:%d unit %d is already device %s (line %d)",
+                             ep->host, ep->port, e->unit, o->id, o->line);
                 return -1;
             }
         }
@@ -603,11 +469,11 @@ parse_devices(struct loader *ld, const config_setting_t *list)
 
     if (config_setting_type(list) != CONFIG_TYPE_LIST &&
         config_setting_type(list) != CONFIG_TYPE_ARRAY) {
-        diag(ld, list, "'devices' must be a list: ( { id = ...; }, ... )");
+        cfgc_problem(&ld->ck, NULL, list, "'devices' must be a list: ( { id = ...; }, ... )");
         return -1;
     }
     if (config_setting_length(list) == 0) {
-        diag(ld, list, "no devices");
+        cfgc_problem(&ld->ck, NULL, list, "no devices");
         return -1;
     }
     for (int i = 0; i < config_setting_length(list); i++) {
@@ -618,12 +484,12 @@ parse_devices(struct loader *ld, const config_setting_t *list)
         int entry_bad;
 
         if (config_setting_type(g) != CONFIG_TYPE_GROUP) {
-            diag(ld, g, "a device is a group: { id = ...; profile = ...; }");
+            cfgc_problem(&ld->ck, NULL, g, "a device is a group: { id = ...; profile = ...; }");
             bad = 1;
             continue;
         }
         /* Values are checked even when the entry has problems, so one run shows them all. */
-        entry_bad = parse_entry(ld, g, &e) < 0;
+        entry_bad = parse_entry(ld, g, i + 1, &e) < 0;
         if (e.profile == NULL ||
             profile_get(ld, e.profile, config_setting_get_member(g, "profile"), &prof) < 0) {
             bad = 1;
@@ -659,11 +525,12 @@ remember_failed(struct loader *ld, const char *id)
 }
 
 static int
-parse_step(struct loader *ld, const config_setting_t *g, struct sim_step *st)
+parse_step(struct loader *ld, const config_setting_t *g, int index, struct sim_step *st)
 {
     struct devsim *sim = ld->sim;
     const char *dev = NULL, *action = NULL, *point = NULL;
     const struct cfg_profile *prof;
+    struct cfgc_obj o;
     int bad = 0, r;
 
     memset(st, 0, sizeof(*st));
@@ -672,25 +539,28 @@ parse_step(struct loader *ld, const config_setting_t *g, struct sim_step *st)
     st->code = MODBUS_EXCEPTION_SLAVE_OR_SERVER_FAILURE;
     st->line = (int)config_setting_source_line(g);
 
-    if (check_keys(ld, g, "a scenario step", step_keys) < 0)
+    cfgc_obj_init(&o, g, "scenario step", NULL, index);
+    if (cfgc_check_keys(&ld->ck, &o, step_keys) > 0)
         bad = 1;
-    if ((r = opt_number(ld, g, "at", &st->at)) <= 0) {
+    if ((r = cfgc_get_number(&ld->ck, &o, "at", -HUGE_VAL, HUGE_VAL, &st->at)) <= 0) {
         if (r == 0)
-            diag(ld, g, "step without 'at' (s after start)");
+            cfgc_problem(&ld->ck, NULL, g, "step without 'at' (s after start)");
         bad = 1;
     } else if (st->at < 0) {
-        diag(ld, config_setting_get_member(g, "at"), "'at' must be >= 0");
+        cfgc_problem(&ld->ck, NULL, config_setting_get_member(g, "at"), "'at' must be >= 0");
         bad = 1;
     }
-    if ((r = opt_number(ld, g, "duration", &st->duration)) < 0)
+    if ((r = cfgc_get_number(&ld->ck, &o, "duration", -HUGE_VAL, HUGE_VAL, &st->duration)) < 0)
         bad = 1;
     else if (r > 0 && !(st->duration > 0)) {
-        diag(ld, config_setting_get_member(g, "duration"), "'duration' must be > 0");
+        cfgc_problem(&ld->ck, NULL, config_setting_get_member(g, "duration"),
+                     "'duration' must be > 0");
         bad = 1;
     }
-    if ((r = opt_string(ld, g, "action", &action)) <= 0) {
+    if ((r = cfgc_get_string(&ld->ck, &o, "action", &action)) <= 0) {
         if (r == 0)
-            diag(ld, g, "step without 'action' (set, silent, exception, glitch)");
+            cfgc_problem(&ld->ck, NULL, g,
+                         "step without 'action' (set, silent, exception, glitch)");
         return -1;
     }
     if (strcmp(action, "set") == 0)
@@ -702,14 +572,14 @@ parse_step(struct loader *ld, const config_setting_t *g, struct sim_step *st)
     else if (strcmp(action, "glitch") == 0)
         st->action = SIM_GLITCH;
     else {
-        diag(ld, config_setting_get_member(g, "action"),
-             "unknown action '%s' (set, silent, exception, glitch)", action);
+        cfgc_problem(&ld->ck, NULL, config_setting_get_member(g, "action"),
+                     "unknown action '%s' (set, silent, exception, glitch)", action);
         return -1;
     }
 
-    if ((r = opt_string(ld, g, "device", &dev)) <= 0) {
+    if ((r = cfgc_get_string(&ld->ck, &o, "device", &dev)) <= 0) {
         if (r == 0)
-            diag(ld, g, "step without 'device'");
+            cfgc_problem(&ld->ck, NULL, g, "step without 'device'");
         return -1;
     }
     snprintf(st->target, sizeof(st->target), "%s", dev);
@@ -730,52 +600,54 @@ parse_step(struct loader *ld, const config_setting_t *g, struct sim_step *st)
         for (size_t i = 0; i < ld->nfailed; i++)
             if (strcmp(ld->failed[i], dev) == 0)
                 return -1; /* its own problem is reported already */
-        diag(ld, config_setting_get_member(g, "device"), "unknown device '%s'", dev);
+        cfgc_problem(&ld->ck, NULL, config_setting_get_member(g, "device"), "unknown device '%s'",
+                     dev);
         return -1;
     }
     prof = &sim->profiles[sim->devices[st->dev_first].profile];
 
-    if ((r = opt_string(ld, g, "point", &point)) < 0)
+    if ((r = cfgc_get_string(&ld->ck, &o, "point", &point)) < 0)
         bad = 1;
     else if (r > 0) {
         const struct cfg_point *p = cfg_profile_point(prof, point);
         if (st->action == SIM_SILENT || st->action == SIM_EXCEPTION) {
-            diag(ld, config_setting_get_member(g, "point"),
-                 "'%s' applies to the whole device: no 'point'", action);
+            cfgc_problem(&ld->ck, NULL, config_setting_get_member(g, "point"),
+                         "'%s' applies to the whole device: no 'point'", action);
             bad = 1;
         } else if (p == NULL) {
-            diag(ld, config_setting_get_member(g, "point"), "profile %s has no point '%s'",
-                 prof->name, point);
+            cfgc_problem(&ld->ck, NULL, config_setting_get_member(g, "point"),
+                         "profile %s has no point '%s'", prof->name, point);
             bad = 1;
         } else if (st->action == SIM_GLITCH && p->type == CFG_T_BIT) {
-            diag(ld, config_setting_get_member(g, "point"),
-                 "glitch writes 0xFFFF registers: %s is a bit", point);
+            cfgc_problem(&ld->ck, NULL, config_setting_get_member(g, "point"),
+                         "glitch writes 0xFFFF registers: %s is a bit", point);
             bad = 1;
         } else
             st->point = (int)(p - prof->points);
     } else if (st->action == SIM_SET) {
-        diag(ld, g, "'set' needs a 'point'");
+        cfgc_problem(&ld->ck, NULL, g, "'set' needs a 'point'");
         bad = 1;
     }
 
-    if ((r = opt_number(ld, g, "value", &st->value)) < 0)
+    if ((r = cfgc_get_number(&ld->ck, &o, "value", -HUGE_VAL, HUGE_VAL, &st->value)) < 0)
         bad = 1;
     else if (r == 0 && st->action == SIM_SET) {
-        diag(ld, g, "'set' needs a 'value'");
+        cfgc_problem(&ld->ck, NULL, g, "'set' needs a 'value'");
         bad = 1;
     } else if (r > 0 && st->action != SIM_SET) {
-        diag(ld, config_setting_get_member(g, "value"), "'value' is for 'set'");
+        cfgc_problem(&ld->ck, NULL, config_setting_get_member(g, "value"), "'value' is for 'set'");
         bad = 1;
     }
 
-    if ((r = opt_int(ld, g, "code", &st->code)) < 0)
+    if ((r = cfgc_get_int(&ld->ck, &o, "code", INT_MIN, INT_MAX, &st->code)) < 0)
         bad = 1;
     else if (r > 0 && st->action != SIM_EXCEPTION) {
-        diag(ld, config_setting_get_member(g, "code"), "'code' is for 'exception'");
+        cfgc_problem(&ld->ck, NULL, config_setting_get_member(g, "code"),
+                     "'code' is for 'exception'");
         bad = 1;
     } else if (st->code < 1 || st->code >= MODBUS_EXCEPTION_MAX) {
-        diag(ld, config_setting_get_member(g, "code"), "exception code must be 1..%d",
-             MODBUS_EXCEPTION_MAX - 1);
+        cfgc_problem(&ld->ck, NULL, config_setting_get_member(g, "code"),
+                     "exception code must be 1..%d", MODBUS_EXCEPTION_MAX - 1);
         bad = 1;
     }
     return bad ? -1 : 0;
@@ -789,7 +661,7 @@ parse_scenario(struct loader *ld, const config_setting_t *list)
 
     if (config_setting_type(list) != CONFIG_TYPE_LIST &&
         config_setting_type(list) != CONFIG_TYPE_ARRAY) {
-        diag(ld, list, "'scenario' must be a list: ( { at = ...; }, ... )");
+        cfgc_problem(&ld->ck, NULL, list, "'scenario' must be a list: ( { at = ...; }, ... )");
         return -1;
     }
     n = config_setting_length(list);
@@ -802,11 +674,12 @@ parse_scenario(struct loader *ld, const config_setting_t *list)
         const config_setting_t *g = config_setting_get_elem(list, (unsigned int)i);
 
         if (config_setting_type(g) != CONFIG_TYPE_GROUP) {
-            diag(ld, g, "a scenario step is a group: { at = ...; device = ...; }");
+            cfgc_problem(&ld->ck, NULL, g,
+                         "a scenario step is a group: { at = ...; device = ...; }");
             bad = 1;
             continue;
         }
-        if (parse_step(ld, g, &sim->steps[sim->nsteps]) < 0)
+        if (parse_step(ld, g, i + 1, &sim->steps[sim->nsteps]) < 0)
             bad = 1;
         else
             sim->nsteps++;
@@ -818,7 +691,8 @@ int
 devsim_config_load(struct devsim *sim, const char *path, const char *profile_dir_override,
                    struct cfg_diags *diags)
 {
-    struct loader ld = {.sim = sim, .diags = diags};
+    struct loader ld = {.sim = sim};
+    struct cfgc_obj top;
     config_t cf;
     const config_setting_t *root, *s;
     const char *pdir = DEFAULT_PROFILE_DIR;
@@ -826,42 +700,37 @@ devsim_config_load(struct devsim *sim, const char *path, const char *profile_dir
     int bad = 0;
 
     memset(sim, 0, sizeof(*sim));
+    cfgc_init(&ld.ck, diags, path);
     sim->seed = 1;
     sim->file = strdup(path);
-    dir = dir_of(path);
+    dir = cfgc_dir_of(path);
     if (sim->file == NULL || dir == NULL) {
         free(dir);
         return -1;
     }
 
     config_init(&cf);
-    /* @include is relative to the cwd unless told otherwise (libraries.md §4). */
-    config_set_include_dir(&cf, dir);
-    if (config_read_file(&cf, path) != CONFIG_TRUE) {
-        if (config_error_type(&cf) == CONFIG_ERR_FILE_IO)
-            cfg_diag_add(diags, path, 0, "cannot read: %s", strerror(errno));
-        else
-            cfg_diag_add(diags, config_error_file(&cf) ? config_error_file(&cf) : path,
-                         config_error_line(&cf), "%s", config_error_text(&cf));
+    if (cfgc_read_file(&ld.ck, &cf, path) < 0) {
         config_destroy(&cf);
         free(dir);
         return -1;
     }
     root = config_root_setting(&cf);
-    if (check_keys(&ld, root, "the simulator config", top_keys) < 0)
+    cfgc_obj_init(&top, root, "", NULL, 0);
+    if (cfgc_check_keys(&ld.ck, &top, top_keys) > 0)
         bad = 1;
 
-    if (opt_string(&ld, root, "profile_dir", &pdir) < 0)
+    if (cfgc_get_string(&ld.ck, &top, "profile_dir", &pdir) < 0)
         bad = 1;
     sim->profile_dir =
-        profile_dir_override != NULL ? strdup(profile_dir_override) : path_join(dir, pdir);
+        profile_dir_override != NULL ? strdup(profile_dir_override) : cfgc_path_join(dir, pdir);
     if ((s = config_setting_get_member(root, "seed")) != NULL) {
         if (config_setting_type(s) == CONFIG_TYPE_INT)
             sim->seed = (uint64_t)(int64_t)config_setting_get_int(s);
         else if (config_setting_type(s) == CONFIG_TYPE_INT64)
             sim->seed = (uint64_t)config_setting_get_int64(s);
         else {
-            diag(&ld, s, "'seed' must be an integer");
+            cfgc_problem(&ld.ck, NULL, s, "'seed' must be an integer");
             bad = 1;
         }
     }
