@@ -1,0 +1,839 @@
+/*
+ * eng.c - the indicator engine (see eng.h for the model).
+ *
+ * The pipeline, per point and indicator:
+ *
+ *   samples --hold--> raw segments [a, b) of {value v, bad, unknown}, contiguous from the
+ *   period's start (every millisecond of the period lands in exactly one segment)
+ *     --classify (per indicator and point)--> classified segments {good, bad, unknown,
+ *       not assessed}: band windows averaged and judged, supply condition, up/down, monitored
+ *     --combine (band "any", duty over several points)--> one classified stream
+ *       --accumulate--> per-day milliseconds per class, interruption runs
+ *
+ * Results are computed from the accumulators on demand. Because raw segments are contiguous,
+ * classified streams are contiguous too, and combining several points only needs each point's
+ * queue of classified segments up to the slowest point (eng_advance() bounds that).
+ */
+#include "engine/eng.h"
+
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+/* Raw states of a held timeline. */
+enum raw {
+    RAW_UNKNOWN = 0,
+    RAW_VALUE,
+    RAW_BAD,
+};
+
+/* Classes of classified time; the meaning of good/bad depends on the kind (in/out, supplied/
+ * interrupted, up/down, monitored/-). */
+enum cls {
+    CLS_UNKNOWN = 0,
+    CLS_GOOD,
+    CLS_BAD,
+    CLS_NA, /* band: outside the assessment band */
+    NCLS,
+};
+
+struct seg {
+    int64_t a, b;
+    int cls;
+};
+
+/* A growable FIFO of classified segments (only for points combined with others). */
+struct segq {
+    struct seg *v;
+    size_t head, n, cap;
+};
+
+/* One point as an indicator sees it. */
+struct slot {
+    size_t ind;
+    size_t k; /* index of the point within the indicator */
+    /* band window being filled */
+    int64_t ws, we;
+    double sum;       /* integral of value over the known part, value x ms */
+    int64_t known;    /* ms */
+    struct segq q;    /* classified segments waiting for the other points */
+    int64_t acc[NCLS]; /* per-point totals, for band evidence */
+    double lowest, highest;
+};
+
+struct point {
+    int64_t stale;
+    int has;          /* a sample has been seen */
+    int64_t t;        /* last sample */
+    int valid;
+    double v;
+    int64_t done;     /* the raw timeline is emitted up to here */
+    size_t nslots;
+    size_t *slots;    /* indices into eng.slots */
+};
+
+struct ind {
+    struct eng_ind_cfg cfg;
+    uint32_t *points;
+    size_t first_slot;  /* the indicator's slots are first_slot .. first_slot + npoints */
+    int combine;        /* several points reduced to one stream (band any, duty) */
+    int64_t (*acc)[NCLS]; /* per day */
+    int64_t cursor;     /* combined stream emitted up to here */
+    /* supply interruptions */
+    int in_run;
+    int64_t run_start, run_end;
+    uint64_t nruns;
+    int64_t run_total, run_longest;
+    struct eng_interruption *list;
+    size_t nlist;
+    /* energy */
+    int have_reading;
+    double last_reading, kwh;
+    uint64_t resets;
+    /* result scratch */
+    struct eng_result res;
+    struct eng_band_ev *per_point;
+    int *lost, *unverified;
+};
+
+struct eng {
+    int ndays;
+    int64_t *day;  /* ndays + 1 */
+    int64_t start, end;
+    size_t npoints;
+    struct point *points;
+    size_t nind;
+    struct ind *inds;
+    size_t nslots;
+    struct slot *slots;
+};
+
+static void emit_raw(struct eng *e, struct point *pt, int64_t a, int64_t b, int raw, double v);
+
+const char *
+eng_kind_name(enum eng_kind k)
+{
+    switch (k) {
+    case ENG_BAND:
+        return "band";
+    case ENG_SUPPLY_DAYS:
+        return "supply_days";
+    case ENG_AVAILABILITY:
+        return "availability";
+    case ENG_DOWNTIME:
+        return "downtime";
+    case ENG_FAULT_RATE:
+        return "fault_rate";
+    case ENG_DUTY_DAYS:
+        return "duty_days";
+    case ENG_ENERGY:
+        return "energy";
+    }
+    return "?";
+}
+
+static int
+day_of(const struct eng *e, int64_t t)
+{
+    int lo = 0, hi = e->ndays - 1;
+
+    /* Largest d with day[d] <= t; t is inside the period. */
+    while (lo < hi) {
+        int mid = (lo + hi + 1) / 2;
+        if (e->day[mid] <= t)
+            lo = mid;
+        else
+            hi = mid - 1;
+    }
+    return lo;
+}
+
+static int
+cond_holds(const struct eng_cond *c, double v)
+{
+    int i;
+
+    switch (c->op) {
+    case ENG_COND_NONE:
+        return 1;
+    case ENG_COND_IN_SET:
+        for (i = 0; i < c->nset; i++)
+            if (v == c->set[i])
+                return 1;
+        return 0;
+    case ENG_COND_ABOVE:
+        return v > c->lo;
+    case ENG_COND_AT_LEAST:
+        return v >= c->lo;
+    case ENG_COND_BELOW:
+        return v < c->hi;
+    case ENG_COND_RANGE:
+        return v >= c->lo && v <= c->hi;
+    }
+    return 0;
+}
+
+/* --- accumulation of one indicator's final classified stream --- */
+
+static void
+close_run(struct ind *in)
+{
+    int64_t len = in->run_end - in->run_start;
+
+    in->nruns++;
+    in->run_total += len;
+    if (len > in->run_longest)
+        in->run_longest = len;
+    if (in->nlist < ENG_MAX_LIST) {
+        in->list[in->nlist].start = in->run_start;
+        in->list[in->nlist].end = in->run_end;
+        in->nlist++;
+    }
+    in->in_run = 0;
+}
+
+static void
+accumulate(struct eng *e, struct ind *in, int64_t a, int64_t b, int cls)
+{
+    if (b <= a)
+        return;
+    in->cursor = b;
+    if (in->cfg.kind == ENG_SUPPLY_DAYS) {
+        /* An interruption is a maximal run of interrupted time; anything else ends it. */
+        if (cls == CLS_BAD) {
+            if (!in->in_run) {
+                in->in_run = 1;
+                in->run_start = a;
+            }
+            in->run_end = b;
+        } else if (in->in_run) {
+            close_run(in);
+        }
+    }
+    while (a < b) {
+        int d = day_of(e, a);
+        int64_t end = b < e->day[d + 1] ? b : e->day[d + 1];
+        in->acc[d][cls] += end - a;
+        a = end;
+    }
+}
+
+/* Reduces the combined points' queues as far as every point has got. */
+static void
+combine(struct eng *e, struct ind *in)
+{
+    size_t k, n = in->cfg.npoints;
+
+    for (;;) {
+        int64_t a = 0, m = INT64_MAX;
+        int any_na = 0, any_bad = 0, any_unk = 0, any_good = 0, cls;
+
+        for (k = 0; k < n; k++) {
+            struct segq *q = &e->slots[in->first_slot + k].q;
+            struct seg *s;
+            if (q->n == 0)
+                return;
+            s = &q->v[q->head];
+            a = s->a; /* the same for every point: all streams are contiguous */
+            if (s->b < m)
+                m = s->b;
+            any_na |= s->cls == CLS_NA;
+            any_bad |= s->cls == CLS_BAD;
+            any_unk |= s->cls == CLS_UNKNOWN;
+            any_good |= s->cls == CLS_GOOD;
+        }
+        if (in->cfg.kind == ENG_DUTY_DAYS) {
+            /* A second is monitored when any point holds a fresh sample. */
+            cls = any_good ? CLS_GOOD : CLS_UNKNOWN;
+        } else {
+            /* band "any": a window outside any point's assessment band is not assessed (as
+             * meters count the all-phase minute only when every phase is inside it); else
+             * out if any point is out, unknown if one is unknown, in otherwise. */
+            cls = any_na ? CLS_NA : any_bad ? CLS_BAD : any_unk ? CLS_UNKNOWN : CLS_GOOD;
+        }
+        accumulate(e, in, a, m, cls);
+        for (k = 0; k < n; k++) {
+            struct segq *q = &e->slots[in->first_slot + k].q;
+            struct seg *s = &q->v[q->head];
+            s->a = m;
+            if (s->a >= s->b) {
+                q->head = (q->head + 1) % q->cap;
+                q->n--;
+            }
+        }
+    }
+}
+
+static int
+segq_push(struct segq *q, int64_t a, int64_t b, int cls)
+{
+    if (q->n > 0) {
+        struct seg *last = &q->v[(q->head + q->n - 1) % q->cap];
+        if (last->cls == cls && last->b == a) {
+            last->b = b; /* merge: queues stay short while points keep their class */
+            return 0;
+        }
+    }
+    if (q->n == q->cap) {
+        size_t ncap = q->cap ? q->cap * 2 : 8, i;
+        struct seg *nv = malloc(ncap * sizeof(*nv));
+        if (nv == NULL)
+            return -1;
+        for (i = 0; i < q->n; i++)
+            nv[i] = q->v[(q->head + i) % q->cap];
+        free(q->v);
+        q->v = nv;
+        q->head = 0;
+        q->cap = ncap;
+    }
+    q->v[(q->head + q->n) % q->cap] = (struct seg){a, b, cls};
+    q->n++;
+    return 0;
+}
+
+/* One classified segment of one point of an indicator. */
+static void
+classified(struct eng *e, struct slot *sl, int64_t a, int64_t b, int cls)
+{
+    struct ind *in = &e->inds[sl->ind];
+
+    if (b <= a)
+        return;
+    sl->acc[cls] += b - a;
+    if (in->combine) {
+        if (segq_push(&sl->q, a, b, cls) < 0)
+            return; /* out of memory: that time will be missing from the combined stream */
+        combine(e, in);
+    } else {
+        accumulate(e, in, a, b, cls);
+    }
+}
+
+static int
+band_class(const struct eng_ind_cfg *c, double mean)
+{
+    if (c->has_assess && (mean < c->assess_lo || mean > c->assess_hi))
+        return CLS_NA;
+    return (mean >= c->lo && mean <= c->hi) ? CLS_GOOD : CLS_BAD;
+}
+
+static void
+note_extreme(struct slot *sl, double v)
+{
+    if (isnan(sl->lowest) || v < sl->lowest)
+        sl->lowest = v;
+    if (isnan(sl->highest) || v > sl->highest)
+        sl->highest = v;
+}
+
+static void
+close_window(struct eng *e, struct slot *sl)
+{
+    const struct eng_ind_cfg *c = &e->inds[sl->ind].cfg;
+    int cls = CLS_UNKNOWN;
+
+    /* A window known for under half its length is unknown as a whole (29 s of 60 is). */
+    if (sl->known * 2 >= sl->we - sl->ws) {
+        double mean = sl->sum / (double)sl->known;
+        cls = band_class(c, mean);
+        if (cls != CLS_NA)
+            note_extreme(sl, mean);
+    }
+    classified(e, sl, sl->ws, sl->we, cls);
+    sl->sum = 0;
+    sl->known = 0;
+}
+
+/* Raw segment [a, b) of a point, as one indicator's classifier sees it. */
+static void
+slot_raw(struct eng *e, struct slot *sl, int64_t a, int64_t b, int raw, double v)
+{
+    const struct eng_ind_cfg *c = &e->inds[sl->ind].cfg;
+    int cls;
+
+    switch (c->kind) {
+    case ENG_BAND:
+        if (c->window_ms == 0) {
+            if (raw != RAW_VALUE) {
+                cls = CLS_UNKNOWN;
+            } else {
+                cls = band_class(c, v);
+                if (cls != CLS_NA)
+                    note_extreme(sl, v);
+            }
+            classified(e, sl, a, b, cls);
+            return;
+        }
+        while (a < b) {
+            int64_t end;
+            if (a >= sl->we) {
+                int d = day_of(e, a);
+                sl->ws = e->day[d] + (a - e->day[d]) / c->window_ms * c->window_ms;
+                sl->we = sl->ws + c->window_ms;
+                if (sl->we > e->day[d + 1])
+                    sl->we = e->day[d + 1];
+            }
+            end = b < sl->we ? b : sl->we;
+            if (raw == RAW_VALUE) {
+                sl->sum += v * (double)(end - a);
+                sl->known += end - a;
+            }
+            a = end;
+            if (a == sl->we)
+                close_window(e, sl);
+        }
+        return;
+    case ENG_SUPPLY_DAYS:
+        /* Value-based: a poll without a valid answer says nothing about the supply. */
+        cls = raw != RAW_VALUE ? CLS_UNKNOWN : cond_holds(&c->cond, v) ? CLS_GOOD : CLS_BAD;
+        break;
+    case ENG_AVAILABILITY:
+    case ENG_DOWNTIME:
+    case ENG_FAULT_RATE:
+        /* Asked and no valid answer is down; not asked is unknown. */
+        if (raw == RAW_UNKNOWN)
+            cls = CLS_UNKNOWN;
+        else if (raw == RAW_BAD)
+            cls = CLS_BAD;
+        else
+            cls = cond_holds(&c->cond, v) ? CLS_GOOD : CLS_BAD;
+        break;
+    case ENG_DUTY_DAYS:
+        cls = raw == RAW_UNKNOWN ? CLS_UNKNOWN : CLS_GOOD;
+        break;
+    default:
+        return; /* energy works on readings, not on held time */
+    }
+    classified(e, sl, a, b, cls);
+}
+
+static void
+emit_raw(struct eng *e, struct point *pt, int64_t a, int64_t b, int raw, double v)
+{
+    size_t i;
+
+    if (a < e->start)
+        a = e->start;
+    if (b > e->end)
+        b = e->end;
+    if (b <= a)
+        return;
+    for (i = 0; i < pt->nslots; i++)
+        slot_raw(e, &e->slots[pt->slots[i]], a, b, raw, v);
+}
+
+/* Emits the point's timeline from pt->done up to t (t >= done). */
+static void
+extend(struct eng *e, struct point *pt, int64_t t)
+{
+    if (t <= pt->done)
+        return;
+    if (pt->has) {
+        int64_t hold_end = pt->t + pt->stale;
+        if (hold_end > t)
+            hold_end = t;
+        if (hold_end > pt->done) {
+            emit_raw(e, pt, pt->done, hold_end, pt->valid ? RAW_VALUE : RAW_BAD, pt->v);
+            pt->done = hold_end;
+        }
+    }
+    emit_raw(e, pt, pt->done, t, RAW_UNKNOWN, 0.0);
+    pt->done = t;
+}
+
+enum eng_status
+eng_sample(struct eng *e, uint32_t p, int64_t t, double value, int valid)
+{
+    struct point *pt;
+    size_t i;
+
+    if (p >= e->npoints)
+        return ENG_ERR_INVALID;
+    pt = &e->points[p];
+    if (t < pt->done || (pt->has && t < pt->t))
+        return ENG_ERR_ORDER;
+    if (valid && !isfinite(value))
+        valid = 0;
+    extend(e, pt, t);
+    pt->has = 1;
+    pt->t = t;
+    pt->valid = valid;
+    pt->v = valid ? value : 0.0;
+
+    /* Energy counts readings, not held time: consecutive valid readings inside the period. */
+    if (valid && t >= e->start && t < e->end) {
+        for (i = 0; i < pt->nslots; i++) {
+            struct ind *in = &e->inds[e->slots[pt->slots[i]].ind];
+            if (in->cfg.kind != ENG_ENERGY)
+                continue;
+            if (in->have_reading) {
+                if (value >= in->last_reading) {
+                    in->kwh += value - in->last_reading;
+                } else {
+                    /* A wrap or a new meter: the new counter started from zero. */
+                    in->kwh += value;
+                    in->resets++;
+                }
+            }
+            in->have_reading = 1;
+            in->last_reading = value;
+        }
+    }
+    return ENG_OK;
+}
+
+void
+eng_advance(struct eng *e, int64_t t)
+{
+    size_t i;
+
+    for (i = 0; i < e->npoints; i++)
+        extend(e, &e->points[i], t);
+}
+
+void
+eng_finish(struct eng *e, int64_t t)
+{
+    eng_advance(e, t);
+}
+
+static enum eng_status
+invalid(size_t ind, const char *msg, char *err, size_t errlen)
+{
+    snprintf(err, errlen, "indicator %zu: %s", ind, msg);
+    return ENG_ERR_INVALID;
+}
+
+static enum eng_status
+check_ind(struct eng *e, size_t i, const struct eng_ind_cfg *c, char *err, size_t errlen)
+{
+    size_t k;
+
+    if (c->npoints == 0)
+        return invalid(i, "no input points", err, errlen);
+    for (k = 0; k < c->npoints; k++)
+        if (c->points[k] >= e->npoints)
+            return invalid(i, "input point out of range", err, errlen);
+    switch (c->kind) {
+    case ENG_BAND:
+        if (!(c->lo <= c->hi))
+            return invalid(i, "band lower limit above upper limit", err, errlen);
+        if (c->has_assess && !(c->assess_lo <= c->lo && c->hi <= c->assess_hi))
+            return invalid(i, "assessment band must contain the band", err, errlen);
+        if (c->window_ms < 0 || (c->window_ms > 0 && 86400000 % c->window_ms != 0))
+            return invalid(i, "window must divide the day", err, errlen);
+        break;
+    case ENG_SUPPLY_DAYS:
+        if (c->npoints != 1)
+            return invalid(i, "supply_days takes exactly one point", err, errlen);
+        break;
+    case ENG_DUTY_DAYS:
+        if (!(c->duty_share > 0 && c->duty_share <= 1))
+            return invalid(i, "duty share must be in (0, 1]", err, errlen);
+        break;
+    case ENG_ENERGY:
+        if (c->npoints != 1)
+            return invalid(i, "energy takes exactly one counter point", err, errlen);
+        break;
+    default:
+        break;
+    }
+    if (c->cond.op == ENG_COND_IN_SET && (c->cond.nset < 1 || c->cond.nset > ENG_MAX_SET))
+        return invalid(i, "condition set is empty or too large", err, errlen);
+    return ENG_OK;
+}
+
+enum eng_status
+eng_new(const struct eng_period *period, size_t npoints, const struct eng_point_cfg *points,
+        size_t nind, const struct eng_ind_cfg *inds, struct eng **out, char *err, size_t errlen)
+{
+    struct eng *e;
+    size_t i, k, s;
+    enum eng_status st;
+
+    *out = NULL;
+    if (period->ndays < 1) {
+        snprintf(err, errlen, "the period has no days");
+        return ENG_ERR_INVALID;
+    }
+    for (i = 0; i < (size_t)period->ndays; i++) {
+        if (period->day_start[i + 1] <= period->day_start[i]) {
+            snprintf(err, errlen, "period days are not increasing");
+            return ENG_ERR_INVALID;
+        }
+    }
+    for (i = 0; i < npoints; i++) {
+        if (points[i].stale_ms <= 0) {
+            snprintf(err, errlen, "point %zu: staleness limit must be positive", i);
+            return ENG_ERR_INVALID;
+        }
+    }
+    e = calloc(1, sizeof(*e));
+    if (e == NULL)
+        return ENG_ERR_NOMEM;
+    e->ndays = period->ndays;
+    e->npoints = npoints;
+    e->nind = nind;
+    e->day = malloc(((size_t)period->ndays + 1) * sizeof(*e->day));
+    e->points = calloc(npoints ? npoints : 1, sizeof(*e->points));
+    e->inds = calloc(nind ? nind : 1, sizeof(*e->inds));
+    if (e->day == NULL || e->points == NULL || e->inds == NULL)
+        goto nomem;
+    memcpy(e->day, period->day_start, ((size_t)period->ndays + 1) * sizeof(*e->day));
+    e->start = e->day[0];
+    e->end = e->day[e->ndays];
+
+    for (i = 0; i < nind; i++) {
+        st = check_ind(e, i, &inds[i], err, errlen);
+        if (st != ENG_OK) {
+            eng_free(e);
+            return st;
+        }
+        e->nslots += inds[i].npoints;
+    }
+    e->slots = calloc(e->nslots ? e->nslots : 1, sizeof(*e->slots));
+    if (e->slots == NULL)
+        goto nomem;
+    for (i = 0; i < npoints; i++) {
+        e->points[i].stale = points[i].stale_ms;
+        /* Samples from before the period may come: they hold into it. */
+        e->points[i].done = INT64_MIN;
+    }
+    /* Slots, and each point's list of them. */
+    s = 0;
+    for (i = 0; i < nind; i++) {
+        struct ind *in = &e->inds[i];
+        in->cfg = inds[i];
+        in->points = malloc(inds[i].npoints * sizeof(*in->points));
+        in->acc = calloc((size_t)e->ndays, sizeof(*in->acc));
+        in->list = malloc(ENG_MAX_LIST * sizeof(*in->list));
+        in->per_point = calloc(inds[i].npoints, sizeof(*in->per_point));
+        in->lost = malloc((size_t)e->ndays * sizeof(*in->lost));
+        in->unverified = malloc((size_t)e->ndays * sizeof(*in->unverified));
+        if (in->points == NULL || in->acc == NULL || in->list == NULL ||
+            in->per_point == NULL || in->lost == NULL || in->unverified == NULL)
+            goto nomem;
+        memcpy(in->points, inds[i].points, inds[i].npoints * sizeof(*in->points));
+        in->cfg.points = in->points;
+        in->first_slot = s;
+        in->cursor = e->start;
+        in->combine = inds[i].npoints > 1 &&
+                      ((inds[i].kind == ENG_BAND && !inds[i].each) ||
+                       inds[i].kind == ENG_DUTY_DAYS);
+        for (k = 0; k < inds[i].npoints; k++, s++) {
+            e->slots[s].ind = i;
+            e->slots[s].k = k;
+            e->slots[s].ws = e->slots[s].we = e->start;
+            e->slots[s].lowest = e->slots[s].highest = NAN;
+            e->points[inds[i].points[k]].nslots++;
+        }
+    }
+    for (i = 0; i < npoints; i++) {
+        e->points[i].slots = calloc(e->points[i].nslots ? e->points[i].nslots : 1,
+                                    sizeof(size_t));
+        if (e->points[i].slots == NULL)
+            goto nomem;
+        e->points[i].nslots = 0;
+    }
+    for (s = 0; s < e->nslots; s++) {
+        struct point *pt = &e->points[e->inds[e->slots[s].ind].points[e->slots[s].k]];
+        pt->slots[pt->nslots++] = s;
+    }
+    *out = e;
+    return ENG_OK;
+nomem:
+    eng_free(e);
+    snprintf(err, errlen, "out of memory");
+    return ENG_ERR_NOMEM;
+}
+
+void
+eng_free(struct eng *e)
+{
+    size_t i;
+
+    if (e == NULL)
+        return;
+    for (i = 0; i < e->npoints && e->points != NULL; i++)
+        free(e->points[i].slots);
+    for (i = 0; i < e->nslots && e->slots != NULL; i++)
+        free(e->slots[i].q.v);
+    for (i = 0; i < e->nind && e->inds != NULL; i++) {
+        free(e->inds[i].points);
+        free(e->inds[i].acc);
+        free(e->inds[i].list);
+        free(e->inds[i].per_point);
+        free(e->inds[i].lost);
+        free(e->inds[i].unverified);
+    }
+    free(e->slots);
+    free(e->inds);
+    free(e->points);
+    free(e->day);
+    free(e);
+}
+
+static double
+rate(int64_t good, int64_t bad)
+{
+    return good + bad > 0 ? (double)good * 100.0 / (double)(good + bad) : NAN;
+}
+
+/* How far the indicator's inputs are known: the slowest of its points. */
+static int64_t
+horizon(const struct eng *e, const struct ind *in)
+{
+    int64_t h = e->end;
+    size_t k;
+
+    for (k = 0; k < in->cfg.npoints; k++)
+        if (e->points[in->points[k]].done < h)
+            h = e->points[in->points[k]].done;
+    return h < e->start ? e->start : h;
+}
+
+const struct eng_result *
+eng_result(struct eng *e, size_t i)
+{
+    struct ind *in = &e->inds[i];
+    struct eng_result *r = &in->res;
+    int64_t tot[NCLS] = {0}, h = horizon(e, in), elapsed;
+    size_t k;
+    int d, c;
+
+    memset(r, 0, sizeof(*r));
+    r->kind = in->cfg.kind;
+    r->days = e->ndays;
+    r->period_ms = e->end - e->start;
+    for (d = 0; d < e->ndays; d++)
+        for (c = 0; c < NCLS; c++)
+            tot[c] += in->acc[d][c];
+    elapsed = h - e->start;
+
+    switch (in->cfg.kind) {
+    case ENG_BAND: {
+        double lowest_rate = NAN;
+        r->band.lowest = r->band.highest = NAN;
+        for (k = 0; k < in->cfg.npoints; k++) {
+            const struct slot *sl = &e->slots[in->first_slot + k];
+            struct eng_band_ev *pp = &in->per_point[k];
+            double pr;
+            pp->in_ms = sl->acc[CLS_GOOD];
+            pp->out_ms = sl->acc[CLS_BAD];
+            pp->unknown_ms = sl->acc[CLS_UNKNOWN];
+            pp->not_assessed_ms = sl->acc[CLS_NA];
+            pp->lowest = sl->lowest;
+            pp->highest = sl->highest;
+            if (!isnan(sl->lowest) && (isnan(r->band.lowest) || sl->lowest < r->band.lowest))
+                r->band.lowest = sl->lowest;
+            if (!isnan(sl->highest) &&
+                (isnan(r->band.highest) || sl->highest > r->band.highest))
+                r->band.highest = sl->highest;
+            pr = rate(pp->in_ms, pp->out_ms);
+            if (!isnan(pr) && (isnan(lowest_rate) || pr < lowest_rate))
+                lowest_rate = pr;
+        }
+        r->per_point = in->per_point;
+        r->nper_point = in->cfg.npoints;
+        if (in->cfg.each || in->cfg.npoints == 1) {
+            for (k = 0; k < in->cfg.npoints; k++) {
+                r->band.in_ms += in->per_point[k].in_ms;
+                r->band.out_ms += in->per_point[k].out_ms;
+                r->band.unknown_ms += in->per_point[k].unknown_ms;
+                r->band.not_assessed_ms += in->per_point[k].not_assessed_ms;
+            }
+            r->value = lowest_rate;
+            /* Each point's timeline counts once towards coverage. */
+            elapsed *= (int64_t)in->cfg.npoints;
+        } else {
+            r->band.in_ms = tot[CLS_GOOD];
+            r->band.out_ms = tot[CLS_BAD];
+            r->band.unknown_ms = tot[CLS_UNKNOWN];
+            r->band.not_assessed_ms = tot[CLS_NA];
+            r->value = rate(tot[CLS_GOOD], tot[CLS_BAD]);
+        }
+        r->known_ms = r->band.in_ms + r->band.out_ms + r->band.not_assessed_ms;
+        break;
+    }
+    case ENG_AVAILABILITY:
+    case ENG_DOWNTIME:
+    case ENG_FAULT_RATE:
+        r->up_ms = tot[CLS_GOOD];
+        r->down_ms = tot[CLS_BAD];
+        r->unknown_ms = tot[CLS_UNKNOWN];
+        r->known_ms = r->up_ms + r->down_ms;
+        elapsed *= (int64_t)in->cfg.npoints; /* device-time, summed over the group */
+        if (in->cfg.kind == ENG_AVAILABILITY)
+            r->value = rate(r->up_ms, r->down_ms);
+        else if (in->cfg.kind == ENG_FAULT_RATE)
+            r->value = rate(r->down_ms, r->up_ms);
+        else
+            r->value = (double)r->down_ms / 3600000.0;
+        break;
+    case ENG_SUPPLY_DAYS: {
+        uint64_t runs = in->nruns;
+        int64_t total = in->run_total, longest = in->run_longest;
+        r->lost = in->lost;
+        r->unverified = in->unverified;
+        for (d = 0; d < e->ndays; d++) {
+            if (in->acc[d][CLS_BAD] > 0)
+                in->lost[r->nlost++] = d;
+            else if (in->acc[d][CLS_UNKNOWN] > 0)
+                in->unverified[r->nunverified++] = d;
+        }
+        /* An interruption still going on counts as it stands. */
+        if (in->in_run) {
+            int64_t len = in->run_end - in->run_start;
+            runs++;
+            total += len;
+            if (len > longest)
+                longest = len;
+        }
+        r->ninterruptions = runs;
+        r->interrupted_ms = total;
+        r->longest_ms = longest;
+        r->list = in->list;
+        r->nlist = in->nlist;
+        if (in->in_run && in->nlist < ENG_MAX_LIST) {
+            in->list[in->nlist].start = in->run_start;
+            in->list[in->nlist].end = in->run_end;
+            r->nlist = in->nlist + 1;
+        }
+        r->up_ms = tot[CLS_GOOD];
+        r->down_ms = tot[CLS_BAD];
+        r->unknown_ms = tot[CLS_UNKNOWN];
+        r->known_ms = tot[CLS_GOOD] + tot[CLS_BAD];
+        r->value = (double)(e->ndays - (int)r->nlost);
+        break;
+    }
+    case ENG_DUTY_DAYS: {
+        int on = 0;
+        r->lost = in->lost;
+        for (d = 0; d < e->ndays; d++) {
+            int64_t len = e->day[d + 1] - e->day[d];
+            if (e->day[d + 1] > h)
+                break; /* a day not over yet is neither on nor off duty */
+            if ((double)in->acc[d][CLS_GOOD] >= in->cfg.duty_share * (double)len)
+                on++;
+            else
+                in->lost[r->nlost++] = d;
+        }
+        r->up_ms = tot[CLS_GOOD];
+        r->unknown_ms = tot[CLS_UNKNOWN];
+        r->known_ms = tot[CLS_GOOD];
+        r->value = on;
+        break;
+    }
+    case ENG_ENERGY:
+        r->kwh = in->kwh;
+        r->resets = in->resets;
+        r->value = in->have_reading ? in->kwh : NAN;
+        r->known_ms = 0;
+        break;
+    }
+    r->coverage = elapsed > 0 ? (double)r->known_ms / (double)elapsed : 0.0;
+    if (in->cfg.kind == ENG_ENERGY)
+        r->coverage = NAN;
+    return r;
+}

@@ -1,0 +1,549 @@
+/*
+ * test_engine.c - the indicator engine against hand-computed expectations.
+ *
+ * Periods are built at UTC+08:00 (Asia/Shanghai): local midnight is 16:00 UTC the day before.
+ */
+#include <math.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <cmocka.h>
+
+#include "engine/eng.h"
+
+#define S 1000LL          /* ms per second */
+#define MIN (60 * S)
+#define HOUR (3600 * S)
+#define DAY (86400 * S)
+/* 2024-01-01T00:00:00+08:00 */
+#define Y2024 (1704038400LL * S)
+
+static int64_t days[400];
+
+static struct eng_period
+period(int64_t start, int ndays)
+{
+    struct eng_period p;
+    int d;
+
+    for (d = 0; d <= ndays; d++)
+        days[d] = start + d * DAY;
+    p.ndays = ndays;
+    p.day_start = days;
+    return p;
+}
+
+static struct eng *
+make(int ndays, size_t npoints, int64_t stale, size_t nind, const struct eng_ind_cfg *inds)
+{
+    struct eng_period p = period(Y2024, ndays);
+    struct eng_point_cfg pc[8];
+    struct eng *e = NULL;
+    char err[128] = "";
+    size_t i;
+
+    for (i = 0; i < npoints; i++)
+        pc[i].stale_ms = stale;
+    assert_int_equal(eng_new(&p, npoints, pc, nind, inds, &e, err, sizeof(err)), ENG_OK);
+    return e;
+}
+
+static const uint32_t P0[] = {0}, P012[] = {0, 1, 2};
+
+static struct eng_ind_cfg
+supply_cfg(void)
+{
+    struct eng_ind_cfg c;
+
+    memset(&c, 0, sizeof(c));
+    c.kind = ENG_SUPPLY_DAYS;
+    c.npoints = 1;
+    c.points = P0;
+    c.cond.op = ENG_COND_IN_SET;
+    c.cond.nset = 5;
+    c.cond.set[0] = 3; /* normal, bypass, battery, booster, reducer */
+    c.cond.set[1] = 4;
+    c.cond.set[2] = 5;
+    c.cond.set[3] = 6;
+    c.cond.set[4] = 7;
+    return c;
+}
+
+static struct eng_ind_cfg
+band_cfg(const uint32_t *pts, size_t n, int each)
+{
+    struct eng_ind_cfg c;
+
+    memset(&c, 0, sizeof(c));
+    c.kind = ENG_BAND;
+    c.npoints = n;
+    c.points = pts;
+    c.lo = 198.0; /* 220 V -10 % */
+    c.hi = 235.4; /* 220 V +7 % */
+    c.window_ms = 60 * S;
+    c.each = each;
+    return c;
+}
+
+/* UPS output source every minute; value 2 (none) over [from, to). */
+static void
+feed_supply(struct eng *e, int64_t start, int64_t end, int64_t from, int64_t to)
+{
+    int64_t t;
+
+    for (t = start; t < end; t += MIN)
+        assert_int_equal(eng_sample(e, 0, t, (t >= from && t < to) ? 2.0 : 3.0, 1), ENG_OK);
+}
+
+static void
+test_supply_outage_across_midnight_loses_two_days(void **state)
+{
+    struct eng_ind_cfg c = supply_cfg();
+    struct eng *e = make(3, 1, 180 * S, 1, &c);
+    const struct eng_result *r;
+
+    (void)state;
+    /* 23:55 on day 0 to 00:05 on day 1, local time. */
+    feed_supply(e, Y2024, Y2024 + 3 * DAY, Y2024 + DAY - 5 * MIN, Y2024 + DAY + 5 * MIN);
+    eng_finish(e, Y2024 + 3 * DAY);
+    r = eng_result(e, 0);
+    assert_true(r->value == 1.0);
+    assert_int_equal(r->nlost, 2);
+    assert_int_equal(r->lost[0], 0);
+    assert_int_equal(r->lost[1], 1);
+    assert_int_equal(r->nunverified, 0);
+    assert_int_equal(r->ninterruptions, 1);
+    assert_int_equal(r->interrupted_ms, 10 * MIN);
+    assert_int_equal(r->longest_ms, 10 * MIN);
+    assert_int_equal(r->nlist, 1);
+    assert_int_equal(r->list[0].start, Y2024 + DAY - 5 * MIN);
+    assert_int_equal(r->list[0].end, Y2024 + DAY + 5 * MIN);
+    assert_int_equal(r->unknown_ms, 0);
+    eng_free(e);
+}
+
+static void
+test_supply_leap_year_every_day(void **state)
+{
+    struct eng_ind_cfg c = supply_cfg();
+    struct eng *e = make(366, 1, 180 * S, 1, &c);
+    const struct eng_result *r;
+
+    (void)state;
+    feed_supply(e, Y2024, Y2024 + 366 * DAY, 0, 0);
+    eng_finish(e, Y2024 + 366 * DAY);
+    r = eng_result(e, 0);
+    assert_int_equal(r->days, 366);
+    assert_true(r->value == 366.0);
+    assert_int_equal(r->nlost, 0);
+    assert_int_equal(r->nunverified, 0);
+    assert_true(r->coverage == 1.0);
+    eng_free(e);
+}
+
+static void
+test_supply_gap_is_unknown_and_day_unverified(void **state)
+{
+    struct eng_ind_cfg c = supply_cfg();
+    struct eng *e = make(3, 1, 180 * S, 1, &c);
+    const struct eng_result *r;
+    int64_t t;
+
+    (void)state;
+    /* No samples from 12:00 to 12:09 on day 1: the 11:59 sample holds to 12:02, then the
+     * time is unknown until the 12:10 sample. */
+    for (t = Y2024; t < Y2024 + 3 * DAY; t += MIN) {
+        if (t >= Y2024 + DAY + 12 * HOUR && t < Y2024 + DAY + 12 * HOUR + 10 * MIN)
+            continue;
+        assert_int_equal(eng_sample(e, 0, t, 3.0, 1), ENG_OK);
+    }
+    eng_finish(e, Y2024 + 3 * DAY);
+    r = eng_result(e, 0);
+    assert_true(r->value == 3.0);
+    assert_int_equal(r->nlost, 0);
+    assert_int_equal(r->nunverified, 1);
+    assert_int_equal(r->unverified[0], 1);
+    assert_int_equal(r->unknown_ms, 8 * MIN);
+    assert_int_equal(r->ninterruptions, 0);
+    eng_free(e);
+}
+
+/* The same interruption at two times of the UTC day: only local midnight cuts days. */
+static void
+test_period_cut_at_local_midnight(void **state)
+{
+    struct eng_ind_cfg c = supply_cfg();
+    struct eng *e;
+    const struct eng_result *r;
+
+    (void)state;
+    /* 15:50-16:10 UTC is 23:50-00:10 in Shanghai: two local days. */
+    e = make(3, 1, 180 * S, 1, &c);
+    feed_supply(e, Y2024, Y2024 + 3 * DAY, Y2024 + DAY - 10 * MIN, Y2024 + DAY + 10 * MIN);
+    eng_finish(e, Y2024 + 3 * DAY);
+    r = eng_result(e, 0);
+    assert_int_equal(r->nlost, 2);
+    eng_free(e);
+    /* 23:50-00:10 UTC is 07:50-08:10 in Shanghai: one local day, though it spans a UTC
+     * midnight. */
+    e = make(3, 1, 180 * S, 1, &c);
+    feed_supply(e, Y2024, Y2024 + 3 * DAY, Y2024 + DAY + 8 * HOUR - 10 * MIN,
+                Y2024 + DAY + 8 * HOUR + 10 * MIN);
+    eng_finish(e, Y2024 + 3 * DAY);
+    r = eng_result(e, 0);
+    assert_int_equal(r->nlost, 1);
+    assert_int_equal(r->lost[0], 1);
+    eng_free(e);
+}
+
+/* A meter sampled every 10 s; v over [from, to), 220 V elsewhere. */
+static void
+feed_volts(struct eng *e, uint32_t p, int64_t end, int64_t from, int64_t to, double v)
+{
+    int64_t t;
+
+    for (t = Y2024; t < end; t += 10 * S)
+        assert_int_equal(eng_sample(e, p, t, (t >= from && t < to) ? v : 220.0, 1), ENG_OK);
+}
+
+static void
+test_band_dip_shorter_than_window(void **state)
+{
+    struct eng_ind_cfg c = band_cfg(P0, 1, 0);
+    struct eng *e;
+    const struct eng_result *r;
+
+    (void)state;
+    /* 10 s at 150 V inside one minute: mean (50 x 220 + 10 x 150) / 60 = 208.3 V, in band. */
+    e = make(1, 1, 30 * S, 1, &c);
+    feed_volts(e, 0, Y2024 + DAY, Y2024 + HOUR + 20 * S, Y2024 + HOUR + 30 * S, 150.0);
+    eng_finish(e, Y2024 + DAY);
+    r = eng_result(e, 0);
+    assert_int_equal(r->band.in_ms, DAY);
+    assert_int_equal(r->band.out_ms, 0);
+    assert_true(r->value == 100.0);
+    assert_true(fabs(r->band.lowest - (50 * 220.0 + 10 * 150.0) / 60.0) < 1e-9);
+    eng_free(e);
+    /* 20 s at 150 V: mean 196.7 V, that minute is out; 60 s, not 20 s, as meters count. */
+    e = make(1, 1, 30 * S, 1, &c);
+    feed_volts(e, 0, Y2024 + DAY, Y2024 + HOUR + 20 * S, Y2024 + HOUR + 40 * S, 150.0);
+    eng_finish(e, Y2024 + DAY);
+    r = eng_result(e, 0);
+    assert_int_equal(r->band.out_ms, 60 * S);
+    assert_int_equal(r->band.in_ms, DAY - 60 * S);
+    assert_true(fabs(r->value - 1439.0 / 1440.0 * 100.0) < 1e-12);
+    eng_free(e);
+}
+
+static void
+test_band_invalid_sample_is_unknown_not_a_value(void **state)
+{
+    struct eng_ind_cfg c = band_cfg(P0, 1, 0);
+    struct eng *e = make(1, 1, 30 * S, 1, &c);
+    const struct eng_result *r;
+    int64_t t;
+
+    (void)state;
+    /* 6553.5 V (0xFFFF) is outside the plausible range: the caller passes it as invalid.
+     * The minute keeps 50 s of known 220 V and stays in; nothing reads 6553.5. */
+    for (t = Y2024; t < Y2024 + DAY; t += 10 * S) {
+        int bad = t == Y2024 + 2 * HOUR;
+        assert_int_equal(eng_sample(e, 0, t, bad ? 6553.5 : 220.0, !bad), ENG_OK);
+    }
+    eng_finish(e, Y2024 + DAY);
+    r = eng_result(e, 0);
+    assert_int_equal(r->band.in_ms, DAY);
+    assert_true(r->band.highest == 220.0);
+    eng_free(e);
+}
+
+static void
+test_window_half_known_is_unknown(void **state)
+{
+    struct eng_ind_cfg c = band_cfg(P0, 1, 0);
+    struct eng *e;
+    const struct eng_result *r;
+
+    (void)state;
+    /* L = 10 s. Samples at 0, 10, 19 s: known [0, 29 s) = 29 s of 60: unknown window. */
+    e = make(1, 1, 10 * S, 1, &c);
+    assert_int_equal(eng_sample(e, 0, Y2024, 220.0, 1), ENG_OK);
+    assert_int_equal(eng_sample(e, 0, Y2024 + 10 * S, 220.0, 1), ENG_OK);
+    assert_int_equal(eng_sample(e, 0, Y2024 + 19 * S, 220.0, 1), ENG_OK);
+    eng_finish(e, Y2024 + DAY);
+    r = eng_result(e, 0);
+    assert_int_equal(r->band.in_ms, 0);
+    assert_int_equal(r->band.unknown_ms, DAY);
+    assert_true(isnan(r->value));
+    eng_free(e);
+    /* Samples at 0, 10, 20 s: known 30 s: the window counts, whole. */
+    e = make(1, 1, 10 * S, 1, &c);
+    assert_int_equal(eng_sample(e, 0, Y2024, 220.0, 1), ENG_OK);
+    assert_int_equal(eng_sample(e, 0, Y2024 + 10 * S, 220.0, 1), ENG_OK);
+    assert_int_equal(eng_sample(e, 0, Y2024 + 20 * S, 220.0, 1), ENG_OK);
+    eng_finish(e, Y2024 + DAY);
+    r = eng_result(e, 0);
+    assert_int_equal(r->band.in_ms, 60 * S);
+    assert_int_equal(r->band.unknown_ms, DAY - 60 * S);
+    assert_true(r->value == 100.0);
+    eng_free(e);
+}
+
+static void
+test_band_any_vs_each(void **state)
+{
+    struct eng_ind_cfg c[2];
+    struct eng *e;
+    const struct eng_result *any, *each;
+
+    (void)state;
+    c[0] = band_cfg(P012, 3, 0);
+    c[1] = band_cfg(P012, 3, 1);
+    e = make(1, 3, 30 * S, 2, c);
+    /* L2 at 240 V for two minutes at 01:00, L3 at 190 V for three minutes at 02:00; points
+     * interleaved as a meter's three phases arrive. */
+    {
+        int64_t t;
+        for (t = Y2024; t < Y2024 + DAY; t += 10 * S) {
+            int l2 = t >= Y2024 + HOUR && t < Y2024 + HOUR + 2 * MIN;
+            int l3 = t >= Y2024 + 2 * HOUR && t < Y2024 + 2 * HOUR + 3 * MIN;
+            assert_int_equal(eng_sample(e, 0, t, 220.0, 1), ENG_OK);
+            assert_int_equal(eng_sample(e, 1, t, l2 ? 240.0 : 221.0, 1), ENG_OK);
+            assert_int_equal(eng_sample(e, 2, t, l3 ? 190.0 : 219.0, 1), ENG_OK);
+        }
+    }
+    eng_finish(e, Y2024 + DAY);
+    any = eng_result(e, 0);
+    assert_int_equal(any->band.out_ms, 5 * MIN);
+    assert_int_equal(any->band.in_ms, DAY - 5 * MIN);
+    assert_true(fabs(any->value - 1435.0 / 1440.0 * 100.0) < 1e-12);
+    assert_int_equal(any->nper_point, 3);
+    assert_int_equal(any->per_point[1].out_ms, 2 * MIN);
+    assert_int_equal(any->per_point[2].out_ms, 3 * MIN);
+    each = eng_result(e, 1);
+    assert_true(fabs(each->value - 1437.0 / 1440.0 * 100.0) < 1e-12);
+    assert_int_equal(each->band.out_ms, 5 * MIN);
+    assert_int_equal(each->band.in_ms, 3 * DAY - 5 * MIN);
+    eng_free(e);
+}
+
+static void
+test_band_assessment_band_excludes_outage(void **state)
+{
+    struct eng_ind_cfg c = band_cfg(P0, 1, 0);
+    struct eng *e;
+    const struct eng_result *r;
+
+    (void)state;
+    c.has_assess = 1;
+    c.assess_lo = 154.0; /* 220 V -30 % */
+    c.assess_hi = 286.0;
+    e = make(1, 1, 30 * S, 1, &c);
+    /* Ten minutes at 0 V (no supply): not assessed, the rate stays 100 %. */
+    feed_volts(e, 0, Y2024 + DAY, Y2024 + HOUR, Y2024 + HOUR + 10 * MIN, 0.0);
+    eng_finish(e, Y2024 + DAY);
+    r = eng_result(e, 0);
+    assert_int_equal(r->band.not_assessed_ms, 10 * MIN);
+    assert_int_equal(r->band.out_ms, 0);
+    assert_true(r->value == 100.0);
+    eng_free(e);
+}
+
+static void
+test_energy_wrap_and_meter_replacement(void **state)
+{
+    struct eng_ind_cfg c;
+    struct eng *e;
+    const struct eng_result *r;
+    const double readings[] = {100, 150, 160, 20, 30, 65530, 5, 7};
+    size_t i;
+
+    (void)state;
+    memset(&c, 0, sizeof(c));
+    c.kind = ENG_ENERGY;
+    c.npoints = 1;
+    c.points = P0;
+    e = make(2, 1, 180 * S, 1, &c);
+    /* A reading before the period is no base: nothing is extrapolated to the edge. */
+    assert_int_equal(eng_sample(e, 0, Y2024 - HOUR, 50.0, 1), ENG_OK);
+    for (i = 0; i < sizeof(readings) / sizeof(readings[0]); i++)
+        assert_int_equal(eng_sample(e, 0, Y2024 + (int64_t)i * HOUR, readings[i], 1), ENG_OK);
+    /* An invalid reading is skipped, not taken as a reset. */
+    assert_int_equal(eng_sample(e, 0, Y2024 + 10 * HOUR, 0.0, 0), ENG_OK);
+    assert_int_equal(eng_sample(e, 0, Y2024 + 11 * HOUR, 9.0, 1), ENG_OK);
+    eng_finish(e, Y2024 + 2 * DAY);
+    r = eng_result(e, 0);
+    /* 100->160: 60; replaced, 20 counts in full: 20; 20->30: 10; 30->65530: 65500;
+     * wrapped, 5 in full: 5; 5->7: 2; 7->9: 2. */
+    assert_true(r->kwh == 60 + 20 + 10 + 65500 + 5 + 2 + 2);
+    assert_int_equal(r->resets, 2);
+    eng_free(e);
+}
+
+static void
+test_availability_bad_answer_is_down_silence_unknown(void **state)
+{
+    struct eng_ind_cfg c[3];
+    struct eng *e;
+    const struct eng_result *r;
+    int64_t t;
+    int k;
+
+    (void)state;
+    for (k = 0; k < 3; k++) {
+        memset(&c[k], 0, sizeof(c[k]));
+        c[k].npoints = 1;
+        c[k].points = P0;
+    }
+    c[0].kind = ENG_AVAILABILITY;
+    c[1].kind = ENG_DOWNTIME;
+    c[2].kind = ENG_FAULT_RATE;
+    e = make(1, 1, 180 * S, 3, c);
+    /* Polled every minute; no answer 01:00-01:30 (asked: down); not asked 02:00-03:00. */
+    for (t = Y2024; t < Y2024 + DAY; t += MIN) {
+        int down = t >= Y2024 + HOUR && t < Y2024 + HOUR + 30 * MIN;
+        if (t >= Y2024 + 2 * HOUR && t < Y2024 + 3 * HOUR)
+            continue;
+        assert_int_equal(eng_sample(e, 0, t, 23.5, !down), ENG_OK);
+    }
+    eng_finish(e, Y2024 + DAY);
+    r = eng_result(e, 0);
+    assert_int_equal(r->down_ms, 30 * MIN);
+    /* The 01:59 sample holds to 02:02; unknown until 03:00. */
+    assert_int_equal(r->unknown_ms, 58 * MIN);
+    assert_int_equal(r->up_ms, DAY - 30 * MIN - 58 * MIN);
+    assert_true(fabs(r->value - (double)r->up_ms * 100.0 / (double)(DAY - 58 * MIN)) < 1e-12);
+    r = eng_result(e, 1);
+    assert_true(r->value == 0.5);
+    r = eng_result(e, 2);
+    assert_true(fabs(r->value - 30.0 * 100.0 / (1440.0 - 58.0)) < 1e-12);
+    eng_free(e);
+}
+
+static void
+test_availability_status_condition(void **state)
+{
+    struct eng_ind_cfg c;
+    struct eng *e;
+    const struct eng_result *r;
+    int64_t t;
+
+    (void)state;
+    memset(&c, 0, sizeof(c));
+    c.kind = ENG_AVAILABILITY;
+    c.npoints = 1;
+    c.points = P0;
+    c.cond.op = ENG_COND_IN_SET; /* ifOperStatus = up(1) */
+    c.cond.nset = 1;
+    c.cond.set[0] = 1;
+    e = make(1, 1, 180 * S, 1, &c);
+    for (t = Y2024; t < Y2024 + DAY; t += MIN)
+        assert_int_equal(eng_sample(e, 0, t, t < Y2024 + 6 * HOUR ? 2.0 : 1.0, 1), ENG_OK);
+    eng_finish(e, Y2024 + DAY);
+    r = eng_result(e, 0);
+    assert_int_equal(r->down_ms, 6 * HOUR);
+    assert_true(r->value == 75.0);
+    eng_free(e);
+}
+
+static void
+test_duty_days_share(void **state)
+{
+    struct eng_ind_cfg c;
+    struct eng *e;
+    const struct eng_result *r;
+    int64_t t;
+
+    (void)state;
+    memset(&c, 0, sizeof(c));
+    c.kind = ENG_DUTY_DAYS;
+    c.npoints = 2;
+    c.points = P012;
+    c.duty_share = 0.99; /* 85536 s of 86400 */
+    e = make(3, 2, 60 * S, 1, &c);
+    /* Point 0 sampled every 20 s, point 1 every 30 s (L = 60 s). Day 1: both silent for 15 min
+     * + 60 s of hold: 14 min unknown after the hold: 840 s < 864 s, on duty. Day 2: silent for
+     * 16 min: 900 s unknown, off duty. A poll without an answer still counts as monitored. */
+    for (t = Y2024; t < Y2024 + 3 * DAY; t += 10 * S) {
+        int gap1 = t > Y2024 + DAY + 6 * HOUR && t < Y2024 + DAY + 6 * HOUR + 15 * MIN;
+        int gap2 = t > Y2024 + 2 * DAY + 6 * HOUR && t < Y2024 + 2 * DAY + 6 * HOUR + 16 * MIN;
+        if (gap1 || gap2)
+            continue;
+        if (t % (20 * S) == 0)
+            assert_int_equal(eng_sample(e, 0, t, 1.0, t % HOUR != 0), ENG_OK);
+        if (t % (30 * S) == 0)
+            assert_int_equal(eng_sample(e, 1, t, 1.0, 1), ENG_OK);
+    }
+    eng_finish(e, Y2024 + 3 * DAY);
+    r = eng_result(e, 0);
+    assert_true(r->value == 2.0);
+    assert_int_equal(r->nlost, 1);
+    assert_int_equal(r->lost[0], 2);
+    assert_int_equal(r->unknown_ms, 14 * MIN + 15 * MIN);
+    eng_free(e);
+}
+
+static void
+test_sample_out_of_order_is_refused(void **state)
+{
+    struct eng_ind_cfg c = supply_cfg();
+    struct eng *e = make(1, 1, 180 * S, 1, &c);
+
+    (void)state;
+    assert_int_equal(eng_sample(e, 0, Y2024 + HOUR, 3.0, 1), ENG_OK);
+    assert_int_equal(eng_sample(e, 0, Y2024 + HOUR - 1, 3.0, 1), ENG_ERR_ORDER);
+    eng_advance(e, Y2024 + 2 * HOUR);
+    assert_int_equal(eng_sample(e, 0, Y2024 + 2 * HOUR - 1, 3.0, 1), ENG_ERR_ORDER);
+    assert_int_equal(eng_sample(e, 0, Y2024 + 2 * HOUR, 3.0, 1), ENG_OK);
+    eng_free(e);
+}
+
+static void
+test_new_rejects_bad_configs(void **state)
+{
+    struct eng_period p = period(Y2024, 1);
+    struct eng_point_cfg pc = {60 * S};
+    struct eng_ind_cfg c = band_cfg(P0, 1, 0);
+    struct eng *e = NULL;
+    char err[128];
+
+    (void)state;
+    c.window_ms = 7 * S; /* does not divide the day */
+    assert_int_equal(eng_new(&p, 1, &pc, 1, &c, &e, err, sizeof(err)), ENG_ERR_INVALID);
+    assert_null(e);
+    assert_non_null(strstr(err, "indicator 0"));
+    c = supply_cfg();
+    c.npoints = 3;
+    c.points = P012;
+    assert_int_equal(eng_new(&p, 3, (struct eng_point_cfg[3]){{1}, {1}, {1}}, 1, &c, &e, err,
+                             sizeof(err)),
+                     ENG_ERR_INVALID);
+}
+
+int
+main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_supply_outage_across_midnight_loses_two_days),
+        cmocka_unit_test(test_supply_leap_year_every_day),
+        cmocka_unit_test(test_supply_gap_is_unknown_and_day_unverified),
+        cmocka_unit_test(test_period_cut_at_local_midnight),
+        cmocka_unit_test(test_band_dip_shorter_than_window),
+        cmocka_unit_test(test_band_invalid_sample_is_unknown_not_a_value),
+        cmocka_unit_test(test_window_half_known_is_unknown),
+        cmocka_unit_test(test_band_any_vs_each),
+        cmocka_unit_test(test_band_assessment_band_excludes_outage),
+        cmocka_unit_test(test_energy_wrap_and_meter_replacement),
+        cmocka_unit_test(test_availability_bad_answer_is_down_silence_unknown),
+        cmocka_unit_test(test_availability_status_condition),
+        cmocka_unit_test(test_duty_days_share),
+        cmocka_unit_test(test_sample_out_of_order_is_refused),
+        cmocka_unit_test(test_new_rejects_bad_configs),
+    };
+
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
