@@ -1,0 +1,13 @@
+/*
+ * cmd.h - the subcommands of the roomwatch command line tool, one file each.
+ *
+ * A subcommand gets argv from its own name on (argv[0] is "target") and returns the exit
+ * status: 0 success, 2 for bad usage or bad input (as roomwatchd -t does).
+ */
+#ifndef ROOMWATCH_CMD_H
+#define ROOMWATCH_CMD_H
+
+/* cmd_target.c */
+int cmd_target(int argc, char **argv);
+
+#endif /* ROOMWATCH_CMD_H */

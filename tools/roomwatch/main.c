@@ -1,0 +1,59 @@
+/*
+ * main.c - roomwatch, the command line tool: dispatches to one subcommand per cmd_*.c.
+ *
+ * Only implemented subcommands are listed in the usage text.
+ */
+#include <stdio.h>
+#include <string.h>
+
+#include "cmd.h"
+
+static void usage(FILE *fp);
+
+static const struct {
+    const char *name;
+    int (*run)(int argc, char **argv);
+    const char *summary;
+} commands[] = {
+    {"target", cmd_target,
+     "target 'STRING' [--unit U] [--json]\n"
+     "                      show what a form's target string parses to"},
+};
+
+static void
+usage(FILE *fp)
+{
+    size_t i;
+
+    fprintf(fp, "usage: roomwatch COMMAND [ARGS]\n"
+                "       roomwatch -V | --version\n"
+                "commands:\n");
+    for (i = 0; i < sizeof(commands) / sizeof(commands[0]); i++)
+        fprintf(fp, "  %s\n", commands[i].summary);
+}
+
+int
+main(int argc, char **argv)
+{
+    size_t i;
+
+    if (argc < 2) {
+        usage(stderr);
+        return 2;
+    }
+    if (strcmp(argv[1], "-h") == 0 || strcmp(argv[1], "--help") == 0 ||
+        strcmp(argv[1], "help") == 0) {
+        usage(stdout);
+        return 0;
+    }
+    if (strcmp(argv[1], "-V") == 0 || strcmp(argv[1], "--version") == 0) {
+        printf("roomwatch %s\n", ROOMWATCH_VERSION);
+        return 0;
+    }
+    for (i = 0; i < sizeof(commands) / sizeof(commands[0]); i++)
+        if (strcmp(argv[1], commands[i].name) == 0)
+            return commands[i].run(argc - 1, argv + 1);
+    fprintf(stderr, "roomwatch: unknown command \"%s\"\n", argv[1]);
+    usage(stderr);
+    return 2;
+}
