@@ -17,6 +17,8 @@
 #include <stddef.h>
 #include <stdio.h>
 
+#include "engine/target.h"
+
 #define CFG_ID_MAX 64 /* ids and point names, including the NUL */
 
 enum cfg_status {
@@ -102,6 +104,7 @@ struct cfg_device {
     int unit;              /* Modbus unit id (slave), 0..247 */
     double interval;       /* poll interval, s */
     double timeout;        /* response timeout, s */
+    double stale;          /* how long a sample holds at most, s (default 3 x interval) */
     size_t profile;        /* index into rw_config.profiles */
     int line;
 };
@@ -121,11 +124,79 @@ struct cfg_mqtt {
     int buffer;      /* messages kept while the broker is away */
 };
 
+enum cfg_period {
+    CFG_PERIOD_YEAR = 0,
+    CFG_PERIOD_MONTH,
+};
+
 struct cfg_site {
     char id[CFG_ID_MAX];
     char *name;
     char *timezone; /* default "Asia/Shanghai" */
     char gateway[CFG_ID_MAX];
+    enum cfg_period period; /* the reporting period, default the calendar year */
+};
+
+/* What an indicator computes (DESIGN.md, "Indicators"); the value's unit follows the kind. */
+enum cfg_ind_kind {
+    CFG_IND_BAND = 0,     /* % of in-band time */
+    CFG_IND_SUPPLY_DAYS,  /* days */
+    CFG_IND_AVAILABILITY, /* % up */
+    CFG_IND_DOWNTIME,     /* hours down */
+    CFG_IND_FAULT_RATE,   /* % down */
+    CFG_IND_DUTY_DAYS,    /* days */
+    CFG_IND_ENERGY,       /* kWh */
+};
+
+/* A condition on a held value ("in = [3,4,5]", "above = 150.0"); as struct eng_cond. */
+enum cfg_cond_op {
+    CFG_COND_NONE = 0, /* any valid value */
+    CFG_COND_IN,
+    CFG_COND_ABOVE,    /* value > lo */
+    CFG_COND_AT_LEAST, /* value >= lo */
+    CFG_COND_BELOW,    /* value < hi */
+    CFG_COND_RANGE,    /* lo <= value <= hi */
+};
+
+#define CFG_COND_MAX_SET 16
+
+struct cfg_cond {
+    enum cfg_cond_op op;
+    double lo, hi;
+    int nset;
+    double set[CFG_COND_MAX_SET];
+};
+
+/* A device.point an indicator reads. */
+struct cfg_pointref {
+    size_t device; /* index into rw_config.devices */
+    size_t point;  /* index into that device's profile's points */
+};
+
+struct cfg_indicator {
+    char id[CFG_ID_MAX];
+    char *name;        /* the form's 三级指标, verbatim */
+    char *category;    /* 一级指标; NULL if not given */
+    char *subcategory; /* 二级指标; NULL if not given */
+    enum cfg_ind_kind kind;
+    size_t npoints;
+    struct cfg_pointref *points;
+    /* band: lo <= mean <= hi is in; assess_lo/hi the optional wider assessment band */
+    double lo, hi;
+    int has_assess;
+    double assess_lo, assess_hi;
+    double window; /* s; 0 classifies held samples second by second */
+    int each;      /* combine = "each" */
+    struct cfg_cond cond;
+    double duty_share; /* duty_days, 0..1 */
+    /* The form's target as written, its unit column, and what it parses to. */
+    char *target_text; /* NULL if none */
+    char *target_unit; /* NULL if none */
+    struct tgt target;
+    /* A qualitative target's rule ("rule = \">=97\""): how the value decides it. */
+    char *rule_text; /* NULL if none */
+    struct tgt rule;
+    int line;
 };
 
 struct rw_config {
@@ -140,6 +211,8 @@ struct rw_config {
     struct cfg_device *devices;
     size_t nprofiles;
     struct cfg_profile *profiles;
+    size_t nindicators;
+    struct cfg_indicator *indicators;
 };
 
 /* One problem found in a config or profile file. */
@@ -187,6 +260,12 @@ void cfg_diags_print(const struct cfg_diags *d, FILE *fp);
 void cfg_diags_free(struct cfg_diags *d);
 
 const char *cfg_dtype_name(enum cfg_dtype t);
+/* "band", "supply_days", ... */
+const char *cfg_ind_kind_name(enum cfg_ind_kind k);
+/* The unit of an indicator kind's value: "%", "day", "h" or "kWh". */
+const char *cfg_ind_kind_unit(enum cfg_ind_kind k);
+/* Finds "device.point"; returns 0 and fills *out, or -1. */
+int cfg_find_point(const struct rw_config *cfg, const char *name, struct cfg_pointref *out);
 const char *cfg_order_name(enum cfg_order o);
 
 #endif

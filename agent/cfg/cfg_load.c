@@ -26,6 +26,7 @@
 #include <libconfig.h>
 
 #include "cfg/cfg_check.h"
+#include "cfg/cfg_indicator.h"
 
 #ifndef ROOMWATCH_PROFILE_DIR
 #error "ROOMWATCH_PROFILE_DIR (where installed profiles live) comes from CMake"
@@ -44,6 +45,7 @@ struct devref {
     int index;                          /* 1-based, in the devices list */
     const char *profile;                /* the name, if it was valid; libconfig's string */
     const config_setting_t *profile_at; /* where it was given */
+    int profile_ok;                     /* its profile loaded */
 };
 
 /* A profile name devices use, and what came of loading it. */
@@ -78,11 +80,12 @@ static void check_device(struct cl *c, const config_setting_t *s, int index);
 static int find_bus(struct cl *c, const struct cfgc_obj *o, const char *id);
 static void check_profile_dir(struct cl *c, const struct cfgc_obj *root);
 static void load_profiles(struct cl *c);
+static void check_indicators(struct cl *c, const struct cfgc_obj *root);
 
 static const char *const top_keys[] = {
-    "site", "profile_dir", "queue_size", "mqtt", "buses", "devices", NULL,
+    "site", "profile_dir", "queue_size", "mqtt", "buses", "devices", "indicators", NULL,
 };
-static const char *const site_keys[] = {"id", "name", "timezone", "gateway", NULL};
+static const char *const site_keys[] = {"id", "name", "timezone", "gateway", "period", NULL};
 static const char *const mqtt_keys[] = {
     "uri",      "client_id",     "prefix",  "qos",       "keepalive", "buffer",
     "username", "password_file", "ca_file", "cert_file", "key_file",  NULL,
@@ -96,7 +99,7 @@ static const char *const rtu_only_keys[] = {
     "device", "baud", "parity", "data_bits", "stop_bits", "rs485", NULL,
 };
 static const char *const device_keys[] = {
-    "id", "kind", "bus", "unit", "interval", "timeout", "profile", NULL,
+    "id", "kind", "bus", "unit", "interval", "timeout", "stale", "profile", NULL,
 };
 
 /* Serial rates termios offers that RS-485 adapters and meters commonly use. */
@@ -168,6 +171,7 @@ cfg_free(struct rw_config *cfg)
     for (size_t i = 0; i < cfg->nprofiles; i++)
         cfg_profile_clear(&cfg->profiles[i]);
     free(cfg->profiles);
+    cfg_free_indicators(cfg);
     free(cfg);
 }
 
@@ -186,6 +190,23 @@ check_config(struct cl *c, const config_setting_t *root)
     check_profile_dir(c, &top);
     check_devices(c, &top);
     load_profiles(c);
+    check_indicators(c, &top);
+}
+
+/* Indicators name device.point, so they are checked once the profiles are in. */
+static void
+check_indicators(struct cl *c, const struct cfgc_obj *root)
+{
+    int *profile_ok = calloc(c->cfg->ndevices + 1, sizeof(*profile_ok));
+
+    if (profile_ok == NULL) {
+        cfgc_nomem(&c->ck);
+        return;
+    }
+    for (size_t i = 0; i < c->cfg->ndevices; i++)
+        profile_ok[i] = c->devref[i].profile_ok;
+    cfg_check_indicators(&c->ck, root, c->cfg, profile_ok);
+    free(profile_ok);
 }
 
 static void
@@ -207,6 +228,18 @@ check_site(struct cl *c, const struct cfgc_obj *root)
     if (cfgc_get_text(&c->ck, &o, "name", CFGC_TEXT_MAX, &v) > 0)
         site->name = cfgc_strdup(&c->ck, v);
     check_timezone(c, &o);
+    site->period = CFG_PERIOD_YEAR;
+    if (cfgc_get_string(&c->ck, &o, "period", &v) > 0) {
+        if (strcmp(v, "month") == 0) {
+            site->period = CFG_PERIOD_MONTH;
+        } else if (strcmp(v, "year") != 0) {
+            char q[CFGC_QBUF];
+
+            cfgc_problem(&c->ck, &o, config_setting_get_member(g, "period"),
+                         "\"period\" must be \"year\" or \"month\" (is %s)",
+                         cfgc_quote(q, sizeof(q), v));
+        }
+    }
 }
 
 /*
@@ -830,6 +863,16 @@ check_device(struct cl *c, const config_setting_t *s, int index)
                      "\"timeout\" (%.10g s) must be shorter than \"interval\" (%.10g s)",
                      d->timeout, d->interval);
 
+    /* DESIGN.md, "Time": a sample holds for 3 polls unless the config says otherwise. */
+    d->stale = 3 * d->interval;
+    r = cfgc_get_number(&c->ck, &o, "stale", 0.05, 7 * 86400, &d->stale);
+    if (r > 0 && have_interval && d->stale < d->interval)
+        cfgc_problem(&c->ck, &o, config_setting_get_member(s, "stale"),
+                     "\"stale\" (%.10g s) must not be shorter than \"interval\" (%.10g s)",
+                     d->stale, d->interval);
+    else if (r < 0 || (r == 0 && !have_interval))
+        d->stale = 3 * d->interval;
+
     if (cfgc_get_id(&c->ck, &o, "profile", CFGC_ID_ANY, 1, &v) > 0) {
         ref->profile = v;
         ref->profile_at = config_setting_get_member(s, "profile");
@@ -895,6 +938,7 @@ load_profiles(struct cl *c)
         }
         if (seen[k].index >= 0) {
             cfg->devices[i].profile = (size_t)seen[k].index;
+            c->devref[i].profile_ok = 1;
         } else if (seen[k].index == -2) {
             struct cfgc_obj o;
 

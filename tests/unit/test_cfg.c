@@ -1065,6 +1065,81 @@ test_cfg_diags_print_and_free(void **state)
     cfg_free(NULL);
 }
 
+/* 26-indicators.cfg: every kind, with defaults and the parsed targets. */
+static void
+test_cfg_load_indicators_values(void **state)
+{
+    struct cfg_diags d = {0};
+    struct rw_config *cfg = NULL;
+    const struct cfg_indicator *in;
+
+    (void)state;
+    assert_int_equal(cfg_load("26-indicators.cfg", &cfg, &d), CFG_OK);
+    assert_int_equal(cfg->site.period, CFG_PERIOD_YEAR);
+    assert_true(cfg->devices[0].stale == 180.0);
+    assert_true(cfg->devices[1].stale == 30.0); /* 3 x interval */
+    assert_int_equal(cfg->nindicators, 8);
+
+    in = &cfg->indicators[0];
+    assert_string_equal(in->id, "temp_band");
+    assert_string_equal(in->name, "机房环境稳定运行");
+    assert_string_equal(in->category, "产出指标");
+    assert_string_equal(in->subcategory, "质量指标");
+    assert_int_equal(in->kind, CFG_IND_BAND);
+    assert_int_equal(in->npoints, 2);
+    assert_int_equal(in->points[1].device, 1);
+    assert_string_equal(cfg->profiles[0].points[in->points[1].point].name, "temp");
+    assert_true(in->lo == 18.0 && in->hi == 27.0);
+    assert_true(in->has_assess && in->assess_lo == -40.0 && in->assess_hi == 80.0);
+    assert_true(in->window == 0.0);
+    assert_int_equal(in->each, 1);
+    assert_string_equal(in->target_text, "≥97(%)");
+    assert_true(in->target.has_lower && in->target.lower == 97.0);
+    assert_string_equal(in->target.unit, "%");
+
+    in = &cfg->indicators[1];
+    assert_true(fabs(in->lo - 198.0) < 1e-9 && fabs(in->hi - 235.4) < 1e-9);
+    assert_true(in->window == 60.0);
+    assert_int_equal(in->each, 0);
+    assert_true(in->target.qualitative);
+    assert_string_equal(in->rule_text, ">=97");
+    assert_true(in->rule.has_lower && in->rule.lower == 97.0);
+
+    in = &cfg->indicators[2];
+    assert_int_equal(in->kind, CFG_IND_SUPPLY_DAYS);
+    assert_int_equal(in->cond.op, CFG_COND_IN);
+    assert_int_equal(in->cond.nset, 5);
+    assert_true(in->cond.set[4] == 7.0);
+    assert_string_equal(in->target.unit, "day");
+
+    in = &cfg->indicators[3];
+    assert_int_equal(in->cond.op, CFG_COND_NONE);
+    assert_string_equal(in->target_unit, "%");
+    assert_string_equal(in->target.unit, "%");
+
+    in = &cfg->indicators[4];
+    assert_int_equal(in->cond.op, CFG_COND_RANGE);
+    assert_true(in->cond.lo == 1.0 && in->cond.hi == 2.0);
+    assert_string_equal(in->target.unit, "h");
+
+    in = &cfg->indicators[5];
+    assert_int_equal(in->cond.op, CFG_COND_ABOVE);
+    assert_true(in->cond.lo == 150.0);
+
+    in = &cfg->indicators[6];
+    assert_int_equal(in->kind, CFG_IND_DUTY_DAYS);
+    assert_true(in->duty_share == 0.98);
+    /* No points: every point of every device. */
+    assert_int_equal(in->npoints, 2 * cfg->profiles[0].npoints);
+
+    in = &cfg->indicators[7];
+    assert_int_equal(in->kind, CFG_IND_ENERGY);
+    assert_null(in->target_text);
+    assert_string_equal(cfg_ind_kind_unit(in->kind), "kWh");
+    cfg_free(cfg);
+    cfg_diags_free(&d);
+}
+
 int
 main(void)
 {
@@ -1093,6 +1168,7 @@ main(void)
         cmocka_unit_test(test_cfg_real_profile_r444a01),
         cmocka_unit_test(test_cfg_profiles_cover_every_type_fc_and_order),
         cmocka_unit_test(test_cfg_diags_print_and_free),
+        cmocka_unit_test(test_cfg_load_indicators_values),
     };
 
     return cmocka_run_group_tests_name("cfg", tests, group_setup, group_teardown);

@@ -1,0 +1,624 @@
+/*
+ * cfg_indicator.c - the "indicators" list of the main config: each line of a
+ * performance-target form that roomwatch measures, checked in the same pass as the rest of
+ * the file, with every problem at its file and line.
+ *
+ * Accepted shape (config/README.md, "indicators", has every key):
+ *
+ *   indicators = (
+ *     { id = "voltage_stability"; name = "电流、电压稳定"; category = "产出指标";
+ *       subcategory = "质量指标"; kind = "band";
+ *       points = ["meter1.v_l1", "meter1.v_l2", "meter1.v_l3"];
+ *       band = { nominal = 220.0; minus_pct = 10.0; plus_pct = 7.0; };
+ *       window = 60; combine = "any"; target = "≥97(%)"; },
+ *     { id = "supply_days"; kind = "supply_days"; points = ["ups1.output_source"];
+ *       condition = { in = [3, 4, 5, 6, 7]; }; target = "=365(天)"; ... }
+ *   );
+ *
+ * Targets are parsed with the forms' target parser (engine/target.h): an unparseable one is a
+ * config error, and so is a qualitative one (稳定) without a "rule" saying how the measured
+ * value decides it. Keys that do not apply to an indicator's kind are errors, not ignored.
+ */
+#include "cfg/cfg_indicator.h"
+
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <libconfig.h>
+
+#include "engine/target.h"
+
+#define DUTY_SHARE_DEFAULT 0.99 /* DESIGN.md: 99 % of a day, 85536 s */
+#define BAND_WINDOW_DEFAULT 60  /* s: the averaging of 电压合格率 statistics */
+
+static void check_indicator(struct cfgc *ck, struct rw_config *cfg, const int *profile_ok,
+                            const config_setting_t *s, int index);
+static int parse_kind(const char *v, enum cfg_ind_kind *out);
+static void check_points(struct cfgc *ck, const struct cfgc_obj *o, struct rw_config *cfg,
+                         const int *profile_ok, struct cfg_indicator *in);
+static int all_points(struct cfgc *ck, struct rw_config *cfg, struct cfg_indicator *in);
+static int check_band(struct cfgc *ck, const struct cfgc_obj *io, const char *key, double *lo,
+                      double *hi);
+static void check_cond(struct cfgc *ck, const struct cfgc_obj *io, struct cfg_cond *c);
+static int get_numbers(struct cfgc *ck, const struct cfgc_obj *o, const char *key, double *v,
+                       int max);
+static void check_target(struct cfgc *ck, const struct cfgc_obj *o, struct cfg_indicator *in);
+static int unit_fits(enum cfg_ind_kind k, const struct tgt *t);
+static int is_array(const config_setting_t *s);
+
+static const char *const ind_keys[] = {
+    "id",     "name",      "category",  "subcategory", "kind",       "points",      "band",
+    "assess", "window",    "combine",   "condition",   "duty_share", "target",      "target_unit",
+    "rule",   NULL,
+};
+static const char *const band_keys[] = {"lo", "hi", "nominal", "minus_pct", "plus_pct", NULL};
+static const char *const cond_keys[] = {"in", "above", "at_least", "below", "range", NULL};
+
+/* Which keys a kind takes beyond the common ones: band, condition, duty_share. */
+static const struct {
+    const char *key;
+    unsigned kinds; /* bit per enum cfg_ind_kind */
+} kind_only[] = {
+    {"band", 1u << CFG_IND_BAND},
+    {"assess", 1u << CFG_IND_BAND},
+    {"window", 1u << CFG_IND_BAND},
+    {"combine", 1u << CFG_IND_BAND},
+    {"condition", (1u << CFG_IND_SUPPLY_DAYS) | (1u << CFG_IND_AVAILABILITY) |
+                      (1u << CFG_IND_DOWNTIME) | (1u << CFG_IND_FAULT_RATE)},
+    {"duty_share", 1u << CFG_IND_DUTY_DAYS},
+};
+
+const char *
+cfg_ind_kind_name(enum cfg_ind_kind k)
+{
+    switch (k) {
+    case CFG_IND_BAND:
+        return "band";
+    case CFG_IND_SUPPLY_DAYS:
+        return "supply_days";
+    case CFG_IND_AVAILABILITY:
+        return "availability";
+    case CFG_IND_DOWNTIME:
+        return "downtime";
+    case CFG_IND_FAULT_RATE:
+        return "fault_rate";
+    case CFG_IND_DUTY_DAYS:
+        return "duty_days";
+    case CFG_IND_ENERGY:
+        return "energy";
+    }
+    return "?";
+}
+
+const char *
+cfg_ind_kind_unit(enum cfg_ind_kind k)
+{
+    switch (k) {
+    case CFG_IND_BAND:
+    case CFG_IND_AVAILABILITY:
+    case CFG_IND_FAULT_RATE:
+        return "%";
+    case CFG_IND_SUPPLY_DAYS:
+    case CFG_IND_DUTY_DAYS:
+        return "day";
+    case CFG_IND_DOWNTIME:
+        return "h";
+    case CFG_IND_ENERGY:
+        return "kWh";
+    }
+    return "";
+}
+
+int
+cfg_find_point(const struct rw_config *cfg, const char *name, struct cfg_pointref *out)
+{
+    const char *dot = strchr(name, '.');
+    size_t dlen;
+
+    if (dot == NULL)
+        return -1;
+    dlen = (size_t)(dot - name);
+    for (size_t i = 0; i < cfg->ndevices; i++) {
+        const struct cfg_device *d = &cfg->devices[i];
+        const struct cfg_profile *p;
+
+        if (strlen(d->id) != dlen || strncmp(d->id, name, dlen) != 0)
+            continue;
+        if (d->profile >= cfg->nprofiles)
+            return -1;
+        p = &cfg->profiles[d->profile];
+        for (size_t k = 0; k < p->npoints; k++) {
+            if (strcmp(p->points[k].name, dot + 1) == 0) {
+                out->device = i;
+                out->point = k;
+                return 0;
+            }
+        }
+        return -1;
+    }
+    return -1;
+}
+
+void
+cfg_check_indicators(struct cfgc *ck, const struct cfgc_obj *root, struct rw_config *cfg,
+                     const int *profile_ok)
+{
+    const config_setting_t *list = cfgc_get_list(ck, root, "indicators", 0);
+    int n = list != NULL ? config_setting_length(list) : 0;
+
+    if (n == 0)
+        return;
+    if ((cfg->indicators = calloc((size_t)n, sizeof(*cfg->indicators))) == NULL) {
+        cfgc_nomem(ck);
+        return;
+    }
+    for (int i = 0; i < n; i++)
+        check_indicator(ck, cfg, profile_ok, config_setting_get_elem(list, (unsigned)i), i + 1);
+}
+
+void
+cfg_free_indicators(struct rw_config *cfg)
+{
+    for (size_t i = 0; i < cfg->nindicators; i++) {
+        struct cfg_indicator *in = &cfg->indicators[i];
+
+        free(in->name);
+        free(in->category);
+        free(in->subcategory);
+        free(in->points);
+        free(in->target_text);
+        free(in->target_unit);
+        free(in->rule_text);
+    }
+    free(cfg->indicators);
+    cfg->indicators = NULL;
+    cfg->nindicators = 0;
+}
+
+/* Appends the indicator at s, even with problems (its id may then be empty). */
+static void
+check_indicator(struct cfgc *ck, struct rw_config *cfg, const int *profile_ok,
+                const config_setting_t *s, int index)
+{
+    struct cfg_indicator *in = &cfg->indicators[cfg->nindicators];
+    const config_setting_t *at;
+    struct cfgc_obj o;
+    const char *v;
+    char q[CFGC_QBUF];
+    int kind_ok = 0, r;
+
+    cfgc_obj_init(&o, s, "indicator", NULL, index);
+    if (!config_setting_is_group(s)) {
+        cfgc_problem(ck, &o, s, "must be a group { ... }");
+        return;
+    }
+    cfg->nindicators++;
+    in->line = cfgc_src_line(s);
+    in->duty_share = DUTY_SHARE_DEFAULT;
+    if (cfgc_get_id(ck, &o, "id", CFGC_ID_ANY, 1, &v) > 0) {
+        for (size_t j = 0; j + 1 < cfg->nindicators; j++) {
+            if (strcmp(cfg->indicators[j].id, v) == 0) {
+                cfgc_problem(ck, &o, config_setting_get_member(s, "id"),
+                             "duplicate indicator id \"%s\" (first at line %d)", v,
+                             cfg->indicators[j].line);
+                break;
+            }
+        }
+        memcpy(in->id, v, strlen(v) + 1);
+        cfgc_obj_init(&o, s, "indicator", v, 0);
+    }
+    cfgc_check_keys(ck, &o, ind_keys);
+
+    r = cfgc_get_text(ck, &o, "name", CFGC_TEXT_MAX, &v);
+    if (r == 0)
+        cfgc_missing(ck, &o, "name");
+    else if (r > 0)
+        in->name = cfgc_strdup(ck, v);
+    if (cfgc_get_text(ck, &o, "category", CFGC_TEXT_MAX, &v) > 0)
+        in->category = cfgc_strdup(ck, v);
+    if (cfgc_get_text(ck, &o, "subcategory", CFGC_TEXT_MAX, &v) > 0)
+        in->subcategory = cfgc_strdup(ck, v);
+
+    r = cfgc_get_string(ck, &o, "kind", &v);
+    at = config_setting_get_member(s, "kind");
+    if (r == 0) {
+        cfgc_missing(ck, &o, "kind");
+    } else if (r > 0 && strcmp(v, "delivery") == 0) {
+        cfgc_problem(ck, &o, at, "kind \"delivery\" is not supported yet");
+    } else if (r > 0 && !parse_kind(v, &in->kind)) {
+        cfgc_problem(ck, &o, at,
+                     "\"kind\" must be one of band, supply_days, availability, downtime, "
+                     "fault_rate, duty_days, energy (is %s)",
+                     cfgc_quote(q, sizeof(q), v));
+    } else if (r > 0) {
+        kind_ok = 1;
+    }
+
+    check_target(ck, &o, in);
+    if (!kind_ok)
+        return; /* which keys belong cannot be told */
+
+    for (size_t k = 0; k < sizeof(kind_only) / sizeof(kind_only[0]); k++)
+        if ((at = config_setting_get_member(s, kind_only[k].key)) != NULL &&
+            !(kind_only[k].kinds & (1u << in->kind)))
+            cfgc_problem(ck, &o, at, "\"%s\" does not apply to a %s indicator", kind_only[k].key,
+                         cfg_ind_kind_name(in->kind));
+
+    check_points(ck, &o, cfg, profile_ok, in);
+
+    switch (in->kind) {
+    case CFG_IND_BAND: {
+        double w = BAND_WINDOW_DEFAULT;
+
+        r = check_band(ck, &o, "band", &in->lo, &in->hi);
+        if (r == 0)
+            cfgc_missing(ck, &o, "band");
+        if (check_band(ck, &o, "assess", &in->assess_lo, &in->assess_hi) > 0) {
+            in->has_assess = 1;
+            if (r > 0 && !(in->assess_lo <= in->lo && in->hi <= in->assess_hi))
+                cfgc_problem(ck, &o, config_setting_get_member(s, "assess"),
+                             "\"assess\" [%.10g, %.10g] must contain \"band\" [%.10g, %.10g]",
+                             in->assess_lo, in->assess_hi, in->lo, in->hi);
+        }
+        /* Windows are aligned to local midnight, so they must divide the day. */
+        if (cfgc_get_number(ck, &o, "window", 0, 86400, &w) > 0 &&
+            (w != floor(w) || (w > 0 && fmod(86400.0, w) != 0)))
+            cfgc_problem(ck, &o, config_setting_get_member(s, "window"),
+                         "\"window\" must be 0 or a whole number of seconds that divides the "
+                         "day (is %.10g)",
+                         w);
+        in->window = w;
+        if (cfgc_get_string(ck, &o, "combine", &v) > 0) {
+            if (strcmp(v, "each") == 0)
+                in->each = 1;
+            else if (strcmp(v, "any") != 0)
+                cfgc_problem(ck, &o, config_setting_get_member(s, "combine"),
+                             "\"combine\" must be \"any\" or \"each\" (is %s)",
+                             cfgc_quote(q, sizeof(q), v));
+        }
+        break;
+    }
+    case CFG_IND_SUPPLY_DAYS:
+    case CFG_IND_AVAILABILITY:
+    case CFG_IND_DOWNTIME:
+    case CFG_IND_FAULT_RATE:
+        check_cond(ck, &o, &in->cond);
+        break;
+    case CFG_IND_DUTY_DAYS:
+        if (cfgc_get_number(ck, &o, "duty_share", 0, 1, &in->duty_share) > 0 &&
+            in->duty_share <= 0)
+            cfgc_problem(ck, &o, config_setting_get_member(s, "duty_share"),
+                         "\"duty_share\" must be above 0");
+        break;
+    case CFG_IND_ENERGY:
+        break;
+    }
+    if (in->target_text != NULL &&
+        (!unit_fits(in->kind, &in->target) || (in->rule_text && !unit_fits(in->kind, &in->rule))))
+        cfgc_problem(ck, &o, config_setting_get_member(s, in->rule_text ? "rule" : "target"),
+                     "the unit of %s \"%s\" does not fit a %s value (%s)",
+                     in->rule_text ? "rule" : "target",
+                     in->rule_text ? in->rule.unit : in->target.unit, cfg_ind_kind_name(in->kind),
+                     cfg_ind_kind_unit(in->kind));
+}
+
+static int
+parse_kind(const char *v, enum cfg_ind_kind *out)
+{
+    for (enum cfg_ind_kind k = CFG_IND_BAND; k <= CFG_IND_ENERGY; k++) {
+        if (strcmp(v, cfg_ind_kind_name(k)) == 0) {
+            *out = k;
+            return 1;
+        }
+    }
+    return 0;
+}
+
+static int
+is_array(const config_setting_t *s)
+{
+    return config_setting_is_array(s) || config_setting_is_list(s);
+}
+
+/*
+ * "points": device.point names. duty_days may leave them out: then every point of every
+ * device counts, since any fresh sample shows the agent at work.
+ */
+static void
+check_points(struct cfgc *ck, const struct cfgc_obj *o, struct rw_config *cfg,
+             const int *profile_ok, struct cfg_indicator *in)
+{
+    const config_setting_t *list = config_setting_get_member(o->s, "points");
+    char q[CFGC_QBUF];
+    int n;
+
+    if (list == NULL) {
+        if (in->kind == CFG_IND_DUTY_DAYS)
+            all_points(ck, cfg, in);
+        else
+            cfgc_missing(ck, o, "points");
+        return;
+    }
+    if (!is_array(list) || (n = config_setting_length(list)) == 0) {
+        cfgc_problem(ck, o, list, "\"points\" must be a list of \"device.point\" names, "
+                                  "like [\"meter1.v_l1\"]");
+        return;
+    }
+    if ((in->kind == CFG_IND_SUPPLY_DAYS || in->kind == CFG_IND_ENERGY) && n != 1) {
+        cfgc_problem(ck, o, list, "kind %s takes exactly one point (has %d)",
+                     cfg_ind_kind_name(in->kind), n);
+        return;
+    }
+    if ((in->points = calloc((size_t)n, sizeof(*in->points))) == NULL) {
+        cfgc_nomem(ck);
+        return;
+    }
+    for (int i = 0; i < n; i++) {
+        const config_setting_t *e = config_setting_get_elem(list, (unsigned)i);
+        const char *name, *dot;
+        struct cfg_pointref ref;
+        size_t dev;
+
+        if (config_setting_type(e) != CONFIG_TYPE_STRING) {
+            cfgc_problem(ck, o, e, "\"points\" must hold \"device.point\" strings");
+            continue;
+        }
+        name = config_setting_get_string(e);
+        if ((dot = strchr(name, '.')) == NULL) {
+            cfgc_problem(ck, o, e, "point %s must be written \"device.point\"",
+                         cfgc_quote(q, sizeof(q), name));
+            continue;
+        }
+        for (dev = 0; dev < cfg->ndevices; dev++)
+            if (strlen(cfg->devices[dev].id) == (size_t)(dot - name) &&
+                strncmp(cfg->devices[dev].id, name, (size_t)(dot - name)) == 0)
+                break;
+        if (dev == cfg->ndevices) {
+            cfgc_problem(ck, o, e, "unknown device \"%.*s\" in point %s", (int)(dot - name), name,
+                         cfgc_quote(q, sizeof(q), name));
+            continue;
+        }
+        if (!profile_ok[dev])
+            continue; /* its profile's problem is reported already */
+        if (cfg_find_point(cfg, name, &ref) != 0) {
+            cfgc_problem(ck, o, e, "device \"%s\" has no point %s (profile \"%s\")",
+                         cfg->devices[dev].id, cfgc_quote(q, sizeof(q), dot + 1),
+                         cfg->profiles[cfg->devices[dev].profile].name);
+            continue;
+        }
+        for (size_t j = 0; j < in->npoints; j++) {
+            if (in->points[j].device == ref.device && in->points[j].point == ref.point) {
+                cfgc_problem(ck, o, e, "point %s is listed twice", cfgc_quote(q, sizeof(q), name));
+                break;
+            }
+        }
+        in->points[in->npoints++] = ref;
+    }
+}
+
+static int
+all_points(struct cfgc *ck, struct rw_config *cfg, struct cfg_indicator *in)
+{
+    size_t n = 0;
+
+    for (size_t i = 0; i < cfg->ndevices; i++)
+        if (cfg->devices[i].profile < cfg->nprofiles)
+            n += cfg->profiles[cfg->devices[i].profile].npoints;
+    if (n == 0)
+        return 0;
+    if ((in->points = calloc(n, sizeof(*in->points))) == NULL) {
+        cfgc_nomem(ck);
+        return -1;
+    }
+    for (size_t i = 0; i < cfg->ndevices; i++) {
+        if (cfg->devices[i].profile >= cfg->nprofiles)
+            continue;
+        for (size_t k = 0; k < cfg->profiles[cfg->devices[i].profile].npoints; k++) {
+            in->points[in->npoints].device = i;
+            in->points[in->npoints++].point = k;
+        }
+    }
+    return 0;
+}
+
+/*
+ * A band group: { lo; hi; } or { nominal; minus_pct; plus_pct; } (GB/T 12325: 220 V
+ * -10 % / +7 %). Returns 1 with the limits, 0 if absent, -1 after reporting.
+ */
+static int
+check_band(struct cfgc *ck, const struct cfgc_obj *io, const char *key, double *lo, double *hi)
+{
+    const config_setting_t *g = cfgc_get_group(ck, io, key, 0);
+    int nerr0 = ck->nerr, has_abs, has_pct;
+    double nominal = 0, minus = 0, plus = 0;
+    struct cfgc_obj o;
+
+    if (g == NULL)
+        return config_setting_get_member(io->s, key) ? -1 : 0;
+    o = *io;
+    o.s = g;
+    cfgc_check_keys(ck, &o, band_keys);
+    has_abs = config_setting_get_member(g, "lo") || config_setting_get_member(g, "hi");
+    has_pct = config_setting_get_member(g, "nominal") ||
+              config_setting_get_member(g, "minus_pct") || config_setting_get_member(g, "plus_pct");
+    if (has_abs && has_pct) {
+        cfgc_problem(ck, io, g, "\"%s\" takes either lo and hi, or nominal, minus_pct and "
+                                "plus_pct, not both",
+                     key);
+        return -1;
+    }
+    if (has_pct) {
+        const char *const need[] = {"nominal", "minus_pct", "plus_pct"};
+
+        for (size_t k = 0; k < 3; k++)
+            if (config_setting_get_member(g, need[k]) == NULL)
+                cfgc_problem(ck, io, g, "\"%s\" needs \"%s\"", key, need[k]);
+        cfgc_get_number(ck, &o, "nominal", -1e12, 1e12, &nominal);
+        cfgc_get_number(ck, &o, "minus_pct", 0, 100, &minus);
+        cfgc_get_number(ck, &o, "plus_pct", 0, 1000, &plus);
+        if (ck->nerr != nerr0)
+            return -1;
+        *lo = nominal * (1 - minus / 100.0);
+        *hi = nominal * (1 + plus / 100.0);
+        if (*lo > *hi) { /* a negative nominal */
+            double t = *lo;
+            *lo = *hi;
+            *hi = t;
+        }
+        return 1;
+    }
+    if (config_setting_get_member(g, "lo") == NULL)
+        cfgc_problem(ck, io, g, "\"%s\" needs \"lo\" and \"hi\" (or nominal, minus_pct and "
+                                "plus_pct)",
+                     key);
+    else if (config_setting_get_member(g, "hi") == NULL)
+        cfgc_problem(ck, io, g, "\"%s\" needs \"hi\"", key);
+    cfgc_get_number(ck, &o, "lo", -1e12, 1e12, lo);
+    cfgc_get_number(ck, &o, "hi", -1e12, 1e12, hi);
+    if (ck->nerr != nerr0)
+        return -1;
+    if (*lo > *hi) {
+        cfgc_problem(ck, io, g, "\"%s\": lo (%.10g) is above hi (%.10g)", key, *lo, *hi);
+        return -1;
+    }
+    return 1;
+}
+
+/* condition = { in = [...]; } | { above = x; } | { at_least = x; } | { below = x; } |
+ * { range = [lo, hi]; }: exactly one. */
+static void
+check_cond(struct cfgc *ck, const struct cfgc_obj *io, struct cfg_cond *c)
+{
+    const config_setting_t *g = cfgc_get_group(ck, io, "condition", 0);
+    struct cfgc_obj o;
+    double r[2];
+    int n;
+
+    c->op = CFG_COND_NONE;
+    if (g == NULL)
+        return;
+    o = *io;
+    o.s = g;
+    if (cfgc_check_keys(ck, &o, cond_keys) > 0)
+        return;
+    if (config_setting_length(g) != 1) {
+        cfgc_problem(ck, io, g, "\"condition\" takes exactly one of in, above, at_least, below, "
+                                "range");
+        return;
+    }
+    if (config_setting_get_member(g, "in") != NULL) {
+        n = get_numbers(ck, &o, "in", c->set, CFG_COND_MAX_SET);
+        if (n > 0) {
+            c->op = CFG_COND_IN;
+            c->nset = n;
+        }
+    } else if (config_setting_get_member(g, "range") != NULL) {
+        n = get_numbers(ck, &o, "range", r, 2);
+        if (n > 0 && n != 2) {
+            cfgc_problem(ck, io, config_setting_get_member(g, "range"),
+                         "\"range\" must be [lo, hi]");
+        } else if (n == 2 && r[0] > r[1]) {
+            cfgc_problem(ck, io, config_setting_get_member(g, "range"),
+                         "\"range\": lo (%.10g) is above hi (%.10g)", r[0], r[1]);
+        } else if (n == 2) {
+            c->op = CFG_COND_RANGE;
+            c->lo = r[0];
+            c->hi = r[1];
+        }
+    } else if (cfgc_get_number(ck, &o, "above", -1e12, 1e12, &c->lo) > 0) {
+        c->op = CFG_COND_ABOVE;
+    } else if (cfgc_get_number(ck, &o, "at_least", -1e12, 1e12, &c->lo) > 0) {
+        c->op = CFG_COND_AT_LEAST;
+    } else if (cfgc_get_number(ck, &o, "below", -1e12, 1e12, &c->hi) > 0) {
+        c->op = CFG_COND_BELOW;
+    }
+}
+
+/* A list of 1..max numbers; returns how many, or -1 after reporting. */
+static int
+get_numbers(struct cfgc *ck, const struct cfgc_obj *o, const char *key, double *v, int max)
+{
+    const config_setting_t *s = config_setting_get_member(o->s, key);
+    int n = s != NULL && is_array(s) ? config_setting_length(s) : -1;
+
+    if (n < 1 || n > max) {
+        cfgc_problem(ck, o, s, "\"%s\" must be a list of 1 to %d numbers", key, max);
+        return -1;
+    }
+    for (int i = 0; i < n; i++) {
+        if (cfgc_setting_number(config_setting_get_elem(s, (unsigned)i), &v[i]) != 0) {
+            cfgc_problem(ck, o, s, "\"%s\" must be a list of numbers", key);
+            return -1;
+        }
+    }
+    return n;
+}
+
+/*
+ * "target" (the form's string), "target_unit" (its separate unit column) and "rule" (how
+ * the value decides a qualitative target, e.g. ">=97").
+ */
+static void
+check_target(struct cfgc *ck, const struct cfgc_obj *o, struct cfg_indicator *in)
+{
+    const config_setting_t *tat = config_setting_get_member(o->s, "target");
+    const config_setting_t *uat = config_setting_get_member(o->s, "target_unit");
+    const config_setting_t *rat = config_setting_get_member(o->s, "rule");
+    const char *text = NULL, *unit = NULL, *rule = NULL;
+    char q[CFGC_QBUF], err[TGT_ERR_LEN];
+    int has_t = cfgc_get_text(ck, o, "target", CFGC_TEXT_MAX, &text) > 0;
+    int has_u = cfgc_get_text(ck, o, "target_unit", TGT_UNIT_MAX, &unit) > 0;
+    int has_r = cfgc_get_text(ck, o, "rule", CFGC_TEXT_MAX, &rule) > 0;
+
+    if (!has_t) {
+        if (tat == NULL && uat != NULL)
+            cfgc_problem(ck, o, uat, "\"target_unit\" needs \"target\"");
+        if (tat == NULL && rat != NULL)
+            cfgc_problem(ck, o, rat, "\"rule\" needs \"target\"");
+        return;
+    }
+    if (tgt_parse(text, has_u ? unit : NULL, &in->target, err, sizeof(err)) != TGT_OK) {
+        cfgc_problem(ck, o, tat, "cannot parse target %s (%s)", cfgc_quote(q, sizeof(q), text),
+                     err);
+        return;
+    }
+    in->target_text = cfgc_strdup(ck, text);
+    if (has_u)
+        in->target_unit = cfgc_strdup(ck, unit);
+    if (!in->target.qualitative) {
+        if (rat != NULL)
+            cfgc_problem(ck, o, rat, "\"rule\" is only for a qualitative target (%s is not)",
+                         cfgc_quote(q, sizeof(q), text));
+        return;
+    }
+    if (!has_r) {
+        if (rat == NULL)
+            cfgc_problem(ck, o, tat,
+                         "target %s is qualitative: give a \"rule\" such as \">=97\" saying "
+                         "how the measured value decides it",
+                         cfgc_quote(q, sizeof(q), text));
+        return;
+    }
+    if (tgt_parse(rule, has_u ? unit : NULL, &in->rule, err, sizeof(err)) != TGT_OK) {
+        cfgc_problem(ck, o, rat, "cannot parse rule %s (%s)", cfgc_quote(q, sizeof(q), rule), err);
+        return;
+    }
+    if (in->rule.qualitative) {
+        cfgc_problem(ck, o, rat, "rule %s must be a comparison such as \">=97\"",
+                     cfgc_quote(q, sizeof(q), rule));
+        return;
+    }
+    in->rule_text = cfgc_strdup(ck, rule);
+}
+
+/* A target with no unit takes the value's; one with a unit must convert to it. */
+static int
+unit_fits(enum cfg_ind_kind k, const struct tgt *t)
+{
+    double x;
+
+    if (t->qualitative || t->unit[0] == '\0')
+        return 1;
+    return tgt_convert(1.0, cfg_ind_kind_unit(k), t->unit, &x) == TGT_OK;
+}
