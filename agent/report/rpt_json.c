@@ -1,0 +1,322 @@
+/*
+ * rpt_json.c - the indicators, their targets and evidence as JSON (see rpt_json.h).
+ */
+#include "report/rpt_json.h"
+
+#include <math.h>
+#include <string.h>
+
+#include "engine/target.h"
+#include "rw_calendar.h"
+
+#define EXACT_INT_MAX 9007199254740992.0 /* 2^53 */
+
+static json_t *num(double v);
+static json_t *secs(int64_t ms);
+static json_t *day_list(const struct rpt_period *p, const int *days, size_t n);
+static json_t *evidence(const struct rw_config *cfg, const struct cfg_indicator *in,
+                        const struct eng_result *r, const struct rpt_period *p);
+static const struct tgt *goal(const struct cfg_indicator *in);
+static int every_day(const struct cfg_indicator *in, const struct tgt *t,
+                     const struct rpt_period *p);
+static int meets(const struct cfg_indicator *in, const struct tgt *t, double v);
+static double best_rate(int64_t good, int64_t bad, int64_t rest);
+
+/* Integral values as integers ("366", not "366.0"); NaN as null. */
+static json_t *
+num(double v)
+{
+    if (isnan(v))
+        return json_null();
+    if (v == floor(v) && fabs(v) < EXACT_INT_MAX)
+        return json_integer((json_int_t)v);
+    return json_real(v);
+}
+
+static json_t *
+secs(int64_t ms)
+{
+    if (ms % 1000 == 0)
+        return json_integer((json_int_t)(ms / 1000));
+    return json_real((double)ms / 1000.0);
+}
+
+static json_t *
+day_list(const struct rpt_period *p, const int *days, size_t n)
+{
+    json_t *a = json_array();
+    char buf[16];
+
+    for (size_t i = 0; i < n; i++)
+        json_array_append_new(a, json_string(rw_calendar_date(p->tz, p->day_start[days[i]], buf,
+                                                              sizeof(buf))));
+    return a;
+}
+
+static const struct tgt *
+goal(const struct cfg_indicator *in)
+{
+    if (in->target_text == NULL)
+        return NULL;
+    return in->rule_text != NULL ? &in->rule : &in->target;
+}
+
+/* "=365(天)" against a day count over a year: every day of the period, 365 or 366. */
+static int
+every_day(const struct cfg_indicator *in, const struct tgt *t, const struct rpt_period *p)
+{
+    if (in->kind != CFG_IND_SUPPLY_DAYS && in->kind != CFG_IND_DUTY_DAYS)
+        return 0;
+    if (!(t->has_lower && t->has_upper && t->lower == t->upper))
+        return 0;
+    if (t->unit[0] != '\0' && strcmp(t->unit, "day") != 0)
+        return 0;
+    return p->ndays >= 365 && (t->lower == 365 || t->lower == 366);
+}
+
+/* 1, 0 or -1 (unknown), with v in the kind's unit converted to the target's. */
+static int
+meets(const struct cfg_indicator *in, const struct tgt *t, double v)
+{
+    double x = v;
+
+    if (isnan(v))
+        return -1;
+    if (t->unit[0] != '\0' &&
+        tgt_convert(v, cfg_ind_kind_unit(in->kind), t->unit, &x) != TGT_OK)
+        return -1;
+    switch (tgt_met(t, x)) {
+    case TGT_MET_YES:
+        return 1;
+    case TGT_MET_NO:
+        return 0;
+    default:
+        return -1;
+    }
+}
+
+/* The rate at the end of the period if all of rest is good. */
+static double
+best_rate(int64_t good, int64_t bad, int64_t rest)
+{
+    if (rest < 0)
+        rest = 0;
+    if (good + bad + rest == 0)
+        return NAN;
+    return (double)(good + rest) * 100.0 / (double)(good + bad + rest);
+}
+
+enum rpt_status
+rpt_judge(const struct cfg_indicator *in, const struct eng_result *r, const struct rpt_period *p,
+          int *met)
+{
+    const struct tgt *t = goal(in);
+    double best = NAN;
+    int lost;
+
+    *met = -1;
+    if (t == NULL)
+        return RPT_NONE;
+    if (every_day(in, t, p)) {
+        *met = isnan(r->value) ? -1 : r->value == p->ndays;
+        if (*met == 1)
+            return RPT_OK;
+        return r->nlost > 0 ? RPT_LOST : RPT_AT_RISK;
+    }
+    *met = meets(in, t, r->value);
+    if (*met == 1)
+        return RPT_OK;
+
+    switch (in->kind) {
+    case CFG_IND_BAND: {
+        int64_t n = in->each ? (int64_t)r->nper_point : 1;
+        if (in->each) {
+            /* The value is the lowest point's rate: lost when any point's best fails. */
+            for (size_t k = 0; k < r->nper_point; k++) {
+                const struct eng_band_ev *pp = &r->per_point[k];
+                double b = best_rate(pp->in_ms, pp->out_ms,
+                                     r->period_ms - pp->in_ms - pp->out_ms - pp->unknown_ms -
+                                         pp->not_assessed_ms);
+                if (isnan(best) || b < best)
+                    best = b;
+            }
+        } else {
+            best = best_rate(r->band.in_ms, r->band.out_ms,
+                             r->period_ms * n - r->band.in_ms - r->band.out_ms -
+                                 r->band.unknown_ms - r->band.not_assessed_ms);
+        }
+        break;
+    }
+    case CFG_IND_AVAILABILITY:
+        best = best_rate(r->up_ms, r->down_ms,
+                         r->period_ms * (int64_t)in->npoints - r->up_ms - r->down_ms -
+                             r->unknown_ms);
+        break;
+    case CFG_IND_FAULT_RATE:
+        best = 100.0 - best_rate(r->up_ms, r->down_ms,
+                                 r->period_ms * (int64_t)in->npoints - r->up_ms - r->down_ms -
+                                     r->unknown_ms);
+        break;
+    case CFG_IND_DOWNTIME:
+        best = r->value; /* down time only grows */
+        break;
+    case CFG_IND_SUPPLY_DAYS:
+    case CFG_IND_DUTY_DAYS:
+        best = (double)(r->days - (int)r->nlost);
+        break;
+    case CFG_IND_ENERGY:
+        best = NAN; /* a counter says nothing about what is still to come */
+        break;
+    }
+    lost = meets(in, t, best) == 0;
+    return lost ? RPT_LOST : RPT_AT_RISK;
+}
+
+const char *
+rpt_status_name(enum rpt_status st)
+{
+    switch (st) {
+    case RPT_OK:
+        return "ok";
+    case RPT_AT_RISK:
+        return "at_risk";
+    case RPT_LOST:
+        return "lost";
+    case RPT_NONE:
+        break;
+    }
+    return NULL;
+}
+
+static json_t *
+evidence(const struct rw_config *cfg, const struct cfg_indicator *in, const struct eng_result *r,
+         const struct rpt_period *p)
+{
+    json_t *ev = json_object();
+    char a[RW_CAL_TIME_LEN], b[RW_CAL_TIME_LEN];
+
+    switch (in->kind) {
+    case CFG_IND_BAND: {
+        json_t *pp = json_object();
+
+        json_object_set_new(ev, "in_s", secs(r->band.in_ms));
+        json_object_set_new(ev, "out_s", secs(r->band.out_ms));
+        json_object_set_new(ev, "unknown_s", secs(r->band.unknown_ms));
+        json_object_set_new(ev, "not_assessed_s", secs(r->band.not_assessed_ms));
+        json_object_set_new(ev, "coverage", num(r->coverage));
+        json_object_set_new(ev, "lowest", num(r->band.lowest));
+        json_object_set_new(ev, "highest", num(r->band.highest));
+        for (size_t k = 0; k < r->nper_point && k < in->npoints; k++) {
+            const struct eng_band_ev *e = &r->per_point[k];
+            const struct cfg_device *d = &cfg->devices[in->points[k].device];
+            const struct cfg_point *pt =
+                &cfg->profiles[d->profile].points[in->points[k].point];
+            json_t *o = json_object();
+            char name[2 * CFG_ID_MAX];
+
+            snprintf(name, sizeof(name), "%s.%s", d->id, pt->name);
+            json_object_set_new(o, "in_s", secs(e->in_ms));
+            json_object_set_new(o, "out_s", secs(e->out_ms));
+            json_object_set_new(o, "unknown_s", secs(e->unknown_ms));
+            json_object_set_new(o, "not_assessed_s", secs(e->not_assessed_ms));
+            json_object_set_new(o, "lowest", num(e->lowest));
+            json_object_set_new(o, "highest", num(e->highest));
+            json_object_set_new(pp, name, o);
+        }
+        json_object_set_new(ev, "per_point", pp);
+        break;
+    }
+    case CFG_IND_SUPPLY_DAYS: {
+        json_t *it = json_object(), *list = json_array();
+
+        json_object_set_new(ev, "lost_days", day_list(p, r->lost, r->nlost));
+        json_object_set_new(ev, "unverified_days", day_list(p, r->unverified, r->nunverified));
+        json_object_set_new(it, "count", json_integer((json_int_t)r->ninterruptions));
+        json_object_set_new(it, "total_s", secs(r->interrupted_ms));
+        json_object_set_new(it, "total_min", num((double)r->interrupted_ms / 60000.0));
+        json_object_set_new(it, "longest_s", secs(r->longest_ms));
+        for (size_t k = 0; k < r->nlist; k++) {
+            json_t *o = json_object();
+
+            json_object_set_new(o, "start",
+                                json_string(rw_calendar_rfc3339(p->tz, r->list[k].start, a,
+                                                                sizeof(a))));
+            json_object_set_new(o, "end", json_string(rw_calendar_rfc3339(p->tz, r->list[k].end,
+                                                                          b, sizeof(b))));
+            json_object_set_new(o, "seconds", secs(r->list[k].end - r->list[k].start));
+            json_array_append_new(list, o);
+        }
+        json_object_set_new(it, "list", list);
+        json_object_set_new(ev, "interruptions", it);
+        json_object_set_new(ev, "supplied_s", secs(r->up_ms));
+        json_object_set_new(ev, "interrupted_s", secs(r->down_ms));
+        json_object_set_new(ev, "unknown_s", secs(r->unknown_ms));
+        json_object_set_new(ev, "coverage", num(r->coverage));
+        break;
+    }
+    case CFG_IND_AVAILABILITY:
+    case CFG_IND_DOWNTIME:
+    case CFG_IND_FAULT_RATE:
+        json_object_set_new(ev, "up_s", secs(r->up_ms));
+        json_object_set_new(ev, "down_s", secs(r->down_ms));
+        json_object_set_new(ev, "unknown_s", secs(r->unknown_ms));
+        json_object_set_new(ev, "coverage", num(r->coverage));
+        break;
+    case CFG_IND_DUTY_DAYS:
+        json_object_set_new(ev, "not_on_duty_days", day_list(p, r->lost, r->nlost));
+        json_object_set_new(ev, "monitored_s", secs(r->up_ms));
+        json_object_set_new(ev, "unknown_s", secs(r->unknown_ms));
+        json_object_set_new(ev, "duty_share", num(in->duty_share));
+        json_object_set_new(ev, "coverage", num(r->coverage));
+        break;
+    case CFG_IND_ENERGY:
+        json_object_set_new(ev, "kwh", num(r->kwh));
+        json_object_set_new(ev, "resets", json_integer((json_int_t)r->resets));
+        break;
+    }
+    return ev;
+}
+
+json_t *
+rpt_indicator(const struct rw_config *cfg, const struct cfg_indicator *in,
+              const struct eng_result *r, const struct rpt_period *p)
+{
+    json_t *o = json_object();
+    int met;
+    enum rpt_status st = rpt_judge(in, r, p, &met);
+    const char *sn = rpt_status_name(st);
+
+    json_object_set_new(o, "id", json_string(in->id));
+    json_object_set_new(o, "name", json_string(in->name));
+    json_object_set_new(o, "category", in->category ? json_string(in->category) : json_null());
+    json_object_set_new(o, "subcategory",
+                        in->subcategory ? json_string(in->subcategory) : json_null());
+    json_object_set_new(o, "kind", json_string(cfg_ind_kind_name(in->kind)));
+    json_object_set_new(o, "value", num(r->value));
+    json_object_set_new(o, "unit", json_string(cfg_ind_kind_unit(in->kind)));
+    json_object_set_new(o, "target", in->target_text ? json_string(in->target_text) : json_null());
+    if (in->rule_text != NULL)
+        json_object_set_new(o, "rule", json_string(in->rule_text));
+    json_object_set_new(o, "met", met < 0 ? json_null() : json_boolean(met));
+    json_object_set_new(o, "status", sn ? json_string(sn) : json_null());
+    json_object_set_new(o, "evidence", evidence(cfg, in, r, p));
+    return o;
+}
+
+json_t *
+rpt_report(const struct rw_config *cfg, struct eng *e, const struct rpt_period *p)
+{
+    json_t *doc = json_object(), *period = json_object(), *inds = json_array();
+    char a[RW_CAL_TIME_LEN], b[RW_CAL_TIME_LEN];
+
+    json_object_set_new(period, "start",
+                        json_string(rw_calendar_rfc3339(p->tz, p->day_start[0], a, sizeof(a))));
+    json_object_set_new(period, "end", json_string(rw_calendar_rfc3339(
+                                           p->tz, p->day_start[p->ndays], b, sizeof(b))));
+    json_object_set_new(period, "days", json_integer(p->ndays));
+    json_object_set_new(doc, "period", period);
+    for (size_t i = 0; i < cfg->nindicators; i++)
+        json_array_append_new(inds, rpt_indicator(cfg, &cfg->indicators[i], eng_result(e, i), p));
+    json_object_set_new(doc, "indicators", inds);
+    return doc;
+}
