@@ -7,6 +7,8 @@
 #ifndef ROOMWATCH_CMD_H
 #define ROOMWATCH_CMD_H
 
+/* cmd_replay.c */
+int cmd_replay(int argc, char **argv);
 /* cmd_target.c */
 int cmd_target(int argc, char **argv);
 

@@ -15,6 +15,9 @@ static const struct {
     int (*run)(int argc, char **argv);
     const char *summary;
 } commands[] = {
+    {"replay", cmd_replay,
+     "replay -c FILE --trace TRACE.csv [--year Y] [--max-skew S] [--json]\n"
+     "                      run a trace through the engine and print the indicators"},
     {"target", cmd_target,
      "target 'STRING' [--unit U] [--json]\n"
      "                      show what a form's target string parses to"},

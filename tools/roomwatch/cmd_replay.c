@@ -1,0 +1,446 @@
+/*
+ * cmd_replay.c - `roomwatch replay -c FILE --trace TRACE.csv [--year Y] [--max-skew S]
+ * [--json]`: run a recorded or synthetic trace through the indicator engine, as the daemon
+ * would have run the same samples live, and print the indicators.
+ *
+ * The config gives the devices, their profiles' points (with the plausible ranges: a value
+ * outside one goes to the engine as a bad sample) and staleness limits, and the indicators;
+ * no device is contacted. The period is the calendar year (or month, per site.period) of the
+ * trace's first sample in the site's zone, or --year. The trace may interleave points out of
+ * order by up to --max-skew seconds (default 3600): the engine is advanced to the newest
+ * sample minus the skew, and a row older than that, or older than its point's previous row,
+ * is an error naming the line. At the end the engine is finished at the period's end, so
+ * time after the trace's last samples (beyond their staleness limit) is unknown.
+ *
+ * Exit status: 0, or 2 for bad usage, a bad config or a bad trace (one message, naming the
+ * file and line).
+ */
+#include <errno.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <jansson.h>
+
+#include "cfg/cfg.h"
+#include "cmd.h"
+#include "engine/eng.h"
+#include "report/rpt_json.h"
+#include "rw_calendar.h"
+#include "trace_csv.h"
+
+#define MAX_SKEW_DEFAULT 3600      /* s */
+#define ADVANCE_STEP_MS (60 * 1000) /* advance the engine at most once a minute of trace time */
+
+struct rpoint {
+    char name[2 * CFG_ID_MAX]; /* "device.point" */
+    double min, max;           /* plausible range */
+    int64_t last;              /* time of its last row, ms */
+    long last_line;            /* 0: none yet */
+};
+
+struct replay {
+    struct rw_config *cfg;
+    const char *trace_path;
+    int year;              /* 0: from the first sample */
+    int64_t max_skew_ms;
+    int json;
+    size_t npoints;
+    struct rpoint *points; /* sorted by name; engine point i is sorted index order */
+    struct eng_point_cfg *pcfg;
+    struct eng_ind_cfg *icfg;
+    uint32_t *irefs;       /* the indicators' point indices, back to back */
+    int64_t day_start[RW_CAL_MAX_DAYS + 1];
+    int ndays;
+    struct eng *eng;
+};
+
+static void replay_usage(FILE *fp);
+static int cmp_point(const void *a, const void *b);
+static int build_points(struct replay *rp);
+static long find_point(const struct replay *rp, const char *name);
+static int build_indicators(struct replay *rp);
+static int start_engine(struct replay *rp, int64_t first);
+static int run_trace(struct replay *rp, FILE *fp);
+static void print_table(const struct replay *rp, const struct rpt_period *p);
+static void replay_free(struct replay *rp);
+
+static void
+replay_usage(FILE *fp)
+{
+    fprintf(fp, "usage: roomwatch replay -c FILE --trace TRACE.csv [--year Y] [--max-skew S] "
+                "[--json]\n"
+                "  -c FILE         the config: devices, profiles and indicators\n"
+                "  --trace FILE    the trace CSV (ts,point,value); - for standard input\n"
+                "  --year Y        the period's year (default: the year of the first sample)\n"
+                "  --max-skew S    seconds rows of different points may be out of order "
+                "(default %d)\n"
+                "  --json          print the indicators as JSON\n",
+                MAX_SKEW_DEFAULT);
+}
+
+static int
+cmp_point(const void *a, const void *b)
+{
+    return strcmp(((const struct rpoint *)a)->name, ((const struct rpoint *)b)->name);
+}
+
+/* Every point of every device, in name order; engine point i is points[i]. */
+static int
+build_points(struct replay *rp)
+{
+    const struct rw_config *cfg = rp->cfg;
+    size_t n = 0, k = 0;
+
+    for (size_t i = 0; i < cfg->ndevices; i++)
+        n += cfg->profiles[cfg->devices[i].profile].npoints;
+    rp->points = calloc(n + 1, sizeof(*rp->points));
+    rp->pcfg = calloc(n + 1, sizeof(*rp->pcfg));
+    if (rp->points == NULL || rp->pcfg == NULL)
+        return -1;
+    for (size_t i = 0; i < cfg->ndevices; i++) {
+        const struct cfg_device *d = &cfg->devices[i];
+        const struct cfg_profile *p = &cfg->profiles[d->profile];
+
+        for (size_t j = 0; j < p->npoints; j++, k++) {
+            snprintf(rp->points[k].name, sizeof(rp->points[k].name), "%s.%s", d->id,
+                     p->points[j].name);
+            rp->points[k].min = p->points[j].min;
+            rp->points[k].max = p->points[j].max;
+        }
+    }
+    rp->npoints = n;
+    qsort(rp->points, n, sizeof(*rp->points), cmp_point);
+    for (size_t i = 0; i < n; i++) {
+        /* The staleness limit is the device's: look it up by the name's device part. */
+        const char *dot = strchr(rp->points[i].name, '.');
+
+        for (size_t j = 0; j < cfg->ndevices; j++)
+            if (strlen(cfg->devices[j].id) == (size_t)(dot - rp->points[i].name) &&
+                strncmp(cfg->devices[j].id, rp->points[i].name, (size_t)(dot - rp->points[i].name)) == 0)
+                rp->pcfg[i].stale_ms = llround(cfg->devices[j].stale * 1000.0);
+    }
+    return 0;
+}
+
+static long
+find_point(const struct replay *rp, const char *name)
+{
+    size_t lo = 0, hi = rp->npoints;
+
+    while (lo < hi) {
+        size_t mid = (lo + hi) / 2;
+        int c = strcmp(name, rp->points[mid].name);
+
+        if (c == 0)
+            return (long)mid;
+        if (c < 0)
+            hi = mid;
+        else
+            lo = mid + 1;
+    }
+    return -1;
+}
+
+static int
+build_indicators(struct replay *rp)
+{
+    const struct rw_config *cfg = rp->cfg;
+    size_t nrefs = 0, r = 0;
+
+    for (size_t i = 0; i < cfg->nindicators; i++)
+        nrefs += cfg->indicators[i].npoints;
+    rp->icfg = calloc(cfg->nindicators + 1, sizeof(*rp->icfg));
+    rp->irefs = calloc(nrefs + 1, sizeof(*rp->irefs));
+    if (rp->icfg == NULL || rp->irefs == NULL)
+        return -1;
+    for (size_t i = 0; i < cfg->nindicators; i++) {
+        const struct cfg_indicator *in = &cfg->indicators[i];
+        struct eng_ind_cfg *c = &rp->icfg[i];
+
+        switch (in->kind) {
+        case CFG_IND_BAND:
+            c->kind = ENG_BAND;
+            break;
+        case CFG_IND_SUPPLY_DAYS:
+            c->kind = ENG_SUPPLY_DAYS;
+            break;
+        case CFG_IND_AVAILABILITY:
+            c->kind = ENG_AVAILABILITY;
+            break;
+        case CFG_IND_DOWNTIME:
+            c->kind = ENG_DOWNTIME;
+            break;
+        case CFG_IND_FAULT_RATE:
+            c->kind = ENG_FAULT_RATE;
+            break;
+        case CFG_IND_DUTY_DAYS:
+            c->kind = ENG_DUTY_DAYS;
+            break;
+        case CFG_IND_ENERGY:
+            c->kind = ENG_ENERGY;
+            break;
+        }
+        c->npoints = in->npoints;
+        c->points = &rp->irefs[r];
+        for (size_t k = 0; k < in->npoints; k++) {
+            const struct cfg_device *d = &cfg->devices[in->points[k].device];
+            char name[2 * CFG_ID_MAX];
+
+            snprintf(name, sizeof(name), "%s.%s", d->id,
+                     cfg->profiles[d->profile].points[in->points[k].point].name);
+            rp->irefs[r++] = (uint32_t)find_point(rp, name);
+        }
+        c->lo = in->lo;
+        c->hi = in->hi;
+        c->has_assess = in->has_assess;
+        c->assess_lo = in->assess_lo;
+        c->assess_hi = in->assess_hi;
+        c->window_ms = llround(in->window * 1000.0);
+        c->each = in->each;
+        c->cond.op = (enum eng_cond_op)in->cond.op; /* the same order, by design */
+        c->cond.lo = in->cond.lo;
+        c->cond.hi = in->cond.hi;
+        c->cond.nset = in->cond.nset;
+        memcpy(c->cond.set, in->cond.set, sizeof(c->cond.set));
+        c->duty_share = in->duty_share;
+    }
+    return 0;
+}
+
+/* The period from --year or the first sample, and the engine for it. */
+static int
+start_engine(struct replay *rp, int64_t first)
+{
+    const char *tz = rp->cfg->site.timezone;
+    int month = 0, year = rp->year;
+    struct eng_period per;
+    char err[256];
+
+    if (year == 0)
+        year = rw_calendar_year_of(tz, first, &month);
+    else if (rp->cfg->site.period == CFG_PERIOD_MONTH)
+        rw_calendar_year_of(tz, first, &month);
+    if (rp->cfg->site.period == CFG_PERIOD_YEAR)
+        month = 0;
+    rp->ndays = rw_calendar_period(tz, year, month, rp->day_start);
+    if (rp->ndays < 1) {
+        fprintf(stderr, "roomwatch replay: year %d is out of range\n", year);
+        return -1;
+    }
+    per.ndays = rp->ndays;
+    per.day_start = rp->day_start;
+    if (eng_new(&per, rp->npoints, rp->pcfg, rp->cfg->nindicators, rp->icfg, &rp->eng, err,
+                sizeof(err)) != ENG_OK) {
+        fprintf(stderr, "roomwatch replay: %s\n", err);
+        return -1;
+    }
+    return 0;
+}
+
+static int
+run_trace(struct replay *rp, FILE *fp)
+{
+    struct trace_csv tc;
+    struct trace_row row;
+    char *line = NULL;
+    size_t cap = 0;
+    ssize_t len;
+    char err[TRACE_ERR_LEN];
+    int64_t newest = INT64_MIN, advanced = INT64_MIN;
+    long p;
+    int rc = -1;
+
+    trace_csv_init(&tc);
+    while ((len = getline(&line, &cap, fp)) != -1) {
+        struct rpoint *pt;
+        int valid;
+
+        switch (trace_csv_parse(&tc, line, (size_t)len, &row, err, sizeof(err))) {
+        case TRACE_SKIP:
+            continue;
+        case TRACE_ERROR:
+            fprintf(stderr, "%s:%ld: %s\n", rp->trace_path, tc.line, err);
+            goto out;
+        case TRACE_ROW:
+            break;
+        }
+        if ((p = find_point(rp, row.point)) < 0) {
+            fprintf(stderr, "%s:%ld: unknown point \"%s\" (not a point of a configured device)\n",
+                    rp->trace_path, tc.line, row.point);
+            goto out;
+        }
+        pt = &rp->points[p];
+        if (pt->last_line != 0 && row.t < pt->last) {
+            fprintf(stderr, "%s:%ld: \"%s\" goes back in time (its previous row is line %ld)\n",
+                    rp->trace_path, tc.line, row.point, pt->last_line);
+            goto out;
+        }
+        if (newest != INT64_MIN && row.t < newest - rp->max_skew_ms) {
+            fprintf(stderr,
+                    "%s:%ld: row is %.3f s older than the newest row, more than --max-skew %lld "
+                    "s\n",
+                    rp->trace_path, tc.line, (double)(newest - row.t) / 1000.0,
+                    (long long)(rp->max_skew_ms / 1000));
+            goto out;
+        }
+        if (rp->eng == NULL && start_engine(rp, row.t) != 0)
+            goto out;
+        pt->last = row.t;
+        pt->last_line = tc.line;
+        valid = row.answered && row.value >= pt->min && row.value <= pt->max;
+        if (eng_sample(rp->eng, (uint32_t)p, row.t, row.value, valid) != ENG_OK) {
+            fprintf(stderr, "%s:%ld: the engine refused the row (out of order)\n",
+                    rp->trace_path, tc.line);
+            goto out;
+        }
+        if (row.t > newest) {
+            newest = row.t;
+            if (newest - rp->max_skew_ms >= advanced + ADVANCE_STEP_MS || advanced == INT64_MIN) {
+                advanced = newest - rp->max_skew_ms;
+                eng_advance(rp->eng, advanced);
+            }
+        }
+    }
+    if (ferror(fp)) {
+        fprintf(stderr, "%s: %s\n", rp->trace_path, strerror(errno));
+        goto out;
+    }
+    if (rp->eng == NULL) {
+        if (rp->year == 0) {
+            fprintf(stderr, "%s: no samples: give the period with --year\n", rp->trace_path);
+            goto out;
+        }
+        if (start_engine(rp, 0) != 0)
+            goto out;
+    }
+    eng_finish(rp->eng, rp->day_start[rp->ndays]);
+    rc = 0;
+out:
+    free(line);
+    return rc;
+}
+
+static void
+print_table(const struct replay *rp, const struct rpt_period *p)
+{
+    printf("%-20s %-13s %14s %-6s %-14s %-5s %s\n", "id", "kind", "value", "unit", "target",
+           "met", "status");
+    for (size_t i = 0; i < rp->cfg->nindicators; i++) {
+        const struct cfg_indicator *in = &rp->cfg->indicators[i];
+        const struct eng_result *r = eng_result(rp->eng, i);
+        int met;
+        const char *st = rpt_status_name(rpt_judge(in, r, p, &met));
+
+        printf("%-20s %-13s %14.4f %-6s %-14s %-5s %s\n", in->id, cfg_ind_kind_name(in->kind),
+               r->value, cfg_ind_kind_unit(in->kind), in->target_text ? in->target_text : "-",
+               met < 0 ? "-" : met ? "yes" : "no", st ? st : "-");
+    }
+}
+
+static void
+replay_free(struct replay *rp)
+{
+    eng_free(rp->eng);
+    free(rp->points);
+    free(rp->pcfg);
+    free(rp->icfg);
+    free(rp->irefs);
+    cfg_free(rp->cfg);
+}
+
+int
+cmd_replay(int argc, char **argv)
+{
+    struct replay rp;
+    struct cfg_diags diags = {0};
+    const char *cfg_path = NULL;
+    struct rpt_period per;
+    FILE *fp;
+    int rc = 2;
+
+    memset(&rp, 0, sizeof(rp));
+    rp.max_skew_ms = MAX_SKEW_DEFAULT * 1000LL;
+    for (int i = 1; i < argc; i++) {
+        char *end;
+
+        if (strcmp(argv[i], "-h") == 0 || strcmp(argv[i], "--help") == 0) {
+            replay_usage(stdout);
+            return 0;
+        } else if (strcmp(argv[i], "--json") == 0) {
+            rp.json = 1;
+        } else if (i + 1 < argc && strcmp(argv[i], "-c") == 0) {
+            cfg_path = argv[++i];
+        } else if (i + 1 < argc && strcmp(argv[i], "--trace") == 0) {
+            rp.trace_path = argv[++i];
+        } else if (i + 1 < argc && strcmp(argv[i], "--year") == 0) {
+            long y = strtol(argv[++i], &end, 10);
+
+            if (*end != '\0' || y < 1970 || y > 9999) {
+                fprintf(stderr, "roomwatch replay: --year must be 1970 to 9999\n");
+                return 2;
+            }
+            rp.year = (int)y;
+        } else if (i + 1 < argc && strcmp(argv[i], "--max-skew") == 0) {
+            double s = strtod(argv[++i], &end);
+
+            if (*end != '\0' || !(s >= 0 && s <= 86400 * 31)) {
+                fprintf(stderr, "roomwatch replay: --max-skew must be 0 to 2678400 seconds\n");
+                return 2;
+            }
+            rp.max_skew_ms = llround(s * 1000.0);
+        } else {
+            replay_usage(stderr);
+            return 2;
+        }
+    }
+    if (cfg_path == NULL || rp.trace_path == NULL) {
+        replay_usage(stderr);
+        return 2;
+    }
+    if (cfg_load(cfg_path, &rp.cfg, &diags) != CFG_OK) {
+        cfg_diags_print(&diags, stderr);
+        cfg_diags_free(&diags);
+        return 2;
+    }
+    cfg_diags_free(&diags);
+    if (build_points(&rp) != 0 || build_indicators(&rp) != 0) {
+        fprintf(stderr, "roomwatch replay: out of memory\n");
+        goto out;
+    }
+    if (strcmp(rp.trace_path, "-") == 0) {
+        fp = stdin;
+    } else if ((fp = fopen(rp.trace_path, "r")) == NULL) {
+        fprintf(stderr, "%s: %s\n", rp.trace_path, strerror(errno));
+        goto out;
+    }
+    if (run_trace(&rp, fp) != 0) {
+        if (fp != stdin)
+            fclose(fp);
+        goto out;
+    }
+    if (fp != stdin)
+        fclose(fp);
+
+    per.tz = rp.cfg->site.timezone;
+    per.ndays = rp.ndays;
+    per.day_start = rp.day_start;
+    if (rp.json) {
+        json_t *doc = rpt_report(rp.cfg, rp.eng, &per);
+
+        if (doc == NULL || json_dumpf(doc, stdout, JSON_INDENT(2) | JSON_REAL_PRECISION(15)) != 0) {
+            fprintf(stderr, "roomwatch replay: cannot write the JSON\n");
+            json_decref(doc);
+            goto out;
+        }
+        putchar('\n');
+        json_decref(doc);
+    } else {
+        print_table(&rp, &per);
+    }
+    rc = fflush(stdout) == 0 ? 0 : 2;
+out:
+    replay_free(&rp);
+    return rc;
+}
