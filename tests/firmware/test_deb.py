@@ -193,6 +193,8 @@ def main():
             if os.path.exists(d):
                 check_cross(d, arch, fs, deps, tmp)
                 print("%s: checked against amd64" % os.path.basename(d))
+            elif arch in os.environ.get("RW_DEB_REQUIRE", "").split():
+                check(False, "%s: not built, and RW_DEB_REQUIRE names %s" % (d, arch))
             else:
                 print("%s: not built, skipped" % os.path.basename(d))
     finally:
