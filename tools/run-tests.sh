@@ -28,10 +28,11 @@ for v in $variants; do
         # Every unit test, and the integration tests whose roomwatchd/devsim go through the
         # harness (RW_EMULATOR), against native mosquitto and peers. Left out: demo (builds
         # and runs the native demo), config_check and mqtt_tls_auth (they exec roomwatchd
-        # directly, which needs binfmt_misc, absent in containers).
+        # directly, which needs binfmt_misc, absent in containers), and the benchmark smoke
+        # run (it measures the native build).
         opts="-DCMAKE_TOOLCHAIN_FILE=$top/firmware/toolchain-aarch64.cmake"
         export RW_EMULATOR="/usr/bin/qemu-aarch64 -L $sysroots/arm64"
-        ctest_args="-E ^integration-(demo|config_check|mqtt_tls_auth)$"
+        ctest_args="-E ^(integration-(demo|config_check|mqtt_tls_auth)|bench-smoke)$"
         ;;
     packages)
         # arm64 and armhf packages first; the amd64 build's ctest (label "package") makes

@@ -1,10 +1,12 @@
 # target.cmake - run `roomwatch target` as a user would and compare what it prints.
-#   cmake -DROOMWATCH=path/to/roomwatch -P target.cmake
+#   cmake -DROOMWATCH=path/to/roomwatch [-DEMULATOR=qemu-aarch64|-L|sysroot] -P target.cmake
 # The JSON is compared as text: the format is fixed (key order as documented, integral bounds as
 # integers, compact separators of json_dumps), so any change to it must show up here.
 
+string(REPLACE "|" ";" EMULATOR "${EMULATOR}")
+
 function(expect_output args want_rc want_out)
-    execute_process(COMMAND ${ROOMWATCH} ${args}
+    execute_process(COMMAND ${EMULATOR} ${ROOMWATCH} ${args}
                     RESULT_VARIABLE rc OUTPUT_VARIABLE out ERROR_VARIABLE err)
     string(STRIP "${out}" out)
     if(NOT rc EQUAL want_rc)

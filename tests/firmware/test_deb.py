@@ -23,6 +23,7 @@ ELF_MACHINE = {"amd64": 62, "arm64": 183, "armhf": 40}
 FILES = {
     "./etc/roomwatch/roomwatch.cfg",
     "./lib/systemd/system/roomwatch.service",
+    "./usr/bin/roomwatch",
     "./usr/bin/roomwatch-devsim",
     "./usr/sbin/roomwatchd",
     "./usr/share/doc/roomwatch/README.md",
