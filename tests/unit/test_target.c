@@ -146,7 +146,7 @@ static void
 test_tgt_parse_every_form_target(void **state)
 {
     FILE *fp;
-    char line[4096], *f[TSV_COLS];
+    char line[4096], *f[TSV_COLS] = {NULL};
     int lineno = 0, rows = 0, bad = 0, qual = 0;
     bool header = false;
 
