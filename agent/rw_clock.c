@@ -42,24 +42,3 @@ rw_clock_rfc3339(double t, char *buf, unsigned long len)
              labs(off) / 60, labs(off) % 60);
     return buf;
 }
-
-int
-rw_clock_sleep_until(double t, const volatile int *stop)
-{
-    for (;;) {
-        double now = rw_clock_mono();
-        double d;
-        struct timespec ts;
-
-        if (stop != NULL && *stop)
-            return 1;
-        if (now >= t)
-            return 0;
-        d = t - now;
-        if (d > 0.1)
-            d = 0.1;
-        ts.tv_sec = (time_t)d;
-        ts.tv_nsec = (long)((d - (double)ts.tv_sec) * 1e9);
-        nanosleep(&ts, NULL);
-    }
-}

@@ -12,8 +12,5 @@ double rw_clock_wall(void);
 /* Formats wall time t as RFC 3339 with milliseconds and the local UTC offset
  * ("2026-11-23T18:40:00.123+08:00") into buf; returns buf. */
 char *rw_clock_rfc3339(double t, char *buf, unsigned long len);
-/* Sleeps until monotonic time t, or returns early when *stop becomes non-zero (checked at
- * least every 100 ms). Returns 0 on reaching t, 1 if stopped. */
-int rw_clock_sleep_until(double t, const volatile int *stop);
 
 #endif

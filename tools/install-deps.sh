@@ -12,7 +12,24 @@ libjansson-dev libcmocka-dev libssl-dev
 mosquitto mosquitto-clients socat snmpsim snmpd snmp
 python3 python3-pymodbus python3-serial-asyncio python3-paho-mqtt
 collectd-core procps openssl
+gcc-aarch64-linux-gnu libc6-dev-arm64-cross gcc-arm-linux-gnueabihf libc6-dev-armhf-cross
+qemu-user dpkg-dev systemd file
 "
+
+# Gateway firmware (firmware/README.md): the cross compilers above, qemu-user for the
+# aarch64 tests, dpkg-dev (dpkg-shlibdeps for CPack), systemd (systemd-analyze verify), and
+# one sysroot per foreign architecture: Debian's arm64/armhf runtime and -dev packages,
+# fetched with apt-get download and unpacked under $SYSROOT_BASE/<arch>.
+# Why sysroots, not `apt-get install libmodbus-dev:arm64`: Multi-Arch: same packages must have
+# the very version installed for amd64, so every security update (libmodbus5 +deb12u1, libssl3)
+# must reach all architectures at once, and one lagging index blocks the install; libsnmp-dev
+# is not co-installable at all (shared/reference/libraries.md section 2). A sysroot holds one
+# architecture's libraries at whatever version its index has, and the host stays untouched.
+# net-snmp is not used by the agent yet; when it is, add libsnmp-dev to SYSROOT_PKGS.
+FOREIGN_ARCHES="arm64 armhf"
+SYSROOT_BASE=${ROOMWATCH_SYSROOT_BASE:-/opt/roomwatch/sysroot}
+SYSROOT_PKGS="libc6 libgcc-s1 libmodbus5 libmodbus-dev libconfig9 libconfig-dev
+libjansson4 libjansson-dev libpaho-mqtt1.3 libpaho-mqtt-dev libssl3 libcmocka0 libcmocka-dev"
 
 missing=""
 for p in $PKGS; do
@@ -21,7 +38,15 @@ for p in $PKGS; do
     fi
 done
 
-if [ -z "$missing" ]; then
+stamp_text=$(echo $SYSROOT_PKGS)
+missing_roots=""
+for a in $FOREIGN_ARCHES; do
+    if [ "$(cat "$SYSROOT_BASE/$a/.roomwatch-packages" 2>/dev/null)" != "$stamp_text" ]; then
+        missing_roots="$missing_roots $a"
+    fi
+done
+
+if [ -z "$missing" ] && [ -z "$missing_roots" ]; then
     echo "install-deps: all packages present"
     exit 0
 fi
@@ -31,11 +56,39 @@ if [ "$(id -u)" -ne 0 ]; then
     SUDO="sudo"
 fi
 
-echo "install-deps: installing:$missing"
 export DEBIAN_FRONTEND=noninteractive
-$SUDO apt-get update -q
-# shellcheck disable=SC2086
-$SUDO apt-get install -y -q --no-install-recommends $missing
+# A foreign architecture must be known to apt before apt-get update fetches its lists.
+for a in $missing_roots; do
+    if ! dpkg --print-foreign-architectures | grep -qx "$a"; then
+        echo "install-deps: adding architecture $a (package lists only)"
+        $SUDO dpkg --add-architecture "$a"
+    fi
+done
+# A list that fails to download (a mirror mid-sync) must not stop the others: apt-get install
+# and download below fail anyway if something they need is not in any list.
+$SUDO apt-get update -q || echo "install-deps: warning: some package lists failed to update" >&2
+
+if [ -n "$missing" ]; then
+    echo "install-deps: installing:$missing"
+    # shellcheck disable=SC2086
+    $SUDO apt-get install -y -q --no-install-recommends $missing
+fi
+
+for a in $missing_roots; do
+    root="$SYSROOT_BASE/$a"
+    echo "install-deps: unpacking the $a sysroot in $root"
+    dl=$(mktemp -d)
+    chmod 755 "$dl" # apt's download sandbox user writes here
+    # shellcheck disable=SC2046
+    (cd "$dl" && $SUDO apt-get download -q $(for p in $SYSROOT_PKGS; do echo "$p:$a"; done))
+    $SUDO rm -rf "$root"
+    $SUDO mkdir -p "$root"
+    for d in "$dl"/*.deb; do
+        $SUDO dpkg-deb -x "$d" "$root"
+    done
+    rm -rf "$dl"
+    echo "$stamp_text" | $SUDO tee "$root/.roomwatch-packages" >/dev/null
+done
 
 # The Debian packages start system services (mosquitto on 1883, snmpd on 161) on a
 # machine with systemd. roomwatch's tests and demo start their own peers on free

@@ -345,6 +345,14 @@ read_clause(const char *s, size_t *used, struct clause *c, char *err, size_t err
             p++;
         wl = (size_t)(p - w);
     }
+    for (n = 0; n < wl; n++) {
+        /* A digit in a unit ("1.5.2", "1e5", "5m2") is a number we could not read. */
+        if ((w[n] >= '0' && w[n] <= '9') ||
+            (n == 0 && (w[n] == '.' || w[n] == '+' || w[n] == '-'))) {
+            seterr(err, errlen, "unexpected \"%.24s\" after the number", w);
+            return TGT_ERR_SYNTAX;
+        }
+    }
     if (wl >= sizeof(word)) {
         seterr(err, errlen, "unit word too long (\"%.24s...\")", w);
         return TGT_ERR_UNIT;

@@ -59,7 +59,11 @@ struct mb_bus {
     struct mb_dev *devs;
     pthread_t thread;
     int started;
-    volatile int stop;
+    /* The worker sleeps on wake until its next poll is due; mb_bus_stop() signals it, so a
+     * stop is seen at once and an idle bus costs no wake-ups between polls. */
+    pthread_mutex_t lock;
+    pthread_cond_t wake;
+    atomic_int stop;
     int dropping; /* in an episode of queue overflow */
     _Atomic uint64_t st_polls, st_requests, st_failures, st_reconnects, st_dropped;
 };
@@ -75,9 +79,17 @@ mb_bus_new(const struct rw_config *cfg, size_t bus, struct rw_queue *samples)
     struct mb_bus *b;
     size_t i;
 
+    pthread_condattr_t ca;
+
     b = calloc(1, sizeof(*b));
     if (b == NULL)
         return NULL;
+    pthread_mutex_init(&b->lock, NULL);
+    pthread_condattr_init(&ca);
+    /* Deadlines are on the monotonic clock, like every duration here. */
+    pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
+    pthread_cond_init(&b->wake, &ca);
+    pthread_condattr_destroy(&ca);
     b->cfg = cfg;
     b->bcfg = &cfg->buses[bus];
     b->samples = samples;
@@ -124,7 +136,7 @@ mb_bus_start(struct mb_bus *b)
 
     pthread_attr_init(&attr);
     pthread_attr_setstacksize(&attr, MB_THREAD_STACK);
-    b->stop = 0;
+    atomic_store(&b->stop, 0);
     rc = pthread_create(&b->thread, &attr, bus_main, b);
     pthread_attr_destroy(&attr);
     if (rc != 0) {
@@ -140,7 +152,10 @@ mb_bus_stop(struct mb_bus *b)
 {
     if (!b->started)
         return;
-    b->stop = 1;
+    pthread_mutex_lock(&b->lock);
+    atomic_store(&b->stop, 1);
+    pthread_cond_signal(&b->wake);
+    pthread_mutex_unlock(&b->lock);
     pthread_join(b->thread, NULL);
     b->started = 0;
 }
@@ -162,6 +177,8 @@ mb_bus_free(struct mb_bus *b)
         free(b->devs[i].out);
     }
     free(b->devs);
+    pthread_cond_destroy(&b->wake);
+    pthread_mutex_destroy(&b->lock);
     free(b);
 }
 
@@ -517,6 +534,24 @@ bus_poll_device(struct mb_bus *b, struct mb_dev *d)
     }
 }
 
+/* Sleeps until monotonic time t or a stop request. Returns 1 if stopped. */
+static int
+bus_sleep_until(struct mb_bus *b, double t)
+{
+    struct timespec ts;
+    int stopped;
+
+    ts.tv_sec = (time_t)floor(t);
+    ts.tv_nsec = (long)((t - floor(t)) * 1e9);
+    pthread_mutex_lock(&b->lock);
+    while (!atomic_load(&b->stop) && rw_clock_mono() < t)
+        if (pthread_cond_timedwait(&b->wake, &b->lock, &ts) == ETIMEDOUT)
+            break;
+    stopped = atomic_load(&b->stop);
+    pthread_mutex_unlock(&b->lock);
+    return stopped;
+}
+
 static void *
 bus_main(void *arg)
 {
@@ -529,7 +564,7 @@ bus_main(void *arg)
     for (i = 0; i < b->ndevs; i++)
         b->devs[i].due = now + (b->ndevs > 1 ? (double)i * 0.01 : 0.0);
 
-    while (!b->stop) {
+    while (!atomic_load(&b->stop)) {
         struct mb_dev *next = NULL;
 
         if (!b->connected && rw_clock_mono() >= b->reconnect_at) {
@@ -544,14 +579,14 @@ bus_main(void *arg)
             if (next == NULL || b->devs[i].due < next->due)
                 next = &b->devs[i];
         if (next == NULL) {
-            rw_clock_sleep_until(rw_clock_mono() + 1.0, &b->stop);
+            bus_sleep_until(b, rw_clock_mono() + 1.0);
             continue;
         }
         if (!b->connected && b->reconnect_at < next->due) {
-            rw_clock_sleep_until(b->reconnect_at, &b->stop);
+            bus_sleep_until(b, b->reconnect_at);
             continue;
         }
-        if (rw_clock_sleep_until(next->due, &b->stop))
+        if (bus_sleep_until(b, next->due))
             break;
         bus_poll_device(b, next);
     }

@@ -27,6 +27,9 @@ DEVSIM = os.path.join(BUILD, "tools", "devsim", "roomwatch-devsim")
 PROFILES = os.path.join(SRC, "config", "profiles")
 FIXTURES = os.path.join(SRC, "tests", "fixtures")
 TH_PROFILE = "r444a01"  # the shipped temperature/humidity transmitter
+# A cross build's binaries run under an emulator (qemu-aarch64 -L SYSROOT): tools/run-tests.sh
+# sets RW_EMULATOR for the aarch64 variant. Peers (mosquitto, socat, pymodbus) stay native.
+EMULATOR = os.environ.get("RW_EMULATOR", "").split()
 
 
 class Failure(Exception):
@@ -225,7 +228,7 @@ class Harness:
     def devsim(self, conf_text, name="devsim", profiles=PROFILES):
         conf = self.write(name + ".cfg", conf_text)
         ready = self.path(name + ".ready")
-        argv = [DEVSIM, "-c", conf, "--ready-file", ready]
+        argv = EMULATOR + [DEVSIM, "-c", conf, "--ready-file", ready]
         if profiles:
             argv += ["-P", profiles]
         p = self.start(name, argv)
@@ -235,7 +238,7 @@ class Harness:
 
     def roomwatchd(self, conf_text, name="roomwatchd", verbose=False):
         conf = self.write(name + ".cfg", conf_text)
-        argv = [ROOMWATCHD, "-c", conf] + (["-v"] if verbose else [])
+        argv = EMULATOR + [ROOMWATCHD, "-c", conf] + (["-v"] if verbose else [])
         return self.start(name, argv)
 
 

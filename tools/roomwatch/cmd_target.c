@@ -4,7 +4,8 @@
  *
  * JSON numbers: a bound that is integral (and exact in a double, |x| < 2^53) is printed as a
  * JSON integer ("2", not "2.0"); any other as a real with 15 significant digits
- * (JSON_REAL_PRECISION(15): "19.246", "0.418"). Readers should compare numerically.
+ * (JSON_REAL_PRECISION(15): "19.246", "0.418"). Readers should compare numerically. A missing
+ * bound is null and its "_inclusive" false.
  */
 #include <math.h>
 #include <stdio.h>
