@@ -37,7 +37,8 @@ static void check_indicator(struct cfgc *ck, struct rw_config *cfg, const int *p
 static int parse_kind(const char *v, enum cfg_ind_kind *out);
 static void check_points(struct cfgc *ck, const struct cfgc_obj *o, struct rw_config *cfg,
                          const int *profile_ok, struct cfg_indicator *in);
-static int all_points(struct cfgc *ck, struct rw_config *cfg, struct cfg_indicator *in);
+static int all_points(struct cfgc *ck, struct rw_config *cfg, const int *profile_ok,
+                      struct cfg_indicator *in);
 static int check_band(struct cfgc *ck, const struct cfgc_obj *io, const char *key, double *lo,
                       double *hi);
 static void check_cond(struct cfgc *ck, const struct cfgc_obj *io, struct cfg_cond *c);
@@ -335,7 +336,7 @@ check_points(struct cfgc *ck, const struct cfgc_obj *o, struct rw_config *cfg,
 
     if (list == NULL) {
         if (in->kind == CFG_IND_DUTY_DAYS)
-            all_points(ck, cfg, in);
+            all_points(ck, cfg, profile_ok, in);
         else
             cfgc_missing(ck, o, "points");
         return;
@@ -397,13 +398,15 @@ check_points(struct cfgc *ck, const struct cfgc_obj *o, struct rw_config *cfg,
     }
 }
 
+/* Devices whose profile did not load have no known points (and a problem reported). */
 static int
-all_points(struct cfgc *ck, struct rw_config *cfg, struct cfg_indicator *in)
+all_points(struct cfgc *ck, struct rw_config *cfg, const int *profile_ok,
+           struct cfg_indicator *in)
 {
     size_t n = 0;
 
     for (size_t i = 0; i < cfg->ndevices; i++)
-        if (cfg->devices[i].profile < cfg->nprofiles)
+        if (profile_ok[i])
             n += cfg->profiles[cfg->devices[i].profile].npoints;
     if (n == 0)
         return 0;
@@ -412,7 +415,7 @@ all_points(struct cfgc *ck, struct rw_config *cfg, struct cfg_indicator *in)
         return -1;
     }
     for (size_t i = 0; i < cfg->ndevices; i++) {
-        if (cfg->devices[i].profile >= cfg->nprofiles)
+        if (!profile_ok[i])
             continue;
         for (size_t k = 0; k < cfg->profiles[cfg->devices[i].profile].npoints; k++) {
             in->points[in->npoints].device = i;
