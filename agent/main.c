@@ -32,6 +32,7 @@
 #include "rw_queue.h"
 #include "source/bus_modbus.h"
 #include "source/sample.h"
+#include "source/snmp_poller.h"
 
 #define DEFAULT_CONFIG "/etc/roomwatch/roomwatch.cfg"
 #define SAMPLE_BATCH 256      /* samples taken from the queue per wake-up */
@@ -54,6 +55,7 @@ struct agent {
     struct pub *pub;
     size_t nbuses;
     struct mb_bus **buses;
+    struct sp_poller *snmp;   /* NULL without SNMP devices */
     struct cycle_buf *cycles; /* per device */
     uint64_t dropped_seen;    /* queue drops already reported */
 };
@@ -170,6 +172,8 @@ agent_stop(struct agent *a)
     free(a->buses);
     a->buses = NULL;
     a->nbuses = 0;
+    sp_poller_free(a->snmp);
+    a->snmp = NULL;
     if (a->samples != NULL) {
         drain_samples(a);
         if (a->cfg != NULL)
@@ -225,6 +229,13 @@ agent_start(struct agent *a)
         a->nbuses = i + 1;
         if (mb_bus_start(a->buses[i]) < 0) {
             log_err("bus %s: cannot start its thread: %s", cfg->buses[i].id, strerror(errno));
+            return -1;
+        }
+    }
+    if (sp_device_count(cfg) > 0) {
+        if ((a->snmp = sp_poller_new(cfg, a->samples)) == NULL ||
+            sp_poller_start(a->snmp) < 0) {
+            log_err("snmp poller: cannot start: %s", strerror(errno));
             return -1;
         }
     }
@@ -329,6 +340,8 @@ main(int argc, char **argv)
     sigaction(SIGHUP, &sa, NULL);
     signal(SIGPIPE, SIG_IGN);
 
+    /* net-snmp's one-time set-up must precede every thread (libraries.md, net-snmp). */
+    sp_library_init();
     if (agent_start(&a) < 0) {
         rc = 1;
         sig_stop = 1;
@@ -359,6 +372,7 @@ main(int argc, char **argv)
     }
     log_notice("stopping");
     agent_stop(&a);
+    sp_library_shutdown();
     cfg_free(a.cfg);
     return rc;
 }
