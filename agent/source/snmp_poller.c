@@ -58,8 +58,11 @@ struct sp_vb {
     size_t name_len;
 };
 
+struct sp_dev;
+
 /* One GET of a device's poll cycle: varbinds vbs[first .. first + n). */
 struct sp_req {
+    struct sp_dev *dev;
     size_t first, n;
     long reqid; /* 0 when not in flight */
 };
@@ -92,6 +95,7 @@ struct sp_dev {
     int active;           /* a poll cycle is under way */
     size_t in_flight;     /* its requests not yet answered or timed out */
     double timeout_check; /* monotonic time to call snmp_sess_timeout() next */
+    double deadline;      /* the cycle is given up by then, whatever net-snmp did */
     double due;           /* monotonic time of the next poll */
     double delay;         /* backoff delay; 0 while answering */
     uint64_t cycle;
@@ -522,7 +526,8 @@ dev_send(struct sp_dev *d, double now)
             for (size_t k = r->first; k < r->first + r->n; k++)
                 snmp_add_null_var(pdu, d->vbs[k].name, d->vbs[k].name_len);
         }
-        reqid = snmp_sess_async_send(d->sess, pdu, sp_cb, d);
+        r->dev = d;
+        reqid = snmp_sess_async_send(d->sess, pdu, sp_cb, r);
         if (reqid == 0) {
             snmp_free_pdu(pdu);
             d->open_error = snmp_sess_session(d->sess) ? snmp_sess_session(d->sess)->s_snmp_errno
@@ -537,6 +542,7 @@ dev_send(struct sp_dev *d, double now)
     }
     /* Resends fall due every timeout; snmp_sess_timeout() is called then (see sp_main). */
     d->timeout_check = now + d->cfg->timeout + 0.002;
+    d->deadline = now + d->cfg->timeout * (d->cfg->snmp.retries + 1) + 1.0;
 }
 
 /* Marks the points of request r with the no-answer tag tag (timeout, report). */
@@ -596,19 +602,15 @@ usm_report_name(int n)
 static int
 sp_cb(int op, netsnmp_session *s, int reqid, netsnmp_pdu *pdu, void *magic)
 {
-    struct sp_dev *d = magic;
-    struct sp_req *r = NULL;
+    struct sp_req *r = magic;
+    struct sp_dev *d = r->dev;
 
     (void)s;
+    (void)reqid; /* a report's may differ from the request's: the magic says which it was */
     if (op != NETSNMP_CALLBACK_OP_RECEIVED_MESSAGE && op != NETSNMP_CALLBACK_OP_TIMED_OUT)
         return 1; /* SEC_ERROR and RESEND are followed by one of the two */
-    if (d->sess == NULL || !d->active)
-        return 1; /* closing */
-    for (size_t i = 0; i < d->nreq; i++)
-        if (d->reqs[i].reqid == reqid)
-            r = &d->reqs[i];
-    if (r == NULL)
-        return 1;
+    if (d->sess == NULL || !d->active || r->reqid == 0)
+        return 1; /* closing, or already done */
     r->reqid = 0;
     d->in_flight--;
 
@@ -916,6 +918,19 @@ sp_main(void *arg)
                 /* Resends and final timeouts; callbacks may finish requests. */
                 snmp_sess_timeout(d->sess);
                 d->timeout_check = now + d->cfg->timeout;
+            }
+            if (d->active && d->in_flight > 0 && now >= d->deadline) {
+                /* net-snmp dropped a request without calling back: never wait forever. */
+                for (size_t k = 0; k < d->nreq; k++) {
+                    if (d->reqs[k].reqid != 0) {
+                        d->reqs[k].reqid = 0;
+                        req_fail(d, &d->reqs[k], SP_TAG_TIMEOUT);
+                        d->timed_out++;
+                    }
+                }
+                d->in_flight = 0;
+                d->reopen = 0;
+                dev_close(d);
             }
             if (d->active && d->in_flight == 0 && !d->reopen)
                 dev_finish_cycle(d);
