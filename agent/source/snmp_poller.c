@@ -450,6 +450,13 @@ dev_open(struct sp_dev *d, int probe)
         d->sess = NULL;
         return -1;
     }
+    /*
+     * snmp_sess_open() clears DONT_PROBE once the session is open, and the send path then
+     * probes synchronously (snmpv3_build) for a session without an engineID: exactly the
+     * probe session. Set it again so that every send stays asynchronous.
+     */
+    if (ss.version == SNMP_VERSION_3)
+        snmp_sess_session(d->sess)->flags |= SNMP_FLAGS_DONT_PROBE;
     d->probing = probe;
     return 0;
 }
