@@ -38,6 +38,7 @@
 #include "rw_queue.h"
 #include "source/bus_modbus.h"
 #include "source/sample.h"
+#include "source/snmp_poller.h"
 
 #define DEFAULT_CONFIG "/etc/roomwatch/roomwatch.cfg"
 #define SAMPLE_BATCH 256      /* samples taken from the queue per wake-up */
@@ -60,6 +61,7 @@ struct agent {
     struct pub *pub;
     size_t nbuses;
     struct mb_bus **buses;
+    struct sp_poller *snmp;   /* NULL without SNMP devices */
     struct cycle_buf *cycles; /* per device */
     uint64_t dropped_seen;    /* queue drops already reported */
 };
@@ -176,6 +178,8 @@ agent_stop(struct agent *a)
     free(a->buses);
     a->buses = NULL;
     a->nbuses = 0;
+    sp_poller_free(a->snmp);
+    a->snmp = NULL;
     if (a->samples != NULL) {
         drain_samples(a);
         if (a->cfg != NULL)
@@ -231,6 +235,13 @@ agent_start(struct agent *a)
         a->nbuses = i + 1;
         if (mb_bus_start(a->buses[i]) < 0) {
             log_err("bus %s: cannot start its thread: %s", cfg->buses[i].id, strerror(errno));
+            return -1;
+        }
+    }
+    if (sp_device_count(cfg) > 0) {
+        if ((a->snmp = sp_poller_new(cfg, a->samples)) == NULL ||
+            sp_poller_start(a->snmp) < 0) {
+            log_err("snmp poller: cannot start: %s", strerror(errno));
             return -1;
         }
     }
@@ -348,6 +359,8 @@ main(int argc, char **argv)
     sigaction(SIGHUP, &sa, NULL);
     signal(SIGPIPE, SIG_IGN);
 
+    /* net-snmp's one-time set-up must precede every thread (libraries.md, net-snmp). */
+    sp_library_init();
     if (rw_notify_init() < 0)
         log_warn("NOTIFY_SOCKET: cannot use it: %s; not reporting to systemd", strerror(errno));
     else if (rw_notify_watchdog_usec() > 0)
@@ -398,6 +411,7 @@ main(int argc, char **argv)
     log_notice("stopping");
     (void)rw_notify("STOPPING=1\nSTATUS=stopping");
     agent_stop(&a);
+    sp_library_shutdown();
     cfg_free(a.cfg);
     rw_notify_close();
     return rc;

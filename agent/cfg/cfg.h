@@ -15,11 +15,15 @@
 #define ROOMWATCH_CFG_H
 
 #include <stddef.h>
+#include <stdint.h>
 #include <stdio.h>
 
 #include "engine/target.h"
 
 #define CFG_ID_MAX 64 /* ids and point names, including the NUL */
+#define CFG_OID_MAX 64    /* sub-identifiers of an SNMP OID in a profile (net-snmp allows 128) */
+#define CFG_LABEL_MAX 32  /* an enumerated value's label, including the NUL */
+#define CFG_INDEX_MAX 256 /* table indexes a device may list in "index" */
 
 enum cfg_status {
     CFG_OK = 0,
@@ -50,6 +54,33 @@ enum cfg_order {
     CFG_O_DCBA,
 };
 
+/* What a device is polled with, and what a profile maps: Modbus registers or SNMP OIDs. */
+enum cfg_proto {
+    CFG_PROTO_MODBUS = 0,
+    CFG_PROTO_SNMP,
+    CFG_PROTO_ANY, /* cfg_profile_load_as(): take the profile's own "protocol" */
+};
+
+/*
+ * SNMP value types a point expects (a varbind of another type is a decode error).
+ * ENTITY_SENSOR is an entPhySensorValue (ENTITY-SENSOR-MIB, RFC 3433) whose sibling columns
+ * entPhySensorScale and entPhySensorPrecision are fetched in the same request and applied.
+ */
+enum cfg_snmp_type {
+    CFG_ST_INTEGER = 0, /* INTEGER / Integer32 */
+    CFG_ST_GAUGE,       /* Gauge32 / Unsigned32 */
+    CFG_ST_COUNTER32,
+    CFG_ST_COUNTER64,
+    CFG_ST_TIMETICKS,   /* hundredths of a second; a decrease means the agent restarted */
+    CFG_ST_ENTITY_SENSOR,
+};
+
+/* One value -> label pair of an enumerated point ("3" = "normal"). */
+struct cfg_enum {
+    long long value;
+    char label[CFG_LABEL_MAX];
+};
+
 struct cfg_point {
     char name[CFG_ID_MAX];     /* "v_l1": addressed as device.point */
     char quantity[CFG_ID_MAX]; /* "voltage", "temperature", ... */
@@ -62,6 +93,12 @@ struct cfg_point {
     double offset;
     double min, max; /* plausible range of the scaled value, inclusive; -inf/+inf if open */
     int line;        /* in the profile file */
+    /* SNMP points (profile protocol "snmp"); fc, address, type and order are unused. */
+    enum cfg_snmp_type stype;
+    uint32_t oid[CFG_OID_MAX];
+    int oid_len;
+    int oid_index_at; /* sub-identifier that "{index}" stands for, or -1 */
+    size_t enum_first, nenum; /* labels: cfg_profile.enums[enum_first .. + nenum] */
 };
 
 struct cfg_profile {
@@ -72,8 +109,11 @@ struct cfg_profile {
     int max_read_bits;      /* per request, <= 2000 (MODBUS_MAX_READ_BITS) */
     int register_multiple;  /* reads start and span multiples of this (SDM630: 2), >= 1 */
     int request_gap_ms;     /* pause between two requests to the device */
+    enum cfg_proto protocol; /* CFG_PROTO_MODBUS or CFG_PROTO_SNMP */
     size_t npoints;
     struct cfg_point *points;
+    size_t nenums;
+    struct cfg_enum *enums; /* the labels of every enumerated point */
 };
 
 enum cfg_bus_type {
@@ -97,16 +137,61 @@ struct cfg_bus {
     int line;
 };
 
+enum cfg_snmp_level {
+    CFG_SL_NOAUTH = 0, /* noAuthNoPriv */
+    CFG_SL_AUTHNOPRIV,
+    CFG_SL_AUTHPRIV,
+};
+
+enum cfg_snmp_auth {
+    CFG_SA_SHA = 0, /* HMAC-SHA-96 (RFC 3414) */
+    CFG_SA_SHA256,  /* HMAC-SHA-256-192 (RFC 7860) */
+};
+
+enum cfg_snmp_priv {
+    CFG_SP_AES = 0, /* CFB128-AES-128 (RFC 3826) */
+};
+
+/*
+ * An SNMP agent. Secrets (community, passphrases) are read from files that only their owner
+ * may read (or, for the community, given inline) and are never logged: print "***".
+ */
+struct cfg_snmp {
+    char *host;
+    int port;    /* UDP, default 161 */
+    int version; /* 2 (v2c) or 3 */
+    char *community; /* v2c; secret */
+    char *community_file;
+    char *user; /* v3 securityName */
+    enum cfg_snmp_level level;
+    enum cfg_snmp_auth auth_protocol;
+    char *auth_passphrase; /* secret, >= 8 characters */
+    char *auth_passphrase_file;
+    enum cfg_snmp_priv priv_protocol;
+    char *priv_passphrase; /* secret, >= 8 characters */
+    char *priv_passphrase_file;
+    int retries; /* resends after a timeout, default 1 */
+};
+
 struct cfg_device {
     char id[CFG_ID_MAX];
     char kind[CFG_ID_MAX]; /* meter, ups, th_sensor, pdu, switch, server, ... */
-    size_t bus;            /* index into rw_config.buses */
+    enum cfg_proto source; /* CFG_PROTO_MODBUS (bus + unit) or CFG_PROTO_SNMP (snmp) */
+    size_t bus;            /* index into rw_config.buses; SIZE_MAX for an SNMP device */
     int unit;              /* Modbus unit id (slave), 0..247 */
     double interval;       /* poll interval, s */
     double timeout;        /* response timeout, s */
     double stale;          /* how long a sample holds at most, s (default 3 x interval) */
     size_t profile;        /* index into rw_config.profiles */
     int line;
+    struct cfg_snmp snmp;  /* source CFG_PROTO_SNMP only */
+    /*
+     * SNMP table rows (e.g. ifIndex values) that the profile's "{index}" OIDs are polled for.
+     * A device with indexes gets its own copy of the profile, whose indexed points are
+     * repeated per index and named <point>_<index> ("oper_status_3").
+     */
+    size_t nindex;
+    int *index;
 };
 
 struct cfg_mqtt {
@@ -245,6 +330,29 @@ void cfg_free(struct rw_config *cfg);
 enum cfg_status cfg_profile_load(const char *path, const char *name, struct cfg_profile *out,
                                  struct cfg_diags *diags);
 void cfg_profile_clear(struct cfg_profile *p);
+
+/*
+ * As cfg_profile_load(), but the profile must be of protocol expect (CFG_PROTO_ANY takes
+ * either); a profile of the other protocol is reported at its "protocol" key and checked as
+ * the expected one, so that every key that does not belong is named.
+ */
+enum cfg_status cfg_profile_load_as(const char *path, const char *name, enum cfg_proto expect,
+                                    struct cfg_profile *out, struct cfg_diags *diags);
+
+/*
+ * Copies src into dst (free with cfg_profile_clear()) with its "{index}" points repeated for
+ * each of the nindex indexes, named <point>_<index>. Returns CFG_OK, CFG_ERR_NOMEM, or
+ * CFG_ERR_INVALID when a name would not fit (*bad then names the point).
+ */
+enum cfg_status cfg_profile_expand(const struct cfg_profile *src, const int *index, size_t nindex,
+                                   struct cfg_profile *dst, const struct cfg_point **bad);
+/* 1 if some point of p has an "{index}" OID. */
+int cfg_profile_indexed(const struct cfg_profile *p);
+/* The label of value v of an enumerated point, or NULL. */
+const char *cfg_point_label(const struct cfg_profile *p, const struct cfg_point *pt, double v);
+/* Writes the OID of pt as dotted decimal ("1.3.6.1.2.1.33.1.4.1.0") into buf; returns buf. */
+char *cfg_point_oid_text(const struct cfg_point *pt, char *buf, size_t len);
+const char *cfg_snmp_type_name(enum cfg_snmp_type t);
 
 /* Finds a point of a profile by name; NULL if none. */
 const struct cfg_point *cfg_profile_point(const struct cfg_profile *p, const char *name);

@@ -17,6 +17,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -33,6 +34,7 @@
 #endif
 
 #define PASSWORD_MAX 4096 /* bytes of password_file read; the password is its first line */
+#define USM_PASSPHRASE_MIN 8 /* characters; net-snmp refuses shorter (RFC 3414, 11.2) */
 
 /* What cfg_load() keeps beside the config it builds, per bus and per device. */
 struct busref {
@@ -45,7 +47,9 @@ struct devref {
     int index;                          /* 1-based, in the devices list */
     const char *profile;                /* the name, if it was valid; libconfig's string */
     const config_setting_t *profile_at; /* where it was given */
-    int profile_ok;                     /* its profile loaded */
+    int source;                         /* enum cfg_proto, or -1 when it cannot be told */
+    int profile_ok;                     /* its profile loaded and is of its protocol */
+    const config_setting_t *index_at;   /* "index", if given */
 };
 
 /* A profile name devices use, and what came of loading it. */
@@ -70,13 +74,20 @@ static void check_timezone(struct cl *c, const struct cfgc_obj *o);
 static void check_mqtt(struct cl *c, const struct cfgc_obj *root);
 static const char *check_uri(const char *uri, int *tls);
 static int read_password(struct cfgc *ck, const struct cfgc_obj *o, const config_setting_t *at,
-                         const char *path, char **out);
+                         const char *key, const char *path, size_t min_len, char **out);
 static int check_readable(struct cfgc *ck, const struct cfgc_obj *o, const char *key,
                           const char *path);
 static void check_buses(struct cl *c, const struct cfgc_obj *root);
 static void check_bus(struct cl *c, const config_setting_t *s, int index);
 static void check_devices(struct cl *c, const struct cfgc_obj *root);
 static void check_device(struct cl *c, const config_setting_t *s, int index);
+static void check_snmp(struct cl *c, const struct cfgc_obj *dev, const config_setting_t *g,
+                       struct cfg_snmp *sn);
+static int check_host(struct cl *c, const struct cfgc_obj *o, char **out);
+static void check_secret_file(struct cl *c, const struct cfgc_obj *o, const char *key,
+                              size_t min_len, char **path_out, char **out);
+static void check_index(struct cl *c, const struct cfgc_obj *o, struct cfg_device *d);
+static void expand_profiles(struct cl *c);
 static int find_bus(struct cl *c, const struct cfgc_obj *o, const char *id);
 static void check_profile_dir(struct cl *c, const struct cfgc_obj *root);
 static void load_profiles(struct cl *c);
@@ -99,7 +110,29 @@ static const char *const rtu_only_keys[] = {
     "device", "baud", "parity", "data_bits", "stop_bits", "rs485", NULL,
 };
 static const char *const device_keys[] = {
-    "id", "kind", "bus", "unit", "interval", "timeout", "stale", "profile", NULL,
+    "id", "kind", "bus", "unit", "interval", "timeout", "stale", "profile", "snmp", "retries", "index",
+    NULL,
+};
+static const char *const modbus_only_device_keys[] = {"bus", "unit", NULL};
+static const char *const snmp_only_device_keys[] = {"retries", "index", NULL};
+static const char *const snmp_keys[] = {
+    "host",
+    "port",
+    "version",
+    "community",
+    "community_file",
+    "user",
+    "level",
+    "auth_protocol",
+    "auth_passphrase_file",
+    "priv_protocol",
+    "priv_passphrase_file",
+    NULL,
+};
+static const char *const v2c_only_keys[] = {"community", "community_file", NULL};
+static const char *const v3_only_keys[] = {
+    "user", "level", "auth_protocol", "auth_passphrase_file", "priv_protocol",
+    "priv_passphrase_file", NULL,
 };
 
 /* Serial rates termios offers that RS-485 adapters and meters commonly use. */
@@ -167,6 +200,23 @@ cfg_free(struct rw_config *cfg)
         free(cfg->buses[i].device);
     }
     free(cfg->buses);
+    for (size_t i = 0; i < cfg->ndevices; i++) {
+        struct cfg_snmp *sn = &cfg->devices[i].snmp;
+        char *secrets[] = {sn->community, sn->auth_passphrase, sn->priv_passphrase};
+
+        /* As the MQTT password: no secret left in freed heap. */
+        for (size_t k = 0; k < sizeof(secrets) / sizeof(secrets[0]); k++) {
+            if (secrets[k] != NULL)
+                explicit_bzero(secrets[k], strlen(secrets[k]));
+            free(secrets[k]);
+        }
+        free(sn->host);
+        free(sn->community_file);
+        free(sn->user);
+        free(sn->auth_passphrase_file);
+        free(sn->priv_passphrase_file);
+        free(cfg->devices[i].index);
+    }
     free(cfg->devices);
     for (size_t i = 0; i < cfg->nprofiles; i++)
         cfg_profile_clear(&cfg->profiles[i]);
@@ -190,6 +240,7 @@ check_config(struct cl *c, const config_setting_t *root)
     check_profile_dir(c, &top);
     check_devices(c, &top);
     load_profiles(c);
+    expand_profiles(c);
     check_indicators(c, &top);
 }
 
@@ -368,7 +419,7 @@ check_mqtt(struct cl *c, const struct cfgc_obj *root)
         } else if ((m->password_file = cfgc_path_join(c->dir, v)) == NULL) {
             cfgc_nomem(&c->ck);
         } else {
-            read_password(&c->ck, &o, at, m->password_file, &m->password);
+            read_password(&c->ck, &o, at, "password_file", m->password_file, 1, &m->password);
         }
     }
 
@@ -457,7 +508,7 @@ check_uri(const char *uri, int *tls)
  */
 static int
 read_password(struct cfgc *ck, const struct cfgc_obj *o, const config_setting_t *at,
-              const char *path, char **out)
+              const char *key, const char *path, size_t min_len, char **out)
 {
     char buf[PASSWORD_MAX];
     char q[CFGC_QBUF];
@@ -467,22 +518,22 @@ read_password(struct cfgc *ck, const struct cfgc_obj *o, const config_setting_t 
 
     cfgc_quote(q, sizeof(q), path);
     if ((fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY)) < 0) {
-        cfgc_problem(ck, o, at, "\"password_file\" %s: %s", q, strerror(errno));
+        cfgc_problem(ck, o, at, "\"%s\" %s: %s", key, q, strerror(errno));
         return -1;
     }
     if (fstat(fd, &st) != 0) {
-        cfgc_problem(ck, o, at, "\"password_file\" %s: %s", q, strerror(errno));
+        cfgc_problem(ck, o, at, "\"%s\" %s: %s", key, q, strerror(errno));
         goto out;
     }
     if (!S_ISREG(st.st_mode)) {
-        cfgc_problem(ck, o, at, "\"password_file\" %s is not a regular file", q);
+        cfgc_problem(ck, o, at, "\"%s\" %s is not a regular file", key, q);
         goto out;
     }
     if ((st.st_mode & 077) != 0) {
         cfgc_problem(ck, o, at,
-                     "\"password_file\" %s can be read or written by group or others (mode %04o); "
+                     "\"%s\" %s can be read or written by group or others (mode %04o); "
                      "chmod 600 it",
-                     q, (unsigned)(st.st_mode & 07777));
+                     key, q, (unsigned)(st.st_mode & 07777));
         goto out;
     }
     while (len < sizeof(buf)) {
@@ -491,7 +542,7 @@ read_password(struct cfgc *ck, const struct cfgc_obj *o, const config_setting_t 
         if (got < 0 && errno == EINTR)
             continue;
         if (got < 0) {
-            cfgc_problem(ck, o, at, "\"password_file\" %s: %s", q, strerror(errno));
+            cfgc_problem(ck, o, at, "\"%s\" %s: %s", key, q, strerror(errno));
             goto out;
         }
         if (got == 0)
@@ -501,19 +552,24 @@ read_password(struct cfgc *ck, const struct cfgc_obj *o, const config_setting_t 
     while (line < len && buf[line] != '\n')
         line++;
     if (line == sizeof(buf)) {
-        cfgc_problem(ck, o, at, "\"password_file\" %s: first line is longer than %d bytes", q,
+        cfgc_problem(ck, o, at, "\"%s\" %s: first line is longer than %d bytes", key, q,
                      PASSWORD_MAX - 1);
         goto out;
     }
     if (line > 0 && buf[line - 1] == '\r')
         line--;
     if (line == 0) {
-        cfgc_problem(ck, o, at, "\"password_file\" %s %s", q,
+        cfgc_problem(ck, o, at, "\"%s\" %s %s", key, q,
                      len == 0 ? "is empty" : "has an empty first line");
         goto out;
     }
+    if (line < min_len) {
+        cfgc_problem(ck, o, at, "\"%s\" %s: the secret must be at least %zu characters", key, q,
+                     min_len);
+        goto out;
+    }
     if (memchr(buf, '\0', line) != NULL) {
-        cfgc_problem(ck, o, at, "\"password_file\" %s holds a NUL byte", q);
+        cfgc_problem(ck, o, at, "\"%s\" %s holds a NUL byte", key, q);
         goto out;
     }
     if ((*out = malloc(line + 1)) == NULL) {
@@ -798,6 +854,7 @@ check_device(struct cl *c, const config_setting_t *s, int index)
     struct rw_config *cfg = c->cfg;
     struct cfg_device *d = &cfg->devices[cfg->ndevices];
     struct devref *ref = &c->devref[cfg->ndevices];
+    const config_setting_t *snmp;
     int bus_kind = -1;
     int have_interval;
     struct cfgc_obj o;
@@ -831,11 +888,36 @@ check_device(struct cl *c, const config_setting_t *s, int index)
     if (cfgc_get_id(&c->ck, &o, "kind", CFGC_ID_KIND, 1, &v) > 0)
         memcpy(d->kind, v, strlen(v) + 1);
 
-    r = cfgc_get_string(&c->ck, &o, "bus", &v);
-    if (r == 0)
-        cfgc_missing(&c->ck, &o, "bus");
-    else if (r > 0)
-        bus_kind = find_bus(c, &o, v);
+    /* A device is polled over SNMP when it has an "snmp" group, else over Modbus. */
+    ref->source = CFG_PROTO_MODBUS;
+    snmp = config_setting_get_member(s, "snmp");
+    if (snmp != NULL) {
+        const config_setting_t *at;
+
+        ref->source = CFG_PROTO_SNMP;
+        d->source = CFG_PROTO_SNMP;
+        d->bus = SIZE_MAX;
+        for (const char *const *k = modbus_only_device_keys; *k != NULL; k++)
+            if ((at = config_setting_get_member(s, *k)) != NULL)
+                cfgc_problem(&c->ck, &o, at, "\"%s\" is only for Modbus devices (this one has \"snmp\")",
+                             *k);
+        if ((snmp = cfgc_get_group(&c->ck, &o, "snmp", 1)) != NULL)
+            check_snmp(c, &o, snmp, &d->snmp);
+        else
+            ref->source = -1;
+    } else {
+        const config_setting_t *at;
+
+        d->source = CFG_PROTO_MODBUS;
+        for (const char *const *k = snmp_only_device_keys; *k != NULL; k++)
+            if ((at = config_setting_get_member(s, *k)) != NULL)
+                cfgc_problem(&c->ck, &o, at, "\"%s\" is only for SNMP devices", *k);
+        r = cfgc_get_string(&c->ck, &o, "bus", &v);
+        if (r == 0)
+            cfgc_missing(&c->ck, &o, "bus");
+        else if (r > 0)
+            bus_kind = find_bus(c, &o, v);
+    }
 
     /*
      * Unit 0 is the RTU broadcast address, which no device answers; on TCP it and 255 are
@@ -843,7 +925,8 @@ check_device(struct cl *c, const config_setting_t *s, int index)
      * Guide V1.0b, 4.4.2).
      */
     d->unit = 1;
-    if (cfgc_get_int(&c->ck, &o, "unit", 0, 255, &d->unit) > 0) {
+    if (d->source == CFG_PROTO_MODBUS &&
+        cfgc_get_int(&c->ck, &o, "unit", 0, 255, &d->unit) > 0) {
         if (bus_kind == CFG_BUS_RTU && (d->unit < 1 || d->unit > 247))
             cfgc_problem(&c->ck, &o, config_setting_get_member(s, "unit"),
                          "\"unit\" must be between 1 and 247 on an rtu bus (is %d)", d->unit);
@@ -853,15 +936,38 @@ check_device(struct cl *c, const config_setting_t *s, int index)
                          d->unit);
     }
 
+    d->snmp.retries = 1;
+    if (d->source == CFG_PROTO_SNMP) {
+        cfgc_get_int(&c->ck, &o, "retries", 0, 10, &d->snmp.retries);
+        check_index(c, &o, d);
+        ref->index_at = config_setting_get_member(s, "index");
+    }
+
     d->interval = 5.0;
     have_interval = cfgc_get_number(&c->ck, &o, "interval", 0.05, 86400, &d->interval) >= 0;
-    /* An answer slower than half the interval would eat into the next poll. */
-    d->timeout = d->interval / 2 < 0.5 ? d->interval / 2 : 0.5;
-    r = cfgc_get_number(&c->ck, &o, "timeout", 0.01, 60, &d->timeout);
-    if (r > 0 && have_interval && d->timeout >= d->interval)
-        cfgc_problem(&c->ck, &o, config_setting_get_member(s, "timeout"),
-                     "\"timeout\" (%.10g s) must be shorter than \"interval\" (%.10g s)",
-                     d->timeout, d->interval);
+    if (d->source == CFG_PROTO_SNMP) {
+        /*
+         * net-snmp waits timeout for each of the 1 + retries sends; all of them must fit in
+         * the interval, with room to spare.
+         */
+        int tries = d->snmp.retries + 1;
+
+        d->timeout = d->interval / (2.0 * tries) < 0.5 ? d->interval / (2.0 * tries) : 0.5;
+        r = cfgc_get_number(&c->ck, &o, "timeout", 0.01, 60, &d->timeout);
+        if (r > 0 && have_interval && d->timeout * tries >= d->interval)
+            cfgc_problem(&c->ck, &o, config_setting_get_member(s, "timeout"),
+                         "\"timeout\" (%.10g s) times %d tries (1 + \"retries\") must be shorter "
+                         "than \"interval\" (%.10g s)",
+                         d->timeout, tries, d->interval);
+    } else {
+        /* An answer slower than half the interval would eat into the next poll. */
+        d->timeout = d->interval / 2 < 0.5 ? d->interval / 2 : 0.5;
+        r = cfgc_get_number(&c->ck, &o, "timeout", 0.01, 60, &d->timeout);
+        if (r > 0 && have_interval && d->timeout >= d->interval)
+            cfgc_problem(&c->ck, &o, config_setting_get_member(s, "timeout"),
+                         "\"timeout\" (%.10g s) must be shorter than \"interval\" (%.10g s)",
+                         d->timeout, d->interval);
+    }
 
     /* DESIGN.md, "Time": a sample holds for 3 polls unless the config says otherwise. */
     d->stale = 3 * d->interval;
@@ -879,6 +985,220 @@ check_device(struct cl *c, const config_setting_t *s, int index)
     }
 }
 
+/* A host name or an IP address (without brackets). Returns as the getters do. */
+static int
+check_host(struct cl *c, const struct cfgc_obj *o, char **out)
+{
+    const char *v;
+    char q[CFGC_QBUF];
+    int r = cfgc_get_string(&c->ck, o, "host", &v);
+
+    if (r == 0)
+        cfgc_missing(&c->ck, o, "host");
+    if (r <= 0)
+        return r;
+    if (v[0] == '\0' || strlen(v) >= 256 ||
+        v[strspn(v, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789.-_:%")] != '\0') {
+        cfgc_problem(&c->ck, o, config_setting_get_member(o->s, "host"),
+                     "\"host\" must be a host name or IP address (is %s)",
+                     cfgc_quote(q, sizeof(q), v));
+        return -1;
+    }
+    *out = cfgc_strdup(&c->ck, v);
+    return 1;
+}
+
+/* A secret in a file (mode 0600 or stricter) named by key, if given. */
+static void
+check_secret_file(struct cl *c, const struct cfgc_obj *o, const char *key, size_t min_len,
+                  char **path_out, char **out)
+{
+    const config_setting_t *at = config_setting_get_member(o->s, key);
+    const char *v;
+
+    if (cfgc_get_string(&c->ck, o, key, &v) <= 0)
+        return;
+    if (v[0] == '\0')
+        cfgc_problem(&c->ck, o, at, "\"%s\" must not be empty", key);
+    else if ((*path_out = cfgc_path_join(c->dir, v)) == NULL)
+        cfgc_nomem(&c->ck);
+    else
+        read_password(&c->ck, o, at, key, *path_out, min_len, out);
+}
+
+/*
+ * snmp = { host; port; version = "2c" | "3"; community | community_file (2c); user, level,
+ * auth_protocol, auth_passphrase_file, priv_protocol, priv_passphrase_file (3) }.
+ */
+static void
+check_snmp(struct cl *c, const struct cfgc_obj *dev, const config_setting_t *g,
+           struct cfg_snmp *sn)
+{
+    const config_setting_t *at;
+    struct cfgc_obj o;
+    const char *v;
+    char q[CFGC_QBUF];
+    int r;
+
+    cfgc_obj_init(&o, g, "snmp", NULL, 0);
+    snprintf(o.what, sizeof(o.what), "%.80s: snmp", dev->what); /* what is <= 74 */
+    cfgc_check_keys(&c->ck, &o, snmp_keys);
+    check_host(c, &o, &sn->host);
+    sn->port = 161;
+    cfgc_get_int(&c->ck, &o, "port", 1, 65535, &sn->port);
+
+    sn->version = 2;
+    r = cfgc_get_string(&c->ck, &o, "version", &v);
+    if (r > 0 && strcmp(v, "3") == 0) {
+        sn->version = 3;
+    } else if (r > 0 && strcmp(v, "2c") != 0) {
+        cfgc_problem(&c->ck, &o, config_setting_get_member(g, "version"),
+                     "\"version\" must be \"2c\" or \"3\" (is %s)", cfgc_quote(q, sizeof(q), v));
+        return; /* which keys belong cannot be told */
+    }
+    for (const char *const *k = sn->version == 3 ? v2c_only_keys : v3_only_keys; *k; k++)
+        if ((at = config_setting_get_member(g, *k)) != NULL)
+            cfgc_problem(&c->ck, &o, at, "\"%s\" is only for version \"%s\"", *k,
+                         sn->version == 3 ? "2c" : "3");
+
+    if (sn->version == 2) {
+        const config_setting_t *inl = config_setting_get_member(g, "community");
+        const config_setting_t *file = config_setting_get_member(g, "community_file");
+
+        if (inl != NULL && file != NULL) {
+            cfgc_problem(&c->ck, &o, file, "give \"community\" or \"community_file\", not both");
+        } else if (inl == NULL && file == NULL) {
+            cfgc_problem(&c->ck, &o, g, "missing required key \"community\" or \"community_file\"");
+        } else if (inl != NULL) {
+            r = cfgc_get_text(&c->ck, &o, "community", 256, &v);
+            if (r > 0 && v[0] == '\0')
+                cfgc_problem(&c->ck, &o, inl, "\"community\" must not be empty");
+            else if (r > 0)
+                sn->community = cfgc_strdup(&c->ck, v);
+        } else {
+            check_secret_file(c, &o, "community_file", 1, &sn->community_file, &sn->community);
+        }
+        return;
+    }
+
+    /* SNMPv3 USM (RFC 3414). */
+    r = cfgc_get_text(&c->ck, &o, "user", 33, &v); /* SnmpAdminString (SIZE(1..32)) */
+    if (r == 0)
+        cfgc_missing(&c->ck, &o, "user");
+    else if (r > 0 && v[0] == '\0')
+        cfgc_problem(&c->ck, &o, config_setting_get_member(g, "user"), "\"user\" must not be empty");
+    else if (r > 0)
+        sn->user = cfgc_strdup(&c->ck, v);
+
+    sn->level = CFG_SL_AUTHPRIV;
+    if (cfgc_get_string(&c->ck, &o, "level", &v) > 0) {
+        if (strcmp(v, "noAuthNoPriv") == 0)
+            sn->level = CFG_SL_NOAUTH;
+        else if (strcmp(v, "authNoPriv") == 0)
+            sn->level = CFG_SL_AUTHNOPRIV;
+        else if (strcmp(v, "authPriv") != 0)
+            cfgc_problem(&c->ck, &o, config_setting_get_member(g, "level"),
+                         "\"level\" must be \"noAuthNoPriv\", \"authNoPriv\" or \"authPriv\" (is %s)",
+                         cfgc_quote(q, sizeof(q), v));
+    }
+    sn->auth_protocol = CFG_SA_SHA;
+    if (cfgc_get_string(&c->ck, &o, "auth_protocol", &v) > 0) {
+        if (strcmp(v, "SHA-256") == 0)
+            sn->auth_protocol = CFG_SA_SHA256;
+        else if (strcmp(v, "SHA") != 0)
+            cfgc_problem(&c->ck, &o, config_setting_get_member(g, "auth_protocol"),
+                         "\"auth_protocol\" must be \"SHA\" or \"SHA-256\" (is %s)",
+                         cfgc_quote(q, sizeof(q), v));
+    }
+    sn->priv_protocol = CFG_SP_AES;
+    if (cfgc_get_string(&c->ck, &o, "priv_protocol", &v) > 0 && strcmp(v, "AES") != 0)
+        cfgc_problem(&c->ck, &o, config_setting_get_member(g, "priv_protocol"),
+                     "\"priv_protocol\" must be \"AES\" (is %s)", cfgc_quote(q, sizeof(q), v));
+
+    /* What the level needs must be there; what it does not use must not be. */
+    {
+        static const char *const auth_keys[] = {"auth_protocol", "auth_passphrase_file"};
+        static const char *const priv_keys[] = {"priv_protocol", "priv_passphrase_file"};
+        static const char *const levels[] = {"noAuthNoPriv", "authNoPriv", "authPriv"};
+
+        for (size_t k = 0; k < 2; k++) {
+            at = config_setting_get_member(g, auth_keys[k]);
+            if (sn->level == CFG_SL_NOAUTH && at != NULL)
+                cfgc_problem(&c->ck, &o, at, "\"%s\" is not used at level \"noAuthNoPriv\"",
+                             auth_keys[k]);
+            at = config_setting_get_member(g, priv_keys[k]);
+            if (sn->level != CFG_SL_AUTHPRIV && at != NULL)
+                cfgc_problem(&c->ck, &o, at, "\"%s\" is not used at level \"%s\"", priv_keys[k],
+                             levels[sn->level]);
+        }
+        if (sn->level != CFG_SL_NOAUTH && config_setting_get_member(g, "auth_passphrase_file") == NULL)
+            cfgc_problem(&c->ck, &o, g, "missing required key \"auth_passphrase_file\" (level \"%s\")",
+                         levels[sn->level]);
+        if (sn->level == CFG_SL_AUTHPRIV && config_setting_get_member(g, "priv_passphrase_file") == NULL)
+            cfgc_problem(&c->ck, &o, g, "missing required key \"priv_passphrase_file\" (level \"%s\")",
+                         levels[sn->level]);
+    }
+    if (sn->level != CFG_SL_NOAUTH)
+        check_secret_file(c, &o, "auth_passphrase_file", USM_PASSPHRASE_MIN,
+                          &sn->auth_passphrase_file, &sn->auth_passphrase);
+    if (sn->level == CFG_SL_AUTHPRIV)
+        check_secret_file(c, &o, "priv_passphrase_file", USM_PASSPHRASE_MIN,
+                          &sn->priv_passphrase_file, &sn->priv_passphrase);
+}
+
+/* index = 3; or index = [1, 2, 24]: the table rows "{index}" OIDs are polled for. */
+static void
+check_index(struct cl *c, const struct cfgc_obj *o, struct cfg_device *d)
+{
+    const config_setting_t *at = config_setting_get_member(o->s, "index");
+    int n, one;
+
+    if (at == NULL)
+        return;
+    if (config_setting_type(at) == CONFIG_TYPE_INT || config_setting_type(at) == CONFIG_TYPE_INT64) {
+        if (cfgc_get_int(&c->ck, o, "index", 0, INT_MAX, &one) <= 0)
+            return;
+        if ((d->index = malloc(sizeof(*d->index))) == NULL) {
+            cfgc_nomem(&c->ck);
+            return;
+        }
+        d->index[0] = one;
+        d->nindex = 1;
+        return;
+    }
+    n = config_setting_is_array(at) ? config_setting_length(at) : -1;
+    if (n < 1 || n > CFG_INDEX_MAX) {
+        cfgc_problem(&c->ck, o, at, "\"index\" must be an integer or an array [1, 2, ...] of 1 to %d "
+                     "integers", CFG_INDEX_MAX);
+        return;
+    }
+    if ((d->index = calloc((size_t)n, sizeof(*d->index))) == NULL) {
+        cfgc_nomem(&c->ck);
+        return;
+    }
+    for (int i = 0; i < n; i++) {
+        const config_setting_t *e = config_setting_get_elem(at, (unsigned)i);
+        long long v = -1;
+
+        if (config_setting_type(e) == CONFIG_TYPE_INT || config_setting_type(e) == CONFIG_TYPE_INT64)
+            v = config_setting_get_int64(e);
+        if (v < 0 || v > INT_MAX) {
+            cfgc_problem(&c->ck, o, at, "\"index\" values must be integers from 0 to %d", INT_MAX);
+            free(d->index);
+            d->index = NULL;
+            d->nindex = 0;
+            return;
+        }
+        for (size_t k = 0; k < d->nindex; k++) {
+            if (d->index[k] == (int)v) {
+                cfgc_problem(&c->ck, o, at, "\"index\" %lld is given twice", v);
+                break;
+            }
+        }
+        d->index[d->nindex++] = (int)v;
+    }
+}
+
 /*
  * Loads each profile the devices name, once however many devices share it. profiles[]
  * ends up holding the ones in use, in the order devices first name them.
@@ -892,7 +1212,8 @@ load_profiles(struct cl *c)
 
     if (cfg->ndevices == 0 || !c->profile_dir_ok)
         return;
-    cfg->profiles = calloc(cfg->ndevices, sizeof(*cfg->profiles));
+    /* Room for each device's own expanded copy too (expand_profiles). */
+    cfg->profiles = calloc(2 * cfg->ndevices, sizeof(*cfg->profiles));
     seen = calloc(cfg->ndevices, sizeof(*seen));
     if (cfg->profiles == NULL || seen == NULL) {
         free(seen);
@@ -918,8 +1239,11 @@ load_profiles(struct cl *c)
             if (stat(path, &st) != 0 && errno == ENOENT) {
                 seen[nseen].index = -2;
             } else {
-                switch (cfg_profile_load(path, ref->profile, &cfg->profiles[cfg->nprofiles],
-                                         cfgc_diags(&c->ck))) {
+                enum cfg_proto expect = ref->source < 0 ? CFG_PROTO_ANY
+                                                        : (enum cfg_proto)ref->source;
+
+                switch (cfg_profile_load_as(path, ref->profile, expect,
+                                            &cfg->profiles[cfg->nprofiles], cfgc_diags(&c->ck))) {
                 case CFG_OK:
                     seen[nseen].index = (int)cfg->nprofiles++;
                     break;
@@ -937,8 +1261,21 @@ load_profiles(struct cl *c)
             nseen++;
         }
         if (seen[k].index >= 0) {
+            const struct cfg_profile *pr = &cfg->profiles[seen[k].index];
+
             cfg->devices[i].profile = (size_t)seen[k].index;
-            c->devref[i].profile_ok = 1;
+            c->devref[i].profile_ok = (int)pr->protocol == ref->source;
+            if (ref->source >= 0 && (int)pr->protocol != ref->source) {
+                struct cfgc_obj o;
+
+                cfgc_obj_init(&o, ref->s, "device",
+                              cfg->devices[i].id[0] ? cfg->devices[i].id : NULL, ref->index);
+                cfgc_problem(&c->ck, &o, ref->profile_at,
+                             "profile \"%s\" is %s profile, but the device is polled over %s",
+                             ref->profile,
+                             pr->protocol == CFG_PROTO_SNMP ? "an SNMP" : "a Modbus",
+                             ref->source == CFG_PROTO_SNMP ? "SNMP" : "Modbus");
+            }
         } else if (seen[k].index == -2) {
             struct cfgc_obj o;
 
@@ -949,4 +1286,62 @@ load_profiles(struct cl *c)
         }
     }
     free(seen);
+}
+
+/*
+ * Gives each SNMP device with "index" its own copy of its profile, with the "{index}" points
+ * repeated per index, so that the rest of roomwatch sees an ordinary profile. A device whose
+ * profile has "{index}" points but no "index", or the other way round, is refused.
+ */
+static void
+expand_profiles(struct cl *c)
+{
+    struct rw_config *cfg = c->cfg;
+
+    if (cfgc_status(&c->ck) == CFG_ERR_NOMEM)
+        return;
+    for (size_t i = 0; i < cfg->ndevices; i++) {
+        struct cfg_device *d = &cfg->devices[i];
+        const struct devref *ref = &c->devref[i];
+        const struct cfg_profile *src;
+        const struct cfg_point *bad;
+        struct cfgc_obj o;
+        int indexed;
+
+        /* A profile that failed, or a bad "index", is reported already. */
+        if (d->source != CFG_PROTO_SNMP || !ref->profile_ok ||
+            (ref->index_at != NULL && d->nindex == 0))
+            continue;
+        src = &cfg->profiles[d->profile];
+        indexed = cfg_profile_indexed(src);
+        cfgc_obj_init(&o, ref->s, "device", d->id, 0);
+        if (indexed && d->nindex == 0) {
+            cfgc_problem(&c->ck, &o, ref->profile_at,
+                         "profile \"%s\" has {index} OIDs: give the table rows in \"index\"",
+                         src->name);
+            continue;
+        }
+        if (!indexed && d->nindex > 0) {
+            cfgc_problem(&c->ck, &o, ref->index_at,
+                         "\"index\" is given, but profile \"%s\" has no {index} OID", src->name);
+            continue;
+        }
+        if (!indexed)
+            continue;
+        switch (cfg_profile_expand(src, d->index, d->nindex, &cfg->profiles[cfg->nprofiles],
+                                   &bad)) {
+        case CFG_OK:
+            d->profile = cfg->nprofiles++;
+            break;
+        case CFG_ERR_INVALID:
+            cfgc_problem(&c->ck, &o, ref->index_at,
+                         "point \"%s\" of profile \"%s\" with an index is a name longer than %d "
+                         "characters",
+                         bad->name, src->name, CFG_ID_MAX - 1);
+            break;
+        case CFG_ERR_NOMEM:
+            cfgc_nomem(&c->ck);
+            break;
+        }
+    }
 }

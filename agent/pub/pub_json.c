@@ -40,7 +40,8 @@ static double round_float32(double v);
 static double round_sig(double v, int digits);
 static json_t *real_or_null(double v, const struct cfg_point *pt);
 static int set(json_t *obj, const char *key, json_t *val);
-static json_t *point_doc(const struct sample *s, const struct cfg_point *pt);
+static json_t *point_doc(const struct sample *s, const struct cfg_profile *prof,
+                         const struct cfg_point *pt);
 static json_t *time_or_null(double wall);
 static char *dump(json_t *doc);
 
@@ -124,9 +125,10 @@ set(json_t *obj, const char *key, json_t *val)
 }
 
 static json_t *
-point_doc(const struct sample *s, const struct cfg_point *pt)
+point_doc(const struct sample *s, const struct cfg_profile *prof, const struct cfg_point *pt)
 {
     json_t *o = json_object();
+    const char *label;
     int rc = 0;
 
     if (o == NULL)
@@ -135,6 +137,10 @@ point_doc(const struct sample *s, const struct cfg_point *pt)
         rc |= set(o, "value", real_or_null(s->value, pt));
     else
         rc |= set(o, "value", json_null());
+    /* An enumerated value keeps its meaning: "value":5,"label":"battery". */
+    if (s->quality == RW_Q_GOOD && pt->nenum > 0 &&
+        (label = cfg_point_label(prof, pt, s->value)) != NULL)
+        rc |= set(o, "label", json_string(label));
     /* An implausible reading is not a value, but its number tells what went wrong. */
     if (s->quality == RW_Q_OUT_OF_RANGE)
         rc |= set(o, "raw", real_or_null(s->value, pt));
@@ -142,6 +148,8 @@ point_doc(const struct sample *s, const struct cfg_point *pt)
     rc |= set(o, "quality", json_string(rw_quality_name((enum rw_quality)s->quality)));
     if (s->code != 0)
         rc |= set(o, "code", json_integer(s->code));
+    if (s->flags & SAMPLE_F_RESET)
+        rc |= set(o, "reset", json_true());
     if (rc != 0) {
         json_decref(o);
         return NULL;
@@ -230,7 +238,7 @@ pub_json_telemetry(const struct rw_config *cfg, size_t dev, const struct sample 
             if (s[i].device == dev && s[i].point == k)
                 found = &s[i];
         if (found != NULL)
-            rc |= set(points, prof->points[k].name, point_doc(found, &prof->points[k]));
+            rc |= set(points, prof->points[k].name, point_doc(found, prof, &prof->points[k]));
     }
     if (rc == 0)
         rc |= set(doc, "points", points);

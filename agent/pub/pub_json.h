@@ -12,6 +12,12 @@
  * value under "raw" for diagnosis; a Modbus exception adds its "code". A cycle without
  * samples has "cycle", "time" and "ts" null and "points" {}.
  *
+ * SNMP points add: "label" beside a good value of an enumerated point whose value has one
+ * ("output_source":{"value":5,"label":"battery","unit":"","quality":"good"}); "code" is the
+ * SNMP error-status or exception tag (128 noSuchObject, 129 noSuchInstance, 130 endOfMibView)
+ * of an "exception"; "reset":true marks a timeticks point (sysUpTime) that went back since
+ * the previous poll: the device restarted.
+ *
  * Reals are written with 15 significant digits after rounding, so 230.1 reads 230.1, not
  * 230.09999999999999: a float32 point (scale 1, offset 0) becomes the shortest decimal that
  * reads back as the same float (230.1f, not 230.100006103516), any other value is rounded to

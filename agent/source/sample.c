@@ -19,6 +19,8 @@ rw_quality_name(enum rw_quality q)
         return "out_of_range";
     case RW_Q_IO_ERROR:
         return "io_error";
+    case RW_Q_AUTH_ERROR:
+        return "auth_error";
     }
     return "unknown";
 }

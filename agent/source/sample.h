@@ -15,13 +15,20 @@
 enum rw_quality {
     RW_Q_GOOD = 0,
     RW_Q_TIMEOUT,      /* no answer within the response timeout */
-    RW_Q_EXCEPTION,    /* the device answered with a Modbus exception */
-    RW_Q_DECODE_ERROR, /* an answer that does not decode: CRC, short frame, NaN float */
+    RW_Q_EXCEPTION,    /* the device refused the point: a Modbus exception (code 1..11), or
+                          an SNMP error-status (code 1..18) or exception (code 128
+                          noSuchObject, 129 noSuchInstance, 130 endOfMibView) */
+    RW_Q_DECODE_ERROR, /* an answer that does not decode: CRC, short frame, NaN float, an SNMP
+                          value of another type than the profile says */
     RW_Q_OUT_OF_RANGE, /* decoded, but outside the point's plausible range */
     RW_Q_IO_ERROR,     /* the link itself failed: connection refused or reset, port error */
+    RW_Q_AUTH_ERROR,   /* the device refused our credentials (an SNMPv3 USM report: unknown
+                          user, wrong digest, decryption error, unsupported security level) */
 };
 
-#define SAMPLE_F_LAST 0x1u /* last sample of its device's poll cycle */
+#define SAMPLE_F_LAST 0x1u  /* last sample of its device's poll cycle */
+#define SAMPLE_F_RESET 0x2u /* a timeticks value (sysUpTime) went back since the last poll:
+                               the device restarted */
 
 struct sample {
     uint32_t device;    /* index into rw_config.devices */
@@ -33,7 +40,7 @@ struct sample {
     double hold;        /* s until the source asks this device again (its poll interval, or
                            the backoff delay of a device that does not answer) */
     uint16_t quality;   /* enum rw_quality */
-    uint16_t code;      /* Modbus exception code, or 0 */
+    uint16_t code;      /* Modbus exception code, SNMP error-status or exception tag, or 0 */
     uint32_t flags;     /* SAMPLE_F_* */
 };
 

@@ -1,7 +1,7 @@
 """Test harness for roomwatch integration tests.
 
 Starts real peers on 127.0.0.1 with free high ports (mosquitto, roomwatch-devsim, pymodbus,
-socat pty pairs, roomwatchd), remembers the PID of every process it started, and stops exactly
+socat pty pairs, snmpsimd, snmpd, roomwatchd), remembers the PID of every process it started, and stops exactly
 those at the end, whatever happened. Nothing here touches any other address.
 
 Paths come from the environment CTest sets: RW_BUILD (build tree), RW_SRC (source tree).
@@ -239,7 +239,76 @@ class Harness:
     def roomwatchd(self, conf_text, name="roomwatchd", verbose=False):
         conf = self.write(name + ".cfg", conf_text)
         argv = EMULATOR + [ROOMWATCHD, "-c", conf] + (["-v"] if verbose else [])
-        return self.start(name, argv)
+        # net-snmp's persistent folder: the test's own, not /var/lib/roomwatch/snmp.
+        env = dict(os.environ, SNMP_PERSISTENT_DIR=self.path("snmp-state"))
+        return self.start(name, argv, env=env)
+
+    def snmpsim(self, agents, port=None, name="snmpsim"):
+        """snmpsimd serving agents = {community: snmprec text} on 127.0.0.1:port (UDP).
+        A wrong community gets no answer. Returns the process, with .port."""
+        port = port or free_port()
+        data = self.path(name + "-data")
+        cache = self.path(name + "-cache")
+        os.makedirs(data, exist_ok=True)
+        os.makedirs(cache, exist_ok=True)
+        for community, text in agents.items():
+            with open(os.path.join(data, community + ".snmprec"), "w") as f:
+                f.write(text)
+            os.chmod(os.path.join(data, community + ".snmprec"), 0o644)
+        argv = ["snmpsimd", "--data-dir=" + data, "--cache-dir=" + cache,
+                "--agent-udpv4-endpoint=127.0.0.1:%d" % port]
+        if os.geteuid() == 0:
+            # As root snmpsimd must drop to a user, who must reach the data and the cache.
+            os.chmod(self.dir, 0o711)
+            os.chmod(data, 0o755)
+            shutil.chown(cache, "nobody", "nogroup")
+            argv += ["--process-user=nobody", "--process-group=nogroup"]
+        p = self.start(name, argv)
+        community = next(iter(agents))
+        wait_for(lambda: snmp_answers(port, community) or not p.alive(), 60,
+                 "snmpsimd on port %d" % port, interval=0.3)
+        check(p.alive(), "snmpsimd exited:\n" + p.text())
+        p.port = port
+        return p
+
+    def snmpd_v3(self, user, auth_pass, priv_pass, auth="SHA-256", port=None, name="snmpd"):
+        """net-snmp's snmpd on 127.0.0.1:port with one SNMPv3 authPriv (AES) user, its state
+        in the test's folder. Returns the process, with .port."""
+        port = port or free_port()
+        state = self.path(name + "-state")
+        os.makedirs(state, exist_ok=True)
+        conf = self.write(name + ".conf",
+                          "createUser %s %s %s AES %s\nrouser %s priv\n" % (
+                              user, auth, auth_pass, priv_pass, user), mode=0o600)
+        env = dict(os.environ, SNMP_PERSISTENT_DIR=state, MIBS="")
+        p = self.start(name, ["snmpd", "-f", "-Lo", "-C", "-c", conf, "-p",
+                              self.path(name + ".pid"), "udp:127.0.0.1:%d" % port], env=env)
+        wait_for(lambda: snmp_answers(port, None, v3=(user, auth, auth_pass, priv_pass)) or
+                 not p.alive(), 30, "snmpd on port %d" % port, interval=0.3)
+        check(p.alive(), "snmpd exited:\n" + p.text())
+        p.port = port
+        return p
+
+
+def snmp_answers(port, community, v3=None):
+    """True if an SNMP agent on 127.0.0.1:port answers a GET of sysUpTime."""
+    if v3:
+        user, auth, apass, ppass = v3
+        cred = ["-v3", "-l", "authPriv", "-u", user, "-a", auth, "-A", apass, "-x", "AES",
+                "-X", ppass]
+    else:
+        cred = ["-v2c", "-c", community]
+    r = subprocess.run(["snmpget"] + cred + ["-t", "0.5", "-r", "0", "-On",
+                                              "127.0.0.1:%d" % port, "1.3.6.1.2.1.1.3.0"],
+                       capture_output=True, text=True,
+                       env=dict(os.environ, MIBS="", SNMP_PERSISTENT_DIR=tempfile.gettempdir()))
+    return r.returncode == 0 and "1.3.6.1.2.1.1.3.0" in r.stdout
+
+
+def snmprec(name):
+    """The text of tests/fixtures/snmp/<name>.snmprec."""
+    with open(os.path.join(FIXTURES, "snmp", name + ".snmprec")) as f:
+        return f.read()
 
 
 def profile_points(path):
@@ -262,6 +331,7 @@ def profile_dir_with_fixtures(h):
 
 def agent_config(broker_port, buses, devices, prefix="rw/test", extra="", mqtt_extra="",
                  profile_dir=PROFILES):
+    # buses may be empty (SNMP devices only): libconfig takes "buses = ( );".
     """A roomwatchd config. buses/devices: lists of libconfig group bodies."""
     return """
 site = { id = "test"; gateway = "gw"; timezone = "Asia/Shanghai"; };

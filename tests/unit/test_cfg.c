@@ -49,6 +49,8 @@ static void remove_tmpdir(char *dir);
 static enum cfg_status load_text(const char *dir, const char *text, struct rw_config **out,
                                  char **diag_text);
 static void load_profile(const char *path, const char *name, struct cfg_profile *p);
+static void load_profile_as(const char *path, const char *name, enum cfg_proto proto,
+                            struct cfg_profile *p);
 static void check_point(const struct cfg_profile *p, const char *name, int fc, int address,
                         enum cfg_dtype type, enum cfg_order order, double scale);
 
@@ -168,8 +170,14 @@ load_text(const char *dir, const char *text, struct rw_config **out, char **diag
 static void
 load_profile(const char *path, const char *name, struct cfg_profile *p)
 {
+    load_profile_as(path, name, CFG_PROTO_MODBUS, p);
+}
+
+static void
+load_profile_as(const char *path, const char *name, enum cfg_proto proto, struct cfg_profile *p)
+{
     struct cfg_diags d = {0};
-    enum cfg_status st = cfg_profile_load(path, name, p, &d);
+    enum cfg_status st = cfg_profile_load_as(path, name, proto, p, &d);
 
     if (st != CFG_OK) {
         char *text = diags_text(&d);
@@ -604,6 +612,135 @@ test_cfg_load_password_missing_refused(void **state)
     remove_tmpdir(dir);
 }
 
+/* ------------------------------------------------------------------------------------- */
+/* SNMP devices                                                                           */
+
+/* Modbus and SNMP side by side: sources, defaults, and the per-device {index} expansion. */
+static void
+test_cfg_load_snmp_values(void **state)
+{
+    struct cfg_diags d = {0};
+    struct rw_config *cfg = NULL;
+    const struct cfg_device *dev;
+    const struct cfg_profile *p;
+    const struct cfg_point *pt;
+    char oid[256];
+
+    (void)state;
+    assert_int_equal(cfg_load("35-snmp-ok.cfg", &cfg, &d), CFG_OK);
+    assert_int_equal(d.n, 0);
+    assert_int_equal(cfg->ndevices, 4);
+
+    dev = &cfg->devices[0];
+    assert_int_equal(dev->source, CFG_PROTO_MODBUS);
+    assert_int_equal(dev->bus, 0);
+
+    dev = &cfg->devices[1];
+    assert_int_equal(dev->source, CFG_PROTO_SNMP);
+    assert_true(dev->bus == SIZE_MAX); /* no Modbus worker takes it */
+    assert_string_equal(dev->snmp.host, "127.0.0.1");
+    assert_int_equal(dev->snmp.port, 16161);
+    assert_int_equal(dev->snmp.version, 2);
+    assert_string_equal(dev->snmp.community, "public");
+    assert_int_equal(dev->snmp.retries, 2);
+    /* Default timeout: all tries within half the interval. */
+    assert_true(fabs(dev->timeout - 1.0 / 6.0) < 1e-9);
+    p = &cfg->profiles[dev->profile];
+    assert_int_equal(p->protocol, CFG_PROTO_SNMP);
+    pt = cfg_profile_point(p, "source");
+    assert_non_null(pt);
+    assert_string_equal(cfg_point_oid_text(pt, oid, sizeof(oid)), "1.3.6.1.2.1.33.1.4.1.0");
+    assert_int_equal(pt->stype, CFG_ST_INTEGER);
+    assert_string_equal(cfg_point_label(p, pt, 5.0), "battery");
+    assert_string_equal(cfg_point_label(p, pt, 3.0), "normal");
+    assert_null(cfg_point_label(p, pt, 4.0));
+    assert_int_equal(cfg_profile_point(p, "sensor")->stype, CFG_ST_ENTITY_SENSOR);
+
+    /* sw1: index [1, 2, 48] repeats "oper" per row; port and version default. */
+    dev = &cfg->devices[2];
+    assert_int_equal(dev->snmp.port, 161);
+    assert_int_equal(dev->snmp.retries, 1);
+    p = &cfg->profiles[dev->profile];
+    assert_int_equal(p->npoints, 4);
+    assert_string_equal(p->points[0].name, "uptime");
+    assert_string_equal(p->points[1].name, "oper_1");
+    assert_string_equal(p->points[3].name, "oper_48");
+    assert_string_equal(cfg_point_oid_text(&p->points[3], oid, sizeof(oid)),
+                        "1.3.6.1.2.1.2.2.1.8.48");
+    assert_string_equal(cfg_point_label(p, &p->points[2], 2.0), "down");
+    assert_false(cfg_profile_indexed(p));
+
+    /* sw2: one index as a plain integer; its own copy, not sw1's. */
+    dev = &cfg->devices[3];
+    p = &cfg->profiles[dev->profile];
+    assert_true(dev->profile != cfg->devices[2].profile);
+    assert_int_equal(p->npoints, 2);
+    assert_string_equal(p->points[1].name, "oper_7");
+    cfg_free(cfg);
+    cfg_diags_free(&d);
+}
+
+static const char v3_config[] =
+    "site = { id = \"hq\"; gateway = \"gw1\"; };\n"
+    "profile_dir = \"" RW_FIXTURES "/config/profiles\";\n"
+    "mqtt = { uri = \"tcp://127.0.0.1:1883\"; };\n"
+    "devices = ( { id = \"ups1\"; kind = \"ups\"; profile = \"snmp-scalar\";\n"
+    "    snmp = { host = \"127.0.0.1\"; version = \"3\"; user = \"rw\";\n"
+    "             auth_protocol = \"SHA-256\"; auth_passphrase_file = \"auth.pass\";\n"
+    "             priv_passphrase_file = \"priv.pass\"; }; },\n"
+    "  { id = \"ups2\"; kind = \"ups\"; profile = \"snmp-scalar\";\n"
+    "    snmp = { host = \"127.0.0.1\"; community_file = \"community\"; }; } );\n";
+
+/* Secrets come from private files; open ones and short passphrases are refused, unnamed. */
+static void
+test_cfg_load_snmp_secret_files(void **state)
+{
+    char *dir = make_tmpdir();
+    char path[PATH_MAX], want[4 * PATH_MAX];
+    struct rw_config *cfg = NULL;
+    char *text;
+
+    (void)state;
+    snprintf(path, sizeof(path), "%s/auth.pass", dir);
+    spit(path, "auth-s3cret-1\n", 0600);
+    snprintf(path, sizeof(path), "%s/priv.pass", dir);
+    spit(path, "priv-s3cret-2\n", 0600);
+    snprintf(path, sizeof(path), "%s/community", dir);
+    spit(path, "c0mmunity\n", 0600);
+    assert_int_equal(load_text(dir, v3_config, &cfg, &text), CFG_OK);
+    assert_string_equal(text, "");
+    free(text);
+    assert_int_equal(cfg->devices[0].snmp.version, 3);
+    assert_string_equal(cfg->devices[0].snmp.user, "rw");
+    assert_int_equal(cfg->devices[0].snmp.level, CFG_SL_AUTHPRIV);
+    assert_int_equal(cfg->devices[0].snmp.auth_protocol, CFG_SA_SHA256);
+    assert_int_equal(cfg->devices[0].snmp.priv_protocol, CFG_SP_AES);
+    assert_string_equal(cfg->devices[0].snmp.auth_passphrase, "auth-s3cret-1");
+    assert_string_equal(cfg->devices[0].snmp.priv_passphrase, "priv-s3cret-2");
+    assert_string_equal(cfg->devices[1].snmp.community, "c0mmunity");
+    cfg_free(cfg);
+
+    /* Open to others: refused. Too short for USM (< 8): refused. Neither shows the secret. */
+    snprintf(path, sizeof(path), "%s/community", dir);
+    spit(path, "c0mmunity\n", 0644);
+    snprintf(path, sizeof(path), "%s/priv.pass", dir);
+    spit(path, "short\n", 0600);
+    cfg = (struct rw_config *)1;
+    assert_int_equal(load_text(dir, v3_config, &cfg, &text), CFG_ERR_INVALID);
+    assert_null(cfg);
+    snprintf(want, sizeof(want),
+             "%s/rw.cfg:7: device \"ups1\": snmp: \"priv_passphrase_file\" \"%s/priv.pass\": the "
+             "secret must be at least 8 characters\n"
+             "%s/rw.cfg:9: device \"ups2\": snmp: \"community_file\" \"%s/community\" can be read "
+             "or written by group or others (mode 0644); chmod 600 it\n",
+             dir, dir, dir, dir);
+    assert_string_equal(text, want);
+    assert_null(strstr(text, "c0mmunity\n"));
+    assert_null(strstr(text, "short\n"));
+    free(text);
+    remove_tmpdir(dir);
+}
+
 static void
 test_cfg_load_uri_forms(void **state)
 {
@@ -904,14 +1041,20 @@ test_cfg_real_profiles_load_clean(void **state)
             snprintf(path, sizeof(path), "%s/%s", PROFILES, names[i]->d_name);
             snprintf(name, sizeof(name), "%.*s", (int)strlen(names[i]->d_name) - 4,
                      names[i]->d_name);
-            load_profile(path, name, &p);
+            load_profile_as(path, name, CFG_PROTO_ANY, &p);
             assert_true(p.npoints > 0);
             assert_true(strlen(p.model) > 0);
-            /* Real maps give every point a plausible range: garbage must not pass. */
+            /* Real maps give every point a plausible range: garbage must not pass. Only
+             * states (with their labels), counts and ENTITY-SENSOR values, whose unit the
+             * agent tells, go without a unit. */
             for (size_t k = 0; k < p.npoints; k++) {
-                assert_true(isfinite(p.points[k].min));
-                assert_true(isfinite(p.points[k].max));
-                assert_true(p.points[k].unit[0] != '\0');
+                const struct cfg_point *pt = &p.points[k];
+
+                assert_true(isfinite(pt->min));
+                assert_true(isfinite(pt->max));
+                assert_true(pt->unit[0] != '\0' || pt->nenum > 0 ||
+                            strcmp(pt->quantity, "count") == 0 ||
+                            pt->stype == CFG_ST_ENTITY_SENSOR);
             }
             cfg_profile_clear(&p);
             loaded++;
@@ -1155,6 +1298,8 @@ main(void)
         cmocka_unit_test(test_cfg_load_password_empty_refused),
         cmocka_unit_test(test_cfg_load_password_missing_refused),
         cmocka_unit_test(test_cfg_load_uri_forms),
+        cmocka_unit_test(test_cfg_load_snmp_values),
+        cmocka_unit_test(test_cfg_load_snmp_secret_files),
         cmocka_unit_test(test_cfg_load_text_must_be_utf8),
         cmocka_unit_test(test_cfg_load_profile_dir_default),
         cmocka_unit_test(test_cfg_load_timezone_without_zoneinfo),

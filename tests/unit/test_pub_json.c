@@ -238,6 +238,54 @@ test_telemetry_bad_quality_is_null(void **state)
     free(text);
 }
 
+/* SNMP: an enumerated value carries its label; a restart its reset flag; auth_error. */
+static void
+test_telemetry_snmp_label_reset_auth(void **state)
+{
+    static struct cfg_enum enums[] = {{3, "normal"}, {5, "battery"}};
+    struct cfg_point saved = points[P_I_L1];
+    struct sample s[] = {
+        mk(0, P_I_L1, 5.0, RW_Q_GOOD),
+        mk(0, P_E_TOTAL, 1234.56, RW_Q_GOOD),
+        mk(0, P_F, 0.0, RW_Q_AUTH_ERROR),
+    };
+    char *text;
+    json_t *doc;
+
+    (void)state;
+    points[P_I_L1].nenum = 2;
+    points[P_I_L1].enum_first = 0;
+    points[P_I_L1].scale = 1.0;
+    profile.enums = enums;
+    profile.nenums = 2;
+    s[1].flags = SAMPLE_F_RESET;
+    doc = telemetry(s, 3, &text);
+    assert_str(point(doc, "i_l1"), "label", "battery");
+    assert_true(json_number_value(json_object_get(point(doc, "i_l1"), "value")) == 5.0);
+    assert_true(json_is_true(json_object_get(point(doc, "e_total"), "reset")));
+    assert_null(json_object_get(point(doc, "e_total"), "label"));
+    assert_null(json_object_get(point(doc, "i_l1"), "reset"));
+    assert_str(point(doc, "freq"), "quality", "auth_error");
+    json_decref(doc);
+    free(text);
+
+    /* A value without a label, or a bad one, has no label. */
+    s[0].value = 4.0;
+    doc = telemetry(s, 1, &text);
+    assert_null(json_object_get(point(doc, "i_l1"), "label"));
+    json_decref(doc);
+    free(text);
+    s[0].quality = RW_Q_TIMEOUT;
+    s[0].value = 5.0;
+    doc = telemetry(s, 1, &text);
+    assert_null(json_object_get(point(doc, "i_l1"), "label"));
+    json_decref(doc);
+    free(text);
+    points[P_I_L1] = saved;
+    profile.enums = NULL;
+    profile.nenums = 0;
+}
+
 static void
 test_telemetry_out_of_range_keeps_raw(void **state)
 {
@@ -402,6 +450,7 @@ main(void)
         cmocka_unit_test(test_telemetry_good_values),
         cmocka_unit_test(test_telemetry_rounding),
         cmocka_unit_test(test_telemetry_bad_quality_is_null),
+        cmocka_unit_test(test_telemetry_snmp_label_reset_auth),
         cmocka_unit_test(test_telemetry_out_of_range_keeps_raw),
         cmocka_unit_test(test_telemetry_nan_is_null),
         cmocka_unit_test(test_telemetry_zero_samples),

@@ -1,0 +1,139 @@
+/*
+ * sp_decode.c - SNMP varbind values -> point values (see sp_decode.h).
+ *
+ * Types are checked strictly: a profile says what an object is (upsOutputSource is an
+ * INTEGER, upsAlarmsPresent a Gauge32), and an agent answering with another type is answering
+ * about something else, so that is a decode error, never a number taken at face value.
+ */
+#include "source/sp_decode.h"
+
+#include <math.h>
+
+static enum rw_quality finish(const struct cfg_point *p, double raw, double *value);
+static int exception_of(const struct sp_value *v, uint16_t *code);
+
+const char *
+sp_exception_name(unsigned tag)
+{
+    switch (tag) {
+    case SP_TAG_NOSUCHOBJECT:
+        return "noSuchObject";
+    case SP_TAG_NOSUCHINSTANCE:
+        return "noSuchInstance";
+    case SP_TAG_ENDOFMIBVIEW:
+        return "endOfMibView";
+    }
+    return NULL;
+}
+
+/* 1 and *code set if v is an SNMP exception. */
+static int
+exception_of(const struct sp_value *v, uint16_t *code)
+{
+    if (sp_exception_name(v->tag) == NULL)
+        return 0;
+    *code = (uint16_t)v->tag;
+    return 1;
+}
+
+static enum rw_quality
+finish(const struct cfg_point *p, double raw, double *value)
+{
+    *value = raw * p->scale + p->offset;
+    if (!isfinite(*value))
+        return RW_Q_DECODE_ERROR;
+    if (*value < p->min || *value > p->max)
+        return RW_Q_OUT_OF_RANGE;
+    return RW_Q_GOOD;
+}
+
+enum rw_quality
+sp_decode(const struct cfg_point *p, const struct sp_value *v, double *value, uint16_t *code)
+{
+    unsigned want;
+    double raw;
+
+    *code = 0;
+    *value = NAN;
+    if (exception_of(v, code))
+        return RW_Q_EXCEPTION;
+    switch (p->stype) {
+    case CFG_ST_INTEGER:
+        want = SP_TAG_INTEGER;
+        break;
+    case CFG_ST_GAUGE:
+        want = SP_TAG_GAUGE32;
+        break;
+    case CFG_ST_COUNTER32:
+        want = SP_TAG_COUNTER32;
+        break;
+    case CFG_ST_COUNTER64:
+        want = SP_TAG_COUNTER64;
+        break;
+    case CFG_ST_TIMETICKS:
+        want = SP_TAG_TIMETICKS;
+        break;
+    case CFG_ST_ENTITY_SENSOR:
+    default:
+        return RW_Q_DECODE_ERROR;
+    }
+    if (v->tag != want)
+        return RW_Q_DECODE_ERROR;
+    if (want == SP_TAG_INTEGER) {
+        raw = (double)v->i;
+    } else {
+        /* 32-bit types hold at most 2^32 - 1; anything more is a broken encoding. */
+        if (want != SP_TAG_COUNTER64 && v->u > UINT32_MAX)
+            return RW_Q_DECODE_ERROR;
+        raw = (double)v->u;
+    }
+    return finish(p, raw, value);
+}
+
+int
+sp_sensor_exponent(int64_t scale, int *exp)
+{
+    /* SensorDataScale, RFC 3433 section 3: yocto(1) .. yotta(17); exa(14) before peta(15). */
+    static const int exps[18] = {
+        0, -24, -21, -18, -15, -12, -9, -6, -3, 0, 3, 6, 9, 12, 18, 15, 21, 24,
+    };
+
+    if (scale < 1 || scale > 17)
+        return -1;
+    *exp = exps[scale];
+    return 0;
+}
+
+enum rw_quality
+sp_decode_sensor(const struct cfg_point *p, const struct sp_value *val,
+                 const struct sp_value *scale, const struct sp_value *prec, double *value,
+                 uint16_t *code)
+{
+    int exp;
+
+    *code = 0;
+    *value = NAN;
+    if (exception_of(val, code) || exception_of(scale, code) || exception_of(prec, code))
+        return RW_Q_EXCEPTION;
+    if (val->tag != SP_TAG_INTEGER || scale->tag != SP_TAG_INTEGER ||
+        prec->tag != SP_TAG_INTEGER)
+        return RW_Q_DECODE_ERROR;
+    /* SensorValue is -1000000000..1000000000, SensorPrecision -8..9. */
+    if (val->i < -1000000000 || val->i > 1000000000 || prec->i < -8 || prec->i > 9 ||
+        sp_sensor_exponent(scale->i, &exp) < 0)
+        return RW_Q_DECODE_ERROR;
+    return finish(p, (double)val->i * pow(10.0, exp - (int)prec->i), value);
+}
+
+int
+sp_uptime_restarted(uint64_t prev, uint64_t cur, double elapsed)
+{
+    /* Ticks the counter may have run between the polls, with room for late answers. */
+    uint64_t slack = (uint64_t)(elapsed > 0 ? elapsed * 200.0 : 0.0) + 6000;
+
+    if (cur >= prev)
+        return 0;
+    if (prev > UINT32_MAX - slack && cur < slack)
+        return 0; /* wrapped at 2^32 */
+    return 1;
+}
