@@ -16,7 +16,9 @@ if(NOT EXISTS ${ROOMWATCH_SYSROOT}/usr/lib/${RW_TRIPLET})
 endif()
 # Not CMAKE_SYSROOT: the C library and its headers come from the cross toolchain
 # (libc6-dev-<arch>-cross, same glibc as the sysroot's); the sysroot adds the libraries.
-include_directories(SYSTEM ${ROOMWATCH_SYSROOT}/usr/include)
+# The multiarch folder holds per-architecture headers (openssl/opensslconf.h, which
+# net-snmp includes).
+include_directories(SYSTEM ${ROOMWATCH_SYSROOT}/usr/include/${RW_TRIPLET} ${ROOMWATCH_SYSROOT}/usr/include)
 link_directories(${ROOMWATCH_SYSROOT}/usr/lib/${RW_TRIPLET})
 set(CMAKE_EXE_LINKER_FLAGS_INIT
     "-Wl,-rpath-link,${ROOMWATCH_SYSROOT}/usr/lib/${RW_TRIPLET}:${ROOMWATCH_SYSROOT}/lib/${RW_TRIPLET}")

@@ -7,6 +7,9 @@ import os
 import subprocess
 import sys
 
+# Cross builds run the binary under the emulator (tools/run-tests.sh sets RW_EMULATOR).
+EMULATOR = os.environ.get("RW_EMULATOR", "").split()
+
 
 def main():
     roomwatch, src = sys.argv[1], sys.argv[2]
@@ -21,7 +24,7 @@ def main():
         cfg = base + ".cfg"
         if not os.path.exists(cfg):
             cfg = os.path.join(src, "config", "examples", "reference-room.cfg")
-        r = subprocess.run([roomwatch, "replay", "-c", cfg, "--trace", trace, "--json"],
+        r = subprocess.run(EMULATOR + [roomwatch, "replay", "-c", cfg, "--trace", trace, "--json"],
                            capture_output=True, text=True, timeout=60)
         if r.returncode != 0:
             print("%s: exit %d: %s" % (trace, r.returncode, r.stderr))

@@ -10,7 +10,7 @@ import shutil
 import subprocess
 import tempfile
 
-from harness import BUILD, SRC, Failure, check, run
+from harness import BUILD, EMULATOR, SRC, Failure, check, run
 
 ROOMWATCH = os.path.join(BUILD, "tools", "roomwatch", "roomwatch")
 CFG = os.path.join(SRC, "config", "examples", "reference-room.cfg")
@@ -22,7 +22,7 @@ KNOWN_S = YEAR_S - AWAY_S     # 31608120 per point
 
 
 def replay(trace, *extra):
-    return subprocess.run([ROOMWATCH, "replay", "-c", CFG, "--trace", trace, "--json"] + list(extra),
+    return subprocess.run(EMULATOR + [ROOMWATCH, "replay", "-c", CFG, "--trace", trace, "--json"] + list(extra),
                           capture_output=True, text=True, timeout=120)
 
 
