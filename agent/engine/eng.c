@@ -60,6 +60,7 @@ struct slot {
     struct segq q;    /* classified segments waiting for the other points */
     int64_t acc[NCLS]; /* per-point totals, for band evidence */
     double lowest, highest;
+    int dhint; /* day of the last window start: day_at()'s first guess */
 };
 
 struct point {
@@ -80,6 +81,8 @@ struct ind {
     int combine;        /* several points reduced to one stream (band any, duty) */
     int64_t (*acc)[NCLS]; /* per day */
     int64_t cursor;     /* combined stream emitted up to here */
+    size_t nempty;      /* combine: slots whose queue is empty (nothing to combine while > 0) */
+    int dhint;          /* day of the last accumulated time: day_at()'s first guess */
     /* supply interruptions */
     int in_run;
     int64_t run_start, run_end;
@@ -149,6 +152,28 @@ day_of(const struct eng *e, int64_t t)
     return lo;
 }
 
+/*
+ * day_of() with a guess: time moves forward, so the day is nearly always the guessed one or
+ * the next; the binary search is only for jumps.
+ */
+static int
+day_at(const struct eng *e, int *hint, int64_t t)
+{
+    int d = *hint;
+
+    if (d >= 0 && d < e->ndays && e->day[d] <= t) {
+        if (t < e->day[d + 1] || d == e->ndays - 1)
+            return d;
+        if (d + 1 < e->ndays && t < e->day[d + 2]) {
+            *hint = d + 1;
+            return d + 1;
+        }
+    }
+    d = day_of(e, t);
+    *hint = d;
+    return d;
+}
+
 static int
 cond_holds(const struct eng_cond *c, double v)
 {
@@ -212,7 +237,7 @@ accumulate(struct eng *e, struct ind *in, int64_t a, int64_t b, int cls)
         }
     }
     while (a < b) {
-        int d = day_of(e, a);
+        int d = day_at(e, &in->dhint, a);
         int64_t end = b < e->day[d + 1] ? b : e->day[d + 1];
         in->acc[d][cls] += end - a;
         a = end;
@@ -225,7 +250,7 @@ combine(struct eng *e, struct ind *in)
 {
     size_t k, n = in->cfg.npoints;
 
-    for (;;) {
+    while (in->nempty == 0) {
         int64_t a = 0, m = INT64_MAX;
         int any_na = 0, any_bad = 0, any_unk = 0, any_good = 0, cls;
 
@@ -259,7 +284,8 @@ combine(struct eng *e, struct ind *in)
             s->a = m;
             if (s->a >= s->b) {
                 q->head = (q->head + 1) % q->cap;
-                q->n--;
+                if (--q->n == 0)
+                    in->nempty++;
             }
         }
     }
@@ -302,9 +328,14 @@ classified(struct eng *e, struct slot *sl, int64_t a, int64_t b, int cls)
         return;
     sl->acc[cls] += b - a;
     if (in->combine) {
+        size_t was = sl->q.n;
+
         if (segq_push(&sl->q, a, b, cls) < 0)
             return; /* out of memory: that time will be missing from the combined stream */
-        combine(e, in);
+        if (was == 0 && --in->nempty > 0)
+            return; /* another point has not got this far yet */
+        if (in->nempty == 0)
+            combine(e, in);
     } else {
         accumulate(e, in, a, b, cls);
     }
@@ -345,6 +376,32 @@ close_window(struct eng *e, struct slot *sl)
     sl->known = 0;
 }
 
+/*
+ * Unknown time [a, b) from a window boundary on: the whole windows in it are unknown (none
+ * is known for half its length), so they go out as one classified segment instead of one per
+ * window, which is the same time in the same class. Returns where the remaining partial
+ * window starts (b when none is left).
+ */
+static int64_t
+skip_unknown_windows(struct eng *e, struct slot *sl, int64_t a, int64_t b)
+{
+    int64_t w = e->inds[sl->ind].cfg.window_ms, ws, we;
+    int d = day_at(e, &sl->dhint, a);
+
+    if ((a - e->day[d]) % w != 0)
+        return a; /* not on a window boundary: take the slow path */
+    d = day_of(e, b - 1);
+    ws = e->day[d] + (b - 1 - e->day[d]) / w * w;
+    we = ws + w < e->day[d + 1] ? ws + w : e->day[d + 1];
+    if (we == b)
+        ws = b; /* b ends a window: every window is whole */
+    if (ws <= a)
+        return a;
+    classified(e, sl, a, ws, CLS_UNKNOWN);
+    sl->ws = sl->we = ws;
+    return ws;
+}
+
 /* Raw segment [a, b) of a point, as one indicator's classifier sees it. */
 static void
 slot_raw(struct eng *e, struct slot *sl, int64_t a, int64_t b, int raw, double v)
@@ -365,10 +422,12 @@ slot_raw(struct eng *e, struct slot *sl, int64_t a, int64_t b, int raw, double v
             classified(e, sl, a, b, cls);
             return;
         }
+        if (raw == RAW_UNKNOWN && a >= sl->we)
+            a = skip_unknown_windows(e, sl, a, b);
         while (a < b) {
             int64_t end;
             if (a >= sl->we) {
-                int d = day_of(e, a);
+                int d = day_at(e, &sl->dhint, a);
                 sl->ws = e->day[d] + (a - e->day[d]) / c->window_ms * c->window_ms;
                 sl->we = sl->ws + c->window_ms;
                 if (sl->we > e->day[d + 1])
@@ -618,6 +677,7 @@ eng_new(const struct eng_period *period, size_t npoints, const struct eng_point_
         in->cfg.points = in->points;
         in->first_slot = s;
         in->cursor = e->start;
+        in->nempty = inds[i].npoints;
         in->combine = inds[i].npoints > 1 &&
                       ((inds[i].kind == ENG_BAND && !inds[i].each) ||
                        inds[i].kind == ENG_DUTY_DAYS);
