@@ -5,6 +5,8 @@
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include <cmocka.h>
@@ -115,6 +117,79 @@ test_trace_csv_parse_respects_len(void **state)
     assert_true(row.value == 123.0);
 }
 
+/* Values read by the hand-written fast path must be the very doubles strtod() gives. */
+static void
+test_trace_csv_parse_values_match_strtod(void **state)
+{
+    static const char *const vals[] = {
+        "229.8",
+        "0.1",
+        "-0",
+        "-0.0",
+        "+3",
+        ".5",
+        "-.5",
+        "1.",
+        "0.30000000000000004",
+        "999999999999999",
+        "9999999999999999",
+        "9007199254740993",
+        "123456789012345.6",
+        "0.0000000000000000000001",
+        "0.00000000000000000000001",
+        "1e5",
+        "2.5E-3",
+        "1000.25",
+        "4.35",
+        "0000000000000000000000000001.5",
+        "17.000000000000001",
+    };
+    struct trace_csv tc;
+    struct trace_row row;
+    char err[TRACE_ERR_LEN], line[128];
+    unsigned seed = 1;
+
+    (void)state;
+    trace_csv_init(&tc);
+    assert_int_equal(parse(&tc, "ts,point,value\n", &row, err), TRACE_SKIP);
+    for (size_t i = 0; i < sizeof(vals) / sizeof(vals[0]); i++) {
+        double want = strtod(vals[i], NULL);
+
+        snprintf(line, sizeof(line), "1704038400,meter1.v_l1,%s\n", vals[i]);
+        assert_int_equal(parse(&tc, line, &row, err), TRACE_ROW);
+        assert_true(row.answered);
+        assert_memory_equal(&row.value, &want, sizeof(want));
+    }
+    /* Random decimals of 1 to 17 digits with the point anywhere. */
+    for (int i = 0; i < 200000; i++) {
+        char v[32];
+        int n = 0, nd, pp;
+        double want;
+
+        seed = seed * 1103515245u + 12345u;
+        nd = 1 + (int)(seed >> 16) % 17;
+        pp = (int)(seed >> 8) % (nd + 1);
+        if (seed & 1)
+            v[n++] = '-';
+        for (int j = 0; j < nd; j++) {
+            seed = seed * 1103515245u + 12345u;
+            if (j == pp)
+                v[n++] = '.';
+            v[n++] = (char)('0' + (seed >> 16) % 10);
+        }
+        v[n] = '\0';
+        want = strtod(v, NULL);
+        snprintf(line, sizeof(line), "1704038400,meter1.v_l1,%s", v);
+        assert_int_equal(parse(&tc, line, &row, err), TRACE_ROW);
+        assert_memory_equal(&row.value, &want, sizeof(want));
+    }
+    assert_int_equal(parse(&tc, "1704038400,meter1.v_l1,1.2.3", &row, err), TRACE_ERROR);
+    assert_int_equal(parse(&tc, "1704038400,meter1.v_l1,-", &row, err), TRACE_ERROR);
+    assert_int_equal(parse(&tc, "1704038400,meter1.v_l1,.", &row, err), TRACE_ERROR);
+    assert_int_equal(parse(&tc, "1704038400,meter1.v_l1,1,2", &row, err), TRACE_ERROR);
+    assert_non_null(strstr(err, "more than three fields"));
+}
+
 int
 main(void)
 {
@@ -123,6 +198,7 @@ main(void)
         cmocka_unit_test(test_trace_csv_parse_rfc3339_offsets),
         cmocka_unit_test(test_trace_csv_parse_errors_say_why),
         cmocka_unit_test(test_trace_csv_parse_respects_len),
+        cmocka_unit_test(test_trace_csv_parse_values_match_strtod),
     };
 
     return cmocka_run_group_tests(tests, NULL, NULL);

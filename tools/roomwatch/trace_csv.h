@@ -13,8 +13,10 @@
  * got no valid answer. Fields are not quoted (no field can hold a comma). Blank lines and
  * lines starting with '#' are skipped; the header must come before the first row.
  *
- * Pure: no I/O, no allocation, no locale (numbers are read by hand, except the value, read
- * with strtod() on a copy: roomwatch never calls setlocale(), so the decimal point is '.').
+ * Pure: no I/O, no allocation, no locale (numbers are read by hand, except the value: a plain
+ * decimal of up to 15 significant digits is read by hand too, exactly as strtod() would round
+ * it; anything else with strtod() on a copy: roomwatch never calls setlocale(), so the
+ * decimal point is '.').
  * Ordering (per point, and the skew between points) is the caller's business, since it needs
  * state per point. Fuzzable: any bytes in, a row or a reason out.
  */
@@ -41,6 +43,7 @@ struct trace_csv {
 struct trace_row {
     int64_t t;                    /* ms since the epoch */
     char point[TRACE_POINT_MAX];  /* "meter1.v_l1" */
+    size_t point_len;             /* strlen(point) */
     double value;                 /* when answered */
     int answered;                 /* 0: empty or nan, the poll got no valid answer */
 };
