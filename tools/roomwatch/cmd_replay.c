@@ -32,6 +32,7 @@
 
 #define MAX_SKEW_DEFAULT 3600      /* s */
 #define ADVANCE_STEP_MS (60 * 1000) /* advance the engine at most once a minute of trace time */
+#define READ_BUF (1 << 20) /* bytes read from the trace at a time; grows for longer lines */
 
 struct rpoint {
     char name[2 * CFG_ID_MAX]; /* "device.point" */
@@ -48,6 +49,8 @@ struct replay {
     int json;
     size_t npoints;
     struct rpoint *points; /* sorted by name; engine point i is sorted index order */
+    uint32_t *hash;        /* open addressing on the name: point index + 1, 0 for free */
+    size_t hmask;          /* hash slots - 1 (a power of two at least twice npoints) */
     struct eng_point_cfg *pcfg;
     struct eng_ind_cfg *icfg;
     uint32_t *irefs;       /* the indicators' point indices, back to back */
@@ -60,6 +63,11 @@ static void replay_usage(FILE *fp);
 static int cmp_point(const void *a, const void *b);
 static int build_points(struct replay *rp);
 static long find_point(const struct replay *rp, const char *name);
+static uint32_t hash_name(const char *s, size_t n);
+static long lookup_point(const struct replay *rp, const char *name, size_t n);
+static int build_hash(struct replay *rp);
+static int read_line(FILE *fp, char **buf, size_t *cap, size_t *start, size_t *end,
+                     const char **line, size_t *len);
 static int build_indicators(struct replay *rp);
 static int start_engine(struct replay *rp, int64_t first);
 static int run_trace(struct replay *rp, FILE *fp);
@@ -139,6 +147,54 @@ find_point(const struct replay *rp, const char *name)
             hi = mid;
         else
             lo = mid + 1;
+    }
+    return -1;
+}
+
+/* FNV-1a: the trace names a point on every row, and a binary search of strcmp()s was a tenth
+ * of the replay's time. */
+static uint32_t
+hash_name(const char *s, size_t n)
+{
+    uint32_t h = 2166136261u;
+
+    for (size_t i = 0; i < n; i++)
+        h = (h ^ (unsigned char)s[i]) * 16777619u;
+    return h;
+}
+
+static int
+build_hash(struct replay *rp)
+{
+    size_t size = 16;
+
+    while (size < 2 * rp->npoints)
+        size *= 2;
+    rp->hash = calloc(size, sizeof(*rp->hash));
+    if (rp->hash == NULL)
+        return -1;
+    rp->hmask = size - 1;
+    for (size_t i = 0; i < rp->npoints; i++) {
+        size_t h = hash_name(rp->points[i].name, strlen(rp->points[i].name)) & rp->hmask;
+
+        while (rp->hash[h] != 0)
+            h = (h + 1) & rp->hmask;
+        rp->hash[h] = (uint32_t)i + 1;
+    }
+    return 0;
+}
+
+/* find_point() for the trace's rows: name is n bytes, NUL-terminated. */
+static long
+lookup_point(const struct replay *rp, const char *name, size_t n)
+{
+    size_t h = hash_name(name, n) & rp->hmask;
+
+    for (; rp->hash[h] != 0; h = (h + 1) & rp->hmask) {
+        const char *cand = rp->points[rp->hash[h] - 1].name;
+
+        if (memcmp(cand, name, n + 1) == 0)
+            return (long)rp->hash[h] - 1;
     }
     return -1;
 }
@@ -239,25 +295,73 @@ start_engine(struct replay *rp, int64_t first)
     return 0;
 }
 
+/*
+ * The next line of the trace, "\n" included, in buf[*start..*end) read with large fread()s
+ * (getline() and its locking were a tenth of the replay's time): 1 and *line, *len; 0 at the
+ * end; -1 on a read error or out of memory. The line is valid until the next call.
+ */
+static int
+read_line(FILE *fp, char **buf, size_t *cap, size_t *start, size_t *end, const char **line,
+          size_t *len)
+{
+    for (;;) {
+        const char *nl = memchr(*buf + *start, '\n', *end - *start);
+        size_t n;
+
+        if (nl != NULL) {
+            *line = *buf + *start;
+            *len = (size_t)(nl + 1 - *line);
+            *start += *len;
+            return 1;
+        }
+        if (feof(fp) || ferror(fp)) {
+            if (*start == *end)
+                return ferror(fp) ? -1 : 0;
+            *line = *buf + *start; /* the last line has no "\n" */
+            *len = *end - *start;
+            *start = *end;
+            return 1;
+        }
+        memmove(*buf, *buf + *start, *end - *start);
+        *end -= *start;
+        *start = 0;
+        if (*end == *cap) {
+            char *nb = realloc(*buf, *cap * 2);
+
+            if (nb == NULL)
+                return -1;
+            *buf = nb;
+            *cap *= 2;
+        }
+        n = fread(*buf + *end, 1, *cap - *end, fp);
+        *end += n;
+    }
+}
+
 static int
 run_trace(struct replay *rp, FILE *fp)
 {
     struct trace_csv tc;
     struct trace_row row;
-    char *line = NULL;
-    size_t cap = 0;
-    ssize_t len;
+    char *buf;
+    const char *line;
+    size_t cap = READ_BUF, start = 0, end = 0, len;
     char err[TRACE_ERR_LEN];
     int64_t newest = INT64_MIN, advanced = INT64_MIN;
     long p;
     int rc = -1;
 
     trace_csv_init(&tc);
-    while ((len = getline(&line, &cap, fp)) != -1) {
+    if ((buf = malloc(cap)) == NULL) {
+        fprintf(stderr, "roomwatch replay: out of memory\n");
+        return -1;
+    }
+    while ((rc = read_line(fp, &buf, &cap, &start, &end, &line, &len)) == 1) {
         struct rpoint *pt;
         int valid;
 
-        switch (trace_csv_parse(&tc, line, (size_t)len, &row, err, sizeof(err))) {
+        rc = -1;
+        switch (trace_csv_parse(&tc, line, len, &row, err, sizeof(err))) {
         case TRACE_SKIP:
             continue;
         case TRACE_ERROR:
@@ -266,7 +370,7 @@ run_trace(struct replay *rp, FILE *fp)
         case TRACE_ROW:
             break;
         }
-        if ((p = find_point(rp, row.point)) < 0) {
+        if ((p = lookup_point(rp, row.point, row.point_len)) < 0) {
             fprintf(stderr, "%s:%ld: unknown point \"%s\" (not a point of a configured device)\n",
                     rp->trace_path, tc.line, row.point);
             goto out;
@@ -303,10 +407,12 @@ run_trace(struct replay *rp, FILE *fp)
             }
         }
     }
-    if (ferror(fp)) {
-        fprintf(stderr, "%s: %s\n", rp->trace_path, strerror(errno));
+    if (rc != 0) {
+        rc = -1;
+        fprintf(stderr, "%s: %s\n", rp->trace_path, ferror(fp) ? strerror(errno) : "out of memory");
         goto out;
     }
+    rc = -1;
     if (rp->eng == NULL) {
         if (rp->year == 0) {
             fprintf(stderr, "%s: no samples: give the period with --year\n", rp->trace_path);
@@ -318,7 +424,7 @@ run_trace(struct replay *rp, FILE *fp)
     eng_finish(rp->eng, rp->day_start[rp->ndays]);
     rc = 0;
 out:
-    free(line);
+    free(buf);
     return rc;
 }
 
@@ -344,6 +450,7 @@ replay_free(struct replay *rp)
 {
     eng_free(rp->eng);
     free(rp->points);
+    free(rp->hash);
     free(rp->pcfg);
     free(rp->icfg);
     free(rp->irefs);
@@ -405,7 +512,7 @@ cmd_replay(int argc, char **argv)
         return 2;
     }
     cfg_diags_free(&diags);
-    if (build_points(&rp) != 0 || build_indicators(&rp) != 0) {
+    if (build_points(&rp) != 0 || build_hash(&rp) != 0 || build_indicators(&rp) != 0) {
         fprintf(stderr, "roomwatch replay: out of memory\n");
         goto out;
     }
