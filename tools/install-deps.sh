@@ -11,7 +11,7 @@ libmodbus-dev libsnmp-dev libpaho-mqtt-dev libconfig-dev libsqlite3-dev
 libjansson-dev libcmocka-dev libssl-dev
 mosquitto mosquitto-clients socat snmpsim snmpd snmp
 python3 python3-pymodbus python3-serial-asyncio python3-paho-mqtt
-collectd-core procps openssl
+collectd-core procps time openssl
 gcc-aarch64-linux-gnu libc6-dev-arm64-cross gcc-arm-linux-gnueabihf libc6-dev-armhf-cross
 qemu-user dpkg-dev systemd file
 "

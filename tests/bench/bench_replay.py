@@ -4,8 +4,8 @@
 Writes a deterministic trace (tests/bench/bench-replay.cfg's 20 points, every point answering
 every 60 s on the minute for a whole year: 525 600 minutes x 20 = 10 512 000 samples, about
 350 MB of CSV) and the same trace cut after half the year, into a temporary folder, then runs
-`roomwatch replay -c bench-replay.cfg --trace FILE --json` on each and takes from the child's
-rusage (wait4) its CPU time (user + system) and peak RSS (ru_maxrss), and the wall time. CSV
+`roomwatch replay -c bench-replay.cfg --trace FILE --json` on each under GNU time, which
+gives its CPU time (user + system) and peak RSS (ru_maxrss of wait4), and the wall time. CSV
 parsing is included: the figure is samples per CPU second of the whole command. Running the
 half trace beside the whole one shows whether memory grows with the trace (it must not).
 
@@ -33,6 +33,7 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 SRC = os.path.abspath(os.path.join(HERE, "..", ".."))
 CFG = os.path.join(HERE, "bench-replay.cfg")
 TZ = datetime.timezone(datetime.timedelta(hours=8))  # the config's Asia/Shanghai, no DST
+TIME = "/usr/bin/time"  # GNU time (Debian package time)
 GOAL_RATE = 5e6      # samples per CPU second
 GOAL_RSS_KIB = 1024  # whole trace's peak RSS at most this much above the half trace's
 
@@ -90,16 +91,22 @@ def generate(path, year, days, all_rfc3339):
 
 
 def replay(exe, trace, outjson):
-    """Runs one replay; returns a dict of figures (rc, wall_s, cpu_s, maxrss_kib)."""
+    """Runs one replay; returns a dict of figures (rc, wall_s, cpu_s, maxrss_kib).
+
+    The replay runs under GNU time, not straight from here: Linux keeps a process's peak RSS
+    across fork and exec, so a child of this python (tens of MiB after writing the trace)
+    would report python's peak as its own. time is small, and measures its child with wait4
+    as we would."""
+    tfile = outjson + ".time"
     with open(outjson, "w") as out, open(outjson + ".err", "w") as err:
         t = time.monotonic()
-        p = subprocess.Popen([exe, "replay", "-c", CFG, "--trace", trace, "--json"],
-                             stdout=out, stderr=err)
-        _, status, ru = os.wait4(p.pid, 0)
+        p = subprocess.run([TIME, "-f", "%U %S %M", "-o", tfile, exe, "replay", "-c", CFG,
+                            "--trace", trace, "--json"], stdout=out, stderr=err, check=False)
         wall = time.monotonic() - t
-    p.returncode = os.waitstatus_to_exitcode(status)
-    return {"rc": p.returncode, "wall_s": wall, "cpu_s": ru.ru_utime + ru.ru_stime,
-            "user_s": ru.ru_utime, "sys_s": ru.ru_stime, "maxrss_kib": ru.ru_maxrss}
+    with open(tfile) as f:
+        user, sys_, rss = f.read().split()[-3:]
+    return {"rc": p.returncode, "wall_s": wall, "cpu_s": float(user) + float(sys_),
+            "user_s": float(user), "sys_s": float(sys_), "maxrss_kib": int(rss)}
 
 
 def find_exe(build):
@@ -134,6 +141,9 @@ def main():
     ap.add_argument("--check-goals", action="store_true")
     a = ap.parse_args()
 
+    if not os.access(TIME, os.X_OK):
+        print("bench_replay: needs GNU time (%s, apt-get install time)" % TIME, file=sys.stderr)
+        return 2
     build, exe = find_exe(a.build)
     if exe is None:
         print("bench_replay: no roomwatch binary (build with -DCMAKE_BUILD_TYPE=Release)",
