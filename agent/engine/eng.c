@@ -500,6 +500,20 @@ eng_advance(struct eng *e, int64_t t)
 }
 
 void
+eng_cut(struct eng *e, int64_t t)
+{
+    size_t i;
+
+    for (i = 0; i < e->npoints; i++) {
+        struct point *pt = &e->points[i];
+        extend(e, pt, t);
+        pt->has = 0; /* from here on unknown until the next sample */
+    }
+    if (t > e->advanced)
+        e->advanced = t;
+}
+
+void
 eng_finish(struct eng *e, int64_t t)
 {
     eng_advance(e, t);

@@ -165,6 +165,14 @@ enum eng_status eng_sample(struct eng *e, uint32_t p, int64_t t, double value, i
 void eng_advance(struct eng *e, int64_t t);
 
 /*
+ * The agent stopped looking at t (it was killed, lost power or stopped): every point's hold
+ * ends at t (or where it already reached), and the time from there to the point's next
+ * sample is unknown. The daemon calls it on the state it resumes from. Energy counters keep
+ * their last reading: a counter integrates across the gap.
+ */
+void eng_cut(struct eng *e, int64_t t);
+
+/*
  * Ends every point's timeline at t: holds run on up to L, then unknown until t (clipped to
  * the period). Call once, at the end of a trace or when computing a report "as of" t.
  */

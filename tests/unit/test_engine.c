@@ -701,6 +701,32 @@ test_restore_refuses_other_config_or_damage(void **state)
     eng_free(a);
 }
 
+/* A restart: the hold of the last sample before the cut ends at the cut; the time to the
+ * next sample is unknown, not held. */
+static void
+test_cut_makes_the_gap_unknown(void **state)
+{
+    struct eng_ind_cfg c;
+    struct eng *e;
+    const struct eng_result *r;
+
+    (void)state;
+    memset(&c, 0, sizeof(c));
+    c.kind = ENG_AVAILABILITY;
+    c.npoints = 1;
+    c.points = P0;
+    e = make(1, 1, 180 * S, 1, &c);
+    assert_int_equal(eng_sample(e, 0, Y2024, 1.0, 1), ENG_OK);
+    eng_cut(e, Y2024 + 30 * S);
+    assert_int_equal(eng_sample(e, 0, Y2024 + 300 * S, 1.0, 1), ENG_OK);
+    eng_advance(e, Y2024 + 360 * S);
+    r = eng_result(e, 0);
+    assert_int_equal(r->up_ms, 90 * S);
+    assert_int_equal(r->unknown_ms, 270 * S);
+    assert_int_equal(r->down_ms, 0);
+    eng_free(e);
+}
+
 int
 main(void)
 {
@@ -722,6 +748,7 @@ main(void)
         cmocka_unit_test(test_new_rejects_bad_configs),
         cmocka_unit_test(test_snapshot_restore_continues_bit_for_bit),
         cmocka_unit_test(test_restore_refuses_other_config_or_damage),
+        cmocka_unit_test(test_cut_makes_the_gap_unknown),
     };
 
     return cmocka_run_group_tests(tests, NULL, NULL);
