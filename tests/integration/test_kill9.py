@@ -26,7 +26,9 @@ def period_start_ms(t):
 
 
 def test():
-    rnd = random.Random(os.environ.get("RW_KILL9_SEED", str(time.time())))
+    seed = os.environ.get("RW_KILL9_SEED", str(time.time()))
+    print("kill9: RW_KILL9_SEED=%s reproduces these kill moments" % seed)
+    rnd = random.Random(seed)
     with Harness("kill9") as h:
         port = free_port()
         broker = h.mosquitto()
