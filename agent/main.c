@@ -30,6 +30,7 @@
 #include <unistd.h>
 
 #include "cfg/cfg.h"
+#include "live.h"
 #include "pub/pub.h"
 #include "pub/pub_json.h"
 #include "rw_clock.h"
@@ -64,6 +65,7 @@ struct agent {
     struct sp_poller *snmp;   /* NULL without SNMP devices */
     struct cycle_buf *cycles; /* per device */
     uint64_t dropped_seen;    /* queue drops already reported */
+    struct live *live;        /* the indicators; NULL without any */
 };
 
 static void
@@ -132,6 +134,8 @@ take_sample(struct agent *a, const struct sample *s)
     prof = &a->cfg->profiles[a->cfg->devices[s->device].profile];
     if (s->point >= prof->npoints)
         return;
+    if (a->live != NULL)
+        live_sample(a->live, s);
     /* A cycle whose last sample was dropped by a full queue is published when the next
      * cycle begins, with the points that did arrive. */
     if (cb->n > 0 && cb->cycle != s->cycle)
@@ -186,6 +190,9 @@ agent_stop(struct agent *a)
             for (i = 0; i < a->cfg->ndevices; i++)
                 flush_cycle(a, i);
     }
+    /* After the last samples are in: the final checkpoint and the run's clean end. */
+    live_close(a->live, rw_clock_mono());
+    a->live = NULL;
     if (a->pub != NULL) {
         pub_stop(a->pub, STOP_FLUSH_MS);
         pub_free(a->pub);
@@ -226,6 +233,15 @@ agent_start(struct agent *a)
     a->pub = pub_new(cfg);
     if (a->pub == NULL || pub_start(a->pub) < 0)
         return -1;
+    if (cfg->nindicators > 0) {
+        char err[256];
+
+        if (live_open(cfg, a->pub, rw_clock_wall(), rw_clock_mono(), &a->live, err,
+                      sizeof(err)) < 0) {
+            log_err("indicators: %s", err);
+            return -1;
+        }
+    }
     for (i = 0; i < cfg->nbuses; i++) {
         a->buses[i] = mb_bus_new(cfg, i, a->samples);
         if (a->buses[i] == NULL) {
@@ -271,8 +287,8 @@ reload(struct agent *a, const char *path)
         sig_stop = 1;
 }
 
-/* Tells systemd the daemon is up: the config is loaded, buses and publisher have started.
- * The durable store does not exist yet; once it does, READY must wait for it to be open. */
+/* Tells systemd the daemon is up: the config is loaded, the store is open (with indicators),
+ * buses and publisher have started. */
 static void
 notify_ready(const struct agent *a)
 {
@@ -405,6 +421,8 @@ main(int argc, char **argv)
             continue;
         }
         drain_samples(&a);
+        if (a.live != NULL)
+            live_tick(a.live, rw_clock_mono());
         pub_dispatch(a.pub);
         check_queue(&a);
     }

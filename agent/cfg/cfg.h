@@ -21,6 +21,8 @@
 #include "engine/target.h"
 
 #define CFG_ID_MAX 64 /* ids and point names, including the NUL */
+#define CFG_STATE_DIR_DEFAULT "/var/lib/roomwatch"
+#define CFG_CHECKPOINT_DEFAULT 60.0 /* s */
 #define CFG_OID_MAX 64    /* sub-identifiers of an SNMP OID in a profile (net-snmp allows 128) */
 #define CFG_LABEL_MAX 32  /* an enumerated value's label, including the NUL */
 #define CFG_INDEX_MAX 256 /* table indexes a device may list in "index" */
@@ -288,6 +290,8 @@ struct rw_config {
     char *file;        /* the main config file */
     char *profile_dir; /* absolute, or relative to the config file's folder */
     size_t queue_size; /* sample queue capacity, messages */
+    char *state_dir;   /* the store's folder (absolute, or joined to the config's folder) */
+    double checkpoint_interval; /* s between writes of the engine's state to the store */
     struct cfg_site site;
     struct cfg_mqtt mqtt;
     size_t nbuses;

@@ -92,9 +92,10 @@ static int find_bus(struct cl *c, const struct cfgc_obj *o, const char *id);
 static void check_profile_dir(struct cl *c, const struct cfgc_obj *root);
 static void load_profiles(struct cl *c);
 static void check_indicators(struct cl *c, const struct cfgc_obj *root);
+static void check_state(struct cl *c, const struct cfgc_obj *root);
 
 static const char *const top_keys[] = {
-    "site", "profile_dir", "queue_size", "mqtt", "buses", "devices", "indicators", NULL,
+    "site", "profile_dir", "queue_size", "state_dir", "checkpoint_interval", "mqtt", "buses", "devices", "indicators", NULL,
 };
 static const char *const site_keys[] = {"id", "name", "timezone", "gateway", "period", NULL};
 static const char *const mqtt_keys[] = {
@@ -180,6 +181,7 @@ cfg_free(struct rw_config *cfg)
         return;
     free(cfg->file);
     free(cfg->profile_dir);
+    free(cfg->state_dir);
     free(cfg->site.name);
     free(cfg->site.timezone);
     free(cfg->mqtt.uri);
@@ -235,6 +237,7 @@ check_config(struct cl *c, const config_setting_t *root)
     check_site(c, &top);
     if (cfgc_get_int(&c->ck, &top, "queue_size", 16, 1048576, &qs) >= 0)
         c->cfg->queue_size = (size_t)qs;
+    check_state(c, &top);
     check_mqtt(c, &top);
     check_buses(c, &top);
     check_profile_dir(c, &top);
@@ -1344,4 +1347,22 @@ expand_profiles(struct cl *c)
             break;
         }
     }
+}
+
+/* The store's folder and how often the engine's state is written to it. */
+static void
+check_state(struct cl *c, const struct cfgc_obj *root)
+{
+    const config_setting_t *at = config_setting_get_member(root->s, "state_dir");
+    const char *v = CFG_STATE_DIR_DEFAULT;
+    double iv = CFG_CHECKPOINT_DEFAULT;
+
+    if (cfgc_get_string(&c->ck, root, "state_dir", &v) > 0 && v[0] == '\0') {
+        cfgc_problem(&c->ck, root, at, "\"state_dir\" must not be empty");
+        v = CFG_STATE_DIR_DEFAULT;
+    }
+    if ((c->cfg->state_dir = cfgc_path_join(c->dir, v)) == NULL)
+        cfgc_nomem(&c->ck);
+    if (cfgc_get_number(&c->ck, root, "checkpoint_interval", 1, 3600, &iv) >= 0)
+        c->cfg->checkpoint_interval = iv;
 }

@@ -110,9 +110,12 @@ struct eng {
     struct ind *inds;
     size_t nslots;
     struct slot *slots;
+    int64_t advanced; /* the last eng_advance(), INT64_MIN before the first */
+    int64_t newest;   /* the newest sample of any point, INT64_MIN before the first */
 };
 
 static void emit_raw(struct eng *e, struct point *pt, int64_t a, int64_t b, int raw, double v);
+static void snap_scratch_free(const struct eng *e, struct eng *t);
 
 const char *
 eng_kind_name(enum eng_kind k)
@@ -515,6 +518,8 @@ eng_sample(struct eng *e, uint32_t p, int64_t t, double value, int valid)
     if (valid && !isfinite(value))
         valid = 0;
     extend(e, pt, t);
+    if (t > e->newest)
+        e->newest = t;
     pt->has = 1;
     pt->t = t;
     pt->valid = valid;
@@ -547,8 +552,24 @@ eng_advance(struct eng *e, int64_t t)
 {
     size_t i;
 
+    if (t > e->advanced)
+        e->advanced = t;
     for (i = 0; i < e->npoints; i++)
         extend(e, &e->points[i], t);
+}
+
+void
+eng_cut(struct eng *e, int64_t t)
+{
+    size_t i;
+
+    for (i = 0; i < e->npoints; i++) {
+        struct point *pt = &e->points[i];
+        extend(e, pt, t);
+        pt->has = 0; /* from here on unknown until the next sample */
+    }
+    if (t > e->advanced)
+        e->advanced = t;
 }
 
 void
@@ -642,6 +663,7 @@ eng_new(const struct eng_period *period, size_t npoints, const struct eng_point_
     memcpy(e->day, period->day_start, ((size_t)period->ndays + 1) * sizeof(*e->day));
     e->start = e->day[0];
     e->end = e->day[e->ndays];
+    e->advanced = e->newest = INT64_MIN;
 
     for (i = 0; i < nind; i++) {
         st = check_ind(e, i, &inds[i], err, errlen);
@@ -896,4 +918,440 @@ eng_result(struct eng *e, size_t i)
     if (in->cfg.kind == ENG_ENERGY)
         r->coverage = NAN;
     return r;
+}
+
+/* --- snapshot and restore --- */
+
+/*
+ * The image is a flat little-endian-agnostic dump in the host's byte order (it is read back on
+ * the machine that wrote it): a header, then every point, slot and indicator's mutable state in
+ * index order. Doubles are copied as their bits, so a restored engine continues bit for bit.
+ * Bump ENG_SNAP_VERSION whenever the layout or the meaning of a field changes; an image of
+ * another version is refused, never guessed at.
+ */
+#define ENG_SNAP_MAGIC 0x52574e47u /* "RWNG" */
+#define ENG_SNAP_VERSION 1u
+
+struct wbuf {
+    unsigned char *p;
+    size_t n, cap;
+    int oom;
+};
+
+struct rbuf {
+    const unsigned char *p;
+    size_t n, off;
+    int bad;
+};
+
+static void
+put(struct wbuf *w, const void *v, size_t len)
+{
+    if (w->oom)
+        return;
+    if (w->n + len > w->cap) {
+        size_t ncap = w->cap ? w->cap * 2 : 4096;
+        unsigned char *np;
+        while (ncap < w->n + len)
+            ncap *= 2;
+        if ((np = realloc(w->p, ncap)) == NULL) {
+            w->oom = 1;
+            return;
+        }
+        w->p = np;
+        w->cap = ncap;
+    }
+    memcpy(w->p + w->n, v, len);
+    w->n += len;
+}
+
+static void
+put_i64(struct wbuf *w, int64_t v)
+{
+    put(w, &v, sizeof(v));
+}
+
+static void
+put_u64(struct wbuf *w, uint64_t v)
+{
+    put(w, &v, sizeof(v));
+}
+
+static void
+put_dbl(struct wbuf *w, double v)
+{
+    put(w, &v, sizeof(v));
+}
+
+static void
+get(struct rbuf *r, void *v, size_t len)
+{
+    if (r->bad || r->n - r->off < len) {
+        r->bad = 1;
+        memset(v, 0, len);
+        return;
+    }
+    memcpy(v, r->p + r->off, len);
+    r->off += len;
+}
+
+static int64_t
+get_i64(struct rbuf *r)
+{
+    int64_t v;
+    get(r, &v, sizeof(v));
+    return v;
+}
+
+static uint64_t
+get_u64(struct rbuf *r)
+{
+    uint64_t v;
+    get(r, &v, sizeof(v));
+    return v;
+}
+
+static double
+get_dbl(struct rbuf *r)
+{
+    double v;
+    get(r, &v, sizeof(v));
+    return v;
+}
+
+static uint64_t
+fnv(uint64_t h, const void *v, size_t len)
+{
+    const unsigned char *c = v;
+    size_t i;
+
+    for (i = 0; i < len; i++) {
+        h ^= c[i];
+        h *= 1099511628211ull;
+    }
+    return h;
+}
+
+static uint64_t
+fnv_i64(uint64_t h, int64_t v)
+{
+    return fnv(h, &v, sizeof(v));
+}
+
+static uint64_t
+fnv_dbl(uint64_t h, double v)
+{
+    return fnv(h, &v, sizeof(v));
+}
+
+uint64_t
+eng_fingerprint(size_t npoints, const struct eng_point_cfg *points, size_t nind,
+                const struct eng_ind_cfg *inds)
+{
+    uint64_t h = 14695981039346656037ull;
+    size_t i, k;
+    int j;
+
+    /* Field by field: struct padding is not part of the configuration. */
+    h = fnv_i64(h, (int64_t)ENG_SNAP_VERSION);
+    h = fnv_i64(h, (int64_t)npoints);
+    for (i = 0; i < npoints; i++)
+        h = fnv_i64(h, points[i].stale_ms);
+    h = fnv_i64(h, (int64_t)nind);
+    for (i = 0; i < nind; i++) {
+        const struct eng_ind_cfg *c = &inds[i];
+        h = fnv_i64(h, c->kind);
+        h = fnv_i64(h, (int64_t)c->npoints);
+        for (k = 0; k < c->npoints; k++)
+            h = fnv_i64(h, c->points[k]);
+        h = fnv_dbl(h, c->lo);
+        h = fnv_dbl(h, c->hi);
+        h = fnv_i64(h, c->has_assess);
+        h = fnv_dbl(h, c->assess_lo);
+        h = fnv_dbl(h, c->assess_hi);
+        h = fnv_i64(h, c->window_ms);
+        h = fnv_i64(h, c->each);
+        h = fnv_i64(h, c->cond.op);
+        h = fnv_dbl(h, c->cond.lo);
+        h = fnv_dbl(h, c->cond.hi);
+        h = fnv_i64(h, c->cond.nset);
+        for (j = 0; j < c->cond.nset && j < ENG_MAX_SET; j++)
+            h = fnv_dbl(h, c->cond.set[j]);
+        h = fnv_dbl(h, c->duty_share);
+    }
+    return h;
+}
+
+enum eng_status
+eng_snapshot(const struct eng *e, uint64_t fingerprint, void **buf, size_t *len)
+{
+    struct wbuf w = {0};
+    uint32_t hdr[2] = {ENG_SNAP_MAGIC, ENG_SNAP_VERSION};
+    size_t i, k;
+    int d;
+
+    *buf = NULL;
+    *len = 0;
+    put(&w, hdr, sizeof(hdr));
+    put_u64(&w, fingerprint);
+    put_i64(&w, e->ndays);
+    put_u64(&w, e->npoints);
+    put_u64(&w, e->nslots);
+    put_u64(&w, e->nind);
+    for (d = 0; d <= e->ndays; d++)
+        put_i64(&w, e->day[d]);
+    put_i64(&w, e->advanced);
+    put_i64(&w, e->newest);
+    for (i = 0; i < e->npoints; i++) {
+        const struct point *pt = &e->points[i];
+        put_i64(&w, pt->has);
+        put_i64(&w, pt->t);
+        put_i64(&w, pt->valid);
+        put_dbl(&w, pt->v);
+        put_i64(&w, pt->done);
+    }
+    for (i = 0; i < e->nslots; i++) {
+        const struct slot *sl = &e->slots[i];
+        put_i64(&w, sl->ws);
+        put_i64(&w, sl->we);
+        put_dbl(&w, sl->sum);
+        put_i64(&w, sl->known);
+        for (d = 0; d < NCLS; d++)
+            put_i64(&w, sl->acc[d]);
+        put_dbl(&w, sl->lowest);
+        put_dbl(&w, sl->highest);
+        put_u64(&w, sl->q.n);
+        for (k = 0; k < sl->q.n; k++) {
+            const struct seg *s = &sl->q.v[(sl->q.head + k) % sl->q.cap];
+            put_i64(&w, s->a);
+            put_i64(&w, s->b);
+            put_i64(&w, s->cls);
+        }
+    }
+    for (i = 0; i < e->nind; i++) {
+        const struct ind *in = &e->inds[i];
+        put(&w, in->acc, (size_t)e->ndays * sizeof(*in->acc));
+        put_i64(&w, in->cursor);
+        put_i64(&w, in->in_run);
+        put_i64(&w, in->run_start);
+        put_i64(&w, in->run_end);
+        put_u64(&w, in->nruns);
+        put_i64(&w, in->run_total);
+        put_i64(&w, in->run_longest);
+        put_u64(&w, in->nlist);
+        put(&w, in->list, in->nlist * sizeof(*in->list));
+        put_i64(&w, in->have_reading);
+        put_dbl(&w, in->last_reading);
+        put_dbl(&w, in->kwh);
+        put_u64(&w, in->resets);
+    }
+    if (w.oom) {
+        free(w.p);
+        return ENG_ERR_NOMEM;
+    }
+    *buf = w.p;
+    *len = w.n;
+    return ENG_OK;
+}
+
+enum eng_status
+eng_restore(struct eng *e, uint64_t fingerprint, const void *buf, size_t len)
+{
+    struct rbuf r = {buf, len, 0, 0};
+    struct eng *t = NULL;
+    uint32_t hdr[2];
+    size_t i, k;
+    int d;
+
+    get(&r, hdr, sizeof(hdr));
+    if (r.bad || hdr[0] != ENG_SNAP_MAGIC || hdr[1] != ENG_SNAP_VERSION)
+        return ENG_ERR_INVALID;
+    if (get_u64(&r) != fingerprint || get_i64(&r) != e->ndays ||
+        get_u64(&r) != e->npoints || get_u64(&r) != e->nslots || get_u64(&r) != e->nind)
+        return ENG_ERR_INVALID;
+    for (d = 0; d <= e->ndays; d++)
+        if (get_i64(&r) != e->day[d])
+            return ENG_ERR_INVALID; /* another period */
+    if (r.bad)
+        return ENG_ERR_INVALID;
+
+    /* Read into a scratch copy of the state first, so that a truncated image changes
+     * nothing: the queues are the only allocations. */
+    t = calloc(1, sizeof(*t));
+    if (t == NULL)
+        return ENG_ERR_NOMEM;
+    t->points = calloc(e->npoints + 1, sizeof(*t->points));
+    t->slots = calloc(e->nslots + 1, sizeof(*t->slots));
+    t->inds = calloc(e->nind + 1, sizeof(*t->inds));
+    if (t->points == NULL || t->slots == NULL || t->inds == NULL)
+        goto nomem;
+    for (i = 0; i < e->nind; i++) {
+        t->inds[i].acc = calloc((size_t)e->ndays, sizeof(*t->inds[i].acc));
+        t->inds[i].list = malloc(ENG_MAX_LIST * sizeof(*t->inds[i].list));
+        if (t->inds[i].acc == NULL || t->inds[i].list == NULL)
+            goto nomem;
+    }
+    t->advanced = get_i64(&r);
+    t->newest = get_i64(&r);
+    for (i = 0; i < e->npoints; i++) {
+        struct point *pt = &t->points[i];
+        pt->has = (int)get_i64(&r);
+        pt->t = get_i64(&r);
+        pt->valid = (int)get_i64(&r);
+        pt->v = get_dbl(&r);
+        pt->done = get_i64(&r);
+    }
+    for (i = 0; i < e->nslots && !r.bad; i++) {
+        struct slot *sl = &t->slots[i];
+        uint64_t n;
+        sl->ws = get_i64(&r);
+        sl->we = get_i64(&r);
+        sl->sum = get_dbl(&r);
+        sl->known = get_i64(&r);
+        for (d = 0; d < NCLS; d++)
+            sl->acc[d] = get_i64(&r);
+        sl->lowest = get_dbl(&r);
+        sl->highest = get_dbl(&r);
+        n = get_u64(&r);
+        if (r.bad || n > (r.n - r.off) / (3 * sizeof(int64_t))) {
+            r.bad = 1;
+            break;
+        }
+        if (n > 0) {
+            sl->q.v = malloc((size_t)n * sizeof(*sl->q.v));
+            if (sl->q.v == NULL)
+                goto nomem;
+            sl->q.cap = sl->q.n = (size_t)n;
+            for (k = 0; k < n; k++) {
+                sl->q.v[k].a = get_i64(&r);
+                sl->q.v[k].b = get_i64(&r);
+                sl->q.v[k].cls = (int)get_i64(&r);
+            }
+        }
+    }
+    for (i = 0; i < e->nind && !r.bad; i++) {
+        struct ind *in = &t->inds[i];
+        get(&r, in->acc, (size_t)e->ndays * sizeof(*in->acc));
+        in->cursor = get_i64(&r);
+        in->in_run = (int)get_i64(&r);
+        in->run_start = get_i64(&r);
+        in->run_end = get_i64(&r);
+        in->nruns = get_u64(&r);
+        in->run_total = get_i64(&r);
+        in->run_longest = get_i64(&r);
+        in->nlist = get_u64(&r);
+        if (in->nlist > ENG_MAX_LIST) {
+            r.bad = 1;
+            break;
+        }
+        get(&r, in->list, in->nlist * sizeof(*in->list));
+        in->have_reading = (int)get_i64(&r);
+        in->last_reading = get_dbl(&r);
+        in->kwh = get_dbl(&r);
+        in->resets = get_u64(&r);
+    }
+    if (r.bad || r.off != r.n)
+        goto invalid;
+
+    /* Commit: swap the mutable state in, keep the configuration. */
+    e->advanced = t->advanced;
+    e->newest = t->newest;
+    for (i = 0; i < e->npoints; i++) {
+        struct point *pt = &e->points[i];
+        pt->has = t->points[i].has;
+        pt->t = t->points[i].t;
+        pt->valid = t->points[i].valid;
+        pt->v = t->points[i].v;
+        pt->done = t->points[i].done;
+    }
+    for (i = 0; i < e->nslots; i++) {
+        struct slot *sl = &e->slots[i], *ts = &t->slots[i];
+        struct segq q = sl->q;
+        sl->ws = ts->ws;
+        sl->we = ts->we;
+        sl->sum = ts->sum;
+        sl->known = ts->known;
+        memcpy(sl->acc, ts->acc, sizeof(sl->acc));
+        sl->lowest = ts->lowest;
+        sl->highest = ts->highest;
+        sl->q = ts->q;
+        ts->q = q; /* the old queue is freed with the scratch copy */
+    }
+    for (i = 0; i < e->nind; i++) {
+        struct ind *in = &e->inds[i], *ti = &t->inds[i];
+        memcpy(in->acc, ti->acc, (size_t)e->ndays * sizeof(*in->acc));
+        in->cursor = ti->cursor;
+        in->in_run = ti->in_run;
+        in->run_start = ti->run_start;
+        in->run_end = ti->run_end;
+        in->nruns = ti->nruns;
+        in->run_total = ti->run_total;
+        in->run_longest = ti->run_longest;
+        in->nlist = ti->nlist;
+        memcpy(in->list, ti->list, ti->nlist * sizeof(*in->list));
+        in->have_reading = ti->have_reading;
+        in->last_reading = ti->last_reading;
+        in->kwh = ti->kwh;
+        in->resets = ti->resets;
+        /* Derived, not stored: how many of the combined points' queues are empty. */
+        if (in->combine) {
+            in->nempty = 0;
+            for (k = 0; k < in->cfg.npoints; k++)
+                if (e->slots[in->first_slot + k].q.n == 0)
+                    in->nempty++;
+        }
+    }
+    snap_scratch_free(e, t);
+    return ENG_OK;
+invalid:
+    snap_scratch_free(e, t);
+    return ENG_ERR_INVALID;
+nomem:
+    snap_scratch_free(e, t);
+    return ENG_ERR_NOMEM;
+}
+
+static void
+snap_scratch_free(const struct eng *e, struct eng *t)
+{
+    size_t i;
+
+    for (i = 0; i < e->nslots && t->slots != NULL; i++)
+        free(t->slots[i].q.v);
+    for (i = 0; i < e->nind && t->inds != NULL; i++) {
+        free(t->inds[i].acc);
+        free(t->inds[i].list);
+    }
+    free(t->points);
+    free(t->slots);
+    free(t->inds);
+    free(t);
+}
+
+void
+eng_position(const struct eng *e, int64_t *newest, int64_t *advanced)
+{
+    *newest = e->newest;
+    *advanced = e->advanced;
+}
+
+int64_t
+eng_point_last(const struct eng *e, uint32_t p)
+{
+    if (p >= e->npoints || !e->points[p].has)
+        return INT64_MIN;
+    return e->points[p].t;
+}
+
+int
+eng_day(const struct eng *e, size_t ind, int day, int64_t *good, int64_t *bad,
+        int64_t *unknown, int64_t *na)
+{
+    if (ind >= e->nind || day < 0 || day >= e->ndays)
+        return -1;
+    *good = e->inds[ind].acc[day][CLS_GOOD];
+    *bad = e->inds[ind].acc[day][CLS_BAD];
+    *unknown = e->inds[ind].acc[day][CLS_UNKNOWN];
+    *na = e->inds[ind].acc[day][CLS_NA];
+    return 0;
 }

@@ -165,6 +165,14 @@ enum eng_status eng_sample(struct eng *e, uint32_t p, int64_t t, double value, i
 void eng_advance(struct eng *e, int64_t t);
 
 /*
+ * The agent stopped looking at t (it was killed, lost power or stopped): every point's hold
+ * ends at t (or where it already reached), and the time from there to the point's next
+ * sample is unknown. The daemon calls it on the state it resumes from. Energy counters keep
+ * their last reading: a counter integrates across the gap.
+ */
+void eng_cut(struct eng *e, int64_t t);
+
+/*
  * Ends every point's timeline at t: holds run on up to L, then unknown until t (clipped to
  * the period). Call once, at the end of a trace or when computing a report "as of" t.
  */
@@ -174,5 +182,39 @@ void eng_finish(struct eng *e, int64_t t);
 const struct eng_result *eng_result(struct eng *e, size_t ind);
 
 const char *eng_kind_name(enum eng_kind k);
+
+/*
+ * Per-day accumulators of indicator ind, day d (0 = the period's first), ms: good (in, up,
+ * supplied, monitored), bad (out, down, interrupted), unknown, and not assessed (band). For
+ * several points that are not combined into one stream (band "each", availability groups)
+ * the points' times are summed. Returns 0, or -1 for an index out of range.
+ */
+int eng_day(const struct eng *e, size_t ind, int day, int64_t *good, int64_t *bad,
+            int64_t *unknown, int64_t *na);
+
+/* The newest sample seen for any point and the last eng_advance() time (INT64_MIN: none). */
+void eng_position(const struct eng *e, int64_t *newest, int64_t *advanced);
+/* The time of point p's last sample, INT64_MIN if it has none. */
+int64_t eng_point_last(const struct eng *e, uint32_t p);
+
+/*
+ * Snapshots: a versioned binary image of all the engine's mutable state (points' last
+ * samples, the windows being filled, combination queues, per-day accumulators,
+ * interruption runs, energy readings), so that an engine restored from it continues bit for
+ * bit as the one that made it would have. The configuration is not in the image: the caller
+ * creates the engine with the same configuration and period, and passes a fingerprint of
+ * it (eng_fingerprint(), or its own hash that also covers what the engine does not see);
+ * an image made with another fingerprint, period, version or shape is refused.
+ *
+ * The image is in the host's byte order: it is read back where it was written.
+ */
+uint64_t eng_fingerprint(size_t npoints, const struct eng_point_cfg *points, size_t nind,
+                         const struct eng_ind_cfg *inds);
+/* *buf is new (the caller free()s it). ENG_OK, or ENG_ERR_NOMEM. */
+enum eng_status eng_snapshot(const struct eng *e, uint64_t fingerprint, void **buf,
+                             size_t *len);
+/* ENG_OK; ENG_ERR_INVALID for an image of another config, period or version, or a damaged
+ * one (nothing changes then); ENG_ERR_NOMEM. */
+enum eng_status eng_restore(struct eng *e, uint64_t fingerprint, const void *buf, size_t len);
 
 #endif

@@ -524,6 +524,209 @@ test_new_rejects_bad_configs(void **state)
                      ENG_ERR_INVALID);
 }
 
+/* --- snapshots --- */
+
+static const uint32_t P3[] = {3}, P4[] = {4}, P01[] = {0, 1};
+
+static void
+snap_cfgs(struct eng_ind_cfg *c)
+{
+    c[0] = band_cfg(P012, 3, 0);
+    c[1] = band_cfg(P012, 3, 1);
+    c[1].window_ms = 0;
+    c[2] = supply_cfg();
+    c[2].points = P3;
+    memset(&c[3], 0, sizeof(c[3]));
+    c[3].kind = ENG_AVAILABILITY;
+    c[3].npoints = 2;
+    c[3].points = P01;
+    memset(&c[4], 0, sizeof(c[4]));
+    c[4].kind = ENG_DUTY_DAYS;
+    c[4].npoints = 3;
+    c[4].points = P012;
+    c[4].duty_share = 0.99;
+    memset(&c[5], 0, sizeof(c[5]));
+    c[5].kind = ENG_ENERGY;
+    c[5].npoints = 1;
+    c[5].points = P4;
+}
+
+/* A deterministic 3-day trace of 5 points with jitter, gaps, bad answers, outages and a
+ * counter reset; samples of point p at minute m come in order of (minute, p), advancing
+ * the engine 90 s behind like replay does. Feeds rows [from, to) of it. */
+static void
+snap_feed(struct eng *e, int from, int to)
+{
+    uint32_t x = 12345;
+    int row = 0, m, p;
+
+    for (m = 0; m < 3 * 1440; m++) {
+        for (p = 0; p < 5; p++, row++) {
+            int64_t t = Y2024 + m * MIN + (int64_t)(p * 7 % 13) * S + (m % 7) * 131;
+            double v;
+            int valid;
+
+            x = x * 1103515245u + 12345u;
+            if (row < from || row >= to)
+                continue;
+            if ((x >> 16) % 97 == 0)
+                continue; /* a missed poll: the hold runs on, maybe into unknown */
+            valid = (x >> 8) % 53 != 0;
+            if (p < 3)
+                v = 215.0 + (double)((x >> 4) % 400) / 10.0; /* 215 .. 254.9 V */
+            else if (p == 3)
+                v = (m / 60) % 17 == 3 ? 2.0 : 3.0;
+            else
+                v = m < 2000 ? 1000.0 + m * 0.25 : (m - 2000) * 0.25;
+            if (m >= 2500 && m < 2700 && p < 3)
+                continue; /* the agent was away */
+            assert_int_equal(eng_sample(e, (uint32_t)p, t, v, valid), ENG_OK);
+            if (p == 4)
+                eng_advance(e, t - 90 * S);
+        }
+    }
+}
+
+static void
+assert_same_results(struct eng *a, struct eng *b, size_t nind)
+{
+    size_t i;
+
+    for (i = 0; i < nind; i++) {
+        struct eng_result ra = *eng_result(a, i);
+        const struct eng_result *rb = eng_result(b, i);
+        struct eng_result ca = ra, cb = *rb;
+        int d;
+
+        /* The arrays first, then everything else with the pointers blanked. */
+        assert_int_equal(ra.nper_point, rb->nper_point);
+        assert_memory_equal(ra.per_point ? (const void *)ra.per_point : "",
+                            rb->per_point ? (const void *)rb->per_point : "",
+                            ra.per_point ? ra.nper_point * sizeof(*ra.per_point) : 1);
+        assert_int_equal(ra.nlost, rb->nlost);
+        if (ra.nlost)
+            assert_memory_equal(ra.lost, rb->lost, ra.nlost * sizeof(int));
+        assert_int_equal(ra.nunverified, rb->nunverified);
+        if (ra.nunverified)
+            assert_memory_equal(ra.unverified, rb->unverified, ra.nunverified * sizeof(int));
+        assert_int_equal(ra.nlist, rb->nlist);
+        if (ra.nlist)
+            assert_memory_equal(ra.list, rb->list, ra.nlist * sizeof(*ra.list));
+        ca.per_point = cb.per_point = NULL;
+        ca.lost = cb.lost = ca.unverified = cb.unverified = NULL;
+        ca.list = cb.list = NULL;
+        assert_memory_equal(&ca, &cb, sizeof(ca));
+        for (d = 0; d < 3; d++) {
+            int64_t g1, b1, u1, n1, g2, b2, u2, n2;
+            assert_int_equal(eng_day(a, i, d, &g1, &b1, &u1, &n1), 0);
+            assert_int_equal(eng_day(b, i, d, &g2, &b2, &u2, &n2), 0);
+            assert_true(g1 == g2 && b1 == b2 && u1 == u2 && n1 == n2);
+        }
+    }
+}
+
+static void
+test_snapshot_restore_continues_bit_for_bit(void **state)
+{
+    struct eng_ind_cfg c[6];
+    struct eng_point_cfg pc[5];
+    struct eng *whole, *first, *second;
+    void *img;
+    size_t len, i;
+    uint64_t fp;
+    int64_t n1, a1, n2, a2;
+    int cut;
+
+    (void)state;
+    snap_cfgs(c);
+    for (i = 0; i < 5; i++)
+        pc[i].stale_ms = 180 * S;
+    fp = eng_fingerprint(5, pc, 6, c);
+    whole = make(3, 5, 180 * S, 6, c);
+    snap_feed(whole, 0, 1 << 30);
+    eng_finish(whole, Y2024 + 3 * DAY);
+
+    for (cut = 1; cut < 3 * 1440 * 5; cut += 2371) {
+        first = make(3, 5, 180 * S, 6, c);
+        snap_feed(first, 0, cut);
+        assert_int_equal(eng_snapshot(first, fp, &img, &len), ENG_OK);
+        second = make(3, 5, 180 * S, 6, c);
+        assert_int_equal(eng_restore(second, fp, img, len), ENG_OK);
+        eng_position(first, &n1, &a1);
+        eng_position(second, &n2, &a2);
+        assert_true(n1 == n2 && a1 == a2);
+        eng_free(first);
+        snap_feed(second, cut, 1 << 30);
+        eng_finish(second, Y2024 + 3 * DAY);
+        assert_same_results(whole, second, 6);
+        free(img);
+        eng_free(second);
+    }
+    eng_free(whole);
+}
+
+static void
+test_restore_refuses_other_config_or_damage(void **state)
+{
+    struct eng_ind_cfg c[6];
+    struct eng_point_cfg pc[5];
+    struct eng *a, *b;
+    void *img;
+    size_t len, i;
+    uint64_t fp, fp2;
+
+    (void)state;
+    snap_cfgs(c);
+    for (i = 0; i < 5; i++)
+        pc[i].stale_ms = 180 * S;
+    fp = eng_fingerprint(5, pc, 6, c);
+    a = make(3, 5, 180 * S, 6, c);
+    snap_feed(a, 0, 5000);
+    assert_int_equal(eng_snapshot(a, fp, &img, &len), ENG_OK);
+    b = make(3, 5, 180 * S, 6, c);
+    /* Another config: a changed band limit changes the fingerprint. */
+    c[0].hi = 236.0;
+    fp2 = eng_fingerprint(5, pc, 6, c);
+    assert_true(fp2 != fp);
+    assert_int_equal(eng_restore(b, fp2, img, len), ENG_ERR_INVALID);
+    /* Truncated images. */
+    assert_int_equal(eng_restore(b, fp, img, len - 1), ENG_ERR_INVALID);
+    assert_int_equal(eng_restore(b, fp, img, 16), ENG_ERR_INVALID);
+    eng_free(b);
+    /* Another period. */
+    b = make(2, 5, 180 * S, 6, c);
+    assert_int_equal(eng_restore(b, fp, img, len), ENG_ERR_INVALID);
+    eng_free(b);
+    free(img);
+    eng_free(a);
+}
+
+/* A restart: the hold of the last sample before the cut ends at the cut; the time to the
+ * next sample is unknown, not held. */
+static void
+test_cut_makes_the_gap_unknown(void **state)
+{
+    struct eng_ind_cfg c;
+    struct eng *e;
+    const struct eng_result *r;
+
+    (void)state;
+    memset(&c, 0, sizeof(c));
+    c.kind = ENG_AVAILABILITY;
+    c.npoints = 1;
+    c.points = P0;
+    e = make(1, 1, 180 * S, 1, &c);
+    assert_int_equal(eng_sample(e, 0, Y2024, 1.0, 1), ENG_OK);
+    eng_cut(e, Y2024 + 30 * S);
+    assert_int_equal(eng_sample(e, 0, Y2024 + 300 * S, 1.0, 1), ENG_OK);
+    eng_advance(e, Y2024 + 360 * S);
+    r = eng_result(e, 0);
+    assert_int_equal(r->up_ms, 90 * S);
+    assert_int_equal(r->unknown_ms, 270 * S);
+    assert_int_equal(r->down_ms, 0);
+    eng_free(e);
+}
+
 int
 main(void)
 {
@@ -543,6 +746,9 @@ main(void)
         cmocka_unit_test(test_duty_days_share),
         cmocka_unit_test(test_sample_out_of_order_is_refused),
         cmocka_unit_test(test_new_rejects_bad_configs),
+        cmocka_unit_test(test_snapshot_restore_continues_bit_for_bit),
+        cmocka_unit_test(test_restore_refuses_other_config_or_damage),
+        cmocka_unit_test(test_cut_makes_the_gap_unknown),
     };
 
     return cmocka_run_group_tests(tests, NULL, NULL);

@@ -12,6 +12,16 @@
  * is an error naming the line. At the end the engine is finished at the period's end, so
  * time after the trace's last samples (beyond their staleness limit) is unknown.
  *
+ * --db OUT.db keeps the engine's state between replays, so that a trace replayed in chunks,
+ * one process each, gives the JSON of one replay of the whole: the state stored for the
+ * same config (fingerprint) and period is resumed, as if the rows before had come in this
+ * run; a row older than what the resumed state has already accounted (the engine's advance,
+ * or its point's last sample) is an error naming the line, as it would have been in one run,
+ * rather than skipped: a chunk that overlaps the one before is a mistake to report. At the
+ * end the state is saved before the engine is finished at the period's end (the next chunk
+ * continues the trace, not the finished period), together with the per-day accumulators
+ * (table indicator_day) for reports.
+ *
  * Exit status: 0, or 2 for bad usage, a bad config or a bad trace (one message, naming the
  * file and line).
  */
@@ -28,6 +38,7 @@
 #include "engine/eng.h"
 #include "report/rpt_json.h"
 #include "rw_calendar.h"
+#include "store/store.h"
 #include "trace_csv.h"
 
 #define MAX_SKEW_DEFAULT 3600      /* s */
@@ -57,6 +68,10 @@ struct replay {
     int64_t day_start[RW_CAL_MAX_DAYS + 1];
     int ndays;
     struct eng *eng;
+    const char *db_path;   /* --db, or NULL */
+    struct store *db;
+    uint64_t fingerprint;  /* the engine's config and the points' names */
+    int resumed;           /* the engine continues a state from the db */
 };
 
 static void replay_usage(FILE *fp);
@@ -73,17 +88,20 @@ static int start_engine(struct replay *rp, int64_t first);
 static int run_trace(struct replay *rp, FILE *fp);
 static void print_table(const struct replay *rp, const struct rpt_period *p);
 static void replay_free(struct replay *rp);
+static int resume(struct replay *rp);
+static int save(struct replay *rp);
 
 static void
 replay_usage(FILE *fp)
 {
     fprintf(fp, "usage: roomwatch replay -c FILE --trace TRACE.csv [--year Y] [--max-skew S] "
-                "[--json]\n"
+                "[--db OUT.db] [--json]\n"
                 "  -c FILE         the config: devices, profiles and indicators\n"
                 "  --trace FILE    the trace CSV (ts,point,value); - for standard input\n"
                 "  --year Y        the period's year (default: the year of the first sample)\n"
                 "  --max-skew S    seconds rows of different points may be out of order "
                 "(default %d)\n"
+                "  --db OUT.db     resume from and save the engine's state in OUT.db\n"
                 "  --json          print the indicators as JSON\n",
                 MAX_SKEW_DEFAULT);
 }
@@ -292,6 +310,52 @@ start_engine(struct replay *rp, int64_t first)
         fprintf(stderr, "roomwatch replay: %s\n", err);
         return -1;
     }
+    return rp->db_path != NULL ? resume(rp) : 0;
+}
+
+/* Opens the db and restores the engine from it if it holds a state for this config and
+ * period. */
+static int
+resume(struct replay *rp)
+{
+    uint64_t h = eng_fingerprint(rp->npoints, rp->pcfg, rp->cfg->nindicators, rp->icfg);
+    void *blob;
+    size_t len;
+    enum eng_status st;
+
+    /* The engine sees point indices; the names they stand for count too. */
+    for (size_t i = 0; i < rp->npoints; i++)
+        for (const char *c = rp->points[i].name; *c != '\0'; c++)
+            h = (h ^ (unsigned char)*c) * 1099511628211ull;
+    rp->fingerprint = h;
+    if (store_open_file(rp->db_path, &rp->db) < 0) {
+        fprintf(stderr, "%s: cannot open the database: %s\n", rp->db_path,
+                errno == EIO && rp->db != NULL ? store_errmsg(rp->db) : strerror(errno));
+        return -1;
+    }
+    if (store_state_load(rp->db, rp->fingerprint, rp->day_start[0], &blob, &len, NULL) < 0) {
+        if (errno == ENOENT)
+            return 0; /* a first chunk */
+        fprintf(stderr, "%s: cannot read the engine state: %s\n", rp->db_path,
+                store_errmsg(rp->db));
+        return -1;
+    }
+    st = eng_restore(rp->eng, rp->fingerprint, blob, len);
+    free(blob);
+    if (st != ENG_OK) {
+        fprintf(stderr, "%s: the stored engine state is %s\n", rp->db_path,
+                st == ENG_ERR_NOMEM ? "too large for memory" : "damaged or of another version");
+        return -1;
+    }
+    for (size_t i = 0; i < rp->npoints; i++) {
+        int64_t t = eng_point_last(rp->eng, (uint32_t)i);
+
+        if (t != INT64_MIN) {
+            rp->points[i].last = t;
+            rp->points[i].last_line = -1; /* in an earlier chunk */
+        }
+    }
+    rp->resumed = 1;
     return 0;
 }
 
@@ -338,6 +402,45 @@ read_line(FILE *fp, char **buf, size_t *cap, size_t *start, size_t *end, const c
     }
 }
 
+/* Saves the engine's state and its per-day accumulators, in one transaction. */
+static int
+save(struct replay *rp)
+{
+    struct store_day *days;
+    size_t n = 0;
+    void *blob;
+    size_t len;
+    int64_t newest, advanced;
+    int rc;
+
+    days = calloc(rp->cfg->nindicators * (size_t)rp->ndays + 1, sizeof(*days));
+    if (days == NULL || eng_snapshot(rp->eng, rp->fingerprint, &blob, &len) != ENG_OK) {
+        free(days);
+        fprintf(stderr, "roomwatch replay: out of memory\n");
+        return -1;
+    }
+    for (size_t i = 0; i < rp->cfg->nindicators; i++) {
+        for (int d = 0; d < rp->ndays; d++) {
+            struct store_day *sd = &days[n];
+
+            eng_day(rp->eng, i, d, &sd->good_ms, &sd->bad_ms, &sd->unknown_ms, &sd->na_ms);
+            if (sd->good_ms + sd->bad_ms + sd->unknown_ms + sd->na_ms == 0)
+                continue; /* not reached yet */
+            sd->indicator = rp->cfg->indicators[i].id;
+            rw_calendar_date(rp->cfg->site.timezone, rp->day_start[d], sd->day, sizeof(sd->day));
+            n++;
+        }
+    }
+    eng_position(rp->eng, &newest, &advanced);
+    rc = store_checkpoint(rp->db, newest, rp->fingerprint, rp->day_start[0], blob, len, days, n);
+    if (rc < 0)
+        fprintf(stderr, "%s: cannot save the engine state: %s\n", rp->db_path,
+                store_errmsg(rp->db));
+    free(blob);
+    free(days);
+    return rc;
+}
+
 static int
 run_trace(struct replay *rp, FILE *fp)
 {
@@ -376,7 +479,25 @@ run_trace(struct replay *rp, FILE *fp)
             goto out;
         }
         pt = &rp->points[p];
-        if (pt->last_line != 0 && row.t < pt->last) {
+        if (rp->eng == NULL) {
+            if (start_engine(rp, row.t) != 0)
+                goto out;
+            if (rp->resumed)
+                eng_position(rp->eng, &newest, &advanced);
+        }
+        if (rp->resumed && row.t < advanced) {
+            fprintf(stderr, "%s:%ld: row is %.3f s older than the time the state resumed from "
+                            "%s has accounted up to\n",
+                    rp->trace_path, tc.line, (double)(advanced - row.t) / 1000.0, rp->db_path);
+            goto out;
+        }
+        if (pt->last_line < 0 && row.t < pt->last) {
+            fprintf(stderr, "%s:%ld: \"%s\" goes back in time (its previous row is in the state "
+                            "resumed from %s)\n",
+                    rp->trace_path, tc.line, row.point, rp->db_path);
+            goto out;
+        }
+        if (pt->last_line > 0 && row.t < pt->last) {
             fprintf(stderr, "%s:%ld: \"%s\" goes back in time (its previous row is line %ld)\n",
                     rp->trace_path, tc.line, row.point, pt->last_line);
             goto out;
@@ -389,8 +510,6 @@ run_trace(struct replay *rp, FILE *fp)
                     (long long)(rp->max_skew_ms / 1000));
             goto out;
         }
-        if (rp->eng == NULL && start_engine(rp, row.t) != 0)
-            goto out;
         pt->last = row.t;
         pt->last_line = tc.line;
         valid = row.answered && row.value >= pt->min && row.value <= pt->max;
@@ -421,6 +540,8 @@ run_trace(struct replay *rp, FILE *fp)
         if (start_engine(rp, 0) != 0)
             goto out;
     }
+    if (rp->db_path != NULL && save(rp) != 0)
+        goto out;
     eng_finish(rp->eng, rp->day_start[rp->ndays]);
     rc = 0;
 out:
@@ -449,6 +570,7 @@ static void
 replay_free(struct replay *rp)
 {
     eng_free(rp->eng);
+    store_close(rp->db);
     free(rp->points);
     free(rp->hash);
     free(rp->pcfg);
@@ -479,6 +601,8 @@ cmd_replay(int argc, char **argv)
             rp.json = 1;
         } else if (i + 1 < argc && strcmp(argv[i], "-c") == 0) {
             cfg_path = argv[++i];
+        } else if (i + 1 < argc && strcmp(argv[i], "--db") == 0) {
+            rp.db_path = argv[++i];
         } else if (i + 1 < argc && strcmp(argv[i], "--trace") == 0) {
             rp.trace_path = argv[++i];
         } else if (i + 1 < argc && strcmp(argv[i], "--year") == 0) {

@@ -1,0 +1,352 @@
+/*
+ * store.c - the durable store (see store.h).
+ *
+ * SQLite settings, chosen for a gateway writing to an SD card that may lose power at any
+ * moment (libraries.md §5):
+ *  - journal_mode=WAL: a commit appends to the -wal file instead of rewriting pages in place
+ *    twice, and readers (roomwatch status) do not block the writer. The mode persists in the
+ *    file.
+ *  - synchronous=FULL: every commit is fsync()ed before it returns. With NORMAL a WAL commit
+ *    may roll back after a power loss; FULL makes a finished checkpoint durable. The cost is
+ *    one or two fsyncs per checkpoint (one a minute by default), which an SD card takes well.
+ *    What a power cut loses is the batch since the last checkpoint: on restart the engine
+ *    resumes from that checkpoint and the time since reads as unknown, never as good or bad.
+ *  - busy_timeout 5 s: a reader (the CLI) holding a lock delays a write instead of failing it;
+ *    writes start with BEGIN IMMEDIATE so that a busy database shows at BEGIN, where waiting
+ *    is safe, not at COMMIT.
+ *  - journal_size_limit 4 MiB: the WAL is truncated to this after checkpoints instead of
+ *    staying at its largest size; wal_autocheckpoint stays at its default (1000 pages,
+ *    PASSIVE). At close, wal_checkpoint(TRUNCATE) folds the WAL into the database and
+ *    empties it, so a cleanly stopped agent leaves one self-contained file.
+ *  - Migrations: step i runs in its own transaction that also sets user_version = i + 1, so a
+ *    power cut mid-migration leaves the previous version whole and the step runs again.
+ */
+#include "store/store.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include <sqlite3.h>
+
+#define BUSY_TIMEOUT_MS 5000
+#define JOURNAL_SIZE_LIMIT (4 * 1024 * 1024) /* bytes */
+
+struct store {
+    sqlite3 *db;
+    int64_t run_id; /* the current run's row, 0 if none */
+};
+
+/* Each step moves the schema from version i to i + 1. Append, never edit a shipped step. */
+static const char *const migrations[] = {
+    /* 0 -> 1 */
+    "CREATE TABLE run_log ("
+    "  id INTEGER PRIMARY KEY,"
+    "  start INTEGER NOT NULL,"           /* ms since the epoch */
+    "  stop INTEGER,"                     /* ms; NULL while running or after a kill */
+    "  last_checkpoint INTEGER,"          /* ms; the end of what the store holds */
+    "  clean INTEGER NOT NULL DEFAULT 0"  /* 1: stopped cleanly */
+    ");"
+    "CREATE TABLE engine_state ("
+    "  fingerprint INTEGER NOT NULL,"     /* the config's hash, as a signed 64-bit integer */
+    "  period_start INTEGER NOT NULL,"    /* ms */
+    "  blob BLOB NOT NULL,"               /* eng_snapshot() */
+    "  saved_at INTEGER NOT NULL,"        /* ms */
+    "  PRIMARY KEY (fingerprint, period_start)"
+    ");"
+    "CREATE TABLE indicator_day ("
+    "  indicator TEXT NOT NULL,"
+    "  day TEXT NOT NULL,"                /* local date YYYY-MM-DD */
+    "  good_ms INTEGER NOT NULL,"
+    "  bad_ms INTEGER NOT NULL,"
+    "  unknown_ms INTEGER NOT NULL,"
+    "  na_ms INTEGER NOT NULL,"
+    "  PRIMARY KEY (indicator, day)"
+    ");",
+};
+
+static int
+fail(struct store *s)
+{
+    (void)s;
+    errno = EIO;
+    return -1;
+}
+
+static int
+exec(struct store *s, const char *sql)
+{
+    return sqlite3_exec(s->db, sql, NULL, NULL, NULL) == SQLITE_OK ? 0 : fail(s);
+}
+
+static int
+user_version(struct store *s, int *v)
+{
+    sqlite3_stmt *st;
+    int rc;
+
+    if (sqlite3_prepare_v2(s->db, "PRAGMA user_version", -1, &st, NULL) != SQLITE_OK)
+        return fail(s);
+    rc = sqlite3_step(st);
+    *v = rc == SQLITE_ROW ? sqlite3_column_int(st, 0) : 0;
+    sqlite3_finalize(st);
+    return rc == SQLITE_ROW ? 0 : fail(s);
+}
+
+static int
+migrate(struct store *s)
+{
+    int v, n = (int)(sizeof(migrations) / sizeof(migrations[0]));
+    char sql[64];
+
+    if (user_version(s, &v) < 0)
+        return -1;
+    if (v > n) {
+        errno = EPROTO; /* written by a newer roomwatch: do not touch it */
+        return -1;
+    }
+    for (; v < n; v++) {
+        if (exec(s, "BEGIN IMMEDIATE") < 0)
+            return -1;
+        snprintf(sql, sizeof(sql), "PRAGMA user_version = %d", v + 1);
+        if (exec(s, migrations[v]) < 0 || exec(s, sql) < 0 || exec(s, "COMMIT") < 0) {
+            int e = errno;
+            sqlite3_exec(s->db, "ROLLBACK", NULL, NULL, NULL);
+            errno = e;
+            return -1;
+        }
+    }
+    return 0;
+}
+
+int
+store_open_file(const char *path, struct store **out)
+{
+    struct store *s;
+    char sql[96];
+
+    *out = NULL;
+    if ((s = calloc(1, sizeof(*s))) == NULL)
+        return -1;
+    if (sqlite3_open_v2(path, &s->db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE, NULL) !=
+        SQLITE_OK) {
+        store_close(s);
+        errno = EIO;
+        return -1;
+    }
+    sqlite3_busy_timeout(s->db, BUSY_TIMEOUT_MS);
+    snprintf(sql, sizeof(sql), "PRAGMA journal_size_limit = %d", JOURNAL_SIZE_LIMIT);
+    if (exec(s, "PRAGMA journal_mode = WAL") < 0 || exec(s, "PRAGMA synchronous = FULL") < 0 ||
+        exec(s, sql) < 0 || migrate(s) < 0) {
+        int e = errno;
+        store_close(s);
+        errno = e;
+        return -1;
+    }
+    *out = s;
+    return 0;
+}
+
+int
+store_open(const char *dir, struct store **out)
+{
+    char path[4096];
+    int n;
+
+    *out = NULL;
+    if (mkdir(dir, 0750) < 0 && errno != EEXIST)
+        return -1;
+    n = snprintf(path, sizeof(path), "%s/%s", dir, STORE_FILE);
+    if (n < 0 || (size_t)n >= sizeof(path)) {
+        errno = ENAMETOOLONG;
+        return -1;
+    }
+    return store_open_file(path, out);
+}
+
+void
+store_close(struct store *s)
+{
+    if (s == NULL)
+        return;
+    if (s->db != NULL) {
+        sqlite3_exec(s->db, "PRAGMA wal_checkpoint(TRUNCATE)", NULL, NULL, NULL);
+        sqlite3_close(s->db);
+    }
+    free(s);
+}
+
+const char *
+store_errmsg(const struct store *s)
+{
+    return s != NULL && s->db != NULL ? sqlite3_errmsg(s->db) : "no database";
+}
+
+static int64_t
+col_i64(sqlite3_stmt *st, int i)
+{
+    return sqlite3_column_type(st, i) == SQLITE_NULL ? 0 : sqlite3_column_int64(st, i);
+}
+
+int
+store_run_begin(struct store *s, int64_t now, struct store_run *prev)
+{
+    sqlite3_stmt *st = NULL;
+    int rc;
+
+    if (prev != NULL) {
+        memset(prev, 0, sizeof(*prev));
+        if (sqlite3_prepare_v2(s->db,
+                               "SELECT id, start, stop, last_checkpoint, clean FROM run_log "
+                               "ORDER BY id DESC LIMIT 1",
+                               -1, &st, NULL) != SQLITE_OK)
+            return fail(s);
+        rc = sqlite3_step(st);
+        if (rc == SQLITE_ROW) {
+            prev->id = col_i64(st, 0);
+            prev->start = col_i64(st, 1);
+            prev->stop = col_i64(st, 2);
+            prev->last_checkpoint = col_i64(st, 3);
+            prev->clean = (int)col_i64(st, 4);
+        }
+        sqlite3_finalize(st);
+        if (rc != SQLITE_ROW && rc != SQLITE_DONE)
+            return fail(s);
+    }
+    if (sqlite3_prepare_v2(s->db, "INSERT INTO run_log (start, clean) VALUES (?, 0)", -1, &st,
+                           NULL) != SQLITE_OK)
+        return fail(s);
+    sqlite3_bind_int64(st, 1, now);
+    rc = sqlite3_step(st);
+    sqlite3_finalize(st);
+    if (rc != SQLITE_DONE)
+        return fail(s);
+    s->run_id = sqlite3_last_insert_rowid(s->db);
+    return 0;
+}
+
+int
+store_run_end(struct store *s, int64_t now)
+{
+    sqlite3_stmt *st;
+    int rc;
+
+    if (s->run_id == 0)
+        return 0;
+    if (sqlite3_prepare_v2(s->db, "UPDATE run_log SET stop = ?, clean = 1 WHERE id = ?", -1,
+                           &st, NULL) != SQLITE_OK)
+        return fail(s);
+    sqlite3_bind_int64(st, 1, now);
+    sqlite3_bind_int64(st, 2, s->run_id);
+    rc = sqlite3_step(st);
+    sqlite3_finalize(st);
+    if (rc != SQLITE_DONE)
+        return fail(s);
+    s->run_id = 0;
+    return 0;
+}
+
+int
+store_state_load(struct store *s, uint64_t fingerprint, int64_t period_start, void **blob,
+                 size_t *len, int64_t *saved_at)
+{
+    sqlite3_stmt *st;
+    int rc, n;
+
+    *blob = NULL;
+    *len = 0;
+    if (sqlite3_prepare_v2(s->db,
+                           "SELECT blob, saved_at FROM engine_state WHERE fingerprint = ? AND "
+                           "period_start = ?",
+                           -1, &st, NULL) != SQLITE_OK)
+        return fail(s);
+    sqlite3_bind_int64(st, 1, (sqlite3_int64)fingerprint);
+    sqlite3_bind_int64(st, 2, period_start);
+    rc = sqlite3_step(st);
+    if (rc == SQLITE_DONE) {
+        sqlite3_finalize(st);
+        errno = ENOENT;
+        return -1;
+    }
+    if (rc != SQLITE_ROW) {
+        sqlite3_finalize(st);
+        return fail(s);
+    }
+    n = sqlite3_column_bytes(st, 0);
+    if ((*blob = malloc(n > 0 ? (size_t)n : 1)) == NULL) {
+        sqlite3_finalize(st);
+        return -1;
+    }
+    if (n > 0)
+        memcpy(*blob, sqlite3_column_blob(st, 0), (size_t)n);
+    *len = (size_t)n;
+    if (saved_at != NULL)
+        *saved_at = sqlite3_column_int64(st, 1);
+    sqlite3_finalize(st);
+    return 0;
+}
+
+int
+store_checkpoint(struct store *s, int64_t now, uint64_t fingerprint, int64_t period_start,
+                 const void *blob, size_t len, const struct store_day *days, size_t ndays)
+{
+    sqlite3_stmt *st = NULL;
+    size_t i;
+    int e;
+
+    if (exec(s, "BEGIN IMMEDIATE") < 0)
+        return -1;
+    if (sqlite3_prepare_v2(s->db,
+                           "INSERT OR REPLACE INTO engine_state (fingerprint, period_start, "
+                           "blob, saved_at) VALUES (?, ?, ?, ?)",
+                           -1, &st, NULL) != SQLITE_OK)
+        goto err;
+    sqlite3_bind_int64(st, 1, (sqlite3_int64)fingerprint);
+    sqlite3_bind_int64(st, 2, period_start);
+    sqlite3_bind_blob64(st, 3, blob, len, SQLITE_STATIC);
+    sqlite3_bind_int64(st, 4, now);
+    if (sqlite3_step(st) != SQLITE_DONE)
+        goto err;
+    sqlite3_finalize(st);
+    st = NULL;
+    if (sqlite3_prepare_v2(s->db,
+                           "INSERT OR REPLACE INTO indicator_day (indicator, day, good_ms, "
+                           "bad_ms, unknown_ms, na_ms) VALUES (?, ?, ?, ?, ?, ?)",
+                           -1, &st, NULL) != SQLITE_OK)
+        goto err;
+    for (i = 0; i < ndays; i++) {
+        sqlite3_bind_text(st, 1, days[i].indicator, -1, SQLITE_STATIC);
+        sqlite3_bind_text(st, 2, days[i].day, -1, SQLITE_STATIC);
+        sqlite3_bind_int64(st, 3, days[i].good_ms);
+        sqlite3_bind_int64(st, 4, days[i].bad_ms);
+        sqlite3_bind_int64(st, 5, days[i].unknown_ms);
+        sqlite3_bind_int64(st, 6, days[i].na_ms);
+        if (sqlite3_step(st) != SQLITE_DONE)
+            goto err;
+        sqlite3_reset(st);
+    }
+    sqlite3_finalize(st);
+    st = NULL;
+    if (s->run_id != 0) {
+        if (sqlite3_prepare_v2(s->db, "UPDATE run_log SET last_checkpoint = ? WHERE id = ?", -1,
+                               &st, NULL) != SQLITE_OK)
+            goto err;
+        sqlite3_bind_int64(st, 1, now);
+        sqlite3_bind_int64(st, 2, s->run_id);
+        if (sqlite3_step(st) != SQLITE_DONE)
+            goto err;
+        sqlite3_finalize(st);
+        st = NULL;
+    }
+    if (exec(s, "COMMIT") < 0)
+        goto err;
+    return 0;
+err:
+    sqlite3_finalize(st);
+    e = EIO;
+    sqlite3_exec(s->db, "ROLLBACK", NULL, NULL, NULL);
+    errno = e;
+    return -1;
+}

@@ -1,0 +1,77 @@
+/*
+ * store.h - the durable store: one SQLite database in the state directory holding the agent's
+ * run log, the engine's state (a snapshot per config fingerprint and period) and the
+ * per-indicator per-day accumulators that reports read.
+ *
+ * Nothing but the store decides what survives a power cut (DESIGN.md, "Store"). Each
+ * checkpoint is one transaction: the engine image, the changed days and the run log's
+ * last_checkpoint go to disk together or not at all, so after a power cut the database holds
+ * the previous checkpoint whole, and the time since then reads as unknown.
+ *
+ * Errors: 0 or -1 with errno (EIO for an SQLite error; store_errmsg() gives its text),
+ * libmodbus-style. Nothing here logs: callers log once, where they handle the error.
+ * Threads: a store and its sqlite3 connection belong to one thread (the daemon's main
+ * thread); SQLite itself is used in its default serialized mode.
+ */
+#ifndef ROOMWATCH_STORE_H
+#define ROOMWATCH_STORE_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#define STORE_FILE "roomwatch.db" /* the database's name inside the state directory */
+#define STORE_SCHEMA_VERSION 1    /* PRAGMA user_version after every migration */
+
+struct store;
+
+/* One run of the agent, from the run log. Times in ms since the epoch; 0 when not set. */
+struct store_run {
+    int64_t id;
+    int64_t start, stop, last_checkpoint;
+    int clean; /* 1: stopped cleanly (stop is set); 0: killed or lost power */
+};
+
+/* One indicator's accumulators for one local day, ms. */
+struct store_day {
+    const char *indicator; /* the indicator's id; borrowed */
+    char day[16];          /* "YYYY-MM-DD" */
+    int64_t good_ms, bad_ms, unknown_ms, na_ms;
+};
+
+/*
+ * Opens, creating it if needed, dir/STORE_FILE (store_open; the folder is created with mode
+ * 0750 if missing) or the database file path (store_open_file), and migrates its schema to
+ * STORE_SCHEMA_VERSION. A database from a newer roomwatch (a higher user_version) is refused
+ * with EPROTO. *out is owned by the caller: store_close() it.
+ */
+int store_open(const char *dir, struct store **out);
+int store_open_file(const char *path, struct store **out);
+/* Checkpoints the WAL into the database and truncates it, then closes. Accepts NULL. */
+void store_close(struct store *s);
+/* The text of the last SQLite error on s ("not an error" if none). Valid until the next call. */
+const char *store_errmsg(const struct store *s);
+
+/*
+ * Starts a run at now: inserts its run-log row. If prev is not NULL it receives the run
+ * before it (0 if there was one, else prev->id = 0).
+ */
+int store_run_begin(struct store *s, int64_t now, struct store_run *prev);
+/* Ends the current run cleanly at now (after the last checkpoint). */
+int store_run_end(struct store *s, int64_t now);
+
+/*
+ * The saved engine image for (fingerprint, period_start): 0 and *blob (malloc()ed; the
+ * caller frees it), *len and *saved_at; -1 with ENOENT when there is none.
+ */
+int store_state_load(struct store *s, uint64_t fingerprint, int64_t period_start, void **blob,
+                     size_t *len, int64_t *saved_at);
+
+/*
+ * One checkpoint in one transaction (BEGIN IMMEDIATE): replaces the engine image for
+ * (fingerprint, period_start), upserts the given days' accumulators and, if a run is going
+ * on, sets its last_checkpoint to now. On error nothing of it is written.
+ */
+int store_checkpoint(struct store *s, int64_t now, uint64_t fingerprint, int64_t period_start,
+                     const void *blob, size_t len, const struct store_day *days, size_t ndays);
+
+#endif
