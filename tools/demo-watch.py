@@ -22,6 +22,7 @@ class State:
     def __init__(self):
         self.lock = threading.Lock()
         self.devices = {}  # device -> (received monotonic, document)
+        self.indicators = {}  # id -> document
         self.status = "unknown"
         self.count = 0
         self.connected = False
@@ -58,6 +59,8 @@ def main():
                 st.status = doc.get("state", "?")
             elif sub.startswith("telemetry/"):
                 st.devices[sub[len("telemetry/"):]] = (time.monotonic(), doc)
+            elif sub.startswith("indicator/"):
+                st.indicators[sub[len("indicator/"):]] = doc
 
     c = mqtt.Client(client_id="roomwatch-demo-watch-%d" % os.getpid())
     c.on_connect = on_connect
@@ -99,9 +102,22 @@ def fmt_value(v):
     return str(v)
 
 
+def pad_cjk(text, width):
+    """Cuts or pads text to width terminal columns (a CJK character takes two)."""
+    out, cols = "", 0
+    for ch in text:
+        w = 2 if ord(ch) > 0x2E7F else 1
+        if cols + w > width:
+            break
+        out += ch
+        cols += w
+    return out + " " * (width - cols)
+
+
 def render(st, args, now):
     with st.lock:
         devices = dict(st.devices)
+        indicators = dict(st.indicators)
         status, count, connected = st.status, st.count, st.connected
     lines = [
         "roomwatch demo - broker %s:%d %s - agent %s - %d messages - %s" % (
@@ -121,6 +137,16 @@ def render(st, args, now):
             lines.append("%-10s %-16s %14s %-6s %-13s %6s" % (
                 dev, name, fmt_value(p.get("value")), p.get("unit", ""),
                 q if q == "good" else q.upper(), age))
+    if indicators:
+        lines += ["", "%-20s %-22s %12s %-5s %-10s %-6s %s" % (
+            "indicator", "form line", "value", "unit", "target", "met", "status"), "-" * 90]
+        for iid in sorted(indicators):
+            d = indicators[iid]
+            met = d.get("met")
+            lines.append("%-20s %-22s %12s %-5s %-10s %-6s %s" % (
+                iid, pad_cjk(d.get("name") or "", 22), fmt_value(d.get("value")),
+                d.get("unit") or "", d.get("target") or "-",
+                "-" if met is None else ("yes" if met else "NO"), d.get("status") or "-"))
     lines.append("")
     lines.append("Ctrl-C to stop" if args.duration == 0 else
                  "stops after %g s" % args.duration)

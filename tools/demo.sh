@@ -81,6 +81,7 @@ wait_file "$run/devsim.ready" 10
 sed -e "s|18830|$broker_port|g" -e "s|15020|$sim_port|g" \
     -e "s|/dev/ttyUSB0|$run/rtu-agent|" \
     -e "s|profile_dir = \"profiles\"|profile_dir = \"$top/config/profiles\"|" \
+    -e "s|state_dir = \"/var/lib/roomwatch\"|state_dir = \"$run/state\"|" \
     "$top/config/demo.cfg" >"$run/roomwatch.cfg"
 "$build/agent/roomwatchd" -c "$run/roomwatch.cfg" >"$run/roomwatchd.log" 2>&1 &
 pids="$pids $!"
