@@ -75,6 +75,14 @@ enum cfg_snmp_type {
     CFG_ST_COUNTER64,
     CFG_ST_TIMETICKS,   /* hundredths of a second; a decrease means the agent restarted */
     CFG_ST_ENTITY_SENSOR,
+    /*
+     * Walk points ("walk" instead of "oid"): the column is read with GETBULK each cycle, to
+     * its end, and the point is derived from its rows. ROWS is the number of rows; HAS_OID is
+     * 1 if some row's value is the OBJECT IDENTIFIER "match" (upsAlarmDescr = upsAlarmOnBattery),
+     * else 0. Points walking the same column share one walk.
+     */
+    CFG_ST_ROWS,
+    CFG_ST_HAS_OID,
 };
 
 /* One value -> label pair of an enumerated point ("3" = "normal"). */
@@ -100,6 +108,9 @@ struct cfg_point {
     uint32_t oid[CFG_OID_MAX];
     int oid_len;
     int oid_index_at; /* sub-identifier that "{index}" stands for, or -1 */
+    int walk;         /* oid is a table column to walk (stype ROWS or HAS_OID), not a GET */
+    uint32_t match[CFG_OID_MAX]; /* HAS_OID: the value looked for */
+    int match_len;
     size_t enum_first, nenum; /* labels: cfg_profile.enums[enum_first .. + nenum] */
 };
 

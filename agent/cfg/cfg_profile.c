@@ -7,7 +7,10 @@
  * (protocol "snmp": each point has a numeric OID, an SNMP type and optionally an enum of
  * value labels). Keys of the other protocol are errors. An OID may hold one "{index}"
  * sub-identifier, filled per device from its "index" list (cfg_profile_expand), so that one
- * IF-MIB profile serves every switch whatever ports it watches.
+ * IF-MIB profile serves every switch whatever ports it watches. A point with "walk" instead
+ * of "oid" names a table column walked with GETBULK (sparse tables such as upsAlarmTable),
+ * and is derived from its rows: type "rows" (the count) or "has_oid" with "match" (1 if some
+ * row holds that OID value).
  *
  * Checking goes through the shared layer in cfg_check.h, as the main config's does; the
  * names of data types and byte orders below are also the spellings profile files use.
@@ -36,6 +39,8 @@ static void check_snmp_point(struct cfgc *ck, struct cfg_profile *p, const confi
                              int index, struct cfg_point *pt);
 static void check_common(struct cfgc *ck, const struct cfg_profile *p, const config_setting_t *s,
                          int index, struct cfg_point *pt, struct cfgc_obj *o);
+static void check_walk_point(struct cfgc *ck, const config_setting_t *s, struct cfg_point *pt,
+                             struct cfgc_obj *o);
 static void check_enum(struct cfgc *ck, struct cfg_profile *p, const struct cfgc_obj *o,
                        struct cfg_point *pt);
 static int parse_oid(const char *s, struct cfg_point *pt);
@@ -63,7 +68,7 @@ static const char *const modbus_only_profile_keys[] = {
 };
 /* With the Modbus-only keys, which are reported as such rather than as unknown. */
 static const char *const snmp_point_keys[] = {
-    "name", "quantity", "unit",   "oid", "type",    "scale", "offset",
+    "name", "quantity", "unit",   "oid", "walk", "match",   "type",  "scale", "offset",
     "min",  "max",      "enum",   "fc",  "address", "order", NULL,
 };
 static const char *const modbus_only_point_keys[] = {"fc", "address", "order", NULL};
@@ -345,6 +350,13 @@ check_snmp_point(struct cfgc *ck, struct cfg_profile *p, const config_setting_t 
         if ((at = config_setting_get_member(s, *k)) != NULL)
             cfgc_problem(ck, &o, at, "\"%s\" is only for modbus profiles (give \"oid\")", *k);
 
+    if (config_setting_get_member(s, "walk") != NULL) {
+        check_walk_point(ck, s, pt, &o);
+        check_enum(ck, p, &o, pt);
+        return;
+    }
+    if ((at = config_setting_get_member(s, "match")) != NULL)
+        cfgc_problem(ck, &o, at, "\"match\" is only for a \"walk\" point of type has_oid");
     r = cfgc_get_string(ck, &o, "oid", &v);
     if (r == 0)
         cfgc_missing(ck, &o, "oid");
@@ -357,11 +369,15 @@ check_snmp_point(struct cfgc *ck, struct cfg_profile *p, const config_setting_t 
     r = cfgc_get_string(ck, &o, "type", &v);
     if (r == 0) {
         cfgc_missing(ck, &o, "type");
-    } else if (r > 0 && !parse_snmp_type(v, &pt->stype)) {
+    } else if (r > 0 && (!parse_snmp_type(v, &pt->stype) || pt->stype == CFG_ST_ROWS ||
+                         pt->stype == CFG_ST_HAS_OID)) {
         cfgc_problem(ck, &o, config_setting_get_member(s, "type"),
                      "\"type\" must be one of integer, gauge, counter32, counter64, timeticks, "
-                     "entity_sensor (is %s)",
-                     cfgc_quote(q, sizeof(q), v));
+                     "entity_sensor (is %s)%s",
+                     cfgc_quote(q, sizeof(q), v),
+                     parse_snmp_type(v, &pt->stype) ? "; rows and has_oid are for \"walk\" points"
+                                                    : "");
+        pt->stype = CFG_ST_INTEGER;
     } else if (r > 0 && pt->stype == CFG_ST_ENTITY_SENSOR && pt->oid_len > 0) {
         /* entPhySensorValue: 1.3.6.1.2.1.99.1.1.1.4.<entPhysicalIndex> (RFC 3433). */
         static const uint32_t value_col[] = {1, 3, 6, 1, 2, 1, 99, 1, 1, 1, 4};
@@ -373,6 +389,73 @@ check_snmp_point(struct cfgc *ck, struct cfg_profile *p, const config_setting_t 
                          "1.3.6.1.2.1.99.1.1.1.4.<index>");
     }
     check_enum(ck, p, &o, pt);
+}
+
+/*
+ * A walk point: walk = "<column OID>" (no "{index}"), type = "rows" or "has_oid", and for
+ * has_oid match = "<OID value>". "oid" is then an error: a point is either read or walked.
+ */
+static void
+check_walk_point(struct cfgc *ck, const config_setting_t *s, struct cfg_point *pt,
+                 struct cfgc_obj *o)
+{
+    const config_setting_t *at;
+    struct cfg_point tmp;
+    const char *v;
+    char q[CFGC_QBUF];
+    int r, have_type = 0;
+
+    pt->walk = 1;
+    pt->stype = CFG_ST_ROWS;
+    if ((at = config_setting_get_member(s, "oid")) != NULL)
+        cfgc_problem(ck, o, at, "give either \"oid\" (read with GET) or \"walk\" (a column "
+                                "walked with GETBULK), not both");
+    r = cfgc_get_string(ck, o, "walk", &v);
+    if (r > 0 && (parse_oid(v, pt) < 0 || pt->oid_index_at >= 0)) {
+        cfgc_problem(ck, o, config_setting_get_member(s, "walk"),
+                     "\"walk\" must be the numeric OID of a table column like "
+                     "\"1.3.6.1.2.1.33.1.6.2.1.2\", of 2 to %d sub-identifiers and no {index} "
+                     "(is %s)",
+                     CFG_OID_MAX - 1, cfgc_quote(q, sizeof(q), v));
+        pt->oid_len = 0;
+        pt->oid_index_at = -1;
+    } else if (r > 0 && pt->oid_len >= CFG_OID_MAX) {
+        cfgc_problem(ck, o, config_setting_get_member(s, "walk"),
+                     "\"walk\" must leave room for a row index (at most %d sub-identifiers)",
+                     CFG_OID_MAX - 1);
+        pt->oid_len = 0;
+    }
+
+    r = cfgc_get_string(ck, o, "type", &v);
+    if (r == 0) {
+        cfgc_missing(ck, o, "type");
+    } else if (r > 0 && (!parse_snmp_type(v, &pt->stype) ||
+                         (pt->stype != CFG_ST_ROWS && pt->stype != CFG_ST_HAS_OID))) {
+        cfgc_problem(ck, o, config_setting_get_member(s, "type"),
+                     "a \"walk\" point's \"type\" must be rows or has_oid (is %s)",
+                     cfgc_quote(q, sizeof(q), v));
+        pt->stype = CFG_ST_ROWS;
+    } else if (r > 0) {
+        have_type = 1;
+    }
+
+    at = config_setting_get_member(s, "match");
+    if (have_type && pt->stype == CFG_ST_ROWS && at != NULL) {
+        cfgc_problem(ck, o, at, "\"match\" is only for type has_oid");
+    } else if (have_type && pt->stype == CFG_ST_HAS_OID) {
+        r = cfgc_get_string(ck, o, "match", &v);
+        if (r == 0) {
+            cfgc_missing(ck, o, "match");
+        } else if (r > 0 && (parse_oid(v, &tmp) < 0 || tmp.oid_index_at >= 0)) {
+            cfgc_problem(ck, o, at,
+                         "\"match\" must be a numeric OID like \"1.3.6.1.2.1.33.1.6.3.2\" of 2 "
+                         "to %d sub-identifiers (is %s)",
+                         CFG_OID_MAX, cfgc_quote(q, sizeof(q), v));
+        } else if (r > 0) {
+            memcpy(pt->match, tmp.oid, sizeof(pt->match));
+            pt->match_len = tmp.oid_len;
+        }
+    }
 }
 
 /* name, quantity, unit, scale, offset, min and max: the same in both kinds of profile. */
@@ -521,7 +604,7 @@ parse_oid(const char *s, struct cfg_point *pt)
 static int
 parse_snmp_type(const char *s, enum cfg_snmp_type *out)
 {
-    for (enum cfg_snmp_type t = CFG_ST_INTEGER; t <= CFG_ST_ENTITY_SENSOR; t++) {
+    for (enum cfg_snmp_type t = CFG_ST_INTEGER; t <= CFG_ST_HAS_OID; t++) {
         if (strcmp(s, cfg_snmp_type_name(t)) == 0) {
             *out = t;
             return 1;
@@ -671,6 +754,10 @@ cfg_snmp_type_name(enum cfg_snmp_type t)
         return "timeticks";
     case CFG_ST_ENTITY_SENSOR:
         return "entity_sensor";
+    case CFG_ST_ROWS:
+        return "rows";
+    case CFG_ST_HAS_OID:
+        return "has_oid";
     }
     return "?";
 }
