@@ -60,12 +60,33 @@ struct sp_vb {
 };
 
 struct sp_dev;
+struct sp_walk;
 
-/* One GET of a device's poll cycle: varbinds vbs[first .. first + n). */
+/* One GET of a device's poll cycle: varbinds vbs[first .. first + n); or a walk's GETBULK. */
 struct sp_req {
     struct sp_dev *dev;
+    struct sp_walk *walk; /* the walk this GETBULK continues, or NULL for a GET */
     size_t first, n;
     long reqid; /* 0 when not in flight */
+};
+
+/*
+ * A table column walked with GETBULK each cycle, for the walk points naming it. One GETBULK
+ * in flight at a time, each from the last name received, until a name leaves the column,
+ * endOfMibView, SP_WALK_MAX_ROWS rows or SP_WALK_MAX_PDUS PDUs.
+ */
+struct sp_walk {
+    struct sp_req req;
+    oid root[CFG_OID_MAX];
+    size_t root_len;
+    oid last[MAX_OID_LEN]; /* where the next GETBULK starts */
+    size_t last_len;
+    struct sp_cell *cells; /* this cycle's rows */
+    size_t nrows, cap;
+    size_t npdus;
+    int truncated, broken;
+    int want_next; /* answered, not at the end: send the next GETBULK (from the main loop) */
+    unsigned fail; /* SP_TAG_NULL before any answer, a no-answer tag, or 0 once answered */
 };
 
 struct sp_poller;
@@ -82,6 +103,9 @@ struct sp_dev {
     struct sp_value *vals; /* per varbind, this cycle's answers */
     size_t nreq;
     struct sp_req *reqs;
+    size_t nwalk;
+    struct sp_walk *walks;
+    size_t *walk_of; /* per point: index into walks, or SIZE_MAX for a GET point */
     struct sample *out; /* per point */
     uint64_t *prev_ticks; /* per point: last good raw timeticks; valid where have_ticks */
     double *prev_mono;
@@ -134,6 +158,8 @@ static void dev_send(struct sp_dev *d, double now);
 static void dev_finish_cycle(struct sp_dev *d);
 static void dev_log_change(struct sp_dev *d, enum sp_state st, long detail, double next);
 static void req_fail(struct sp_dev *d, struct sp_req *r, unsigned tag);
+static int walk_send(struct sp_dev *d, struct sp_walk *w, double now);
+static void walk_take(struct sp_walk *w, const netsnmp_pdu *pdu);
 static const char *usm_report_name(int n);
 
 static int lib_initialized;
@@ -228,7 +254,7 @@ dev_setup(struct sp_dev *d)
                                                              : "snmp device %s (%s:%d)",
              d->cfg->id, sn->host, sn->port);
     for (size_t i = 0; i < p->npoints; i++)
-        nvb += p->points[i].stype == CFG_ST_ENTITY_SENSOR ? 3 : 1;
+        nvb += p->points[i].walk ? 0 : p->points[i].stype == CFG_ST_ENTITY_SENSOR ? 3 : 1;
     d->vbs = calloc(nvb ? nvb : 1, sizeof(*d->vbs));
     d->vals = calloc(nvb ? nvb : 1, sizeof(*d->vals));
     d->reqs = calloc(nvb ? nvb : 1, sizeof(*d->reqs));
@@ -236,14 +262,44 @@ dev_setup(struct sp_dev *d)
     d->prev_ticks = calloc(np, sizeof(*d->prev_ticks));
     d->prev_mono = calloc(np, sizeof(*d->prev_mono));
     d->have_ticks = calloc(np, 1);
+    d->walks = calloc(np, sizeof(*d->walks));
+    d->walk_of = calloc(np, sizeof(*d->walk_of));
     if (d->vbs == NULL || d->vals == NULL || d->reqs == NULL || d->out == NULL ||
-        d->prev_ticks == NULL || d->prev_mono == NULL || d->have_ticks == NULL) {
+        d->prev_ticks == NULL || d->prev_mono == NULL || d->have_ticks == NULL ||
+        d->walks == NULL || d->walk_of == NULL) {
         errno = ENOMEM;
         return -1;
     }
     for (size_t i = 0; i < p->npoints; i++) {
         const struct cfg_point *pt = &p->points[i];
         size_t first = k;
+
+        d->walk_of[i] = SIZE_MAX;
+        if (pt->walk) {
+            /* Points on the same column share its walk. */
+            size_t w;
+
+            for (w = 0; w < d->nwalk; w++) {
+                const struct sp_walk *o = &d->walks[w];
+                int same = o->root_len == (size_t)pt->oid_len;
+
+                for (size_t j = 0; same && j < o->root_len; j++)
+                    same = o->root[j] == pt->oid[j];
+                if (same)
+                    break;
+            }
+            if (w == d->nwalk) {
+                struct sp_walk *nw = &d->walks[d->nwalk++];
+
+                for (int j = 0; j < pt->oid_len; j++)
+                    nw->root[j] = pt->oid[j];
+                nw->root_len = (size_t)pt->oid_len;
+                nw->req.dev = d;
+                nw->req.walk = nw;
+            }
+            d->walk_of[i] = w;
+            continue;
+        }
 
         d->vbs[k].point = i;
         d->vbs[k].role = SP_R_VALUE;
@@ -351,6 +407,10 @@ sp_poller_free(struct sp_poller *sp)
         free(d->prev_ticks);
         free(d->prev_mono);
         free(d->have_ticks);
+        for (size_t w = 0; w < d->nwalk; w++)
+            free(d->walks[w].cells);
+        free(d->walks);
+        free(d->walk_of);
     }
     if (sp->fds_init)
         netsnmp_large_fd_set_cleanup(&sp->fds);
@@ -494,6 +554,16 @@ dev_start_cycle(struct sp_dev *d, double now)
     }
     for (size_t i = 0; i < d->nreq; i++)
         d->reqs[i].reqid = 0;
+    for (size_t i = 0; i < d->nwalk; i++) {
+        struct sp_walk *w = &d->walks[i];
+
+        w->req.reqid = 0;
+        memcpy(w->last, w->root, w->root_len * sizeof(oid));
+        w->last_len = w->root_len;
+        w->nrows = w->npdus = 0;
+        w->truncated = w->broken = w->want_next = 0;
+        w->fail = SP_TAG_NULL;
+    }
     if (d->sess == NULL) {
         int v3 = d->cfg->snmp.version == 3;
 
@@ -551,6 +621,134 @@ dev_send(struct sp_dev *d, double now)
     /* Resends fall due every timeout; snmp_sess_timeout() is called then (see sp_main). */
     d->timeout_check = now + d->cfg->timeout + 0.002;
     d->deadline = now + d->cfg->timeout * (d->cfg->snmp.retries + 1) + 1.0;
+    /* The walks' first GETBULKs, beside the GETs. */
+    for (size_t i = 0; !d->probing && d->open_error == 0 && i < d->nwalk; i++)
+        if (walk_send(d, &d->walks[i], now) < 0)
+            break;
+}
+
+/*
+ * Sends w's next GETBULK, from the last name it received. Returns 0, or -1 with
+ * d->open_error set (the walk's points then read io_error).
+ */
+static int
+walk_send(struct sp_dev *d, struct sp_walk *w, double now)
+{
+    netsnmp_pdu *pdu = snmp_pdu_create(SNMP_MSG_GETBULK);
+    double deadline;
+    int reqid;
+
+    if (pdu == NULL) {
+        d->open_error = SNMPERR_MALLOC;
+        return -1;
+    }
+    pdu->non_repeaters = 0;
+    pdu->max_repetitions = SP_WALK_REPETITIONS;
+    snmp_add_null_var(pdu, w->last, w->last_len);
+    reqid = snmp_sess_async_send(d->sess, pdu, sp_cb, &w->req);
+    if (reqid == 0) {
+        snmp_free_pdu(pdu);
+        d->open_error = snmp_sess_session(d->sess) ? snmp_sess_session(d->sess)->s_snmp_errno
+                                                   : SNMPERR_GENERR;
+        if (d->open_error == 0)
+            d->open_error = SNMPERR_GENERR;
+        w->fail = SP_TAG_NULL;
+        return -1;
+    }
+    w->req.reqid = reqid;
+    w->npdus++;
+    d->in_flight++;
+    atomic_fetch_add(&d->sp->st_requests, 1);
+    /* A walk's later PDUs get their own time: the cycle's deadline moves with them. */
+    deadline = now + d->cfg->timeout * (d->cfg->snmp.retries + 1) + 1.0;
+    if (deadline > d->deadline)
+        d->deadline = deadline;
+    if (d->timeout_check > now + d->cfg->timeout + 0.002)
+        d->timeout_check = now + d->cfg->timeout + 0.002;
+    return 0;
+}
+
+/*
+ * Takes the rows of a GETBULK answer to walk w, and says whether to go on (w->want_next).
+ * Called from sp_cb: copies what it needs, as the PDU is freed after.
+ */
+static void
+walk_take(struct sp_walk *w, const netsnmp_pdu *pdu)
+{
+    const netsnmp_variable_list *v = pdu->variables;
+
+    if (w->fail == SP_TAG_NULL)
+        w->fail = 0;
+    if (v == NULL)
+        return; /* an empty answer: nothing more to ask */
+    for (; v != NULL; v = v->next_variable) {
+        struct sp_cell *c;
+
+        /* The end of the column: a name outside it, or the end of the agent's MIB view. */
+        if (v->type == SNMP_ENDOFMIBVIEW || v->name_length <= w->root_len ||
+            snmp_oid_ncompare(v->name, v->name_length, w->root, w->root_len, w->root_len) != 0)
+            return;
+        /* Each name must follow the last, or an agent could keep us walking in a loop. */
+        if (v->name_length > MAX_OID_LEN ||
+            snmp_oid_compare(v->name, v->name_length, w->last, w->last_len) <= 0) {
+            w->broken = 1;
+            return;
+        }
+        if (w->nrows == SP_WALK_MAX_ROWS) {
+            w->truncated = 1;
+            return;
+        }
+        if (w->nrows == w->cap) {
+            size_t cap = w->cap ? w->cap * 2 : 8;
+            struct sp_cell *grown = realloc(w->cells, cap * sizeof(*grown));
+
+            if (grown == NULL) {
+                w->truncated = 1;
+                return;
+            }
+            w->cells = grown;
+            w->cap = cap;
+        }
+        c = &w->cells[w->nrows++];
+        c->tag = v->type;
+        c->oid_len = 0;
+        if (v->type == ASN_OBJECT_ID && v->val.objid != NULL) {
+            size_t n = v->val_len / sizeof(oid);
+
+            c->oid_len = n > CFG_OID_MAX ? -1 : (int)n;
+            for (size_t k = 0; c->oid_len > 0 && k < n; k++) {
+                if (v->val.objid[k] > UINT32_MAX)
+                    c->oid_len = -1;
+                else
+                    c->oid[k] = (uint32_t)v->val.objid[k];
+            }
+        }
+        memcpy(w->last, v->name, v->name_length * sizeof(oid));
+        w->last_len = v->name_length;
+    }
+    if (w->npdus >= SP_WALK_MAX_PDUS) {
+        w->truncated = 1;
+        return;
+    }
+    w->want_next = 1;
+}
+
+/* Sends the next GETBULK of every walk of d that asks for one. */
+static void
+dev_walk_continue(struct sp_dev *d, double now)
+{
+    for (size_t i = 0; i < d->nwalk; i++) {
+        struct sp_walk *w = &d->walks[i];
+
+        if (!w->want_next)
+            continue;
+        w->want_next = 0;
+        if (d->sess == NULL || walk_send(d, w, now) < 0) {
+            if (d->open_error == 0)
+                d->open_error = SNMPERR_GENERR;
+            w->fail = SP_TAG_NULL;
+        }
+    }
 }
 
 /* Marks the points of request r with the no-answer tag tag (timeout, report). */
@@ -623,6 +821,8 @@ sp_cb(int op, netsnmp_session *s, int reqid, netsnmp_pdu *pdu, void *magic)
     d->in_flight--;
 
     if (op == NETSNMP_CALLBACK_OP_TIMED_OUT) {
+        if (r->walk != NULL)
+            r->walk->fail = SP_TAG_TIMEOUT;
         req_fail(d, r, SP_TAG_TIMEOUT);
         d->timed_out++;
         atomic_fetch_add(&d->sp->st_timeouts, 1);
@@ -643,6 +843,8 @@ sp_cb(int op, netsnmp_session *s, int reqid, netsnmp_pdu *pdu, void *magic)
         d->report = usm_report_of(pdu);
         if (d->report == 4)
             d->engine_id_len = 0; /* a new agent behind the address: discover it again */
+        if (r->walk != NULL)
+            r->walk->fail = SP_TAG_REFUSED;
         req_fail(d, r, SP_TAG_REFUSED);
         d->refused++;
         atomic_fetch_add(&d->sp->st_auth, 1);
@@ -651,7 +853,13 @@ sp_cb(int op, netsnmp_session *s, int reqid, netsnmp_pdu *pdu, void *magic)
     d->answered++;
     if (pdu->errstat != SNMP_ERR_NOERROR) {
         /* v2c/v3 GET errors (tooBig, genErr, ...) apply to the whole request. */
+        if (r->walk != NULL)
+            r->walk->fail = SP_TAG_ERRSTAT + (unsigned)(pdu->errstat & 0xff);
         req_fail(d, r, SP_TAG_ERRSTAT + (unsigned)(pdu->errstat & 0xff));
+        return 1;
+    }
+    if (r->walk != NULL) {
+        walk_take(r->walk, pdu);
         return 1;
     }
     {
@@ -773,6 +981,39 @@ dev_finish_cycle(struct sp_dev *d)
         }
         if (q != RW_Q_GOOD && q != RW_Q_TIMEOUT && q != RW_Q_AUTH_ERROR && q != RW_Q_IO_ERROR) {
             if (first_bad == NULL)
+                first_bad = s;
+            nbad++;
+        }
+    }
+    for (size_t i = 0; d->nwalk > 0 && i < p->npoints; i++) {
+        const struct sp_walk *w;
+        struct sample *s = &d->out[i];
+        uint16_t code = 0;
+        enum rw_quality q;
+
+        if (d->walk_of[i] == SIZE_MAX)
+            continue;
+        w = &d->walks[d->walk_of[i]];
+        if (w->fail == SP_TAG_NULL) {
+            q = d->open_error ? RW_Q_IO_ERROR : RW_Q_TIMEOUT;
+        } else if (w->fail == SP_TAG_TIMEOUT) {
+            q = RW_Q_TIMEOUT;
+        } else if (w->fail == SP_TAG_REFUSED) {
+            q = RW_Q_AUTH_ERROR;
+        } else if (w->fail >= SP_TAG_ERRSTAT) {
+            q = RW_Q_EXCEPTION;
+            code = (uint16_t)(w->fail - SP_TAG_ERRSTAT);
+        } else {
+            struct sp_column col = {w->cells, w->nrows, w->truncated, w->broken};
+
+            q = sp_decode_walk(&p->points[i], &col, &s->value, &code);
+        }
+        s->quality = (uint16_t)q;
+        s->code = code;
+        if (q != RW_Q_GOOD && q != RW_Q_OUT_OF_RANGE)
+            s->value = NAN;
+        if (q != RW_Q_GOOD && q != RW_Q_TIMEOUT && q != RW_Q_AUTH_ERROR && q != RW_Q_IO_ERROR) {
+            if (first_bad == NULL || first_bad->point > i)
                 first_bad = s;
             nbad++;
         }
@@ -922,6 +1163,8 @@ sp_main(void *arg)
                 if (dev_open(d, 0) == 0)
                     dev_send(d, now);
             }
+            if (d->active && !d->reopen)
+                dev_walk_continue(d, now); /* before the cycle can look finished */
             if (d->active && d->in_flight > 0 && now >= d->timeout_check && d->sess != NULL) {
                 /* Resends and final timeouts; callbacks may finish requests. */
                 snmp_sess_timeout(d->sess);
@@ -933,6 +1176,13 @@ sp_main(void *arg)
                     if (d->reqs[k].reqid != 0) {
                         d->reqs[k].reqid = 0;
                         req_fail(d, &d->reqs[k], SP_TAG_TIMEOUT);
+                        d->timed_out++;
+                    }
+                }
+                for (size_t k = 0; k < d->nwalk; k++) {
+                    if (d->walks[k].req.reqid != 0) {
+                        d->walks[k].req.reqid = 0;
+                        d->walks[k].fail = SP_TAG_TIMEOUT;
                         d->timed_out++;
                     }
                 }

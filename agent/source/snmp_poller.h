@@ -22,6 +22,17 @@
  * answered with notInTimeWindow; a report of unknownEngineIDs (the agent was replaced)
  * forgets the engineID and probes again.
  *
+ * Tables: a profile's walk points (profile key "walk") name a table column, which is read
+ * each cycle with GETBULK (v2c/v3; non-repeaters 0, max-repetitions SP_WALK_REPETITIONS),
+ * asynchronously beside the GETs: one GETBULK in flight per column, the next one sent from
+ * the main loop when the answer comes, starting from the last name received. The walk ends
+ * when a name leaves the column or the agent says endOfMibView; it is bounded by
+ * SP_WALK_MAX_ROWS rows and SP_WALK_MAX_PDUS PDUs per cycle (truncated: out_of_range), and a
+ * name that does not follow the previous one ends it as a decode error (no loops). Each walk
+ * point is one sample derived from the rows (sp_decode_walk: row count, or "the column holds
+ * OID x"), so sparse tables such as upsAlarmTable, whose row ids keep growing, are never
+ * indexed. A GETBULK that times out, is refused or errs gives its points that quality.
+ *
  * Every point of every poll becomes a sample, the failed ones too (timeout, exception for
  * noSuchObject/noSuchInstance/endOfMibView/error-status, decode_error for a wrong type,
  * out_of_range, auth_error for a USM report, io_error when a session cannot be opened). A
@@ -44,12 +55,14 @@
 
 #define SP_BACKOFF_MAX 60.0 /* s, longest delay between attempts at a silent agent */
 #define SP_MAX_VARBINDS 32  /* per GET; a point's ENTITY-SENSOR triple is never split */
+#define SP_WALK_REPETITIONS 16 /* max-repetitions of a walk's GETBULK */
+#define SP_WALK_MAX_PDUS 32    /* GETBULKs per walk per cycle (and SP_WALK_MAX_ROWS rows) */
 
 struct sp_poller;
 
 struct sp_poller_stats {
     uint64_t polls;      /* device poll cycles completed */
-    uint64_t requests;   /* GET PDUs sent (not counting net-snmp's resends) */
+    uint64_t requests;   /* GET and GETBULK PDUs sent (not counting net-snmp's resends) */
     uint64_t timeouts;   /* GETs that timed out after every retry */
     uint64_t auth_fails; /* GETs answered with a USM report */
     uint64_t restarts;   /* agent restarts seen (sysUpTime went back) */

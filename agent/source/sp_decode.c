@@ -74,6 +74,8 @@ sp_decode(const struct cfg_point *p, const struct sp_value *v, double *value, ui
         want = SP_TAG_TIMETICKS;
         break;
     case CFG_ST_ENTITY_SENSOR:
+    case CFG_ST_ROWS:
+    case CFG_ST_HAS_OID:
     default:
         return RW_Q_DECODE_ERROR;
     }
@@ -123,6 +125,46 @@ sp_decode_sensor(const struct cfg_point *p, const struct sp_value *val,
         sp_sensor_exponent(scale->i, &exp) < 0)
         return RW_Q_DECODE_ERROR;
     return finish(p, (double)val->i * pow(10.0, exp - (int)prec->i), value);
+}
+
+static int
+cell_is(const struct sp_cell *c, const uint32_t *oid, int len)
+{
+    if (c->oid_len != len)
+        return 0;
+    for (int k = 0; k < len; k++)
+        if (c->oid[k] != oid[k])
+            return 0;
+    return 1;
+}
+
+enum rw_quality
+sp_decode_walk(const struct cfg_point *p, const struct sp_column *col, double *value,
+               uint16_t *code)
+{
+    enum rw_quality q;
+    int found = 0;
+
+    *code = 0;
+    *value = NAN;
+    if (col->broken)
+        return RW_Q_DECODE_ERROR;
+    switch (p->stype) {
+    case CFG_ST_ROWS:
+        q = finish(p, (double)col->nrows, value);
+        return q == RW_Q_GOOD && col->truncated ? RW_Q_OUT_OF_RANGE : q;
+    case CFG_ST_HAS_OID:
+        for (size_t r = 0; r < col->nrows; r++) {
+            if (col->cells[r].tag != SP_TAG_OBJECT_ID)
+                return RW_Q_DECODE_ERROR;
+            if (cell_is(&col->cells[r], p->match, p->match_len))
+                found = 1;
+        }
+        q = finish(p, found ? 1.0 : 0.0, value);
+        return q == RW_Q_GOOD && col->truncated && !found ? RW_Q_OUT_OF_RANGE : q;
+    default:
+        return RW_Q_DECODE_ERROR;
+    }
 }
 
 int

@@ -8,6 +8,7 @@
 #ifndef ROOMWATCH_SP_DECODE_H
 #define ROOMWATCH_SP_DECODE_H
 
+#include <stddef.h>
 #include <stdint.h>
 
 #include "cfg/cfg.h"
@@ -34,6 +35,35 @@ struct sp_value {
     int64_t i;    /* INTEGER */
     uint64_t u;   /* Counter32, Gauge32, TimeTicks, Counter64 */
 };
+
+#define SP_WALK_MAX_ROWS 256 /* rows of a walked column taken per cycle */
+
+/* One row of a walked column: its value's tag and, for an OBJECT IDENTIFIER, the value. */
+struct sp_cell {
+    unsigned tag;                /* SP_TAG_* */
+    int oid_len;                 /* sub-identifiers in oid; -1 if longer than CFG_OID_MAX */
+    uint32_t oid[CFG_OID_MAX];
+};
+
+/* What one cycle's walk of a column (a GETBULK sequence) came to. */
+struct sp_column {
+    const struct sp_cell *cells;
+    size_t nrows;
+    int truncated; /* stopped at a bound (rows, PDUs) with the column not yet at its end */
+    int broken;    /* the agent answered out of order (a name not after the previous one) */
+};
+
+/*
+ * Derives walk point p (CFG_ST_ROWS or CFG_ST_HAS_OID) from the rows of its column:
+ * ROWS is the row count; HAS_OID is 1 if some row's value is the OID p->match, else 0; then
+ * the point's scale, offset and range. RW_Q_DECODE_ERROR for a broken walk, and for HAS_OID
+ * when a row's value is not an OBJECT IDENTIFIER (the profile names another column). A
+ * truncated walk gives RW_Q_OUT_OF_RANGE with the value still set (the count is a lower
+ * bound, an absent OID may sit in the rows not read), except for an OID that was found: 1
+ * is certain. *code is always 0.
+ */
+enum rw_quality sp_decode_walk(const struct cfg_point *p, const struct sp_column *col,
+                               double *value, uint16_t *code);
 
 /*
  * Decodes v for point p: checks that its type is the one p expects, then sets *value to

@@ -1,6 +1,7 @@
 /*
  * test_sp_decode.c - SNMP varbind values -> point values: every type, the exceptions, type
- * mismatches, scale and range, the ENTITY-SENSOR-MIB arithmetic, and restarts of sysUpTime.
+ * mismatches, scale and range, the ENTITY-SENSOR-MIB arithmetic, restarts of sysUpTime, and
+ * the points derived from a walked table column (row count, well-known alarm present).
  */
 #include <math.h>
 #include <setjmp.h>
@@ -214,6 +215,146 @@ test_sp_uptime_restarted(void **state)
     assert_true(sp_uptime_restarted(4294967200u, 2000000000u, 1.0)); /* not a wrap */
 }
 
+/* A row of a walked column holding OID 1.3.6.1.2.1.33.1.6.3.<alarm> (upsWellKnownAlarms). */
+static struct sp_cell
+alarm_cell(uint32_t alarm)
+{
+    static const uint32_t base[] = {1, 3, 6, 1, 2, 1, 33, 1, 6, 3};
+    struct sp_cell c;
+
+    memset(&c, 0, sizeof(c));
+    c.tag = SP_TAG_OBJECT_ID;
+    memcpy(c.oid, base, sizeof(base));
+    c.oid[10] = alarm;
+    c.oid_len = 11;
+    return c;
+}
+
+static struct cfg_point
+has_alarm(uint32_t alarm)
+{
+    struct cfg_point p = pt(CFG_ST_HAS_OID, 1.0, 0.0, 1.0);
+    struct sp_cell c = alarm_cell(alarm);
+
+    p.walk = 1;
+    memcpy(p.match, c.oid, sizeof(c.oid));
+    p.match_len = c.oid_len;
+    return p;
+}
+
+static void
+test_sp_decode_walk_alarm_table(void **state)
+{
+    /* upsAlarmTable with sparse rows 7 and 12: OnBattery (.2) and InputBad (.6). */
+    struct sp_cell rows[2] = {alarm_cell(2), alarm_cell(6)};
+    struct sp_column col = {rows, 2, 0, 0};
+    struct cfg_point count = pt(CFG_ST_ROWS, 1.0, 0.0, 256.0);
+    static const uint32_t absent[] = {1, 3, 8, 14, 20};
+    double v;
+    uint16_t code = 7;
+
+    (void)state;
+    assert_int_equal(sp_decode_walk(&count, &col, &v, &code), RW_Q_GOOD);
+    assert_true(v == 2.0 && code == 0);
+    {
+        struct cfg_point p = has_alarm(2);
+
+        assert_int_equal(sp_decode_walk(&p, &col, &v, &code), RW_Q_GOOD);
+        assert_true(v == 1.0);
+        p = has_alarm(6);
+        assert_int_equal(sp_decode_walk(&p, &col, &v, &code), RW_Q_GOOD);
+        assert_true(v == 1.0);
+    }
+    for (size_t i = 0; i < sizeof(absent) / sizeof(absent[0]); i++) {
+        struct cfg_point p = has_alarm(absent[i]);
+
+        assert_int_equal(sp_decode_walk(&p, &col, &v, &code), RW_Q_GOOD);
+        assert_true(v == 0.0);
+    }
+    /* A longer or shorter OID with the same start is another alarm. */
+    {
+        struct cfg_point p = has_alarm(2);
+
+        p.match_len = 10;
+        assert_int_equal(sp_decode_walk(&p, &col, &v, &code), RW_Q_GOOD);
+        assert_true(v == 0.0);
+        rows[0].oid[11] = 1;
+        rows[0].oid_len = 12;
+        p = has_alarm(2);
+        assert_int_equal(sp_decode_walk(&p, &col, &v, &code), RW_Q_GOOD);
+        assert_true(v == 0.0);
+        rows[0].oid_len = -1; /* longer than CFG_OID_MAX: matches nothing */
+        assert_int_equal(sp_decode_walk(&p, &col, &v, &code), RW_Q_GOOD);
+        assert_true(v == 0.0);
+    }
+}
+
+static void
+test_sp_decode_walk_empty_and_bad(void **state)
+{
+    struct sp_cell rows[2] = {alarm_cell(2), alarm_cell(6)};
+    struct sp_column empty = {NULL, 0, 0, 0};
+    struct cfg_point count = pt(CFG_ST_ROWS, 1.0, 0.0, 256.0);
+    struct cfg_point on_battery = has_alarm(2), input_bad = has_alarm(6);
+    double v;
+    uint16_t code;
+
+    (void)state;
+    /* No alarms: an empty column. */
+    assert_int_equal(sp_decode_walk(&count, &empty, &v, &code), RW_Q_GOOD);
+    assert_true(v == 0.0);
+    assert_int_equal(sp_decode_walk(&on_battery, &empty, &v, &code), RW_Q_GOOD);
+    assert_true(v == 0.0);
+
+    /* Truncated at a bound: the count is a lower bound, an absence uncertain, a presence
+     * certain. */
+    {
+        struct sp_column col = {rows, 1, 1, 0};
+
+        assert_int_equal(sp_decode_walk(&count, &col, &v, &code), RW_Q_OUT_OF_RANGE);
+        assert_true(v == 1.0);
+        assert_int_equal(sp_decode_walk(&on_battery, &col, &v, &code), RW_Q_GOOD);
+        assert_true(v == 1.0);
+        assert_int_equal(sp_decode_walk(&input_bad, &col, &v, &code), RW_Q_OUT_OF_RANGE);
+        assert_true(v == 0.0);
+    }
+    /* An agent that answered out of order. */
+    {
+        struct sp_column col = {rows, 2, 0, 1};
+
+        assert_int_equal(sp_decode_walk(&count, &col, &v, &code), RW_Q_DECODE_ERROR);
+        assert_true(isnan(v));
+        assert_int_equal(sp_decode_walk(&on_battery, &col, &v, &code), RW_Q_DECODE_ERROR);
+    }
+    /* A column of INTEGERs (the profile names upsAlarmId, say): rows count, has_oid cannot. */
+    {
+        struct sp_column col = {rows, 2, 0, 0};
+
+        rows[1].tag = SP_TAG_INTEGER;
+        assert_int_equal(sp_decode_walk(&count, &col, &v, &code), RW_Q_GOOD);
+        assert_true(v == 2.0);
+        assert_int_equal(sp_decode_walk(&on_battery, &col, &v, &code), RW_Q_DECODE_ERROR);
+        assert_true(isnan(v));
+    }
+    /* The point's range applies: more rows than max. */
+    {
+        struct sp_column col = {rows, 2, 0, 0};
+        struct cfg_point small = pt(CFG_ST_ROWS, 1.0, 0.0, 1.0);
+
+        assert_int_equal(sp_decode_walk(&small, &col, &v, &code), RW_Q_OUT_OF_RANGE);
+        assert_true(v == 2.0);
+    }
+    /* A GET point is not derived from a walk, and a walk point is not a GET. */
+    {
+        struct sp_column col = {rows, 2, 0, 0};
+        struct cfg_point get = pt(CFG_ST_INTEGER, 1.0, 0.0, 10.0);
+        struct sp_value one = integer(1);
+
+        assert_int_equal(sp_decode_walk(&get, &col, &v, &code), RW_Q_DECODE_ERROR);
+        assert_int_equal(sp_decode(&count, &one, &v, &code), RW_Q_DECODE_ERROR);
+    }
+}
+
 int
 main(void)
 {
@@ -225,6 +366,8 @@ main(void)
         cmocka_unit_test(test_sp_decode_sensor_math),
         cmocka_unit_test(test_sp_decode_sensor_bad_columns),
         cmocka_unit_test(test_sp_uptime_restarted),
+        cmocka_unit_test(test_sp_decode_walk_alarm_table),
+        cmocka_unit_test(test_sp_decode_walk_empty_and_bad),
     };
 
     return cmocka_run_group_tests(tests, NULL, NULL);
