@@ -1056,6 +1056,25 @@ test_cfg_real_profiles_load_clean(void **state)
                             strcmp(pt->quantity, "count") == 0 ||
                             pt->stype == CFG_ST_ENTITY_SENSOR);
             }
+            if (strcmp(name, "ups-mib") == 0) {
+                /* The alarm table is walked, never indexed: rows and one point per alarm. */
+                const struct cfg_point *rows = cfg_profile_point(&p, "alarm_rows");
+                const struct cfg_point *onb = cfg_profile_point(&p, "alarm_on_battery");
+                char oid[CFG_OID_MAX * 11];
+
+                assert_non_null(rows);
+                assert_non_null(onb);
+                assert_true(rows->walk && rows->stype == CFG_ST_ROWS);
+                assert_true(onb->walk && onb->stype == CFG_ST_HAS_OID);
+                assert_string_equal(cfg_point_oid_text(onb, oid, sizeof(oid)),
+                                    "1.3.6.1.2.1.33.1.6.2.1.2");
+                assert_int_equal(onb->match_len, 11);
+                assert_int_equal(onb->match[10], 2);
+                assert_int_equal(cfg_profile_point(&p, "alarm_input_bad")->match[10], 6);
+                assert_int_equal(cfg_profile_point(&p, "alarm_communications_lost")->match[10],
+                                 20);
+                assert_string_equal(cfg_point_label(&p, onb, 1.0), "active");
+            }
             cfg_profile_clear(&p);
             loaded++;
         }
