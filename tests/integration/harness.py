@@ -36,6 +36,9 @@ class Failure(Exception):
     pass
 
 
+SANITIZER_MARKERS = ("ERROR: AddressSanitizer", "ERROR: LeakSanitizer", "runtime error:")
+
+
 def check(cond, msg):
     if not cond:
         raise Failure(msg)
@@ -162,6 +165,7 @@ class Harness:
         return self
 
     def __exit__(self, et, ev, tb):
+        exc = et
         for s in self.subs:
             try:
                 s.close()
@@ -169,6 +173,17 @@ class Harness:
                 pass
         for p in reversed(self.procs):
             p.stop()
+        # A sanitizer report (ASan, LSan at exit, UBSan) in any log fails the test, even when
+        # everything the test asserted held: the ASan variant must not hide one.
+        if et is None:
+            for p in self.procs:
+                text = p.text()
+                for marker in SANITIZER_MARKERS:
+                    if marker in text:
+                        et, ev = Failure, Failure("%s (pid %d) reported %r" % (p.name, p.pid, marker))
+                        break
+                if et is not None:
+                    break
         if et is None:
             self.ok = True
             shutil.rmtree(self.dir, ignore_errors=True)
@@ -178,6 +193,8 @@ class Harness:
                 sys.stderr.write("---- %s (pid %d) log %s:\n%s\n" % (
                     p.name, p.pid, p.logpath, p.text()[-6000:]))
             sys.stderr.write("(files kept in %s)\n" % self.dir)
+        if ev is not None and exc is None:
+            raise ev
         return False
 
     def path(self, name):
