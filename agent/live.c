@@ -54,27 +54,6 @@ struct live {
     struct pubstate *ps;
 };
 
-static enum eng_kind
-kind_of(enum cfg_ind_kind k)
-{
-    switch (k) {
-    case CFG_IND_BAND:
-        return ENG_BAND;
-    case CFG_IND_SUPPLY_DAYS:
-        return ENG_SUPPLY_DAYS;
-    case CFG_IND_AVAILABILITY:
-        return ENG_AVAILABILITY;
-    case CFG_IND_DOWNTIME:
-        return ENG_DOWNTIME;
-    case CFG_IND_FAULT_RATE:
-        return ENG_FAULT_RATE;
-    case CFG_IND_DUTY_DAYS:
-        return ENG_DUTY_DAYS;
-    case CFG_IND_ENERGY:
-        return ENG_ENERGY;
-    }
-    return ENG_BAND;
-}
 
 /* Builds the engine for the period containing engine time now. */
 static int
@@ -111,24 +90,11 @@ build(struct live *l, int64_t now, char *err, size_t errlen)
         const struct cfg_indicator *in = &cfg->indicators[i];
         struct eng_ind_cfg *c = &ic[i];
 
-        c->kind = kind_of(in->kind);
+        cfg_indicator_engine(in, c);
         c->npoints = in->npoints;
         c->points = &refs[r];
         for (k = 0; k < in->npoints; k++)
             refs[r++] = (uint32_t)(l->dev_first[in->points[k].device] + in->points[k].point);
-        c->lo = in->lo;
-        c->hi = in->hi;
-        c->has_assess = in->has_assess;
-        c->assess_lo = in->assess_lo;
-        c->assess_hi = in->assess_hi;
-        c->window_ms = llround(in->window * 1000.0);
-        c->each = in->each;
-        c->cond.op = (enum eng_cond_op)in->cond.op; /* the same order, by design */
-        c->cond.lo = in->cond.lo;
-        c->cond.hi = in->cond.hi;
-        c->cond.nset = in->cond.nset;
-        memcpy(c->cond.set, in->cond.set, sizeof(c->cond.set));
-        c->duty_share = in->duty_share;
     }
     year = rw_calendar_year_of(cfg->site.timezone, now, &month);
     if (cfg->site.period == CFG_PERIOD_YEAR)

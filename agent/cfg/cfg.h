@@ -337,6 +337,14 @@ enum cfg_status cfg_load(const char *path, struct rw_config **out, struct cfg_di
 /* Accepts NULL. */
 void cfg_free(struct rw_config *cfg);
 
+struct eng_ind_cfg;
+/*
+ * Fills out, the engine's settings for indicator in: kind, band, window, combination,
+ * condition and duty share. The points are left to the caller, which maps them to its own
+ * point indices (roomwatchd and `roomwatch replay` number points differently).
+ */
+void cfg_indicator_engine(const struct cfg_indicator *in, struct eng_ind_cfg *out);
+
 /*
  * Loads one profile file (also used by roomwatch-devsim, which serves the same register maps).
  * name is what it is called by. Returns CFG_OK and fills *out (free with cfg_profile_clear()),

@@ -27,6 +27,7 @@
 
 #include <libconfig.h>
 
+#include "engine/eng.h"
 #include "engine/target.h"
 
 #define DUTY_SHARE_DEFAULT 0.99 /* DESIGN.md: 99 % of a day, 85536 s */
@@ -624,4 +625,34 @@ unit_fits(enum cfg_ind_kind k, const struct tgt *t)
     if (t->qualitative || t->unit[0] == '\0')
         return 1;
     return tgt_convert(1.0, cfg_ind_kind_unit(k), t->unit, &x) == TGT_OK;
+}
+
+void
+cfg_indicator_engine(const struct cfg_indicator *in, struct eng_ind_cfg *c)
+{
+    static const enum eng_kind kinds[] = {
+        [CFG_IND_BAND] = ENG_BAND,
+        [CFG_IND_SUPPLY_DAYS] = ENG_SUPPLY_DAYS,
+        [CFG_IND_AVAILABILITY] = ENG_AVAILABILITY,
+        [CFG_IND_DOWNTIME] = ENG_DOWNTIME,
+        [CFG_IND_FAULT_RATE] = ENG_FAULT_RATE,
+        [CFG_IND_DUTY_DAYS] = ENG_DUTY_DAYS,
+        [CFG_IND_ENERGY] = ENG_ENERGY,
+    };
+
+    memset(c, 0, sizeof(*c));
+    c->kind = kinds[in->kind];
+    c->lo = in->lo;
+    c->hi = in->hi;
+    c->has_assess = in->has_assess;
+    c->assess_lo = in->assess_lo;
+    c->assess_hi = in->assess_hi;
+    c->window_ms = llround(in->window * 1000.0);
+    c->each = in->each;
+    c->cond.op = (enum eng_cond_op)in->cond.op; /* the same order, by design */
+    c->cond.lo = in->cond.lo;
+    c->cond.hi = in->cond.hi;
+    c->cond.nset = in->cond.nset;
+    memcpy(c->cond.set, in->cond.set, sizeof(c->cond.set));
+    c->duty_share = in->duty_share;
 }

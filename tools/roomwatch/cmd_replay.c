@@ -233,29 +233,7 @@ build_indicators(struct replay *rp)
         const struct cfg_indicator *in = &cfg->indicators[i];
         struct eng_ind_cfg *c = &rp->icfg[i];
 
-        switch (in->kind) {
-        case CFG_IND_BAND:
-            c->kind = ENG_BAND;
-            break;
-        case CFG_IND_SUPPLY_DAYS:
-            c->kind = ENG_SUPPLY_DAYS;
-            break;
-        case CFG_IND_AVAILABILITY:
-            c->kind = ENG_AVAILABILITY;
-            break;
-        case CFG_IND_DOWNTIME:
-            c->kind = ENG_DOWNTIME;
-            break;
-        case CFG_IND_FAULT_RATE:
-            c->kind = ENG_FAULT_RATE;
-            break;
-        case CFG_IND_DUTY_DAYS:
-            c->kind = ENG_DUTY_DAYS;
-            break;
-        case CFG_IND_ENERGY:
-            c->kind = ENG_ENERGY;
-            break;
-        }
+        cfg_indicator_engine(in, c);
         c->npoints = in->npoints;
         c->points = &rp->irefs[r];
         for (size_t k = 0; k < in->npoints; k++) {
@@ -266,19 +244,6 @@ build_indicators(struct replay *rp)
                      cfg->profiles[d->profile].points[in->points[k].point].name);
             rp->irefs[r++] = (uint32_t)find_point(rp, name);
         }
-        c->lo = in->lo;
-        c->hi = in->hi;
-        c->has_assess = in->has_assess;
-        c->assess_lo = in->assess_lo;
-        c->assess_hi = in->assess_hi;
-        c->window_ms = llround(in->window * 1000.0);
-        c->each = in->each;
-        c->cond.op = (enum eng_cond_op)in->cond.op; /* the same order, by design */
-        c->cond.lo = in->cond.lo;
-        c->cond.hi = in->cond.hi;
-        c->cond.nset = in->cond.nset;
-        memcpy(c->cond.set, in->cond.set, sizeof(c->cond.set));
-        c->duty_share = in->duty_share;
     }
     return 0;
 }
