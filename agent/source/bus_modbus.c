@@ -16,6 +16,7 @@
 
 #include "rw_clock.h"
 #include "rw_log.h"
+#include "rw_thread.h"
 #include "source/mb_decode.h"
 #include "source/mb_plan.h"
 #include "source/sample.h"
@@ -131,18 +132,9 @@ fail:
 int
 mb_bus_start(struct mb_bus *b)
 {
-    pthread_attr_t attr;
-    int rc;
-
-    pthread_attr_init(&attr);
-    pthread_attr_setstacksize(&attr, MB_THREAD_STACK);
     atomic_store(&b->stop, 0);
-    rc = pthread_create(&b->thread, &attr, bus_main, b);
-    pthread_attr_destroy(&attr);
-    if (rc != 0) {
-        errno = rc;
+    if (rw_thread_start(&b->thread, MB_THREAD_STACK, bus_main, b) < 0)
         return -1;
-    }
     b->started = 1;
     return 0;
 }

@@ -27,6 +27,7 @@
 
 #include "rw_clock.h"
 #include "rw_log.h"
+#include "rw_thread.h"
 #include "source/sample.h"
 #include "source/sp_decode.h"
 
@@ -364,18 +365,9 @@ fail:
 int
 sp_poller_start(struct sp_poller *sp)
 {
-    pthread_attr_t attr;
-    int rc;
-
-    pthread_attr_init(&attr);
-    pthread_attr_setstacksize(&attr, SP_THREAD_STACK);
     sp->stop = 0;
-    rc = pthread_create(&sp->thread, &attr, sp_main, sp);
-    pthread_attr_destroy(&attr);
-    if (rc != 0) {
-        errno = rc;
+    if (rw_thread_start(&sp->thread, SP_THREAD_STACK, sp_main, sp) < 0)
         return -1;
-    }
     sp->started = 1;
     return 0;
 }
@@ -915,6 +907,30 @@ emit(struct sp_dev *d)
 }
 
 /* Decodes the cycle's answers into samples, logs state changes, pushes, and reschedules. */
+
+/*
+ * The quality of a request or walk that got no value, from the tag that says why (no answer
+ * yet, timeout, a USM report, an error-status). Returns 1 and sets *q (and *code for an
+ * error-status), or 0 when tag holds an answer to decode.
+ */
+static int
+no_answer_quality(const struct sp_dev *d, unsigned tag, enum rw_quality *q, uint16_t *code)
+{
+    if (tag == SP_TAG_NULL) {
+        *q = d->open_error ? RW_Q_IO_ERROR : RW_Q_TIMEOUT;
+    } else if (tag == SP_TAG_TIMEOUT) {
+        *q = RW_Q_TIMEOUT;
+    } else if (tag == SP_TAG_REFUSED) {
+        *q = RW_Q_AUTH_ERROR;
+    } else if (tag >= SP_TAG_ERRSTAT) {
+        *q = RW_Q_EXCEPTION;
+        *code = (uint16_t)(tag - SP_TAG_ERRSTAT);
+    } else {
+        return 0;
+    }
+    return 1;
+}
+
 static void
 dev_finish_cycle(struct sp_dev *d)
 {
@@ -946,15 +962,8 @@ dev_finish_cycle(struct sp_dev *d)
 
         if (vb->role != SP_R_VALUE)
             continue; /* taken with their value */
-        if (val->tag == SP_TAG_NULL) {
-            q = d->open_error ? RW_Q_IO_ERROR : RW_Q_TIMEOUT;
-        } else if (val->tag == SP_TAG_TIMEOUT) {
-            q = RW_Q_TIMEOUT;
-        } else if (val->tag == SP_TAG_REFUSED) {
-            q = RW_Q_AUTH_ERROR;
-        } else if (val->tag >= SP_TAG_ERRSTAT) {
-            q = RW_Q_EXCEPTION;
-            code = (uint16_t)(val->tag - SP_TAG_ERRSTAT);
+        if (no_answer_quality(d, val->tag, &q, &code)) {
+            /* q and code say why */
         } else if (pt->stype == CFG_ST_ENTITY_SENSOR) {
             q = sp_decode_sensor(pt, val, &d->vals[k + 1], &d->vals[k + 2], &s->value, &code);
         } else {
@@ -994,16 +1003,7 @@ dev_finish_cycle(struct sp_dev *d)
         if (d->walk_of[i] == SIZE_MAX)
             continue;
         w = &d->walks[d->walk_of[i]];
-        if (w->fail == SP_TAG_NULL) {
-            q = d->open_error ? RW_Q_IO_ERROR : RW_Q_TIMEOUT;
-        } else if (w->fail == SP_TAG_TIMEOUT) {
-            q = RW_Q_TIMEOUT;
-        } else if (w->fail == SP_TAG_REFUSED) {
-            q = RW_Q_AUTH_ERROR;
-        } else if (w->fail >= SP_TAG_ERRSTAT) {
-            q = RW_Q_EXCEPTION;
-            code = (uint16_t)(w->fail - SP_TAG_ERRSTAT);
-        } else {
+        if (!no_answer_quality(d, w->fail, &q, &code)) {
             struct sp_column col = {w->cells, w->nrows, w->truncated, w->broken};
 
             q = sp_decode_walk(&p->points[i], &col, &s->value, &code);
