@@ -43,6 +43,7 @@ struct live {
     struct rw_etime et;
     uint64_t fingerprint;
     size_t *dev_first; /* engine index of each device's first point */
+    size_t agent_first; /* with a delivery indicator: agent.delivery.<device i> is + i */
     size_t npoints;
     int ndays;
     int64_t day_start[RW_CAL_MAX_DAYS + 1];
@@ -73,6 +74,9 @@ build(struct live *l, int64_t now, char *err, size_t errlen)
         l->dev_first[i] = n;
         n += cfg->profiles[cfg->devices[i].profile].npoints;
     }
+    l->agent_first = n;
+    if (cfg_has_delivery(cfg))
+        n += cfg->ndevices;
     for (i = 0; i < cfg->nindicators; i++)
         nrefs += cfg->indicators[i].npoints;
     pc = calloc(n + 1, sizeof(*pc));
@@ -86,6 +90,8 @@ build(struct live *l, int64_t now, char *err, size_t errlen)
     for (i = 0; i < cfg->ndevices; i++)
         for (k = 0; k < cfg->profiles[cfg->devices[i].profile].npoints; k++)
             pc[l->dev_first[i] + k].stale_ms = llround(cfg->devices[i].stale * 1000.0);
+    for (i = l->agent_first; i < n; i++)
+        pc[i].stale_ms = llround(CFG_DELIVERY_STALE * 1000.0);
     for (i = 0; i < cfg->nindicators; i++) {
         const struct cfg_indicator *in = &cfg->indicators[i];
         struct eng_ind_cfg *c = &ic[i];
@@ -94,7 +100,10 @@ build(struct live *l, int64_t now, char *err, size_t errlen)
         c->npoints = in->npoints;
         c->points = &refs[r];
         for (k = 0; k < in->npoints; k++)
-            refs[r++] = (uint32_t)(l->dev_first[in->points[k].device] + in->points[k].point);
+            refs[r++] = (uint32_t)(in->points[k].point == CFG_POINT_DELIVERY
+                                       ? l->agent_first + in->points[k].device
+                                       : l->dev_first[in->points[k].device] +
+                                             in->points[k].point);
     }
     year = rw_calendar_year_of(cfg->site.timezone, now, &month);
     if (cfg->site.period == CFG_PERIOD_YEAR)
