@@ -329,11 +329,17 @@ feed_report(struct live *l, size_t dev, double latency_s, double mono)
 {
     int delivered = !isnan(latency_s);
     double v = delivered ? (double)llround(latency_s * 1000.0) / 1000.0 : 0.0;
+    uint32_t p = (uint32_t)(l->agent_first + dev);
+    int64_t t;
 
     if (dev >= l->cfg->ndevices)
         return;
-    if (eng_sample(l->eng, (uint32_t)(l->agent_first + dev), rw_etime_at(&l->et, mono), v,
-                   delivered) != ENG_OK) {
+    /* A refusal is stamped with the caller's time, which may precede an outcome pub handed
+     * over during the same publish (the oldest report given up): keep the point in order. */
+    t = rw_etime_at(&l->et, mono);
+    if (t < eng_point_last(l->eng, p))
+        t = eng_point_last(l->eng, p);
+    if (eng_sample(l->eng, p, t, v, delivered) != ENG_OK) {
         if (l->refused++ == 0)
             log_warn("indicators: a report's outcome came later than %d s after it was known "
                      "and was left out",
