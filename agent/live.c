@@ -43,6 +43,7 @@ struct live {
     struct rw_etime et;
     uint64_t fingerprint;
     size_t *dev_first; /* engine index of each device's first point */
+    size_t agent_first; /* with a delivery indicator: agent.delivery.<device i> is + i */
     size_t npoints;
     int ndays;
     int64_t day_start[RW_CAL_MAX_DAYS + 1];
@@ -52,7 +53,12 @@ struct live {
     int ckpt_failing;   /* logged once per episode */
     uint64_t refused;   /* samples the engine refused (out of order) */
     struct pubstate *ps;
+    double *keep; /* per device: s a report is tracked (0: no delivery indicator counts it) */
 };
+
+static void on_outcome(void *ctx, uint64_t dev, double latency_s, double mono);
+static void feed_report(struct live *l, size_t dev, double latency_s, double mono);
+static int delivery_open(struct live *l);
 
 
 /* Builds the engine for the period containing engine time now. */
@@ -73,6 +79,9 @@ build(struct live *l, int64_t now, char *err, size_t errlen)
         l->dev_first[i] = n;
         n += cfg->profiles[cfg->devices[i].profile].npoints;
     }
+    l->agent_first = n;
+    if (cfg_has_delivery(cfg))
+        n += cfg->ndevices;
     for (i = 0; i < cfg->nindicators; i++)
         nrefs += cfg->indicators[i].npoints;
     pc = calloc(n + 1, sizeof(*pc));
@@ -86,6 +95,8 @@ build(struct live *l, int64_t now, char *err, size_t errlen)
     for (i = 0; i < cfg->ndevices; i++)
         for (k = 0; k < cfg->profiles[cfg->devices[i].profile].npoints; k++)
             pc[l->dev_first[i] + k].stale_ms = llround(cfg->devices[i].stale * 1000.0);
+    for (i = l->agent_first; i < n; i++)
+        pc[i].stale_ms = llround(CFG_DELIVERY_STALE * 1000.0);
     for (i = 0; i < cfg->nindicators; i++) {
         const struct cfg_indicator *in = &cfg->indicators[i];
         struct eng_ind_cfg *c = &ic[i];
@@ -94,7 +105,10 @@ build(struct live *l, int64_t now, char *err, size_t errlen)
         c->npoints = in->npoints;
         c->points = &refs[r];
         for (k = 0; k < in->npoints; k++)
-            refs[r++] = (uint32_t)(l->dev_first[in->points[k].device] + in->points[k].point);
+            refs[r++] = (uint32_t)(in->points[k].point == CFG_POINT_DELIVERY
+                                       ? l->agent_first + in->points[k].device
+                                       : l->dev_first[in->points[k].device] +
+                                             in->points[k].point);
     }
     year = rw_calendar_year_of(cfg->site.timezone, now, &month);
     if (cfg->site.period == CFG_PERIOD_YEAR)
@@ -233,6 +247,10 @@ live_open(const struct rw_config *cfg, struct pub *pub, double wall, double mono
         snprintf(err, errlen, "store: %s", store_errmsg(l->store));
         goto fail;
     }
+    if (delivery_open(l) < 0) {
+        snprintf(err, errlen, "out of memory");
+        goto fail;
+    }
     l->next_ckpt = mono + cfg->checkpoint_interval;
     *out = l;
     return 0;
@@ -256,6 +274,75 @@ live_sample(struct live *l, const struct sample *s)
         if (l->refused++ == 0)
             log_warn("indicators: a sample came later than %d s after it was taken and was "
                      "left out (its time reads as unknown)",
+                     ADVANCE_LAG_MS / 1000);
+    }
+}
+
+/* The delivery indicators' devices and deadlines; the publisher's outcomes come to us. */
+static int
+delivery_open(struct live *l)
+{
+    const struct rw_config *cfg = l->cfg;
+
+    if (!cfg_has_delivery(cfg))
+        return 0;
+    if ((l->keep = calloc(cfg->ndevices + 1, sizeof(*l->keep))) == NULL)
+        return -1;
+    for (size_t i = 0; i < cfg->nindicators; i++) {
+        const struct cfg_indicator *in = &cfg->indicators[i];
+
+        if (in->kind != CFG_IND_DELIVERY)
+            continue;
+        /* A report is judged by each indicator against its own deadline; it is tracked
+         * until the longest, after which it is late for all of them. */
+        for (size_t k = 0; k < in->npoints; k++)
+            if (in->deadline > l->keep[in->points[k].device])
+                l->keep[in->points[k].device] = in->deadline;
+    }
+    pub_set_outcome_hook(l->pub, on_outcome, l);
+    return 0;
+}
+
+int
+live_publish_telemetry(struct live *l, size_t dev, const char *subtopic, const char *payload,
+                       double mono)
+{
+    int qos = l->cfg->mqtt.qos;
+
+    if (l->keep == NULL || dev >= l->cfg->ndevices || l->keep[dev] <= 0)
+        return pub_publish(l->pub, subtopic, payload, qos, 0);
+    if (pub_publish_tracked(l->pub, subtopic, payload, qos, 0, dev, l->keep[dev]) == 0)
+        return 0;
+    feed_report(l, dev, NAN, mono); /* refused: due now, and late */
+    return -1;
+}
+
+/* pub's hook: the tag is the device. */
+static void
+on_outcome(void *ctx, uint64_t dev, double latency_s, double mono)
+{
+    feed_report(ctx, (size_t)dev, latency_s, mono);
+}
+
+static void
+feed_report(struct live *l, size_t dev, double latency_s, double mono)
+{
+    int delivered = !isnan(latency_s);
+    double v = delivered ? (double)llround(latency_s * 1000.0) / 1000.0 : 0.0;
+    uint32_t p = (uint32_t)(l->agent_first + dev);
+    int64_t t;
+
+    if (dev >= l->cfg->ndevices)
+        return;
+    /* A refusal is stamped with the caller's time, which may precede an outcome pub handed
+     * over during the same publish (the oldest report given up): keep the point in order. */
+    t = rw_etime_at(&l->et, mono);
+    if (t < eng_point_last(l->eng, p))
+        t = eng_point_last(l->eng, p);
+    if (eng_sample(l->eng, p, t, v, delivered) != ENG_OK) {
+        if (l->refused++ == 0)
+            log_warn("indicators: a report's outcome came later than %d s after it was known "
+                     "and was left out",
                      ADVANCE_LAG_MS / 1000);
     }
 }
@@ -336,9 +423,12 @@ live_close(struct live *l, double mono)
                     "read as unknown",
                     store_errmsg(l->store));
     }
+    if (l->keep != NULL)
+        pub_set_outcome_hook(l->pub, NULL, NULL); /* reports still in flight count neither way */
     store_close(l->store);
     eng_free(l->eng);
     free(l->dev_first);
     free(l->ps);
+    free(l->keep);
     free(l);
 }

@@ -10,6 +10,14 @@
  * clock at start plus monotonic time. Every checkpoint_interval, and at a clean stop, the
  * engine's image and the changed days go to the store in one transaction.
  *
+ * With a delivery indicator, telemetry goes out through live_publish_telemetry(): the reports
+ * a delivery indicator counts are published tracked (pub_publish_tracked(), kept for the
+ * longest deadline among the indicators counting the device), and each outcome is fed to the
+ * engine as a sample of agent.delivery.<device> at the moment it is handed over: the latency
+ * rounded to the millisecond (as a trace keeps it, so a replay gives the same values), or
+ * not valid. A report pub refuses is fed at once, not valid. Reports still awaiting their
+ * outcome at live_close() are not fed: they count neither way.
+ *
  * Errors: live_open returns 0 or -1 with errno and a message in err; the rest log their
  * failures themselves, once per change of state (the main loop handles them by going on).
  */
@@ -27,6 +35,13 @@ struct sample;
 int live_open(const struct rw_config *cfg, struct pub *pub, double wall, double mono,
               struct live **out, char *err, size_t errlen);
 void live_sample(struct live *l, const struct sample *s);
+/*
+ * Publishes device dev's telemetry document payload on <prefix>/<subtopic> at the config's
+ * QoS, tracked if a delivery indicator counts it; mono is now. Returns pub_publish()'s result
+ * (a refusal is counted and logged by pub, and is a late report).
+ */
+int live_publish_telemetry(struct live *l, size_t dev, const char *subtopic, const char *payload,
+                           double mono);
 /* Advances the engine to mono, checkpoints and publishes when due. */
 void live_tick(struct live *l, double mono);
 /* Final checkpoint at mono, the run's clean end, and closes the store. Accepts NULL. */

@@ -117,8 +117,12 @@ flush_cycle(struct agent *a, size_t dev)
         return;
     }
     snprintf(topic, sizeof(topic), "telemetry/%s", a->cfg->devices[dev].id);
-    /* A refused message is counted by pub, which logs the state change. */
-    (void)pub_publish(a->pub, topic, json, a->cfg->mqtt.qos, 0);
+    /* A refused message is counted by pub, which logs the state change; the indicators
+     * track the reports a delivery indicator counts. */
+    if (a->live != NULL)
+        (void)live_publish_telemetry(a->live, dev, topic, json, rw_clock_mono());
+    else
+        (void)pub_publish(a->pub, topic, json, a->cfg->mqtt.qos, 0);
     free(json);
 }
 

@@ -26,6 +26,15 @@
 #define CFG_OID_MAX 64    /* sub-identifiers of an SNMP OID in a profile (net-snmp allows 128) */
 #define CFG_LABEL_MAX 32  /* an enumerated value's label, including the NUL */
 #define CFG_INDEX_MAX 256 /* table indexes a device may list in "index" */
+/*
+ * The agent itself, as a pseudo-device no configured device may be: the outcome of each
+ * telemetry report of device D is a sample of point "agent.delivery.D" (delivery
+ * indicators), in the daemon's engine and in replayed traces.
+ */
+#define CFG_AGENT_ID "agent"
+#define CFG_DELIVERY_POINT "delivery" /* agent.delivery.<device> */
+#define CFG_DELIVERY_DEADLINE_DEFAULT 60.0 /* s */
+#define CFG_DELIVERY_STALE 1.0 /* s: the engine wants a staleness limit; delivery ignores it */
 
 enum cfg_status {
     CFG_OK = 0,
@@ -244,6 +253,7 @@ enum cfg_ind_kind {
     CFG_IND_FAULT_RATE,   /* % down */
     CFG_IND_DUTY_DAYS,    /* days */
     CFG_IND_ENERGY,       /* kWh */
+    CFG_IND_DELIVERY,     /* % of the agent's reports delivered within the deadline */
 };
 
 /* A condition on a held value ("in = [3,4,5]", "above = 150.0"); as struct eng_cond. */
@@ -265,11 +275,16 @@ struct cfg_cond {
     double set[CFG_COND_MAX_SET];
 };
 
-/* A device.point an indicator reads. */
+/*
+ * A device.point an indicator reads. A delivery indicator reads the agent's own point of
+ * each device it counts: point CFG_POINT_DELIVERY, "agent.delivery.<device>".
+ */
 struct cfg_pointref {
     size_t device; /* index into rw_config.devices */
-    size_t point;  /* index into that device's profile's points */
+    size_t point;  /* index into that device's profile's points, or CFG_POINT_DELIVERY */
 };
+
+#define CFG_POINT_DELIVERY SIZE_MAX
 
 struct cfg_indicator {
     char id[CFG_ID_MAX];
@@ -287,6 +302,7 @@ struct cfg_indicator {
     int each;      /* combine = "each" */
     struct cfg_cond cond;
     double duty_share; /* duty_days, 0..1 */
+    double deadline;   /* delivery: s from a report's publication to its acknowledgement */
     /* The form's target as written, its unit column, and what it parses to. */
     char *target_text; /* NULL if none */
     char *target_unit; /* NULL if none */
@@ -393,6 +409,8 @@ void cfg_diags_free(struct cfg_diags *d);
 const char *cfg_dtype_name(enum cfg_dtype t);
 /* "band", "supply_days", ... */
 const char *cfg_ind_kind_name(enum cfg_ind_kind k);
+/* 1 if some indicator is of kind delivery: then the engine has the agent's points. */
+int cfg_has_delivery(const struct rw_config *cfg);
 /* The unit of an indicator kind's value: "%", "day", "h" or "kWh". */
 const char *cfg_ind_kind_unit(enum cfg_ind_kind k);
 /* Finds "device.point"; returns 0 and fills *out, or -1. */

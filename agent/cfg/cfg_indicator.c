@@ -12,8 +12,13 @@
  *       band = { nominal = 220.0; minus_pct = 10.0; plus_pct = 7.0; };
  *       window = 60; combine = "any"; target = "≥97(%)"; },
  *     { id = "supply_days"; kind = "supply_days"; points = ["ups1.output_source"];
- *       condition = { in = [3, 4, 5, 6, 7]; }; target = "=365(天)"; ... }
+ *       condition = { in = [3, 4, 5, 6, 7]; }; target = "=365(天)"; ... },
+ *     { id = "data_timely"; name = "数据传输及时率"; kind = "delivery"; deadline = 60;
+ *       devices = ["meter1"]; target = "≥99"; target_unit = "%"; }
  *   );
+ *
+ * A delivery indicator has no "points": its inputs are the agent's own reports, the
+ * telemetry of every device or of those "devices" lists (cfg.h, CFG_AGENT_ID).
  *
  * Targets are parsed with the forms' target parser (engine/target.h): an unparseable one is a
  * config error, and so is a qualitative one (稳定) without a "rule" saying how the measured
@@ -32,6 +37,10 @@
 
 #define DUTY_SHARE_DEFAULT 0.99 /* DESIGN.md: 99 % of a day, 85536 s */
 #define BAND_WINDOW_DEFAULT 60  /* s: the averaging of 电压合格率 statistics */
+/* A report acknowledged after an hour is not timely in any sense; and the publisher tracks
+ * each report until its deadline, so the deadline bounds that set. */
+#define DELIVERY_DEADLINE_MIN 1.0
+#define DELIVERY_DEADLINE_MAX 3600.0
 
 static void check_indicator(struct cfgc *ck, struct rw_config *cfg, const int *profile_ok,
                             const config_setting_t *s, int index);
@@ -48,11 +57,13 @@ static int get_numbers(struct cfgc *ck, const struct cfgc_obj *o, const char *ke
 static void check_target(struct cfgc *ck, const struct cfgc_obj *o, struct cfg_indicator *in);
 static int unit_fits(enum cfg_ind_kind k, const struct tgt *t);
 static int is_array(const config_setting_t *s);
+static void check_devices(struct cfgc *ck, const struct cfgc_obj *o, struct rw_config *cfg,
+                          struct cfg_indicator *in);
 
 static const char *const ind_keys[] = {
     "id",     "name",      "category",  "subcategory", "kind",       "points",      "band",
     "assess", "window",    "combine",   "condition",   "duty_share", "target",      "target_unit",
-    "rule",   NULL,
+    "rule",   "deadline",  "devices",   NULL,
 };
 static const char *const band_keys[] = {"lo", "hi", "nominal", "minus_pct", "plus_pct", NULL};
 static const char *const cond_keys[] = {"in", "above", "at_least", "below", "range", NULL};
@@ -69,6 +80,9 @@ static const struct {
     {"condition", (1u << CFG_IND_SUPPLY_DAYS) | (1u << CFG_IND_AVAILABILITY) |
                       (1u << CFG_IND_DOWNTIME) | (1u << CFG_IND_FAULT_RATE)},
     {"duty_share", 1u << CFG_IND_DUTY_DAYS},
+    {"points", ~(1u << CFG_IND_DELIVERY)},
+    {"deadline", 1u << CFG_IND_DELIVERY},
+    {"devices", 1u << CFG_IND_DELIVERY},
 };
 
 const char *
@@ -89,6 +103,8 @@ cfg_ind_kind_name(enum cfg_ind_kind k)
         return "duty_days";
     case CFG_IND_ENERGY:
         return "energy";
+    case CFG_IND_DELIVERY:
+        return "delivery";
     }
     return "?";
 }
@@ -100,6 +116,7 @@ cfg_ind_kind_unit(enum cfg_ind_kind k)
     case CFG_IND_BAND:
     case CFG_IND_AVAILABILITY:
     case CFG_IND_FAULT_RATE:
+    case CFG_IND_DELIVERY:
         return "%";
     case CFG_IND_SUPPLY_DAYS:
     case CFG_IND_DUTY_DAYS:
@@ -198,6 +215,7 @@ check_indicator(struct cfgc *ck, struct rw_config *cfg, const int *profile_ok,
     cfg->nindicators++;
     in->line = cfgc_src_line(s);
     in->duty_share = DUTY_SHARE_DEFAULT;
+    in->deadline = CFG_DELIVERY_DEADLINE_DEFAULT;
     if (cfgc_get_id(ck, &o, "id", CFGC_ID_ANY, 1, &v) > 0) {
         for (size_t j = 0; j + 1 < cfg->nindicators; j++) {
             if (strcmp(cfg->indicators[j].id, v) == 0) {
@@ -226,12 +244,10 @@ check_indicator(struct cfgc *ck, struct rw_config *cfg, const int *profile_ok,
     at = config_setting_get_member(s, "kind");
     if (r == 0) {
         cfgc_missing(ck, &o, "kind");
-    } else if (r > 0 && strcmp(v, "delivery") == 0) {
-        cfgc_problem(ck, &o, at, "kind \"delivery\" is not supported yet");
     } else if (r > 0 && !parse_kind(v, &in->kind)) {
         cfgc_problem(ck, &o, at,
                      "\"kind\" must be one of band, supply_days, availability, downtime, "
-                     "fault_rate, duty_days, energy (is %s)",
+                     "fault_rate, duty_days, energy, delivery (is %s)",
                      cfgc_quote(q, sizeof(q), v));
     } else if (r > 0) {
         kind_ok = 1;
@@ -247,7 +263,10 @@ check_indicator(struct cfgc *ck, struct rw_config *cfg, const int *profile_ok,
             cfgc_problem(ck, &o, at, "\"%s\" does not apply to a %s indicator", kind_only[k].key,
                          cfg_ind_kind_name(in->kind));
 
-    check_points(ck, &o, cfg, profile_ok, in);
+    if (in->kind == CFG_IND_DELIVERY)
+        check_devices(ck, &o, cfg, in);
+    else
+        check_points(ck, &o, cfg, profile_ok, in);
 
     switch (in->kind) {
     case CFG_IND_BAND: {
@@ -295,6 +314,10 @@ check_indicator(struct cfgc *ck, struct rw_config *cfg, const int *profile_ok,
         break;
     case CFG_IND_ENERGY:
         break;
+    case CFG_IND_DELIVERY:
+        cfgc_get_number(ck, &o, "deadline", DELIVERY_DEADLINE_MIN, DELIVERY_DEADLINE_MAX,
+                        &in->deadline);
+        break;
     }
     if (in->target_text != NULL &&
         (!unit_fits(in->kind, &in->target) || (in->rule_text && !unit_fits(in->kind, &in->rule))))
@@ -308,7 +331,7 @@ check_indicator(struct cfgc *ck, struct rw_config *cfg, const int *profile_ok,
 static int
 parse_kind(const char *v, enum cfg_ind_kind *out)
 {
-    for (enum cfg_ind_kind k = CFG_IND_BAND; k <= CFG_IND_ENERGY; k++) {
+    for (enum cfg_ind_kind k = CFG_IND_BAND; k <= CFG_IND_DELIVERY; k++) {
         if (strcmp(v, cfg_ind_kind_name(k)) == 0) {
             *out = k;
             return 1;
@@ -397,6 +420,83 @@ check_points(struct cfgc *ck, const struct cfgc_obj *o, struct rw_config *cfg,
         }
         in->points[in->npoints++] = ref;
     }
+}
+
+/*
+ * "devices" of a delivery indicator: the devices whose telemetry reports count, each once;
+ * without it, every device's. Each becomes the point agent.delivery.<device>. A device
+ * whose profile did not load still sends telemetry, so it counts.
+ */
+static void
+check_devices(struct cfgc *ck, const struct cfgc_obj *o, struct rw_config *cfg,
+              struct cfg_indicator *in)
+{
+    const config_setting_t *list = config_setting_get_member(o->s, "devices");
+    char q[CFGC_QBUF];
+    int n = list != NULL && is_array(list) ? config_setting_length(list) : -1;
+
+    if (list == NULL) {
+        if (cfg->ndevices == 0) {
+            cfgc_problem(ck, o, o->s, "a delivery indicator needs devices whose telemetry it "
+                                      "counts (there are none)");
+            return;
+        }
+        if ((in->points = calloc(cfg->ndevices, sizeof(*in->points))) == NULL) {
+            cfgc_nomem(ck);
+            return;
+        }
+        for (size_t i = 0; i < cfg->ndevices; i++) {
+            in->points[i].device = i;
+            in->points[i].point = CFG_POINT_DELIVERY;
+        }
+        in->npoints = cfg->ndevices;
+        return;
+    }
+    if (n < 1) {
+        cfgc_problem(ck, o, list, "\"devices\" must be a list of device ids, like [\"meter1\"]");
+        return;
+    }
+    if ((in->points = calloc((size_t)n, sizeof(*in->points))) == NULL) {
+        cfgc_nomem(ck);
+        return;
+    }
+    for (int i = 0; i < n; i++) {
+        const config_setting_t *e = config_setting_get_elem(list, (unsigned)i);
+        const char *id;
+        size_t dev;
+
+        if (config_setting_type(e) != CONFIG_TYPE_STRING) {
+            cfgc_problem(ck, o, e, "\"devices\" must hold device ids (strings)");
+            continue;
+        }
+        id = config_setting_get_string(e);
+        for (dev = 0; dev < cfg->ndevices; dev++)
+            if (strcmp(cfg->devices[dev].id, id) == 0)
+                break;
+        if (dev == cfg->ndevices) {
+            cfgc_problem(ck, o, e, "unknown device %s in \"devices\"",
+                         cfgc_quote(q, sizeof(q), id));
+            continue;
+        }
+        for (size_t j = 0; j < in->npoints; j++) {
+            if (in->points[j].device == dev) {
+                cfgc_problem(ck, o, e, "device %s is listed twice",
+                             cfgc_quote(q, sizeof(q), id));
+                break;
+            }
+        }
+        in->points[in->npoints].device = dev;
+        in->points[in->npoints++].point = CFG_POINT_DELIVERY;
+    }
+}
+
+int
+cfg_has_delivery(const struct rw_config *cfg)
+{
+    for (size_t i = 0; i < cfg->nindicators; i++)
+        if (cfg->indicators[i].kind == CFG_IND_DELIVERY)
+            return 1;
+    return 0;
 }
 
 /* Devices whose profile did not load have no known points (and a problem reported). */
@@ -638,6 +738,7 @@ cfg_indicator_engine(const struct cfg_indicator *in, struct eng_ind_cfg *c)
         [CFG_IND_FAULT_RATE] = ENG_FAULT_RATE,
         [CFG_IND_DUTY_DAYS] = ENG_DUTY_DAYS,
         [CFG_IND_ENERGY] = ENG_ENERGY,
+        [CFG_IND_DELIVERY] = ENG_DELIVERY,
     };
 
     memset(c, 0, sizeof(*c));
@@ -655,4 +756,5 @@ cfg_indicator_engine(const struct cfg_indicator *in, struct eng_ind_cfg *c)
     c->cond.nset = in->cond.nset;
     memcpy(c->cond.set, in->cond.set, sizeof(c->cond.set));
     c->duty_share = in->duty_share;
+    c->deadline_ms = llround(in->deadline * 1000.0);
 }

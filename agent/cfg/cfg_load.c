@@ -885,6 +885,11 @@ check_device(struct cl *c, const config_setting_t *s, int index)
         }
         memcpy(d->id, v, strlen(v) + 1);
         cfgc_obj_init(&o, s, "device", v, 0);
+        if (strcmp(v, CFG_AGENT_ID) == 0)
+            cfgc_problem(&c->ck, &o, config_setting_get_member(s, "id"),
+                         "the id \"%s\" is reserved for the agent itself (its delivery "
+                         "reports are the points %s.%s.<device>)",
+                         v, CFG_AGENT_ID, CFG_DELIVERY_POINT);
     }
     cfgc_check_keys(&c->ck, &o, device_keys);
 

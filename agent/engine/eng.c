@@ -94,6 +94,9 @@ struct ind {
     int have_reading;
     double last_reading, kwh;
     uint64_t resets;
+    /* delivery: latencies of the acknowledged reports, s (the counts are in acc) */
+    uint64_t lat_n;
+    double lat_sum, lat_min, lat_max;
     /* result scratch */
     struct eng_result res;
     struct eng_band_ev *per_point;
@@ -116,6 +119,7 @@ struct eng {
 
 static void emit_raw(struct eng *e, struct point *pt, int64_t a, int64_t b, int raw, double v);
 static void snap_scratch_free(const struct eng *e, struct eng *t);
+static void count_report(struct eng *e, struct ind *in, int64_t t, double latency, int delivered);
 
 const char *
 eng_kind_name(enum eng_kind k)
@@ -135,6 +139,8 @@ eng_kind_name(enum eng_kind k)
         return "duty_days";
     case ENG_ENERGY:
         return "energy";
+    case ENG_DELIVERY:
+        return "delivery";
     }
     return "?";
 }
@@ -465,7 +471,7 @@ slot_raw(struct eng *e, struct slot *sl, int64_t a, int64_t b, int raw, double v
         cls = raw == RAW_UNKNOWN ? CLS_UNKNOWN : CLS_GOOD;
         break;
     default:
-        return; /* energy works on readings, not on held time */
+        return; /* energy works on readings, delivery on reports, not on held time */
     }
     classified(e, sl, a, b, cls);
 }
@@ -502,6 +508,27 @@ extend(struct eng *e, struct point *pt, int64_t t)
     }
     emit_raw(e, pt, pt->done, t, RAW_UNKNOWN, 0.0);
     pt->done = t;
+}
+
+/*
+ * One report of a delivery indicator, its outcome known at t: on time when delivered with a
+ * latency of at most the deadline (edges inclusive, as band edges are), late otherwise.
+ */
+static void
+count_report(struct eng *e, struct ind *in, int64_t t, double latency, int delivered)
+{
+    int d = day_at(e, &in->dhint, t);
+    int on_time = delivered && latency <= (double)in->cfg.deadline_ms / 1000.0;
+
+    in->acc[d][on_time ? CLS_GOOD : CLS_BAD]++;
+    if (!delivered)
+        return;
+    in->lat_n++;
+    in->lat_sum += latency;
+    if (isnan(in->lat_min) || latency < in->lat_min)
+        in->lat_min = latency;
+    if (isnan(in->lat_max) || latency > in->lat_max)
+        in->lat_max = latency;
 }
 
 enum eng_status
@@ -544,6 +571,11 @@ eng_sample(struct eng *e, uint32_t p, int64_t t, double value, int valid)
             in->last_reading = value;
         }
     }
+    /* Delivery counts reports: the sample is one report's outcome, known at t. */
+    if (t >= e->start && t < e->end)
+        for (i = 0; i < pt->nslots; i++)
+            if (e->inds[e->slots[pt->slots[i]].ind].cfg.kind == ENG_DELIVERY)
+                count_report(e, &e->inds[e->slots[pt->slots[i]].ind], t, value, valid);
     return ENG_OK;
 }
 
@@ -615,6 +647,10 @@ check_ind(struct eng *e, size_t i, const struct eng_ind_cfg *c, char *err, size_
     case ENG_ENERGY:
         if (c->npoints != 1)
             return invalid(i, "energy takes exactly one counter point", err, errlen);
+        break;
+    case ENG_DELIVERY:
+        if (c->deadline_ms <= 0)
+            return invalid(i, "delivery deadline must be positive", err, errlen);
         break;
     default:
         break;
@@ -710,6 +746,7 @@ eng_new(const struct eng_period *period, size_t npoints, const struct eng_point_
             e->slots[s].lowest = e->slots[s].highest = NAN;
             e->points[inds[i].points[k]].nslots++;
         }
+        in->lat_min = in->lat_max = NAN;
     }
     for (i = 0; i < npoints; i++) {
         e->points[i].slots = calloc(e->points[i].nslots ? e->points[i].nslots : 1,
@@ -913,10 +950,22 @@ eng_result(struct eng *e, size_t i)
         r->value = in->have_reading ? in->kwh : NAN;
         r->known_ms = 0;
         break;
+    case ENG_DELIVERY:
+        r->on_time = (uint64_t)tot[CLS_GOOD];
+        r->late = (uint64_t)tot[CLS_BAD];
+        r->due = r->on_time + r->late;
+        r->value = r->due > 0 ? (double)r->on_time * 100.0 / (double)r->due : NAN;
+        r->acked = in->lat_n;
+        r->latency_min = in->lat_min;
+        r->latency_max = in->lat_max;
+        r->latency_mean = in->lat_n > 0 ? in->lat_sum / (double)in->lat_n : NAN;
+        r->known_ms = 0;
+        break;
     }
+    r->elapsed_ms = h - e->start;
     r->coverage = elapsed > 0 ? (double)r->known_ms / (double)elapsed : 0.0;
-    if (in->cfg.kind == ENG_ENERGY)
-        r->coverage = NAN;
+    if (in->cfg.kind == ENG_ENERGY || in->cfg.kind == ENG_DELIVERY)
+        r->coverage = NAN; /* readings and reports, not time */
     return r;
 }
 
@@ -1078,6 +1127,9 @@ eng_fingerprint(size_t npoints, const struct eng_point_cfg *points, size_t nind,
         for (j = 0; j < c->cond.nset && j < ENG_MAX_SET; j++)
             h = fnv_dbl(h, c->cond.set[j]);
         h = fnv_dbl(h, c->duty_share);
+        /* Only for delivery: the fingerprints of other configs stay what they were. */
+        if (c->kind == ENG_DELIVERY)
+            h = fnv_i64(h, c->deadline_ms);
     }
     return h;
 }
@@ -1144,6 +1196,15 @@ eng_snapshot(const struct eng *e, uint64_t fingerprint, void **buf, size_t *len)
         put_dbl(&w, in->last_reading);
         put_dbl(&w, in->kwh);
         put_u64(&w, in->resets);
+        /* Only delivery indicators carry latencies: images of configs without one keep the
+         * layout of ENG_SNAP_VERSION 1, and a config with one never had an older image (the
+         * fingerprint covers the kind). */
+        if (in->cfg.kind == ENG_DELIVERY) {
+            put_u64(&w, in->lat_n);
+            put_dbl(&w, in->lat_sum);
+            put_dbl(&w, in->lat_min);
+            put_dbl(&w, in->lat_max);
+        }
     }
     if (w.oom) {
         free(w.p);
@@ -1249,6 +1310,12 @@ eng_restore(struct eng *e, uint64_t fingerprint, const void *buf, size_t len)
         in->last_reading = get_dbl(&r);
         in->kwh = get_dbl(&r);
         in->resets = get_u64(&r);
+        if (e->inds[i].cfg.kind == ENG_DELIVERY) {
+            in->lat_n = get_u64(&r);
+            in->lat_sum = get_dbl(&r);
+            in->lat_min = get_dbl(&r);
+            in->lat_max = get_dbl(&r);
+        }
     }
     if (r.bad || r.off != r.n)
         goto invalid;
@@ -1293,6 +1360,12 @@ eng_restore(struct eng *e, uint64_t fingerprint, const void *buf, size_t len)
         in->last_reading = ti->last_reading;
         in->kwh = ti->kwh;
         in->resets = ti->resets;
+        if (in->cfg.kind == ENG_DELIVERY) {
+            in->lat_n = ti->lat_n;
+            in->lat_sum = ti->lat_sum;
+            in->lat_min = ti->lat_min;
+            in->lat_max = ti->lat_max;
+        }
         /* Derived, not stored: how many of the combined points' queues are empty. */
         if (in->combine) {
             in->nempty = 0;

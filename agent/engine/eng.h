@@ -20,6 +20,13 @@
  *    indicator with a sample is O(1) apart from multi-point combination queues, bounded by how
  *    far points run ahead of each other (eng_advance()).
  *
+ * Delivery (the agent's own reports, ENG_DELIVERY) is counted, not timed: each sample of a
+ * delivery indicator's points is the outcome of one report, known at the sample's time t:
+ * value = the report's delivery latency in seconds, valid, or not valid when it was not
+ * delivered (refused, failed, or no acknowledgement by the deadline). The report counts in
+ * the day of t: on time when valid with latency <= deadline, late otherwise. Holds play no
+ * part: the points' staleness limit is not used.
+ *
  * Ownership: eng_new() copies what it needs from the configs; results returned by
  * eng_result() are valid until the next call into the engine.
  * Threads: one engine belongs to one thread.
@@ -48,6 +55,7 @@ enum eng_kind {
     ENG_FAULT_RATE,    /* down / (up + down) x 100 % */
     ENG_DUTY_DAYS,     /* days monitored at least duty_share of the day */
     ENG_ENERGY,        /* kWh from counter differences */
+    ENG_DELIVERY,      /* reports delivered within the deadline / reports due x 100 % */
 };
 
 /* A condition on a held value: "output source in {3,4,5}", "voltage above 150". */
@@ -93,6 +101,8 @@ struct eng_ind_cfg {
     struct eng_cond cond;
     /* duty_days: share of a day that must be monitored, 0..1 */
     double duty_share;
+    /* delivery: a report whose latency is at most this is on time, > 0 */
+    int64_t deadline_ms;
 };
 
 /* Per point of a band indicator (each), and the totals. Times in ms. */
@@ -134,6 +144,11 @@ struct eng_result {
     /* energy */
     double kwh;
     uint64_t resets; /* readings lower than the one before */
+    /* delivery: counts of reports whose outcome is known in the period */
+    uint64_t due, on_time, late;
+    uint64_t acked; /* reports with a latency (acknowledged), on time or late */
+    double latency_min, latency_max, latency_mean; /* s, over the acked; NaN if none */
+    int64_t elapsed_ms; /* period time accounted so far (the period's end: all of it) */
 };
 
 struct eng;
@@ -187,7 +202,8 @@ const char *eng_kind_name(enum eng_kind k);
  * Per-day accumulators of indicator ind, day d (0 = the period's first), ms: good (in, up,
  * supplied, monitored), bad (out, down, interrupted), unknown, and not assessed (band). For
  * several points that are not combined into one stream (band "each", availability groups)
- * the points' times are summed. Returns 0, or -1 for an index out of range.
+ * the points' times are summed. For delivery they are counts of reports, not ms: good = on
+ * time, bad = late, unknown and not assessed 0. Returns 0, or -1 for an index out of range.
  */
 int eng_day(const struct eng *e, size_t ind, int day, int64_t *good, int64_t *bad,
             int64_t *unknown, int64_t *na);

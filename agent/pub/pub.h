@@ -71,6 +71,31 @@ void pub_dispatch(struct pub *p);
  * pub_stop()) or EIO. 0 means taken, not delivered: see struct pub_stats.
  */
 int pub_publish(struct pub *p, const char *subtopic, const char *payload, int qos, int retained);
+/*
+ * Tracked publishing, for the delivery indicators. The outcome of every message taken by
+ * pub_publish_tracked() is handed to the hook exactly once, on the main thread, from
+ * pub_dispatch(), pub_publish_tracked() or pub_stop():
+ *   tag        the caller's, as given;
+ *   latency_s  monotonic seconds from pub_publish_tracked() to paho's onSuccess for it
+ *              (QoS 1: the broker's PUBACK; QoS 0: the PUBLISH written to the socket, not
+ *              proof of receipt), or NaN when it was not delivered: onFailure; or no
+ *              onSuccess within keep_s (reported on the first pub_dispatch() after that);
+ *              or more than cfg->mqtt.buffer tracked messages awaited their outcome and
+ *              this was the oldest; or pub_stop() came first. A later onSuccess is ignored;
+ *   mono       when the outcome is handed over (monotonic s; never decreasing).
+ * The hook must not publish. With no hook (NULL, the default) outcomes are discarded.
+ * ctx is borrowed until the hook is changed.
+ */
+void pub_set_outcome_hook(struct pub *p, void (*hook)(void *ctx, uint64_t tag, double latency_s,
+                                                      double mono),
+                          void *ctx);
+/*
+ * pub_publish(), tracked: returns 0 (the outcome will reach the hook) or -1 as pub_publish()
+ * (refused: no outcome will come; ENOMEM if no tracking memory could be had). Memory: one
+ * entry per message awaiting its outcome, at most cfg->mqtt.buffer.
+ */
+int pub_publish_tracked(struct pub *p, const char *subtopic, const char *payload, int qos,
+                        int retained, uint64_t tag, double keep_s);
 /* The counters as of the last pub_dispatch() or pub_publish(). */
 void pub_get_stats(const struct pub *p, struct pub_stats *st);
 /*

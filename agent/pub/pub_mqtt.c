@@ -36,7 +36,21 @@
  * same cycle number). So every message handed to paho ends as delivered or failed, and
  * pub_stop() counts what is still buffered at the end as failed too.
  *
- * Global state: paho's own: its two threads, and SIGPIPE set to SIG_IGN for the whole
+ * Tracked messages (pub_publish_tracked(): the telemetry a delivery indicator counts) need
+ * their own outcome, not a count. paho gives a QoS 0 message no token, so each tracked
+ * message gets a sequence number as its callback context instead of p. The callbacks mark
+ * the message's entry in p->track (publication order, consecutive sequence numbers, under
+ * p->lock) acknowledged or failed, with the time; drain() reports each entry's outcome once
+ * to the hook, and gives up on those whose keep time has passed. An entry leaves the ring
+ * once reported, so a callback that comes later (a message delivered after its deadline, or
+ * after the ring was full) finds no entry and is ignored: a sequence number is never reused.
+ * The ring holds at most cfg->mqtt.buffer entries (paho's own bound on unsent messages); a
+ * newer tracked message beyond that reports the oldest at once, as paho has most likely
+ * dropped it. The ring grows from PUB_TRACK_MIN as needed.
+ *
+ * Global state: track_pub, the publisher whose tracked callbacks carry a sequence number
+ * (roomwatchd has one publisher at a time: set in pub_new(), cleared in pub_free() after
+ * paho's threads are gone); and paho's own: its two threads, and SIGPIPE set to SIG_IGN for the whole
  * process by MQTTAsync_createWithOptions() (checked), so a dead socket gives EPIPE. paho is
  * told once (pthread_once) not to initialise OpenSSL: OpenSSL 3 initialises itself on first
  * use, so a plain tcp:// connection never loads its tables (1.3 MiB of resident memory on a
@@ -68,6 +82,8 @@
 #define PUB_EVQ_CAP 16  /* state events waiting for pub_dispatch() */
 #define PUB_EV_TEXT 160 /* copied cause or TLS message, truncated */
 #define PUB_TOPIC_STACK 256
+#define PUB_TRACK_MIN 64    /* first size of the tracked-message ring */
+#define PUB_TRACK_BATCH 64  /* outcomes handed to the hook per pass, the lock released between */
 
 enum pub_ev_type {
     PUB_EV_CONNECTED = 1, /* every successful connect, the first and each reconnect */
@@ -81,6 +97,28 @@ struct pub_event {
     int type; /* enum pub_ev_type */
     int code; /* paho return code or CONNACK code */
     char text[PUB_EV_TEXT];
+};
+
+enum pub_track_state {
+    PUB_T_PENDING = 0,
+    PUB_T_ACKED,    /* onSuccess: PUBACK (QoS 1) or written to the socket (QoS 0) */
+    PUB_T_FAILED,   /* onFailure */
+    PUB_T_REPORTED, /* handed to the hook; leaves the ring when it reaches its head */
+};
+
+/* One tracked message. Times are monotonic, s. */
+struct pub_track {
+    uint64_t tag;
+    double sent;
+    double expires; /* sent + keep: not acknowledged by then is not delivered */
+    double at;      /* when the callback came */
+    int state;      /* enum pub_track_state */
+};
+
+/* An outcome on its way to the hook. */
+struct pub_outcome {
+    uint64_t tag;
+    double latency; /* s, NaN: not delivered */
 };
 
 enum pub_state {
@@ -110,6 +148,9 @@ struct pub {
     uint64_t cb_failed;
     int cb_fail_code; /* the latest delivery failure's code */
     int woken;        /* efd written since the last drain */
+    struct pub_track *track; /* ring of tracked messages, publication order */
+    size_t track_cap, track_first, track_n;
+    uint64_t track_head; /* sequence number of track[track_first] */
 
     /* Main thread only. */
     enum pub_state state;
@@ -125,7 +166,12 @@ struct pub {
     int tls_logged;
     int disconnect_done;
     double down_since; /* monotonic, s: when the outage (or the first connect) began */
+    void (*hook)(void *ctx, uint64_t tag, double latency_s, double mono);
+    void *hook_ctx;
+    uint64_t given_up; /* tracked messages reported early because the ring was full */
 };
+
+static struct pub *track_pub;
 
 static char *mask_uri(const char *uri);
 static char *make_topic(const struct pub *p, const char *subtopic, char *stack, size_t len);
@@ -150,6 +196,14 @@ static void publish_status(struct pub *p, const char *state);
 static void count_buffer_drop(struct pub *p);
 static uint64_t outstanding(struct pub *p);
 static void wait_events(struct pub *p, double deadline);
+static void on_tracked_sent(void *ctx, MQTTAsync_successData *resp);
+static void on_tracked_failed(void *ctx, MQTTAsync_failureData *resp);
+static void track_mark(struct pub *p, void *ctx, int state, int failed, int code);
+static struct pub_track *track_at(struct pub *p, size_t i);
+static int track_append(struct pub *p, uint64_t tag, double keep_s, double now);
+static void track_report(struct pub *p, double now, int all);
+static int send_one(struct pub *p, const char *subtopic, const char *payload, int qos,
+                    int retained, const uint64_t *seq);
 
 /* A URI with "user:secret@" before the host gets "***@" instead; others are copied. */
 static char *
@@ -367,6 +421,54 @@ on_send_failed(void *ctx, MQTTAsync_failureData *resp)
         wake(p);
 }
 
+/*
+ * A tracked message's callbacks: ctx is its sequence number. Counted as on_sent() and
+ * on_send_failed() count, and the message's entry marked, if it is still in the ring.
+ */
+static void
+on_tracked_sent(void *ctx, MQTTAsync_successData *resp)
+{
+    (void)resp;
+    track_mark(track_pub, ctx, PUB_T_ACKED, 0, 0);
+}
+
+static void
+on_tracked_failed(void *ctx, MQTTAsync_failureData *resp)
+{
+    track_mark(track_pub, ctx, PUB_T_FAILED, 1, resp != NULL ? resp->code : MQTTASYNC_FAILURE);
+}
+
+static void
+track_mark(struct pub *p, void *ctx, int state, int failed, int code)
+{
+    double now = rw_clock_mono();
+    uintptr_t d;
+    int need_wake;
+
+    pthread_mutex_lock(&p->lock);
+    if (failed) {
+        p->cb_failed++;
+        p->cb_fail_code = code;
+    } else {
+        p->cb_delivered++;
+    }
+    /* Sequence numbers are consecutive: the entry's offset from the head, modulo the width
+     * of a pointer (32-bit gateways wrap after 2^32 messages, long after an entry is gone). */
+    d = (uintptr_t)ctx - (uintptr_t)p->track_head;
+    if (d < p->track_n) {
+        struct pub_track *t = track_at(p, d);
+        if (t->state == PUB_T_PENDING) {
+            t->state = state;
+            t->at = now;
+        }
+    }
+    need_wake = !p->woken;
+    p->woken = 1;
+    pthread_mutex_unlock(&p->lock);
+    if (need_wake)
+        wake(p);
+}
+
 static void
 on_disconnected(void *ctx, MQTTAsync_successData *resp)
 {
@@ -451,6 +553,7 @@ pub_new(const struct rw_config *cfg)
         errno = EINVAL;
         return NULL;
     }
+    track_pub = p;
     if (MQTTAsync_setCallbacks(p->client, p, on_lost, on_message, NULL) != MQTTASYNC_SUCCESS ||
         MQTTAsync_setConnected(p->client, p, on_connected) != MQTTASYNC_SUCCESS) {
         log_err("mqtt: cannot set paho callbacks");
@@ -572,6 +675,7 @@ drain(struct pub *p)
     for (i = 0; i < n; i++)
         handle_event(p, &ev[i]);
     handle_counts(p, delivered, failed, code);
+    track_report(p, rw_clock_mono(), 0);
 }
 
 static void
@@ -729,6 +833,162 @@ outstanding(struct pub *p)
 int
 pub_publish(struct pub *p, const char *subtopic, const char *payload, int qos, int retained)
 {
+    return send_one(p, subtopic, payload, qos, retained, NULL);
+}
+
+void
+pub_set_outcome_hook(struct pub *p, void (*hook)(void *ctx, uint64_t tag, double latency_s,
+                                                 double mono),
+                     void *ctx)
+{
+    p->hook = hook;
+    p->hook_ctx = ctx;
+}
+
+int
+pub_publish_tracked(struct pub *p, const char *subtopic, const char *payload, int qos,
+                    int retained, uint64_t tag, double keep_s)
+{
+    uint64_t seq;
+    int rc;
+
+    if (p->state == PUB_S_STOPPED || p->client == NULL || subtopic == NULL || payload == NULL)
+        return send_one(p, subtopic, payload, qos, retained, NULL); /* refuses, counts */
+    /* The entry goes in before paho has the message: its callback may come at once. */
+    if (track_append(p, tag, keep_s, rw_clock_mono()) < 0) {
+        p->st.failed++;
+        errno = ENOMEM;
+        return -1;
+    }
+    seq = p->track_head + p->track_n - 1; /* only this thread moves either */
+    rc = send_one(p, subtopic, payload, qos, retained, &seq);
+    if (rc < 0) {
+        /* Refused: no callback will come for it, and it is still the newest entry. */
+        pthread_mutex_lock(&p->lock);
+        p->track_n--;
+        pthread_mutex_unlock(&p->lock);
+    }
+    return rc;
+}
+
+/* Entry i of the ring, counted from its head. Under p->lock, or on the main thread for the
+ * fields only it writes (tag, sent, expires). */
+static struct pub_track *
+track_at(struct pub *p, size_t i)
+{
+    return &p->track[(p->track_first + i) % p->track_cap];
+}
+
+/*
+ * Main thread: appends an entry for a message about to be published. A full ring grows up to
+ * cfg->mqtt.buffer entries; beyond that the oldest entry's outcome is reported now (its
+ * acknowledgement if it came, else not delivered). Returns 0, or -1 if no ring could be
+ * allocated at all.
+ */
+static int
+track_append(struct pub *p, uint64_t tag, double keep_s, double now)
+{
+    size_t max = (size_t)p->cfg->mqtt.buffer;
+    struct pub_outcome gone = {0, NAN};
+    struct pub_track *t;
+    int have_gone = 0;
+
+    pthread_mutex_lock(&p->lock);
+    if (p->track_n == p->track_cap && p->track_cap < max) {
+        size_t ncap = p->track_cap > 0 ? p->track_cap * 2 : PUB_TRACK_MIN;
+        struct pub_track *nt;
+
+        if (ncap > max)
+            ncap = max;
+        if ((nt = malloc(ncap * sizeof(*nt))) != NULL) {
+            for (size_t i = 0; i < p->track_n; i++)
+                nt[i] = *track_at(p, i);
+            free(p->track);
+            p->track = nt;
+            p->track_cap = ncap;
+            p->track_first = 0;
+        }
+    }
+    if (p->track_cap == 0) {
+        pthread_mutex_unlock(&p->lock);
+        return -1;
+    }
+    if (p->track_n == p->track_cap) {
+        t = track_at(p, 0);
+        if (t->state != PUB_T_REPORTED) {
+            gone.tag = t->tag;
+            gone.latency = t->state == PUB_T_ACKED ? t->at - t->sent : NAN;
+            have_gone = 1;
+        }
+        p->track_first = (p->track_first + 1) % p->track_cap;
+        p->track_head++;
+        p->track_n--;
+    }
+    t = track_at(p, p->track_n);
+    t->tag = tag;
+    t->sent = now;
+    t->expires = now + keep_s;
+    t->at = 0;
+    t->state = PUB_T_PENDING;
+    p->track_n++;
+    pthread_mutex_unlock(&p->lock);
+    if (have_gone) {
+        if (isnan(gone.latency) && p->given_up++ == 0)
+            log_warn("mqtt: more than %zu tracked reports await their outcome; the oldest "
+                     "count as not delivered (further ones are counted)",
+                     max);
+        if (p->hook != NULL)
+            p->hook(p->hook_ctx, gone.tag, gone.latency, now);
+    }
+    return 0;
+}
+
+/*
+ * Main thread: hands every tracked message whose outcome is known by now (acknowledged,
+ * failed, or its keep time passed; with all, every one left) to the hook, once, and drops
+ * reported entries from the ring's head. The lock is released while the hook runs.
+ */
+static void
+track_report(struct pub *p, double now, int all)
+{
+    struct pub_outcome out[PUB_TRACK_BATCH];
+    size_t i = 0, n, k;
+    int more = 1;
+
+    while (more) {
+        n = 0;
+        pthread_mutex_lock(&p->lock);
+        for (; i < p->track_n && n < PUB_TRACK_BATCH; i++) {
+            struct pub_track *t = track_at(p, i);
+
+            if (t->state == PUB_T_PENDING && (all || now >= t->expires))
+                t->state = PUB_T_FAILED; /* a callback after this is ignored */
+            if (t->state == PUB_T_ACKED)
+                out[n].latency = t->at - t->sent;
+            else if (t->state == PUB_T_FAILED)
+                out[n].latency = NAN;
+            else
+                continue;
+            out[n++].tag = t->tag;
+            t->state = PUB_T_REPORTED;
+        }
+        more = i < p->track_n;
+        while (!more && p->track_n > 0 && track_at(p, 0)->state == PUB_T_REPORTED) {
+            p->track_first = (p->track_first + 1) % p->track_cap;
+            p->track_head++;
+            p->track_n--;
+        }
+        pthread_mutex_unlock(&p->lock);
+        for (k = 0; k < n && p->hook != NULL; k++)
+            p->hook(p->hook_ctx, out[k].tag, out[k].latency, now);
+    }
+}
+
+/* Publishes one message; seq: a tracked message's sequence number, or NULL. */
+static int
+send_one(struct pub *p, const char *subtopic, const char *payload, int qos, int retained,
+         const uint64_t *seq)
+{
     MQTTAsync_message msg = MQTTAsync_message_initializer;
     MQTTAsync_responseOptions ro = MQTTAsync_responseOptions_initializer;
     char stack[PUB_TOPIC_STACK];
@@ -764,9 +1024,15 @@ pub_publish(struct pub *p, const char *subtopic, const char *payload, int qos, i
         msg.payloadlen = (int)len;
         msg.qos = qos;
         msg.retained = retained != 0;
-        ro.onSuccess = on_sent;
-        ro.onFailure = on_send_failed;
-        ro.context = p;
+        if (seq != NULL) {
+            ro.onSuccess = on_tracked_sent;
+            ro.onFailure = on_tracked_failed;
+            ro.context = (void *)(uintptr_t)*seq;
+        } else {
+            ro.onSuccess = on_sent;
+            ro.onFailure = on_send_failed;
+            ro.context = p;
+        }
         rc = MQTTAsync_sendMessage(p->client, topic, &msg, &ro);
     }
     if (rc != MQTTASYNC_SUCCESS) {
@@ -875,6 +1141,8 @@ pub_stop(struct pub *p, int timeout_ms)
     }
     drain(p);
 
+    /* Tracked messages without an outcome by now will not get one here. */
+    track_report(p, rw_clock_mono(), 1);
     /* Whatever paho still holds is freed by MQTTAsync_destroy() without a callback. */
     left = outstanding(p);
     p->st.failed += left;
@@ -900,6 +1168,9 @@ pub_free(struct pub *p)
      */
     if (p->client != NULL)
         MQTTAsync_destroy(&p->client);
+    if (track_pub == p)
+        track_pub = NULL;
+    free(p->track);
     if (p->efd >= 0)
         close(p->efd);
     pthread_mutex_destroy(&p->lock);

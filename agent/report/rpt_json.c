@@ -10,9 +10,13 @@
 #include "rw_calendar.h"
 
 #define EXACT_INT_MAX 9007199254740992.0 /* 2^53 */
+/* A delivery rate as close to 100 % as further on-time reports can bring it after a late one,
+ * yet below 100 % by more than tgt_met()'s tolerance at a bound (1e-9 relative). */
+#define DELIVERY_BELOW_ALL 1e-6
 
 static json_t *num(double v);
 static json_t *secs(int64_t ms);
+static json_t *ms_round(double s);
 static json_t *day_list(const struct rpt_period *p, const int *days, size_t n);
 static json_t *evidence(const struct rw_config *cfg, const struct cfg_indicator *in,
                         const struct eng_result *r, const struct rpt_period *p);
@@ -39,6 +43,13 @@ secs(int64_t ms)
     if (ms % 1000 == 0)
         return json_integer((json_int_t)(ms / 1000));
     return json_real((double)ms / 1000.0);
+}
+
+/* Seconds measured to the millisecond (latencies), rounded there; NaN as null. */
+static json_t *
+ms_round(double s)
+{
+    return num(round(s * 1000.0) / 1000.0);
 }
 
 static json_t *
@@ -167,6 +178,19 @@ rpt_judge(const struct cfg_indicator *in, const struct eng_result *r, const stru
     case CFG_IND_ENERGY:
         best = NAN; /* a counter says nothing about what is still to come */
         break;
+    case CFG_IND_DELIVERY:
+        /*
+         * How many reports are still due this period is not known (devices come and go,
+         * polls fail, the agent stops). With enough of them on time the rate comes as close
+         * to 100 % as one likes, but never reaches it once a report was late: so a target
+         * such as ">=99" is never lost before the period ends, and "=100%" is lost by the
+         * first late report. At the period's end no report is still due.
+         */
+        if (r->elapsed_ms >= r->period_ms)
+            best = r->value;
+        else
+            best = r->late > 0 ? 100.0 - DELIVERY_BELOW_ALL : 100.0;
+        break;
     }
     lost = meets(in, t, best) == 0;
     return lost ? RPT_LOST : RPT_AT_RISK;
@@ -272,6 +296,16 @@ evidence(const struct rw_config *cfg, const struct cfg_indicator *in, const stru
     case CFG_IND_ENERGY:
         json_object_set_new(ev, "kwh", num(r->kwh));
         json_object_set_new(ev, "resets", json_integer((json_int_t)r->resets));
+        break;
+    case CFG_IND_DELIVERY:
+        json_object_set_new(ev, "due", json_integer((json_int_t)r->due));
+        json_object_set_new(ev, "on_time", json_integer((json_int_t)r->on_time));
+        json_object_set_new(ev, "late", json_integer((json_int_t)r->late));
+        json_object_set_new(ev, "deadline_s", num(in->deadline));
+        json_object_set_new(ev, "acked", json_integer((json_int_t)r->acked));
+        json_object_set_new(ev, "latency_min_s", ms_round(r->latency_min));
+        json_object_set_new(ev, "latency_mean_s", ms_round(r->latency_mean));
+        json_object_set_new(ev, "latency_max_s", ms_round(r->latency_max));
         break;
     }
     return ev;

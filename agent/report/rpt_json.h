@@ -17,8 +17,10 @@
  *  - status: "ok" when met so far; else "lost" when the target can no longer be met this
  *    period even if everything goes right from now on (the best final value: for a rate, all
  *    of the remaining period time counted good; for a day count, no further day lost; for
- *    downtime, no further down time); else "at_risk". null without a target. Once the
- *    period is over, lost = not met.
+ *    downtime, no further down time; for delivery, any number of further reports on time,
+ *    since how many are still due is not known: "=100%" is lost by one late report, ">=99"
+ *    not before the period ends); else "at_risk". null without a target. Once the period is
+ *    over, lost = not met.
  *
  * Ownership: the json_t returned is new (the caller json_decref()s it).
  * Uses rw_calendar (sets TZ): call from the thread that owns the engine.

@@ -31,7 +31,8 @@ struct store_run {
     int clean; /* 1: stopped cleanly (stop is set); 0: killed or lost power */
 };
 
-/* One indicator's accumulators for one local day, ms. */
+/* One indicator's accumulators for one local day, ms (for a delivery indicator good and bad
+ * are counts of reports, on time and late: eng_day()). */
 struct store_day {
     const char *indicator; /* the indicator's id; borrowed */
     char day[16];          /* "YYYY-MM-DD" */

@@ -31,6 +31,7 @@
 #include <cmocka.h>
 
 #include "cfg/cfg.h"
+#include "engine/eng.h"
 
 #define FIXTURES RW_FIXTURES "/config"
 #define PROFILES RW_SRC_DIR "/config/profiles"
@@ -1227,6 +1228,54 @@ test_cfg_diags_print_and_free(void **state)
     cfg_free(NULL);
 }
 
+/* 60-delivery.cfg: the agent's reports of every device, or of those listed. */
+static void
+test_cfg_load_delivery_values(void **state)
+{
+    struct cfg_diags d = {0};
+    struct rw_config *cfg = NULL;
+    const struct cfg_indicator *in;
+    struct eng_ind_cfg ec;
+
+    (void)state;
+    assert_int_equal(cfg_load("60-delivery.cfg", &cfg, &d), CFG_OK);
+    assert_int_equal(cfg->nindicators, 2);
+    assert_true(cfg_has_delivery(cfg));
+
+    in = &cfg->indicators[0];
+    assert_int_equal(in->kind, CFG_IND_DELIVERY);
+    assert_string_equal(cfg_ind_kind_name(in->kind), "delivery");
+    assert_string_equal(cfg_ind_kind_unit(in->kind), "%");
+    assert_true(in->deadline == 60.0); /* the default */
+    /* No "devices": every device's telemetry, as the agent's point of each. */
+    assert_int_equal(in->npoints, 2);
+    assert_int_equal(in->points[0].device, 0);
+    assert_int_equal(in->points[1].device, 1);
+    assert_true(in->points[0].point == CFG_POINT_DELIVERY);
+    assert_true(in->points[1].point == CFG_POINT_DELIVERY);
+    assert_true(in->target.has_lower && in->target.lower == 99.0);
+    assert_string_equal(in->target.unit, "%");
+    cfg_indicator_engine(in, &ec);
+    assert_int_equal(ec.kind, ENG_DELIVERY);
+    assert_int_equal(ec.deadline_ms, 60000);
+
+    in = &cfg->indicators[1];
+    assert_true(in->deadline == 2.5);
+    assert_int_equal(in->npoints, 1);
+    assert_int_equal(in->points[0].device, 1);
+    assert_true(in->target.has_lower && in->target.has_upper && in->target.lower == 100.0);
+    cfg_indicator_engine(in, &ec);
+    assert_int_equal(ec.deadline_ms, 2500);
+    cfg_free(cfg);
+    cfg_diags_free(&d);
+
+    /* Without a delivery indicator the engine has no agent points. */
+    assert_int_equal(cfg_load("26-indicators.cfg", &cfg, &d), CFG_OK);
+    assert_false(cfg_has_delivery(cfg));
+    cfg_free(cfg);
+    cfg_diags_free(&d);
+}
+
 /* 26-indicators.cfg: every kind, with defaults and the parsed targets. */
 static void
 test_cfg_load_indicators_values(void **state)
@@ -1333,6 +1382,7 @@ main(void)
         cmocka_unit_test(test_cfg_profiles_cover_every_type_fc_and_order),
         cmocka_unit_test(test_cfg_diags_print_and_free),
         cmocka_unit_test(test_cfg_load_indicators_values),
+        cmocka_unit_test(test_cfg_load_delivery_values),
     };
 
     return cmocka_run_group_tests_name("cfg", tests, group_setup, group_teardown);

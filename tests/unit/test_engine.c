@@ -727,6 +727,168 @@ test_cut_makes_the_gap_unknown(void **state)
     eng_free(e);
 }
 
+/* --- delivery: the agent's own reports, counted per day --- */
+
+static const uint32_t P1[] = {1};
+
+static struct eng_ind_cfg
+delivery_cfg(const uint32_t *pts, size_t n, int64_t deadline_ms)
+{
+    struct eng_ind_cfg c;
+
+    memset(&c, 0, sizeof(c));
+    c.kind = ENG_DELIVERY;
+    c.npoints = n;
+    c.points = pts;
+    c.deadline_ms = deadline_ms;
+    return c;
+}
+
+/* 0.25 s, exactly the deadline, 1 ms over it, and no acknowledgement at all. */
+static void
+test_delivery_on_time_late_and_no_ack(void **state)
+{
+    struct eng_ind_cfg c = delivery_cfg(P0, 1, 60 * S);
+    struct eng *e = make(1, 1, 1 * S, 1, &c);
+    const struct eng_result *r;
+
+    (void)state;
+    r = eng_result(e, 0);
+    assert_true(isnan(r->value)); /* no report yet */
+    assert_int_equal(r->due, 0);
+    assert_int_equal(eng_sample(e, 0, Y2024 + 10 * S, 0.25, 1), ENG_OK);
+    assert_int_equal(eng_sample(e, 0, Y2024 + 70 * S, 60.0, 1), ENG_OK);
+    assert_int_equal(eng_sample(e, 0, Y2024 + 130 * S, 60.001, 1), ENG_OK);
+    assert_int_equal(eng_sample(e, 0, Y2024 + 190 * S, 0.0, 0), ENG_OK);
+    eng_advance(e, Y2024 + 200 * S);
+    r = eng_result(e, 0);
+    assert_int_equal(r->due, 4);
+    assert_int_equal(r->on_time, 2);
+    assert_int_equal(r->late, 2);
+    assert_int_equal(r->acked, 3);
+    assert_true(r->value == 50.0);
+    assert_true(r->latency_min == 0.25);
+    assert_true(r->latency_max == 60.001);
+    assert_true(fabs(r->latency_mean - (0.25 + 60.0 + 60.001) / 3) < 1e-12);
+    assert_true(isnan(r->coverage));
+    assert_int_equal(r->elapsed_ms, 200 * S);
+    eng_free(e);
+}
+
+/* A report counts in the local day its outcome became known; outside the period it does
+ * not count at all. */
+static void
+test_delivery_counts_per_day(void **state)
+{
+    struct eng_ind_cfg c = delivery_cfg(P0, 1, 5 * S);
+    struct eng *e = make(2, 1, 1 * S, 1, &c);
+    const struct eng_result *r;
+    int64_t good, bad, unk, na;
+
+    (void)state;
+    assert_int_equal(eng_sample(e, 0, Y2024 - 1, 0.1, 1), ENG_OK);         /* 2023 */
+    assert_int_equal(eng_sample(e, 0, Y2024, 0.1, 1), ENG_OK);             /* day 0 */
+    assert_int_equal(eng_sample(e, 0, Y2024 + DAY - 1, 6.0, 1), ENG_OK);   /* day 0, late */
+    assert_int_equal(eng_sample(e, 0, Y2024 + DAY, 0.0, 0), ENG_OK);       /* day 1, late */
+    assert_int_equal(eng_sample(e, 0, Y2024 + DAY + 1, 4.5, 1), ENG_OK);   /* day 1 */
+    assert_int_equal(eng_sample(e, 0, Y2024 + DAY + 2, 5.0, 1), ENG_OK);   /* day 1 */
+    assert_int_equal(eng_sample(e, 0, Y2024 + 2 * DAY, 0.1, 1), ENG_OK);   /* next period */
+    eng_finish(e, Y2024 + 2 * DAY);
+    assert_int_equal(eng_day(e, 0, 0, &good, &bad, &unk, &na), 0);
+    assert_true(good == 1 && bad == 1 && unk == 0 && na == 0);
+    assert_int_equal(eng_day(e, 0, 1, &good, &bad, &unk, &na), 0);
+    assert_true(good == 2 && bad == 1 && unk == 0 && na == 0);
+    r = eng_result(e, 0);
+    assert_int_equal(r->due, 5);
+    assert_int_equal(r->on_time, 3);
+    assert_true(r->value == 60.0);
+    assert_int_equal(r->elapsed_ms, 2 * DAY);
+    eng_free(e);
+}
+
+/* Each point is one device's reports: an indicator over some devices counts only theirs. */
+static void
+test_delivery_restricted_to_some_points(void **state)
+{
+    struct eng_ind_cfg c[2];
+    struct eng *e;
+    const struct eng_result *r;
+
+    (void)state;
+    c[0] = delivery_cfg(P01, 2, 60 * S);
+    c[1] = delivery_cfg(P1, 1, 1 * S);
+    e = make(1, 2, 1 * S, 2, c);
+    assert_int_equal(eng_sample(e, 0, Y2024 + 1 * S, 0.5, 1), ENG_OK);
+    assert_int_equal(eng_sample(e, 1, Y2024 + 1 * S, 2.0, 1), ENG_OK);
+    assert_int_equal(eng_sample(e, 1, Y2024 + 2 * S, 0.5, 1), ENG_OK);
+    assert_int_equal(eng_sample(e, 0, Y2024 + 3 * S, 0.0, 0), ENG_OK);
+    r = eng_result(e, 0);
+    assert_int_equal(r->due, 4);
+    assert_int_equal(r->on_time, 3);
+    assert_true(r->value == 75.0);
+    r = eng_result(e, 1); /* point 1 only, a 1 s deadline: 2.0 s is late */
+    assert_int_equal(r->due, 2);
+    assert_int_equal(r->on_time, 1);
+    assert_true(r->value == 50.0);
+    eng_free(e);
+}
+
+/* A snapshot carries the counts and the latencies; the fingerprint covers the deadline. */
+static void
+test_delivery_snapshot_restore(void **state)
+{
+    struct eng_ind_cfg c = delivery_cfg(P0, 1, 60 * S), c2;
+    struct eng_point_cfg pc = {1 * S};
+    struct eng *a, *b;
+    const struct eng_result *r;
+    void *img;
+    size_t len;
+    uint64_t fp = eng_fingerprint(1, &pc, 1, &c);
+
+    (void)state;
+    a = make(2, 1, 1 * S, 1, &c);
+    assert_int_equal(eng_sample(a, 0, Y2024 + 10 * S, 0.5, 1), ENG_OK);
+    assert_int_equal(eng_sample(a, 0, Y2024 + 20 * S, 0.0, 0), ENG_OK);
+    assert_int_equal(eng_sample(a, 0, Y2024 + 30 * S, 1.5, 1), ENG_OK);
+    eng_advance(a, Y2024 + 40 * S);
+    assert_int_equal(eng_snapshot(a, fp, &img, &len), ENG_OK);
+    eng_free(a);
+    c2 = c;
+    c2.deadline_ms = 30 * S;
+    assert_true(eng_fingerprint(1, &pc, 1, &c2) != fp);
+    b = make(2, 1, 1 * S, 1, &c);
+    assert_int_equal(eng_restore(b, fp, img, len), ENG_OK);
+    free(img);
+    /* The restored engine refuses what the first one would have refused... */
+    assert_int_equal(eng_sample(b, 0, Y2024 + 30 * S - 1, 0.1, 1), ENG_ERR_ORDER);
+    /* ...and goes on from where it was: a kill (cut) does not touch the counts. */
+    eng_cut(b, Y2024 + 50 * S);
+    assert_int_equal(eng_sample(b, 0, Y2024 + DAY + 5 * S, 0.5, 1), ENG_OK);
+    r = eng_result(b, 0);
+    assert_int_equal(r->due, 4);
+    assert_int_equal(r->on_time, 3);
+    assert_int_equal(r->acked, 3);
+    assert_true(r->value == 75.0);
+    assert_true(r->latency_min == 0.5 && r->latency_max == 1.5);
+    assert_true(r->latency_mean == 2.5 / 3);
+    eng_free(b);
+}
+
+static void
+test_delivery_needs_a_deadline(void **state)
+{
+    struct eng_ind_cfg c = delivery_cfg(P0, 1, 0);
+    struct eng_period p = period(Y2024, 1);
+    struct eng_point_cfg pc = {1 * S};
+    struct eng *e = NULL;
+    char err[128] = "";
+
+    (void)state;
+    assert_int_equal(eng_new(&p, 1, &pc, 1, &c, &e, err, sizeof(err)), ENG_ERR_INVALID);
+    assert_string_equal(err, "indicator 0: delivery deadline must be positive");
+    assert_null(e);
+}
+
 int
 main(void)
 {
@@ -749,6 +911,11 @@ main(void)
         cmocka_unit_test(test_snapshot_restore_continues_bit_for_bit),
         cmocka_unit_test(test_restore_refuses_other_config_or_damage),
         cmocka_unit_test(test_cut_makes_the_gap_unknown),
+        cmocka_unit_test(test_delivery_on_time_late_and_no_ack),
+        cmocka_unit_test(test_delivery_counts_per_day),
+        cmocka_unit_test(test_delivery_restricted_to_some_points),
+        cmocka_unit_test(test_delivery_snapshot_restore),
+        cmocka_unit_test(test_delivery_needs_a_deadline),
     };
 
     return cmocka_run_group_tests(tests, NULL, NULL);

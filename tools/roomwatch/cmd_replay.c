@@ -112,15 +112,20 @@ cmp_point(const void *a, const void *b)
     return strcmp(((const struct rpoint *)a)->name, ((const struct rpoint *)b)->name);
 }
 
-/* Every point of every device, in name order; engine point i is points[i]. */
+/*
+ * Every point of every device, and with a delivery indicator the agent's point of each
+ * device (agent.delivery.<device>: a report's latency, s), in name order; engine point i is
+ * points[i].
+ */
 static int
 build_points(struct replay *rp)
 {
     const struct rw_config *cfg = rp->cfg;
     size_t n = 0, k = 0;
+    int agent = cfg_has_delivery(cfg);
 
     for (size_t i = 0; i < cfg->ndevices; i++)
-        n += cfg->profiles[cfg->devices[i].profile].npoints;
+        n += cfg->profiles[cfg->devices[i].profile].npoints + (agent ? 1 : 0);
     rp->points = calloc(n + 1, sizeof(*rp->points));
     rp->pcfg = calloc(n + 1, sizeof(*rp->pcfg));
     if (rp->points == NULL || rp->pcfg == NULL)
@@ -135,6 +140,14 @@ build_points(struct replay *rp)
             rp->points[k].min = p->points[j].min;
             rp->points[k].max = p->points[j].max;
         }
+        if (agent) {
+            /* A negative latency is no latency: a bad sample, counted late. */
+            snprintf(rp->points[k].name, sizeof(rp->points[k].name), "%s.%s.%s", CFG_AGENT_ID,
+                     CFG_DELIVERY_POINT, d->id);
+            rp->points[k].min = 0.0;
+            rp->points[k].max = INFINITY;
+            k++;
+        }
     }
     rp->npoints = n;
     qsort(rp->points, n, sizeof(*rp->points), cmp_point);
@@ -142,6 +155,9 @@ build_points(struct replay *rp)
         /* The staleness limit is the device's: look it up by the name's device part. */
         const char *dot = strchr(rp->points[i].name, '.');
 
+        if ((size_t)(dot - rp->points[i].name) == strlen(CFG_AGENT_ID) &&
+            strncmp(rp->points[i].name, CFG_AGENT_ID, strlen(CFG_AGENT_ID)) == 0)
+            rp->pcfg[i].stale_ms = llround(CFG_DELIVERY_STALE * 1000.0);
         for (size_t j = 0; j < cfg->ndevices; j++)
             if (strlen(cfg->devices[j].id) == (size_t)(dot - rp->points[i].name) &&
                 strncmp(cfg->devices[j].id, rp->points[i].name, (size_t)(dot - rp->points[i].name)) == 0)
@@ -240,8 +256,12 @@ build_indicators(struct replay *rp)
             const struct cfg_device *d = &cfg->devices[in->points[k].device];
             char name[2 * CFG_ID_MAX];
 
-            snprintf(name, sizeof(name), "%s.%s", d->id,
-                     cfg->profiles[d->profile].points[in->points[k].point].name);
+            if (in->points[k].point == CFG_POINT_DELIVERY)
+                snprintf(name, sizeof(name), "%s.%s.%s", CFG_AGENT_ID, CFG_DELIVERY_POINT,
+                         d->id);
+            else
+                snprintf(name, sizeof(name), "%s.%s", d->id,
+                         cfg->profiles[d->profile].points[in->points[k].point].name);
             rp->irefs[r++] = (uint32_t)find_point(rp, name);
         }
     }
