@@ -22,10 +22,12 @@ struct tstate {
     int restored;      /* open since before a restart, and not observed since */
     int64_t run_since; /* first observation of the run being timed; INT64_MIN: none */
     int64_t last_t;    /* last observation; INT64_MIN: none */
+    int64_t gap_ms;    /* the longest gap after it that still continues a run */
     /* no_answer: the cycle being gathered */
     uint64_t cycle;    /* 0: none */
     int answered;      /* some sample of it got an answer */
     int64_t cycle_t;   /* its newest sample's time */
+    int64_t cycle_next; /* and that sample's next_ms */
     int unanswered;    /* unanswered cycles in a row */
 };
 
@@ -41,8 +43,8 @@ struct alm {
     size_t max_per_dev;
 };
 
-static int observe(struct alm *a, size_t ti, int64_t t, enum verdict v, double value,
-                   struct alm_event *ev);
+static int observe(struct alm *a, size_t ti, int64_t t, int64_t next_ms, enum verdict v,
+                   double value, struct alm_event *ev);
 static int end_cycle(struct alm *a, size_t ti, struct alm_event *ev);
 static enum verdict judge(const struct alm_rule_cfg *r, const struct alm_sample *s);
 
@@ -162,7 +164,7 @@ alm_sample(struct alm *a, const struct alm_sample *s, struct alm_event *out, siz
         struct alm_event ev;
 
         if (r->cond != ALM_NO_ANSWER) {
-            if (tg->point == s->point && observe(a, ti, s->t, judge(r, s), s->value, &ev) &&
+            if (tg->point == s->point && observe(a, ti, s->t, s->next_ms, judge(r, s), s->value, &ev) &&
                 n < max)
                 out[n++] = ev;
             continue;
@@ -177,6 +179,7 @@ alm_sample(struct alm *a, const struct alm_sample *s, struct alm_event *out, siz
         }
         st->answered |= s->q != ALM_Q_NO_ANSWER;
         st->cycle_t = s->t;
+        st->cycle_next = s->next_ms;
         if (s->last && end_cycle(a, ti, &ev) && n < max)
             out[n++] = ev;
     }
@@ -229,12 +232,12 @@ end_cycle(struct alm *a, size_t ti, struct alm_event *ev)
          * count starts again). */
         v = st->open || st->unanswered >= r->polls ? V_ACTIVE : V_CLEAR;
     }
-    return observe(a, ti, st->cycle_t, v, NAN, ev);
+    return observe(a, ti, st->cycle_t, st->cycle_next, v, NAN, ev);
 }
 
 /* One observation of target ti; 1 and *ev when it makes a transition. */
 static int
-observe(struct alm *a, size_t ti, int64_t t, enum verdict v, double value,
+observe(struct alm *a, size_t ti, int64_t t, int64_t next_ms, enum verdict v, double value,
         struct alm_event *ev)
 {
     const struct alm_target *tg = &a->targets[ti];
@@ -243,9 +246,11 @@ observe(struct alm *a, size_t ti, int64_t t, enum verdict v, double value,
     enum verdict want;
 
     /* Time nobody watched never counts towards a hold. */
-    if (st->last_t != INT64_MIN && t - st->last_t > tg->stale_ms)
+    if (st->last_t != INT64_MIN && t - st->last_t > st->gap_ms)
         st->run_since = INT64_MIN;
     st->last_t = t;
+    /* A device being backed off is asked again only after next_ms (up to a minute). */
+    st->gap_ms = next_ms > tg->stale_ms / 2 ? 2 * next_ms : tg->stale_ms;
     if (v == V_UNKNOWN) {
         st->run_since = INT64_MIN;
         return 0;

@@ -18,8 +18,8 @@
  * A clear target opens when the condition has been active in every observation from the
  * first active one up to one at least hold_ms later; an open target resolves when it has
  * been clear in every observation for clear_ms. An unknown observation, or a gap between two
- * observations longer than the target's staleness limit (the agent was not looking), breaks
- * the run being timed: time not seen never counts towards opening or clearing. So a
+ * observations longer than the target's staleness limit (or than twice the delay the source
+ * announced for its next poll, for a device being backed off), breaks the run being timed: time not seen never counts towards opening or clearing. So a
  * condition that flaps faster than clear_ms gives one incident that stays open, not one per
  * flap. Transitions are decided at observations, so their times are poll times.
  *
@@ -91,6 +91,8 @@ struct alm_sample {
     uint32_t point;
     uint64_t cycle; /* the device's poll cycle, from 1 */
     int last;       /* 1: the last sample of its cycle */
+    int64_t next_ms; /* ms until the source asks the device again (its interval, or the
+                        backoff delay of a device that does not answer); 0 if unknown */
     double value;   /* meaningful for ALM_Q_GOOD */
     enum alm_quality q;
 };

@@ -289,6 +289,41 @@ test_device_silent_for_n_polls(void **state)
     alm_free(a);
 }
 
+/*
+ * A silent device is backed off: its polls come 1, 1, 2, 4, ... 60 s apart, each announcing
+ * the delay to the next. Gaps up to twice that delay continue the run, so a 90 s hold
+ * started at the third silent poll (t = 2) opens at the first poll 90 s later, t = 124.
+ */
+static void
+test_device_backed_off_keeps_its_run(void **state)
+{
+    static const int ts[] = {0, 1, 2, 4, 8, 16, 32, 64, 124, 184};
+    struct alm_rule_cfg r;
+    struct alm_target tg = {.rule = 0, .device = 0, .point = ALM_NO_POINT, .stale_ms = STALE};
+    struct alm *a;
+    size_t i;
+
+    (void)state;
+    memset(&r, 0, sizeof(r));
+    r.cond = ALM_NO_ANSWER;
+    r.polls = 3;
+    r.hold_ms = 90 * S;
+    a = make(1, &r, 1, &tg, 1);
+    for (i = 0; i < sizeof(ts) / sizeof(ts[0]); i++) {
+        struct alm_sample s = {.t = T0 + ts[i] * S, .device = 0, .point = 0, .cycle = i + 1,
+                               .last = 1, .value = NAN, .q = ALM_Q_NO_ANSWER};
+        struct alm_event out[2];
+
+        s.next_ms = i + 1 < sizeof(ts) / sizeof(ts[0]) ? (ts[i + 1] - ts[i]) * S : 60 * S;
+        if (alm_sample(a, &s, out, 2) == 1)
+            evs[nevs++] = out[0];
+    }
+    assert_int_equal(nevs, 1);
+    assert_int_equal(evs[0].since, T0 + 2 * S);
+    assert_int_equal(evs[0].at, T0 + 124 * S);
+    alm_free(a);
+}
+
 /* A cycle whose last sample was lost ends when the next cycle's first sample comes. */
 static void
 test_device_cycle_without_last_sample(void **state)
@@ -415,6 +450,7 @@ main(void)
         cmocka_unit_test(test_unknown_sample_or_gap_restarts_the_hold),
         cmocka_unit_test(test_above_below_and_states),
         cmocka_unit_test(test_device_silent_for_n_polls),
+        cmocka_unit_test(test_device_backed_off_keeps_its_run),
         cmocka_unit_test(test_device_cycle_without_last_sample),
         cmocka_unit_test(test_restart_still_active_stays_open),
         cmocka_unit_test(test_restart_cleared_while_down),
