@@ -38,9 +38,9 @@ enum pending {
 struct itgt {
     const struct cfg_alarm *al;
     const struct cfg_alarm_target *t;
-    int64_t id;            /* the open incident's id; 0 when none is stored */
+    int64_t id; /* the open incident's id; 0 when none is stored */
     enum pending pending;
-    struct alm_event ev;   /* the transition waiting for the store */
+    struct alm_event ev;       /* the transition waiting for the store */
     int64_t started, detected; /* of the open incident (for the resolution's document) */
     double value;
 };
@@ -70,8 +70,7 @@ point_name(const struct rw_config *cfg, const struct cfg_alarm_target *t)
 
 /* "meter1.v_l1" or "meter1" into buf. */
 static const char *
-target_text(const struct rw_config *cfg, const struct cfg_alarm_target *t, char *buf,
-            size_t len)
+target_text(const struct rw_config *cfg, const struct cfg_alarm_target *t, char *buf, size_t len)
 {
     const char *p = point_name(cfg, t);
 
@@ -148,8 +147,8 @@ inc_open(const struct rw_config *cfg, struct store *store, struct pub *pub, stru
     for (i = 0; i < cfg->nalarms; i++) {
         const struct cfg_alarm *al = &cfg->alarms[i];
         static const enum alm_cond conds[] = {
-            [CFG_ALARM_OUTSIDE] = ALM_OUTSIDE, [CFG_ALARM_ABOVE] = ALM_ABOVE,
-            [CFG_ALARM_BELOW] = ALM_BELOW,     [CFG_ALARM_IN] = ALM_IN_SET,
+            [CFG_ALARM_OUTSIDE] = ALM_OUTSIDE,     [CFG_ALARM_ABOVE] = ALM_ABOVE,
+            [CFG_ALARM_BELOW] = ALM_BELOW,         [CFG_ALARM_IN] = ALM_IN_SET,
             [CFG_ALARM_NO_ANSWER] = ALM_NO_ANSWER,
         };
 
@@ -263,8 +262,8 @@ transition(struct inc *c, const struct alm_event *ev)
 
     if (ev->kind == ALM_RESOLVE && g->pending == P_OPEN) {
         /* Never stored, so never published: nobody has seen it. */
-        log_notice("alarm %s on %s: cleared before the store took its incident; dropped",
-                   g->al->id, target_text(c->cfg, g->t, what, sizeof(what)));
+        log_notice("alarm %s on %s: cleared before the store took its incident; dropped", g->al->id,
+                   target_text(c->cfg, g->t, what, sizeof(what)));
         g->pending = P_NONE;
         return;
     }
@@ -312,10 +311,9 @@ save(struct inc *c, struct itgt *g)
             g->value = ev->value;
         }
     } else if (g->pending == P_RESOLVE) {
-        rc = store_incident_resolve_auto(c->store, g->id, ev->since, ev->at,
-                                         ev->flags & ALM_F_CLEARED_WHILE_DOWN
-                                             ? STORE_INC_CLEARED_WHILE_DOWN
-                                             : 0);
+        rc = store_incident_resolve_auto(
+            c->store, g->id, ev->since, ev->at,
+            ev->flags & ALM_F_CLEARED_WHILE_DOWN ? STORE_INC_CLEARED_WHILE_DOWN : 0);
         if (rc < 0 && errno == ENOENT) {
             /* Resolved already (by hand, once commands exist): nothing to write. */
             log_notice("incident %lld: already resolved in the store", (long long)g->id);
@@ -403,8 +401,8 @@ announce(struct inc *c, struct itgt *g, const struct alm_event *ev)
     else
         snprintf(vbuf, sizeof(vbuf), "%.10g%s%s", g->value, pt->unit[0] ? " " : "", pt->unit);
     if (!resolved)
-        log_notice("incident %lld opened: alarm %s (%s, %s) on %s: %s, since %s",
-                   (long long)g->id, g->al->id, cfg_severity_name(g->al->severity),
+        log_notice("incident %lld opened: alarm %s (%s, %s) on %s: %s, since %s", (long long)g->id,
+                   g->al->id, cfg_severity_name(g->al->severity),
                    cfg_category_name(g->al->category), what, vbuf,
                    rw_calendar_rfc3339(tz, g->started, tbuf, sizeof(tbuf)));
     else
@@ -412,7 +410,7 @@ announce(struct inc *c, struct itgt *g, const struct alm_event *ev)
                    (long long)g->id, g->al->id, what,
                    rw_calendar_rfc3339(tz, ev->since, tbuf, sizeof(tbuf)),
                    (ev->flags & ALM_F_CLEARED_WHILE_DOWN) ? " (cleared while the agent was down)"
-                                                         : "",
+                                                          : "",
                    (double)(ev->at - g->detected) / 1000.0);
     snprintf(topic, sizeof(topic), "incident/%lld", (long long)g->id);
     if (resolved)

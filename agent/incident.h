@@ -41,8 +41,8 @@ struct sample;
 struct store;
 
 /* cfg, store and pub are borrowed and must outlive the object. */
-int inc_open(const struct rw_config *cfg, struct store *store, struct pub *pub,
-             struct inc **out, char *err, size_t errlen);
+int inc_open(const struct rw_config *cfg, struct store *store, struct pub *pub, struct inc **out,
+             char *err, size_t errlen);
 /* One sample, taken at engine time t (ms). */
 void inc_sample(struct inc *c, const struct sample *s, int64_t t);
 /* Retries the transitions the store refused. Call about once a second. */

@@ -24,7 +24,7 @@
 
 #include <libconfig.h>
 
-#define HOLD_MAX 86400.0       /* s: a day */
+#define HOLD_MAX 86400.0        /* s: a day */
 #define CLEAR_HOLD_DEFAULT 60.0 /* s: a minute clear before an incident is over */
 #define POLLS_MAX 1000
 
@@ -44,8 +44,8 @@ static const config_setting_t *string_list(struct cfgc *ck, const struct cfgc_ob
                                            const char *key, const char *what);
 
 static const char *const alarm_keys[] = {
-    "id",      "name",  "severity", "category", "points",    "devices", "outside",
-    "above",   "below", "in",       "no_answer", "hold",     "clear_hold", NULL,
+    "id",    "name",  "severity", "category",  "points", "devices",    "outside",
+    "above", "below", "in",       "no_answer", "hold",   "clear_hold", NULL,
 };
 static const char *const conditions[] = {"outside", "above", "below", "in", "no_answer"};
 static const char *const severities[] = {
@@ -55,10 +55,8 @@ static const char *const severities[] = {
     [CFG_SEV_WARNING] = "warning",
 };
 static const char *const categories[] = {
-    [CFG_CAT_POWER] = "power",
-    [CFG_CAT_ENVIRONMENT] = "environment",
-    [CFG_CAT_NETWORK] = "network",
-    [CFG_CAT_DEVICE] = "device",
+    [CFG_CAT_POWER] = "power",       [CFG_CAT_ENVIRONMENT] = "environment",
+    [CFG_CAT_NETWORK] = "network",   [CFG_CAT_DEVICE] = "device",
     [CFG_CAT_SECURITY] = "security",
 };
 
@@ -205,13 +203,15 @@ check_condition(struct cfgc *ck, const struct cfgc_obj *o, struct cfg_alarm *al,
         }
     }
     if (at == NULL) {
-        cfgc_problem(ck, o, NULL, "missing a condition: give one of outside, above, below, in, "
-                                  "no_answer");
+        cfgc_problem(ck, o, NULL,
+                     "missing a condition: give one of outside, above, below, in, "
+                     "no_answer");
         return -1;
     }
     if (second != NULL) {
-        cfgc_problem(ck, o, second, "give one condition of outside, above, below, in, "
-                                    "no_answer, not several");
+        cfgc_problem(ck, o, second,
+                     "give one condition of outside, above, below, in, "
+                     "no_answer, not several");
         return -1;
     }
     al->cond = (enum cfg_alarm_cond)which; /* conditions[] is in enum order */
@@ -244,8 +244,9 @@ check_condition(struct cfgc *ck, const struct cfgc_obj *o, struct cfg_alarm *al,
                     : -1;
 
         if (n < 1 || n > CFG_ALARM_MAX_SET) {
-            cfgc_problem(ck, o, at, "\"in\" must be a list of 1 to %d states, values or labels "
-                                    "like [\"battery\"] or [5]",
+            cfgc_problem(ck, o, at,
+                         "\"in\" must be a list of 1 to %d states, values or labels "
+                         "like [\"battery\"] or [5]",
                          CFG_ALARM_MAX_SET);
             break;
         }
@@ -253,8 +254,7 @@ check_condition(struct cfgc *ck, const struct cfgc_obj *o, struct cfg_alarm *al,
             const config_setting_t *e = config_setting_get_elem(at, (unsigned)i);
             double x;
 
-            if (config_setting_type(e) != CONFIG_TYPE_STRING &&
-                cfgc_setting_number(e, &x) != 0) {
+            if (config_setting_type(e) != CONFIG_TYPE_STRING && cfgc_setting_number(e, &x) != 0) {
                 cfgc_problem(ck, o, at, "\"in\" must hold numbers or labels");
                 return 0;
             }
@@ -286,8 +286,7 @@ string_list(struct cfgc *ck, const struct cfgc_obj *o, const char *key, const ch
         return NULL;
     }
     for (int i = 0; i < config_setting_length(list); i++) {
-        if (config_setting_type(config_setting_get_elem(list, (unsigned)i)) !=
-            CONFIG_TYPE_STRING) {
+        if (config_setting_type(config_setting_get_elem(list, (unsigned)i)) != CONFIG_TYPE_STRING) {
             cfgc_problem(ck, o, list, "\"%s\" must be a list of %s", key, what);
             return NULL;
         }
@@ -306,8 +305,9 @@ check_devices(struct cfgc *ck, const struct cfgc_obj *o, struct rw_config *cfg,
     int n;
 
     if (at != NULL)
-        cfgc_problem(ck, o, at, "\"points\" does not apply to a no_answer rule: give "
-                                "\"devices\"");
+        cfgc_problem(ck, o, at,
+                     "\"points\" does not apply to a no_answer rule: give "
+                     "\"devices\"");
     if ((list = string_list(ck, o, "devices", "device ids, like [\"meter1\"]")) == NULL)
         return;
     n = config_setting_length(list);
@@ -352,8 +352,9 @@ check_points(struct cfgc *ck, const struct cfgc_obj *o, struct rw_config *cfg,
 
     if (at != NULL)
         cfgc_problem(ck, o, at, "\"devices\" is only for a no_answer rule: give \"points\"");
-    if ((list = string_list(ck, o, "points", "\"device.point\" names, like "
-                                             "[\"meter1.v_l1\"]")) == NULL)
+    if ((list = string_list(ck, o, "points",
+                            "\"device.point\" names, like "
+                            "[\"meter1.v_l1\"]")) == NULL)
         return;
     n = config_setting_length(list);
     if ((al->targets = calloc((size_t)n, sizeof(*al->targets))) == NULL) {
@@ -434,8 +435,8 @@ resolve_states(struct cfgc *ck, const struct cfgc_obj *o, const struct cfg_profi
             size_t len = 0;
 
             for (k = 0; k < pt->nenum && len + CFG_LABEL_MAX + 3 < sizeof(known); k++)
-                len += (size_t)snprintf(known + len, sizeof(known) - len, "%s%s",
-                                        k > 0 ? ", " : "", p->enums[pt->enum_first + k].label);
+                len += (size_t)snprintf(known + len, sizeof(known) - len, "%s%s", k > 0 ? ", " : "",
+                                        p->enums[pt->enum_first + k].label);
             if (pt->nenum == 0)
                 cfgc_problem(ck, o, e, "state %s: point %s has no labels (give its values)",
                              cfgc_quote(q, sizeof(q), label), cfgc_quote(q2, sizeof(q2), pname));

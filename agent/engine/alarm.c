@@ -24,11 +24,11 @@ struct tstate {
     int64_t last_t;    /* last observation; INT64_MIN: none */
     int64_t gap_ms;    /* the longest gap after it that still continues a run */
     /* no_answer: the cycle being gathered */
-    uint64_t cycle;    /* 0: none */
-    int answered;      /* some sample of it got an answer */
-    int64_t cycle_t;   /* its newest sample's time */
+    uint64_t cycle;     /* 0: none */
+    int answered;       /* some sample of it got an answer */
+    int64_t cycle_t;    /* its newest sample's time */
     int64_t cycle_next; /* and that sample's next_ms */
-    int unanswered;    /* unanswered cycles in a row */
+    int unanswered;     /* unanswered cycles in a row */
 };
 
 struct alm {
@@ -164,8 +164,8 @@ alm_sample(struct alm *a, const struct alm_sample *s, struct alm_event *out, siz
         struct alm_event ev;
 
         if (r->cond != ALM_NO_ANSWER) {
-            if (tg->point == s->point && observe(a, ti, s->t, s->next_ms, judge(r, s), s->value, &ev) &&
-                n < max)
+            if (tg->point == s->point &&
+                observe(a, ti, s->t, s->next_ms, judge(r, s), s->value, &ev) && n < max)
                 out[n++] = ev;
             continue;
         }

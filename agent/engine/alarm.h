@@ -19,9 +19,10 @@
  * first active one up to one at least hold_ms later; an open target resolves when it has
  * been clear in every observation for clear_ms. An unknown observation, or a gap between two
  * observations longer than the target's staleness limit (or than twice the delay the source
- * announced for its next poll, for a device being backed off), breaks the run being timed: time not seen never counts towards opening or clearing. So a
- * condition that flaps faster than clear_ms gives one incident that stays open, not one per
- * flap. Transitions are decided at observations, so their times are poll times.
+ * announced for its next poll, for a device being backed off), breaks the run being timed:
+ * time not seen never counts towards opening or clearing. So a condition that flaps faster
+ * than clear_ms gives one incident that stays open, not one per flap. Transitions are decided
+ * at observations, so their times are poll times.
  *
  * Restart: the caller restores the targets whose incidents are still open in the store
  * (alm_restore_open). Such a target stays open; the first observation after the restart
@@ -39,7 +40,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#define ALM_MAX_SET 16         /* states of an "in" condition */
+#define ALM_MAX_SET 16          /* states of an "in" condition */
 #define ALM_NO_POINT UINT32_MAX /* alm_target.point of a device (no_answer) target */
 
 enum alm_status {
@@ -63,16 +64,16 @@ enum alm_quality {
     ALM_Q_NO_ANSWER, /* the device did not answer (timeout, link down) */
 };
 
-/* Transition flags. */
-#define ALM_F_CLEARED_WHILE_DOWN 0x1u /* resolved at the first observation after a restart:
-                                         the condition cleared while the agent was down */
+/* Transition flags. CLEARED_WHILE_DOWN: resolved at the first observation after a restart;
+ * the condition cleared while the agent was down. */
+#define ALM_F_CLEARED_WHILE_DOWN 0x1u
 
 struct alm_rule_cfg {
     enum alm_cond cond;
     double lo, hi;
     int nset;
     double set[ALM_MAX_SET];
-    int polls;       /* ALM_NO_ANSWER: unanswered cycles in a row, >= 1 */
+    int polls;        /* ALM_NO_ANSWER: unanswered cycles in a row, >= 1 */
     int64_t hold_ms;  /* >= 0: how long the condition must be active before opening */
     int64_t clear_ms; /* >= 0: how long it must be clear before resolving */
 };
@@ -86,14 +87,14 @@ struct alm_target {
 };
 
 struct alm_sample {
-    int64_t t;      /* ms */
+    int64_t t; /* ms */
     uint32_t device;
     uint32_t point;
-    uint64_t cycle; /* the device's poll cycle, from 1 */
-    int last;       /* 1: the last sample of its cycle */
+    uint64_t cycle;  /* the device's poll cycle, from 1 */
+    int last;        /* 1: the last sample of its cycle */
     int64_t next_ms; /* ms until the source asks the device again (its interval, or the
                         backoff delay of a device that does not answer); 0 if unknown */
-    double value;   /* meaningful for ALM_Q_GOOD */
+    double value;    /* meaningful for ALM_Q_GOOD */
     enum alm_quality q;
 };
 

@@ -17,8 +17,8 @@
 #include <sqlite3.h>
 
 #define COLUMNS                                                                                    \
-    "id, rule, device, point, severity, category, started_at, detected_at, detected_value, "     \
-    "acked_at, acked_by, ack_note, cleared_at, resolved_at, resolved_how, resolved_by, cause, "  \
+    "id, rule, device, point, severity, category, started_at, detected_at, detected_value, "       \
+    "acked_at, acked_by, ack_note, cleared_at, resolved_at, resolved_how, resolved_by, cause, "    \
     "measure, flags"
 
 static int

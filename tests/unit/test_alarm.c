@@ -52,11 +52,16 @@ make(size_t nrules, const struct alm_rule_cfg *rules, size_t ntargets,
 
 /* One sample; returns the number of transitions it caused (also kept in evs). */
 static size_t
-feed(struct alm *a, uint32_t dev, uint32_t pt, uint64_t cycle, int last, double t_s,
-     double value, enum alm_quality q)
+feed(struct alm *a, uint32_t dev, uint32_t pt, uint64_t cycle, int last, double t_s, double value,
+     enum alm_quality q)
 {
-    struct alm_sample s = {.t = T0 + (int64_t)llround(t_s * S), .device = dev, .point = pt,
-                           .cycle = cycle, .last = last, .value = value, .q = q};
+    struct alm_sample s = {.t = T0 + (int64_t)llround(t_s * S),
+                           .device = dev,
+                           .point = pt,
+                           .cycle = cycle,
+                           .last = last,
+                           .value = value,
+                           .q = q};
     struct alm_event out[8];
     size_t n = alm_sample(a, &s, out, 8), i;
 
@@ -132,8 +137,8 @@ test_band_short_dip_and_edges_open_nothing(void **state)
     (void)state;
     steady(a, 0, 4, 230.0);
     steady(a, 5, 13, 190.0);
-    steady(a, 14, 40, 198.0);  /* the lower edge */
-    steady(a, 41, 80, 235.4);  /* the upper edge */
+    steady(a, 14, 40, 198.0); /* the lower edge */
+    steady(a, 41, 80, 235.4); /* the upper edge */
     assert_int_equal(nevs, 0);
     alm_free(a);
 }
@@ -310,8 +315,13 @@ test_device_backed_off_keeps_its_run(void **state)
     r.hold_ms = 90 * S;
     a = make(1, &r, 1, &tg, 1);
     for (i = 0; i < sizeof(ts) / sizeof(ts[0]); i++) {
-        struct alm_sample s = {.t = T0 + ts[i] * S, .device = 0, .point = 0, .cycle = i + 1,
-                               .last = 1, .value = NAN, .q = ALM_Q_NO_ANSWER};
+        struct alm_sample s = {.t = T0 + ts[i] * S,
+                               .device = 0,
+                               .point = 0,
+                               .cycle = i + 1,
+                               .last = 1,
+                               .value = NAN,
+                               .q = ALM_Q_NO_ANSWER};
         struct alm_event out[2];
 
         s.next_ms = i + 1 < sizeof(ts) / sizeof(ts[0]) ? (ts[i + 1] - ts[i]) * S : 60 * S;

@@ -71,12 +71,22 @@ static void
 test_incident_insert_resolve_list(void **state)
 {
     struct store *s = NULL;
-    struct store_incident a = {.rule = "mains", .device = "meter1", .point = "v_l1",
-                               .severity = "major", .category = "power", .started = 1000,
-                               .detected = 11000, .value = 190.5};
-    struct store_incident b = {.rule = "silent", .device = "th1", .point = NULL,
-                               .severity = "minor", .category = "device", .started = 5000,
-                               .detected = 5000, .value = NAN};
+    struct store_incident a = {.rule = "mains",
+                               .device = "meter1",
+                               .point = "v_l1",
+                               .severity = "major",
+                               .category = "power",
+                               .started = 1000,
+                               .detected = 11000,
+                               .value = 190.5};
+    struct store_incident b = {.rule = "silent",
+                               .device = "th1",
+                               .point = NULL,
+                               .severity = "minor",
+                               .category = "device",
+                               .started = 5000,
+                               .detected = 5000,
+                               .value = NAN};
     struct seen all = {0}, open = {0};
     int64_t ia = 0, ib = 0;
 
@@ -86,8 +96,8 @@ test_incident_insert_resolve_list(void **state)
     assert_int_equal(store_incident_insert(s, &b, &ib), 0);
     assert_int_equal(ia, 1);
     assert_int_equal(ib, 2);
-    assert_int_equal(store_incident_resolve_auto(s, ia, 30000, 90000,
-                                                 STORE_INC_CLEARED_WHILE_DOWN), 0);
+    assert_int_equal(store_incident_resolve_auto(s, ia, 30000, 90000, STORE_INC_CLEARED_WHILE_DOWN),
+                     0);
     /* Resolved once: a second resolution changes nothing and says so. */
     assert_int_equal(store_incident_resolve_auto(s, ia, 1, 2, 0), -1);
     assert_int_equal(errno, ENOENT);
@@ -121,8 +131,8 @@ test_incident_insert_resolve_list(void **state)
 static void
 test_incident_schema_and_read_only_open(void **state)
 {
-    struct store_incident a = {.rule = "r", .device = "d", .severity = "minor",
-                               .category = "device", .value = NAN};
+    struct store_incident a = {
+        .rule = "r", .device = "d", .severity = "minor", .category = "device", .value = NAN};
     struct seen all = {0};
     struct store *s = NULL;
     char missing[160];
@@ -155,8 +165,7 @@ main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test_setup_teardown(test_incident_insert_resolve_list, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_incident_schema_and_read_only_open, setup,
-                                        teardown),
+        cmocka_unit_test_setup_teardown(test_incident_schema_and_read_only_open, setup, teardown),
     };
 
     return cmocka_run_group_tests(tests, NULL, NULL);

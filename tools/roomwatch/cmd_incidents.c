@@ -82,8 +82,9 @@ add_json(const struct store_incident *in, const struct listing *ls)
     json_object_set_new(o, "cause", text_or_null(in->cause));
     json_object_set_new(o, "measure", text_or_null(in->measure));
     json_object_set_new(o, "duration_s",
-                        in->resolved != 0 ? json_real((double)(in->resolved - in->detected) / 1000.0)
-                                          : json_null());
+                        in->resolved != 0
+                            ? json_real((double)(in->resolved - in->detected) / 1000.0)
+                            : json_null());
     json_object_set_new(o, "flags", flags);
     return json_array_append_new(ls->list, o);
 }
@@ -103,8 +104,7 @@ each(const struct store_incident *in, void *arg)
            in->resolved != 0 ? "resolved" : "open", in->severity, in->category, in->rule, target,
            rw_calendar_rfc3339(ls->tz, in->detected, det, sizeof(det)),
            in->resolved != 0 ? rw_calendar_rfc3339(ls->tz, in->resolved, res, sizeof(res)) : "-",
-           (in->flags & STORE_INC_CLEARED_WHILE_DOWN) ? " (cleared while the agent was down)"
-                                                      : "");
+           (in->flags & STORE_INC_CLEARED_WHILE_DOWN) ? " (cleared while the agent was down)" : "");
     return 0;
 }
 
@@ -144,11 +144,14 @@ cmd_incidents(int argc, char **argv)
     snprintf(path, sizeof(path), "%s/%s", cfg->state_dir, STORE_FILE);
     if (store_open_file_ro(path, &s) < 0) {
         if (errno == ENOENT)
-            fprintf(stderr, "roomwatch incidents: %s: no store yet (roomwatchd has not run with "
-                            "this state_dir)\n", path);
+            fprintf(stderr,
+                    "roomwatch incidents: %s: no store yet (roomwatchd has not run with "
+                    "this state_dir)\n",
+                    path);
         else if (errno == EPROTO)
-            fprintf(stderr, "roomwatch incidents: %s: the store has another schema version "
-                            "than %d (roomwatchd upgrades it when it starts)\n",
+            fprintf(stderr,
+                    "roomwatch incidents: %s: the store has another schema version "
+                    "than %d (roomwatchd upgrades it when it starts)\n",
                     path, STORE_SCHEMA_VERSION);
         else
             fprintf(stderr, "roomwatch incidents: %s: %s\n", path, strerror(errno));
@@ -157,8 +160,8 @@ cmd_incidents(int argc, char **argv)
     if (ls.json && (ls.list = json_array()) == NULL)
         goto out;
     if (!ls.json)
-        printf("%-6s %-8s %-8s %-11s %-20s %-24s %-25s %s\n", "ID", "STATE", "SEVERITY",
-               "CATEGORY", "RULE", "TARGET", "DETECTED", "RESOLVED");
+        printf("%-6s %-8s %-8s %-11s %-20s %-24s %-25s %s\n", "ID", "STATE", "SEVERITY", "CATEGORY",
+               "RULE", "TARGET", "DETECTED", "RESOLVED");
     r = store_incident_each(s, open_only, each, &ls);
     if (r != 0) {
         fprintf(stderr, "roomwatch incidents: %s: %s\n", path,
