@@ -267,6 +267,15 @@ transition(struct inc *c, const struct alm_event *ev)
         g->pending = P_NONE;
         return;
     }
+    if (ev->kind == ALM_OPEN && g->pending == P_RESOLVE) {
+        /* The store never took the resolution: for it the incident is still open, and so it
+         * is again. */
+        log_notice("incident %lld: active again before the store took its resolution; it "
+                   "stays open",
+                   (long long)g->id);
+        g->pending = P_NONE;
+        return;
+    }
     g->ev = *ev;
     g->pending = ev->kind == ALM_OPEN ? P_OPEN : P_RESOLVE;
     if (save(c, g) == 0)
