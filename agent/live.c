@@ -17,6 +17,7 @@
 
 #include "cfg/cfg.h"
 #include "engine/eng.h"
+#include "incident.h"
 #include "pub/pub.h"
 #include "report/rpt_json.h"
 #include "rw_calendar.h"
@@ -54,6 +55,7 @@ struct live {
     uint64_t refused;   /* samples the engine refused (out of order) */
     struct pubstate *ps;
     double *keep; /* per device: s a report is tracked (0: no delivery indicator counts it) */
+    struct inc *inc; /* the incidents; NULL without alarm rules */
 };
 
 static void on_outcome(void *ctx, uint64_t dev, double latency_s, double mono);
@@ -251,6 +253,8 @@ live_open(const struct rw_config *cfg, struct pub *pub, double wall, double mono
         snprintf(err, errlen, "out of memory");
         goto fail;
     }
+    if (cfg->nalarms > 0 && inc_open(cfg, l->store, pub, &l->inc, err, errlen) < 0)
+        goto fail;
     l->next_ckpt = mono + cfg->checkpoint_interval;
     *out = l;
     return 0;
@@ -264,12 +268,16 @@ live_sample(struct live *l, const struct sample *s)
 {
     const struct rw_config *cfg = l->cfg;
     size_t p;
+    int64_t t;
 
     if (s->device >= cfg->ndevices ||
         s->point >= cfg->profiles[cfg->devices[s->device].profile].npoints)
         return;
     p = l->dev_first[s->device] + s->point;
-    if (eng_sample(l->eng, (uint32_t)p, rw_etime_at(&l->et, s->mono), s->value,
+    t = rw_etime_at(&l->et, s->mono);
+    if (l->inc != NULL)
+        inc_sample(l->inc, s, t);
+    if (eng_sample(l->eng, (uint32_t)p, t, s->value,
                    s->quality == RW_Q_GOOD) != ENG_OK) {
         if (l->refused++ == 0)
             log_warn("indicators: a sample came later than %d s after it was taken and was "
@@ -405,6 +413,8 @@ live_tick(struct live *l, double mono)
     if (mono >= l->next_pub) {
         l->next_pub = mono + 1.0;
         publish(l, mono);
+        if (l->inc != NULL)
+            inc_tick(l->inc);
     }
 }
 
@@ -425,6 +435,7 @@ live_close(struct live *l, double mono)
     }
     if (l->keep != NULL)
         pub_set_outcome_hook(l->pub, NULL, NULL); /* reports still in flight count neither way */
+    inc_free(l->inc);
     store_close(l->store);
     eng_free(l->eng);
     free(l->dev_first);

@@ -8,7 +8,9 @@
  * hold there: the time from the last checkpoint to the first new sample reads as unknown,
  * since the agent may have died at any moment after it. Engine time is rw_etime: the wall
  * clock at start plus monotonic time. Every checkpoint_interval, and at a clean stop, the
- * engine's image and the changed days go to the store in one transaction.
+ * engine's image and the changed days go to the store in one transaction. With alarm rules
+ * it also owns the incidents (incident.h), which share its store connection and its
+ * engine time.
  *
  * With a delivery indicator, telemetry goes out through live_publish_telemetry(): the reports
  * a delivery indicator counts are published tracked (pub_publish_tracked(), kept for the

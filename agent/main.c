@@ -65,7 +65,7 @@ struct agent {
     struct sp_poller *snmp;   /* NULL without SNMP devices */
     struct cycle_buf *cycles; /* per device */
     uint64_t dropped_seen;    /* queue drops already reported */
-    struct live *live;        /* the indicators; NULL without any */
+    struct live *live;        /* indicators and incidents; NULL without either */
 };
 
 static void
@@ -237,7 +237,7 @@ agent_start(struct agent *a)
     a->pub = pub_new(cfg);
     if (a->pub == NULL || pub_start(a->pub) < 0)
         return -1;
-    if (cfg->nindicators > 0) {
+    if (cfg->nindicators > 0 || cfg->nalarms > 0) {
         char err[256];
 
         if (live_open(cfg, a->pub, rw_clock_wall(), rw_clock_mono(), &a->live, err,

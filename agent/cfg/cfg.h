@@ -313,6 +313,57 @@ struct cfg_indicator {
     int line;
 };
 
+/* Alarm rules (config "alarms"): what opens an incident. */
+enum cfg_alarm_cond {
+    CFG_ALARM_OUTSIDE = 0, /* value < lo or value > hi */
+    CFG_ALARM_ABOVE,       /* value > lo */
+    CFG_ALARM_BELOW,       /* value < hi */
+    CFG_ALARM_IN,          /* value in a set of states (values or the profile's labels) */
+    CFG_ALARM_NO_ANSWER,   /* the device did not answer polls cycles in a row */
+};
+
+enum cfg_severity {
+    CFG_SEV_CRITICAL = 0,
+    CFG_SEV_MAJOR,
+    CFG_SEV_MINOR,
+    CFG_SEV_WARNING,
+};
+
+enum cfg_category {
+    CFG_CAT_POWER = 0,
+    CFG_CAT_ENVIRONMENT,
+    CFG_CAT_NETWORK,
+    CFG_CAT_DEVICE,
+    CFG_CAT_SECURITY,
+};
+
+#define CFG_ALARM_MAX_SET 16
+#define CFG_NO_POINT SIZE_MAX /* cfg_alarm_target.point of a device (no_answer) rule */
+
+/* One point (or, for no_answer, one device) a rule watches; the states of "in" are
+ * resolved against that point's labels. */
+struct cfg_alarm_target {
+    size_t device; /* index into rw_config.devices */
+    size_t point;  /* index into its profile's points; CFG_NO_POINT for no_answer */
+    int nset;
+    double set[CFG_ALARM_MAX_SET];
+};
+
+struct cfg_alarm {
+    char id[CFG_ID_MAX];
+    char *name; /* a description for people; NULL if none */
+    enum cfg_severity severity;
+    enum cfg_category category;
+    enum cfg_alarm_cond cond;
+    double lo, hi; /* outside: [lo, hi] is fine; above: lo; below: hi */
+    int polls;     /* no_answer */
+    double hold;       /* s the condition must last before an incident opens */
+    double clear_hold; /* s it must be clear before the incident resolves */
+    size_t ntargets;
+    struct cfg_alarm_target *targets;
+    int line;
+};
+
 struct rw_config {
     char *file;        /* the main config file */
     char *profile_dir; /* absolute, or relative to the config file's folder */
@@ -329,6 +380,8 @@ struct rw_config {
     struct cfg_profile *profiles;
     size_t nindicators;
     struct cfg_indicator *indicators;
+    size_t nalarms;
+    struct cfg_alarm *alarms;
 };
 
 /* One problem found in a config or profile file. */
@@ -413,6 +466,9 @@ const char *cfg_ind_kind_name(enum cfg_ind_kind k);
 int cfg_has_delivery(const struct rw_config *cfg);
 /* The unit of an indicator kind's value: "%", "day", "h" or "kWh". */
 const char *cfg_ind_kind_unit(enum cfg_ind_kind k);
+/* "critical", ...; "power", ... (as in the config and the incident topic). */
+const char *cfg_severity_name(enum cfg_severity s);
+const char *cfg_category_name(enum cfg_category c);
 /* Finds "device.point"; returns 0 and fills *out, or -1. */
 int cfg_find_point(const struct rw_config *cfg, const char *name, struct cfg_pointref *out);
 const char *cfg_order_name(enum cfg_order o);

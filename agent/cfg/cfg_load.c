@@ -26,6 +26,7 @@
 
 #include <libconfig.h>
 
+#include "cfg/cfg_alarm.h"
 #include "cfg/cfg_check.h"
 #include "cfg/cfg_indicator.h"
 
@@ -92,10 +93,11 @@ static int find_bus(struct cl *c, const struct cfgc_obj *o, const char *id);
 static void check_profile_dir(struct cl *c, const struct cfgc_obj *root);
 static void load_profiles(struct cl *c);
 static void check_indicators(struct cl *c, const struct cfgc_obj *root);
+static void check_alarms(struct cl *c, const struct cfgc_obj *root);
 static void check_state(struct cl *c, const struct cfgc_obj *root);
 
 static const char *const top_keys[] = {
-    "site", "profile_dir", "queue_size", "state_dir", "checkpoint_interval", "mqtt", "buses", "devices", "indicators", NULL,
+    "site", "profile_dir", "queue_size", "state_dir", "checkpoint_interval", "mqtt", "buses", "devices", "indicators", "alarms", NULL,
 };
 static const char *const site_keys[] = {"id", "name", "timezone", "gateway", "period", NULL};
 static const char *const mqtt_keys[] = {
@@ -224,6 +226,7 @@ cfg_free(struct rw_config *cfg)
         cfg_profile_clear(&cfg->profiles[i]);
     free(cfg->profiles);
     cfg_free_indicators(cfg);
+    cfg_free_alarms(cfg);
     free(cfg);
 }
 
@@ -245,6 +248,7 @@ check_config(struct cl *c, const config_setting_t *root)
     load_profiles(c);
     expand_profiles(c);
     check_indicators(c, &top);
+    check_alarms(c, &top);
 }
 
 /* Indicators name device.point, so they are checked once the profiles are in. */
@@ -260,6 +264,22 @@ check_indicators(struct cl *c, const struct cfgc_obj *root)
     for (size_t i = 0; i < c->cfg->ndevices; i++)
         profile_ok[i] = c->devref[i].profile_ok;
     cfg_check_indicators(&c->ck, root, c->cfg, profile_ok);
+    free(profile_ok);
+}
+
+/* Alarm rules name points and states of the profiles too. */
+static void
+check_alarms(struct cl *c, const struct cfgc_obj *root)
+{
+    int *profile_ok = calloc(c->cfg->ndevices + 1, sizeof(*profile_ok));
+
+    if (profile_ok == NULL) {
+        cfgc_nomem(&c->ck);
+        return;
+    }
+    for (size_t i = 0; i < c->cfg->ndevices; i++)
+        profile_ok[i] = c->devref[i].profile_ok;
+    cfg_check_alarms(&c->ck, root, c->cfg, profile_ok);
     free(profile_ok);
 }
 

@@ -17,7 +17,8 @@
  *
  * Topics: <prefix>/status (retained, QoS 1: {"state":"online"|"offline", ...}; the will's
  *         "time" is null, the broker sends it at a moment the agent cannot know),
- *         <prefix>/telemetry/<device> (one JSON document per poll cycle, see pub_json.h).
+ *         <prefix>/telemetry/<device> (one JSON document per poll cycle, see pub_json.h),
+ *         <prefix>/incident/<id> (QoS 1, one document per transition, see incident.h).
  * URIs: tcp://, mqtt://, ssl://, mqtts:// (TLS: ca_file, cert_file, key_file; the server's
  * certificate must name the host of the URI).
  */

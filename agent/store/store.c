@@ -22,6 +22,7 @@
  *    power cut mid-migration leaves the previous version whole and the step runs again.
  */
 #include "store/store.h"
+#include "store/store_priv.h"
 
 #include <errno.h>
 #include <stdio.h>
@@ -65,6 +66,44 @@ static const char *const migrations[] = {
     "  na_ms INTEGER NOT NULL,"
     "  PRIMARY KEY (indicator, day)"
     ");",
+    /* 1 -> 2: the engine's day rows (branch "state"); empty in this branch until it is
+     * merged, so that the incident step below is version 3 on every branch. */
+    "",
+    /* 2 -> 3: incidents and events (store_incident.c). AUTOINCREMENT: an incident id is
+     * published on <prefix>/incident/<id> and must never be handed out twice. */
+    "CREATE TABLE incident ("
+    "  id INTEGER PRIMARY KEY AUTOINCREMENT,"
+    "  rule TEXT NOT NULL,"               /* the alarm rule's id */
+    "  device TEXT NOT NULL,"
+    "  point TEXT,"                       /* NULL for a device rule (no_answer) */
+    "  severity TEXT NOT NULL,"
+    "  category TEXT NOT NULL,"
+    "  started_at INTEGER NOT NULL,"      /* ms: the condition first seen */
+    "  detected_at INTEGER NOT NULL,"     /* ms: opened, after the hold */
+    "  detected_value REAL,"              /* NULL when there is none (no answer) */
+    "  acked_at INTEGER,"                 /* ms; NULL until acknowledged */
+    "  acked_by TEXT,"
+    "  ack_note TEXT,"
+    "  cleared_at INTEGER,"               /* ms: the condition first seen clear (auto) */
+    "  resolved_at INTEGER,"              /* ms; NULL while open */
+    "  resolved_how TEXT CHECK (resolved_how IN ('auto', 'hand')),"
+    "  resolved_by TEXT,"
+    "  cause TEXT,"
+    "  measure TEXT,"
+    "  flags INTEGER NOT NULL DEFAULT 0"  /* STORE_INC_* bits */
+    ");"
+    "CREATE INDEX incident_open ON incident (id) WHERE resolved_at IS NULL;"
+    "CREATE INDEX incident_detected ON incident (detected_at);"
+    "CREATE TABLE event ("
+    "  id INTEGER PRIMARY KEY AUTOINCREMENT,"
+    "  kind TEXT NOT NULL,"               /* maintenance, inspection, security-incident */
+    "  at INTEGER NOT NULL,"              /* ms: when it happened */
+    "  by TEXT NOT NULL,"
+    "  note TEXT,"
+    "  incident INTEGER REFERENCES incident (id),"
+    "  recorded_at INTEGER NOT NULL"      /* ms: when it was entered */
+    ");"
+    "CREATE INDEX event_at ON event (at);",
 };
 
 static int
@@ -349,4 +388,40 @@ err:
     sqlite3_exec(s->db, "ROLLBACK", NULL, NULL, NULL);
     errno = e;
     return -1;
+}
+
+int
+store_open_file_ro(const char *path, struct store **out)
+{
+    struct store *s;
+    struct stat sb;
+    int v = -1, rc;
+
+    *out = NULL;
+    if (stat(path, &sb) < 0)
+        return -1;
+    if ((s = calloc(1, sizeof(*s))) == NULL)
+        return -1;
+    if (sqlite3_open_v2(path, &s->db, SQLITE_OPEN_READONLY, NULL) != SQLITE_OK) {
+        store_close(s);
+        errno = EIO;
+        return -1;
+    }
+    sqlite3_busy_timeout(s->db, BUSY_TIMEOUT_MS);
+    rc = user_version(s, &v);
+    if (rc < 0 || v != STORE_SCHEMA_VERSION) {
+        int e = rc < 0 ? EIO : EPROTO;
+        sqlite3_close(s->db);
+        free(s);
+        errno = e;
+        return -1;
+    }
+    *out = s;
+    return 0;
+}
+
+sqlite3 *
+store_db(struct store *s)
+{
+    return s->db;
 }

@@ -20,7 +20,7 @@
 #include <stdint.h>
 
 #define STORE_FILE "roomwatch.db" /* the database's name inside the state directory */
-#define STORE_SCHEMA_VERSION 1    /* PRAGMA user_version after every migration */
+#define STORE_SCHEMA_VERSION 3    /* PRAGMA user_version after every migration */
 
 struct store;
 
@@ -74,5 +74,55 @@ int store_state_load(struct store *s, uint64_t fingerprint, int64_t period_start
  */
 int store_checkpoint(struct store *s, int64_t now, uint64_t fingerprint, int64_t period_start,
                      const void *blob, size_t len, const struct store_day *days, size_t ndays);
+
+/*
+ * Opens the database file path read-only (`roomwatch incidents`): nothing is created or
+ * migrated. -1 with ENOENT when there is no such file, EPROTO when its schema is not
+ * STORE_SCHEMA_VERSION (the agent migrates it at its next start), EIO for SQLite. Closing it
+ * with store_close() leaves the file alone.
+ */
+int store_open_file_ro(const char *path, struct store **out);
+
+/*
+ * Incidents (store_incident.c): the fault-handling record (故障处理记录). Each write is its
+ * own transaction, fsync()ed before it returns (synchronous=FULL): the caller publishes an
+ * incident only after it is on disk, so a published incident survives any power cut.
+ */
+#define STORE_INC_CLEARED_WHILE_DOWN 0x1u /* resolved at the first poll after a restart */
+
+/* One incident. Times in ms since the epoch, 0 when not set; strings NULL when not set. */
+struct store_incident {
+    int64_t id;
+    const char *rule, *device;
+    const char *point; /* NULL for a device rule */
+    const char *severity, *category;
+    int64_t started;  /* the condition first seen */
+    int64_t detected; /* opened, after the rule's hold */
+    double value;     /* at detection; NaN when there is none */
+    int64_t acked;
+    const char *acked_by, *ack_note;
+    int64_t cleared;  /* the condition first seen clear (automatic resolution) */
+    int64_t resolved; /* 0 while open */
+    const char *resolved_how; /* "auto" or "hand"; NULL while open */
+    const char *resolved_by, *cause, *measure;
+    unsigned flags; /* STORE_INC_* */
+};
+
+/* Records a new open incident (rule .. value of in; the rest is ignored) and sets *id. */
+int store_incident_insert(struct store *s, const struct store_incident *in, int64_t *id);
+/*
+ * Resolves open incident id automatically: the condition was first seen clear at cleared
+ * and the resolution decided at resolved; flags are added. -1 with ENOENT if there is no
+ * such open incident (nothing changes).
+ */
+int store_incident_resolve_auto(struct store *s, int64_t id, int64_t cleared, int64_t resolved,
+                                unsigned flags);
+/*
+ * Calls fn for every incident (only the open ones if open_only), in id order. The strings
+ * are valid during the call only. Returns 0 or -1; a non-zero return of fn stops the walk
+ * and is returned.
+ */
+int store_incident_each(struct store *s, int open_only,
+                        int (*fn)(const struct store_incident *in, void *arg), void *arg);
 
 #endif

@@ -1351,6 +1351,63 @@ test_cfg_load_indicators_values(void **state)
     cfg_diags_free(&d);
 }
 
+/* 100-alarms.cfg: every kind of alarm rule, with defaults and states resolved per point. */
+static void
+test_cfg_load_alarms_values(void **state)
+{
+    struct cfg_diags d = {0};
+    struct rw_config *cfg = NULL;
+    const struct cfg_alarm *al;
+
+    (void)state;
+    assert_int_equal(cfg_load("100-alarms.cfg", &cfg, &d), CFG_OK);
+    assert_int_equal(cfg->nalarms, 5);
+
+    al = &cfg->alarms[0];
+    assert_string_equal(al->id, "hot");
+    assert_string_equal(al->name, "机房温度超限");
+    assert_int_equal(al->severity, CFG_SEV_MAJOR);
+    assert_int_equal(al->category, CFG_CAT_ENVIRONMENT);
+    assert_int_equal(al->cond, CFG_ALARM_OUTSIDE);
+    assert_true(al->lo == 18.0 && al->hi == 27.5);
+    assert_true(al->hold == 30.0 && al->clear_hold == 120.0);
+    assert_int_equal(al->ntargets, 1);
+    assert_int_equal(al->targets[0].device, 0);
+    assert_ptr_equal(cfg_profile_point(&cfg->profiles[cfg->devices[0].profile], "temp"),
+                     &cfg->profiles[cfg->devices[0].profile].points[al->targets[0].point]);
+
+    al = &cfg->alarms[1];
+    assert_int_equal(al->cond, CFG_ALARM_IN);
+    assert_string_equal(cfg_severity_name(al->severity), "critical");
+    assert_string_equal(cfg_category_name(al->category), "power");
+    assert_null(al->name);
+    assert_true(al->hold == 0.0 && al->clear_hold == 60.0); /* the defaults */
+    assert_int_equal(al->targets[0].device, 1);
+    assert_int_equal(al->targets[0].nset, 2);
+    assert_true(al->targets[0].set[0] == 5.0); /* "battery" in snmp-scalar's labels */
+    assert_true(al->targets[0].set[1] == 2.0);
+
+    al = &cfg->alarms[2];
+    assert_int_equal(al->cond, CFG_ALARM_NO_ANSWER);
+    assert_int_equal(al->polls, 3);
+    assert_true(al->clear_hold == 0.0);
+    assert_int_equal(al->ntargets, 2);
+    assert_int_equal(al->targets[0].device, 0);
+    assert_true(al->targets[0].point == CFG_NO_POINT);
+    assert_int_equal(al->targets[1].device, 1);
+
+    al = &cfg->alarms[3];
+    assert_int_equal(al->cond, CFG_ALARM_ABOVE);
+    assert_true(al->lo == 0.0);
+    assert_string_equal(cfg_category_name(al->category), "security");
+    al = &cfg->alarms[4];
+    assert_int_equal(al->cond, CFG_ALARM_BELOW);
+    assert_true(al->hi == 10.5);
+    assert_string_equal(cfg_severity_name(al->severity), "minor");
+    cfg_free(cfg);
+    cfg_diags_free(&d);
+}
+
 int
 main(void)
 {
@@ -1383,6 +1440,7 @@ main(void)
         cmocka_unit_test(test_cfg_diags_print_and_free),
         cmocka_unit_test(test_cfg_load_indicators_values),
         cmocka_unit_test(test_cfg_load_delivery_values),
+        cmocka_unit_test(test_cfg_load_alarms_values),
     };
 
     return cmocka_run_group_tests_name("cfg", tests, group_setup, group_teardown);

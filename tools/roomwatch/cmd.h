@@ -7,6 +7,8 @@
 #ifndef ROOMWATCH_CMD_H
 #define ROOMWATCH_CMD_H
 
+/* cmd_incidents.c */
+int cmd_incidents(int argc, char **argv);
 /* cmd_replay.c */
 int cmd_replay(int argc, char **argv);
 /* cmd_target.c */

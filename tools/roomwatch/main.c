@@ -15,6 +15,9 @@ static const struct {
     int (*run)(int argc, char **argv);
     const char *summary;
 } commands[] = {
+    {"incidents", cmd_incidents,
+     "incidents [--open] [--json] [-c FILE]\n"
+     "                      list the incidents in the agent's store"},
     {"replay", cmd_replay,
      "replay -c FILE --trace TRACE.csv [--year Y] [--max-skew S] [--json]\n"
      "                      run a trace through the engine and print the indicators"},

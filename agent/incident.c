@@ -1,0 +1,434 @@
+/*
+ * incident.c - the daemon's incidents (see incident.h).
+ *
+ * Each point (or device) a rule watches is one detector target; every target gets its own
+ * detector rule, since the states of an "in" rule are resolved per point (cfg_alarm.c).
+ */
+#include "incident.h"
+
+#include <errno.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <jansson.h>
+
+#include "cfg/cfg.h"
+#include "engine/alarm.h"
+#include "pub/pub.h"
+#include "rw_calendar.h"
+#include "rw_log.h"
+#include "source/sample.h"
+#include "store/store.h"
+
+/* Modbus exceptions a TCP gateway sends for the device behind it: gateway path unavailable
+ * (10) and gateway target device failed to respond (11), Modbus Application Protocol 1.1b3,
+ * section 7. The device itself did not answer. */
+#define MB_EX_GATEWAY_PATH 10
+#define MB_EX_GATEWAY_TARGET 11
+
+enum pending {
+    P_NONE = 0,
+    P_OPEN,    /* an opening the store has not taken yet */
+    P_RESOLVE, /* a resolution the store has not taken yet */
+};
+
+/* One target: a rule watching one point or device. */
+struct itgt {
+    const struct cfg_alarm *al;
+    const struct cfg_alarm_target *t;
+    int64_t id; /* the open incident's id; 0 when none is stored */
+    enum pending pending;
+    struct alm_event ev;       /* the transition waiting for the store */
+    int64_t started, detected; /* of the open incident (for the resolution's document) */
+    double value;
+};
+
+struct inc {
+    const struct rw_config *cfg;
+    struct store *store;
+    struct pub *pub;
+    struct alm *alm;
+    size_t ntargets;
+    struct itgt *tg;
+    struct alm_event *evs; /* alm_max_events() */
+    int store_failing;     /* logged once per episode */
+};
+
+static void transition(struct inc *c, const struct alm_event *ev);
+static int save(struct inc *c, struct itgt *g);
+static void announce(struct inc *c, struct itgt *g, const struct alm_event *ev);
+
+static const char *
+point_name(const struct rw_config *cfg, const struct cfg_alarm_target *t)
+{
+    if (t->point == CFG_NO_POINT)
+        return NULL;
+    return cfg->profiles[cfg->devices[t->device].profile].points[t->point].name;
+}
+
+/* "meter1.v_l1" or "meter1" into buf. */
+static const char *
+target_text(const struct rw_config *cfg, const struct cfg_alarm_target *t, char *buf, size_t len)
+{
+    const char *p = point_name(cfg, t);
+
+    snprintf(buf, len, "%s%s%s", cfg->devices[t->device].id, p ? "." : "", p ? p : "");
+    return buf;
+}
+
+struct restore_ctx {
+    struct inc *c;
+    size_t restored, orphans;
+};
+
+/* An incident open in the store: back on its target, or left open if no rule watches it. */
+static int
+restore_one(const struct store_incident *in, void *arg)
+{
+    struct restore_ctx *rc = arg;
+    struct inc *c = rc->c;
+
+    for (size_t i = 0; i < c->ntargets; i++) {
+        struct itgt *g = &c->tg[i];
+        const char *p = point_name(c->cfg, g->t);
+
+        if (g->id != 0 || strcmp(g->al->id, in->rule) != 0 ||
+            strcmp(c->cfg->devices[g->t->device].id, in->device) != 0 ||
+            (p == NULL) != (in->point == NULL) || (p != NULL && strcmp(p, in->point) != 0))
+            continue;
+        g->id = in->id;
+        g->started = in->started;
+        g->detected = in->detected;
+        g->value = in->value;
+        alm_restore_open(c->alm, i);
+        rc->restored++;
+        return 0;
+    }
+    log_warn("incident %lld: rule %s no longer watches %s%s%s; it stays open until resolved "
+             "by hand",
+             (long long)in->id, in->rule, in->device, in->point ? "." : "",
+             in->point ? in->point : "");
+    rc->orphans++;
+    return 0;
+}
+
+int
+inc_open(const struct rw_config *cfg, struct store *store, struct pub *pub, struct inc **out,
+         char *err, size_t errlen)
+{
+    struct alm_rule_cfg *rules = NULL;
+    struct alm_target *targets = NULL;
+    struct restore_ctx rc = {0};
+    struct inc *c;
+    size_t n = 0, i, k;
+    enum alm_status st;
+
+    *out = NULL;
+    if ((c = calloc(1, sizeof(*c))) == NULL) {
+        snprintf(err, errlen, "out of memory");
+        return -1;
+    }
+    c->cfg = cfg;
+    c->store = store;
+    c->pub = pub;
+    for (i = 0; i < cfg->nalarms; i++)
+        n += cfg->alarms[i].ntargets;
+    c->ntargets = n;
+    c->tg = calloc(n + 1, sizeof(*c->tg));
+    rules = calloc(n + 1, sizeof(*rules));
+    targets = calloc(n + 1, sizeof(*targets));
+    if (c->tg == NULL || rules == NULL || targets == NULL) {
+        snprintf(err, errlen, "out of memory");
+        goto fail;
+    }
+    n = 0;
+    for (i = 0; i < cfg->nalarms; i++) {
+        const struct cfg_alarm *al = &cfg->alarms[i];
+        static const enum alm_cond conds[] = {
+            [CFG_ALARM_OUTSIDE] = ALM_OUTSIDE,     [CFG_ALARM_ABOVE] = ALM_ABOVE,
+            [CFG_ALARM_BELOW] = ALM_BELOW,         [CFG_ALARM_IN] = ALM_IN_SET,
+            [CFG_ALARM_NO_ANSWER] = ALM_NO_ANSWER,
+        };
+
+        for (k = 0; k < al->ntargets; k++, n++) {
+            const struct cfg_alarm_target *t = &al->targets[k];
+            struct alm_rule_cfg *r = &rules[n];
+
+            c->tg[n].al = al;
+            c->tg[n].t = t;
+            r->cond = conds[al->cond];
+            r->lo = al->lo;
+            r->hi = al->hi;
+            r->nset = t->nset;
+            memcpy(r->set, t->set, sizeof(r->set));
+            r->polls = al->polls;
+            r->hold_ms = llround(al->hold * 1000.0);
+            r->clear_ms = llround(al->clear_hold * 1000.0);
+            targets[n].rule = n;
+            targets[n].device = (uint32_t)t->device;
+            targets[n].point = t->point == CFG_NO_POINT ? ALM_NO_POINT : (uint32_t)t->point;
+            targets[n].stale_ms = llround(cfg->devices[t->device].stale * 1000.0);
+        }
+    }
+    st = alm_new(n, rules, n, targets, cfg->ndevices, &c->alm);
+    if (st != ALM_OK) {
+        snprintf(err, errlen, "alarm rules: %s",
+                 st == ALM_ERR_NOMEM ? "out of memory" : "a rule the detector cannot honour");
+        goto fail;
+    }
+    if ((c->evs = calloc(alm_max_events(c->alm) + 1, sizeof(*c->evs))) == NULL) {
+        snprintf(err, errlen, "out of memory");
+        goto fail;
+    }
+    rc.c = c;
+    if (store_incident_each(store, 1, restore_one, &rc) < 0) {
+        snprintf(err, errlen, "store: open incidents: %s", store_errmsg(store));
+        goto fail;
+    }
+    if (rc.restored > 0)
+        log_notice("incidents: %zu still open from before the restart", rc.restored);
+    free(rules);
+    free(targets);
+    *out = c;
+    return 0;
+fail:
+    free(rules);
+    free(targets);
+    inc_free(c);
+    return -1;
+}
+
+void
+inc_free(struct inc *c)
+{
+    if (c == NULL)
+        return;
+    alm_free(c->alm);
+    free(c->tg);
+    free(c->evs);
+    free(c);
+}
+
+static enum alm_quality
+quality(const struct rw_config *cfg, const struct sample *s)
+{
+    switch ((enum rw_quality)s->quality) {
+    case RW_Q_GOOD:
+        return ALM_Q_GOOD;
+    case RW_Q_TIMEOUT:
+    case RW_Q_IO_ERROR:
+        return ALM_Q_NO_ANSWER;
+    case RW_Q_EXCEPTION:
+        if (cfg->devices[s->device].source == CFG_PROTO_MODBUS &&
+            (s->code == MB_EX_GATEWAY_PATH || s->code == MB_EX_GATEWAY_TARGET))
+            return ALM_Q_NO_ANSWER;
+        return ALM_Q_BAD;
+    case RW_Q_DECODE_ERROR:
+    case RW_Q_OUT_OF_RANGE:
+    case RW_Q_AUTH_ERROR:
+        break;
+    }
+    return ALM_Q_BAD;
+}
+
+void
+inc_sample(struct inc *c, const struct sample *s, int64_t t)
+{
+    struct alm_sample as;
+    size_t n, i;
+
+    if (s->device >= c->cfg->ndevices)
+        return;
+    as.t = t;
+    as.device = s->device;
+    as.point = s->point;
+    as.cycle = s->cycle;
+    as.last = (s->flags & SAMPLE_F_LAST) != 0;
+    as.next_ms = s->hold > 0 ? llround(s->hold * 1000.0) : 0;
+    as.value = s->value;
+    as.q = quality(c->cfg, s);
+    n = alm_sample(c->alm, &as, c->evs, alm_max_events(c->alm));
+    for (i = 0; i < n; i++)
+        transition(c, &c->evs[i]);
+}
+
+static void
+transition(struct inc *c, const struct alm_event *ev)
+{
+    struct itgt *g = &c->tg[ev->target];
+    char what[2 * CFG_ID_MAX];
+
+    if (ev->kind == ALM_RESOLVE && g->pending == P_OPEN) {
+        /* Never stored, so never published: nobody has seen it. */
+        log_notice("alarm %s on %s: cleared before the store took its incident; dropped", g->al->id,
+                   target_text(c->cfg, g->t, what, sizeof(what)));
+        g->pending = P_NONE;
+        return;
+    }
+    if (ev->kind == ALM_OPEN && g->pending == P_RESOLVE) {
+        /* The store never took the resolution: for it the incident is still open, and so it
+         * is again. */
+        log_notice("incident %lld: active again before the store took its resolution; it "
+                   "stays open",
+                   (long long)g->id);
+        g->pending = P_NONE;
+        return;
+    }
+    g->ev = *ev;
+    g->pending = ev->kind == ALM_OPEN ? P_OPEN : P_RESOLVE;
+    if (save(c, g) == 0)
+        announce(c, g, ev);
+}
+
+void
+inc_tick(struct inc *c)
+{
+    for (size_t i = 0; i < c->ntargets; i++) {
+        struct itgt *g = &c->tg[i];
+        struct alm_event ev = g->ev;
+
+        if (g->pending != P_NONE && save(c, g) == 0)
+            announce(c, g, &ev);
+    }
+}
+
+/* Writes g's pending transition; 0 when it is on disk (or needs no write), else -1. */
+static int
+save(struct inc *c, struct itgt *g)
+{
+    const struct alm_event *ev = &g->ev;
+    int rc;
+
+    if (g->pending == P_OPEN) {
+        struct store_incident in;
+
+        memset(&in, 0, sizeof(in));
+        in.rule = g->al->id;
+        in.device = c->cfg->devices[g->t->device].id;
+        in.point = point_name(c->cfg, g->t);
+        in.severity = cfg_severity_name(g->al->severity);
+        in.category = cfg_category_name(g->al->category);
+        in.started = ev->since;
+        in.detected = ev->at;
+        in.value = ev->value;
+        rc = store_incident_insert(c->store, &in, &g->id);
+        if (rc == 0) {
+            g->started = ev->since;
+            g->detected = ev->at;
+            g->value = ev->value;
+        }
+    } else if (g->pending == P_RESOLVE) {
+        rc = store_incident_resolve_auto(
+            c->store, g->id, ev->since, ev->at,
+            ev->flags & ALM_F_CLEARED_WHILE_DOWN ? STORE_INC_CLEARED_WHILE_DOWN : 0);
+        if (rc < 0 && errno == ENOENT) {
+            /* Resolved already (by hand, once commands exist): nothing to write. */
+            log_notice("incident %lld: already resolved in the store", (long long)g->id);
+            rc = 0;
+        }
+    } else {
+        return 0;
+    }
+    if (rc < 0) {
+        if (!c->store_failing)
+            log_err("store: cannot record an incident: %s; retrying every second",
+                    errno == EIO ? store_errmsg(c->store) : strerror(errno));
+        c->store_failing = 1;
+        return -1;
+    }
+    if (c->store_failing)
+        log_notice("store: incidents recorded again");
+    c->store_failing = 0;
+    g->pending = P_NONE;
+    return 0;
+}
+
+static json_t *
+time_or_null(const char *tz, int64_t t)
+{
+    char buf[RW_CAL_TIME_LEN];
+
+    return t != 0 ? json_string(rw_calendar_rfc3339(tz, t, buf, sizeof(buf))) : json_null();
+}
+
+static json_t *
+real_or_null(double v)
+{
+    return isfinite(v) ? json_real(v) : json_null();
+}
+
+/* Publishes and logs a transition that is in the store. */
+static void
+announce(struct inc *c, struct itgt *g, const struct alm_event *ev)
+{
+    const struct rw_config *cfg = c->cfg;
+    const char *tz = cfg->site.timezone, *pname = point_name(cfg, g->t), *label = NULL;
+    const struct cfg_profile *prof = &cfg->profiles[cfg->devices[g->t->device].profile];
+    const struct cfg_point *pt = pname ? &prof->points[g->t->point] : NULL;
+    int resolved = ev->kind == ALM_RESOLVE;
+    char topic[48], what[2 * CFG_ID_MAX], tbuf[RW_CAL_TIME_LEN], vbuf[64 + CFG_LABEL_MAX];
+    json_t *doc, *flags;
+    char *txt;
+
+    if (pt != NULL && isfinite(g->value))
+        label = cfg_point_label(prof, pt, g->value);
+    flags = json_array();
+    if (resolved && (ev->flags & ALM_F_CLEARED_WHILE_DOWN))
+        json_array_append_new(flags, json_string("cleared_while_down"));
+    doc = json_object();
+    json_object_set_new(doc, "id", json_integer(g->id));
+    json_object_set_new(doc, "event", json_string(resolved ? "resolved" : "detected"));
+    json_object_set_new(doc, "state", json_string(resolved ? "resolved" : "open"));
+    json_object_set_new(doc, "rule", json_string(g->al->id));
+    json_object_set_new(doc, "name", g->al->name ? json_string(g->al->name) : json_null());
+    json_object_set_new(doc, "severity", json_string(cfg_severity_name(g->al->severity)));
+    json_object_set_new(doc, "category", json_string(cfg_category_name(g->al->category)));
+    json_object_set_new(doc, "device", json_string(cfg->devices[g->t->device].id));
+    json_object_set_new(doc, "point", pname ? json_string(pname) : json_null());
+    json_object_set_new(doc, "unit", pt && pt->unit[0] ? json_string(pt->unit) : json_null());
+    json_object_set_new(doc, "started", time_or_null(tz, g->started));
+    json_object_set_new(doc, "detected", time_or_null(tz, g->detected));
+    json_object_set_new(doc, "value", real_or_null(g->value));
+    json_object_set_new(doc, "label", label ? json_string(label) : json_null());
+    json_object_set_new(doc, "cleared", resolved ? time_or_null(tz, ev->since) : json_null());
+    json_object_set_new(doc, "resolved", resolved ? time_or_null(tz, ev->at) : json_null());
+    json_object_set_new(doc, "resolution", resolved ? json_string("auto") : json_null());
+    json_object_set_new(doc, "duration_s",
+                        resolved ? json_real((double)(ev->at - g->detected) / 1000.0)
+                                 : json_null());
+    json_object_set_new(doc, "flags", flags);
+    txt = json_dumps(doc, JSON_COMPACT | JSON_REAL_PRECISION(15));
+    json_decref(doc);
+
+    target_text(cfg, g->t, what, sizeof(what));
+    if (pname == NULL)
+        snprintf(vbuf, sizeof(vbuf), "no answer");
+    else if (label != NULL)
+        snprintf(vbuf, sizeof(vbuf), "%.10g (%s)", g->value, label);
+    else
+        snprintf(vbuf, sizeof(vbuf), "%.10g%s%s", g->value, pt->unit[0] ? " " : "", pt->unit);
+    if (!resolved)
+        log_notice("incident %lld opened: alarm %s (%s, %s) on %s: %s, since %s", (long long)g->id,
+                   g->al->id, cfg_severity_name(g->al->severity),
+                   cfg_category_name(g->al->category), what, vbuf,
+                   rw_calendar_rfc3339(tz, g->started, tbuf, sizeof(tbuf)));
+    else
+        log_notice("incident %lld resolved: alarm %s on %s, clear since %s%s; open %.0f s",
+                   (long long)g->id, g->al->id, what,
+                   rw_calendar_rfc3339(tz, ev->since, tbuf, sizeof(tbuf)),
+                   (ev->flags & ALM_F_CLEARED_WHILE_DOWN) ? " (cleared while the agent was down)"
+                                                          : "",
+                   (double)(ev->at - g->detected) / 1000.0);
+    snprintf(topic, sizeof(topic), "incident/%lld", (long long)g->id);
+    if (resolved)
+        g->id = 0;
+    if (txt == NULL) {
+        log_err("%s: cannot build its message: out of memory", topic);
+        return;
+    }
+    /* A refused message is counted by pub, which logs the state change. */
+    (void)pub_publish(c->pub, topic, txt, 1, 0);
+    free(txt);
+}
