@@ -26,6 +26,7 @@
 #define CFG_OID_MAX 64    /* sub-identifiers of an SNMP OID in a profile (net-snmp allows 128) */
 #define CFG_LABEL_MAX 32  /* an enumerated value's label, including the NUL */
 #define CFG_INDEX_MAX 256 /* table indexes a device may list in "index" */
+#define CFG_PROFILE_DIRS_MAX 8 /* folders "profile_dir" may list */
 
 enum cfg_status {
     CFG_OK = 0,
@@ -299,7 +300,10 @@ struct cfg_indicator {
 
 struct rw_config {
     char *file;        /* the main config file */
-    char *profile_dir; /* absolute, or relative to the config file's folder */
+    /* Where profiles are looked up, in order: the first folder holding <name>.cfg wins.
+     * Each absolute, or joined to the config file's folder; at least one. */
+    char **profile_dirs;
+    size_t nprofile_dirs;
     size_t queue_size; /* sample queue capacity, messages */
     char *state_dir;   /* the store's folder (absolute, or joined to the config's folder) */
     double checkpoint_interval; /* s between writes of the engine's state to the store */
