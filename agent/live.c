@@ -366,16 +366,15 @@ publish(struct live *l, double mono)
         const struct eng_result *r = eng_result(l->eng, i);
         struct pubstate *ps = &l->ps[i];
         char topic[CFG_ID_MAX + 16];
-        enum rpt_status st;
-        int met;
+        struct rpt_judgement j;
         json_t *doc;
         char *txt;
 
-        st = rpt_judge(in, r, &per, &met);
-        if (ps->at != 0 && mono - ps->at < PUBLISH_MAX_S && st == ps->status &&
-            met == ps->met && (r->value == ps->value || (isnan(r->value) && isnan(ps->value))))
+        rpt_judge(in, l->eng, i, r, &per, &j);
+        if (ps->at != 0 && mono - ps->at < PUBLISH_MAX_S && j.status == ps->status &&
+            j.met == ps->met && (r->value == ps->value || (isnan(r->value) && isnan(ps->value))))
             continue;
-        doc = rpt_indicator(l->cfg, in, r, &per);
+        doc = rpt_indicator(l->cfg, in, r, &j, &per);
         txt = doc != NULL ? json_dumps(doc, JSON_COMPACT | JSON_REAL_PRECISION(15)) : NULL;
         json_decref(doc);
         if (txt == NULL)
@@ -386,8 +385,8 @@ publish(struct live *l, double mono)
         free(txt);
         ps->at = mono;
         ps->value = r->value;
-        ps->met = met;
-        ps->status = st;
+        ps->met = j.met;
+        ps->status = j.status;
     }
 }
 

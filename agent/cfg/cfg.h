@@ -35,6 +35,7 @@
 #define CFG_DELIVERY_POINT "delivery" /* agent.delivery.<device> */
 #define CFG_DELIVERY_DEADLINE_DEFAULT 60.0 /* s */
 #define CFG_DELIVERY_STALE 1.0 /* s: the engine wants a staleness limit; delivery ignores it */
+#define CFG_PROFILE_DIRS_MAX 8 /* folders "profile_dir" may list */
 
 enum cfg_status {
     CFG_OK = 0,
@@ -366,7 +367,10 @@ struct cfg_alarm {
 
 struct rw_config {
     char *file;        /* the main config file */
-    char *profile_dir; /* absolute, or relative to the config file's folder */
+    /* Where profiles are looked up, in order: the first folder holding <name>.cfg wins.
+     * Each absolute, or joined to the config file's folder; at least one. */
+    char **profile_dirs;
+    size_t nprofile_dirs;
     size_t queue_size; /* sample queue capacity, messages */
     char *state_dir;   /* the store's folder (absolute, or joined to the config's folder) */
     double checkpoint_interval; /* s between writes of the engine's state to the store */

@@ -91,6 +91,9 @@ static void check_index(struct cl *c, const struct cfgc_obj *o, struct cfg_devic
 static void expand_profiles(struct cl *c);
 static int find_bus(struct cl *c, const struct cfgc_obj *o, const char *id);
 static void check_profile_dir(struct cl *c, const struct cfgc_obj *root);
+static int add_profile_dir(struct cl *c, const struct cfgc_obj *root, const config_setting_t *at,
+                           const char *v);
+static char *profile_dirs_text(struct cl *c);
 static void load_profiles(struct cl *c);
 static void check_indicators(struct cl *c, const struct cfgc_obj *root);
 static void check_alarms(struct cl *c, const struct cfgc_obj *root);
@@ -182,7 +185,9 @@ cfg_free(struct rw_config *cfg)
     if (cfg == NULL)
         return;
     free(cfg->file);
-    free(cfg->profile_dir);
+    for (size_t i = 0; i < cfg->nprofile_dirs; i++)
+        free(cfg->profile_dirs[i]);
+    free(cfg->profile_dirs);
     free(cfg->state_dir);
     free(cfg->site.name);
     free(cfg->site.timezone);
@@ -772,52 +777,127 @@ check_bus(struct cl *c, const config_setting_t *s, int index)
     cfgc_get_bool(&c->ck, &o, "rs485", &b->rs485);
 }
 
+/*
+ * One folder of "profile_dir" (a string, or an element of the list; at is where it is
+ * written): joined to the config's folder, it must exist and be a folder. Returns 0, or -1
+ * after reporting why.
+ */
+static int
+add_profile_dir(struct cl *c, const struct cfgc_obj *root, const config_setting_t *at,
+                const char *v)
+{
+    struct rw_config *cfg = c->cfg;
+    char q[CFGC_QBUF];
+    struct stat st;
+    char *dir;
+
+    if (v[0] == '\0') {
+        cfgc_problem(&c->ck, root, at, "\"profile_dir\" must not be empty");
+        return -1;
+    }
+    if ((dir = cfgc_path_join(c->dir, v)) == NULL) {
+        cfgc_nomem(&c->ck);
+        return -1;
+    }
+    if (stat(dir, &st) != 0) {
+        cfgc_problem(&c->ck, root, at, "\"profile_dir\" %s: %s", cfgc_quote(q, sizeof(q), dir),
+                     strerror(errno));
+        free(dir);
+        return -1;
+    }
+    if (!S_ISDIR(st.st_mode)) {
+        cfgc_problem(&c->ck, root, at, "\"profile_dir\" %s is not a directory",
+                     cfgc_quote(q, sizeof(q), dir));
+        free(dir);
+        return -1;
+    }
+    cfg->profile_dirs[cfg->nprofile_dirs++] = dir;
+    return 0;
+}
+
+/*
+ * "profile_dir": one folder, or a list of folders searched in order, so that a config can
+ * take the shipped profiles from one folder and its own from another. Every folder is
+ * checked, and each problem named at its own line.
+ */
 static void
 check_profile_dir(struct cl *c, const struct cfgc_obj *root)
 {
     const config_setting_t *at = config_setting_get_member(root->s, "profile_dir");
     struct rw_config *cfg = c->cfg;
-    const char *v;
-    char q[CFGC_QBUF];
-    struct stat st;
-    int r = cfgc_get_string(&c->ck, root, "profile_dir", &v);
+    int n = 1, bad = 0;
+    char *dir;
 
     c->profile_dir_ok = 0;
-    if (r < 0)
-        return;
-    if (r > 0) {
-        if (v[0] == '\0') {
-            cfgc_problem(&c->ck, root, at, "\"profile_dir\" must not be empty");
+    if (at != NULL && config_setting_type(at) != CONFIG_TYPE_STRING) {
+        n = config_setting_is_aggregate(at) && !config_setting_is_group(at)
+                ? config_setting_length(at)
+                : -1;
+        if (n < 1 || n > CFG_PROFILE_DIRS_MAX) {
+            cfgc_problem(&c->ck, root, at,
+                         "\"profile_dir\" must be a folder or a list of 1 to %d folders, like "
+                         "[\"profiles\", \"/usr/share/roomwatch/profiles\"]",
+                         CFG_PROFILE_DIRS_MAX);
             return;
         }
-        if ((cfg->profile_dir = cfgc_path_join(c->dir, v)) == NULL) {
-            cfgc_nomem(&c->ck);
-            return;
-        }
-        if (stat(cfg->profile_dir, &st) != 0) {
-            cfgc_problem(&c->ck, root, at, "\"profile_dir\" %s: %s",
-                         cfgc_quote(q, sizeof(q), cfg->profile_dir), strerror(errno));
-            return;
-        }
-        if (!S_ISDIR(st.st_mode)) {
-            cfgc_problem(&c->ck, root, at, "\"profile_dir\" %s is not a directory",
-                         cfgc_quote(q, sizeof(q), cfg->profile_dir));
-            return;
-        }
-        c->profile_dir_ok = 1;
-        return;
     }
-    /* A "profiles" folder beside the config wins, so a config and its maps travel together. */
-    if ((cfg->profile_dir = cfgc_path_join(c->dir, "profiles")) == NULL) {
+    if ((cfg->profile_dirs = calloc((size_t)n, sizeof(*cfg->profile_dirs))) == NULL) {
         cfgc_nomem(&c->ck);
         return;
     }
-    if (!cfgc_is_dir(cfg->profile_dir)) {
-        free(cfg->profile_dir);
-        if ((cfg->profile_dir = cfgc_strdup(&c->ck, ROOMWATCH_PROFILE_DIR)) == NULL)
+    if (at != NULL && config_setting_type(at) == CONFIG_TYPE_STRING) {
+        c->profile_dir_ok = add_profile_dir(c, root, at, config_setting_get_string(at)) == 0;
+        return;
+    }
+    if (at != NULL) {
+        for (int i = 0; i < n; i++) {
+            const config_setting_t *e = config_setting_get_elem(at, (unsigned)i);
+
+            if (config_setting_type(e) != CONFIG_TYPE_STRING) {
+                cfgc_problem(&c->ck, root, e, "\"profile_dir\" must hold folder names (strings)");
+                bad = 1;
+            } else if (add_profile_dir(c, root, e, config_setting_get_string(e)) != 0) {
+                bad = 1;
+            }
+        }
+        c->profile_dir_ok = !bad;
+        return;
+    }
+    /* A "profiles" folder beside the config wins, so a config and its maps travel together. */
+    if ((dir = cfgc_path_join(c->dir, "profiles")) == NULL) {
+        cfgc_nomem(&c->ck);
+        return;
+    }
+    if (!cfgc_is_dir(dir)) {
+        free(dir);
+        if ((dir = cfgc_strdup(&c->ck, ROOMWATCH_PROFILE_DIR)) == NULL)
             return;
     }
+    cfg->profile_dirs[cfg->nprofile_dirs++] = dir;
     c->profile_dir_ok = 1;
+}
+
+/* The folders searched, for a message: "profiles" or "profiles, ../profiles". */
+static char *
+profile_dirs_text(struct cl *c)
+{
+    const struct rw_config *cfg = c->cfg;
+    size_t len = 1;
+    char *t;
+
+    for (size_t i = 0; i < cfg->nprofile_dirs; i++)
+        len += strlen(cfg->profile_dirs[i]) + 2;
+    if ((t = malloc(len)) == NULL) {
+        cfgc_nomem(&c->ck);
+        return NULL;
+    }
+    t[0] = '\0';
+    for (size_t i = 0; i < cfg->nprofile_dirs; i++) {
+        if (i > 0)
+            strcat(t, ", ");
+        strcat(t, cfg->profile_dirs[i]);
+    }
+    return t;
 }
 
 static void
@@ -1258,13 +1338,23 @@ load_profiles(struct cl *c)
             if (strcmp(seen[k].name, ref->profile) == 0)
                 break;
         if (k == nseen) {
-            char *path = cfgc_asprintf(&c->ck, "%s/%s.cfg", cfg->profile_dir, ref->profile);
+            char *path = NULL;
             struct stat st;
+            int found = 0;
 
+            /* The first folder that has the file wins; a file there that cannot be read is
+             * reported by the load, not skipped for the next folder. */
+            for (size_t f = 0; f < cfg->nprofile_dirs && !found; f++) {
+                free(path);
+                path = cfgc_asprintf(&c->ck, "%s/%s.cfg", cfg->profile_dirs[f], ref->profile);
+                if (path == NULL)
+                    break;
+                found = stat(path, &st) == 0 || (errno != ENOENT && errno != ENOTDIR);
+            }
             if (path == NULL)
                 break;
             seen[nseen].name = ref->profile;
-            if (stat(path, &st) != 0 && errno == ENOENT) {
+            if (!found) {
                 seen[nseen].index = -2;
             } else {
                 enum cfg_proto expect = ref->source < 0 ? CFG_PROTO_ANY
@@ -1306,11 +1396,13 @@ load_profiles(struct cl *c)
             }
         } else if (seen[k].index == -2) {
             struct cfgc_obj o;
+            char *dirs = profile_dirs_text(c);
 
             cfgc_obj_init(&o, ref->s, "device", cfg->devices[i].id[0] ? cfg->devices[i].id : NULL,
                           ref->index);
             cfgc_problem(&c->ck, &o, ref->profile_at, "unknown profile \"%s\" (no %s.cfg in %s)",
-                         ref->profile, ref->profile, cfg->profile_dir);
+                         ref->profile, ref->profile, dirs != NULL ? dirs : "the profile folders");
+            free(dirs);
         }
     }
     free(seen);

@@ -6,13 +6,9 @@
 #include <math.h>
 #include <string.h>
 
-#include "engine/target.h"
 #include "rw_calendar.h"
 
 #define EXACT_INT_MAX 9007199254740992.0 /* 2^53 */
-/* A delivery rate as close to 100 % as further on-time reports can bring it after a late one,
- * yet below 100 % by more than tgt_met()'s tolerance at a bound (1e-9 relative). */
-#define DELIVERY_BELOW_ALL 1e-6
 
 static json_t *num(double v);
 static json_t *secs(int64_t ms);
@@ -20,11 +16,7 @@ static json_t *ms_round(double s);
 static json_t *day_list(const struct rpt_period *p, const int *days, size_t n);
 static json_t *evidence(const struct rw_config *cfg, const struct cfg_indicator *in,
                         const struct eng_result *r, const struct rpt_period *p);
-static const struct tgt *goal(const struct cfg_indicator *in);
-static int every_day(const struct cfg_indicator *in, const struct tgt *t,
-                     const struct rpt_period *p);
-static int meets(const struct cfg_indicator *in, const struct tgt *t, double v);
-static double best_rate(int64_t good, int64_t bad, int64_t rest);
+static void course(json_t *o, const struct rpt_judgement *j);
 
 /* Integral values as integers ("366", not "366.0"); NaN as null. */
 static json_t *
@@ -64,152 +56,32 @@ day_list(const struct rpt_period *p, const int *days, size_t n)
     return a;
 }
 
-static const struct tgt *
-goal(const struct cfg_indicator *in)
+/* budget, burn and projection: null where rpt_judge() found none. */
+static void
+course(json_t *o, const struct rpt_judgement *j)
 {
-    if (in->target_text == NULL)
-        return NULL;
-    return in->rule_text != NULL ? &in->rule : &in->target;
-}
+    json_t *b = json_null(), *burn = json_null(), *pr = json_null();
 
-/* "=365(天)" against a day count over a year: every day of the period, 365 or 366. */
-static int
-every_day(const struct cfg_indicator *in, const struct tgt *t, const struct rpt_period *p)
-{
-    if (in->kind != CFG_IND_SUPPLY_DAYS && in->kind != CFG_IND_DUTY_DAYS)
-        return 0;
-    if (!(t->has_lower && t->has_upper && t->lower == t->upper))
-        return 0;
-    if (t->unit[0] != '\0' && strcmp(t->unit, "day") != 0)
-        return 0;
-    return p->ndays >= 365 && (t->lower == 365 || t->lower == 366);
-}
-
-/* 1, 0 or -1 (unknown), with v in the kind's unit converted to the target's. */
-static int
-meets(const struct cfg_indicator *in, const struct tgt *t, double v)
-{
-    double x = v;
-
-    if (isnan(v))
-        return -1;
-    if (t->unit[0] != '\0' &&
-        tgt_convert(v, cfg_ind_kind_unit(in->kind), t->unit, &x) != TGT_OK)
-        return -1;
-    switch (tgt_met(t, x)) {
-    case TGT_MET_YES:
-        return 1;
-    case TGT_MET_NO:
-        return 0;
-    default:
-        return -1;
+    if (j->has_budget) {
+        b = json_object();
+        json_object_set_new(b, "total", num(j->total));
+        json_object_set_new(b, "used", num(j->used));
+        json_object_set_new(b, "left", num(j->left));
+        json_object_set_new(b, "unit", json_string(j->budget_unit));
+        burn = json_object();
+        json_object_set_new(burn, "short", num(j->burn_short));
+        json_object_set_new(burn, "long", num(j->burn_long));
+        json_object_set_new(burn, "short_window", json_string(RPT_SHORT_WINDOW));
+        json_object_set_new(burn, "long_window", json_string(RPT_LONG_WINDOW));
     }
-}
-
-/* The rate at the end of the period if all of rest is good. */
-static double
-best_rate(int64_t good, int64_t bad, int64_t rest)
-{
-    if (rest < 0)
-        rest = 0;
-    if (good + bad + rest == 0)
-        return NAN;
-    return (double)(good + rest) * 100.0 / (double)(good + bad + rest);
-}
-
-enum rpt_status
-rpt_judge(const struct cfg_indicator *in, const struct eng_result *r, const struct rpt_period *p,
-          int *met)
-{
-    const struct tgt *t = goal(in);
-    double best = NAN;
-    int lost;
-
-    *met = -1;
-    if (t == NULL)
-        return RPT_NONE;
-    if (every_day(in, t, p)) {
-        *met = isnan(r->value) ? -1 : r->value == p->ndays;
-        if (*met == 1)
-            return RPT_OK;
-        return r->nlost > 0 ? RPT_LOST : RPT_AT_RISK;
+    if (j->method != NULL) {
+        pr = json_object();
+        json_object_set_new(pr, "value", num(j->projection));
+        json_object_set_new(pr, "method", json_string(j->method));
     }
-    *met = meets(in, t, r->value);
-    if (*met == 1)
-        return RPT_OK;
-
-    switch (in->kind) {
-    case CFG_IND_BAND: {
-        int64_t n = in->each ? (int64_t)r->nper_point : 1;
-        if (in->each) {
-            /* The value is the lowest point's rate: lost when any point's best fails. */
-            for (size_t k = 0; k < r->nper_point; k++) {
-                const struct eng_band_ev *pp = &r->per_point[k];
-                double b = best_rate(pp->in_ms, pp->out_ms,
-                                     r->period_ms - pp->in_ms - pp->out_ms - pp->unknown_ms -
-                                         pp->not_assessed_ms);
-                if (isnan(best) || b < best)
-                    best = b;
-            }
-        } else {
-            best = best_rate(r->band.in_ms, r->band.out_ms,
-                             r->period_ms * n - r->band.in_ms - r->band.out_ms -
-                                 r->band.unknown_ms - r->band.not_assessed_ms);
-        }
-        break;
-    }
-    case CFG_IND_AVAILABILITY:
-        best = best_rate(r->up_ms, r->down_ms,
-                         r->period_ms * (int64_t)in->npoints - r->up_ms - r->down_ms -
-                             r->unknown_ms);
-        break;
-    case CFG_IND_FAULT_RATE:
-        best = 100.0 - best_rate(r->up_ms, r->down_ms,
-                                 r->period_ms * (int64_t)in->npoints - r->up_ms - r->down_ms -
-                                     r->unknown_ms);
-        break;
-    case CFG_IND_DOWNTIME:
-        best = r->value; /* down time only grows */
-        break;
-    case CFG_IND_SUPPLY_DAYS:
-    case CFG_IND_DUTY_DAYS:
-        best = (double)(r->days - (int)r->nlost);
-        break;
-    case CFG_IND_ENERGY:
-        best = NAN; /* a counter says nothing about what is still to come */
-        break;
-    case CFG_IND_DELIVERY:
-        /*
-         * How many reports are still due this period is not known (devices come and go,
-         * polls fail, the agent stops). With enough of them on time the rate comes as close
-         * to 100 % as one likes, but never reaches it once a report was late: so a target
-         * such as ">=99" is never lost before the period ends, and "=100%" is lost by the
-         * first late report. At the period's end no report is still due.
-         */
-        if (r->elapsed_ms >= r->period_ms)
-            best = r->value;
-        else
-            best = r->late > 0 ? 100.0 - DELIVERY_BELOW_ALL : 100.0;
-        break;
-    }
-    lost = meets(in, t, best) == 0;
-    return lost ? RPT_LOST : RPT_AT_RISK;
-}
-
-const char *
-rpt_status_name(enum rpt_status st)
-{
-    switch (st) {
-    case RPT_OK:
-        return "ok";
-    case RPT_AT_RISK:
-        return "at_risk";
-    case RPT_LOST:
-        return "lost";
-    case RPT_NONE:
-        break;
-    }
-    return NULL;
+    json_object_set_new(o, "budget", b);
+    json_object_set_new(o, "burn", burn);
+    json_object_set_new(o, "projection", pr);
 }
 
 static json_t *
@@ -313,12 +185,11 @@ evidence(const struct rw_config *cfg, const struct cfg_indicator *in, const stru
 
 json_t *
 rpt_indicator(const struct rw_config *cfg, const struct cfg_indicator *in,
-              const struct eng_result *r, const struct rpt_period *p)
+              const struct eng_result *r, const struct rpt_judgement *j,
+              const struct rpt_period *p)
 {
     json_t *o = json_object();
-    int met;
-    enum rpt_status st = rpt_judge(in, r, p, &met);
-    const char *sn = rpt_status_name(st);
+    const char *sn = rpt_status_name(j->status);
 
     json_object_set_new(o, "id", json_string(in->id));
     json_object_set_new(o, "name", json_string(in->name));
@@ -331,8 +202,9 @@ rpt_indicator(const struct rw_config *cfg, const struct cfg_indicator *in,
     json_object_set_new(o, "target", in->target_text ? json_string(in->target_text) : json_null());
     if (in->rule_text != NULL)
         json_object_set_new(o, "rule", json_string(in->rule_text));
-    json_object_set_new(o, "met", met < 0 ? json_null() : json_boolean(met));
+    json_object_set_new(o, "met", j->met < 0 ? json_null() : json_boolean(j->met));
     json_object_set_new(o, "status", sn ? json_string(sn) : json_null());
+    course(o, j);
     json_object_set_new(o, "evidence", evidence(cfg, in, r, p));
     return o;
 }
@@ -349,8 +221,13 @@ rpt_report(const struct rw_config *cfg, struct eng *e, const struct rpt_period *
                                            p->tz, p->day_start[p->ndays], b, sizeof(b))));
     json_object_set_new(period, "days", json_integer(p->ndays));
     json_object_set_new(doc, "period", period);
-    for (size_t i = 0; i < cfg->nindicators; i++)
-        json_array_append_new(inds, rpt_indicator(cfg, &cfg->indicators[i], eng_result(e, i), p));
+    for (size_t i = 0; i < cfg->nindicators; i++) {
+        const struct eng_result *r = eng_result(e, i);
+        struct rpt_judgement j;
+
+        rpt_judge(&cfg->indicators[i], e, i, r, p, &j);
+        json_array_append_new(inds, rpt_indicator(cfg, &cfg->indicators[i], r, &j, p));
+    }
     json_object_set_new(doc, "indicators", inds);
     return doc;
 }

@@ -63,6 +63,15 @@ def check_events(doc):
        (1800, 0, 600), "per-point out_s")
     close(pp["meter1.v_l2"]["lowest"], (229 * 40 + 150 * 20) / 60.0, "dip window mean")
     eq((v["met"], v["status"]), (True, "ok"), "voltage met/status")
+    # Budget: 3 % of the known time (the rate rests on it): 0.03 * 31608120 = 948243.6 s.
+    # Judged at the period's end: the projection is the value; 12-25..12-31 were clean.
+    b = v["budget"]
+    close(b["total"], 948243.6, "voltage budget total")
+    eq((b["used"], b["unit"]), (2400, "s"), "voltage budget used")
+    close(b["left"], 948243.6 - 2400, "voltage budget left")
+    eq(v["burn"], {"short": 0, "long": 0, "short_window": "today",
+                   "long_window": "last_7_days"}, "voltage burn")
+    eq(v["projection"], {"value": v["value"], "method": "final"}, "voltage projection")
 
     # env_temperature: H 120 windows out; unknown E 14280 + F 60 (bad sample) + G 3600.
     t = ind["env_temperature"]
@@ -87,6 +96,10 @@ def check_events(doc):
     eq(it["list"], [{"start": "2024-03-10T23:50:00+08:00", "end": "2024-03-11T00:10:00+08:00",
                      "seconds": 1200}], "interruption list")
     eq((s["met"], s["status"]), (False, "lost"), "supply met/status")
+    # Every day required: no day to lose, two lost; a zero budget has no burn rate.
+    eq(s["budget"], {"total": 0, "used": 2, "left": -2, "unit": "day"}, "supply budget")
+    eq((s["burn"]["short"], s["burn"]["long"]), (None, None), "supply burn")
+    eq(s["projection"], {"value": 364, "method": "final"}, "supply projection")
 
     # th1_availability: down = F 60 s (out of range) + G 3600 s (no answer); E unknown.
     a = ind["th1_availability"]
@@ -112,6 +125,7 @@ def check_events(doc):
     eq((e["value"], e["unit"], e["evidence"]), (263519.5, "kWh", {"kwh": 263519.5, "resets": 1}),
        "energy")
     eq((e["target"], e["met"], e["status"]), (None, None, None), "energy without a target")
+    eq((e["budget"], e["burn"], e["projection"]), (None, None, None), "energy has no course")
 
 
 def check_clean(doc):
@@ -124,6 +138,8 @@ def check_clean(doc):
     eq((d["value"], d["met"]), (366, True), "clean duty days")
     v = ind["voltage_stability"]
     eq((v["value"], v["evidence"]["unknown_s"]), (100, 0), "clean voltage")
+    # 3 % of 366 days: 0.03 * 31622400 = 948672 s (10.98 days), none of it used.
+    eq(v["budget"], {"total": 948672, "used": 0, "left": 948672, "unit": "s"}, "clean budget")
     eq(ind["energy_kwh"]["value"], 0.5 * 527039, "clean energy")
 
 

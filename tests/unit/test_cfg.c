@@ -306,7 +306,8 @@ test_cfg_load_full_config_values(void **state)
     assert_non_null(cfg);
 
     assert_string_equal(cfg->file, "01-full.cfg");
-    assert_string_equal(cfg->profile_dir, "../../../config/profiles");
+    assert_int_equal(cfg->nprofile_dirs, 1);
+    assert_string_equal(cfg->profile_dirs[0], "../../../config/profiles");
     assert_int_equal(cfg->queue_size, 8192);
 
     assert_string_equal(cfg->site.id, "hq");
@@ -399,7 +400,7 @@ test_cfg_load_minimal_config_defaults(void **state)
     assert_int_equal(cfg_load("02-minimal.cfg", &cfg, &d), CFG_OK);
     assert_int_equal(d.n, 0);
 
-    assert_string_equal(cfg->profile_dir, "profiles"); /* the folder beside the config */
+    assert_string_equal(cfg->profile_dirs[0], "profiles"); /* the folder beside the config */
     assert_int_equal(cfg->queue_size, 4096);
     assert_string_equal(cfg->site.id, "lab");
     assert_null(cfg->site.name);
@@ -844,6 +845,29 @@ test_cfg_load_text_must_be_utf8(void **state)
     remove_tmpdir(dir);
 }
 
+/* A profile_dir list is searched in order: the first folder holding NAME.cfg wins. */
+static void
+test_cfg_load_profile_dirs_first_match_wins(void **state)
+{
+    struct cfg_diags d = {0};
+    struct rw_config *cfg = NULL;
+
+    (void)state;
+    assert_int_equal(cfg_load("80-profile-dirs.cfg", &cfg, &d), CFG_OK);
+    assert_int_equal(cfg->nprofile_dirs, 2);
+    assert_string_equal(cfg->profile_dirs[0], "profiles-local");
+    assert_string_equal(cfg->profile_dirs[1], "profiles");
+    assert_int_equal(cfg->nprofiles, 2);
+    /* "aligned" is in both folders: the local copy, listed first, is the one read. */
+    assert_string_equal(cfg->profiles[cfg->devices[0].profile].file,
+                        "profiles-local/aligned.cfg");
+    assert_string_equal(cfg->profiles[cfg->devices[0].profile].model,
+                        "aligned reads, local copy");
+    assert_string_equal(cfg->profiles[cfg->devices[1].profile].file, "profiles/fixture-all.cfg");
+    cfg_free(cfg);
+    cfg_diags_free(&d);
+}
+
 /* No "profiles" beside the config: the installed folder, ROOMWATCH_PROFILE_DIR. */
 static void
 test_cfg_load_profile_dir_default(void **state)
@@ -857,15 +881,15 @@ test_cfg_load_profile_dir_default(void **state)
 
     (void)state;
     assert_int_equal(load_text(dir, config, &cfg, &text), CFG_OK);
-    assert_true(cfg->profile_dir[0] == '/');
-    assert_true(has_suffix(cfg->profile_dir, "/profiles"));
+    assert_true(cfg->profile_dirs[0][0] == '/');
+    assert_true(has_suffix(cfg->profile_dirs[0], "/profiles"));
     cfg_free(cfg);
     free(text);
 
     snprintf(beside, sizeof(beside), "%s/profiles", dir);
     assert_int_equal(mkdir(beside, 0755), 0);
     assert_int_equal(load_text(dir, config, &cfg, &text), CFG_OK);
-    assert_string_equal(cfg->profile_dir, beside);
+    assert_string_equal(cfg->profile_dirs[0], beside);
     cfg_free(cfg);
     free(text);
     remove_tmpdir(dir);
@@ -1427,6 +1451,7 @@ main(void)
         cmocka_unit_test(test_cfg_load_snmp_secret_files),
         cmocka_unit_test(test_cfg_load_text_must_be_utf8),
         cmocka_unit_test(test_cfg_load_profile_dir_default),
+        cmocka_unit_test(test_cfg_load_profile_dirs_first_match_wins),
         cmocka_unit_test(test_cfg_load_timezone_without_zoneinfo),
         cmocka_unit_test(test_cfg_point_width_by_type),
         cmocka_unit_test(test_cfg_names_of_types_and_orders),

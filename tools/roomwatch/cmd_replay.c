@@ -542,12 +542,14 @@ print_table(const struct replay *rp, const struct rpt_period *p)
     for (size_t i = 0; i < rp->cfg->nindicators; i++) {
         const struct cfg_indicator *in = &rp->cfg->indicators[i];
         const struct eng_result *r = eng_result(rp->eng, i);
-        int met;
-        const char *st = rpt_status_name(rpt_judge(in, r, p, &met));
+        struct rpt_judgement j;
+        const char *st;
 
+        rpt_judge(in, rp->eng, i, r, p, &j);
+        st = rpt_status_name(j.status);
         printf("%-20s %-13s %14.4f %-6s %-14s %-5s %s\n", in->id, cfg_ind_kind_name(in->kind),
                r->value, cfg_ind_kind_unit(in->kind), in->target_text ? in->target_text : "-",
-               met < 0 ? "-" : met ? "yes" : "no", st ? st : "-");
+               j.met < 0 ? "-" : j.met ? "yes" : "no", st ? st : "-");
     }
 }
 
