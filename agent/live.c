@@ -48,7 +48,6 @@ struct live {
     int64_t day_start[RW_CAL_MAX_DAYS + 1];
     double next_ckpt;   /* mono, s */
     double next_pub;    /* mono, s: publishing is looked at once a second */
-    int64_t last_ckpt;  /* engine time of the last checkpoint's advance, INT64_MIN: none */
     int ckpt_failing;   /* logged once per episode */
     uint64_t refused;   /* samples the engine refused (out of order) */
     struct pubstate *ps;
@@ -127,42 +126,63 @@ out:
     return rc;
 }
 
+/* eng_restore() with the store's day rows. */
+static enum eng_status
+restore(struct eng *e, uint64_t fingerprint, const void *blob, size_t len,
+        const struct store_day *days, size_t ndays)
+{
+    struct eng_day_acc *acc = calloc(ndays + 1, sizeof(*acc));
+    enum eng_status st;
+    size_t i;
+
+    if (acc == NULL)
+        return ENG_ERR_NOMEM;
+    for (i = 0; i < ndays; i++) {
+        acc[i].ind = days[i].ind;
+        acc[i].day = days[i].dayno;
+        acc[i].good = days[i].good_ms;
+        acc[i].bad = days[i].bad_ms;
+        acc[i].unknown = days[i].unknown_ms;
+        acc[i].na = days[i].na_ms;
+    }
+    st = eng_restore(e, fingerprint, blob, len, acc, ndays);
+    free(acc);
+    return st;
+}
+
 static int
 checkpoint(struct live *l, int64_t now)
 {
-    struct store_day *days;
+    struct store_day *days = NULL;
     size_t n = 0, i;
     void *blob;
     size_t len;
-    int d, d0 = 0, rc;
+    int d, first = 0, last = -1, rc;
 
-    if (l->last_ckpt != INT64_MIN) {
-        /* Only days the engine can have touched since the last checkpoint. */
-        while (d0 + 1 < l->ndays && l->day_start[d0 + 1] <= l->last_ckpt - ADVANCE_LAG_MS)
-            d0++;
-    }
-    days = calloc(l->cfg->nindicators * (size_t)(l->ndays - d0) + 1, sizeof(*days));
+    /* Only the days whose accumulators changed since the last checkpoint; the store keeps
+     * the others. */
+    (void)eng_days_changed(l->eng, &first, &last);
+    days = calloc(l->cfg->nindicators * (size_t)(last - first + 1) + 1, sizeof(*days));
     if (days == NULL || eng_snapshot(l->eng, l->fingerprint, &blob, &len) != ENG_OK) {
         free(days);
         errno = ENOMEM;
         return -1;
     }
     for (i = 0; i < l->cfg->nindicators; i++) {
-        for (d = d0; d < l->ndays && l->day_start[d] < now; d++) {
-            struct store_day *sd = &days[n];
+        for (d = first; d <= last; d++) {
+            struct store_day *sd = &days[n++];
             eng_day(l->eng, i, d, &sd->good_ms, &sd->bad_ms, &sd->unknown_ms, &sd->na_ms);
-            if (sd->good_ms + sd->bad_ms + sd->unknown_ms + sd->na_ms == 0)
-                continue;
             sd->indicator = l->cfg->indicators[i].id;
+            sd->ind = i;
+            sd->dayno = d;
             rw_calendar_date(l->cfg->site.timezone, l->day_start[d], sd->day, sizeof(sd->day));
-            n++;
         }
     }
     rc = store_checkpoint(l->store, now, l->fingerprint, l->day_start[0], blob, len, days, n);
     free(blob);
     free(days);
     if (rc == 0)
-        l->last_ckpt = now;
+        eng_days_mark(l->eng);
     return rc;
 }
 
@@ -173,7 +193,8 @@ live_open(const struct rw_config *cfg, struct pub *pub, double wall, double mono
     struct live *l;
     struct store_run prev;
     void *blob = NULL;
-    size_t len;
+    struct store_day *days = NULL;
+    size_t len, ndays = 0;
     int64_t now, floor = 0, newest, saved = 0;
     enum eng_status st;
 
@@ -184,7 +205,6 @@ live_open(const struct rw_config *cfg, struct pub *pub, double wall, double mono
     }
     l->cfg = cfg;
     l->pub = pub;
-    l->last_ckpt = INT64_MIN;
     if (store_open(cfg->state_dir, &l->store) < 0) {
         snprintf(err, errlen, "store %s/%s: %s", cfg->state_dir, STORE_FILE,
                  errno == EIO && l->store != NULL ? store_errmsg(l->store) : strerror(errno));
@@ -209,9 +229,11 @@ live_open(const struct rw_config *cfg, struct pub *pub, double wall, double mono
         snprintf(err, errlen, "out of memory");
         goto fail;
     }
-    if (store_state_load(l->store, l->fingerprint, l->day_start[0], &blob, &len, &saved) == 0) {
-        st = eng_restore(l->eng, l->fingerprint, blob, len);
+    if (store_state_load(l->store, l->fingerprint, l->day_start[0], &blob, &len, &saved, &days,
+                         &ndays) == 0) {
+        st = restore(l->eng, l->fingerprint, blob, len, days, ndays);
         free(blob);
+        free(days);
         if (st != ENG_OK) {
             snprintf(err, errlen, "store: the saved engine state is %s",
                      st == ENG_ERR_NOMEM ? "too large for memory" : "damaged");

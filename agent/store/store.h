@@ -1,7 +1,8 @@
 /*
  * store.h - the durable store: one SQLite database in the state directory holding the agent's
- * run log, the engine's state (a snapshot per config fingerprint and period) and the
- * per-indicator per-day accumulators that reports read.
+ * run log, the engine's state (a snapshot per config fingerprint and period, and the engine's
+ * per-day accumulators as rows beside it) and the per-indicator per-day accumulators that
+ * reports read.
  *
  * Nothing but the store decides what survives a power cut (DESIGN.md, "Store"). Each
  * checkpoint is one transaction: the engine image, the changed days and the run log's
@@ -20,7 +21,7 @@
 #include <stdint.h>
 
 #define STORE_FILE "roomwatch.db" /* the database's name inside the state directory */
-#define STORE_SCHEMA_VERSION 1    /* PRAGMA user_version after every migration */
+#define STORE_SCHEMA_VERSION 2    /* PRAGMA user_version after every migration */
 
 struct store;
 
@@ -31,10 +32,16 @@ struct store_run {
     int clean; /* 1: stopped cleanly (stop is set); 0: killed or lost power */
 };
 
-/* One indicator's accumulators for one local day, ms. */
+/*
+ * One indicator's accumulators for one local day, ms. A checkpoint writes each twice: for
+ * reports by indicator id and date (table indicator_day), and for the engine by its indices
+ * under the state's fingerprint and period (table engine_day).
+ */
 struct store_day {
-    const char *indicator; /* the indicator's id; borrowed */
-    char day[16];          /* "YYYY-MM-DD" */
+    const char *indicator; /* the indicator's id; borrowed (NULL in what is loaded) */
+    char day[16];          /* "YYYY-MM-DD" (empty in what is loaded) */
+    size_t ind;            /* the indicator's index in the engine */
+    int dayno;             /* the day's index in the period, 0 = its first */
     int64_t good_ms, bad_ms, unknown_ms, na_ms;
 };
 
@@ -60,16 +67,19 @@ int store_run_begin(struct store *s, int64_t now, struct store_run *prev);
 int store_run_end(struct store *s, int64_t now);
 
 /*
- * The saved engine image for (fingerprint, period_start): 0 and *blob (malloc()ed; the
- * caller frees it), *len and *saved_at; -1 with ENOENT when there is none.
+ * The saved engine image for (fingerprint, period_start) and its day rows, read in one
+ * transaction so that both are of the same checkpoint: 0 and *blob, *len, *saved_at (if not
+ * NULL) and *days, *ndays (ind, dayno and the times set); *blob and *days are malloc()ed and
+ * the caller frees them. -1 with ENOENT when there is no state, ENOMEM, or EIO.
  */
 int store_state_load(struct store *s, uint64_t fingerprint, int64_t period_start, void **blob,
-                     size_t *len, int64_t *saved_at);
+                     size_t *len, int64_t *saved_at, struct store_day **days, size_t *ndays);
 
 /*
  * One checkpoint in one transaction (BEGIN IMMEDIATE): replaces the engine image for
- * (fingerprint, period_start), upserts the given days' accumulators and, if a run is going
- * on, sets its last_checkpoint to now. On error nothing of it is written.
+ * (fingerprint, period_start), upserts the given days' accumulators (the changed ones: both
+ * tables keep the rows of days not given) and, if a run is going on, sets its
+ * last_checkpoint to now. On error nothing of it is written.
  */
 int store_checkpoint(struct store *s, int64_t now, uint64_t fingerprint, int64_t period_start,
                      const void *blob, size_t len, const struct store_day *days, size_t ndays);

@@ -285,7 +285,9 @@ resume(struct replay *rp)
 {
     uint64_t h = eng_fingerprint(rp->npoints, rp->pcfg, rp->cfg->nindicators, rp->icfg);
     void *blob;
-    size_t len;
+    struct store_day *days;
+    struct eng_day_acc *acc;
+    size_t len, ndays;
     enum eng_status st;
 
     /* The engine sees point indices; the names they stand for count too. */
@@ -298,14 +300,27 @@ resume(struct replay *rp)
                 errno == EIO && rp->db != NULL ? store_errmsg(rp->db) : strerror(errno));
         return -1;
     }
-    if (store_state_load(rp->db, rp->fingerprint, rp->day_start[0], &blob, &len, NULL) < 0) {
+    if (store_state_load(rp->db, rp->fingerprint, rp->day_start[0], &blob, &len, NULL, &days,
+                         &ndays) < 0) {
         if (errno == ENOENT)
             return 0; /* a first chunk */
         fprintf(stderr, "%s: cannot read the engine state: %s\n", rp->db_path,
-                store_errmsg(rp->db));
+                errno == EIO ? store_errmsg(rp->db) : strerror(errno));
         return -1;
     }
-    st = eng_restore(rp->eng, rp->fingerprint, blob, len);
+    acc = calloc(ndays + 1, sizeof(*acc));
+    for (size_t i = 0; acc != NULL && i < ndays; i++) {
+        acc[i].ind = days[i].ind;
+        acc[i].day = days[i].dayno;
+        acc[i].good = days[i].good_ms;
+        acc[i].bad = days[i].bad_ms;
+        acc[i].unknown = days[i].unknown_ms;
+        acc[i].na = days[i].na_ms;
+    }
+    st = acc != NULL ? eng_restore(rp->eng, rp->fingerprint, blob, len, acc, ndays)
+                     : ENG_ERR_NOMEM;
+    free(acc);
+    free(days);
     free(blob);
     if (st != ENG_OK) {
         fprintf(stderr, "%s: the stored engine state is %s\n", rp->db_path,
@@ -378,22 +393,25 @@ save(struct replay *rp)
     int64_t newest, advanced;
     int rc;
 
-    days = calloc(rp->cfg->nindicators * (size_t)rp->ndays + 1, sizeof(*days));
+    int first = 0, last = -1;
+
+    /* The days this chunk changed; the db keeps the others. */
+    (void)eng_days_changed(rp->eng, &first, &last);
+    days = calloc(rp->cfg->nindicators * (size_t)(last - first + 1) + 1, sizeof(*days));
     if (days == NULL || eng_snapshot(rp->eng, rp->fingerprint, &blob, &len) != ENG_OK) {
         free(days);
         fprintf(stderr, "roomwatch replay: out of memory\n");
         return -1;
     }
     for (size_t i = 0; i < rp->cfg->nindicators; i++) {
-        for (int d = 0; d < rp->ndays; d++) {
-            struct store_day *sd = &days[n];
+        for (int d = first; d <= last; d++) {
+            struct store_day *sd = &days[n++];
 
             eng_day(rp->eng, i, d, &sd->good_ms, &sd->bad_ms, &sd->unknown_ms, &sd->na_ms);
-            if (sd->good_ms + sd->bad_ms + sd->unknown_ms + sd->na_ms == 0)
-                continue; /* not reached yet */
             sd->indicator = rp->cfg->indicators[i].id;
+            sd->ind = i;
+            sd->dayno = d;
             rw_calendar_date(rp->cfg->site.timezone, rp->day_start[d], sd->day, sizeof(sd->day));
-            n++;
         }
     }
     eng_position(rp->eng, &newest, &advanced);
