@@ -1,8 +1,8 @@
 /*
  * live.c - the daemon's indicators (see live.h).
  *
- * Engine points are every point of every device, device by device in config order; the
- * indicator configs are built from cfg as `roomwatch replay` builds them.
+ * The engine's points, indicator configs, fingerprint and periods are indset's, the same as
+ * `roomwatch status` and `roomwatch replay` use.
  */
 #include "live.h"
 
@@ -17,9 +17,9 @@
 
 #include "cfg/cfg.h"
 #include "engine/eng.h"
+#include "indset.h"
 #include "pub/pub.h"
 #include "report/rpt_json.h"
-#include "rw_calendar.h"
 #include "rw_etime.h"
 #include "rw_log.h"
 #include "source/sample.h"
@@ -39,13 +39,10 @@ struct live {
     const struct rw_config *cfg;
     struct pub *pub;
     struct store *store;
+    struct indset *is;
+    struct indset_period per; /* the engine's */
     struct eng *eng;
     struct rw_etime et;
-    uint64_t fingerprint;
-    size_t *dev_first; /* engine index of each device's first point */
-    size_t npoints;
-    int ndays;
-    int64_t day_start[RW_CAL_MAX_DAYS + 1];
     double next_ckpt;   /* mono, s */
     double next_pub;    /* mono, s: publishing is looked at once a second */
     int ckpt_failing;   /* logged once per episode */
@@ -54,136 +51,10 @@ struct live {
 };
 
 
-/* Builds the engine for the period containing engine time now. */
-static int
-build(struct live *l, int64_t now, char *err, size_t errlen)
-{
-    const struct rw_config *cfg = l->cfg;
-    struct eng_point_cfg *pc = NULL;
-    struct eng_ind_cfg *ic = NULL;
-    uint32_t *refs = NULL;
-    struct eng_period per;
-    size_t i, k, n = 0, nrefs = 0, r = 0;
-    int month = 0, year, rc = -1;
-    uint64_t h;
-
-    l->dev_first = calloc(cfg->ndevices + 1, sizeof(*l->dev_first));
-    for (i = 0; i < cfg->ndevices; i++) {
-        l->dev_first[i] = n;
-        n += cfg->profiles[cfg->devices[i].profile].npoints;
-    }
-    for (i = 0; i < cfg->nindicators; i++)
-        nrefs += cfg->indicators[i].npoints;
-    pc = calloc(n + 1, sizeof(*pc));
-    ic = calloc(cfg->nindicators + 1, sizeof(*ic));
-    refs = calloc(nrefs + 1, sizeof(*refs));
-    if (l->dev_first == NULL || pc == NULL || ic == NULL || refs == NULL) {
-        snprintf(err, errlen, "out of memory");
-        goto out;
-    }
-    l->npoints = n;
-    for (i = 0; i < cfg->ndevices; i++)
-        for (k = 0; k < cfg->profiles[cfg->devices[i].profile].npoints; k++)
-            pc[l->dev_first[i] + k].stale_ms = llround(cfg->devices[i].stale * 1000.0);
-    for (i = 0; i < cfg->nindicators; i++) {
-        const struct cfg_indicator *in = &cfg->indicators[i];
-        struct eng_ind_cfg *c = &ic[i];
-
-        cfg_indicator_engine(in, c);
-        c->npoints = in->npoints;
-        c->points = &refs[r];
-        for (k = 0; k < in->npoints; k++)
-            refs[r++] = (uint32_t)(l->dev_first[in->points[k].device] + in->points[k].point);
-    }
-    year = rw_calendar_year_of(cfg->site.timezone, now, &month);
-    if (cfg->site.period == CFG_PERIOD_YEAR)
-        month = 0;
-    l->ndays = rw_calendar_period(cfg->site.timezone, year, month, l->day_start);
-    if (l->ndays < 1) {
-        snprintf(err, errlen, "no calendar period for year %d", year);
-        goto out;
-    }
-    per.ndays = l->ndays;
-    per.day_start = l->day_start;
-    if (eng_new(&per, n, pc, cfg->nindicators, ic, &l->eng, err, errlen) != ENG_OK)
-        goto out;
-    /* The engine's config, and which device and point each index stands for. */
-    h = eng_fingerprint(n, pc, cfg->nindicators, ic);
-    for (i = 0; i < cfg->ndevices; i++) {
-        const struct cfg_profile *p = &cfg->profiles[cfg->devices[i].profile];
-        for (const char *c = cfg->devices[i].id; *c != '\0'; c++)
-            h = (h ^ (unsigned char)*c) * 1099511628211ull;
-        for (k = 0; k < p->npoints; k++)
-            for (const char *c = p->points[k].name; *c != '\0'; c++)
-                h = (h ^ (unsigned char)*c) * 1099511628211ull;
-    }
-    l->fingerprint = h;
-    rc = 0;
-out:
-    free(pc);
-    free(ic);
-    free(refs);
-    return rc;
-}
-
-/* eng_restore() with the store's day rows. */
-static enum eng_status
-restore(struct eng *e, uint64_t fingerprint, const void *blob, size_t len,
-        const struct store_day *days, size_t ndays)
-{
-    struct eng_day_acc *acc = calloc(ndays + 1, sizeof(*acc));
-    enum eng_status st;
-    size_t i;
-
-    if (acc == NULL)
-        return ENG_ERR_NOMEM;
-    for (i = 0; i < ndays; i++) {
-        acc[i].ind = days[i].ind;
-        acc[i].day = days[i].dayno;
-        acc[i].good = days[i].good_ms;
-        acc[i].bad = days[i].bad_ms;
-        acc[i].unknown = days[i].unknown_ms;
-        acc[i].na = days[i].na_ms;
-    }
-    st = eng_restore(e, fingerprint, blob, len, acc, ndays);
-    free(acc);
-    return st;
-}
-
 static int
 checkpoint(struct live *l, int64_t now)
 {
-    struct store_day *days = NULL;
-    size_t n = 0, i;
-    void *blob;
-    size_t len;
-    int d, first = 0, last = -1, rc;
-
-    /* Only the days whose accumulators changed since the last checkpoint; the store keeps
-     * the others. */
-    (void)eng_days_changed(l->eng, &first, &last);
-    days = calloc(l->cfg->nindicators * (size_t)(last - first + 1) + 1, sizeof(*days));
-    if (days == NULL || eng_snapshot(l->eng, l->fingerprint, &blob, &len) != ENG_OK) {
-        free(days);
-        errno = ENOMEM;
-        return -1;
-    }
-    for (i = 0; i < l->cfg->nindicators; i++) {
-        for (d = first; d <= last; d++) {
-            struct store_day *sd = &days[n++];
-            eng_day(l->eng, i, d, &sd->good_ms, &sd->bad_ms, &sd->unknown_ms, &sd->na_ms);
-            sd->indicator = l->cfg->indicators[i].id;
-            sd->ind = i;
-            sd->dayno = d;
-            rw_calendar_date(l->cfg->site.timezone, l->day_start[d], sd->day, sizeof(sd->day));
-        }
-    }
-    rc = store_checkpoint(l->store, now, l->fingerprint, l->day_start[0], blob, len, days, n);
-    free(blob);
-    free(days);
-    if (rc == 0)
-        eng_days_mark(l->eng);
-    return rc;
+    return indset_save(l->is, &l->per, l->store, l->eng, now);
 }
 
 int
@@ -192,11 +63,7 @@ live_open(const struct rw_config *cfg, struct pub *pub, double wall, double mono
 {
     struct live *l;
     struct store_run prev;
-    void *blob = NULL;
-    struct store_day *days = NULL;
-    size_t len, ndays = 0;
     int64_t now, floor = 0, newest, saved = 0;
-    enum eng_status st;
 
     *out = NULL;
     if ((l = calloc(1, sizeof(*l))) == NULL) {
@@ -222,23 +89,22 @@ live_open(const struct rw_config *cfg, struct pub *pub, double wall, double mono
         rw_etime_anchor(&l->et, wall, mono, floor);
         now = rw_etime_at(&l->et, mono);
     }
-    if (build(l, now, err, errlen) < 0)
+    if (indset_new(cfg, &l->is) < 0) {
+        snprintf(err, errlen, "out of memory");
+        goto fail;
+    }
+    if (indset_period_at(cfg, now, &l->per) < 0) {
+        snprintf(err, errlen, "the clock is outside the years 1970 to 9999");
+        goto fail;
+    }
+    if (indset_engine(l->is, &l->per, &l->eng, err, errlen) < 0)
         goto fail;
     l->ps = calloc(cfg->nindicators + 1, sizeof(*l->ps));
     if (l->ps == NULL) {
         snprintf(err, errlen, "out of memory");
         goto fail;
     }
-    if (store_state_load(l->store, l->fingerprint, l->day_start[0], &blob, &len, &saved, &days,
-                         &ndays) == 0) {
-        st = restore(l->eng, l->fingerprint, blob, len, days, ndays);
-        free(blob);
-        free(days);
-        if (st != ENG_OK) {
-            snprintf(err, errlen, "store: the saved engine state is %s",
-                     st == ENG_ERR_NOMEM ? "too large for memory" : "damaged");
-            goto fail;
-        }
+    if (indset_load(l->is, &l->per, l->store, l->eng, &saved) == 0) {
         /* The agent was looking up to the checkpoint and may have stopped any time after:
          * holds end there, and the time to the first new sample is unknown. */
         eng_cut(l->eng, saved);
@@ -252,7 +118,10 @@ live_open(const struct rw_config *cfg, struct pub *pub, double wall, double mono
                    "checkpoint are unknown time",
                    prev.clean ? "clean" : "killed", (double)(now - saved) / 1000.0);
     } else if (errno != ENOENT) {
-        snprintf(err, errlen, "store: %s", store_errmsg(l->store));
+        snprintf(err, errlen, "store: %s",
+                 errno == EIO       ? store_errmsg(l->store)
+                 : errno == ENOMEM ? "the saved engine state is too large for memory"
+                                   : "the saved engine state is damaged");
         goto fail;
     }
     l->next_ckpt = mono + cfg->checkpoint_interval;
@@ -272,7 +141,7 @@ live_sample(struct live *l, const struct sample *s)
     if (s->device >= cfg->ndevices ||
         s->point >= cfg->profiles[cfg->devices[s->device].profile].npoints)
         return;
-    p = l->dev_first[s->device] + s->point;
+    p = indset_point(l->is, s->device, s->point);
     if (eng_sample(l->eng, (uint32_t)p, rw_etime_at(&l->et, s->mono), s->value,
                    s->quality == RW_Q_GOOD) != ENG_OK) {
         if (l->refused++ == 0)
@@ -285,7 +154,7 @@ live_sample(struct live *l, const struct sample *s)
 static void
 publish(struct live *l, double mono)
 {
-    struct rpt_period per = {l->cfg->site.timezone, l->ndays, l->day_start};
+    struct rpt_period per = {l->cfg->site.timezone, l->per.ndays, l->per.day_start};
     size_t i;
 
     for (i = 0; i < l->cfg->nindicators; i++) {
@@ -360,7 +229,7 @@ live_close(struct live *l, double mono)
     }
     store_close(l->store);
     eng_free(l->eng);
-    free(l->dev_first);
+    indset_free(l->is);
     free(l->ps);
     free(l);
 }
