@@ -151,8 +151,10 @@ live_sample(struct live *l, const struct sample *s)
     }
 }
 
+/* Publishes the indicators that changed or were last published PUBLISH_MAX_S ago; all of
+ * them with force. */
 static void
-publish(struct live *l, double mono)
+publish(struct live *l, double mono, int force)
 {
     struct rpt_period per = {l->cfg->site.timezone, l->per.ndays, l->per.day_start};
     size_t i;
@@ -168,7 +170,7 @@ publish(struct live *l, double mono)
         char *txt;
 
         st = rpt_judge(in, r, &per, &met);
-        if (ps->at != 0 && mono - ps->at < PUBLISH_MAX_S && st == ps->status &&
+        if (!force && ps->at != 0 && mono - ps->at < PUBLISH_MAX_S && st == ps->status &&
             met == ps->met && (r->value == ps->value || (isnan(r->value) && isnan(ps->value))))
             continue;
         doc = rpt_indicator(l->cfg, in, r, &per);
@@ -208,7 +210,7 @@ live_tick(struct live *l, double mono)
     }
     if (mono >= l->next_pub) {
         l->next_pub = mono + 1.0;
-        publish(l, mono);
+        publish(l, mono, 0);
     }
 }
 
@@ -226,6 +228,8 @@ live_close(struct live *l, double mono)
             log_err("store: final checkpoint failed: %s; the time since the last one will "
                     "read as unknown",
                     store_errmsg(l->store));
+        /* The retained documents end as the store does: what `roomwatch status` shows. */
+        publish(l, mono, 1);
     }
     store_close(l->store);
     eng_free(l->eng);

@@ -29,7 +29,8 @@ int live_open(const struct rw_config *cfg, struct pub *pub, double wall, double 
 void live_sample(struct live *l, const struct sample *s);
 /* Advances the engine to mono, checkpoints and publishes when due. */
 void live_tick(struct live *l, double mono);
-/* Final checkpoint at mono, the run's clean end, and closes the store. Accepts NULL. */
+/* Final checkpoint at mono, the run's clean end, the final values published (retained), and
+ * closes the store. Accepts NULL. */
 void live_close(struct live *l, double mono);
 
 #endif

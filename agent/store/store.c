@@ -37,6 +37,7 @@
 struct store {
     sqlite3 *db;
     int64_t run_id; /* the current run's row, 0 if none */
+    int readonly;   /* store_open_readonly(): never write, not even the WAL at close */
 };
 
 /* Each step moves the schema from version i to i + 1. Append, never edit a shipped step. */
@@ -202,13 +203,48 @@ store_open(const char *dir, struct store **out)
     return store_open_file(path, out);
 }
 
+int
+store_open_readonly(const char *path, struct store **out)
+{
+    struct store *s;
+    struct stat sb;
+    int v;
+
+    *out = NULL;
+    /* SQLite would report a missing file as a generic "unable to open": say ENOENT. */
+    if (stat(path, &sb) < 0)
+        return -1;
+    if ((s = calloc(1, sizeof(*s))) == NULL)
+        return -1;
+    s->readonly = 1;
+    if (sqlite3_open_v2(path, &s->db, SQLITE_OPEN_READONLY, NULL) != SQLITE_OK) {
+        store_close(s);
+        errno = EIO;
+        return -1;
+    }
+    sqlite3_busy_timeout(s->db, BUSY_TIMEOUT_MS);
+    if (user_version(s, &v) < 0) {
+        store_close(s);
+        errno = EIO;
+        return -1;
+    }
+    if (v < STORE_READ_MIN_VERSION || v > STORE_SCHEMA_VERSION) {
+        store_close(s);
+        errno = EPROTO;
+        return -1;
+    }
+    *out = s;
+    return 0;
+}
+
 void
 store_close(struct store *s)
 {
     if (s == NULL)
         return;
     if (s->db != NULL) {
-        sqlite3_exec(s->db, "PRAGMA wal_checkpoint(TRUNCATE)", NULL, NULL, NULL);
+        if (!s->readonly)
+            sqlite3_exec(s->db, "PRAGMA wal_checkpoint(TRUNCATE)", NULL, NULL, NULL);
         sqlite3_close(s->db);
     }
     free(s);
@@ -397,6 +433,32 @@ out:
     *ndays = 0;
     errno = e;
     return -1;
+}
+
+int
+store_state_latest(struct store *s, uint64_t fingerprint, int64_t *period_start)
+{
+    sqlite3_stmt *st;
+    int rc;
+
+    if (sqlite3_prepare_v2(s->db,
+                           "SELECT max(period_start) FROM engine_state WHERE fingerprint = ?",
+                           -1, &st, NULL) != SQLITE_OK)
+        return fail(s);
+    sqlite3_bind_int64(st, 1, (sqlite3_int64)fingerprint);
+    rc = sqlite3_step(st);
+    if (rc != SQLITE_ROW) {
+        sqlite3_finalize(st);
+        return fail(s);
+    }
+    if (sqlite3_column_type(st, 0) == SQLITE_NULL) {
+        sqlite3_finalize(st);
+        errno = ENOENT;
+        return -1;
+    }
+    *period_start = sqlite3_column_int64(st, 0);
+    sqlite3_finalize(st);
+    return 0;
 }
 
 int

@@ -22,6 +22,8 @@
 
 #define STORE_FILE "roomwatch.db" /* the database's name inside the state directory */
 #define STORE_SCHEMA_VERSION 2    /* PRAGMA user_version after every migration */
+/* The oldest schema store_open_readonly() reads: engine_day came with version 2. */
+#define STORE_READ_MIN_VERSION 2
 
 struct store;
 
@@ -53,6 +55,14 @@ struct store_day {
  */
 int store_open(const char *dir, struct store **out);
 int store_open_file(const char *path, struct store **out);
+/*
+ * Opens the database file path to read only, as `roomwatch status` does while the daemon
+ * writes it: never creates, migrates or writes it (nor checkpoints the WAL at close). -1
+ * with ENOENT when there is no such file, EIO when it is not a readable SQLite database,
+ * EPROTO when its schema is older than STORE_READ_MIN_VERSION or newer than
+ * STORE_SCHEMA_VERSION. Only store_state_load() and store_state_latest() may be used on it.
+ */
+int store_open_readonly(const char *path, struct store **out);
 /* Checkpoints the WAL into the database and truncates it, then closes. Accepts NULL. */
 void store_close(struct store *s);
 /* The text of the last SQLite error on s ("not an error" if none). Valid until the next call. */
@@ -74,6 +84,8 @@ int store_run_end(struct store *s, int64_t now);
  */
 int store_state_load(struct store *s, uint64_t fingerprint, int64_t period_start, void **blob,
                      size_t *len, int64_t *saved_at, struct store_day **days, size_t *ndays);
+/* The latest period_start with a saved state for fingerprint: 0, or -1 with ENOENT or EIO. */
+int store_state_latest(struct store *s, uint64_t fingerprint, int64_t *period_start);
 
 /*
  * One checkpoint in one transaction (BEGIN IMMEDIATE): replaces the engine image for
