@@ -40,8 +40,13 @@ struct live {
     struct pub *pub;
     struct store *store;
     struct indset *is;
-    struct indset_period per; /* the engine's */
+    struct indset_period per; /* the current period: the engine's */
     struct eng *eng;
+    /* The period that just ended and its engine, kept for ADVANCE_LAG_MS after its end for
+     * the samples from before it that are still on their way; NULL otherwise. */
+    struct indset_period prev_per;
+    struct eng *prev;
+    int roll_failing;   /* logged once per episode */
     struct rw_etime et;
     double next_ckpt;   /* mono, s */
     double next_pub;    /* mono, s: publishing is looked at once a second */
@@ -55,6 +60,88 @@ static int
 checkpoint(struct live *l, int64_t now)
 {
     return indset_save(l->is, &l->per, l->store, l->eng, now);
+}
+
+static void
+period_name(const struct indset_period *p, char *buf, size_t len)
+{
+    if (p->month == 0)
+        snprintf(buf, len, "%d", p->year);
+    else
+        snprintf(buf, len, "%d-%02d", p->year, p->month);
+}
+
+/*
+ * The ended period's engine has all its samples: finished at the period's end (the holds
+ * run on to it) and checkpointed at engine time now, its final state. Then it goes.
+ */
+static void
+finish_prev(struct live *l, int64_t now)
+{
+    char name[16];
+
+    period_name(&l->prev_per, name, sizeof(name));
+    eng_finish(l->prev, l->prev_per.day_start[l->prev_per.ndays]);
+    if (indset_save(l->is, &l->prev_per, l->store, l->prev, now) < 0)
+        log_err("store: the final checkpoint of period %s failed: %s; its values stay as of "
+                "its last checkpoint",
+                name, errno == EIO ? store_errmsg(l->store) : strerror(errno));
+    else
+        log_notice("indicators: period %s finished; its final values are in the store", name);
+    eng_free(l->prev);
+    l->prev = NULL;
+}
+
+/*
+ * The current period ended: a new engine for the next one, given every point's last sample
+ * so that a hold across the boundary goes on (a sample holds into the period after it). The
+ * old engine stays as prev, taking the samples from before its end still on their way,
+ * until live_tick() finishes it. On error (logged once) the old engine goes on, the time
+ * past its end clipped, and the next sample or tick tries again.
+ */
+static void
+roll(struct live *l, int64_t now)
+{
+    struct indset_period next;
+    struct eng *e = NULL;
+    char err[256] = "", name[16], nname[16];
+    size_t i;
+
+    if (l->prev != NULL)
+        finish_prev(l, now); /* a period shorter than the lag: not one of ours */
+    if (indset_period_next(l->cfg, &l->per, &next) < 0 ||
+        indset_engine(l->is, &next, &e, err, sizeof(err)) < 0) {
+        if (!l->roll_failing)
+            log_err("indicators: cannot start the next period: %s; retrying",
+                    err[0] != '\0' ? err : strerror(errno));
+        l->roll_failing = 1;
+        return;
+    }
+    l->roll_failing = 0;
+    for (i = 0; i < l->is->npoints; i++) {
+        int64_t t;
+        double v;
+        int valid;
+
+        if (eng_point_sample(l->eng, (uint32_t)i, &t, &v, &valid) == 0)
+            (void)eng_sample(e, (uint32_t)i, t, v, valid);
+    }
+    period_name(&l->per, name, sizeof(name));
+    period_name(&next, nname, sizeof(nname));
+    log_notice("indicators: period %s ended; %s begins", name, nname);
+    l->prev = l->eng;
+    l->prev_per = l->per;
+    l->eng = e;
+    l->per = next;
+    /* The new period's values go out at the next look, changed or not. */
+    for (i = 0; i < l->cfg->nindicators; i++)
+        l->ps[i].at = 0;
+}
+
+static int64_t
+period_end(const struct indset_period *p)
+{
+    return p->day_start[p->ndays];
 }
 
 int
@@ -136,14 +223,19 @@ void
 live_sample(struct live *l, const struct sample *s)
 {
     const struct rw_config *cfg = l->cfg;
+    int64_t t = rw_etime_at(&l->et, s->mono);
     size_t p;
 
     if (s->device >= cfg->ndevices ||
         s->point >= cfg->profiles[cfg->devices[s->device].profile].npoints)
         return;
     p = indset_point(l->is, s->device, s->point);
-    if (eng_sample(l->eng, (uint32_t)p, rw_etime_at(&l->et, s->mono), s->value,
-                   s->quality == RW_Q_GOOD) != ENG_OK) {
+    if (t >= period_end(&l->per))
+        roll(l, t);
+    /* A sample from before the ended period's end counts there, and holds into this one. */
+    if (l->prev != NULL && t < period_end(&l->prev_per))
+        (void)eng_sample(l->prev, (uint32_t)p, t, s->value, s->quality == RW_Q_GOOD);
+    if (eng_sample(l->eng, (uint32_t)p, t, s->value, s->quality == RW_Q_GOOD) != ENG_OK) {
         if (l->refused++ == 0)
             log_warn("indicators: a sample came later than %d s after it was taken and was "
                      "left out (its time reads as unknown)",
@@ -194,6 +286,10 @@ live_tick(struct live *l, double mono)
 {
     int64_t now = rw_etime_at(&l->et, mono);
 
+    if (now >= period_end(&l->per))
+        roll(l, now);
+    if (l->prev != NULL && now - ADVANCE_LAG_MS >= period_end(&l->prev_per))
+        finish_prev(l, now);
     eng_advance(l->eng, now - ADVANCE_LAG_MS);
     if (mono >= l->next_ckpt) {
         l->next_ckpt = mono + l->cfg->checkpoint_interval;
@@ -223,6 +319,8 @@ live_close(struct live *l, double mono)
         int64_t now = rw_etime_at(&l->et, mono);
 
         /* The samples drained before this are in; account up to now and stop cleanly. */
+        if (l->prev != NULL)
+            finish_prev(l, now);
         eng_advance(l->eng, now);
         if (checkpoint(l, now) < 0 || store_run_end(l->store, now) < 0)
             log_err("store: final checkpoint failed: %s; the time since the last one will "
@@ -232,6 +330,7 @@ live_close(struct live *l, double mono)
         publish(l, mono, 1);
     }
     store_close(l->store);
+    eng_free(l->prev);
     eng_free(l->eng);
     indset_free(l->is);
     free(l->ps);

@@ -10,6 +10,13 @@
  * clock at start plus monotonic time. Every checkpoint_interval, and at a clean stop, the
  * engine's image and the changed days go to the store in one transaction.
  *
+ * Periods roll: when engine time reaches the period's end (31 Dec -> 1 Jan, or a month's end
+ * with site.period = "month"), a new engine starts for the next period with every point's
+ * last sample, so a hold across midnight goes on (no unknown time at 00:00), and its
+ * indicators are published from then on. The ended period's engine takes the samples from
+ * before its end that are still queued for ADVANCE_LAG_MS more, is then finished at its end
+ * and checkpointed: its final values stay in the store (`roomwatch status --year`).
+ *
  * Errors: live_open returns 0 or -1 with errno and a message in err; the rest log their
  * failures themselves, once per change of state (the main loop handles them by going on).
  */

@@ -1405,6 +1405,20 @@ eng_point_last(const struct eng *e, uint32_t p)
 }
 
 int
+eng_point_sample(const struct eng *e, uint32_t p, int64_t *t, double *value, int *valid)
+{
+    const struct point *pt;
+
+    if (p >= e->npoints || !e->points[p].has)
+        return -1;
+    pt = &e->points[p];
+    *t = pt->t;
+    *value = pt->v;
+    *valid = pt->valid;
+    return 0;
+}
+
+int
 eng_day(const struct eng *e, size_t ind, int day, int64_t *good, int64_t *bad,
         int64_t *unknown, int64_t *na)
 {

@@ -196,6 +196,13 @@ int eng_day(const struct eng *e, size_t ind, int day, int64_t *good, int64_t *ba
 void eng_position(const struct eng *e, int64_t *newest, int64_t *advanced);
 /* The time of point p's last sample, INT64_MIN if it has none. */
 int64_t eng_point_last(const struct eng *e, uint32_t p);
+/*
+ * Point p's last sample, if it still holds (not ended by eng_cut()): 0 and *t, *value,
+ * *valid as eng_sample() got them; -1 otherwise. A caller starting the engine of the next
+ * period gives it each point's last sample, so that a hold across the periods' boundary
+ * goes on in the new period (samples from before a period hold into it).
+ */
+int eng_point_sample(const struct eng *e, uint32_t p, int64_t *t, double *value, int *valid);
 
 /*
  * Which days' accumulators changed: since the last eng_days_mark() (or eng_new(), or
