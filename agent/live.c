@@ -1,8 +1,8 @@
 /*
  * live.c - the daemon's indicators (see live.h).
  *
- * Engine points are every point of every device, device by device in config order; the
- * indicator configs are built from cfg as `roomwatch replay` builds them.
+ * The engine's points, indicator configs, fingerprint and periods are indset's, the same as
+ * `roomwatch status` and `roomwatch replay` use.
  */
 #include "live.h"
 
@@ -18,9 +18,10 @@
 #include "cfg/cfg.h"
 #include "engine/eng.h"
 #include "incident.h"
+#include "indset.h"
 #include "pub/pub.h"
 #include "report/rpt_json.h"
-#include "rw_calendar.h"
+#include "report/rpt_judge.h"
 #include "rw_etime.h"
 #include "rw_log.h"
 #include "source/sample.h"
@@ -40,17 +41,17 @@ struct live {
     const struct rw_config *cfg;
     struct pub *pub;
     struct store *store;
+    struct indset *is;
+    struct indset_period per; /* the current period: the engine's */
     struct eng *eng;
+    /* The period that just ended and its engine, kept for ADVANCE_LAG_MS after its end for
+     * the samples from before it that are still on their way; NULL otherwise. */
+    struct indset_period prev_per;
+    struct eng *prev;
+    int roll_failing;   /* logged once per episode */
     struct rw_etime et;
-    uint64_t fingerprint;
-    size_t *dev_first; /* engine index of each device's first point */
-    size_t agent_first; /* with a delivery indicator: agent.delivery.<device i> is + i */
-    size_t npoints;
-    int ndays;
-    int64_t day_start[RW_CAL_MAX_DAYS + 1];
     double next_ckpt;   /* mono, s */
     double next_pub;    /* mono, s: publishing is looked at once a second */
-    int64_t last_ckpt;  /* engine time of the last checkpoint's advance, INT64_MIN: none */
     int ckpt_failing;   /* logged once per episode */
     uint64_t refused;   /* samples the engine refused (out of order) */
     struct pubstate *ps;
@@ -61,125 +62,95 @@ struct live {
 static void on_outcome(void *ctx, uint64_t dev, double latency_s, double mono);
 static void feed_report(struct live *l, size_t dev, double latency_s, double mono);
 static int delivery_open(struct live *l);
+static int feed(struct live *l, uint32_t p, int64_t t, double v, int valid);
 
-
-/* Builds the engine for the period containing engine time now. */
-static int
-build(struct live *l, int64_t now, char *err, size_t errlen)
-{
-    const struct rw_config *cfg = l->cfg;
-    struct eng_point_cfg *pc = NULL;
-    struct eng_ind_cfg *ic = NULL;
-    uint32_t *refs = NULL;
-    struct eng_period per;
-    size_t i, k, n = 0, nrefs = 0, r = 0;
-    int month = 0, year, rc = -1;
-    uint64_t h;
-
-    l->dev_first = calloc(cfg->ndevices + 1, sizeof(*l->dev_first));
-    for (i = 0; i < cfg->ndevices; i++) {
-        l->dev_first[i] = n;
-        n += cfg->profiles[cfg->devices[i].profile].npoints;
-    }
-    l->agent_first = n;
-    if (cfg_has_delivery(cfg))
-        n += cfg->ndevices;
-    for (i = 0; i < cfg->nindicators; i++)
-        nrefs += cfg->indicators[i].npoints;
-    pc = calloc(n + 1, sizeof(*pc));
-    ic = calloc(cfg->nindicators + 1, sizeof(*ic));
-    refs = calloc(nrefs + 1, sizeof(*refs));
-    if (l->dev_first == NULL || pc == NULL || ic == NULL || refs == NULL) {
-        snprintf(err, errlen, "out of memory");
-        goto out;
-    }
-    l->npoints = n;
-    for (i = 0; i < cfg->ndevices; i++)
-        for (k = 0; k < cfg->profiles[cfg->devices[i].profile].npoints; k++)
-            pc[l->dev_first[i] + k].stale_ms = llround(cfg->devices[i].stale * 1000.0);
-    for (i = l->agent_first; i < n; i++)
-        pc[i].stale_ms = llround(CFG_DELIVERY_STALE * 1000.0);
-    for (i = 0; i < cfg->nindicators; i++) {
-        const struct cfg_indicator *in = &cfg->indicators[i];
-        struct eng_ind_cfg *c = &ic[i];
-
-        cfg_indicator_engine(in, c);
-        c->npoints = in->npoints;
-        c->points = &refs[r];
-        for (k = 0; k < in->npoints; k++)
-            refs[r++] = (uint32_t)(in->points[k].point == CFG_POINT_DELIVERY
-                                       ? l->agent_first + in->points[k].device
-                                       : l->dev_first[in->points[k].device] +
-                                             in->points[k].point);
-    }
-    year = rw_calendar_year_of(cfg->site.timezone, now, &month);
-    if (cfg->site.period == CFG_PERIOD_YEAR)
-        month = 0;
-    l->ndays = rw_calendar_period(cfg->site.timezone, year, month, l->day_start);
-    if (l->ndays < 1) {
-        snprintf(err, errlen, "no calendar period for year %d", year);
-        goto out;
-    }
-    per.ndays = l->ndays;
-    per.day_start = l->day_start;
-    if (eng_new(&per, n, pc, cfg->nindicators, ic, &l->eng, err, errlen) != ENG_OK)
-        goto out;
-    /* The engine's config, and which device and point each index stands for. */
-    h = eng_fingerprint(n, pc, cfg->nindicators, ic);
-    for (i = 0; i < cfg->ndevices; i++) {
-        const struct cfg_profile *p = &cfg->profiles[cfg->devices[i].profile];
-        for (const char *c = cfg->devices[i].id; *c != '\0'; c++)
-            h = (h ^ (unsigned char)*c) * 1099511628211ull;
-        for (k = 0; k < p->npoints; k++)
-            for (const char *c = p->points[k].name; *c != '\0'; c++)
-                h = (h ^ (unsigned char)*c) * 1099511628211ull;
-    }
-    l->fingerprint = h;
-    rc = 0;
-out:
-    free(pc);
-    free(ic);
-    free(refs);
-    return rc;
-}
 
 static int
 checkpoint(struct live *l, int64_t now)
 {
-    struct store_day *days;
-    size_t n = 0, i;
-    void *blob;
-    size_t len;
-    int d, d0 = 0, rc;
+    return indset_save(l->is, &l->per, l->store, l->eng, now);
+}
 
-    if (l->last_ckpt != INT64_MIN) {
-        /* Only days the engine can have touched since the last checkpoint. */
-        while (d0 + 1 < l->ndays && l->day_start[d0 + 1] <= l->last_ckpt - ADVANCE_LAG_MS)
-            d0++;
+static void
+period_name(const struct indset_period *p, char *buf, size_t len)
+{
+    if (p->month == 0)
+        snprintf(buf, len, "%d", p->year);
+    else
+        snprintf(buf, len, "%d-%02d", p->year, p->month);
+}
+
+/*
+ * The ended period's engine has all its samples: finished at the period's end (the holds
+ * run on to it) and checkpointed at engine time now, its final state. Then it goes.
+ */
+static void
+finish_prev(struct live *l, int64_t now)
+{
+    char name[16];
+
+    period_name(&l->prev_per, name, sizeof(name));
+    eng_finish(l->prev, l->prev_per.day_start[l->prev_per.ndays]);
+    if (indset_save(l->is, &l->prev_per, l->store, l->prev, now) < 0)
+        log_err("store: the final checkpoint of period %s failed: %s; its values stay as of "
+                "its last checkpoint",
+                name, errno == EIO ? store_errmsg(l->store) : strerror(errno));
+    else
+        log_notice("indicators: period %s finished; its final values are in the store", name);
+    eng_free(l->prev);
+    l->prev = NULL;
+}
+
+/*
+ * The current period ended: a new engine for the next one, given every point's last sample
+ * so that a hold across the boundary goes on (a sample holds into the period after it). The
+ * old engine stays as prev, taking the samples from before its end still on their way,
+ * until live_tick() finishes it. On error (logged once) the old engine goes on, the time
+ * past its end clipped, and the next sample or tick tries again.
+ */
+static void
+roll(struct live *l, int64_t now)
+{
+    struct indset_period next;
+    struct eng *e = NULL;
+    char err[256] = "", name[16], nname[16];
+    size_t i;
+
+    if (l->prev != NULL)
+        finish_prev(l, now); /* a period shorter than the lag: not one of ours */
+    if (indset_period_next(l->cfg, &l->per, &next) < 0 ||
+        indset_engine(l->is, &next, &e, err, sizeof(err)) < 0) {
+        if (!l->roll_failing)
+            log_err("indicators: cannot start the next period: %s; retrying",
+                    err[0] != '\0' ? err : strerror(errno));
+        l->roll_failing = 1;
+        return;
     }
-    days = calloc(l->cfg->nindicators * (size_t)(l->ndays - d0) + 1, sizeof(*days));
-    if (days == NULL || eng_snapshot(l->eng, l->fingerprint, &blob, &len) != ENG_OK) {
-        free(days);
-        errno = ENOMEM;
-        return -1;
+    l->roll_failing = 0;
+    for (i = 0; i < l->is->npoints; i++) {
+        int64_t t;
+        double v;
+        int valid;
+
+        if (eng_point_sample(l->eng, (uint32_t)i, &t, &v, &valid) == 0)
+            (void)eng_sample(e, (uint32_t)i, t, v, valid);
     }
-    for (i = 0; i < l->cfg->nindicators; i++) {
-        for (d = d0; d < l->ndays && l->day_start[d] < now; d++) {
-            struct store_day *sd = &days[n];
-            eng_day(l->eng, i, d, &sd->good_ms, &sd->bad_ms, &sd->unknown_ms, &sd->na_ms);
-            if (sd->good_ms + sd->bad_ms + sd->unknown_ms + sd->na_ms == 0)
-                continue;
-            sd->indicator = l->cfg->indicators[i].id;
-            rw_calendar_date(l->cfg->site.timezone, l->day_start[d], sd->day, sizeof(sd->day));
-            n++;
-        }
-    }
-    rc = store_checkpoint(l->store, now, l->fingerprint, l->day_start[0], blob, len, days, n);
-    free(blob);
-    free(days);
-    if (rc == 0)
-        l->last_ckpt = now;
-    return rc;
+    period_name(&l->per, name, sizeof(name));
+    period_name(&next, nname, sizeof(nname));
+    log_notice("indicators: period %s ended; %s begins", name, nname);
+    l->prev = l->eng;
+    l->prev_per = l->per;
+    l->eng = e;
+    l->per = next;
+    /* The new period's values go out at the next look, changed or not. */
+    for (i = 0; i < l->cfg->nindicators; i++)
+        l->ps[i].at = 0;
+}
+
+static int64_t
+period_end(const struct indset_period *p)
+{
+    return p->day_start[p->ndays];
 }
 
 int
@@ -188,10 +159,7 @@ live_open(const struct rw_config *cfg, struct pub *pub, double wall, double mono
 {
     struct live *l;
     struct store_run prev;
-    void *blob = NULL;
-    size_t len;
     int64_t now, floor = 0, newest, saved = 0;
-    enum eng_status st;
 
     *out = NULL;
     if ((l = calloc(1, sizeof(*l))) == NULL) {
@@ -200,7 +168,6 @@ live_open(const struct rw_config *cfg, struct pub *pub, double wall, double mono
     }
     l->cfg = cfg;
     l->pub = pub;
-    l->last_ckpt = INT64_MIN;
     if (store_open(cfg->state_dir, &l->store) < 0) {
         snprintf(err, errlen, "store %s/%s: %s", cfg->state_dir, STORE_FILE,
                  errno == EIO && l->store != NULL ? store_errmsg(l->store) : strerror(errno));
@@ -218,21 +185,22 @@ live_open(const struct rw_config *cfg, struct pub *pub, double wall, double mono
         rw_etime_anchor(&l->et, wall, mono, floor);
         now = rw_etime_at(&l->et, mono);
     }
-    if (build(l, now, err, errlen) < 0)
+    if (indset_new(cfg, &l->is) < 0) {
+        snprintf(err, errlen, "out of memory");
+        goto fail;
+    }
+    if (indset_period_at(cfg, now, &l->per) < 0) {
+        snprintf(err, errlen, "the clock is outside the years 1970 to 9999");
+        goto fail;
+    }
+    if (indset_engine(l->is, &l->per, &l->eng, err, errlen) < 0)
         goto fail;
     l->ps = calloc(cfg->nindicators + 1, sizeof(*l->ps));
     if (l->ps == NULL) {
         snprintf(err, errlen, "out of memory");
         goto fail;
     }
-    if (store_state_load(l->store, l->fingerprint, l->day_start[0], &blob, &len, &saved) == 0) {
-        st = eng_restore(l->eng, l->fingerprint, blob, len);
-        free(blob);
-        if (st != ENG_OK) {
-            snprintf(err, errlen, "store: the saved engine state is %s",
-                     st == ENG_ERR_NOMEM ? "too large for memory" : "damaged");
-            goto fail;
-        }
+    if (indset_load(l->is, &l->per, l->store, l->eng, &saved) == 0) {
         /* The agent was looking up to the checkpoint and may have stopped any time after:
          * holds end there, and the time to the first new sample is unknown. */
         eng_cut(l->eng, saved);
@@ -246,7 +214,10 @@ live_open(const struct rw_config *cfg, struct pub *pub, double wall, double mono
                    "checkpoint are unknown time",
                    prev.clean ? "clean" : "killed", (double)(now - saved) / 1000.0);
     } else if (errno != ENOENT) {
-        snprintf(err, errlen, "store: %s", store_errmsg(l->store));
+        snprintf(err, errlen, "store: %s",
+                 errno == EIO       ? store_errmsg(l->store)
+                 : errno == ENOMEM ? "the saved engine state is too large for memory"
+                                   : "the saved engine state is damaged");
         goto fail;
     }
     if (delivery_open(l) < 0) {
@@ -267,23 +238,35 @@ void
 live_sample(struct live *l, const struct sample *s)
 {
     const struct rw_config *cfg = l->cfg;
+    int64_t t = rw_etime_at(&l->et, s->mono);
     size_t p;
-    int64_t t;
 
     if (s->device >= cfg->ndevices ||
         s->point >= cfg->profiles[cfg->devices[s->device].profile].npoints)
         return;
-    p = l->dev_first[s->device] + s->point;
-    t = rw_etime_at(&l->et, s->mono);
+    p = indset_point(l->is, s->device, s->point);
     if (l->inc != NULL)
         inc_sample(l->inc, s, t);
-    if (eng_sample(l->eng, (uint32_t)p, t, s->value,
-                   s->quality == RW_Q_GOOD) != ENG_OK) {
-        if (l->refused++ == 0)
-            log_warn("indicators: a sample came later than %d s after it was taken and was "
-                     "left out (its time reads as unknown)",
-                     ADVANCE_LAG_MS / 1000);
-    }
+    if (feed(l, (uint32_t)p, t, s->value, s->quality == RW_Q_GOOD) < 0 && l->refused++ == 0)
+        log_warn("indicators: a sample came later than %d s after it was taken and was left "
+                 "out (its time reads as unknown)",
+                 ADVANCE_LAG_MS / 1000);
+}
+
+/*
+ * One sample of engine point p at engine time t, into the period it belongs to: the period
+ * rolls over first if t is past its end, and a sample from before the ended period's end
+ * counts there too, and holds into this one. 0, or -1 if the current engine refused it (too
+ * old: it came later than ADVANCE_LAG_MS).
+ */
+static int
+feed(struct live *l, uint32_t p, int64_t t, double v, int valid)
+{
+    if (t >= period_end(&l->per))
+        roll(l, t);
+    if (l->prev != NULL && t < period_end(&l->prev_per))
+        (void)eng_sample(l->prev, p, t, v, valid);
+    return eng_sample(l->eng, p, t, v, valid) == ENG_OK ? 0 : -1;
 }
 
 /* The delivery indicators' devices and deadlines; the publisher's outcomes come to us. */
@@ -337,28 +320,29 @@ feed_report(struct live *l, size_t dev, double latency_s, double mono)
 {
     int delivered = !isnan(latency_s);
     double v = delivered ? (double)llround(latency_s * 1000.0) / 1000.0 : 0.0;
-    uint32_t p = (uint32_t)(l->agent_first + dev);
+    uint32_t p;
     int64_t t;
 
     if (dev >= l->cfg->ndevices)
         return;
+    p = indset_delivery_point(l->is, dev);
     /* A refusal is stamped with the caller's time, which may precede an outcome pub handed
      * over during the same publish (the oldest report given up): keep the point in order. */
     t = rw_etime_at(&l->et, mono);
     if (t < eng_point_last(l->eng, p))
         t = eng_point_last(l->eng, p);
-    if (eng_sample(l->eng, p, t, v, delivered) != ENG_OK) {
-        if (l->refused++ == 0)
-            log_warn("indicators: a report's outcome came later than %d s after it was known "
-                     "and was left out",
-                     ADVANCE_LAG_MS / 1000);
-    }
+    if (feed(l, p, t, v, delivered) < 0 && l->refused++ == 0)
+        log_warn("indicators: a report's outcome came later than %d s after it was known and "
+                 "was left out",
+                 ADVANCE_LAG_MS / 1000);
 }
 
+/* Publishes the indicators that changed or were last published PUBLISH_MAX_S ago; all of
+ * them with force. */
 static void
-publish(struct live *l, double mono)
+publish(struct live *l, double mono, int force)
 {
-    struct rpt_period per = {l->cfg->site.timezone, l->ndays, l->day_start};
+    struct rpt_period per = {l->cfg->site.timezone, l->per.ndays, l->per.day_start};
     size_t i;
 
     for (i = 0; i < l->cfg->nindicators; i++) {
@@ -371,7 +355,7 @@ publish(struct live *l, double mono)
         char *txt;
 
         rpt_judge(in, l->eng, i, r, &per, &j);
-        if (ps->at != 0 && mono - ps->at < PUBLISH_MAX_S && j.status == ps->status &&
+        if (!force && ps->at != 0 && mono - ps->at < PUBLISH_MAX_S && j.status == ps->status &&
             j.met == ps->met && (r->value == ps->value || (isnan(r->value) && isnan(ps->value))))
             continue;
         doc = rpt_indicator(l->cfg, in, r, &j, &per);
@@ -395,6 +379,10 @@ live_tick(struct live *l, double mono)
 {
     int64_t now = rw_etime_at(&l->et, mono);
 
+    if (now >= period_end(&l->per))
+        roll(l, now);
+    if (l->prev != NULL && now - ADVANCE_LAG_MS >= period_end(&l->prev_per))
+        finish_prev(l, now);
     eng_advance(l->eng, now - ADVANCE_LAG_MS);
     if (mono >= l->next_ckpt) {
         l->next_ckpt = mono + l->cfg->checkpoint_interval;
@@ -411,7 +399,7 @@ live_tick(struct live *l, double mono)
     }
     if (mono >= l->next_pub) {
         l->next_pub = mono + 1.0;
-        publish(l, mono);
+        publish(l, mono, 0);
         if (l->inc != NULL)
             inc_tick(l->inc);
     }
@@ -426,18 +414,23 @@ live_close(struct live *l, double mono)
         int64_t now = rw_etime_at(&l->et, mono);
 
         /* The samples drained before this are in; account up to now and stop cleanly. */
+        if (l->prev != NULL)
+            finish_prev(l, now);
         eng_advance(l->eng, now);
         if (checkpoint(l, now) < 0 || store_run_end(l->store, now) < 0)
             log_err("store: final checkpoint failed: %s; the time since the last one will "
                     "read as unknown",
                     store_errmsg(l->store));
+        /* The retained documents end as the store does: what `roomwatch status` shows. */
+        publish(l, mono, 1);
     }
     if (l->keep != NULL)
         pub_set_outcome_hook(l->pub, NULL, NULL); /* reports still in flight count neither way */
     inc_free(l->inc);
     store_close(l->store);
+    eng_free(l->prev);
     eng_free(l->eng);
-    free(l->dev_first);
+    indset_free(l->is);
     free(l->ps);
     free(l->keep);
     free(l);

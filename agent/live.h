@@ -20,6 +20,13 @@
  * not valid. A report pub refuses is fed at once, not valid. Reports still awaiting their
  * outcome at live_close() are not fed: they count neither way.
  *
+ * Periods roll: when engine time reaches the period's end (31 Dec -> 1 Jan, or a month's end
+ * with site.period = "month"), a new engine starts for the next period with every point's
+ * last sample, so a hold across midnight goes on (no unknown time at 00:00), and its
+ * indicators are published from then on. The ended period's engine takes the samples from
+ * before its end that are still queued for ADVANCE_LAG_MS more, is then finished at its end
+ * and checkpointed: its final values stay in the store (`roomwatch status --year`).
+ *
  * Errors: live_open returns 0 or -1 with errno and a message in err; the rest log their
  * failures themselves, once per change of state (the main loop handles them by going on).
  */
@@ -46,7 +53,8 @@ int live_publish_telemetry(struct live *l, size_t dev, const char *subtopic, con
                            double mono);
 /* Advances the engine to mono, checkpoints and publishes when due. */
 void live_tick(struct live *l, double mono);
-/* Final checkpoint at mono, the run's clean end, and closes the store. Accepts NULL. */
+/* Final checkpoint at mono, the run's clean end, the final values published (retained), and
+ * closes the store. Accepts NULL. */
 void live_close(struct live *l, double mono);
 
 #endif

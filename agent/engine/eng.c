@@ -115,6 +115,7 @@ struct eng {
     struct slot *slots;
     int64_t advanced; /* the last eng_advance(), INT64_MIN before the first */
     int64_t newest;   /* the newest sample of any point, INT64_MIN before the first */
+    int dlo, dhi;     /* days accumulated since eng_days_mark(); dlo > dhi: none */
 };
 
 static void emit_raw(struct eng *e, struct point *pt, int64_t a, int64_t b, int raw, double v);
@@ -210,6 +211,16 @@ cond_holds(const struct eng_cond *c, double v)
 
 /* --- accumulation of one indicator's final classified stream --- */
 
+/* Day d's accumulators changed: the next checkpoint stores its row (eng_days_changed()). */
+static void
+day_changed(struct eng *e, int d)
+{
+    if (d < e->dlo)
+        e->dlo = d;
+    if (d > e->dhi)
+        e->dhi = d;
+}
+
 static void
 close_run(struct ind *in)
 {
@@ -249,6 +260,7 @@ accumulate(struct eng *e, struct ind *in, int64_t a, int64_t b, int cls)
         int d = day_at(e, &in->dhint, a);
         int64_t end = b < e->day[d + 1] ? b : e->day[d + 1];
         in->acc[d][cls] += end - a;
+        day_changed(e, d);
         a = end;
     }
 }
@@ -521,6 +533,7 @@ count_report(struct eng *e, struct ind *in, int64_t t, double latency, int deliv
     int on_time = delivered && latency <= (double)in->cfg.deadline_ms / 1000.0;
 
     in->acc[d][on_time ? CLS_GOOD : CLS_BAD]++;
+    day_changed(e, d);
     if (!delivered)
         return;
     in->lat_n++;
@@ -700,6 +713,7 @@ eng_new(const struct eng_period *period, size_t npoints, const struct eng_point_
     e->start = e->day[0];
     e->end = e->day[e->ndays];
     e->advanced = e->newest = INT64_MIN;
+    eng_days_mark(e);
 
     for (i = 0; i < nind; i++) {
         st = check_ind(e, i, &inds[i], err, errlen);
@@ -977,9 +991,16 @@ eng_result(struct eng *e, size_t i)
  * index order. Doubles are copied as their bits, so a restored engine continues bit for bit.
  * Bump ENG_SNAP_VERSION whenever the layout or the meaning of a field changes; an image of
  * another version is refused, never guessed at.
+ *
+ * Version 2 leaves the per-day accumulators out (they were nine tenths of a year's image,
+ * rewritten every checkpoint): the caller stores them as rows, the changed days only, and
+ * hands them back to eng_restore(). The image keeps each indicator's totals per class, so
+ * that rows missing, of another state or of another period are noticed, not restored. The
+ * period is named by a hash of its midnights instead of the midnights themselves, which
+ * keeps the image of a small config under one SQLite page.
  */
 #define ENG_SNAP_MAGIC 0x52574e47u /* "RWNG" */
-#define ENG_SNAP_VERSION 1u
+#define ENG_SNAP_VERSION 2u
 
 struct wbuf {
     unsigned char *p;
@@ -1093,6 +1114,18 @@ fnv_dbl(uint64_t h, double v)
     return fnv(h, &v, sizeof(v));
 }
 
+/* The period's midnights, as a hash: the image names its period in 8 bytes, not 2.9 KB. */
+static uint64_t
+period_hash(const struct eng *e)
+{
+    uint64_t h = 14695981039346656037ull;
+    int d;
+
+    for (d = 0; d <= e->ndays; d++)
+        h = fnv_i64(h, e->day[d]);
+    return h;
+}
+
 uint64_t
 eng_fingerprint(size_t npoints, const struct eng_point_cfg *points, size_t nind,
                 const struct eng_ind_cfg *inds)
@@ -1150,8 +1183,7 @@ eng_snapshot(const struct eng *e, uint64_t fingerprint, void **buf, size_t *len)
     put_u64(&w, e->npoints);
     put_u64(&w, e->nslots);
     put_u64(&w, e->nind);
-    for (d = 0; d <= e->ndays; d++)
-        put_i64(&w, e->day[d]);
+    put_u64(&w, period_hash(e));
     put_i64(&w, e->advanced);
     put_i64(&w, e->newest);
     for (i = 0; i < e->npoints; i++) {
@@ -1182,7 +1214,14 @@ eng_snapshot(const struct eng *e, uint64_t fingerprint, void **buf, size_t *len)
     }
     for (i = 0; i < e->nind; i++) {
         const struct ind *in = &e->inds[i];
-        put(&w, in->acc, (size_t)e->ndays * sizeof(*in->acc));
+        int64_t tot[NCLS] = {0};
+        int c;
+
+        for (d = 0; d < e->ndays; d++)
+            for (c = 0; c < NCLS; c++)
+                tot[c] += in->acc[d][c];
+        for (c = 0; c < NCLS; c++)
+            put_i64(&w, tot[c]);
         put_i64(&w, in->cursor);
         put_i64(&w, in->in_run);
         put_i64(&w, in->run_start);
@@ -1216,13 +1255,15 @@ eng_snapshot(const struct eng *e, uint64_t fingerprint, void **buf, size_t *len)
 }
 
 enum eng_status
-eng_restore(struct eng *e, uint64_t fingerprint, const void *buf, size_t len)
+eng_restore(struct eng *e, uint64_t fingerprint, const void *buf, size_t len,
+            const struct eng_day_acc *days, size_t ndays)
 {
     struct rbuf r = {buf, len, 0, 0};
     struct eng *t = NULL;
+    int64_t (*tot)[NCLS] = NULL; /* each indicator's totals, from the image */
     uint32_t hdr[2];
     size_t i, k;
-    int d;
+    int d, c;
 
     get(&r, hdr, sizeof(hdr));
     if (r.bad || hdr[0] != ENG_SNAP_MAGIC || hdr[1] != ENG_SNAP_VERSION)
@@ -1230,17 +1271,20 @@ eng_restore(struct eng *e, uint64_t fingerprint, const void *buf, size_t len)
     if (get_u64(&r) != fingerprint || get_i64(&r) != e->ndays ||
         get_u64(&r) != e->npoints || get_u64(&r) != e->nslots || get_u64(&r) != e->nind)
         return ENG_ERR_INVALID;
-    for (d = 0; d <= e->ndays; d++)
-        if (get_i64(&r) != e->day[d])
-            return ENG_ERR_INVALID; /* another period */
+    if (get_u64(&r) != period_hash(e))
+        return ENG_ERR_INVALID; /* another period */
     if (r.bad)
         return ENG_ERR_INVALID;
 
     /* Read into a scratch copy of the state first, so that a truncated image changes
      * nothing: the queues are the only allocations. */
     t = calloc(1, sizeof(*t));
-    if (t == NULL)
+    tot = calloc(e->nind + 1, sizeof(*tot));
+    if (t == NULL || tot == NULL) {
+        free(t);
+        free(tot);
         return ENG_ERR_NOMEM;
+    }
     t->points = calloc(e->npoints + 1, sizeof(*t->points));
     t->slots = calloc(e->nslots + 1, sizeof(*t->slots));
     t->inds = calloc(e->nind + 1, sizeof(*t->inds));
@@ -1292,7 +1336,8 @@ eng_restore(struct eng *e, uint64_t fingerprint, const void *buf, size_t len)
     }
     for (i = 0; i < e->nind && !r.bad; i++) {
         struct ind *in = &t->inds[i];
-        get(&r, in->acc, (size_t)e->ndays * sizeof(*in->acc));
+        for (c = 0; c < NCLS; c++)
+            tot[i][c] = get_i64(&r);
         in->cursor = get_i64(&r);
         in->in_run = (int)get_i64(&r);
         in->run_start = get_i64(&r);
@@ -1319,6 +1364,26 @@ eng_restore(struct eng *e, uint64_t fingerprint, const void *buf, size_t len)
     }
     if (r.bad || r.off != r.n)
         goto invalid;
+    /* The day rows: each in range, and together the totals the image was made with. */
+    for (i = 0; i < ndays; i++) {
+        const struct eng_day_acc *a = &days[i];
+        if (a->ind >= e->nind || a->day < 0 || a->day >= e->ndays || a->good < 0 ||
+            a->bad < 0 || a->unknown < 0 || a->na < 0)
+            goto invalid;
+        t->inds[a->ind].acc[a->day][CLS_GOOD] = a->good;
+        t->inds[a->ind].acc[a->day][CLS_BAD] = a->bad;
+        t->inds[a->ind].acc[a->day][CLS_UNKNOWN] = a->unknown;
+        t->inds[a->ind].acc[a->day][CLS_NA] = a->na;
+    }
+    for (i = 0; i < e->nind; i++) {
+        for (c = 0; c < NCLS; c++) {
+            int64_t sum = 0;
+            for (d = 0; d < e->ndays; d++)
+                sum += t->inds[i].acc[d][c];
+            if (sum != tot[i][c])
+                goto invalid;
+        }
+    }
 
     /* Commit: swap the mutable state in, keep the configuration. */
     e->advanced = t->advanced;
@@ -1374,13 +1439,17 @@ eng_restore(struct eng *e, uint64_t fingerprint, const void *buf, size_t len)
                     in->nempty++;
         }
     }
+    eng_days_mark(e); /* the days are as the caller has them stored */
     snap_scratch_free(e, t);
+    free(tot);
     return ENG_OK;
 invalid:
     snap_scratch_free(e, t);
+    free(tot);
     return ENG_ERR_INVALID;
 nomem:
     snap_scratch_free(e, t);
+    free(tot);
     return ENG_ERR_NOMEM;
 }
 
@@ -1417,6 +1486,20 @@ eng_point_last(const struct eng *e, uint32_t p)
 }
 
 int
+eng_point_sample(const struct eng *e, uint32_t p, int64_t *t, double *value, int *valid)
+{
+    const struct point *pt;
+
+    if (p >= e->npoints || !e->points[p].has)
+        return -1;
+    pt = &e->points[p];
+    *t = pt->t;
+    *value = pt->v;
+    *valid = pt->valid;
+    return 0;
+}
+
+int
 eng_day(const struct eng *e, size_t ind, int day, int64_t *good, int64_t *bad,
         int64_t *unknown, int64_t *na)
 {
@@ -1427,4 +1510,21 @@ eng_day(const struct eng *e, size_t ind, int day, int64_t *good, int64_t *bad,
     *unknown = e->inds[ind].acc[day][CLS_UNKNOWN];
     *na = e->inds[ind].acc[day][CLS_NA];
     return 0;
+}
+
+int
+eng_days_changed(const struct eng *e, int *first, int *last)
+{
+    if (e->dlo > e->dhi)
+        return -1;
+    *first = e->dlo;
+    *last = e->dhi;
+    return 0;
+}
+
+void
+eng_days_mark(struct eng *e)
+{
+    e->dlo = e->ndays;
+    e->dhi = -1;
 }

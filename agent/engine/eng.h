@@ -212,15 +212,34 @@ int eng_day(const struct eng *e, size_t ind, int day, int64_t *good, int64_t *ba
 void eng_position(const struct eng *e, int64_t *newest, int64_t *advanced);
 /* The time of point p's last sample, INT64_MIN if it has none. */
 int64_t eng_point_last(const struct eng *e, uint32_t p);
+/*
+ * Point p's last sample, if it still holds (not ended by eng_cut()): 0 and *t, *value,
+ * *valid as eng_sample() got them; -1 otherwise. A caller starting the engine of the next
+ * period gives it each point's last sample, so that a hold across the periods' boundary
+ * goes on in the new period (samples from before a period hold into it).
+ */
+int eng_point_sample(const struct eng *e, uint32_t p, int64_t *t, double *value, int *valid);
 
 /*
- * Snapshots: a versioned binary image of all the engine's mutable state (points' last
- * samples, the windows being filled, combination queues, per-day accumulators,
- * interruption runs, energy readings), so that an engine restored from it continues bit for
- * bit as the one that made it would have. The configuration is not in the image: the caller
- * creates the engine with the same configuration and period, and passes a fingerprint of
- * it (eng_fingerprint(), or its own hash that also covers what the engine does not see);
- * an image made with another fingerprint, period, version or shape is refused.
+ * Which days' accumulators changed: since the last eng_days_mark() (or eng_new(), or
+ * eng_restore()), every day whose accumulators changed lies in [*first, *last]; returns 0, or
+ * -1 when none changed. A caller that stores the days (eng_day()) of that range and then
+ * calls eng_days_mark() once they are stored keeps a copy of every day, writing only the
+ * changed ones. O(1); tracked as time is accumulated, not guessed from the clock.
+ */
+int eng_days_changed(const struct eng *e, int *first, int *last);
+void eng_days_mark(struct eng *e);
+
+/*
+ * Snapshots: a versioned binary image of the engine's mutable state (points' last samples,
+ * the windows being filled, combination queues, interruption runs, energy readings, and
+ * each indicator's totals) without the per-day accumulators, which the caller keeps as rows
+ * (eng_day(), eng_days_changed()) and gives back to eng_restore(): an engine restored from
+ * the image and the rows continues bit for bit as the one that made them would have. The
+ * configuration is not in the image: the caller creates the engine with the same
+ * configuration and period, and passes a fingerprint of it (eng_fingerprint(), or its own
+ * hash that also covers what the engine does not see); an image made with another
+ * fingerprint, period, version or shape is refused.
  *
  * The image is in the host's byte order: it is read back where it was written.
  */
@@ -229,8 +248,20 @@ uint64_t eng_fingerprint(size_t npoints, const struct eng_point_cfg *points, siz
 /* *buf is new (the caller free()s it). ENG_OK, or ENG_ERR_NOMEM. */
 enum eng_status eng_snapshot(const struct eng *e, uint64_t fingerprint, void **buf,
                              size_t *len);
-/* ENG_OK; ENG_ERR_INVALID for an image of another config, period or version, or a damaged
- * one (nothing changes then); ENG_ERR_NOMEM. */
-enum eng_status eng_restore(struct eng *e, uint64_t fingerprint, const void *buf, size_t len);
+/* One indicator's accumulators of one day, ms, as eng_day() gives them. */
+struct eng_day_acc {
+    size_t ind;
+    int day; /* 0 = the period's first */
+    int64_t good, bad, unknown, na;
+};
+/*
+ * Restores the image and the day rows (days not given are zero; a later row for the same
+ * indicator and day replaces an earlier one). ENG_OK; ENG_ERR_INVALID for an image of another
+ * config, period or version, a damaged one, or rows that are out of range or do not add up
+ * to the totals in the image (missing, or of another state); nothing changes then;
+ * ENG_ERR_NOMEM. Afterwards no day counts as changed (eng_days_changed()).
+ */
+enum eng_status eng_restore(struct eng *e, uint64_t fingerprint, const void *buf, size_t len,
+                            const struct eng_day_acc *days, size_t ndays);
 
 #endif

@@ -38,6 +38,7 @@
 struct store {
     sqlite3 *db;
     int64_t run_id; /* the current run's row, 0 if none */
+    int readonly;   /* store_open_readonly(): never write, not even the WAL at close */
 };
 
 /* Each step moves the schema from version i to i + 1. Append, never edit a shipped step. */
@@ -66,9 +67,42 @@ static const char *const migrations[] = {
     "  na_ms INTEGER NOT NULL,"
     "  PRIMARY KEY (indicator, day)"
     ");",
-    /* 1 -> 2: the engine's day rows (branch "state"); empty in this branch until it is
-     * merged, so that the incident step below is version 3 on every branch. */
-    "",
+    /* 1 -> 2: the per-day accumulators leave the engine image (eng.h, snapshot version 2)
+     * and become the engine's own rows, written for the changed days only. They are keyed
+     * like the image (config fingerprint and period), not by indicator id as indicator_day
+     * is for reports, so that a state is restored with its own days: config A, then B, then
+     * A again must not restore A's image with B's days. Version 1 images can no longer be
+     * read by any roomwatch (their fingerprints never match again): drop them, as the state
+     * of a changed config; indicator_day keeps what they had accumulated for reports.
+     * Both day tables are WITHOUT ROWID and keyed day first, so that a checkpoint's rows
+     * (every indicator, today) sit side by side in one page: keyed indicator first, with a
+     * rowid, each checkpoint rewrote a page per indicator, and the table's tail page besides.
+     * indicator_day is rebuilt for that, its rows kept. */
+    "DELETE FROM engine_state;"
+    "CREATE TABLE indicator_day_2 ("
+    "  indicator TEXT NOT NULL,"
+    "  day TEXT NOT NULL,"                /* local date YYYY-MM-DD */
+    "  good_ms INTEGER NOT NULL,"
+    "  bad_ms INTEGER NOT NULL,"
+    "  unknown_ms INTEGER NOT NULL,"
+    "  na_ms INTEGER NOT NULL,"
+    "  PRIMARY KEY (day, indicator)"
+    ") WITHOUT ROWID;"
+    "INSERT INTO indicator_day_2 SELECT indicator, day, good_ms, bad_ms, unknown_ms, na_ms "
+    "  FROM indicator_day;"
+    "DROP TABLE indicator_day;"
+    "ALTER TABLE indicator_day_2 RENAME TO indicator_day;"
+    "CREATE TABLE engine_day ("
+    "  fingerprint INTEGER NOT NULL,"
+    "  period_start INTEGER NOT NULL,"    /* ms */
+    "  day INTEGER NOT NULL,"             /* 0 = the period's first day */
+    "  ind INTEGER NOT NULL,"             /* the indicator's index in the engine */
+    "  good_ms INTEGER NOT NULL,"
+    "  bad_ms INTEGER NOT NULL,"
+    "  unknown_ms INTEGER NOT NULL,"
+    "  na_ms INTEGER NOT NULL,"
+    "  PRIMARY KEY (fingerprint, period_start, day, ind)"
+    ") WITHOUT ROWID;",
     /* 2 -> 3: incidents and events (store_incident.c). AUTOINCREMENT: an incident id is
      * published on <prefix>/incident/<id> and must never be handed out twice. */
     "CREATE TABLE incident ("
@@ -205,13 +239,48 @@ store_open(const char *dir, struct store **out)
     return store_open_file(path, out);
 }
 
+int
+store_open_readonly(const char *path, struct store **out)
+{
+    struct store *s;
+    struct stat sb;
+    int v;
+
+    *out = NULL;
+    /* SQLite would report a missing file as a generic "unable to open": say ENOENT. */
+    if (stat(path, &sb) < 0)
+        return -1;
+    if ((s = calloc(1, sizeof(*s))) == NULL)
+        return -1;
+    s->readonly = 1;
+    if (sqlite3_open_v2(path, &s->db, SQLITE_OPEN_READONLY, NULL) != SQLITE_OK) {
+        store_close(s);
+        errno = EIO;
+        return -1;
+    }
+    sqlite3_busy_timeout(s->db, BUSY_TIMEOUT_MS);
+    if (user_version(s, &v) < 0) {
+        store_close(s);
+        errno = EIO;
+        return -1;
+    }
+    if (v < STORE_READ_MIN_VERSION || v > STORE_SCHEMA_VERSION) {
+        store_close(s);
+        errno = EPROTO;
+        return -1;
+    }
+    *out = s;
+    return 0;
+}
+
 void
 store_close(struct store *s)
 {
     if (s == NULL)
         return;
     if (s->db != NULL) {
-        sqlite3_exec(s->db, "PRAGMA wal_checkpoint(TRUNCATE)", NULL, NULL, NULL);
+        if (!s->readonly)
+            sqlite3_exec(s->db, "PRAGMA wal_checkpoint(TRUNCATE)", NULL, NULL, NULL);
         sqlite3_close(s->db);
     }
     free(s);
@@ -287,42 +356,143 @@ store_run_end(struct store *s, int64_t now)
     return 0;
 }
 
-int
-store_state_load(struct store *s, uint64_t fingerprint, int64_t period_start, void **blob,
-                 size_t *len, int64_t *saved_at)
+/* The state's day rows, read inside the caller's read transaction. */
+static int
+load_days(struct store *s, uint64_t fingerprint, int64_t period_start, struct store_day **days,
+          size_t *ndays)
 {
     sqlite3_stmt *st;
-    int rc, n;
+    struct store_day *v = NULL;
+    size_t n = 0, cap = 0;
+    int rc;
+
+    if (sqlite3_prepare_v2(s->db,
+                           "SELECT day, ind, good_ms, bad_ms, unknown_ms, na_ms FROM engine_day "
+                           "WHERE fingerprint = ? AND period_start = ?",
+                           -1, &st, NULL) != SQLITE_OK)
+        return fail(s);
+    sqlite3_bind_int64(st, 1, (sqlite3_int64)fingerprint);
+    sqlite3_bind_int64(st, 2, period_start);
+    while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+        struct store_day *d;
+
+        if (n == cap) {
+            size_t ncap = cap ? cap * 2 : 64;
+            struct store_day *nv = realloc(v, ncap * sizeof(*nv));
+            if (nv == NULL) {
+                sqlite3_finalize(st);
+                free(v);
+                errno = ENOMEM;
+                return -1;
+            }
+            v = nv;
+            cap = ncap;
+        }
+        d = &v[n++];
+        memset(d, 0, sizeof(*d));
+        d->dayno = sqlite3_column_int(st, 0);
+        d->ind = (size_t)sqlite3_column_int64(st, 1);
+        d->good_ms = sqlite3_column_int64(st, 2);
+        d->bad_ms = sqlite3_column_int64(st, 3);
+        d->unknown_ms = sqlite3_column_int64(st, 4);
+        d->na_ms = sqlite3_column_int64(st, 5);
+    }
+    sqlite3_finalize(st);
+    if (rc != SQLITE_DONE) {
+        free(v);
+        return fail(s);
+    }
+    *days = v;
+    *ndays = n;
+    return 0;
+}
+
+int
+store_state_load(struct store *s, uint64_t fingerprint, int64_t period_start, void **blob,
+                 size_t *len, int64_t *saved_at, struct store_day **days, size_t *ndays)
+{
+    sqlite3_stmt *st = NULL;
+    int rc, n, e;
 
     *blob = NULL;
     *len = 0;
+    *days = NULL;
+    *ndays = 0;
+    /* One read transaction: the image and its days from the same checkpoint, even while the
+     * daemon writes the next one (WAL readers see one snapshot). */
+    if (exec(s, "BEGIN") < 0)
+        return -1;
     if (sqlite3_prepare_v2(s->db,
                            "SELECT blob, saved_at FROM engine_state WHERE fingerprint = ? AND "
                            "period_start = ?",
                            -1, &st, NULL) != SQLITE_OK)
-        return fail(s);
+        goto err;
     sqlite3_bind_int64(st, 1, (sqlite3_int64)fingerprint);
     sqlite3_bind_int64(st, 2, period_start);
     rc = sqlite3_step(st);
     if (rc == SQLITE_DONE) {
         sqlite3_finalize(st);
+        sqlite3_exec(s->db, "COMMIT", NULL, NULL, NULL);
         errno = ENOENT;
         return -1;
     }
-    if (rc != SQLITE_ROW) {
-        sqlite3_finalize(st);
-        return fail(s);
-    }
+    if (rc != SQLITE_ROW)
+        goto err;
     n = sqlite3_column_bytes(st, 0);
     if ((*blob = malloc(n > 0 ? (size_t)n : 1)) == NULL) {
-        sqlite3_finalize(st);
-        return -1;
+        errno = ENOMEM;
+        goto out;
     }
     if (n > 0)
         memcpy(*blob, sqlite3_column_blob(st, 0), (size_t)n);
     *len = (size_t)n;
     if (saved_at != NULL)
         *saved_at = sqlite3_column_int64(st, 1);
+    sqlite3_finalize(st);
+    st = NULL;
+    if (load_days(s, fingerprint, period_start, days, ndays) < 0)
+        goto out;
+    if (exec(s, "COMMIT") < 0)
+        goto out;
+    return 0;
+err:
+    errno = EIO;
+out:
+    e = errno;
+    sqlite3_finalize(st);
+    sqlite3_exec(s->db, "ROLLBACK", NULL, NULL, NULL);
+    free(*blob);
+    *blob = NULL;
+    *len = 0;
+    free(*days);
+    *days = NULL;
+    *ndays = 0;
+    errno = e;
+    return -1;
+}
+
+int
+store_state_latest(struct store *s, uint64_t fingerprint, int64_t *period_start)
+{
+    sqlite3_stmt *st;
+    int rc;
+
+    if (sqlite3_prepare_v2(s->db,
+                           "SELECT max(period_start) FROM engine_state WHERE fingerprint = ?",
+                           -1, &st, NULL) != SQLITE_OK)
+        return fail(s);
+    sqlite3_bind_int64(st, 1, (sqlite3_int64)fingerprint);
+    rc = sqlite3_step(st);
+    if (rc != SQLITE_ROW) {
+        sqlite3_finalize(st);
+        return fail(s);
+    }
+    if (sqlite3_column_type(st, 0) == SQLITE_NULL) {
+        sqlite3_finalize(st);
+        errno = ENOENT;
+        return -1;
+    }
+    *period_start = sqlite3_column_int64(st, 0);
     sqlite3_finalize(st);
     return 0;
 }
@@ -338,8 +508,12 @@ store_checkpoint(struct store *s, int64_t now, uint64_t fingerprint, int64_t per
     if (exec(s, "BEGIN IMMEDIATE") < 0)
         return -1;
     if (sqlite3_prepare_v2(s->db,
-                           "INSERT OR REPLACE INTO engine_state (fingerprint, period_start, "
-                           "blob, saved_at) VALUES (?, ?, ?, ?)",
+                           /* An upsert updates the row where it is (a replace would
+                            * delete it and insert it again at a new rowid) */
+                           "INSERT INTO engine_state (fingerprint, period_start, blob, "
+                           "saved_at) VALUES (?, ?, ?, ?) ON CONFLICT (fingerprint, "
+                           "period_start) DO UPDATE SET blob = excluded.blob, "
+                           "saved_at = excluded.saved_at",
                            -1, &st, NULL) != SQLITE_OK)
         goto err;
     sqlite3_bind_int64(st, 1, (sqlite3_int64)fingerprint);
@@ -368,6 +542,27 @@ store_checkpoint(struct store *s, int64_t now, uint64_t fingerprint, int64_t per
     }
     sqlite3_finalize(st);
     st = NULL;
+    if (sqlite3_prepare_v2(s->db,
+                           "INSERT OR REPLACE INTO engine_day (fingerprint, period_start, day, "
+                           "ind, good_ms, bad_ms, unknown_ms, na_ms) VALUES (?, ?, ?, ?, ?, ?, "
+                           "?, ?)",
+                           -1, &st, NULL) != SQLITE_OK)
+        goto err;
+    for (i = 0; i < ndays; i++) {
+        sqlite3_bind_int64(st, 1, (sqlite3_int64)fingerprint);
+        sqlite3_bind_int64(st, 2, period_start);
+        sqlite3_bind_int(st, 3, days[i].dayno);
+        sqlite3_bind_int64(st, 4, (sqlite3_int64)days[i].ind);
+        sqlite3_bind_int64(st, 5, days[i].good_ms);
+        sqlite3_bind_int64(st, 6, days[i].bad_ms);
+        sqlite3_bind_int64(st, 7, days[i].unknown_ms);
+        sqlite3_bind_int64(st, 8, days[i].na_ms);
+        if (sqlite3_step(st) != SQLITE_DONE)
+            goto err;
+        sqlite3_reset(st);
+    }
+    sqlite3_finalize(st);
+    st = NULL;
     if (s->run_id != 0) {
         if (sqlite3_prepare_v2(s->db, "UPDATE run_log SET last_checkpoint = ? WHERE id = ?", -1,
                                &st, NULL) != SQLITE_OK)
@@ -388,36 +583,6 @@ err:
     sqlite3_exec(s->db, "ROLLBACK", NULL, NULL, NULL);
     errno = e;
     return -1;
-}
-
-int
-store_open_file_ro(const char *path, struct store **out)
-{
-    struct store *s;
-    struct stat sb;
-    int v = -1, rc;
-
-    *out = NULL;
-    if (stat(path, &sb) < 0)
-        return -1;
-    if ((s = calloc(1, sizeof(*s))) == NULL)
-        return -1;
-    if (sqlite3_open_v2(path, &s->db, SQLITE_OPEN_READONLY, NULL) != SQLITE_OK) {
-        store_close(s);
-        errno = EIO;
-        return -1;
-    }
-    sqlite3_busy_timeout(s->db, BUSY_TIMEOUT_MS);
-    rc = user_version(s, &v);
-    if (rc < 0 || v != STORE_SCHEMA_VERSION) {
-        int e = rc < 0 ? EIO : EPROTO;
-        sqlite3_close(s->db);
-        free(s);
-        errno = e;
-        return -1;
-    }
-    *out = s;
-    return 0;
 }
 
 sqlite3 *

@@ -1,7 +1,8 @@
 /*
  * store.h - the durable store: one SQLite database in the state directory holding the agent's
- * run log, the engine's state (a snapshot per config fingerprint and period) and the
- * per-indicator per-day accumulators that reports read.
+ * run log, the engine's state (a snapshot per config fingerprint and period, and the engine's
+ * per-day accumulators as rows beside it) and the per-indicator per-day accumulators that
+ * reports read.
  *
  * Nothing but the store decides what survives a power cut (DESIGN.md, "Store"). Each
  * checkpoint is one transaction: the engine image, the changed days and the run log's
@@ -21,6 +22,8 @@
 
 #define STORE_FILE "roomwatch.db" /* the database's name inside the state directory */
 #define STORE_SCHEMA_VERSION 3    /* PRAGMA user_version after every migration */
+/* The oldest schema store_open_readonly() reads: engine_day came with version 2. */
+#define STORE_READ_MIN_VERSION 2
 
 struct store;
 
@@ -31,11 +34,17 @@ struct store_run {
     int clean; /* 1: stopped cleanly (stop is set); 0: killed or lost power */
 };
 
-/* One indicator's accumulators for one local day, ms (for a delivery indicator good and bad
- * are counts of reports, on time and late: eng_day()). */
+/*
+ * One indicator's accumulators for one local day, ms (for a delivery indicator good and bad
+ * are counts of reports, on time and late: eng_day()). A checkpoint writes each twice: for
+ * reports by indicator id and date (table indicator_day), and for the engine by its indices
+ * under the state's fingerprint and period (table engine_day).
+ */
 struct store_day {
-    const char *indicator; /* the indicator's id; borrowed */
-    char day[16];          /* "YYYY-MM-DD" */
+    const char *indicator; /* the indicator's id; borrowed (NULL in what is loaded) */
+    char day[16];          /* "YYYY-MM-DD" (empty in what is loaded) */
+    size_t ind;            /* the indicator's index in the engine */
+    int dayno;             /* the day's index in the period, 0 = its first */
     int64_t good_ms, bad_ms, unknown_ms, na_ms;
 };
 
@@ -47,6 +56,16 @@ struct store_day {
  */
 int store_open(const char *dir, struct store **out);
 int store_open_file(const char *path, struct store **out);
+/*
+ * Opens the database file path to read only, as `roomwatch status` and `roomwatch incidents`
+ * do while the daemon writes it: never creates, migrates or writes it (nor checkpoints the
+ * WAL at close). -1 with ENOENT when there is no such file, EIO when it is not a readable
+ * SQLite database, EPROTO when its schema is older than STORE_READ_MIN_VERSION or newer than
+ * STORE_SCHEMA_VERSION (tables a version older than the current one lacks give EIO when
+ * read: the agent migrates the file at its next start). Only the reading functions
+ * (store_state_load(), store_state_latest(), store_incident_each()) may be used on it.
+ */
+int store_open_readonly(const char *path, struct store **out);
 /* Checkpoints the WAL into the database and truncates it, then closes. Accepts NULL. */
 void store_close(struct store *s);
 /* The text of the last SQLite error on s ("not an error" if none). Valid until the next call. */
@@ -61,27 +80,24 @@ int store_run_begin(struct store *s, int64_t now, struct store_run *prev);
 int store_run_end(struct store *s, int64_t now);
 
 /*
- * The saved engine image for (fingerprint, period_start): 0 and *blob (malloc()ed; the
- * caller frees it), *len and *saved_at; -1 with ENOENT when there is none.
+ * The saved engine image for (fingerprint, period_start) and its day rows, read in one
+ * transaction so that both are of the same checkpoint: 0 and *blob, *len, *saved_at (if not
+ * NULL) and *days, *ndays (ind, dayno and the times set); *blob and *days are malloc()ed and
+ * the caller frees them. -1 with ENOENT when there is no state, ENOMEM, or EIO.
  */
 int store_state_load(struct store *s, uint64_t fingerprint, int64_t period_start, void **blob,
-                     size_t *len, int64_t *saved_at);
+                     size_t *len, int64_t *saved_at, struct store_day **days, size_t *ndays);
+/* The latest period_start with a saved state for fingerprint: 0, or -1 with ENOENT or EIO. */
+int store_state_latest(struct store *s, uint64_t fingerprint, int64_t *period_start);
 
 /*
  * One checkpoint in one transaction (BEGIN IMMEDIATE): replaces the engine image for
- * (fingerprint, period_start), upserts the given days' accumulators and, if a run is going
- * on, sets its last_checkpoint to now. On error nothing of it is written.
+ * (fingerprint, period_start), upserts the given days' accumulators (the changed ones: both
+ * tables keep the rows of days not given) and, if a run is going on, sets its
+ * last_checkpoint to now. On error nothing of it is written.
  */
 int store_checkpoint(struct store *s, int64_t now, uint64_t fingerprint, int64_t period_start,
                      const void *blob, size_t len, const struct store_day *days, size_t ndays);
-
-/*
- * Opens the database file path read-only (`roomwatch incidents`): nothing is created or
- * migrated. -1 with ENOENT when there is no such file, EPROTO when its schema is not
- * STORE_SCHEMA_VERSION (the agent migrates it at its next start), EIO for SQLite. Closing it
- * with store_close() leaves the file alone.
- */
-int store_open_file_ro(const char *path, struct store **out);
 
 /*
  * Incidents (store_incident.c): the fault-handling record (故障处理记录). Each write is its

@@ -625,17 +625,64 @@ assert_same_results(struct eng *a, struct eng *b, size_t nind)
     }
 }
 
+/*
+ * What a store keeps of the per-day accumulators: rows[i][d] for indicator i, day d, written
+ * as a checkpoint does, for the days eng_days_changed() names and no others; then marked.
+ */
+struct day_store {
+    struct eng_day_acc rows[6][3];
+    int have[6][3];
+    int written; /* rows written over all checkpoints */
+};
+
+static void
+store_days(struct day_store *ds, struct eng *e, size_t nind)
+{
+    int first, last, d;
+    size_t i;
+
+    if (eng_days_changed(e, &first, &last) < 0)
+        return;
+    assert_true(first >= 0 && last < 3 && first <= last);
+    for (i = 0; i < nind; i++) {
+        for (d = first; d <= last; d++) {
+            struct eng_day_acc *a = &ds->rows[i][d];
+            a->ind = i;
+            a->day = d;
+            assert_int_equal(eng_day(e, i, d, &a->good, &a->bad, &a->unknown, &a->na), 0);
+            ds->have[i][d] = 1;
+            ds->written++;
+        }
+    }
+    eng_days_mark(e);
+}
+
+/* The stored rows as one array; returns how many. */
+static size_t
+stored_rows(const struct day_store *ds, struct eng_day_acc *out)
+{
+    size_t i, n = 0;
+    int d;
+
+    for (i = 0; i < 6; i++)
+        for (d = 0; d < 3; d++)
+            if (ds->have[i][d])
+                out[n++] = ds->rows[i][d];
+    return n;
+}
+
 static void
 test_snapshot_restore_continues_bit_for_bit(void **state)
 {
     struct eng_ind_cfg c[6];
     struct eng_point_cfg pc[5];
     struct eng *whole, *first, *second;
+    struct eng_day_acc rows[18];
     void *img;
-    size_t len, i;
+    size_t len, i, nrows;
     uint64_t fp;
     int64_t n1, a1, n2, a2;
-    int cut;
+    int cut, step, f, l;
 
     (void)state;
     snap_cfgs(c);
@@ -647,11 +694,24 @@ test_snapshot_restore_continues_bit_for_bit(void **state)
     eng_finish(whole, Y2024 + 3 * DAY);
 
     for (cut = 1; cut < 3 * 1440 * 5; cut += 2371) {
+        struct day_store ds;
+
+        /* Checkpoints every 300 rows (an hour of the trace) before the cut, each storing
+         * only the days that changed since the one before. */
+        memset(&ds, 0, sizeof(ds));
         first = make(3, 5, 180 * S, 6, c);
-        snap_feed(first, 0, cut);
+        for (step = 0; step < cut; step += 300) {
+            snap_feed(first, step, step + 300 < cut ? step + 300 : cut);
+            store_days(&ds, first, 6);
+        }
         assert_int_equal(eng_snapshot(first, fp, &img, &len), ENG_OK);
+        assert_true(len < 4096); /* no per-day accumulators in the image */
+        /* A day-by-day store writes far fewer rows than all days at every checkpoint. */
+        assert_true(ds.written <= 6 * ((cut + 299) / 300 + 2));
+        nrows = stored_rows(&ds, rows);
         second = make(3, 5, 180 * S, 6, c);
-        assert_int_equal(eng_restore(second, fp, img, len), ENG_OK);
+        assert_int_equal(eng_restore(second, fp, img, len, rows, nrows), ENG_OK);
+        assert_int_equal(eng_days_changed(second, &f, &l), -1);
         eng_position(first, &n1, &a1);
         eng_position(second, &n2, &a2);
         assert_true(n1 == n2 && a1 == a2);
@@ -665,14 +725,56 @@ test_snapshot_restore_continues_bit_for_bit(void **state)
     eng_free(whole);
 }
 
+/* The day tracking: no change, then exactly the days time was accumulated into. */
+static void
+test_days_changed_tracks_accumulated_days(void **state)
+{
+    struct eng_ind_cfg c;
+    struct eng *e;
+    int f = -7, l = -7;
+
+    (void)state;
+    memset(&c, 0, sizeof(c));
+    c.kind = ENG_AVAILABILITY;
+    c.npoints = 1;
+    c.points = P0;
+    e = make(3, 1, 180 * S, 1, &c);
+    assert_int_equal(eng_days_changed(e, &f, &l), -1);
+    /* The first sample, on day 1, makes the time before it unknown: days 0 and 1. */
+    assert_int_equal(eng_sample(e, 0, Y2024 + DAY + HOUR, 1.0, 1), ENG_OK);
+    assert_int_equal(eng_days_changed(e, &f, &l), 0);
+    assert_int_equal(f, 0);
+    assert_int_equal(l, 1);
+    eng_days_mark(e);
+    assert_int_equal(eng_days_changed(e, &f, &l), -1);
+    /* Its hold is emitted as time moves on: day 1 only. */
+    eng_advance(e, Y2024 + DAY + 2 * HOUR);
+    assert_int_equal(eng_days_changed(e, &f, &l), 0);
+    assert_int_equal(f, 1);
+    assert_int_equal(l, 1);
+    eng_days_mark(e);
+    /* Advancing to where it already is moves no time: no day changed. */
+    eng_advance(e, Y2024 + DAY + 2 * HOUR);
+    assert_int_equal(eng_days_changed(e, &f, &l), -1);
+    /* Across midnight into day 2. */
+    assert_int_equal(eng_sample(e, 0, Y2024 + 2 * DAY - MIN, 1.0, 1), ENG_OK);
+    eng_advance(e, Y2024 + 2 * DAY + MIN);
+    assert_int_equal(eng_days_changed(e, &f, &l), 0);
+    assert_int_equal(f, 1);
+    assert_int_equal(l, 2);
+    eng_free(e);
+}
+
 static void
 test_restore_refuses_other_config_or_damage(void **state)
 {
     struct eng_ind_cfg c[6];
     struct eng_point_cfg pc[5];
     struct eng *a, *b;
+    struct day_store ds;
+    struct eng_day_acc rows[18], later_rows[18];
     void *img;
-    size_t len, i;
+    size_t len, i, nrows, later;
     uint64_t fp, fp2;
 
     (void)state;
@@ -682,20 +784,43 @@ test_restore_refuses_other_config_or_damage(void **state)
     fp = eng_fingerprint(5, pc, 6, c);
     a = make(3, 5, 180 * S, 6, c);
     snap_feed(a, 0, 5000);
+    memset(&ds, 0, sizeof(ds));
+    store_days(&ds, a, 6);
+    nrows = stored_rows(&ds, rows);
     assert_int_equal(eng_snapshot(a, fp, &img, &len), ENG_OK);
     b = make(3, 5, 180 * S, 6, c);
     /* Another config: a changed band limit changes the fingerprint. */
     c[0].hi = 236.0;
     fp2 = eng_fingerprint(5, pc, 6, c);
     assert_true(fp2 != fp);
-    assert_int_equal(eng_restore(b, fp2, img, len), ENG_ERR_INVALID);
+    assert_int_equal(eng_restore(b, fp2, img, len, rows, nrows), ENG_ERR_INVALID);
     /* Truncated images. */
-    assert_int_equal(eng_restore(b, fp, img, len - 1), ENG_ERR_INVALID);
-    assert_int_equal(eng_restore(b, fp, img, 16), ENG_ERR_INVALID);
+    assert_int_equal(eng_restore(b, fp, img, len - 1, rows, nrows), ENG_ERR_INVALID);
+    assert_int_equal(eng_restore(b, fp, img, 16, rows, nrows), ENG_ERR_INVALID);
+    /* Rows that are not the image's: one missing, one changed, of a later state, out of
+     * range. Nothing changes: b still restores from the right rows afterwards. */
+    assert_true(nrows >= 2);
+    assert_int_equal(eng_restore(b, fp, img, len, rows + 1, nrows - 1), ENG_ERR_INVALID);
+    rows[0].good += 1000;
+    assert_int_equal(eng_restore(b, fp, img, len, rows, nrows), ENG_ERR_INVALID);
+    rows[0].good -= 1000;
+    snap_feed(a, 5000, 9000);
+    store_days(&ds, a, 6);
+    later = stored_rows(&ds, later_rows);
+    assert_int_equal(eng_restore(b, fp, img, len, later_rows, later), ENG_ERR_INVALID);
+    rows[0].day = 3;
+    assert_int_equal(eng_restore(b, fp, img, len, rows, nrows), ENG_ERR_INVALID);
+    rows[0].day = 0;
+    rows[0].ind = 6;
+    assert_int_equal(eng_restore(b, fp, img, len, rows, nrows), ENG_ERR_INVALID);
+    rows[0].ind = 0;
+    assert_int_equal(eng_result(b, 3)->up_ms, 0);
+    assert_int_equal(eng_restore(b, fp, img, len, rows, nrows), ENG_OK);
+    assert_true(eng_result(b, 3)->up_ms > 0);
     eng_free(b);
     /* Another period. */
     b = make(2, 5, 180 * S, 6, c);
-    assert_int_equal(eng_restore(b, fp, img, len), ENG_ERR_INVALID);
+    assert_int_equal(eng_restore(b, fp, img, len, rows, nrows), ENG_ERR_INVALID);
     eng_free(b);
     free(img);
     eng_free(a);
@@ -841,8 +966,10 @@ test_delivery_snapshot_restore(void **state)
     struct eng_point_cfg pc = {1 * S};
     struct eng *a, *b;
     const struct eng_result *r;
+    struct eng_day_acc rows[2];
     void *img;
-    size_t len;
+    size_t len, nrows = 0;
+    int d, f, l;
     uint64_t fp = eng_fingerprint(1, &pc, 1, &c);
 
     (void)state;
@@ -851,13 +978,28 @@ test_delivery_snapshot_restore(void **state)
     assert_int_equal(eng_sample(a, 0, Y2024 + 20 * S, 0.0, 0), ENG_OK);
     assert_int_equal(eng_sample(a, 0, Y2024 + 30 * S, 1.5, 1), ENG_OK);
     eng_advance(a, Y2024 + 40 * S);
+    /* Counting a report changes its day: the next checkpoint must store that day's row. */
+    assert_int_equal(eng_days_changed(a, &f, &l), 0);
+    assert_true(f == 0 && l == 0);
     assert_int_equal(eng_snapshot(a, fp, &img, &len), ENG_OK);
+    /* The per-day counts travel beside the image, as the store keeps them. */
+    for (d = 0; d < 2; d++) {
+        struct eng_day_acc *row = &rows[nrows];
+
+        row->ind = 0;
+        row->day = d;
+        assert_int_equal(eng_day(a, 0, d, &row->good, &row->bad, &row->unknown, &row->na), 0);
+        if (row->good + row->bad + row->unknown + row->na != 0)
+            nrows++;
+    }
+    assert_int_equal(nrows, 1);
     eng_free(a);
     c2 = c;
     c2.deadline_ms = 30 * S;
     assert_true(eng_fingerprint(1, &pc, 1, &c2) != fp);
     b = make(2, 1, 1 * S, 1, &c);
-    assert_int_equal(eng_restore(b, fp, img, len), ENG_OK);
+    assert_int_equal(eng_restore(b, fp, img, len, rows, nrows - 1), ENG_ERR_INVALID);
+    assert_int_equal(eng_restore(b, fp, img, len, rows, nrows), ENG_OK);
     free(img);
     /* The restored engine refuses what the first one would have refused... */
     assert_int_equal(eng_sample(b, 0, Y2024 + 30 * S - 1, 0.1, 1), ENG_ERR_ORDER);
@@ -910,6 +1052,7 @@ main(void)
         cmocka_unit_test(test_new_rejects_bad_configs),
         cmocka_unit_test(test_snapshot_restore_continues_bit_for_bit),
         cmocka_unit_test(test_restore_refuses_other_config_or_damage),
+        cmocka_unit_test(test_days_changed_tracks_accumulated_days),
         cmocka_unit_test(test_cut_makes_the_gap_unknown),
         cmocka_unit_test(test_delivery_on_time_late_and_no_ack),
         cmocka_unit_test(test_delivery_counts_per_day),

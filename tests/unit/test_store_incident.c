@@ -141,14 +141,14 @@ test_incident_schema_and_read_only_open(void **state)
     (void)state;
     assert_int_equal(STORE_SCHEMA_VERSION, 3);
     snprintf(missing, sizeof(missing), "%s/none.db", dir);
-    assert_int_equal(store_open_file_ro(missing, &s), -1);
+    assert_int_equal(store_open_readonly(missing, &s), -1);
     assert_int_equal(errno, ENOENT);
     assert_null(s);
 
     assert_int_equal(store_open_file(path, &s), 0);
     assert_int_equal(store_incident_insert(s, &a, &id), 0);
     store_close(s);
-    assert_int_equal(store_open_file_ro(path, &s), 0);
+    assert_int_equal(store_open_readonly(path, &s), 0);
     assert_int_equal(store_incident_each(s, 0, collect, &all), 0);
     assert_int_equal(store_incident_insert(s, &a, &id), -1); /* read-only */
     store_close(s);

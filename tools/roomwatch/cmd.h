@@ -11,6 +11,8 @@
 int cmd_incidents(int argc, char **argv);
 /* cmd_replay.c */
 int cmd_replay(int argc, char **argv);
+/* cmd_status.c */
+int cmd_status(int argc, char **argv);
 /* cmd_target.c */
 int cmd_target(int argc, char **argv);
 

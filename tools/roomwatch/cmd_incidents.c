@@ -142,7 +142,7 @@ cmd_incidents(int argc, char **argv)
     cfg_diags_free(&diags);
     ls.tz = cfg->site.timezone;
     snprintf(path, sizeof(path), "%s/%s", cfg->state_dir, STORE_FILE);
-    if (store_open_file_ro(path, &s) < 0) {
+    if (store_open_readonly(path, &s) < 0) {
         if (errno == ENOENT)
             fprintf(stderr,
                     "roomwatch incidents: %s: no store yet (roomwatchd has not run with "

@@ -5,7 +5,8 @@
  *
  * The config gives the devices, their profiles' points (with the plausible ranges: a value
  * outside one goes to the engine as a bad sample) and staleness limits, and the indicators;
- * no device is contacted. The period is the calendar year (or month, per site.period) of the
+ * no device is contacted. The engine is set up as the daemon's (indset.h: the same points,
+ * indicator configs and fingerprint), so a --db state is the daemon's kind of state. The period is the calendar year (or month, per site.period) of the
  * trace's first sample in the site's zone, or --year. The trace may interleave points out of
  * order by up to --max-skew seconds (default 3600): the engine is advanced to the newest
  * sample minus the skew, and a row older than that, or older than its point's previous row,
@@ -36,7 +37,9 @@
 #include "cfg/cfg.h"
 #include "cmd.h"
 #include "engine/eng.h"
+#include "indset.h"
 #include "report/rpt_json.h"
+#include "report/rpt_table.h"
 #include "rw_calendar.h"
 #include "store/store.h"
 #include "trace_csv.h"
@@ -58,35 +61,27 @@ struct replay {
     int year;              /* 0: from the first sample */
     int64_t max_skew_ms;
     int json;
+    struct indset *is;     /* the daemon's layout: engine point i is points[i] */
     size_t npoints;
-    struct rpoint *points; /* sorted by name; engine point i is sorted index order */
+    struct rpoint *points;
     uint32_t *hash;        /* open addressing on the name: point index + 1, 0 for free */
     size_t hmask;          /* hash slots - 1 (a power of two at least twice npoints) */
-    struct eng_point_cfg *pcfg;
-    struct eng_ind_cfg *icfg;
-    uint32_t *irefs;       /* the indicators' point indices, back to back */
-    int64_t day_start[RW_CAL_MAX_DAYS + 1];
-    int ndays;
+    struct indset_period per;
     struct eng *eng;
     const char *db_path;   /* --db, or NULL */
     struct store *db;
-    uint64_t fingerprint;  /* the engine's config and the points' names */
     int resumed;           /* the engine continues a state from the db */
 };
 
 static void replay_usage(FILE *fp);
-static int cmp_point(const void *a, const void *b);
 static int build_points(struct replay *rp);
-static long find_point(const struct replay *rp, const char *name);
 static uint32_t hash_name(const char *s, size_t n);
 static long lookup_point(const struct replay *rp, const char *name, size_t n);
 static int build_hash(struct replay *rp);
 static int read_line(FILE *fp, char **buf, size_t *cap, size_t *start, size_t *end,
                      const char **line, size_t *len);
-static int build_indicators(struct replay *rp);
 static int start_engine(struct replay *rp, int64_t first);
 static int run_trace(struct replay *rp, FILE *fp);
-static void print_table(const struct replay *rp, const struct rpt_period *p);
 static void replay_free(struct replay *rp);
 static int resume(struct replay *rp);
 static int save(struct replay *rp);
@@ -106,83 +101,41 @@ replay_usage(FILE *fp)
                 MAX_SKEW_DEFAULT);
 }
 
-static int
-cmp_point(const void *a, const void *b)
-{
-    return strcmp(((const struct rpoint *)a)->name, ((const struct rpoint *)b)->name);
-}
-
-/*
- * Every point of every device, and with a delivery indicator the agent's point of each
- * device (agent.delivery.<device>: a report's latency, s), in name order; engine point i is
- * points[i].
- */
+/* Every point of every device, and with a delivery indicator the agent's point of each device
+ * (agent.delivery.<device>), as the daemon lays them out (indset). */
 static int
 build_points(struct replay *rp)
 {
     const struct rw_config *cfg = rp->cfg;
-    size_t n = 0, k = 0;
-    int agent = cfg_has_delivery(cfg);
 
-    for (size_t i = 0; i < cfg->ndevices; i++)
-        n += cfg->profiles[cfg->devices[i].profile].npoints + (agent ? 1 : 0);
-    rp->points = calloc(n + 1, sizeof(*rp->points));
-    rp->pcfg = calloc(n + 1, sizeof(*rp->pcfg));
-    if (rp->points == NULL || rp->pcfg == NULL)
+    if (indset_new(cfg, &rp->is) < 0)
+        return -1;
+    rp->npoints = rp->is->npoints;
+    rp->points = calloc(rp->npoints + 1, sizeof(*rp->points));
+    if (rp->points == NULL)
         return -1;
     for (size_t i = 0; i < cfg->ndevices; i++) {
         const struct cfg_device *d = &cfg->devices[i];
         const struct cfg_profile *p = &cfg->profiles[d->profile];
 
-        for (size_t j = 0; j < p->npoints; j++, k++) {
-            snprintf(rp->points[k].name, sizeof(rp->points[k].name), "%s.%s", d->id,
-                     p->points[j].name);
-            rp->points[k].min = p->points[j].min;
-            rp->points[k].max = p->points[j].max;
-        }
-        if (agent) {
-            /* A negative latency is no latency: a bad sample, counted late. */
-            snprintf(rp->points[k].name, sizeof(rp->points[k].name), "%s.%s.%s", CFG_AGENT_ID,
-                     CFG_DELIVERY_POINT, d->id);
-            rp->points[k].min = 0.0;
-            rp->points[k].max = INFINITY;
-            k++;
-        }
-    }
-    rp->npoints = n;
-    qsort(rp->points, n, sizeof(*rp->points), cmp_point);
-    for (size_t i = 0; i < n; i++) {
-        /* The staleness limit is the device's: look it up by the name's device part. */
-        const char *dot = strchr(rp->points[i].name, '.');
+        for (size_t j = 0; j < p->npoints; j++) {
+            struct rpoint *rpt = &rp->points[indset_point(rp->is, i, j)];
 
-        if ((size_t)(dot - rp->points[i].name) == strlen(CFG_AGENT_ID) &&
-            strncmp(rp->points[i].name, CFG_AGENT_ID, strlen(CFG_AGENT_ID)) == 0)
-            rp->pcfg[i].stale_ms = llround(CFG_DELIVERY_STALE * 1000.0);
-        for (size_t j = 0; j < cfg->ndevices; j++)
-            if (strlen(cfg->devices[j].id) == (size_t)(dot - rp->points[i].name) &&
-                strncmp(cfg->devices[j].id, rp->points[i].name, (size_t)(dot - rp->points[i].name)) == 0)
-                rp->pcfg[i].stale_ms = llround(cfg->devices[j].stale * 1000.0);
+            snprintf(rpt->name, sizeof(rpt->name), "%s.%s", d->id, p->points[j].name);
+            rpt->min = p->points[j].min;
+            rpt->max = p->points[j].max;
+        }
+        if (cfg_has_delivery(cfg)) {
+            /* A report's latency, s; a negative one is no latency: a bad sample, late. */
+            struct rpoint *rpt = &rp->points[indset_delivery_point(rp->is, i)];
+
+            snprintf(rpt->name, sizeof(rpt->name), "%s.%s.%s", CFG_AGENT_ID, CFG_DELIVERY_POINT,
+                     d->id);
+            rpt->min = 0.0;
+            rpt->max = INFINITY;
+        }
     }
     return 0;
-}
-
-static long
-find_point(const struct replay *rp, const char *name)
-{
-    size_t lo = 0, hi = rp->npoints;
-
-    while (lo < hi) {
-        size_t mid = (lo + hi) / 2;
-        int c = strcmp(name, rp->points[mid].name);
-
-        if (c == 0)
-            return (long)mid;
-        if (c < 0)
-            hi = mid;
-        else
-            lo = mid + 1;
-    }
-    return -1;
 }
 
 /* FNV-1a: the trace names a point on every row, and a binary search of strcmp()s was a tenth
@@ -218,7 +171,7 @@ build_hash(struct replay *rp)
     return 0;
 }
 
-/* find_point() for the trace's rows: name is n bytes, NUL-terminated. */
+/* The engine index of the point a trace row names (n bytes, NUL-terminated), -1 if none. */
 static long
 lookup_point(const struct replay *rp, const char *name, size_t n)
 {
@@ -233,65 +186,22 @@ lookup_point(const struct replay *rp, const char *name, size_t n)
     return -1;
 }
 
-static int
-build_indicators(struct replay *rp)
-{
-    const struct rw_config *cfg = rp->cfg;
-    size_t nrefs = 0, r = 0;
-
-    for (size_t i = 0; i < cfg->nindicators; i++)
-        nrefs += cfg->indicators[i].npoints;
-    rp->icfg = calloc(cfg->nindicators + 1, sizeof(*rp->icfg));
-    rp->irefs = calloc(nrefs + 1, sizeof(*rp->irefs));
-    if (rp->icfg == NULL || rp->irefs == NULL)
-        return -1;
-    for (size_t i = 0; i < cfg->nindicators; i++) {
-        const struct cfg_indicator *in = &cfg->indicators[i];
-        struct eng_ind_cfg *c = &rp->icfg[i];
-
-        cfg_indicator_engine(in, c);
-        c->npoints = in->npoints;
-        c->points = &rp->irefs[r];
-        for (size_t k = 0; k < in->npoints; k++) {
-            const struct cfg_device *d = &cfg->devices[in->points[k].device];
-            char name[2 * CFG_ID_MAX];
-
-            if (in->points[k].point == CFG_POINT_DELIVERY)
-                snprintf(name, sizeof(name), "%s.%s.%s", CFG_AGENT_ID, CFG_DELIVERY_POINT,
-                         d->id);
-            else
-                snprintf(name, sizeof(name), "%s.%s", d->id,
-                         cfg->profiles[d->profile].points[in->points[k].point].name);
-            rp->irefs[r++] = (uint32_t)find_point(rp, name);
-        }
-    }
-    return 0;
-}
-
 /* The period from --year or the first sample, and the engine for it. */
 static int
 start_engine(struct replay *rp, int64_t first)
 {
-    const char *tz = rp->cfg->site.timezone;
     int month = 0, year = rp->year;
-    struct eng_period per;
     char err[256];
 
     if (year == 0)
-        year = rw_calendar_year_of(tz, first, &month);
+        year = rw_calendar_year_of(rp->cfg->site.timezone, first, &month);
     else if (rp->cfg->site.period == CFG_PERIOD_MONTH)
-        rw_calendar_year_of(tz, first, &month);
-    if (rp->cfg->site.period == CFG_PERIOD_YEAR)
-        month = 0;
-    rp->ndays = rw_calendar_period(tz, year, month, rp->day_start);
-    if (rp->ndays < 1) {
+        rw_calendar_year_of(rp->cfg->site.timezone, first, &month);
+    if (indset_period_of(rp->cfg, year, month, &rp->per) < 0) {
         fprintf(stderr, "roomwatch replay: year %d is out of range\n", year);
         return -1;
     }
-    per.ndays = rp->ndays;
-    per.day_start = rp->day_start;
-    if (eng_new(&per, rp->npoints, rp->pcfg, rp->cfg->nindicators, rp->icfg, &rp->eng, err,
-                sizeof(err)) != ENG_OK) {
+    if (indset_engine(rp->is, &rp->per, &rp->eng, err, sizeof(err)) < 0) {
         fprintf(stderr, "roomwatch replay: %s\n", err);
         return -1;
     }
@@ -303,33 +213,20 @@ start_engine(struct replay *rp, int64_t first)
 static int
 resume(struct replay *rp)
 {
-    uint64_t h = eng_fingerprint(rp->npoints, rp->pcfg, rp->cfg->nindicators, rp->icfg);
-    void *blob;
-    size_t len;
-    enum eng_status st;
-
-    /* The engine sees point indices; the names they stand for count too. */
-    for (size_t i = 0; i < rp->npoints; i++)
-        for (const char *c = rp->points[i].name; *c != '\0'; c++)
-            h = (h ^ (unsigned char)*c) * 1099511628211ull;
-    rp->fingerprint = h;
     if (store_open_file(rp->db_path, &rp->db) < 0) {
         fprintf(stderr, "%s: cannot open the database: %s\n", rp->db_path,
                 errno == EIO && rp->db != NULL ? store_errmsg(rp->db) : strerror(errno));
         return -1;
     }
-    if (store_state_load(rp->db, rp->fingerprint, rp->day_start[0], &blob, &len, NULL) < 0) {
+    if (indset_load(rp->is, &rp->per, rp->db, rp->eng, NULL) < 0) {
         if (errno == ENOENT)
             return 0; /* a first chunk */
-        fprintf(stderr, "%s: cannot read the engine state: %s\n", rp->db_path,
-                store_errmsg(rp->db));
-        return -1;
-    }
-    st = eng_restore(rp->eng, rp->fingerprint, blob, len);
-    free(blob);
-    if (st != ENG_OK) {
-        fprintf(stderr, "%s: the stored engine state is %s\n", rp->db_path,
-                st == ENG_ERR_NOMEM ? "too large for memory" : "damaged or of another version");
+        if (errno == EIO)
+            fprintf(stderr, "%s: cannot read the engine state: %s\n", rp->db_path,
+                    store_errmsg(rp->db));
+        else
+            fprintf(stderr, "%s: the stored engine state is %s\n", rp->db_path,
+                    errno == ENOMEM ? "too large for memory" : "damaged or of another version");
         return -1;
     }
     for (size_t i = 0; i < rp->npoints; i++) {
@@ -387,43 +284,19 @@ read_line(FILE *fp, char **buf, size_t *cap, size_t *start, size_t *end, const c
     }
 }
 
-/* Saves the engine's state and its per-day accumulators, in one transaction. */
+/* Saves the engine's state and the days it changed, in one transaction. */
 static int
 save(struct replay *rp)
 {
-    struct store_day *days;
-    size_t n = 0;
-    void *blob;
-    size_t len;
     int64_t newest, advanced;
-    int rc;
 
-    days = calloc(rp->cfg->nindicators * (size_t)rp->ndays + 1, sizeof(*days));
-    if (days == NULL || eng_snapshot(rp->eng, rp->fingerprint, &blob, &len) != ENG_OK) {
-        free(days);
-        fprintf(stderr, "roomwatch replay: out of memory\n");
+    eng_position(rp->eng, &newest, &advanced);
+    if (indset_save(rp->is, &rp->per, rp->db, rp->eng, newest) < 0) {
+        fprintf(stderr, "%s: cannot save the engine state: %s\n", rp->db_path,
+                errno == EIO ? store_errmsg(rp->db) : strerror(errno));
         return -1;
     }
-    for (size_t i = 0; i < rp->cfg->nindicators; i++) {
-        for (int d = 0; d < rp->ndays; d++) {
-            struct store_day *sd = &days[n];
-
-            eng_day(rp->eng, i, d, &sd->good_ms, &sd->bad_ms, &sd->unknown_ms, &sd->na_ms);
-            if (sd->good_ms + sd->bad_ms + sd->unknown_ms + sd->na_ms == 0)
-                continue; /* not reached yet */
-            sd->indicator = rp->cfg->indicators[i].id;
-            rw_calendar_date(rp->cfg->site.timezone, rp->day_start[d], sd->day, sizeof(sd->day));
-            n++;
-        }
-    }
-    eng_position(rp->eng, &newest, &advanced);
-    rc = store_checkpoint(rp->db, newest, rp->fingerprint, rp->day_start[0], blob, len, days, n);
-    if (rc < 0)
-        fprintf(stderr, "%s: cannot save the engine state: %s\n", rp->db_path,
-                store_errmsg(rp->db));
-    free(blob);
-    free(days);
-    return rc;
+    return 0;
 }
 
 static int
@@ -527,30 +400,11 @@ run_trace(struct replay *rp, FILE *fp)
     }
     if (rp->db_path != NULL && save(rp) != 0)
         goto out;
-    eng_finish(rp->eng, rp->day_start[rp->ndays]);
+    eng_finish(rp->eng, rp->per.day_start[rp->per.ndays]);
     rc = 0;
 out:
     free(buf);
     return rc;
-}
-
-static void
-print_table(const struct replay *rp, const struct rpt_period *p)
-{
-    printf("%-20s %-13s %14s %-6s %-14s %-5s %s\n", "id", "kind", "value", "unit", "target",
-           "met", "status");
-    for (size_t i = 0; i < rp->cfg->nindicators; i++) {
-        const struct cfg_indicator *in = &rp->cfg->indicators[i];
-        const struct eng_result *r = eng_result(rp->eng, i);
-        struct rpt_judgement j;
-        const char *st;
-
-        rpt_judge(in, rp->eng, i, r, p, &j);
-        st = rpt_status_name(j.status);
-        printf("%-20s %-13s %14.4f %-6s %-14s %-5s %s\n", in->id, cfg_ind_kind_name(in->kind),
-               r->value, cfg_ind_kind_unit(in->kind), in->target_text ? in->target_text : "-",
-               j.met < 0 ? "-" : j.met ? "yes" : "no", st ? st : "-");
-    }
 }
 
 static void
@@ -560,9 +414,7 @@ replay_free(struct replay *rp)
     store_close(rp->db);
     free(rp->points);
     free(rp->hash);
-    free(rp->pcfg);
-    free(rp->icfg);
-    free(rp->irefs);
+    indset_free(rp->is);
     cfg_free(rp->cfg);
 }
 
@@ -623,7 +475,7 @@ cmd_replay(int argc, char **argv)
         return 2;
     }
     cfg_diags_free(&diags);
-    if (build_points(&rp) != 0 || build_hash(&rp) != 0 || build_indicators(&rp) != 0) {
+    if (build_points(&rp) != 0 || build_hash(&rp) != 0) {
         fprintf(stderr, "roomwatch replay: out of memory\n");
         goto out;
     }
@@ -642,8 +494,8 @@ cmd_replay(int argc, char **argv)
         fclose(fp);
 
     per.tz = rp.cfg->site.timezone;
-    per.ndays = rp.ndays;
-    per.day_start = rp.day_start;
+    per.ndays = rp.per.ndays;
+    per.day_start = rp.per.day_start;
     if (rp.json) {
         json_t *doc = rpt_report(rp.cfg, rp.eng, &per);
 
@@ -655,7 +507,7 @@ cmd_replay(int argc, char **argv)
         putchar('\n');
         json_decref(doc);
     } else {
-        print_table(&rp, &per);
+        rpt_table(stdout, rp.cfg, rp.eng, &per);
     }
     rc = fflush(stdout) == 0 ? 0 : 2;
 out:

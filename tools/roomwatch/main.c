@@ -21,6 +21,9 @@ static const struct {
     {"replay", cmd_replay,
      "replay -c FILE --trace TRACE.csv [--year Y] [--max-skew S] [--json]\n"
      "                      run a trace through the engine and print the indicators"},
+    {"status", cmd_status,
+     "status -c FILE [--year Y [--month M]] [--json]\n"
+     "                      the daemon's indicators as of its last checkpoint"},
     {"target", cmd_target,
      "target 'STRING' [--unit U] [--json]\n"
      "                      show what a form's target string parses to"},
