@@ -439,6 +439,17 @@ struct eng_ind_cfg;
  */
 void cfg_indicator_engine(const struct cfg_indicator *in, struct eng_ind_cfg *out);
 
+struct alm_rule_cfg;
+struct alm_target;
+/*
+ * The alarm detector's settings (engine/alarm.h) for cfg's rules: one detector rule and
+ * target per point (or device) a rule watches, alarm by alarm in config order, target k of
+ * alarm a before those of alarm a + 1. *rules and *targets are new (free() them), *n long;
+ * 0, or -1 when memory runs out. roomwatchd and `roomwatch replay` detect with the same.
+ */
+int cfg_alarm_detector(const struct rw_config *cfg, struct alm_rule_cfg **rules,
+                       struct alm_target **targets, size_t *n);
+
 struct ist_cfg;
 /*
  * Fills out, the incident statistics' settings (engine/incstat.h) for incident indicator in.

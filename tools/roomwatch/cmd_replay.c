@@ -22,6 +22,11 @@
  * continues the trace, not the finished period), together with the per-day accumulators
  * (table indicator_day) for reports.
  *
+ * Incidents: the config's alarm rules run over the samples as in the daemon, and the trace's
+ * event rows (@ack, @resolve, @event) are applied to the incidents they open (replay_inc.h);
+ * the incident indicators follow the engine's in the output. They are not kept in --db: a
+ * replay in chunks counts in each chunk the incidents of that chunk only.
+ *
  * Exit status: 0, or 2 for bad usage, a bad config or a bad trace (one message, naming the
  * file and line).
  */
@@ -36,6 +41,9 @@
 #include "cfg/cfg.h"
 #include "cmd.h"
 #include "engine/eng.h"
+#include "engine/incstat.h"
+#include "replay_inc.h"
+#include "report/rpt_inc.h"
 #include "report/rpt_json.h"
 #include "rw_calendar.h"
 #include "store/store.h"
@@ -49,6 +57,7 @@ struct rpoint {
     char name[2 * CFG_ID_MAX]; /* "device.point" */
     double min, max;           /* plausible range */
     int64_t last;              /* time of its last row, ms */
+    size_t dev, pidx;          /* the device and its point's index; dev SIZE_MAX: the agent */
     long last_line;            /* 0: none yet */
 };
 
@@ -72,6 +81,8 @@ struct replay {
     struct store *db;
     uint64_t fingerprint;  /* the engine's config and the points' names */
     int resumed;           /* the engine continues a state from the db */
+    struct rinc *rinc;     /* incidents and event rows */
+    struct ist_result *inc_res; /* per incident indicator, at the end */
 };
 
 static void replay_usage(FILE *fp);
@@ -139,6 +150,8 @@ build_points(struct replay *rp)
                      p->points[j].name);
             rp->points[k].min = p->points[j].min;
             rp->points[k].max = p->points[j].max;
+            rp->points[k].dev = i;
+            rp->points[k].pidx = j;
         }
         if (agent) {
             /* A negative latency is no latency: a bad sample, counted late. */
@@ -146,6 +159,7 @@ build_points(struct replay *rp)
                      CFG_DELIVERY_POINT, d->id);
             rp->points[k].min = 0.0;
             rp->points[k].max = INFINITY;
+            rp->points[k].dev = SIZE_MAX;
             k++;
         }
     }
@@ -458,6 +472,15 @@ run_trace(struct replay *rp, FILE *fp)
         case TRACE_ROW:
             break;
         }
+        if (row.directive) {
+            if (rp->eng == NULL && start_engine(rp, row.t) != 0)
+                goto out;
+            if (rinc_row(rp->rinc, &row, err, sizeof(err)) != 0) {
+                fprintf(stderr, "%s:%ld: %s\n", rp->trace_path, tc.line, err);
+                goto out;
+            }
+            continue;
+        }
         if ((p = lookup_point(rp, row.point, row.point_len)) < 0) {
             fprintf(stderr, "%s:%ld: unknown point \"%s\" (not a point of a configured device)\n",
                     rp->trace_path, tc.line, row.point);
@@ -503,6 +526,11 @@ run_trace(struct replay *rp, FILE *fp)
                     rp->trace_path, tc.line);
             goto out;
         }
+        if (pt->dev != SIZE_MAX &&
+            rinc_sample(rp->rinc, pt->dev, pt->pidx, row.t, row.value, row.answered, valid) != 0) {
+            fprintf(stderr, "roomwatch replay: out of memory\n");
+            goto out;
+        }
         if (row.t > newest) {
             newest = row.t;
             if (newest - rp->max_skew_ms >= advanced + ADVANCE_STEP_MS || advanced == INT64_MIN) {
@@ -528,6 +556,13 @@ run_trace(struct replay *rp, FILE *fp)
     if (rp->db_path != NULL && save(rp) != 0)
         goto out;
     eng_finish(rp->eng, rp->day_start[rp->ndays]);
+    /* Judged at the period's end, as the engine's: an incident open then stays unresolved. */
+    rp->inc_res = calloc(rp->cfg->ninc_indicators + 1, sizeof(*rp->inc_res));
+    if (rp->inc_res == NULL || rinc_results(rp->rinc, rp->day_start[0], rp->day_start[rp->ndays],
+                                            rp->day_start[rp->ndays], rp->inc_res) != 0) {
+        fprintf(stderr, "roomwatch replay: out of memory\n");
+        goto out;
+    }
     rc = 0;
 out:
     free(buf);
@@ -551,12 +586,28 @@ print_table(const struct replay *rp, const struct rpt_period *p)
                r->value, cfg_ind_kind_unit(in->kind), in->target_text ? in->target_text : "-",
                j.met < 0 ? "-" : j.met ? "yes" : "no", st ? st : "-");
     }
+    for (size_t i = 0; i < rp->cfg->ninc_indicators; i++) {
+        const struct cfg_indicator *in = &rp->cfg->inc_indicators[i];
+        struct rpt_judgement j;
+        const char *st;
+
+        rpt_inc_judge(in, &rp->inc_res[i], p, p->day_start[p->ndays], &j);
+        st = rpt_status_name(j.status);
+        printf("%-20s %-13s %14.4f %-6s %-14s %-5s %s\n", in->id, cfg_ind_kind_name(in->kind),
+               rp->inc_res[i].value, cfg_ind_kind_unit(in->kind),
+               in->target_text ? in->target_text : "-", j.met < 0 ? "-" : j.met ? "yes" : "no",
+               st ? st : "-");
+    }
 }
 
 static void
 replay_free(struct replay *rp)
 {
     eng_free(rp->eng);
+    rinc_free(rp->rinc);
+    for (size_t i = 0; rp->inc_res != NULL && i < rp->cfg->ninc_indicators; i++)
+        ist_result_clear(&rp->inc_res[i]);
+    free(rp->inc_res);
     store_close(rp->db);
     free(rp->points);
     free(rp->hash);
@@ -623,7 +674,8 @@ cmd_replay(int argc, char **argv)
         return 2;
     }
     cfg_diags_free(&diags);
-    if (build_points(&rp) != 0 || build_hash(&rp) != 0 || build_indicators(&rp) != 0) {
+    if (build_points(&rp) != 0 || build_hash(&rp) != 0 || build_indicators(&rp) != 0 ||
+        rinc_open(rp.cfg, &rp.rinc) != 0) {
         fprintf(stderr, "roomwatch replay: out of memory\n");
         goto out;
     }
@@ -646,6 +698,9 @@ cmd_replay(int argc, char **argv)
     per.day_start = rp.day_start;
     if (rp.json) {
         json_t *doc = rpt_report(rp.cfg, rp.eng, &per);
+
+        if (doc != NULL)
+            rpt_inc_append(doc, rp.cfg, rp.inc_res, &per, per.day_start[per.ndays]);
 
         if (doc == NULL || json_dumpf(doc, stdout, JSON_INDENT(2) | JSON_REAL_PRECISION(15)) != 0) {
             fprintf(stderr, "roomwatch replay: cannot write the JSON\n");
