@@ -133,43 +133,21 @@ inc_open(const struct rw_config *cfg, struct store *store, struct pub *pub, stru
     c->cfg = cfg;
     c->store = store;
     c->pub = pub;
-    for (i = 0; i < cfg->nalarms; i++)
-        n += cfg->alarms[i].ntargets;
-    c->ntargets = n;
-    c->tg = calloc(n + 1, sizeof(*c->tg));
-    rules = calloc(n + 1, sizeof(*rules));
-    targets = calloc(n + 1, sizeof(*targets));
-    if (c->tg == NULL || rules == NULL || targets == NULL) {
+    if (cfg_alarm_detector(cfg, &rules, &targets, &n) < 0) {
         snprintf(err, errlen, "out of memory");
         goto fail;
     }
+    c->ntargets = n;
+    if ((c->tg = calloc(n + 1, sizeof(*c->tg))) == NULL) {
+        snprintf(err, errlen, "out of memory");
+        goto fail;
+    }
+    /* Target n is the k-th of alarm i, in the order cfg_alarm_detector() lays them out. */
     n = 0;
     for (i = 0; i < cfg->nalarms; i++) {
-        const struct cfg_alarm *al = &cfg->alarms[i];
-        static const enum alm_cond conds[] = {
-            [CFG_ALARM_OUTSIDE] = ALM_OUTSIDE,     [CFG_ALARM_ABOVE] = ALM_ABOVE,
-            [CFG_ALARM_BELOW] = ALM_BELOW,         [CFG_ALARM_IN] = ALM_IN_SET,
-            [CFG_ALARM_NO_ANSWER] = ALM_NO_ANSWER,
-        };
-
-        for (k = 0; k < al->ntargets; k++, n++) {
-            const struct cfg_alarm_target *t = &al->targets[k];
-            struct alm_rule_cfg *r = &rules[n];
-
-            c->tg[n].al = al;
-            c->tg[n].t = t;
-            r->cond = conds[al->cond];
-            r->lo = al->lo;
-            r->hi = al->hi;
-            r->nset = t->nset;
-            memcpy(r->set, t->set, sizeof(r->set));
-            r->polls = al->polls;
-            r->hold_ms = llround(al->hold * 1000.0);
-            r->clear_ms = llround(al->clear_hold * 1000.0);
-            targets[n].rule = n;
-            targets[n].device = (uint32_t)t->device;
-            targets[n].point = t->point == CFG_NO_POINT ? ALM_NO_POINT : (uint32_t)t->point;
-            targets[n].stale_ms = llround(cfg->devices[t->device].stale * 1000.0);
+        for (k = 0; k < cfg->alarms[i].ntargets; k++, n++) {
+            c->tg[n].al = &cfg->alarms[i];
+            c->tg[n].t = &cfg->alarms[i].targets[k];
         }
     }
     st = alm_new(n, rules, n, targets, cfg->ndevices, &c->alm);

@@ -255,7 +255,15 @@ enum cfg_ind_kind {
     CFG_IND_DUTY_DAYS,    /* days */
     CFG_IND_ENERGY,       /* kWh */
     CFG_IND_DELIVERY,     /* % of the agent's reports delivered within the deadline */
+    /* Incident indicators (engine/incstat.h): computed from the fault-handling record, not
+     * from points; they live in rw_config.inc_indicators. */
+    CFG_IND_MTTR,            /* h: mean repair time */
+    CFG_IND_MTTA,            /* h: mean (or longest) response time */
+    CFG_IND_WITHIN,          /* % of incidents responded to (or resolved) within a limit */
+    CFG_IND_RESOLUTION_RATE, /* % of the incidents detected that were resolved */
+    CFG_IND_COUNT,           /* a number: events of a kind, incidents, or an inventory */
 };
+#define CFG_IND_FIRST_INCIDENT CFG_IND_MTTR /* kinds from here on are incident indicators */
 
 /* A condition on a held value ("in = [3,4,5]", "above = 150.0"); as struct eng_cond. */
 enum cfg_cond_op {
@@ -311,6 +319,17 @@ struct cfg_indicator {
     /* A qualitative target's rule ("rule = \">=97\""): how the value decides it. */
     char *rule_text; /* NULL if none */
     struct tgt rule;
+    /* Incident indicators: which incidents count (empty: all); the strings are the rule
+     * ids, category and severity names as the store keeps them. */
+    size_t nsel_rules, nsel_categories, nsel_severities;
+    char **sel_rules, **sel_categories, **sel_severities;
+    int max;          /* mtta: aggregate = "max" */
+    int on_resolve;   /* within: of = "resolve" */
+    double limit;     /* within: s */
+    char *event;      /* count: event kind counted; NULL if none */
+    int has_inventory; /* count: inventory = N; with its source */
+    double inventory;
+    char *source;
     int line;
 };
 
@@ -383,7 +402,9 @@ struct rw_config {
     size_t nprofiles;
     struct cfg_profile *profiles;
     size_t nindicators;
-    struct cfg_indicator *indicators;
+    struct cfg_indicator *indicators; /* the engine's (kinds before CFG_IND_FIRST_INCIDENT) */
+    size_t ninc_indicators;
+    struct cfg_indicator *inc_indicators; /* incident indicators, in config order */
     size_t nalarms;
     struct cfg_alarm *alarms;
 };
@@ -417,6 +438,26 @@ struct eng_ind_cfg;
  * point indices (roomwatchd and `roomwatch replay` number points differently).
  */
 void cfg_indicator_engine(const struct cfg_indicator *in, struct eng_ind_cfg *out);
+
+struct alm_rule_cfg;
+struct alm_target;
+/*
+ * The alarm detector's settings (engine/alarm.h) for cfg's rules: one detector rule and
+ * target per point (or device) a rule watches, alarm by alarm in config order, target k of
+ * alarm a before those of alarm a + 1. *rules and *targets are new (free() them), *n long;
+ * 0, or -1 when memory runs out. roomwatchd and `roomwatch replay` detect with the same.
+ */
+int cfg_alarm_detector(const struct rw_config *cfg, struct alm_rule_cfg **rules,
+                       struct alm_target **targets, size_t *n);
+
+struct ist_cfg;
+/*
+ * Fills out, the incident statistics' settings (engine/incstat.h) for incident indicator in.
+ * Its string lists point into in: valid while cfg is.
+ */
+void cfg_indicator_incstat(const struct cfg_indicator *in, struct ist_cfg *out);
+/* 1 if kind k is an incident indicator (rw_config.inc_indicators). */
+int cfg_ind_is_incident(enum cfg_ind_kind k);
 
 /*
  * Loads one profile file (also used by roomwatch-devsim, which serves the same register maps).
@@ -468,7 +509,7 @@ const char *cfg_dtype_name(enum cfg_dtype t);
 const char *cfg_ind_kind_name(enum cfg_ind_kind k);
 /* 1 if some indicator is of kind delivery: then the engine has the agent's points. */
 int cfg_has_delivery(const struct rw_config *cfg);
-/* The unit of an indicator kind's value: "%", "day", "h" or "kWh". */
+/* The unit of an indicator kind's value: "%", "day", "h", "kWh", or "" (count). */
 const char *cfg_ind_kind_unit(enum cfg_ind_kind k);
 /* "critical", ...; "power", ... (as in the config and the incident topic). */
 const char *cfg_severity_name(enum cfg_severity s);

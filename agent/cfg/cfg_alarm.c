@@ -19,10 +19,13 @@
  */
 #include "cfg/cfg_alarm.h"
 
+#include <math.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include <libconfig.h>
+
+#include "engine/alarm.h"
 
 #define HOLD_MAX 86400.0        /* s: a day */
 #define CLEAR_HOLD_DEFAULT 60.0 /* s: a minute clear before an incident is over */
@@ -447,5 +450,54 @@ resolve_states(struct cfgc *ck, const struct cfgc_obj *o, const struct cfg_profi
             return -1;
         }
     }
+    return 0;
+}
+
+int
+cfg_alarm_detector(const struct rw_config *cfg, struct alm_rule_cfg **rules,
+                   struct alm_target **targets, size_t *n)
+{
+    static const enum alm_cond conds[] = {
+        [CFG_ALARM_OUTSIDE] = ALM_OUTSIDE, [CFG_ALARM_ABOVE] = ALM_ABOVE,
+        [CFG_ALARM_BELOW] = ALM_BELOW,     [CFG_ALARM_IN] = ALM_IN_SET,
+        [CFG_ALARM_NO_ANSWER] = ALM_NO_ANSWER,
+    };
+    size_t total = 0, k = 0;
+
+    for (size_t i = 0; i < cfg->nalarms; i++)
+        total += cfg->alarms[i].ntargets;
+    *rules = calloc(total + 1, sizeof(**rules));
+    *targets = calloc(total + 1, sizeof(**targets));
+    if (*rules == NULL || *targets == NULL) {
+        free(*rules);
+        free(*targets);
+        *rules = NULL;
+        *targets = NULL;
+        return -1;
+    }
+    for (size_t i = 0; i < cfg->nalarms; i++) {
+        const struct cfg_alarm *al = &cfg->alarms[i];
+
+        for (size_t j = 0; j < al->ntargets; j++, k++) {
+            const struct cfg_alarm_target *t = &al->targets[j];
+            struct alm_rule_cfg *r = &(*rules)[k];
+            struct alm_target *g = &(*targets)[k];
+
+            /* Each target its own rule: the states of an "in" rule are per point. */
+            r->cond = conds[al->cond];
+            r->lo = al->lo;
+            r->hi = al->hi;
+            r->nset = t->nset;
+            memcpy(r->set, t->set, sizeof(r->set));
+            r->polls = al->polls;
+            r->hold_ms = llround(al->hold * 1000.0);
+            r->clear_ms = llround(al->clear_hold * 1000.0);
+            g->rule = k;
+            g->device = (uint32_t)t->device;
+            g->point = t->point == CFG_NO_POINT ? ALM_NO_POINT : (uint32_t)t->point;
+            g->stale_ms = llround(cfg->devices[t->device].stale * 1000.0);
+        }
+    }
+    *n = total;
     return 0;
 }

@@ -20,6 +20,17 @@
  * A delivery indicator has no "points": its inputs are the agent's own reports, the
  * telemetry of every device or of those "devices" lists (cfg.h, CFG_AGENT_ID).
  *
+ * Incident indicators (mttr, mtta, within, resolution_rate, count) have no points either: they
+ * read the fault-handling record, selected by "rules" (alarm ids of this config),
+ * "categories" and "severities"; they go to cfg->inc_indicators:
+ *
+ *     { id = "mttr"; name = "系统故障修复平均时间"; kind = "mttr"; target = "≥0&&≤2";
+ *       target_unit = "h"; },
+ *     { id = "response_timely"; name = "故障响应及时率"; kind = "within"; limit = 300; ... },
+ *     { id = "visits"; name = "机房环境监测运维"; kind = "count"; event = "maintenance"; ... },
+ *     { id = "hw"; name = "硬件采购（维护）数量"; kind = "count"; inventory = 115;
+ *       source = "固定资产台账 2021-01"; target = "=115"; }
+ *
  * Targets are parsed with the forms' target parser (engine/target.h): an unparseable one is a
  * config error, and so is a qualitative one (稳定) without a "rule" saying how the measured
  * value decides it. Keys that do not apply to an indicator's kind are errors, not ignored.
@@ -33,6 +44,7 @@
 #include <libconfig.h>
 
 #include "engine/eng.h"
+#include "engine/incstat.h"
 #include "engine/target.h"
 
 #define DUTY_SHARE_DEFAULT 0.99 /* DESIGN.md: 99 % of a day, 85536 s */
@@ -59,12 +71,27 @@ static int unit_fits(enum cfg_ind_kind k, const struct tgt *t);
 static int is_array(const config_setting_t *s);
 static void check_devices(struct cfgc *ck, const struct cfgc_obj *o, struct rw_config *cfg,
                           struct cfg_indicator *in);
+static void check_incident(struct cfgc *ck, const struct cfgc_obj *o,
+                           const struct rw_config *cfg, struct cfg_indicator *in);
+static int get_names(struct cfgc *ck, const struct cfgc_obj *o, const char *key,
+                     const char *const *known, size_t nknown, char ***out, size_t *n);
+static void free_names(char **v, size_t n);
+static void free_indicator(struct cfg_indicator *in);
+static const struct cfg_indicator *find_id(const struct rw_config *cfg, const char *id);
 
 static const char *const ind_keys[] = {
     "id",     "name",      "category",  "subcategory", "kind",       "points",      "band",
     "assess", "window",    "combine",   "condition",   "duty_share", "target",      "target_unit",
-    "rule",   "deadline",  "devices",   NULL,
+    "rule",   "deadline",  "devices",   "rules",       "categories", "severities",  "aggregate",
+    "limit",  "of",        "event",     "inventory",   "source",     NULL,
 };
+/* Event kinds, as the commands record them (`roomwatch event add --kind`). */
+static const char *const event_kinds[] = {"maintenance", "inspection", "security-incident"};
+#define INC_KINDS                                                                                  \
+    ((1u << CFG_IND_MTTR) | (1u << CFG_IND_MTTA) | (1u << CFG_IND_WITHIN) |                        \
+     (1u << CFG_IND_RESOLUTION_RATE) | (1u << CFG_IND_COUNT))
+#define WITHIN_LIMIT_MAX (366.0 * 86400.0) /* s: a limit beyond a year decides nothing */
+#define INVENTORY_MAX 1e9
 static const char *const band_keys[] = {"lo", "hi", "nominal", "minus_pct", "plus_pct", NULL};
 static const char *const cond_keys[] = {"in", "above", "at_least", "below", "range", NULL};
 
@@ -80,9 +107,18 @@ static const struct {
     {"condition", (1u << CFG_IND_SUPPLY_DAYS) | (1u << CFG_IND_AVAILABILITY) |
                       (1u << CFG_IND_DOWNTIME) | (1u << CFG_IND_FAULT_RATE)},
     {"duty_share", 1u << CFG_IND_DUTY_DAYS},
-    {"points", ~(1u << CFG_IND_DELIVERY)},
+    {"points", ~((1u << CFG_IND_DELIVERY) | INC_KINDS)},
     {"deadline", 1u << CFG_IND_DELIVERY},
     {"devices", 1u << CFG_IND_DELIVERY},
+    {"rules", INC_KINDS},
+    {"categories", INC_KINDS},
+    {"severities", INC_KINDS},
+    {"aggregate", 1u << CFG_IND_MTTA},
+    {"limit", 1u << CFG_IND_WITHIN},
+    {"of", 1u << CFG_IND_WITHIN},
+    {"event", 1u << CFG_IND_COUNT},
+    {"inventory", 1u << CFG_IND_COUNT},
+    {"source", 1u << CFG_IND_COUNT},
 };
 
 const char *
@@ -105,8 +141,24 @@ cfg_ind_kind_name(enum cfg_ind_kind k)
         return "energy";
     case CFG_IND_DELIVERY:
         return "delivery";
+    case CFG_IND_MTTR:
+        return "mttr";
+    case CFG_IND_MTTA:
+        return "mtta";
+    case CFG_IND_WITHIN:
+        return "within";
+    case CFG_IND_RESOLUTION_RATE:
+        return "resolution_rate";
+    case CFG_IND_COUNT:
+        return "count";
     }
     return "?";
+}
+
+int
+cfg_ind_is_incident(enum cfg_ind_kind k)
+{
+    return k >= CFG_IND_FIRST_INCIDENT;
 }
 
 const char *
@@ -117,14 +169,20 @@ cfg_ind_kind_unit(enum cfg_ind_kind k)
     case CFG_IND_AVAILABILITY:
     case CFG_IND_FAULT_RATE:
     case CFG_IND_DELIVERY:
+    case CFG_IND_WITHIN:
+    case CFG_IND_RESOLUTION_RATE:
         return "%";
     case CFG_IND_SUPPLY_DAYS:
     case CFG_IND_DUTY_DAYS:
         return "day";
     case CFG_IND_DOWNTIME:
+    case CFG_IND_MTTR:
+    case CFG_IND_MTTA:
         return "h";
     case CFG_IND_ENERGY:
         return "kWh";
+    case CFG_IND_COUNT:
+        return "";
     }
     return "";
 }
@@ -168,31 +226,67 @@ cfg_check_indicators(struct cfgc *ck, const struct cfgc_obj *root, struct rw_con
 
     if (n == 0)
         return;
-    if ((cfg->indicators = calloc((size_t)n, sizeof(*cfg->indicators))) == NULL) {
+    cfg->indicators = calloc((size_t)n, sizeof(*cfg->indicators));
+    cfg->inc_indicators = calloc((size_t)n, sizeof(*cfg->inc_indicators));
+    if (cfg->indicators == NULL || cfg->inc_indicators == NULL) {
         cfgc_nomem(ck);
         return;
     }
-    for (int i = 0; i < n; i++)
+    for (int i = 0; i < n; i++) {
         check_indicator(ck, cfg, profile_ok, config_setting_get_elem(list, (unsigned)i), i + 1);
+        /* Incident indicators have no engine index: they move to their own list, so that
+         * engine indicator i stays cfg->indicators[i]. */
+        if (cfg->nindicators > 0 &&
+            cfg_ind_is_incident(cfg->indicators[cfg->nindicators - 1].kind)) {
+            cfg->inc_indicators[cfg->ninc_indicators++] = cfg->indicators[cfg->nindicators - 1];
+            memset(&cfg->indicators[--cfg->nindicators], 0, sizeof(*cfg->indicators));
+        }
+    }
+}
+
+static void
+free_indicator(struct cfg_indicator *in)
+{
+    free(in->name);
+    free(in->category);
+    free(in->subcategory);
+    free(in->points);
+    free(in->target_text);
+    free(in->target_unit);
+    free(in->rule_text);
+    free_names(in->sel_rules, in->nsel_rules);
+    free_names(in->sel_categories, in->nsel_categories);
+    free_names(in->sel_severities, in->nsel_severities);
+    free(in->event);
+    free(in->source);
 }
 
 void
 cfg_free_indicators(struct rw_config *cfg)
 {
-    for (size_t i = 0; i < cfg->nindicators; i++) {
-        struct cfg_indicator *in = &cfg->indicators[i];
-
-        free(in->name);
-        free(in->category);
-        free(in->subcategory);
-        free(in->points);
-        free(in->target_text);
-        free(in->target_unit);
-        free(in->rule_text);
-    }
+    for (size_t i = 0; i < cfg->nindicators; i++)
+        free_indicator(&cfg->indicators[i]);
+    for (size_t i = 0; i < cfg->ninc_indicators; i++)
+        free_indicator(&cfg->inc_indicators[i]);
     free(cfg->indicators);
+    free(cfg->inc_indicators);
     cfg->indicators = NULL;
+    cfg->inc_indicators = NULL;
     cfg->nindicators = 0;
+    cfg->ninc_indicators = 0;
+}
+
+/* An indicator already checked with this id, in either list. */
+static const struct cfg_indicator *
+find_id(const struct rw_config *cfg, const char *id)
+{
+    for (size_t j = 0; j < cfg->nindicators; j++)
+        if (strcmp(cfg->indicators[j].id, id) == 0)
+            return &cfg->indicators[j];
+    for (size_t j = 0; j < cfg->ninc_indicators; j++)
+        if (strcmp(cfg->inc_indicators[j].id, id) == 0)
+            return &cfg->inc_indicators[j];
+    return NULL;
 }
 
 /* Appends the indicator at s, even with problems (its id may then be empty). */
@@ -212,22 +306,19 @@ check_indicator(struct cfgc *ck, struct rw_config *cfg, const int *profile_ok,
         cfgc_problem(ck, &o, s, "must be a group { ... }");
         return;
     }
-    cfg->nindicators++;
     in->line = cfgc_src_line(s);
     in->duty_share = DUTY_SHARE_DEFAULT;
     in->deadline = CFG_DELIVERY_DEADLINE_DEFAULT;
     if (cfgc_get_id(ck, &o, "id", CFGC_ID_ANY, 1, &v) > 0) {
-        for (size_t j = 0; j + 1 < cfg->nindicators; j++) {
-            if (strcmp(cfg->indicators[j].id, v) == 0) {
-                cfgc_problem(ck, &o, config_setting_get_member(s, "id"),
-                             "duplicate indicator id \"%s\" (first at line %d)", v,
-                             cfg->indicators[j].line);
-                break;
-            }
-        }
+        const struct cfg_indicator *first = find_id(cfg, v);
+
+        if (first != NULL)
+            cfgc_problem(ck, &o, config_setting_get_member(s, "id"),
+                         "duplicate indicator id \"%s\" (first at line %d)", v, first->line);
         memcpy(in->id, v, strlen(v) + 1);
         cfgc_obj_init(&o, s, "indicator", v, 0);
     }
+    cfg->nindicators++;
     cfgc_check_keys(ck, &o, ind_keys);
 
     r = cfgc_get_text(ck, &o, "name", CFGC_TEXT_MAX, &v);
@@ -247,7 +338,8 @@ check_indicator(struct cfgc *ck, struct rw_config *cfg, const int *profile_ok,
     } else if (r > 0 && !parse_kind(v, &in->kind)) {
         cfgc_problem(ck, &o, at,
                      "\"kind\" must be one of band, supply_days, availability, downtime, "
-                     "fault_rate, duty_days, energy, delivery (is %s)",
+                     "fault_rate, duty_days, energy, delivery, mttr, mtta, within, "
+                     "resolution_rate, count (is %s)",
                      cfgc_quote(q, sizeof(q), v));
     } else if (r > 0) {
         kind_ok = 1;
@@ -265,6 +357,8 @@ check_indicator(struct cfgc *ck, struct rw_config *cfg, const int *profile_ok,
 
     if (in->kind == CFG_IND_DELIVERY)
         check_devices(ck, &o, cfg, in);
+    else if (cfg_ind_is_incident(in->kind))
+        check_incident(ck, &o, cfg, in);
     else
         check_points(ck, &o, cfg, profile_ok, in);
 
@@ -318,6 +412,12 @@ check_indicator(struct cfgc *ck, struct rw_config *cfg, const int *profile_ok,
         cfgc_get_number(ck, &o, "deadline", DELIVERY_DEADLINE_MIN, DELIVERY_DEADLINE_MAX,
                         &in->deadline);
         break;
+    case CFG_IND_MTTR:
+    case CFG_IND_MTTA:
+    case CFG_IND_WITHIN:
+    case CFG_IND_RESOLUTION_RATE:
+    case CFG_IND_COUNT:
+        break; /* check_incident() */
     }
     if (in->target_text != NULL &&
         (!unit_fits(in->kind, &in->target) || (in->rule_text && !unit_fits(in->kind, &in->rule))))
@@ -331,7 +431,7 @@ check_indicator(struct cfgc *ck, struct rw_config *cfg, const int *profile_ok,
 static int
 parse_kind(const char *v, enum cfg_ind_kind *out)
 {
-    for (enum cfg_ind_kind k = CFG_IND_BAND; k <= CFG_IND_DELIVERY; k++) {
+    for (enum cfg_ind_kind k = CFG_IND_BAND; k <= CFG_IND_COUNT; k++) {
         if (strcmp(v, cfg_ind_kind_name(k)) == 0) {
             *out = k;
             return 1;
@@ -724,6 +824,8 @@ unit_fits(enum cfg_ind_kind k, const struct tgt *t)
 
     if (t->qualitative || t->unit[0] == '\0')
         return 1;
+    if (k == CFG_IND_COUNT)
+        return 1; /* a number of things: 次, 台, 个 are the form's own words for it */
     return tgt_convert(1.0, cfg_ind_kind_unit(k), t->unit, &x) == TGT_OK;
 }
 
@@ -757,4 +859,211 @@ cfg_indicator_engine(const struct cfg_indicator *in, struct eng_ind_cfg *c)
     memcpy(c->cond.set, in->cond.set, sizeof(c->cond.set));
     c->duty_share = in->duty_share;
     c->deadline_ms = llround(in->deadline * 1000.0);
+}
+
+/*
+ * The keys of an incident indicator: the selection, and per kind aggregate (mtta), limit and
+ * of (within), event or inventory with its source (count).
+ */
+static void
+check_incident(struct cfgc *ck, const struct cfgc_obj *o, const struct rw_config *cfg,
+               struct cfg_indicator *in)
+{
+    const char *rule_ids[256];
+    size_t nrules = 0;
+    const char *v;
+    char q[CFGC_QBUF];
+    const config_setting_t *s = o->s;
+    const char *cats[] = {cfg_category_name(CFG_CAT_POWER), cfg_category_name(CFG_CAT_ENVIRONMENT),
+                          cfg_category_name(CFG_CAT_NETWORK), cfg_category_name(CFG_CAT_DEVICE),
+                          cfg_category_name(CFG_CAT_SECURITY)};
+    const char *sevs[] = {cfg_severity_name(CFG_SEV_CRITICAL), cfg_severity_name(CFG_SEV_MAJOR),
+                          cfg_severity_name(CFG_SEV_MINOR), cfg_severity_name(CFG_SEV_WARNING)};
+    int has_sel, has_event, has_inv;
+
+    for (size_t i = 0; i < cfg->nalarms && nrules < sizeof(rule_ids) / sizeof(rule_ids[0]); i++)
+        rule_ids[nrules++] = cfg->alarms[i].id;
+    get_names(ck, o, "rules", rule_ids, nrules, &in->sel_rules, &in->nsel_rules);
+    get_names(ck, o, "categories", cats, sizeof(cats) / sizeof(cats[0]), &in->sel_categories,
+              &in->nsel_categories);
+    get_names(ck, o, "severities", sevs, sizeof(sevs) / sizeof(sevs[0]), &in->sel_severities,
+              &in->nsel_severities);
+    has_sel = config_setting_get_member(s, "rules") || config_setting_get_member(s, "categories") ||
+              config_setting_get_member(s, "severities");
+
+    switch (in->kind) {
+    case CFG_IND_MTTA:
+        if (cfgc_get_string(ck, o, "aggregate", &v) > 0) {
+            if (strcmp(v, "max") == 0)
+                in->max = 1;
+            else if (strcmp(v, "mean") != 0)
+                cfgc_problem(ck, o, config_setting_get_member(s, "aggregate"),
+                             "\"aggregate\" must be \"mean\" or \"max\" (is %s)",
+                             cfgc_quote(q, sizeof(q), v));
+        }
+        break;
+    case CFG_IND_WITHIN:
+        if (config_setting_get_member(s, "limit") == NULL)
+            cfgc_missing(ck, o, "limit");
+        else if (cfgc_get_number(ck, o, "limit", 0, WITHIN_LIMIT_MAX, &in->limit) > 0 &&
+                 in->limit <= 0)
+            cfgc_problem(ck, o, config_setting_get_member(s, "limit"),
+                         "\"limit\" must be above 0 seconds");
+        if (cfgc_get_string(ck, o, "of", &v) > 0) {
+            if (strcmp(v, "resolve") == 0)
+                in->on_resolve = 1;
+            else if (strcmp(v, "ack") != 0)
+                cfgc_problem(ck, o, config_setting_get_member(s, "of"),
+                             "\"of\" must be \"ack\" or \"resolve\" (is %s)",
+                             cfgc_quote(q, sizeof(q), v));
+        }
+        break;
+    case CFG_IND_COUNT:
+        has_event = config_setting_get_member(s, "event") != NULL;
+        has_inv = config_setting_get_member(s, "inventory") != NULL;
+        if (has_inv && (has_event || has_sel)) {
+            cfgc_problem(ck, o, config_setting_get_member(s, "inventory"),
+                         "\"inventory\" is a number given, not counted: it takes no \"event\", "
+                         "\"rules\", \"categories\" or \"severities\"");
+            break;
+        }
+        if (!has_inv && !has_event && !has_sel) {
+            cfgc_problem(ck, o, s,
+                         "a count indicator needs \"event\" (an event kind to count), a "
+                         "selection of incidents (\"rules\", \"categories\", \"severities\"), or "
+                         "\"inventory\" with its \"source\"");
+            break;
+        }
+        if (has_inv) {
+            if (cfgc_get_number(ck, o, "inventory", 0, INVENTORY_MAX, &in->inventory) > 0)
+                in->has_inventory = 1;
+            if (cfgc_get_text(ck, o, "source", CFGC_TEXT_MAX, &v) > 0)
+                in->source = cfgc_strdup(ck, v);
+            else if (config_setting_get_member(s, "source") == NULL)
+                cfgc_problem(ck, o, config_setting_get_member(s, "inventory"),
+                             "\"inventory\" needs a \"source\" saying where the number comes "
+                             "from (an asset register, a contract)");
+        } else if (config_setting_get_member(s, "source") != NULL) {
+            cfgc_problem(ck, o, config_setting_get_member(s, "source"),
+                         "\"source\" is only for \"inventory\"");
+        }
+        if (has_event && cfgc_get_string(ck, o, "event", &v) > 0) {
+            size_t k;
+
+            for (k = 0; k < sizeof(event_kinds) / sizeof(event_kinds[0]); k++)
+                if (strcmp(v, event_kinds[k]) == 0)
+                    break;
+            if (k == sizeof(event_kinds) / sizeof(event_kinds[0]))
+                cfgc_problem(ck, o, config_setting_get_member(s, "event"),
+                             "\"event\" must be one of maintenance, inspection, "
+                             "security-incident (is %s)",
+                             cfgc_quote(q, sizeof(q), v));
+            else
+                in->event = cfgc_strdup(ck, v);
+        }
+        break;
+    default:
+        break;
+    }
+}
+
+/*
+ * A list of names, each one of known (or, with nknown 0, of nothing: every name is unknown),
+ * each once. Returns how many, 0 if absent, -1 after reporting.
+ */
+static int
+get_names(struct cfgc *ck, const struct cfgc_obj *o, const char *key, const char *const *known,
+          size_t nknown, char ***out, size_t *n)
+{
+    const config_setting_t *list = config_setting_get_member(o->s, key);
+    char q[CFGC_QBUF];
+    int len;
+
+    if (list == NULL)
+        return 0;
+    if (!is_array(list) || (len = config_setting_length(list)) == 0) {
+        cfgc_problem(ck, o, list, "\"%s\" must be a list of names, like [\"%s\"]", key,
+                     nknown > 0 ? known[0] : "name");
+        return -1;
+    }
+    if ((*out = calloc((size_t)len, sizeof(**out))) == NULL) {
+        cfgc_nomem(ck);
+        return -1;
+    }
+    for (int i = 0; i < len; i++) {
+        const config_setting_t *e = config_setting_get_elem(list, (unsigned)i);
+        const char *name, *near;
+        size_t k;
+
+        if (config_setting_type(e) != CONFIG_TYPE_STRING) {
+            cfgc_problem(ck, o, e, "\"%s\" must hold names (strings)", key);
+            return -1;
+        }
+        name = config_setting_get_string(e);
+        for (k = 0; k < nknown; k++)
+            if (strcmp(name, known[k]) == 0)
+                break;
+        if (k == nknown) {
+            near = cfgc_closest(name, known, nknown);
+            if (strcmp(key, "rules") == 0)
+                cfgc_problem(ck, o, e, "\"rules\": no alarm rule %s in this config%s%s%s",
+                             cfgc_quote(q, sizeof(q), name), near ? " (did you mean \"" : "",
+                             near ? near : "", near ? "\"?)" : "");
+            else
+                cfgc_problem(ck, o, e, "\"%s\": unknown name %s%s%s%s", key,
+                             cfgc_quote(q, sizeof(q), name), near ? " (did you mean \"" : "",
+                             near ? near : "", near ? "\"?)" : "");
+            continue;
+        }
+        for (k = 0; k < *n; k++) {
+            if (strcmp((*out)[k], name) == 0) {
+                cfgc_problem(ck, o, e, "\"%s\": %s is listed twice", key,
+                             cfgc_quote(q, sizeof(q), name));
+                break;
+            }
+        }
+        if (k < *n)
+            continue;
+        if (((*out)[*n] = cfgc_strdup(ck, name)) == NULL)
+            return -1;
+        (*n)++;
+    }
+    return (int)*n;
+}
+
+static void
+free_names(char **v, size_t n)
+{
+    for (size_t i = 0; i < n; i++)
+        free(v[i]);
+    free(v);
+}
+
+void
+cfg_indicator_incstat(const struct cfg_indicator *in, struct ist_cfg *c)
+{
+    static const enum ist_kind kinds[] = {
+        [CFG_IND_MTTR] = IST_MTTR,
+        [CFG_IND_MTTA] = IST_MTTA,
+        [CFG_IND_WITHIN] = IST_WITHIN,
+        [CFG_IND_RESOLUTION_RATE] = IST_RESOLUTION_RATE,
+        [CFG_IND_COUNT] = IST_COUNT,
+    };
+    int has_sel = in->nsel_rules + in->nsel_categories + in->nsel_severities > 0;
+
+    memset(c, 0, sizeof(*c));
+    c->kind = kinds[in->kind];
+    c->nrules = in->nsel_rules;
+    c->rules = (const char *const *)in->sel_rules;
+    c->ncategories = in->nsel_categories;
+    c->categories = (const char *const *)in->sel_categories;
+    c->nseverities = in->nsel_severities;
+    c->severities = (const char *const *)in->sel_severities;
+    c->max = in->max;
+    c->on_resolve = in->on_resolve;
+    c->limit_ms = llround(in->limit * 1000.0);
+    c->event = in->event;
+    c->count_incidents = in->kind == CFG_IND_COUNT && has_sel;
+    c->has_inventory = in->has_inventory;
+    c->inventory = in->inventory;
 }

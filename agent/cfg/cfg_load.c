@@ -252,8 +252,9 @@ check_config(struct cl *c, const config_setting_t *root)
     check_devices(c, &top);
     load_profiles(c);
     expand_profiles(c);
-    check_indicators(c, &top);
+    /* Incident indicators name alarm rules: the rules first (diagnostics are sorted). */
     check_alarms(c, &top);
+    check_indicators(c, &top);
 }
 
 /* Indicators name device.point, so they are checked once the profiles are in. */

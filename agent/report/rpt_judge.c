@@ -368,6 +368,12 @@ rpt_judge(const struct cfg_indicator *in, const struct eng *e, size_t ind,
     case CFG_IND_ENERGY:
         best = NAN; /* a counter says nothing about what is still to come */
         break;
+    case CFG_IND_MTTR:
+    case CFG_IND_MTTA:
+    case CFG_IND_WITHIN:
+    case CFG_IND_RESOLUTION_RATE:
+    case CFG_IND_COUNT:
+        break; /* not the engine's: rpt_inc_judge() */
     case CFG_IND_DELIVERY:
         /*
          * How many reports are still due this period is not known (devices come and go,

@@ -23,6 +23,11 @@
  * continues the trace, not the finished period), together with the per-day accumulators
  * (table indicator_day) for reports.
  *
+ * Incidents: the config's alarm rules run over the samples as in the daemon, and the trace's
+ * event rows (@ack, @resolve, @event) are applied to the incidents they open (replay_inc.h);
+ * the incident indicators follow the engine's in the output. They are not kept in --db: a
+ * replay in chunks counts in each chunk the incidents of that chunk only.
+ *
  * Exit status: 0, or 2 for bad usage, a bad config or a bad trace (one message, naming the
  * file and line).
  */
@@ -38,6 +43,9 @@
 #include "cmd.h"
 #include "engine/eng.h"
 #include "indset.h"
+#include "engine/incstat.h"
+#include "replay_inc.h"
+#include "report/rpt_inc.h"
 #include "report/rpt_json.h"
 #include "report/rpt_table.h"
 #include "rw_calendar.h"
@@ -52,6 +60,7 @@ struct rpoint {
     char name[2 * CFG_ID_MAX]; /* "device.point" */
     double min, max;           /* plausible range */
     int64_t last;              /* time of its last row, ms */
+    size_t dev, pidx;          /* the device and its point's index; dev SIZE_MAX: the agent */
     long last_line;            /* 0: none yet */
 };
 
@@ -71,6 +80,8 @@ struct replay {
     const char *db_path;   /* --db, or NULL */
     struct store *db;
     int resumed;           /* the engine continues a state from the db */
+    struct rinc *rinc;     /* incidents and event rows */
+    struct ist_result *inc_res; /* per incident indicator, at the end */
 };
 
 static void replay_usage(FILE *fp);
@@ -121,6 +132,9 @@ build_points(struct replay *rp)
         for (size_t j = 0; j < p->npoints; j++) {
             struct rpoint *rpt = &rp->points[indset_point(rp->is, i, j)];
 
+            rpt->dev = i;
+            rpt->pidx = j;
+
             snprintf(rpt->name, sizeof(rpt->name), "%s.%s", d->id, p->points[j].name);
             rpt->min = p->points[j].min;
             rpt->max = p->points[j].max;
@@ -133,6 +147,7 @@ build_points(struct replay *rp)
                      d->id);
             rpt->min = 0.0;
             rpt->max = INFINITY;
+            rpt->dev = SIZE_MAX; /* no alarm rule watches the agent's reports */
         }
     }
     return 0;
@@ -331,6 +346,15 @@ run_trace(struct replay *rp, FILE *fp)
         case TRACE_ROW:
             break;
         }
+        if (row.directive) {
+            if (rp->eng == NULL && start_engine(rp, row.t) != 0)
+                goto out;
+            if (rinc_row(rp->rinc, &row, err, sizeof(err)) != 0) {
+                fprintf(stderr, "%s:%ld: %s\n", rp->trace_path, tc.line, err);
+                goto out;
+            }
+            continue;
+        }
         if ((p = lookup_point(rp, row.point, row.point_len)) < 0) {
             fprintf(stderr, "%s:%ld: unknown point \"%s\" (not a point of a configured device)\n",
                     rp->trace_path, tc.line, row.point);
@@ -376,6 +400,11 @@ run_trace(struct replay *rp, FILE *fp)
                     rp->trace_path, tc.line);
             goto out;
         }
+        if (pt->dev != SIZE_MAX &&
+            rinc_sample(rp->rinc, pt->dev, pt->pidx, row.t, row.value, row.answered, valid) != 0) {
+            fprintf(stderr, "roomwatch replay: out of memory\n");
+            goto out;
+        }
         if (row.t > newest) {
             newest = row.t;
             if (newest - rp->max_skew_ms >= advanced + ADVANCE_STEP_MS || advanced == INT64_MIN) {
@@ -401,6 +430,14 @@ run_trace(struct replay *rp, FILE *fp)
     if (rp->db_path != NULL && save(rp) != 0)
         goto out;
     eng_finish(rp->eng, rp->per.day_start[rp->per.ndays]);
+    /* Judged at the period's end, as the engine's: an incident open then stays unresolved. */
+    rp->inc_res = calloc(rp->cfg->ninc_indicators + 1, sizeof(*rp->inc_res));
+    if (rp->inc_res == NULL ||
+        rinc_results(rp->rinc, rp->per.day_start[0], rp->per.day_start[rp->per.ndays],
+                     rp->per.day_start[rp->per.ndays], rp->inc_res) != 0) {
+        fprintf(stderr, "roomwatch replay: out of memory\n");
+        goto out;
+    }
     rc = 0;
 out:
     free(buf);
@@ -411,6 +448,10 @@ static void
 replay_free(struct replay *rp)
 {
     eng_free(rp->eng);
+    rinc_free(rp->rinc);
+    for (size_t i = 0; rp->inc_res != NULL && i < rp->cfg->ninc_indicators; i++)
+        ist_result_clear(&rp->inc_res[i]);
+    free(rp->inc_res);
     store_close(rp->db);
     free(rp->points);
     free(rp->hash);
@@ -475,7 +516,8 @@ cmd_replay(int argc, char **argv)
         return 2;
     }
     cfg_diags_free(&diags);
-    if (build_points(&rp) != 0 || build_hash(&rp) != 0) {
+    if (build_points(&rp) != 0 || build_hash(&rp) != 0 ||
+        rinc_open(rp.cfg, &rp.rinc) != 0) {
         fprintf(stderr, "roomwatch replay: out of memory\n");
         goto out;
     }
@@ -499,6 +541,9 @@ cmd_replay(int argc, char **argv)
     if (rp.json) {
         json_t *doc = rpt_report(rp.cfg, rp.eng, &per);
 
+        if (doc != NULL)
+            rpt_inc_append(doc, rp.cfg, rp.inc_res, &per, per.day_start[per.ndays]);
+
         if (doc == NULL || json_dumpf(doc, stdout, JSON_INDENT(2) | JSON_REAL_PRECISION(15)) != 0) {
             fprintf(stderr, "roomwatch replay: cannot write the JSON\n");
             json_decref(doc);
@@ -508,6 +553,7 @@ cmd_replay(int argc, char **argv)
         json_decref(doc);
     } else {
         rpt_table(stdout, rp.cfg, rp.eng, &per);
+        rpt_table_inc(stdout, rp.cfg, rp.inc_res, &per, per.day_start[per.ndays]);
     }
     rc = fflush(stdout) == 0 ? 0 : 2;
 out:

@@ -268,6 +268,25 @@ trace_csv_parse(struct trace_csv *tc, const char *line, size_t len, struct trace
                  (int)(c1 - line > 40 ? 40 : c1 - line), line);
         return TRACE_ERROR;
     }
+    row->directive = c1[1] == '@';
+    if (row->directive) {
+        /* "@ack" and the like: the value column is the directive's text, read by the caller. */
+        size_t n = (size_t)(c2 - c1 - 2);
+
+        if (n < 1 || n >= TRACE_POINT_MAX - 1 || strspn(c1 + 2, "abcdefghijklmnopqrstuvwxyz") < n) {
+            snprintf(err, errlen, "bad directive \"%.*s\"",
+                     (int)(c2 - c1 - 1 > 64 ? 64 : c2 - c1 - 1), c1 + 1);
+            return TRACE_ERROR;
+        }
+        memcpy(row->point, c1 + 1, (size_t)(c2 - c1 - 1));
+        row->point[c2 - c1 - 1] = '\0';
+        row->point_len = (size_t)(c2 - c1 - 1);
+        row->text = v;
+        row->text_len = vlen;
+        row->value = 0.0;
+        row->answered = 0;
+        return TRACE_ROW;
+    }
     if (!point_ok(c1 + 1, (size_t)(c2 - c1 - 1))) {
         snprintf(err, errlen, "bad point \"%.*s\" (device.point)",
                  (int)(c2 - c1 - 1 > 64 ? 64 : c2 - c1 - 1), c1 + 1);

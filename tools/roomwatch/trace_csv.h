@@ -8,6 +8,11 @@
  *   1704038460.5,meter1.v_l1,
  *   1704038520,ups1.output_source,nan
  *
+ *   2024-03-01T10:04:00+08:00,@ack,incident=1;by=wang
+ *
+ * A point starting with '@' is a directive (tools/roomwatch/README.md, "Event rows"): its
+ * value column is text the caller reads (row->directive, text); '@' is not a point character,
+ * so no device.point can be mistaken for one.
  * ts is RFC 3339 with a UTC offset (or Z), or Unix seconds; either may have a fraction, kept
  * to the millisecond (rounded half up). value is a number, or empty or "nan" for a poll that
  * got no valid answer. Fields are not quoted (no field can hold a comma). Blank lines and
@@ -46,6 +51,9 @@ struct trace_row {
     size_t point_len;             /* strlen(point) */
     double value;                 /* when answered */
     int answered;                 /* 0: empty or nan, the poll got no valid answer */
+    int directive;                /* point is "@name": text holds the value column */
+    const char *text;             /* directive: into the line passed in; not NUL-terminated */
+    size_t text_len;
 };
 
 void trace_csv_init(struct trace_csv *tc);
