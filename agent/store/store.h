@@ -214,5 +214,10 @@ int store_change_each(struct store *s, int (*fn)(const struct store_change *ch, 
                       void *arg);
 /* Marks change seq published. */
 int store_change_published(struct store *s, int64_t seq);
+/*
+ * PRAGMA data_version into *v: it changes when another connection (the CLI) has committed
+ * since the last call, not with this connection's own writes.
+ */
+int store_data_version(struct store *s, int64_t *v);
 
 #endif

@@ -511,3 +511,17 @@ store_change_published(struct store *s, int64_t seq)
     return cmd_exec(store_db(s), "UPDATE incident_change SET published = 1 WHERE seq = ?", nums,
                     1, NULL, 0);
 }
+
+int
+store_data_version(struct store *s, int64_t *v)
+{
+    sqlite3 *db = store_db(s);
+    sqlite3_stmt *st = NULL;
+
+    if (sqlite3_prepare_v2(db, "PRAGMA data_version", -1, &st, NULL) != SQLITE_OK ||
+        sqlite3_step(st) != SQLITE_ROW)
+        return fail(db, st, 0);
+    *v = sqlite3_column_int64(st, 0);
+    sqlite3_finalize(st);
+    return 0;
+}
