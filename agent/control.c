@@ -18,8 +18,8 @@
 #include "rw_log.h"
 #include "store/store.h"
 
-#define CTL_BATCH 64         /* changes published per look; the rest at the next one */
-#define CTL_LOOK_S 1.0       /* s between looks at data_version */
+#define CTL_BATCH 64   /* changes published per look; the rest at the next one */
+#define CTL_LOOK_S 1.0 /* s between looks at data_version */
 #define CTL_WHAT_LEN 16
 
 struct ctl {
@@ -27,9 +27,9 @@ struct ctl {
     struct pub *pub;
     struct store *store; /* NULL: no store */
     int64_t data_version;
-    int dirty;           /* a look is due: at start, after a failure */
-    double next_look;    /* mono, s */
-    int failing;         /* a store error logged; cleared when a look succeeds */
+    int dirty;        /* a look is due: at start, after a failure */
+    double next_look; /* mono, s */
+    int failing;      /* a store error logged; cleared when a look succeeds */
 };
 
 /* One unpublished change, copied out of the walk (marking it inside would change the index
@@ -224,8 +224,7 @@ on_command(void *ctx, const char *verb, const char *payload, size_t len)
         return;
     }
     if (c->store == NULL) {
-        refuse(c, &cmd,
-               "this agent keeps no store (its config has no alarms and no indicators)");
+        refuse(c, &cmd, "this agent keeps no store (its config has no alarms and no indicators)");
         rcmd_free(&cmd);
         return;
     }

@@ -438,8 +438,8 @@ announce(struct inc *c, struct itgt *g, const struct alm_event *ev)
          * document goes without it rather than not at all. */
         ac.in = in;
         if (store_incident_get(c->store, g->id, copy_ack, &ac) < 0)
-            log_debug("incident %lld: cannot read its acknowledgement back: %s",
-                      (long long)g->id, store_errmsg(c->store));
+            log_debug("incident %lld: cannot read its acknowledgement back: %s", (long long)g->id,
+                      store_errmsg(c->store));
     }
     txt = inc_json(cfg, in, resolved ? "resolved" : "detected");
 
@@ -533,8 +533,9 @@ inc_json(const struct rw_config *cfg, const struct store_incident *in, const cha
     json_object_set_new(doc, "cause", text_or_null(in->cause));
     json_object_set_new(doc, "measure", text_or_null(in->measure));
     json_object_set_new(doc, "duration_s",
-                        in->resolved != 0 ? json_real((double)(in->resolved - in->detected) / 1000.0)
-                                          : json_null());
+                        in->resolved != 0
+                            ? json_real((double)(in->resolved - in->detected) / 1000.0)
+                            : json_null());
     json_object_set_new(doc, "flags", flags);
     txt = doc != NULL ? json_dumps(doc, JSON_COMPACT | JSON_REAL_PRECISION(15)) : NULL;
     json_decref(doc);

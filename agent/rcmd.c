@@ -21,8 +21,7 @@ struct verb_keys {
 
 static const struct verb_keys verbs[] = {
     {"ack", STORE_CMD_ACK, {"incident", "by", "note", "correlation_id", NULL}},
-    {"resolve", STORE_CMD_RESOLVE,
-     {"incident", "by", "cause", "measure", "correlation_id", NULL}},
+    {"resolve", STORE_CMD_RESOLVE, {"incident", "by", "cause", "measure", "correlation_id", NULL}},
     {"event", STORE_CMD_EVENT, {"kind", "at", "by", "note", "incident", "correlation_id", NULL}},
 };
 
@@ -117,8 +116,7 @@ check_text(const char *name, const char *s, int required, enum text_rule rule, s
         return -1;
     }
     if (n > max) {
-        snprintf(err, errlen, "\"%s\" is %zu characters long; at most %zu are taken", name, n,
-                 max);
+        snprintf(err, errlen, "\"%s\" is %zu characters long; at most %zu are taken", name, n, max);
         return -1;
     }
     return 0;
@@ -214,9 +212,9 @@ rcmd_parse_time(const char *s, int64_t *ms)
     size_t len = strlen(s), i = 19;
     int64_t off;
 
-    if (len < 20 || s[4] != '-' || s[7] != '-' || (s[10] != 'T' && s[10] != 't') ||
-        s[13] != ':' || s[16] != ':' || num(s, 4, &y) || num(s + 5, 2, &mo) ||
-        num(s + 8, 2, &d) || num(s + 11, 2, &h) || num(s + 14, 2, &mi) || num(s + 17, 2, &sec))
+    if (len < 20 || s[4] != '-' || s[7] != '-' || (s[10] != 'T' && s[10] != 't') || s[13] != ':' ||
+        s[16] != ':' || num(s, 4, &y) || num(s + 5, 2, &mo) || num(s + 8, 2, &d) ||
+        num(s + 11, 2, &h) || num(s + 14, 2, &mi) || num(s + 17, 2, &sec))
         return -1;
     if (y < 1970 || mo < 1 || mo > 12 || d < 1 || d > mdays[mo - 1] || h > 23 || mi > 59 ||
         sec > 59 || (mo == 2 && d == 29 && !((y % 4 == 0 && y % 100 != 0) || y % 400 == 0)))
@@ -234,14 +232,15 @@ rcmd_parse_time(const char *s, int64_t *ms)
     if (i + 1 == len && (s[i] == 'Z' || s[i] == 'z')) {
         off = 0;
     } else if (i + 6 == len && (s[i] == '+' || s[i] == '-') && s[i + 3] == ':' &&
-               num(s + i + 1, 2, &oh) == 0 && num(s + i + 4, 2, &om) == 0 && oh <= 23 &&
-               om <= 59) {
+               num(s + i + 1, 2, &oh) == 0 && num(s + i + 4, 2, &om) == 0 && oh <= 23 && om <= 59) {
         off = (int64_t)(oh * 60 + om) * 60 * (s[i] == '-' ? -1 : 1);
     } else {
         return -1;
     }
-    *ms = ((days_from_civil(y, (unsigned)mo, (unsigned)d) * 86400 + h * 3600 + mi * 60 + sec) -
-           off) * 1000 + frac;
+    *ms =
+        ((days_from_civil(y, (unsigned)mo, (unsigned)d) * 86400 + h * 3600 + mi * 60 + sec) - off) *
+            1000 +
+        frac;
     return 0;
 }
 
@@ -324,8 +323,8 @@ rcmd_parse(const char *verb, const char *payload, size_t len, int64_t now, struc
     }
     /* The correlation id first, so that every refusal can carry it. */
     v = json_object_get(out->doc, "correlation_id");
-    if (v != NULL && json_is_string(v) &&
-        utf8_check(json_string_value(v), T_LINE, &n, &why) == 0 && n >= 1 && n <= RCMD_CID_MAX)
+    if (v != NULL && json_is_string(v) && utf8_check(json_string_value(v), T_LINE, &n, &why) == 0 &&
+        n >= 1 && n <= RCMD_CID_MAX)
         out->cid = json_string_value(v);
     else if (v != NULL && !json_is_null(v)) {
         snprintf(err, errlen, "\"correlation_id\" must be a string of 1 to %d characters",
@@ -336,15 +335,16 @@ rcmd_parse(const char *verb, const char *payload, size_t len, int64_t now, struc
         snprintf(err, errlen, "unknown command (ack, resolve and event are known)");
         return RCMD_ERR_INVALID;
     }
-    json_object_foreach(out->doc, key, v) {
+    json_object_foreach(out->doc, key, v)
+    {
         for (i = 0; vk->keys[i] != NULL && strcmp(key, vk->keys[i]) != 0; i++)
             ;
         if (vk->keys[i] == NULL) {
             char list[96] = "";
 
             for (i = 0; vk->keys[i] != NULL; i++)
-                snprintf(list + strlen(list), sizeof(list) - strlen(list), "%s%s",
-                         i ? ", " : "", vk->keys[i]);
+                snprintf(list + strlen(list), sizeof(list) - strlen(list), "%s%s", i ? ", " : "",
+                         vk->keys[i]);
             /* Echoed only if it is short and printable: the answer is also logged. */
             if (strlen(key) <= 40 && utf8_check(key, T_LINE, &n, &why) == 0)
                 snprintf(err, errlen, "unknown key \"%s\" (%s takes %s)", key, vk->verb, list);

@@ -47,12 +47,12 @@
 
 #include "store/store.h"
 
-#define RCMD_PAYLOAD_MAX 16384  /* bytes of a command's JSON */
-#define RCMD_BY_MAX 64          /* characters (Unicode code points) of "by" */
-#define RCMD_TEXT_MAX 1000      /* characters of a note, cause or measure */
-#define RCMD_CID_MAX 64         /* characters of a correlation id */
-#define RCMD_FUTURE_MS 300000   /* an event's "at" may be 5 min ahead: clocks differ a little */
-#define RCMD_VERB_MAX 16        /* bytes of the longest verb, NUL included */
+#define RCMD_PAYLOAD_MAX 16384 /* bytes of a command's JSON */
+#define RCMD_BY_MAX 64         /* characters (Unicode code points) of "by" */
+#define RCMD_TEXT_MAX 1000     /* characters of a note, cause or measure */
+#define RCMD_CID_MAX 64        /* characters of a correlation id */
+#define RCMD_FUTURE_MS 300000  /* an event's "at" may be 5 min ahead: clocks differ a little */
+#define RCMD_VERB_MAX 16       /* bytes of the longest verb, NUL included */
 #define RCMD_ERR_LEN 256
 
 enum rcmd_status {

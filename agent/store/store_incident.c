@@ -197,10 +197,10 @@ store_incident_get(struct store *s, int64_t id,
 /* The state of one incident a command looks at. */
 struct cmd_row {
     int64_t detected, acked, resolved;
-    char how[8];                    /* "auto", "hand", "" */
-    int has_by, has_cause;          /* resolved_by, cause not NULL */
-    int same_notes;                 /* resolved_by, cause, measure equal the command's */
-    char acked_by[260]; /* for the reply: rcmd.h keeps "by" within 64 characters, 256 bytes */
+    char how[8];           /* "auto", "hand", "" */
+    int has_by, has_cause; /* resolved_by, cause not NULL */
+    int same_notes;        /* resolved_by, cause, measure equal the command's */
+    char acked_by[260];    /* for the reply: rcmd.h keeps "by" within 64 characters, 256 bytes */
 };
 
 /* 0 and *row, -1 with ENOENT (no such incident) or EIO. */
@@ -271,8 +271,9 @@ cmd_log(sqlite3 *db, int64_t incident, const char *what, int64_t now, const char
     const int64_t nums[] = {incident, now};
     const char *const texts[] = {what, source};
 
-    return cmd_exec(db, "INSERT INTO incident_change (incident, at, what, source) "
-                        "VALUES (?, ?, ?, ?)",
+    return cmd_exec(db,
+                    "INSERT INTO incident_change (incident, at, what, source) "
+                    "VALUES (?, ?, ?, ?)",
                     nums, 2, texts, 2);
 }
 
@@ -307,8 +308,9 @@ cmd_ack(sqlite3 *db, const struct store_cmd *c, int64_t now, const char *source,
         const int64_t nums[] = {max64(now, row.detected), c->incident};
         const char *const texts[] = {c->by, c->note};
 
-        if (cmd_exec(db, "UPDATE incident SET acked_at = ?1, acked_by = ?3, ack_note = ?4 "
-                         "WHERE id = ?2",
+        if (cmd_exec(db,
+                     "UPDATE incident SET acked_at = ?1, acked_by = ?3, ack_note = ?4 "
+                     "WHERE id = ?2",
                      nums, 2, texts, 2) < 0 ||
             cmd_log(db, c->incident, "acknowledged", now, source) < 0)
             return -1;
@@ -330,8 +332,9 @@ cmd_resolve(sqlite3 *db, const struct store_cmd *c, int64_t now, const char *sou
     if (row.resolved == 0) {
         const int64_t nums[] = {max64(now, max64(row.detected, row.acked)), c->incident};
 
-        if (cmd_exec(db, "UPDATE incident SET resolved_at = ?1, resolved_how = 'hand', "
-                         "resolved_by = ?3, cause = ?4, measure = ?5 WHERE id = ?2",
+        if (cmd_exec(db,
+                     "UPDATE incident SET resolved_at = ?1, resolved_how = 'hand', "
+                     "resolved_by = ?3, cause = ?4, measure = ?5 WHERE id = ?2",
                      nums, 2, texts, 3) < 0 ||
             cmd_log(db, c->incident, "resolved", now, source) < 0)
             return -1;
@@ -340,8 +343,9 @@ cmd_resolve(sqlite3 *db, const struct store_cmd *c, int64_t now, const char *sou
         return 0;
     }
     if (row.same_notes) {
-        snprintf(r->why, sizeof(r->why), "already resolved with this cause and measure; nothing "
-                                         "changed");
+        snprintf(r->why, sizeof(r->why),
+                 "already resolved with this cause and measure; nothing "
+                 "changed");
         return 0;
     }
     if (row.has_by || row.has_cause) {
@@ -354,8 +358,9 @@ cmd_resolve(sqlite3 *db, const struct store_cmd *c, int64_t now, const char *sou
         /* Resolved automatically, without notes: complete its record. */
         const int64_t nums[] = {c->incident};
 
-        if (cmd_exec(db, "UPDATE incident SET resolved_by = ?2, cause = ?3, measure = ?4 "
-                         "WHERE id = ?1",
+        if (cmd_exec(db,
+                     "UPDATE incident SET resolved_by = ?2, cause = ?3, measure = ?4 "
+                     "WHERE id = ?1",
                      nums, 1, texts, 3) < 0 ||
             cmd_log(db, c->incident, "noted", now, source) < 0)
             return -1;
@@ -508,8 +513,8 @@ store_change_published(struct store *s, int64_t seq)
 {
     const int64_t nums[] = {seq};
 
-    return cmd_exec(store_db(s), "UPDATE incident_change SET published = 1 WHERE seq = ?", nums,
-                    1, NULL, 0);
+    return cmd_exec(store_db(s), "UPDATE incident_change SET published = 1 WHERE seq = ?", nums, 1,
+                    NULL, 0);
 }
 
 int

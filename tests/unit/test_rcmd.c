@@ -118,7 +118,8 @@ test_keys_and_types(void **state)
     (void)state;
     refused("ack", "{\"incident\":3,\"by\":\"a\",\"who\":\"b\"}",
             "unknown key \"who\" (ack takes incident, by, note, correlation_id)");
-    refused("resolve", "{\"incident\":3,\"by\":\"a\",\"cause\":\"c\",\"measure\":\"m\",\"note\":\"n\"}",
+    refused("resolve",
+            "{\"incident\":3,\"by\":\"a\",\"cause\":\"c\",\"measure\":\"m\",\"note\":\"n\"}",
             "unknown key \"note\" (resolve takes incident, by, cause, measure, correlation_id)");
     /* A key with a control character is not echoed (the reason is logged too). */
     refused("ack", "{\"incident\":3,\"b\\ny\":\"a\"}",
@@ -131,8 +132,9 @@ test_keys_and_types(void **state)
     refused("ack", "{\"incident\":3}", "\"by\" is missing");
     refused("ack", "{\"incident\":3,\"by\":\"  \"}", "\"by\" is empty");
     refused("resolve", "{\"incident\":3,\"by\":\"a\",\"cause\":\"c\"}", "\"measure\" is missing");
-    refused("event", "{\"kind\":\"party\",\"at\":\"2026-03-01T09:30:00+08:00\",\"by\":\"a\","
-                     "\"note\":\"n\"}",
+    refused("event",
+            "{\"kind\":\"party\",\"at\":\"2026-03-01T09:30:00+08:00\",\"by\":\"a\","
+            "\"note\":\"n\"}",
             "\"kind\" must be maintenance, inspection or security-incident");
     refused("event", "{\"kind\":\"inspection\",\"at\":\"2026-03-01T09:30:00+08:00\",\"by\":\"a\"}",
             "\"note\" is missing");
@@ -196,8 +198,9 @@ test_times(void **state)
     refused("event", "{\"kind\":\"maintenance\",\"at\":\"2026-03-01\",\"by\":\"a\",\"note\":\"n\"}",
             "\"at\" is not an RFC 3339 time with an offset (2026-03-01T09:30:00+08:00)");
     /* Five minutes ahead is clock skew; five minutes and a second is the future. */
-    refused("event", "{\"kind\":\"maintenance\",\"at\":\"2026-03-01T09:35:01+08:00\",\"by\":\"a\","
-                     "\"note\":\"n\"}",
+    refused("event",
+            "{\"kind\":\"maintenance\",\"at\":\"2026-03-01T09:35:01+08:00\",\"by\":\"a\","
+            "\"note\":\"n\"}",
             "\"at\" is 301 s in the future");
     {
         struct rcmd c;
@@ -302,10 +305,14 @@ int
 main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_well_formed),     cmocka_unit_test(test_malformed),
-        cmocka_unit_test(test_keys_and_types),  cmocka_unit_test(test_sizes),
-        cmocka_unit_test(test_times),           cmocka_unit_test(test_unknown_command),
-        cmocka_unit_test(test_check_raw_strings), cmocka_unit_test(test_answers),
+        cmocka_unit_test(test_well_formed),
+        cmocka_unit_test(test_malformed),
+        cmocka_unit_test(test_keys_and_types),
+        cmocka_unit_test(test_sizes),
+        cmocka_unit_test(test_times),
+        cmocka_unit_test(test_unknown_command),
+        cmocka_unit_test(test_check_raw_strings),
+        cmocka_unit_test(test_answers),
     };
 
     return cmocka_run_group_tests(tests, NULL, NULL);

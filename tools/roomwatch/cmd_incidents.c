@@ -38,9 +38,28 @@ struct listing {
 
 /* The fault-handling record's columns, in order (tools/roomwatch/README.md). */
 static const char *const csv_columns[] = {
-    "id", "state", "rule", "name", "severity", "category", "device", "point", "value",
-    "started", "detected", "acknowledged", "acknowledged_by", "ack_note", "time_to_ack_s",
-    "cleared", "resolved", "resolution", "resolved_by", "cause", "measure", "time_to_resolve_s",
+    "id",
+    "state",
+    "rule",
+    "name",
+    "severity",
+    "category",
+    "device",
+    "point",
+    "value",
+    "started",
+    "detected",
+    "acknowledged",
+    "acknowledged_by",
+    "ack_note",
+    "time_to_ack_s",
+    "cleared",
+    "resolved",
+    "resolution",
+    "resolved_by",
+    "cause",
+    "measure",
+    "time_to_resolve_s",
     "flags",
 };
 
@@ -331,12 +350,12 @@ cmd_incidents(int argc, char **argv)
     }
     if (ls.fmt == F_JSON || ls.fmt == F_RECORD_JSON) {
         char a[RW_CAL_TIME_LEN], b[RW_CAL_TIME_LEN];
-        json_t *doc = ls.fmt == F_JSON
-                          ? json_pack("{s:o}", "incidents", ls.list)
-                          : json_pack("{s:i,s:{s:s,s:s},s:o}", "year", year, "period", "start",
-                                      rw_calendar_rfc3339(ls.tz, ls.from, a, sizeof(a)), "end",
-                                      rw_calendar_rfc3339(ls.tz, ls.to, b, sizeof(b)),
-                                      "incidents", ls.list);
+        json_t *doc =
+            ls.fmt == F_JSON
+                ? json_pack("{s:o}", "incidents", ls.list)
+                : json_pack("{s:i,s:{s:s,s:s},s:o}", "year", year, "period", "start",
+                            rw_calendar_rfc3339(ls.tz, ls.from, a, sizeof(a)), "end",
+                            rw_calendar_rfc3339(ls.tz, ls.to, b, sizeof(b)), "incidents", ls.list);
 
         ls.list = NULL;
         if (doc == NULL || json_dumpf(doc, stdout, JSON_INDENT(2) | JSON_REAL_PRECISION(15)) != 0) {
