@@ -125,7 +125,8 @@ build_doc(const struct store_incident *in, void *arg)
 
 /*
  * Publishes the change log's unmarked rows, in order, and marks each the publisher took.
- * Stops at the first failure, to go on from there at the next look (c->dirty stays set).
+ * Stops at the first failure, to go on from there at the next look (c->dirty stays set,
+ * also when called for a command between looks).
  * Returns 0 when everything was published, else -1 (logged).
  */
 static int
@@ -135,6 +136,7 @@ publish_changes(struct ctl *c)
     size_t i;
     int r;
 
+    c->dirty = 1; /* until everything is out: a failure below is retried at the next look */
     do {
         b.n = 0;
         r = store_change_each(c->store, collect, &b);
