@@ -28,6 +28,10 @@
 #define MB_EX_GATEWAY_PATH 10
 #define MB_EX_GATEWAY_TARGET 11
 
+/* Bytes kept for an acknowledgement's by and note read back for a resolution's document:
+ * rcmd.h allows 64 + 1000 characters of up to 4 bytes. */
+#define INC_NOTES_MAX 4400
+
 enum pending {
     P_NONE = 0,
     P_OPEN,    /* an opening the store has not taken yet */
@@ -272,7 +276,10 @@ inc_tick(struct inc *c)
     }
 }
 
-/* Writes g's pending transition; 0 when it is on disk (or needs no write), else -1. */
+/*
+ * Writes g's pending transition; 0 when it is on disk (or needs no write), 1 when there is
+ * nothing to announce (the incident was resolved by hand already), else -1.
+ */
 static int
 save(struct inc *c, struct itgt *g)
 {
@@ -302,9 +309,16 @@ save(struct inc *c, struct itgt *g)
             c->store, g->id, ev->since, ev->at,
             ev->flags & ALM_F_CLEARED_WHILE_DOWN ? STORE_INC_CLEARED_WHILE_DOWN : 0);
         if (rc < 0 && errno == ENOENT) {
-            /* Resolved already (by hand, once commands exist): nothing to write. */
-            log_notice("incident %lld: already resolved in the store", (long long)g->id);
-            rc = 0;
+            /* Resolved by hand while the condition lasted: that resolution stands, and was
+             * published when it was made. */
+            log_info("incident %lld: condition clear; it was resolved by hand already",
+                     (long long)g->id);
+            if (c->store_failing)
+                log_notice("store: incidents recorded again");
+            c->store_failing = 0;
+            g->pending = P_NONE;
+            g->id = 0;
+            return 1;
         }
     } else {
         return 0;
@@ -337,6 +351,34 @@ real_or_null(double v)
     return isfinite(v) ? json_real(v) : json_null();
 }
 
+/* The acknowledgement of an incident, read back from the store into buf. */
+struct ack_copy {
+    struct store_incident *in;
+    char buf[INC_NOTES_MAX];
+};
+
+static int
+copy_ack(const struct store_incident *in, void *arg)
+{
+    struct ack_copy *ac = arg;
+    const char **dst[] = {&ac->in->acked_by, &ac->in->ack_note};
+    const char *src[] = {in->acked_by, in->ack_note};
+    size_t off = 0;
+
+    ac->in->acked = in->acked;
+    for (size_t i = 0; i < 2; i++) {
+        size_t n = src[i] != NULL ? strlen(src[i]) + 1 : 0;
+
+        *dst[i] = NULL;
+        if (n == 0 || off + n > sizeof(ac->buf))
+            continue;
+        memcpy(ac->buf + off, src[i], n);
+        *dst[i] = ac->buf + off;
+        off += n;
+    }
+    return 0;
+}
+
 /* Publishes and logs a transition that is in the store. */
 static void
 announce(struct inc *c, struct itgt *g, const struct alm_event *ev)
@@ -347,38 +389,37 @@ announce(struct inc *c, struct itgt *g, const struct alm_event *ev)
     const struct cfg_point *pt = pname ? &prof->points[g->t->point] : NULL;
     int resolved = ev->kind == ALM_RESOLVE;
     char topic[48], what[2 * CFG_ID_MAX], tbuf[RW_CAL_TIME_LEN], vbuf[64 + CFG_LABEL_MAX];
-    json_t *doc, *flags;
+    struct store_incident row;
+    struct store_incident *in = &row;
+    struct ack_copy ac;
     char *txt;
 
     if (pt != NULL && isfinite(g->value))
         label = cfg_point_label(prof, pt, g->value);
-    flags = json_array();
-    if (resolved && (ev->flags & ALM_F_CLEARED_WHILE_DOWN))
-        json_array_append_new(flags, json_string("cleared_while_down"));
-    doc = json_object();
-    json_object_set_new(doc, "id", json_integer(g->id));
-    json_object_set_new(doc, "event", json_string(resolved ? "resolved" : "detected"));
-    json_object_set_new(doc, "state", json_string(resolved ? "resolved" : "open"));
-    json_object_set_new(doc, "rule", json_string(g->al->id));
-    json_object_set_new(doc, "name", g->al->name ? json_string(g->al->name) : json_null());
-    json_object_set_new(doc, "severity", json_string(cfg_severity_name(g->al->severity)));
-    json_object_set_new(doc, "category", json_string(cfg_category_name(g->al->category)));
-    json_object_set_new(doc, "device", json_string(cfg->devices[g->t->device].id));
-    json_object_set_new(doc, "point", pname ? json_string(pname) : json_null());
-    json_object_set_new(doc, "unit", pt && pt->unit[0] ? json_string(pt->unit) : json_null());
-    json_object_set_new(doc, "started", time_or_null(tz, g->started));
-    json_object_set_new(doc, "detected", time_or_null(tz, g->detected));
-    json_object_set_new(doc, "value", real_or_null(g->value));
-    json_object_set_new(doc, "label", label ? json_string(label) : json_null());
-    json_object_set_new(doc, "cleared", resolved ? time_or_null(tz, ev->since) : json_null());
-    json_object_set_new(doc, "resolved", resolved ? time_or_null(tz, ev->at) : json_null());
-    json_object_set_new(doc, "resolution", resolved ? json_string("auto") : json_null());
-    json_object_set_new(doc, "duration_s",
-                        resolved ? json_real((double)(ev->at - g->detected) / 1000.0)
-                                 : json_null());
-    json_object_set_new(doc, "flags", flags);
-    txt = json_dumps(doc, JSON_COMPACT | JSON_REAL_PRECISION(15));
-    json_decref(doc);
+    memset(&row, 0, sizeof(row));
+    in->id = g->id;
+    in->rule = g->al->id;
+    in->device = cfg->devices[g->t->device].id;
+    in->point = pname;
+    in->severity = cfg_severity_name(g->al->severity);
+    in->category = cfg_category_name(g->al->category);
+    in->started = g->started;
+    in->detected = g->detected;
+    in->value = g->value;
+    if (resolved) {
+        in->cleared = ev->since;
+        in->resolved = ev->at;
+        in->resolved_how = "auto";
+        if (ev->flags & ALM_F_CLEARED_WHILE_DOWN)
+            in->flags |= STORE_INC_CLEARED_WHILE_DOWN;
+        /* An acknowledgement made meanwhile is in the store only. Unreadable now: the
+         * document goes without it rather than not at all. */
+        ac.in = in;
+        if (store_incident_get(c->store, g->id, copy_ack, &ac) < 0)
+            log_debug("incident %lld: cannot read its acknowledgement back: %s", (long long)g->id,
+                      store_errmsg(c->store));
+    }
+    txt = inc_json(cfg, in, resolved ? "resolved" : "detected");
 
     target_text(cfg, g->t, what, sizeof(what));
     if (pname == NULL)
@@ -409,4 +450,72 @@ announce(struct inc *c, struct itgt *g, const struct alm_event *ev)
     /* A refused message is counted by pub, which logs the state change. */
     (void)pub_publish(c->pub, topic, txt, 1, 0);
     free(txt);
+}
+
+static json_t *
+text_or_null(const char *s)
+{
+    return s != NULL ? json_string(s) : json_null();
+}
+
+char *
+inc_json(const struct rw_config *cfg, const struct store_incident *in, const char *event)
+{
+    const char *tz = cfg->site.timezone, *label = NULL;
+    const struct cfg_alarm *al = NULL;
+    const struct cfg_profile *prof = NULL;
+    const struct cfg_point *pt = NULL;
+    json_t *doc, *flags;
+    char *txt;
+    size_t i;
+
+    /* The rule's name and the point's unit and label come from the config, if it still has
+     * them (a rule may have been removed since the incident opened). */
+    for (i = 0; i < cfg->nalarms && al == NULL; i++)
+        if (in->rule != NULL && strcmp(cfg->alarms[i].id, in->rule) == 0)
+            al = &cfg->alarms[i];
+    for (i = 0; i < cfg->ndevices && prof == NULL; i++)
+        if (in->device != NULL && strcmp(cfg->devices[i].id, in->device) == 0)
+            prof = &cfg->profiles[cfg->devices[i].profile];
+    for (i = 0; prof != NULL && in->point != NULL && i < prof->npoints && pt == NULL; i++)
+        if (strcmp(prof->points[i].name, in->point) == 0)
+            pt = &prof->points[i];
+    if (pt != NULL && isfinite(in->value))
+        label = cfg_point_label(prof, pt, in->value);
+
+    flags = json_array();
+    if (in->flags & STORE_INC_CLEARED_WHILE_DOWN)
+        json_array_append_new(flags, json_string("cleared_while_down"));
+    doc = json_object();
+    json_object_set_new(doc, "id", json_integer(in->id));
+    json_object_set_new(doc, "event", json_string(event));
+    json_object_set_new(doc, "state", json_string(in->resolved != 0 ? "resolved" : "open"));
+    json_object_set_new(doc, "rule", text_or_null(in->rule));
+    json_object_set_new(doc, "name", al != NULL && al->name ? json_string(al->name) : json_null());
+    json_object_set_new(doc, "severity", text_or_null(in->severity));
+    json_object_set_new(doc, "category", text_or_null(in->category));
+    json_object_set_new(doc, "device", text_or_null(in->device));
+    json_object_set_new(doc, "point", text_or_null(in->point));
+    json_object_set_new(doc, "unit", pt && pt->unit[0] ? json_string(pt->unit) : json_null());
+    json_object_set_new(doc, "started", time_or_null(tz, in->started));
+    json_object_set_new(doc, "detected", time_or_null(tz, in->detected));
+    json_object_set_new(doc, "value", real_or_null(in->value));
+    json_object_set_new(doc, "label", label ? json_string(label) : json_null());
+    json_object_set_new(doc, "acknowledged", time_or_null(tz, in->acked));
+    json_object_set_new(doc, "acknowledged_by", text_or_null(in->acked_by));
+    json_object_set_new(doc, "ack_note", text_or_null(in->ack_note));
+    json_object_set_new(doc, "cleared", time_or_null(tz, in->cleared));
+    json_object_set_new(doc, "resolved", time_or_null(tz, in->resolved));
+    json_object_set_new(doc, "resolution", text_or_null(in->resolved_how));
+    json_object_set_new(doc, "resolved_by", text_or_null(in->resolved_by));
+    json_object_set_new(doc, "cause", text_or_null(in->cause));
+    json_object_set_new(doc, "measure", text_or_null(in->measure));
+    json_object_set_new(doc, "duration_s",
+                        in->resolved != 0
+                            ? json_real((double)(in->resolved - in->detected) / 1000.0)
+                            : json_null());
+    json_object_set_new(doc, "flags", flags);
+    txt = doc != NULL ? json_dumps(doc, JSON_COMPACT | JSON_REAL_PRECISION(15)) : NULL;
+    json_decref(doc);
+    return txt;
 }

@@ -13,16 +13,24 @@
  * condition clears meanwhile is dropped with a notice, since nobody has seen it.
  *
  * Payload of <prefix>/incident/<id> (one document per transition, the whole incident):
- *   {"id":3,"event":"detected"|"resolved","state":"open"|"resolved",
+ *   {"id":3,"event":"detected"|"resolved"|"acknowledged"|"noted","state":"open"|"resolved",
  *    "rule":"mains_voltage","name":"市电电压异常"|null,"severity":"major","category":"power",
  *    "device":"meter1","point":"v_l1"|null,"unit":"V"|null,
  *    "started":"2026-11-23T18:40:00+08:00","detected":"...","value":190.0|null,
- *    "label":"battery"|null,"cleared":"..."|null,"resolved":"..."|null,
- *    "resolution":"auto"|null,"duration_s":75|null,"flags":["cleared_while_down"]}
+ *    "label":"battery"|null,"acknowledged":"..."|null,"acknowledged_by":"张工"|null,
+ *    "ack_note":"..."|null,"cleared":"..."|null,"resolved":"..."|null,
+ *    "resolution":"auto"|"hand"|null,"resolved_by":"..."|null,"cause":"..."|null,
+ *    "measure":"..."|null,"duration_s":75|null,"flags":["cleared_while_down"]}
+ * Events: detected and resolved (automatically) come from the alarm rules; acknowledged,
+ * resolved (by hand: "resolution":"hand") and noted (cause and measure added to an incident
+ * resolved automatically) from commands (rcmd.h, control.h), published once each from the
+ * store's change log.
  * Times are RFC 3339 in the site's zone: started = the condition first seen, detected = the
  * incident opened (started + the rule's hold, at a poll), cleared = the condition first seen
- * clear, resolved = the incident resolved (cleared + the clear hold, at a poll); duration_s
- * = resolved - detected. "value" and "label" are the reading that opened the incident (null
+ * clear, resolved = the incident resolved (cleared + the clear hold, at a poll, or when it
+ * was resolved by hand); duration_s = resolved - detected. A hand resolution while the
+ * condition lasts ends the incident: the rule opens a new one only once the condition has
+ * cleared (its clear hold passed) and comes back. "value" and "label" are the reading that opened the incident (null
  * for a device that did not answer).
  *
  * Errors: inc_open returns 0 or -1 with a message in err; the rest log their failures
@@ -39,6 +47,7 @@ struct pub;
 struct rw_config;
 struct sample;
 struct store;
+struct store_incident;
 
 /* cfg, store and pub are borrowed and must outlive the object. */
 int inc_open(const struct rw_config *cfg, struct store *store, struct pub *pub, struct inc **out,
@@ -47,6 +56,12 @@ int inc_open(const struct rw_config *cfg, struct store *store, struct pub *pub, 
 void inc_sample(struct inc *c, const struct sample *s, int64_t t);
 /* Retries the transitions the store refused. Call about once a second. */
 void inc_tick(struct inc *c);
+/*
+ * The document above for incident in as given (normally as stored), with event; the rule's
+ * name and the point's unit and label from cfg if it still has them. malloc()ed (free() it),
+ * NULL when out of memory.
+ */
+char *inc_json(const struct rw_config *cfg, const struct store_incident *in, const char *event);
 /* Accepts NULL. Open incidents stay open in the store. */
 void inc_free(struct inc *c);
 

@@ -405,6 +405,12 @@ live_tick(struct live *l, double mono)
     }
 }
 
+struct store *
+live_store(struct live *l)
+{
+    return l->store;
+}
+
 void
 live_close(struct live *l, double mono)
 {

@@ -39,6 +39,7 @@ struct live;
 struct pub;
 struct rw_config;
 struct sample;
+struct store;
 
 /* cfg and pub are borrowed and must outlive the object. */
 int live_open(const struct rw_config *cfg, struct pub *pub, double wall, double mono,
@@ -53,6 +54,8 @@ int live_publish_telemetry(struct live *l, size_t dev, const char *subtopic, con
                            double mono);
 /* Advances the engine to mono, checkpoints and publishes when due. */
 void live_tick(struct live *l, double mono);
+/* The store live opened (commands write to it: control.h); valid until live_close(). */
+struct store *live_store(struct live *l);
 /* Final checkpoint at mono, the run's clean end, the final values published (retained), and
  * closes the store. Accepts NULL. */
 void live_close(struct live *l, double mono);

@@ -30,6 +30,7 @@
 #include <unistd.h>
 
 #include "cfg/cfg.h"
+#include "control.h"
 #include "live.h"
 #include "pub/pub.h"
 #include "pub/pub_json.h"
@@ -66,6 +67,7 @@ struct agent {
     struct cycle_buf *cycles; /* per device */
     uint64_t dropped_seen;    /* queue drops already reported */
     struct live *live;        /* indicators and incidents; NULL without either */
+    struct ctl *ctl;          /* commands in over MQTT */
 };
 
 static void
@@ -194,6 +196,9 @@ agent_stop(struct agent *a)
             for (i = 0; i < a->cfg->ndevices; i++)
                 flush_cycle(a, i);
     }
+    /* Before the store closes with live. */
+    ctl_free(a->ctl);
+    a->ctl = NULL;
     /* After the last samples are in: the final checkpoint and the run's clean end. */
     live_close(a->live, rw_clock_mono());
     a->live = NULL;
@@ -245,6 +250,10 @@ agent_start(struct agent *a)
             log_err("indicators: %s", err);
             return -1;
         }
+    }
+    if ((a->ctl = ctl_new(cfg, a->pub, a->live != NULL ? live_store(a->live) : NULL)) == NULL) {
+        log_err("commands: out of memory");
+        return -1;
     }
     for (i = 0; i < cfg->nbuses; i++) {
         a->buses[i] = mb_bus_new(cfg, i, a->samples);
@@ -428,6 +437,7 @@ main(int argc, char **argv)
         if (a.live != NULL)
             live_tick(a.live, rw_clock_mono());
         pub_dispatch(a.pub);
+        ctl_tick(a.ctl, rw_clock_mono());
         check_queue(&a);
     }
     log_notice("stopping");

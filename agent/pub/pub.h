@@ -18,13 +18,16 @@
  * Topics: <prefix>/status (retained, QoS 1: {"state":"online"|"offline", ...}; the will's
  *         "time" is null, the broker sends it at a moment the agent cannot know),
  *         <prefix>/telemetry/<device> (one JSON document per poll cycle, see pub_json.h),
- *         <prefix>/incident/<id> (QoS 1, one document per transition, see incident.h).
+ *         <prefix>/incident/<id> (QoS 1, one document per transition, see incident.h),
+ *         <prefix>/cmd/result (QoS 1, the answer to each command, see rcmd.h).
+ * In: <prefix>/cmd/+ (QoS 1) once a command hook is set: pub_set_command_hook().
  * URIs: tcp://, mqtt://, ssl://, mqtts:// (TLS: ca_file, cert_file, key_file; the server's
  * certificate must name the host of the URI).
  */
 #ifndef ROOMWATCH_PUB_H
 #define ROOMWATCH_PUB_H
 
+#include <stddef.h>
 #include <stdint.h>
 
 #include "cfg/cfg.h"
@@ -97,6 +100,27 @@ void pub_set_outcome_hook(struct pub *p, void (*hook)(void *ctx, uint64_t tag, d
  */
 int pub_publish_tracked(struct pub *p, const char *subtopic, const char *payload, int qos,
                         int retained, uint64_t tag, double keep_s);
+/*
+ * Commands in. Once a hook is set the publisher subscribes to <prefix>/cmd/+ at QoS 1 on
+ * every connect (the first and each reconnect: the session is persistent, cleansession=0,
+ * so the broker also keeps commands sent while the agent was away, but a broker that lost
+ * the session must be told again). paho's receive thread copies each message into a bounded
+ * queue (PUB_CMD_QUEUE messages) and wakes the main loop; pub_dispatch() then hands each one
+ * to the hook on the main thread, in arrival order:
+ *   verb     the topic's last level ("ack"; cut to PUB_VERB_MAX - 1 bytes), NUL-terminated;
+ *   payload  a NUL-terminated copy of len bytes, or NULL when it was longer than
+ *            PUB_CMD_COPY_MAX bytes (not copied; len is its size);
+ * and, when the queue was full, once with verb NULL, payload NULL and len the number of
+ * messages dropped since (pub logs it too). Messages on <prefix>/cmd/result (our answers)
+ * are ignored. The borrowed strings are valid during the call; the hook may publish. ctx is
+ * borrowed until the hook is changed; NULL stops handing over (and drops what arrives).
+ */
+#define PUB_CMD_QUEUE 32         /* commands waiting for the main thread */
+#define PUB_CMD_COPY_MAX 65536   /* bytes of a command copied; longer ones are not */
+#define PUB_VERB_MAX 32
+void pub_set_command_hook(struct pub *p, void (*hook)(void *ctx, const char *verb,
+                                                      const char *payload, size_t len),
+                          void *ctx);
 /* The counters as of the last pub_dispatch() or pub_publish(). */
 void pub_get_stats(const struct pub *p, struct pub_stats *st);
 /*

@@ -27,6 +27,15 @@
  * attempts fail silently, except that TLS hands its errors to ssl_error_cb: so outages are
  * reported by their length, not by a count of attempts.
  *
+ * Commands in (pub_set_command_hook()): on_message() runs on paho's receive thread; it
+ * copies the verb and payload of a message on <prefix>/cmd/<verb> into p->cmdq (at most
+ * PUB_CMD_QUEUE, under p->lock; a full queue drops the new message and counts it) and wakes
+ * the main loop. drain() takes the whole queue under the lock and calls the hook for each
+ * with the lock released, so the hook may publish its answer. paho acknowledges a QoS 1
+ * command when on_message() returns 1, i.e. once it is queued: a command dropped from a full
+ * queue is answered as dropped (without its correlation id, which is not parsed on paho's
+ * thread), never lost silently. The subscription is made again on every connect.
+ *
  * Buffering: paho keeps up to cfg->mqtt.buffer publishes that are not yet sent (while the
  * broker is away: everything published), and when that is full it frees the oldest
  * *without any callback*. pub_publish() therefore counts those drops itself
@@ -91,6 +100,15 @@ enum pub_ev_type {
     PUB_EV_CONNECT_FAILED,
     PUB_EV_TLS_ERROR,
     PUB_EV_DISCONNECTED, /* pub_stop()'s disconnect finished (code 0) or failed */
+    PUB_EV_SUBSCRIBED,   /* code: the granted QoS, 0x80 for a refusal */
+    PUB_EV_SUBSCRIBE_FAILED,
+};
+
+/* A command that arrived, waiting for the main thread. */
+struct pub_cmd {
+    char verb[PUB_VERB_MAX];
+    char *payload; /* malloc()ed, NUL-terminated; NULL: too long or out of memory */
+    size_t len;
 };
 
 struct pub_event {
@@ -151,6 +169,9 @@ struct pub {
     struct pub_track *track; /* ring of tracked messages, publication order */
     size_t track_cap, track_first, track_n;
     uint64_t track_head; /* sequence number of track[track_first] */
+    struct pub_cmd cmdq[PUB_CMD_QUEUE]; /* commands in, arrival order */
+    size_t cmdq_head, cmdq_count;
+    uint64_t cmdq_dropped; /* dropped from a full queue since the last drain */
 
     /* Main thread only. */
     enum pub_state state;
@@ -169,6 +190,10 @@ struct pub {
     void (*hook)(void *ctx, uint64_t tag, double latency_s, double mono);
     void *hook_ctx;
     uint64_t given_up; /* tracked messages reported early because the ring was full */
+    void (*cmd_hook)(void *ctx, const char *verb, const char *payload, size_t len);
+    void *cmd_ctx;
+    char *cmd_topic; /* <prefix>/cmd/+ */
+    int cmd_announced; /* the subscription logged once at info */
 };
 
 static struct pub *track_pub;
@@ -198,6 +223,10 @@ static uint64_t outstanding(struct pub *p);
 static void wait_events(struct pub *p, double deadline);
 static void on_tracked_sent(void *ctx, MQTTAsync_successData *resp);
 static void on_tracked_failed(void *ctx, MQTTAsync_failureData *resp);
+static void on_subscribed(void *ctx, MQTTAsync_successData *resp);
+static void on_subscribe_failed(void *ctx, MQTTAsync_failureData *resp);
+static void subscribe_commands(struct pub *p);
+static void hand_commands(struct pub *p);
 static void track_mark(struct pub *p, void *ctx, int state, int failed, int code);
 static struct pub_track *track_at(struct pub *p, size_t i);
 static int track_append(struct pub *p, uint64_t tag, double keep_s, double now);
@@ -369,15 +398,68 @@ on_lost(void *ctx, char *cause)
     push_event(ctx, PUB_EV_LOST, 0, cause, cause != NULL ? strlen(cause) : 0);
 }
 
-/* Required by MQTTAsync_setCallbacks(). Nothing is subscribed yet: discard. */
+/*
+ * A message on a subscribed topic: a command on <prefix>/cmd/<verb>. Copied into the queue
+ * (or counted as dropped); anything else (our own answers on cmd/result) is discarded.
+ */
 static int
 on_message(void *ctx, char *topic, int topic_len, MQTTAsync_message *msg)
 {
-    (void)ctx;
-    (void)topic_len;
+    struct pub *p = ctx;
+    const char *prefix = p->cfg->mqtt.prefix, *verb;
+    size_t tl = topic_len > 0 ? (size_t)topic_len : strlen(topic), pl = strlen(prefix), vl;
+    struct pub_cmd *c;
+    int need_wake;
+
+    if (tl <= pl + 5 || memcmp(topic, prefix, pl) != 0 || memcmp(topic + pl, "/cmd/", 5) != 0)
+        goto out;
+    verb = topic + pl + 5;
+    vl = tl - pl - 5;
+    if (vl == 6 && memcmp(verb, "result", 6) == 0)
+        goto out;
+    pthread_mutex_lock(&p->lock);
+    if (p->cmdq_count == PUB_CMD_QUEUE) {
+        p->cmdq_dropped++;
+    } else {
+        c = &p->cmdq[(p->cmdq_head + p->cmdq_count) % PUB_CMD_QUEUE];
+        p->cmdq_count++;
+        if (vl >= sizeof(c->verb))
+            vl = sizeof(c->verb) - 1;
+        memcpy(c->verb, verb, vl);
+        c->verb[vl] = '\0';
+        c->len = msg->payloadlen > 0 ? (size_t)msg->payloadlen : 0;
+        c->payload = NULL;
+        /* An allocation failure passes as "not copied": the command is refused, not lost. */
+        if (c->len <= PUB_CMD_COPY_MAX && (c->payload = malloc(c->len + 1)) != NULL) {
+            if (c->len > 0)
+                memcpy(c->payload, msg->payload, c->len);
+            c->payload[c->len] = '\0';
+        }
+    }
+    need_wake = !p->woken;
+    p->woken = 1;
+    pthread_mutex_unlock(&p->lock);
+    if (need_wake)
+        wake(p);
+out:
     MQTTAsync_freeMessage(&msg);
     MQTTAsync_free(topic);
     return 1;
+}
+
+static void
+on_subscribed(void *ctx, MQTTAsync_successData *resp)
+{
+    push_event(ctx, PUB_EV_SUBSCRIBED, resp != NULL ? resp->alt.qos : 0, NULL, 0);
+}
+
+static void
+on_subscribe_failed(void *ctx, MQTTAsync_failureData *resp)
+{
+    const char *msg = resp != NULL ? resp->message : NULL;
+
+    push_event(ctx, PUB_EV_SUBSCRIBE_FAILED, resp != NULL ? resp->code : MQTTASYNC_FAILURE, msg,
+               msg != NULL ? strlen(msg) : 0);
 }
 
 static void
@@ -520,12 +602,15 @@ pub_new(const struct rw_config *cfg)
     pthread_mutex_init(&p->lock, NULL);
     p->uri_log = mask_uri(m->uri);
     p->status_topic = malloc(strlen(m->prefix) + sizeof("/status"));
+    p->cmd_topic = malloc(strlen(m->prefix) + sizeof("/cmd/+"));
     /* The broker sends the will whenever we vanish, so it cannot carry a meaningful time. */
     p->will = pub_json_status(cfg, "offline", NAN);
-    if (p->uri_log == NULL || p->status_topic == NULL || p->will == NULL)
+    if (p->uri_log == NULL || p->status_topic == NULL || p->cmd_topic == NULL || p->will == NULL)
         goto nomem;
     strcpy(p->status_topic, m->prefix);
     strcat(p->status_topic, "/status");
+    strcpy(p->cmd_topic, m->prefix);
+    strcat(p->cmd_topic, "/cmd/+");
 
     p->efd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
     if (p->efd < 0) {
@@ -587,7 +672,8 @@ pub_start(struct pub *p)
     co.keepAliveInterval = m->keepalive;
     /* A session that survives the connection lets paho resend the QoS 1 messages that were in
      * flight when the link broke, instead of failing them: telemetry of an outage arrives
-     * whole. We subscribe to nothing, so the broker keeps no queue for us. */
+     * whole. The broker also keeps the commands subscription (pub_set_command_hook()) and
+     * queues QoS 1 commands sent while we are away: they are applied when we are back. */
     co.cleansession = 0;
     co.automaticReconnect = 1;
     co.minRetryInterval = PUB_RETRY_MIN;
@@ -676,6 +762,71 @@ drain(struct pub *p)
         handle_event(p, &ev[i]);
     handle_counts(p, delivered, failed, code);
     track_report(p, rw_clock_mono(), 0);
+    hand_commands(p);
+}
+
+/* Main thread: hands the queued commands to the hook, the lock released while it runs. */
+static void
+hand_commands(struct pub *p)
+{
+    struct pub_cmd cmds[PUB_CMD_QUEUE];
+    size_t n, i;
+    uint64_t dropped;
+
+    pthread_mutex_lock(&p->lock);
+    n = p->cmdq_count;
+    for (i = 0; i < n; i++)
+        cmds[i] = p->cmdq[(p->cmdq_head + i) % PUB_CMD_QUEUE];
+    p->cmdq_head = 0;
+    p->cmdq_count = 0;
+    dropped = p->cmdq_dropped;
+    p->cmdq_dropped = 0;
+    pthread_mutex_unlock(&p->lock);
+
+    for (i = 0; i < n; i++) {
+        if (p->cmd_hook != NULL)
+            p->cmd_hook(p->cmd_ctx, cmds[i].verb, cmds[i].payload, cmds[i].len);
+        else
+            log_debug("mqtt: a command on cmd/%s came with nobody to take it", cmds[i].verb);
+        free(cmds[i].payload);
+    }
+    if (dropped > 0) {
+        log_warn("mqtt: %llu commands dropped: more than %d arrived before the main loop took "
+                 "them",
+                 (unsigned long long)dropped, PUB_CMD_QUEUE);
+        if (p->cmd_hook != NULL)
+            p->cmd_hook(p->cmd_ctx, NULL, NULL, (size_t)dropped);
+    }
+}
+
+static void
+subscribe_commands(struct pub *p)
+{
+    MQTTAsync_responseOptions ro = MQTTAsync_responseOptions_initializer;
+    int rc;
+
+    ro.onSuccess = on_subscribed;
+    ro.onFailure = on_subscribe_failed;
+    ro.context = p;
+    rc = MQTTAsync_subscribe(p->client, p->cmd_topic, 1, &ro);
+    if (rc != MQTTASYNC_SUCCESS)
+        log_warn("mqtt: cannot subscribe to %s: %s; commands will not arrive until the next "
+                 "connect",
+                 p->cmd_topic, code_name(rc));
+}
+
+void
+pub_set_command_hook(struct pub *p, void (*hook)(void *ctx, const char *verb,
+                                                 const char *payload, size_t len),
+                     void *ctx)
+{
+    int was = p->cmd_hook != NULL;
+
+    p->cmd_hook = hook;
+    p->cmd_ctx = ctx;
+    /* Set while connected: subscribe now; otherwise the next connect does. */
+    if (hook != NULL && !was && p->state == PUB_S_UP)
+        subscribe_commands(p);
 }
 
 static void
@@ -711,6 +862,22 @@ handle_event(struct pub *p, const struct pub_event *ev)
         p->connect_fail_logged = 0;
         p->tls_logged = 0;
         publish_status(p, "online");
+        if (p->cmd_hook != NULL)
+            subscribe_commands(p);
+        break;
+    case PUB_EV_SUBSCRIBED:
+        if (ev->code == 0x80) {
+            log_warn("mqtt: %s refused the subscription to %s: commands will not arrive",
+                     p->uri_log, p->cmd_topic);
+        } else if (!p->cmd_announced) {
+            log_info("mqtt: taking commands on %s", p->cmd_topic);
+            p->cmd_announced = 1;
+        }
+        break;
+    case PUB_EV_SUBSCRIBE_FAILED:
+        log_warn("mqtt: cannot subscribe to %s: %s; commands will not arrive until the next "
+                 "connect",
+                 p->cmd_topic, ev->text[0] != '\0' ? ev->text : code_name(ev->code));
         break;
     case PUB_EV_LOST:
         if (p->state != PUB_S_UP)
@@ -1176,6 +1343,9 @@ pub_free(struct pub *p)
     pthread_mutex_destroy(&p->lock);
     free(p->uri_log);
     free(p->status_topic);
+    free(p->cmd_topic);
+    for (size_t i = 0; i < p->cmdq_count; i++)
+        free(p->cmdq[(p->cmdq_head + i) % PUB_CMD_QUEUE].payload);
     free(p->will);
     free(p);
 }

@@ -138,6 +138,18 @@ static const char *const migrations[] = {
     "  recorded_at INTEGER NOT NULL"      /* ms: when it was entered */
     ");"
     "CREATE INDEX event_at ON event (at);",
+    /* 3 -> 4: the change log of incidents changed by a command (store_cmd_apply()), by the
+     * daemon or by the CLI beside it. The daemon publishes each row once and marks it, so a
+     * change the CLI made while the daemon ran, or while it was stopped, is published too. */
+    "CREATE TABLE incident_change ("
+    "  seq INTEGER PRIMARY KEY AUTOINCREMENT,"
+    "  incident INTEGER NOT NULL REFERENCES incident (id),"
+    "  what TEXT NOT NULL CHECK (what IN ('acknowledged', 'resolved', 'noted')),"
+    "  at INTEGER NOT NULL,"              /* ms: when the command was applied */
+    "  source TEXT NOT NULL,"             /* mqtt, cli, replay */
+    "  published INTEGER NOT NULL DEFAULT 0"
+    ");"
+    "CREATE INDEX incident_change_unpublished ON incident_change (seq) WHERE published = 0;",
 };
 
 static int
@@ -583,6 +595,46 @@ err:
     sqlite3_exec(s->db, "ROLLBACK", NULL, NULL, NULL);
     errno = e;
     return -1;
+}
+
+/* Opens an existing database of exactly STORE_SCHEMA_VERSION with the given flags. */
+static int
+open_existing(const char *path, int flags, struct store **out)
+{
+    struct store *s;
+    struct stat sb;
+    int v = -1, rc;
+
+    *out = NULL;
+    if (stat(path, &sb) < 0)
+        return -1;
+    if ((s = calloc(1, sizeof(*s))) == NULL)
+        return -1;
+    if (sqlite3_open_v2(path, &s->db, flags, NULL) != SQLITE_OK) {
+        store_close(s);
+        errno = EIO;
+        return -1;
+    }
+    sqlite3_busy_timeout(s->db, BUSY_TIMEOUT_MS);
+    rc = user_version(s, &v);
+    /* A writer commits as durably as the daemon does (journal_mode=WAL is in the file). */
+    if (rc == 0 && (flags & SQLITE_OPEN_READWRITE) && exec(s, "PRAGMA synchronous = FULL") < 0)
+        rc = -1;
+    if (rc < 0 || v != STORE_SCHEMA_VERSION) {
+        int e = rc < 0 ? EIO : EPROTO;
+        sqlite3_close(s->db);
+        free(s);
+        errno = e;
+        return -1;
+    }
+    *out = s;
+    return 0;
+}
+
+int
+store_open_file_rw(const char *path, struct store **out)
+{
+    return open_existing(path, SQLITE_OPEN_READWRITE, out);
 }
 
 sqlite3 *

@@ -21,7 +21,7 @@
 #include <stdint.h>
 
 #define STORE_FILE "roomwatch.db" /* the database's name inside the state directory */
-#define STORE_SCHEMA_VERSION 3    /* PRAGMA user_version after every migration */
+#define STORE_SCHEMA_VERSION 4    /* PRAGMA user_version after every migration */
 /* The oldest schema store_open_readonly() reads: engine_day came with version 2. */
 #define STORE_READ_MIN_VERSION 2
 
@@ -100,6 +100,15 @@ int store_checkpoint(struct store *s, int64_t now, uint64_t fingerprint, int64_t
                      const void *blob, size_t len, const struct store_day *days, size_t ndays);
 
 /*
+ * Opens the existing database file path read-write, for the CLI's commands (roomwatch ack,
+ * resolve, event) beside a running roomwatchd: nothing is created or migrated, writes are
+ * synchronous=FULL and wait up to 5 s for the daemon's transaction (busy timeout). -1 with
+ * ENOENT when there is no such file, EPROTO when its schema is not STORE_SCHEMA_VERSION (the
+ * agent migrates it at its next start), EIO for SQLite.
+ */
+int store_open_file_rw(const char *path, struct store **out);
+
+/*
  * Incidents (store_incident.c): the fault-handling record (故障处理记录). Each write is its
  * own transaction, fsync()ed before it returns (synchronous=FULL): the caller publishes an
  * incident only after it is on disk, so a published incident survives any power cut.
@@ -140,5 +149,94 @@ int store_incident_resolve_auto(struct store *s, int64_t id, int64_t cleared, in
  */
 int store_incident_each(struct store *s, int open_only,
                         int (*fn)(const struct store_incident *in, void *arg), void *arg);
+
+/*
+ * One incident by id: calls fn once (as store_incident_each() does) and returns its result,
+ * or -1 with ENOENT when there is no such incident.
+ */
+int store_incident_get(struct store *s, int64_t id,
+                       int (*fn)(const struct store_incident *in, void *arg), void *arg);
+
+/*
+ * Commands on the fault-handling record: acknowledge, resolve by hand, record an event. The
+ * one place that applies them, for roomwatchd (MQTT commands), the CLI and replay: the
+ * caller checks the command's fields first (rcmd.h: rcmd_parse(), rcmd_check()); this checks
+ * the incident and its state, writes, and keeps commands idempotent, inside one BEGIN
+ * IMMEDIATE transaction, so that the daemon and the CLI writing at the same moment cannot
+ * both apply the same change. A refused or repeated command writes nothing.
+ *
+ * Rules (times in ms; now is when the command is applied):
+ *  - ack: an open incident not yet acknowledged gets acked_at = max(now, detected), by and
+ *    note. One acknowledged already (by anyone) is left as it is: 0, changed = 0. A resolved
+ *    incident that nobody acknowledged is refused (EALREADY): an acknowledgement after the
+ *    fact would not be a response, and would count as one in mtta.
+ *  - resolve: an open incident is resolved by hand: resolved_at = max(now, detected,
+ *    acked_at), resolved_how "hand", by, cause, measure. An incident resolved automatically
+ *    without notes gets by, cause and measure (its resolution time and "auto" stay): that is
+ *    how the record of an automatic resolution is completed. One with notes already: the same
+ *    by, cause and measure again is changed = 0; other ones are refused (EALREADY): the
+ *    record is not rewritten.
+ *  - event: inserted (at, kind, by, note, the incident it concerns if any, recorded_at =
+ *    now), unless an event with the same kind, at, by, note and incident exists (changed = 0,
+ *    id = that event's): a command delivered twice records one maintenance visit, not two.
+ *    An incident named that does not exist is refused (ENOENT).
+ * Every change to an incident also adds a row to the change log (what: "acknowledged",
+ * "resolved" or "noted"; source as given: "mqtt", "cli", "replay"), which roomwatchd
+ * publishes (store_change_each()).
+ *
+ * Returns 0 (r filled), or -1 with errno: ENOENT no such incident, EALREADY the incident's
+ * state refuses the command (r->why says why, for the reply), EINVAL a field missing, EIO
+ * SQLite. Strings are borrowed for the call.
+ */
+enum store_cmd_kind {
+    STORE_CMD_ACK = 1,
+    STORE_CMD_RESOLVE,
+    STORE_CMD_EVENT,
+};
+
+struct store_cmd {
+    enum store_cmd_kind kind;
+    int64_t incident;       /* ack, resolve: the incident; event: the one it concerns, or 0 */
+    const char *by;         /* who: every kind */
+    const char *note;       /* ack: or NULL; event: required */
+    const char *cause;      /* resolve */
+    const char *measure;    /* resolve */
+    const char *event_kind; /* event: "maintenance", "inspection", "security-incident" */
+    int64_t at;             /* event: when it happened */
+};
+
+#define STORE_WHY_LEN 384
+
+struct store_cmd_result {
+    int changed;      /* 1: written; 0: it was so already, nothing written */
+    const char *what; /* changed: "acknowledged", "resolved", "noted", "recorded"; else NULL */
+    int64_t id;       /* the incident (ack, resolve) or the event (event) */
+    char why[STORE_WHY_LEN]; /* unchanged or refused: why, as a sentence without the id */
+};
+
+int store_cmd_apply(struct store *s, const struct store_cmd *c, int64_t now, const char *source,
+                    struct store_cmd_result *r);
+
+/* One row of the change log: incident changed by a command, not yet published. */
+struct store_change {
+    int64_t seq;
+    int64_t incident;
+    const char *what; /* "acknowledged", "resolved", "noted"; valid during the call */
+    int64_t at;
+};
+
+/*
+ * Calls fn for every change not yet marked published, in seq order; a non-zero return of fn
+ * stops the walk and is returned. Returns 0 or -1 (EIO).
+ */
+int store_change_each(struct store *s, int (*fn)(const struct store_change *ch, void *arg),
+                      void *arg);
+/* Marks change seq published. */
+int store_change_published(struct store *s, int64_t seq);
+/*
+ * PRAGMA data_version into *v: it changes when another connection (the CLI) has committed
+ * since the last call, not with this connection's own writes.
+ */
+int store_data_version(struct store *s, int64_t *v);
 
 #endif

@@ -126,7 +126,7 @@ test_incident_insert_resolve_list(void **state)
     assert_int_equal(open.v[0].id, 2);
 }
 
-/* The schema is version 3 after migration; reopening keeps the incidents; ids are never
+/* The schema is version 4 after migration; reopening keeps the incidents; ids are never
  * reused. The read-only open refuses a missing file and one of another version. */
 static void
 test_incident_schema_and_read_only_open(void **state)
@@ -139,7 +139,7 @@ test_incident_schema_and_read_only_open(void **state)
     int64_t id = 0;
 
     (void)state;
-    assert_int_equal(STORE_SCHEMA_VERSION, 3);
+    assert_int_equal(STORE_SCHEMA_VERSION, 4);
     snprintf(missing, sizeof(missing), "%s/none.db", dir);
     assert_int_equal(store_open_readonly(missing, &s), -1);
     assert_int_equal(errno, ENOENT);
@@ -160,12 +160,311 @@ test_incident_schema_and_read_only_open(void **state)
     store_close(s);
 }
 
+/* One incident's fields a command may change, copied out of the walk. */
+struct row {
+    int64_t acked, resolved;
+    char acked_by[16], ack_note[16], how[8], resolved_by[16], cause[16], measure[16];
+};
+
+static int
+get_row(const struct store_incident *in, void *arg)
+{
+    struct row *r = arg;
+
+    r->acked = in->acked;
+    r->resolved = in->resolved;
+    snprintf(r->acked_by, sizeof(r->acked_by), "%s", in->acked_by ? in->acked_by : "-");
+    snprintf(r->ack_note, sizeof(r->ack_note), "%s", in->ack_note ? in->ack_note : "-");
+    snprintf(r->how, sizeof(r->how), "%s", in->resolved_how ? in->resolved_how : "-");
+    snprintf(r->resolved_by, sizeof(r->resolved_by), "%s", in->resolved_by ? in->resolved_by : "-");
+    snprintf(r->cause, sizeof(r->cause), "%s", in->cause ? in->cause : "-");
+    snprintf(r->measure, sizeof(r->measure), "%s", in->measure ? in->measure : "-");
+    return 0;
+}
+
+static struct row
+row_of(struct store *s, int64_t id)
+{
+    struct row r;
+
+    memset(&r, 0, sizeof(r));
+    assert_int_equal(store_incident_get(s, id, get_row, &r), 0);
+    return r;
+}
+
+struct changes {
+    size_t n;
+    int64_t seq[16], incident[16];
+    char what[16][16];
+};
+
+static int
+get_change(const struct store_change *ch, void *arg)
+{
+    struct changes *c = arg;
+
+    c->seq[c->n] = ch->seq;
+    c->incident[c->n] = ch->incident;
+    snprintf(c->what[c->n], sizeof(c->what[0]), "%s", ch->what);
+    c->n++;
+    return 0;
+}
+
+static size_t
+nchanges(struct store *s)
+{
+    struct changes c = {0};
+
+    assert_int_equal(store_change_each(s, get_change, &c), 0);
+    return c.n;
+}
+
+static void
+insert(struct store *s, int64_t detected, int64_t *id)
+{
+    struct store_incident in = {.rule = "mains",
+                                .device = "meter1",
+                                .point = "v_l1",
+                                .severity = "major",
+                                .category = "power",
+                                .started = detected - 2000,
+                                .detected = detected,
+                                .value = 190.0};
+
+    assert_int_equal(store_incident_insert(s, &in, id), 0);
+}
+
+/* Acknowledgement: once, by the first to ack; never before the detection; not after an
+ * unacknowledged resolution; an unknown incident is refused. Nothing refused or repeated
+ * is written, nor logged as a change. */
+static void
+test_cmd_ack(void **state)
+{
+    struct store_cmd ack = {.kind = STORE_CMD_ACK, .by = "alice", .note = "on it"};
+    struct store_cmd_result r;
+    struct store *s = NULL;
+    struct row row;
+    int64_t a, b, c;
+
+    (void)state;
+    assert_int_equal(store_open(dir, &s), 0);
+    insert(s, 11000, &a);
+    insert(s, 40000, &b);
+    insert(s, 50000, &c);
+
+    ack.incident = a;
+    assert_int_equal(store_cmd_apply(s, &ack, 20000, "mqtt", &r), 0);
+    assert_int_equal(r.changed, 1);
+    assert_string_equal(r.what, "acknowledged");
+    assert_int_equal(r.id, a);
+    row = row_of(s, a);
+    assert_int_equal(row.acked, 20000);
+    assert_string_equal(row.acked_by, "alice");
+    assert_string_equal(row.ack_note, "on it");
+    assert_int_equal(nchanges(s), 1);
+
+    /* A repeat, even by someone else, changes nothing and says so. */
+    ack.by = "bob";
+    ack.note = NULL;
+    assert_int_equal(store_cmd_apply(s, &ack, 30000, "cli", &r), 0);
+    assert_int_equal(r.changed, 0);
+    assert_null(r.what);
+    assert_string_equal(r.why, "already acknowledged by alice; nothing changed");
+    row = row_of(s, a);
+    assert_int_equal(row.acked, 20000);
+    assert_string_equal(row.acked_by, "alice");
+    assert_string_equal(row.ack_note, "on it");
+    assert_int_equal(nchanges(s), 1);
+
+    /* A clock behind the detection: the acknowledgement is at the detection, not before. */
+    ack.incident = b;
+    assert_int_equal(store_cmd_apply(s, &ack, 39000, "cli", &r), 0);
+    assert_int_equal(row_of(s, b).acked, 40000);
+
+    /* Resolved before anyone acknowledged it: refused, nothing written. */
+    assert_int_equal(store_incident_resolve_auto(s, c, 52000, 55000, 0), 0);
+    ack.incident = c;
+    assert_int_equal(store_cmd_apply(s, &ack, 60000, "mqtt", &r), -1);
+    assert_int_equal(errno, EALREADY);
+    assert_string_equal(r.why, "resolved before anyone acknowledged it; an acknowledgement "
+                               "after the resolution is not recorded");
+    assert_int_equal(row_of(s, c).acked, 0);
+
+    ack.incident = 99;
+    assert_int_equal(store_cmd_apply(s, &ack, 60000, "mqtt", &r), -1);
+    assert_int_equal(errno, ENOENT);
+    assert_string_equal(r.why, "no such incident");
+    assert_int_equal(nchanges(s), 2);
+
+    /* A field missing is the caller's error, not a state. */
+    ack.incident = a;
+    ack.by = NULL;
+    assert_int_equal(store_cmd_apply(s, &ack, 60000, "mqtt", &r), -1);
+    assert_int_equal(errno, EINVAL);
+    store_close(s);
+}
+
+/* Resolution by hand: an open incident is resolved (not before its ack); the same notes
+ * again change nothing, other notes are refused; an automatic resolution gets its notes
+ * once, keeping its time and "auto". */
+static void
+test_cmd_resolve(void **state)
+{
+    struct store_cmd res = {
+        .kind = STORE_CMD_RESOLVE, .by = "bob", .cause = "fuse", .measure = "replaced"};
+    struct store_cmd ack = {.kind = STORE_CMD_ACK, .by = "alice"};
+    struct store_cmd_result r;
+    struct store *s = NULL;
+    struct changes ch = {0};
+    struct row row;
+    int64_t a, b;
+
+    (void)state;
+    assert_int_equal(store_open(dir, &s), 0);
+    insert(s, 11000, &a);
+    insert(s, 12000, &b);
+    ack.incident = a;
+    assert_int_equal(store_cmd_apply(s, &ack, 30000, "mqtt", &r), 0);
+
+    /* A resolution stamped before the ack (clocks differ) lands at the ack. */
+    res.incident = a;
+    assert_int_equal(store_cmd_apply(s, &res, 25000, "cli", &r), 0);
+    assert_int_equal(r.changed, 1);
+    assert_string_equal(r.what, "resolved");
+    row = row_of(s, a);
+    assert_int_equal(row.resolved, 30000);
+    assert_string_equal(row.how, "hand");
+    assert_string_equal(row.resolved_by, "bob");
+    assert_string_equal(row.cause, "fuse");
+    assert_string_equal(row.measure, "replaced");
+
+    assert_int_equal(store_cmd_apply(s, &res, 90000, "mqtt", &r), 0);
+    assert_int_equal(r.changed, 0);
+    assert_string_equal(r.why, "already resolved with this cause and measure; nothing changed");
+    res.cause = "mains";
+    assert_int_equal(store_cmd_apply(s, &res, 90000, "mqtt", &r), -1);
+    assert_int_equal(errno, EALREADY);
+    assert_string_equal(r.why,
+                        "already resolved with another cause and measure; the record is not "
+                        "rewritten");
+    row = row_of(s, a);
+    assert_int_equal(row.resolved, 30000);
+    assert_string_equal(row.cause, "fuse");
+
+    /* The condition of a hand-resolved incident clears later: nothing to resolve. */
+    assert_int_equal(store_incident_resolve_auto(s, a, 95000, 98000, 0), -1);
+    assert_int_equal(errno, ENOENT);
+
+    /* Resolved automatically: the notes complete it; time and "auto" stay. */
+    assert_int_equal(store_incident_resolve_auto(s, b, 14000, 17000, 0), 0);
+    res.incident = b;
+    assert_int_equal(store_cmd_apply(s, &res, 70000, "cli", &r), 0);
+    assert_int_equal(r.changed, 1);
+    assert_string_equal(r.what, "noted");
+    row = row_of(s, b);
+    assert_int_equal(row.resolved, 17000);
+    assert_string_equal(row.how, "auto");
+    assert_string_equal(row.cause, "mains");
+
+    res.incident = 99;
+    assert_int_equal(store_cmd_apply(s, &res, 70000, "cli", &r), -1);
+    assert_int_equal(errno, ENOENT);
+
+    /* The change log: ack a, resolve a, noted b, in order, then published one by one. */
+    assert_int_equal(store_change_each(s, get_change, &ch), 0);
+    assert_int_equal(ch.n, 3);
+    assert_string_equal(ch.what[0], "acknowledged");
+    assert_int_equal(ch.incident[0], a);
+    assert_string_equal(ch.what[1], "resolved");
+    assert_int_equal(ch.incident[1], a);
+    assert_string_equal(ch.what[2], "noted");
+    assert_int_equal(ch.incident[2], b);
+    assert_true(ch.seq[0] < ch.seq[1] && ch.seq[1] < ch.seq[2]);
+    assert_int_equal(store_change_published(s, ch.seq[0]), 0);
+    memset(&ch, 0, sizeof(ch));
+    assert_int_equal(store_change_each(s, get_change, &ch), 0);
+    assert_int_equal(ch.n, 2);
+    assert_string_equal(ch.what[0], "resolved");
+    store_close(s);
+}
+
+/* Events: recorded once (a repeat names the same event), linked to an existing incident
+ * only. */
+static void
+test_cmd_event(void **state)
+{
+    struct store_cmd ev = {.kind = STORE_CMD_EVENT,
+                           .by = "li",
+                           .note = "quarterly check",
+                           .event_kind = "maintenance",
+                           .at = 1772328600000LL};
+    struct store_cmd_result r;
+    struct store *s = NULL;
+    int64_t a;
+
+    (void)state;
+    assert_int_equal(store_open(dir, &s), 0);
+    assert_int_equal(store_cmd_apply(s, &ev, 1772330000000LL, "mqtt", &r), 0);
+    assert_int_equal(r.changed, 1);
+    assert_string_equal(r.what, "recorded");
+    assert_int_equal(r.id, 1);
+    assert_int_equal(store_cmd_apply(s, &ev, 1772330000500LL, "cli", &r), 0);
+    assert_int_equal(r.changed, 0);
+    assert_int_equal(r.id, 1);
+    assert_string_equal(r.why, "the same event is recorded already; nothing changed");
+    ev.note = "quarterly check, UPS too";
+    assert_int_equal(store_cmd_apply(s, &ev, 1772330001000LL, "cli", &r), 0);
+    assert_int_equal(r.id, 2);
+
+    ev.incident = 5;
+    assert_int_equal(store_cmd_apply(s, &ev, 1772330001000LL, "cli", &r), -1);
+    assert_int_equal(errno, ENOENT);
+    insert(s, 11000, &a);
+    ev.incident = a;
+    assert_int_equal(store_cmd_apply(s, &ev, 1772330001000LL, "cli", &r), 0);
+    assert_int_equal(r.changed, 1);
+    assert_int_equal(r.id, 3);
+    /* Events are not incident changes: nothing to publish on incident/<id>. */
+    assert_int_equal(nchanges(s), 0);
+    store_close(s);
+}
+
+/* The daemon sees another connection's commit (the CLI's) in data_version, not its own. */
+static void
+test_data_version(void **state)
+{
+    struct store_cmd ack = {.kind = STORE_CMD_ACK, .by = "alice"};
+    struct store_cmd_result r;
+    struct store *d = NULL, *cli = NULL;
+    int64_t v0, v1, v2, a;
+
+    (void)state;
+    assert_int_equal(store_open(dir, &d), 0);
+    insert(d, 11000, &a);
+    assert_int_equal(store_data_version(d, &v0), 0);
+    insert(d, 12000, &a);
+    assert_int_equal(store_data_version(d, &v1), 0);
+    assert_int_equal(v1, v0);
+    assert_int_equal(store_open_file_rw(path, &cli), 0);
+    ack.incident = a;
+    assert_int_equal(store_cmd_apply(cli, &ack, 20000, "cli", &r), 0);
+    store_close(cli);
+    assert_int_equal(store_data_version(d, &v2), 0);
+    assert_true(v2 != v1);
+    assert_int_equal(nchanges(d), 1);
+    store_close(d);
+}
+
 int
 main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test_setup_teardown(test_incident_insert_resolve_list, setup, teardown),
         cmocka_unit_test_setup_teardown(test_incident_schema_and_read_only_open, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_cmd_ack, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_cmd_resolve, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_cmd_event, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_data_version, setup, teardown),
     };
 
     return cmocka_run_group_tests(tests, NULL, NULL);

@@ -7,6 +7,10 @@
 #ifndef ROOMWATCH_CMD_H
 #define ROOMWATCH_CMD_H
 
+/* cmd_record.c: the fault-handling record's commands */
+int cmd_ack(int argc, char **argv);
+int cmd_resolve(int argc, char **argv);
+int cmd_event(int argc, char **argv);
 /* cmd_incidents.c */
 int cmd_incidents(int argc, char **argv);
 /* cmd_replay.c */

@@ -1,6 +1,7 @@
 /*
  * cmd_incidents.c - `roomwatch incidents`: lists the incidents in the daemon's store, all or
- * the open ones, as a table or as JSON. Read-only: it opens the database without creating
+ * the open ones, as a table or as JSON; with --year, the year's fault-handling record
+ * (故障处理记录) as CSV or JSON. Read-only: it opens the database without creating
  * or migrating it, so it may run beside roomwatchd (WAL lets a reader in while the agent
  * writes).
  */
@@ -19,21 +20,61 @@
 
 #define DEFAULT_CONFIG "/etc/roomwatch/roomwatch.cfg"
 
+enum format {
+    F_TABLE = 0,
+    F_JSON,        /* --json: {"incidents": [...]} */
+    F_RECORD_JSON, /* --format json: the fault-handling record */
+    F_RECORD_CSV,  /* --format csv */
+};
+
 struct listing {
+    const struct rw_config *cfg;
     const char *tz;
-    int json;
-    json_t *list; /* --json */
+    enum format fmt;
+    json_t *list; /* the JSON formats */
     size_t n;
+    int64_t from, to; /* --year: detected in [from, to), ms; to = 0: no filter */
+};
+
+/* The fault-handling record's columns, in order (tools/roomwatch/README.md). */
+static const char *const csv_columns[] = {
+    "id",
+    "state",
+    "rule",
+    "name",
+    "severity",
+    "category",
+    "device",
+    "point",
+    "value",
+    "started",
+    "detected",
+    "acknowledged",
+    "acknowledged_by",
+    "ack_note",
+    "time_to_ack_s",
+    "cleared",
+    "resolved",
+    "resolution",
+    "resolved_by",
+    "cause",
+    "measure",
+    "time_to_resolve_s",
+    "flags",
 };
 
 static void
 incidents_usage(FILE *fp)
 {
     fprintf(fp, "usage: roomwatch incidents [--open] [--json] [-c FILE]\n"
-                "  -c FILE  the agent's configuration (default " DEFAULT_CONFIG "): its\n"
-                "           state_dir holds the store\n"
-                "  --open   only the incidents not resolved yet\n"
-                "  --json   {\"incidents\": [...]} instead of a table\n");
+                "       roomwatch incidents --year Y --format csv|json [--bom] [-c FILE]\n"
+                "  -c FILE   the agent's configuration (default " DEFAULT_CONFIG "): its\n"
+                "            state_dir holds the store\n"
+                "  --open    only the incidents not resolved yet\n"
+                "  --json    {\"incidents\": [...]} instead of a table\n"
+                "  --year Y  the fault-handling record: the incidents detected in year Y\n"
+                "  --format  csv (a header and one row per incident) or json\n"
+                "  --bom     start the CSV with a UTF-8 byte order mark (for Excel)\n");
 }
 
 static json_t *
@@ -48,6 +89,90 @@ static json_t *
 text_or_null(const char *s)
 {
     return s != NULL ? json_string(s) : json_null();
+}
+
+/* The config's name of rule id, or NULL (none, or the rule was removed since). */
+static const char *
+rule_name(const struct rw_config *cfg, const char *id)
+{
+    for (size_t i = 0; id != NULL && i < cfg->nalarms; i++)
+        if (strcmp(cfg->alarms[i].id, id) == 0)
+            return cfg->alarms[i].name;
+    return NULL;
+}
+
+/* One CSV field (RFC 4180): quoted when it holds a comma, quote, CR or LF. NULL is empty. */
+static void
+csv_field(const char *v, int last)
+{
+    if (v != NULL && strpbrk(v, ",\"\r\n") != NULL) {
+        putchar('"');
+        for (const char *p = v; *p != '\0'; p++) {
+            if (*p == '"')
+                putchar('"');
+            putchar(*p);
+        }
+        putchar('"');
+    } else if (v != NULL) {
+        fputs(v, stdout);
+    }
+    fputs(last ? "\r\n" : ",", stdout);
+}
+
+static const char *
+csv_time(const char *tz, int64_t t, char *buf, size_t len)
+{
+    return t != 0 ? rw_calendar_rfc3339(tz, t, buf, len) : NULL;
+}
+
+/* Seconds from a to b as the JSON has them (%.15g: 75, 75.5); NULL when b is not set. */
+static const char *
+csv_secs(int64_t a, int64_t b, char *buf, size_t len)
+{
+    if (b == 0)
+        return NULL;
+    snprintf(buf, len, "%.15g", (double)(b - a) / 1000.0);
+    return buf;
+}
+
+static void
+add_csv(const struct store_incident *in, const struct listing *ls)
+{
+    char t[5][RW_CAL_TIME_LEN], id[24], val[32], ack[32], res[32];
+    const char *tz = ls->tz;
+
+    snprintf(id, sizeof(id), "%lld", (long long)in->id);
+    if (isfinite(in->value))
+        snprintf(val, sizeof(val), "%.15g", in->value);
+    const char *const row[] = {
+        id,
+        in->resolved != 0 ? "resolved" : "open",
+        in->rule,
+        rule_name(ls->cfg, in->rule),
+        in->severity,
+        in->category,
+        in->device,
+        in->point,
+        isfinite(in->value) ? val : NULL,
+        csv_time(tz, in->started, t[0], sizeof(t[0])),
+        csv_time(tz, in->detected, t[1], sizeof(t[1])),
+        csv_time(tz, in->acked, t[2], sizeof(t[2])),
+        in->acked_by,
+        in->ack_note,
+        csv_secs(in->detected, in->acked, ack, sizeof(ack)),
+        csv_time(tz, in->cleared, t[3], sizeof(t[3])),
+        csv_time(tz, in->resolved, t[4], sizeof(t[4])),
+        in->resolved_how,
+        in->resolved_by,
+        in->cause,
+        in->measure,
+        csv_secs(in->detected, in->resolved, res, sizeof(res)),
+        (in->flags & STORE_INC_CLEARED_WHILE_DOWN) ? "cleared_while_down" : NULL,
+    };
+    size_t n = sizeof(row) / sizeof(row[0]);
+
+    for (size_t i = 0; i < n; i++)
+        csv_field(row[i], i + 1 == n);
 }
 
 static int
@@ -65,6 +190,7 @@ add_json(const struct store_incident *in, const struct listing *ls)
     json_object_set_new(o, "id", json_integer(in->id));
     json_object_set_new(o, "state", json_string(in->resolved != 0 ? "resolved" : "open"));
     json_object_set_new(o, "rule", text_or_null(in->rule));
+    json_object_set_new(o, "name", text_or_null(rule_name(ls->cfg, in->rule)));
     json_object_set_new(o, "severity", text_or_null(in->severity));
     json_object_set_new(o, "category", text_or_null(in->category));
     json_object_set_new(o, "device", text_or_null(in->device));
@@ -75,6 +201,9 @@ add_json(const struct store_incident *in, const struct listing *ls)
     json_object_set_new(o, "acknowledged", time_or_null(ls->tz, in->acked));
     json_object_set_new(o, "acknowledged_by", text_or_null(in->acked_by));
     json_object_set_new(o, "ack_note", text_or_null(in->ack_note));
+    json_object_set_new(o, "time_to_ack_s",
+                        in->acked != 0 ? json_real((double)(in->acked - in->detected) / 1000.0)
+                                       : json_null());
     json_object_set_new(o, "cleared", time_or_null(ls->tz, in->cleared));
     json_object_set_new(o, "resolved", time_or_null(ls->tz, in->resolved));
     json_object_set_new(o, "resolution", text_or_null(in->resolved_how));
@@ -95,8 +224,14 @@ each(const struct store_incident *in, void *arg)
     struct listing *ls = arg;
     char det[RW_CAL_TIME_LEN], res[RW_CAL_TIME_LEN], target[160];
 
+    if (ls->to != 0 && (in->detected < ls->from || in->detected >= ls->to))
+        return 0;
     ls->n++;
-    if (ls->json)
+    if (ls->fmt == F_RECORD_CSV) {
+        add_csv(in, ls);
+        return 0;
+    }
+    if (ls->fmt != F_TABLE)
         return add_json(in, ls) == 0 ? 0 : -1;
     snprintf(target, sizeof(target), "%s%s%s", in->device, in->point ? "." : "",
              in->point ? in->point : "");
@@ -117,14 +252,29 @@ cmd_incidents(int argc, char **argv)
     struct listing ls = {0};
     struct store *s = NULL;
     char path[4096];
-    int open_only = 0, rc = 1, r;
+    int open_only = 0, rc = 1, r, year = 0, bom = 0;
+    const char *format = NULL;
+    int64_t day_start[RW_CAL_MAX_DAYS + 1];
 
     for (int i = 1; i < argc; i++) {
         if (strcmp(argv[i], "-h") == 0 || strcmp(argv[i], "--help") == 0) {
             incidents_usage(stdout);
             return 0;
         } else if (strcmp(argv[i], "--json") == 0) {
-            ls.json = 1;
+            ls.fmt = F_JSON;
+        } else if (strcmp(argv[i], "--bom") == 0) {
+            bom = 1;
+        } else if (i + 1 < argc && strcmp(argv[i], "--format") == 0) {
+            format = argv[++i];
+        } else if (i + 1 < argc && strcmp(argv[i], "--year") == 0) {
+            char *end;
+            long y = strtol(argv[++i], &end, 10);
+
+            if (*end != '\0' || y < 1970 || y > 9999) {
+                fprintf(stderr, "roomwatch incidents: --year %s: not a year\n", argv[i]);
+                return 2;
+            }
+            year = (int)y;
         } else if (strcmp(argv[i], "--open") == 0) {
             open_only = 1;
         } else if (i + 1 < argc && strcmp(argv[i], "-c") == 0) {
@@ -134,6 +284,21 @@ cmd_incidents(int argc, char **argv)
             return 2;
         }
     }
+    /* The record is the whole year: --year and --format go together, without --open. */
+    if ((year != 0) != (format != NULL) || (format != NULL && (open_only || ls.fmt != F_TABLE)) ||
+        (bom && format == NULL)) {
+        incidents_usage(stderr);
+        return 2;
+    }
+    if (format != NULL && strcmp(format, "csv") == 0) {
+        ls.fmt = F_RECORD_CSV;
+    } else if (format != NULL && strcmp(format, "json") == 0 && !bom) {
+        ls.fmt = F_RECORD_JSON;
+    } else if (format != NULL) {
+        fprintf(stderr, "roomwatch incidents: --format %s%s: csv or json (--bom: csv only)\n",
+                format, bom ? " --bom" : "");
+        return 2;
+    }
     if (cfg_load(cfg_path, &cfg, &diags) != CFG_OK) {
         cfg_diags_print(&diags, stderr);
         cfg_diags_free(&diags);
@@ -141,6 +306,13 @@ cmd_incidents(int argc, char **argv)
     }
     cfg_diags_free(&diags);
     ls.tz = cfg->site.timezone;
+    ls.cfg = cfg;
+    if (year != 0) {
+        int nd = rw_calendar_period(ls.tz, year, 0, day_start);
+
+        ls.from = day_start[0];
+        ls.to = day_start[nd];
+    }
     snprintf(path, sizeof(path), "%s/%s", cfg->state_dir, STORE_FILE);
     if (store_open_readonly(path, &s) < 0) {
         if (errno == ENOENT)
@@ -157,9 +329,17 @@ cmd_incidents(int argc, char **argv)
             fprintf(stderr, "roomwatch incidents: %s: %s\n", path, strerror(errno));
         goto out;
     }
-    if (ls.json && (ls.list = json_array()) == NULL)
+    if ((ls.fmt == F_JSON || ls.fmt == F_RECORD_JSON) && (ls.list = json_array()) == NULL)
         goto out;
-    if (!ls.json)
+    if (ls.fmt == F_RECORD_CSV) {
+        size_t nc = sizeof(csv_columns) / sizeof(csv_columns[0]);
+
+        if (bom)
+            fputs("\xef\xbb\xbf", stdout);
+        for (size_t i = 0; i < nc; i++)
+            csv_field(csv_columns[i], i + 1 == nc);
+    }
+    if (ls.fmt == F_TABLE)
         printf("%-6s %-8s %-8s %-11s %-20s %-24s %-25s %s\n", "ID", "STATE", "SEVERITY", "CATEGORY",
                "RULE", "TARGET", "DETECTED", "RESOLVED");
     r = store_incident_each(s, open_only, each, &ls);
@@ -168,8 +348,14 @@ cmd_incidents(int argc, char **argv)
                 r < 0 ? store_errmsg(s) : "out of memory");
         goto out;
     }
-    if (ls.json) {
-        json_t *doc = json_pack("{s:o}", "incidents", ls.list);
+    if (ls.fmt == F_JSON || ls.fmt == F_RECORD_JSON) {
+        char a[RW_CAL_TIME_LEN], b[RW_CAL_TIME_LEN];
+        json_t *doc =
+            ls.fmt == F_JSON
+                ? json_pack("{s:o}", "incidents", ls.list)
+                : json_pack("{s:i,s:{s:s,s:s},s:o}", "year", year, "period", "start",
+                            rw_calendar_rfc3339(ls.tz, ls.from, a, sizeof(a)), "end",
+                            rw_calendar_rfc3339(ls.tz, ls.to, b, sizeof(b)), "incidents", ls.list);
 
         ls.list = NULL;
         if (doc == NULL || json_dumpf(doc, stdout, JSON_INDENT(2) | JSON_REAL_PRECISION(15)) != 0) {

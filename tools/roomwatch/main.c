@@ -15,12 +15,23 @@ static const struct {
     int (*run)(int argc, char **argv);
     const char *summary;
 } commands[] = {
+    {"ack", cmd_ack,
+     "ack ID --by NAME [--note TEXT] [-c FILE]\n"
+     "                      acknowledge an incident"},
+    {"event", cmd_event,
+     "event add --kind KIND --at TIME --by NAME --note TEXT [--incident ID] [-c FILE]\n"
+     "                      record a maintenance visit, an inspection or a security incident"},
     {"incidents", cmd_incidents,
      "incidents [--open] [--json] [-c FILE]\n"
-     "                      list the incidents in the agent's store"},
+     "          --year Y --format csv|json [--bom] [-c FILE]\n"
+     "                      list the incidents in the agent's store; the year's\n"
+     "                      fault-handling record"},
     {"replay", cmd_replay,
-     "replay -c FILE --trace TRACE.csv [--year Y] [--max-skew S] [--json]\n"
+     "replay -c FILE --trace TRACE.csv [--year Y] [--max-skew S] [--db OUT.db] [--json]\n"
      "                      run a trace through the engine and print the indicators"},
+    {"resolve", cmd_resolve,
+     "resolve ID --by NAME --cause TEXT --measure TEXT [-c FILE]\n"
+     "                      resolve an incident by hand, or note the cause and measure"},
     {"status", cmd_status,
      "status -c FILE [--year Y [--month M]] [--json]\n"
      "                      the daemon's indicators as of its last checkpoint"},
