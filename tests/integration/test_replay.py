@@ -167,6 +167,39 @@ def check_bad(tmp):
     eq(r.returncode, 0, "--max-skew 7200: " + r.stderr)
 
 
+def check_bad_events(tmp):
+    """Event rows the agent's commands would refuse are errors naming the line."""
+    cfg = os.path.join(SRC, "tests", "fixtures", "traces", "incidents.cfg")
+    head = ("ts,point,value\n"
+            "2024-03-01T23:50:00+08:00,th1.temp,31\n"
+            "2024-03-01T23:51:00+08:00,th1.temp,31\n"
+            "2024-03-02T00:30:00+08:00,th1.temp,24\n"
+            "2024-03-02T00:31:00+08:00,th1.temp,24\n")
+    cases = [
+        # Incident 1 resolved itself at 00:31 unacknowledged: an ack after that is refused.
+        (head + "2024-03-02T00:40:00+08:00,@ack,incident=1;by=wang\n",
+         ":6: incident 1 was resolved before anyone acknowledged it"),
+        (head + "2024-03-02T00:40:00+08:00,@ack,incident=2;by=wang\n", ":6: no incident 2"),
+    ]
+    for i, (text, msg) in enumerate(cases):
+        path = os.path.join(tmp, "badev%d.csv" % i)
+        with open(path, "w") as f:
+            f.write(text)
+        r = subprocess.run(EMULATOR + [ROOMWATCH, "replay", "-c", cfg, "--trace", path, "--json"],
+                           capture_output=True, text=True, timeout=60)
+        eq(r.returncode, 2, "exit status for bad event trace %d" % i)
+        check(r.stderr.startswith(path + msg), "bad event trace %d: %r" % (i, r.stderr))
+    # Acknowledged before the resolution, the same incident is fine.
+    path = os.path.join(tmp, "goodev.csv")
+    with open(path, "w") as f:
+        f.write(head.replace("2024-03-02T00:30:00+08:00,th1.temp,24\n",
+                             "2024-03-01T23:55:00+08:00,@ack,incident=1;by=wang\n"
+                             "2024-03-02T00:30:00+08:00,th1.temp,24\n"))
+    r = subprocess.run(EMULATOR + [ROOMWATCH, "replay", "-c", cfg, "--trace", path, "--json"],
+                       capture_output=True, text=True, timeout=60)
+    eq(r.returncode, 0, "ack before the resolution: " + r.stderr)
+
+
 def test():
     tmp = tempfile.mkdtemp(prefix="rw-replay-")
     try:
@@ -177,6 +210,7 @@ def test():
             check(r.returncode == 0, "replay %s: exit %d: %s" % (name, r.returncode, r.stderr))
             checker(json.loads(r.stdout))
         check_bad(tmp)
+        check_bad_events(tmp)
     finally:
         shutil.rmtree(tmp)
 

@@ -201,6 +201,14 @@ apply(struct rinc *r, const struct request *q, char *err, size_t errlen)
     }
     switch (q->verb) {
     case V_ACK:
+        /* As store_cmd_apply() rules: a repeated acknowledgement changes nothing, and one
+         * after a resolution nobody acknowledged is refused (it would count as a response). */
+        if (in->acked == 0 && in->resolved != 0 && q->t >= in->resolved) {
+            snprintf(err, errlen, "incident %lld was resolved before anyone acknowledged it; "
+                                  "the agent refuses an acknowledgement after the resolution",
+                     (long long)q->incident);
+            return -1;
+        }
         if (in->acked == 0)
             in->acked = q->t;
         break;
