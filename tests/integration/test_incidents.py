@@ -7,6 +7,8 @@ Scenario (seconds after devsim starts):
   meter1.v_l2 dips over [3, 4): shorter than the hold, so no incident;
   th1 is silent over [3, 20), th2 over [3, 34): each opens a device incident (3 unanswered
       polls in a row).
+ups1 (UPS-MIB over SNMP, snmpsimd) reports upsOutputSource 5: on battery all along, so one
+critical power incident opens at its first polls and stays open, across the restart too.
 The agent is killed with SIGKILL while both device incidents are open and started again at
 about 24 s: both are still open in the store; th1, answering again by then, is resolved at
 its first poll, marked cleared_while_down; th2 stays open (same id, no second incident) until
@@ -20,7 +22,7 @@ import subprocess
 import time
 
 from harness import (BUILD, EMULATOR, Harness, TH_PROFILE, agent_config, check, free_port, run,
-                     wait_for)
+                     snmprec, wait_for)
 
 ROOMWATCH = os.path.join(BUILD, "tools", "roomwatch", "roomwatch")
 
@@ -30,6 +32,7 @@ def test():
         pm, p1, p2 = free_port(), free_port(), free_port()
         broker = h.mosquitto()
         sub = h.subscribe(broker.port, "rw/test/incident/#")
+        sim = h.snmpsim({"ups": snmprec("ups")})
         h.devsim("""
 devices = (
   { id = "meter1"; profile = "eastron-sdm630"; transport = "tcp"; host = "127.0.0.1"; port = %d; unit = 1;
@@ -56,14 +59,18 @@ scenario = (
              'id = "th1"; kind = "th_sensor"; bus = "b"; unit = 1; interval = 0.5; timeout = 0.3; '
              'profile = "%s";' % TH_PROFILE,
              'id = "th2"; kind = "th_sensor"; bus = "c"; unit = 1; interval = 0.5; timeout = 0.3; '
-             'profile = "%s";' % TH_PROFILE],
+             'profile = "%s";' % TH_PROFILE,
+             'id = "ups1"; kind = "ups"; profile = "ups-mib"; interval = 1.0; '
+             'snmp = { host = "127.0.0.1"; port = %d; community = "ups"; };' % sim.port],
             extra="""
 state_dir = "%s";
 alarms = (
   { id = "mains"; name = "市电电压异常"; severity = "major"; category = "power";
     points = ["meter1.v_l1", "meter1.v_l2"]; outside = [198.0, 235.4]; hold = 2; clear_hold = 3; },
   { id = "silent"; severity = "minor"; category = "device"; devices = ["th1", "th2"];
-    no_answer = 3; clear_hold = 2; }
+    no_answer = 3; clear_hold = 2; },
+  { id = "ups_on_battery"; name = "UPS电池供电"; severity = "critical"; category = "power";
+    points = ["ups1.output_source"]; in = ["battery"]; }
 );
 """ % state)
         agent = h.roomwatchd(conf)
@@ -86,6 +93,14 @@ alarms = (
         # The dip lasted 6 s: opened 2 s (the hold) after it began, so about 4 s before it
         # ended, then 3 s of clear hold: open about 7 s.
         check(5.0 <= r["duration_s"] <= 9.5, "open %.3f s, expected about 7" % r["duration_s"])
+
+        # The UPS on battery: its first answered poll opens it (no hold), with the state's label.
+        wait_for(lambda: docs("ups_on_battery", "detected"), 15, "the UPS-on-battery incident")
+        u = docs("ups_on_battery", "detected")
+        check(len(u) == 1 and u[0]["device"] == "ups1" and u[0]["point"] == "output_source" and
+              u[0]["value"] == 5 and u[0]["label"] == "battery" and
+              u[0]["severity"] == "critical" and u[0]["category"] == "power",
+              "UPS incident: %r" % u)
 
         wait_for(lambda: len(docs("silent", "detected")) == 2, 30, "two device incidents")
         dev = {d["device"]: d for d in docs("silent", "detected")}
@@ -114,7 +129,7 @@ alarms = (
         r1 = [d for d in docs("silent", "resolved") if d["device"] == "th1"][0]
         check(r1["id"] == dev["th1"]["id"] and r1["flags"] == ["cleared_while_down"] and
               r1["cleared"] == r1["resolved"], "th1 after the restart: %r" % r1)
-        check("incidents: 2 still open from before the restart" in agent.text(),
+        check("incidents: 3 still open from before the restart" in agent.text(),
               "restart log:\n" + agent.text())
         # th2 is still silent: still the same open incident, no new one.
         time.sleep(2)
@@ -128,10 +143,13 @@ alarms = (
         check(r2["id"] == dev["th2"]["id"] and r2["flags"] == [] and r2["duration_s"] > 20,
               "th2: %r" % r2)
         check(len(docs("mains", "detected")) == 1, "the short v_l2 dip opened an incident")
+        # Still on battery: the same UPS incident, open, never resolved or opened again.
+        check(len(docs("ups_on_battery", "detected")) == 1 and
+              not docs("ups_on_battery", "resolved"), "UPS incident after the restart")
 
-        # One log line per transition: 3 opened (v_l1, th1, th2), 3 resolved.
+        # One log line per transition: 4 opened (v_l1, th1, th2, ups1), 3 resolved.
         log = h.procs[-2].text() + agent.text()
-        check(log.count(" opened: alarm ") == 3 and log.count(" resolved: alarm ") == 3,
+        check(log.count(" opened: alarm ") == 4 and log.count(" resolved: alarm ") == 3,
               "transition lines:\n" + log)
 
         out = subprocess.run(EMULATOR + [ROOMWATCH, "incidents", "--json", "-c",
@@ -139,14 +157,17 @@ alarms = (
                              capture_output=True, text=True, timeout=30)
         check(out.returncode == 0, "roomwatch incidents: %s" % out.stderr)
         listed = json.loads(out.stdout)["incidents"]
-        check(len(listed) == 3 and all(i["state"] == "resolved" for i in listed) and
+        check(len(listed) == 4 and
+              [i["state"] for i in listed if i["rule"] != "ups_on_battery"] == ["resolved"] * 3 and
+              [i["state"] for i in listed if i["rule"] == "ups_on_battery"] == ["open"] and
               [i["flags"] for i in listed if i["device"] == "th1"] == [["cleared_while_down"]],
               "listing: %r" % listed)
         out = subprocess.run(EMULATOR + [ROOMWATCH, "incidents", "--open", "-c",
                                          h.path("roomwatchd.cfg")],
                              capture_output=True, text=True, timeout=30)
-        check(out.returncode == 0 and len(out.stdout.strip().splitlines()) == 1,
-              "--open with nothing open: %r" % out.stdout)
+        lines = out.stdout.strip().splitlines()
+        check(out.returncode == 0 and len(lines) == 2 and "ups_on_battery" in lines[1],
+              "--open with the UPS incident open: %r" % out.stdout)
         check(agent.stop() == 0, "clean stop")
 
 
