@@ -6,16 +6,12 @@
 #include <math.h>
 #include <string.h>
 
+#include "report/rpt_json.h"
 #include "rw_calendar.h"
 
 #define LIST_MAX 1000 /* items listed in the evidence (all are counted) */
-#define EXACT_INT_MAX 9007199254740992.0 /* 2^53 */
 
-static json_t *num(double v);
-static json_t *secs(int64_t ms);
 static json_t *when(const char *tz, int64_t t);
-static const struct tgt *goal(const struct cfg_indicator *in);
-static int meets(const struct cfg_indicator *in, const struct tgt *t, double v);
 static int upper_ms(const struct cfg_indicator *in, const struct tgt *t, double *out);
 static void judge_mean(const struct cfg_indicator *in, const struct tgt *t,
                        const struct ist_result *r, struct rpt_judgement *j);
@@ -24,58 +20,11 @@ static void judge_count(const struct cfg_indicator *in, const struct tgt *t,
                         struct rpt_judgement *j);
 
 static json_t *
-num(double v)
-{
-    if (isnan(v))
-        return json_null();
-    if (v == floor(v) && fabs(v) < EXACT_INT_MAX)
-        return json_integer((json_int_t)v);
-    return json_real(v);
-}
-
-static json_t *
-secs(int64_t ms)
-{
-    if (ms % 1000 == 0)
-        return json_integer((json_int_t)(ms / 1000));
-    return json_real((double)ms / 1000.0);
-}
-
-static json_t *
 when(const char *tz, int64_t t)
 {
     char buf[RW_CAL_TIME_LEN];
 
     return t != 0 ? json_string(rw_calendar_rfc3339(tz, t, buf, sizeof(buf))) : json_null();
-}
-
-static const struct tgt *
-goal(const struct cfg_indicator *in)
-{
-    if (in->target_text == NULL)
-        return NULL;
-    return in->rule_text != NULL ? &in->rule : &in->target;
-}
-
-/* 1, 0 or -1 (unknown), with v in the kind's unit converted to the target's. */
-static int
-meets(const struct cfg_indicator *in, const struct tgt *t, double v)
-{
-    double x = v;
-    const char *unit = cfg_ind_kind_unit(in->kind);
-
-    if (isnan(v))
-        return -1;
-    if (t->unit[0] != '\0' && unit[0] != '\0' && tgt_convert(v, unit, t->unit, &x) != TGT_OK)
-        return -1;
-    switch (tgt_met(t, x)) {
-    case TGT_MET_YES:
-        return 1;
-    case TGT_MET_NO:
-        return 0;
-    default:
-        return -1;
-    }
 }
 
 /* The target's upper bound as a time, ms: 0 and *out, or -1 if it has none. */
@@ -136,7 +85,7 @@ judge_count(const struct cfg_indicator *in, const struct tgt *t, const struct is
         j->status = j->met == 1 ? RPT_OK : RPT_AT_RISK;
         return;
     }
-    if (t->has_upper && meets(in, t, r->value) == 0 &&
+    if (t->has_upper && rpt_meets(in, t, r->value) == 0 &&
         (!t->has_lower || r->value > t->lower)) {
         j->status = RPT_LOST; /* above the bound, and a count never falls */
         return;
@@ -158,7 +107,7 @@ void
 rpt_inc_judge(const struct cfg_indicator *in, const struct ist_result *r,
               const struct rpt_period *p, int64_t now, struct rpt_judgement *j)
 {
-    const struct tgt *t = goal(in);
+    const struct tgt *t = rpt_goal(in);
     int over = now >= p->day_start[p->ndays];
     double best;
 
@@ -169,7 +118,7 @@ rpt_inc_judge(const struct cfg_indicator *in, const struct ist_result *r,
     j->burn_short = j->burn_long = j->projection = NAN;
     if (t == NULL)
         return;
-    j->met = meets(in, t, r->value);
+    j->met = rpt_meets(in, t, r->value);
     switch (in->kind) {
     case CFG_IND_MTTR:
     case CFG_IND_MTTA:
@@ -181,7 +130,7 @@ rpt_inc_judge(const struct cfg_indicator *in, const struct ist_result *r,
                    ? (double)(r->on_time + r->pending) /
                          (double)(r->on_time + r->late + r->pending) * 100.0
                    : NAN;
-        if (meets(in, t, best) == 0)
+        if (rpt_meets(in, t, best) == 0)
             j->status = RPT_LOST;
         else
             j->status = j->met == 0 ? RPT_AT_RISK : RPT_OK;
@@ -234,7 +183,7 @@ items(const struct cfg_indicator *in, const struct ist_result *r, const char *tz
         json_object_set_new(o, "detected", when(tz, it->detected));
         json_object_set_new(o, "acknowledged", when(tz, it->acked));
         json_object_set_new(o, "resolved", when(tz, it->resolved));
-        json_object_set_new(o, "duration_s", secs(it->duration_ms));
+        json_object_set_new(o, "duration_s", rpt_secs(it->duration_ms));
         json_object_set_new(o, "state", json_string(st));
         json_array_append_new(a, o);
     }
@@ -260,15 +209,15 @@ evidence(const struct cfg_indicator *in, const struct ist_result *r, const struc
         json_object_set_new(ev, "open", json_integer((json_int_t)r->nopen));
         if (in->kind == CFG_IND_MTTA)
             json_object_set_new(ev, "no_response", json_integer((json_int_t)noresp));
-        json_object_set_new(ev, "total_s", secs(r->sum_ms));
-        json_object_set_new(ev, "longest_s", r->n > 0 ? secs(r->max_ms) : json_null());
-        json_object_set_new(ev, "open_s", secs(r->open_sum_ms));
+        json_object_set_new(ev, "total_s", rpt_secs(r->sum_ms));
+        json_object_set_new(ev, "longest_s", r->n > 0 ? rpt_secs(r->max_ms) : json_null());
+        json_object_set_new(ev, "open_s", rpt_secs(r->open_sum_ms));
         /* How long the open incidents may still last before the target is lost. */
-        json_object_set_new(ev, "left_s", r->nopen > 0 && j->has_budget ? num(j->left)
+        json_object_set_new(ev, "left_s", r->nopen > 0 && j->has_budget ? rpt_num(j->left)
                                                                          : json_null());
         break;
     case CFG_IND_WITHIN:
-        json_object_set_new(ev, "limit_s", num(in->limit));
+        json_object_set_new(ev, "limit_s", rpt_num(in->limit));
         json_object_set_new(ev, "of", json_string(in->on_resolve ? "resolve" : "ack"));
         json_object_set_new(ev, "on_time", json_integer((json_int_t)r->on_time));
         json_object_set_new(ev, "late", json_integer((json_int_t)r->late));
@@ -283,7 +232,7 @@ evidence(const struct cfg_indicator *in, const struct ist_result *r, const struc
         break;
     case CFG_IND_COUNT:
         if (in->has_inventory) {
-            json_object_set_new(ev, "inventory", num(in->inventory));
+            json_object_set_new(ev, "inventory", rpt_num(in->inventory));
             json_object_set_new(ev, "source", json_string(in->source ? in->source : ""));
             return ev;
         }
@@ -303,40 +252,12 @@ json_t *
 rpt_inc_indicator(const struct cfg_indicator *in, const struct ist_result *r,
                   const struct rpt_period *p, int64_t now)
 {
-    json_t *o = json_object(), *b = json_null(), *pr = json_null();
     struct rpt_judgement j;
-    const char *sn;
+    json_t *o;
 
     rpt_inc_judge(in, r, p, now, &j);
-    sn = rpt_status_name(j.status);
-    json_object_set_new(o, "id", json_string(in->id));
-    json_object_set_new(o, "name", json_string(in->name));
-    json_object_set_new(o, "category", in->category ? json_string(in->category) : json_null());
-    json_object_set_new(o, "subcategory",
-                        in->subcategory ? json_string(in->subcategory) : json_null());
-    json_object_set_new(o, "kind", json_string(cfg_ind_kind_name(in->kind)));
-    json_object_set_new(o, "value", num(r->value));
-    json_object_set_new(o, "unit", json_string(cfg_ind_kind_unit(in->kind)));
-    json_object_set_new(o, "target", in->target_text ? json_string(in->target_text) : json_null());
-    if (in->rule_text != NULL)
-        json_object_set_new(o, "rule", json_string(in->rule_text));
-    json_object_set_new(o, "met", j.met < 0 ? json_null() : json_boolean(j.met));
-    json_object_set_new(o, "status", sn ? json_string(sn) : json_null());
-    if (j.has_budget) {
-        b = json_object();
-        json_object_set_new(b, "total", num(j.total));
-        json_object_set_new(b, "used", num(j.used));
-        json_object_set_new(b, "left", num(j.left));
-        json_object_set_new(b, "unit", json_string(j.budget_unit));
-    }
-    if (j.method != NULL) {
-        pr = json_object();
-        json_object_set_new(pr, "value", num(j.projection));
-        json_object_set_new(pr, "method", json_string(j.method));
-    }
-    json_object_set_new(o, "budget", b);
+    o = rpt_head(in, r->value, &j);
     json_object_set_new(o, "burn", json_null()); /* faults come when they come: no pace */
-    json_object_set_new(o, "projection", pr);
     json_object_set_new(o, "evidence", evidence(in, r, p, &j));
     return o;
 }

@@ -31,6 +31,15 @@
 #include "engine/eng.h"
 #include "report/rpt_judge.h"
 
+/* Integral values as integers ("366", not "366.0"); NaN as null. New reference. */
+json_t *rpt_num(double v);
+/* Milliseconds as seconds: an integer when whole. New reference. */
+json_t *rpt_secs(int64_t ms);
+
+/* An indicator's object without its evidence: id, names, kind, value, unit, target, rule,
+ * met, status, budget, burn, projection (j's). The caller adds "evidence". */
+json_t *rpt_head(const struct cfg_indicator *in, double value, const struct rpt_judgement *j);
+
 /* One indicator's object, r its result and j its judgement (both borrowed). */
 json_t *rpt_indicator(const struct rw_config *cfg, const struct cfg_indicator *in,
                       const struct eng_result *r, const struct rpt_judgement *j,

@@ -29,10 +29,8 @@ struct course {
     int64_t sw[W_N], lw[W_N];   /* short and long window: good, bad, unknown, not assessed, ms */
 };
 
-static const struct tgt *goal(const struct cfg_indicator *in);
 static int every_day(const struct cfg_indicator *in, const struct tgt *t,
                      const struct rpt_period *p);
-static int meets(const struct cfg_indicator *in, const struct tgt *t, double v);
 static int meets_goal(const struct cfg_indicator *in, const struct tgt *t,
                       const struct rpt_period *p, double v);
 static void read_course(const struct eng *e, size_t ind, const struct rpt_period *p,
@@ -50,8 +48,8 @@ static double course_days(const struct cfg_indicator *in, const struct tgt *t,
                           const struct eng_result *r, const struct rpt_period *p,
                           const struct course *c, struct rpt_judgement *j);
 
-static const struct tgt *
-goal(const struct cfg_indicator *in)
+const struct tgt *
+rpt_goal(const struct cfg_indicator *in)
 {
     if (in->target_text == NULL)
         return NULL;
@@ -71,15 +69,16 @@ every_day(const struct cfg_indicator *in, const struct tgt *t, const struct rpt_
     return p->ndays >= 365 && (t->lower == 365 || t->lower == 366);
 }
 
-/* 1, 0 or -1 (unknown), with v in the kind's unit converted to the target's. */
-static int
-meets(const struct cfg_indicator *in, const struct tgt *t, double v)
+int
+rpt_meets(const struct cfg_indicator *in, const struct tgt *t, double v)
 {
     double x = v;
+    const char *unit = cfg_ind_kind_unit(in->kind);
 
     if (isnan(v))
         return -1;
-    if (t->unit[0] != '\0' && tgt_convert(v, cfg_ind_kind_unit(in->kind), t->unit, &x) != TGT_OK)
+    /* A kind without a unit (a count) is compared as it is. */
+    if (t->unit[0] != '\0' && unit[0] != '\0' && tgt_convert(v, unit, t->unit, &x) != TGT_OK)
         return -1;
     switch (tgt_met(t, x)) {
     case TGT_MET_YES:
@@ -100,7 +99,7 @@ meets_goal(const struct cfg_indicator *in, const struct tgt *t, const struct rpt
         return -1;
     if (every_day(in, t, p))
         return v >= (double)p->ndays - 1e-9;
-    return meets(in, t, v);
+    return rpt_meets(in, t, v);
 }
 
 static void
@@ -340,7 +339,7 @@ void
 rpt_judge(const struct cfg_indicator *in, const struct eng *e, size_t ind,
           const struct eng_result *r, const struct rpt_period *p, struct rpt_judgement *j)
 {
-    const struct tgt *t = goal(in);
+    const struct tgt *t = rpt_goal(in);
     struct course c;
     double best = NAN;
     int m;
@@ -399,7 +398,7 @@ rpt_judge(const struct cfg_indicator *in, const struct eng *e, size_t ind,
     if (every_day(in, t, p))
         j->met = isnan(r->value) ? -1 : r->value == p->ndays;
     else
-        j->met = meets(in, t, r->value);
+        j->met = rpt_meets(in, t, r->value);
     if (isnan(r->value) && c.asof - c.start < RPT_GRACE_MS)
         return; /* not judged yet */
     if (meets_goal(in, t, p, best) == 0)

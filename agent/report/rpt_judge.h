@@ -106,6 +106,13 @@ void rpt_judge(const struct cfg_indicator *in, const struct eng *e, size_t ind,
 /* "ok", "at_risk", "lost"; NULL for RPT_NONE. */
 const char *rpt_status_name(enum rpt_status st);
 
+/* The comparison an indicator is judged by: its rule if it has one (a qualitative target),
+ * else its target; NULL without a target. */
+const struct tgt *rpt_goal(const struct cfg_indicator *in);
+/* 1, 0 or -1 (unknown: NaN, or units that do not convert): v, in the kind's unit, converted
+ * to t's and compared. */
+int rpt_meets(const struct cfg_indicator *in, const struct tgt *t, double v);
+
 /* The burn-rate windows' names, as the JSON gives them. */
 #define RPT_SHORT_WINDOW "today"
 #define RPT_LONG_WINDOW "last_7_days"
