@@ -7,6 +7,12 @@
 #ifndef ROOMWATCH_CMD_H
 #define ROOMWATCH_CMD_H
 
+struct rw_config;
+
+/* main.c: loads and checks the config at path; NULL after printing its `file:line:`
+ * diagnostics on stderr (the subcommand then exits 2). cfg_free() what it returns. */
+struct rw_config *cmd_config(const char *path);
+
 /* cmd_record.c: the fault-handling record's commands */
 int cmd_ack(int argc, char **argv);
 int cmd_resolve(int argc, char **argv);

@@ -247,7 +247,6 @@ int
 cmd_incidents(int argc, char **argv)
 {
     const char *cfg_path = DEFAULT_CONFIG;
-    struct cfg_diags diags = {0};
     struct rw_config *cfg = NULL;
     struct listing ls = {0};
     struct store *s = NULL;
@@ -299,12 +298,8 @@ cmd_incidents(int argc, char **argv)
                 format, bom ? " --bom" : "");
         return 2;
     }
-    if (cfg_load(cfg_path, &cfg, &diags) != CFG_OK) {
-        cfg_diags_print(&diags, stderr);
-        cfg_diags_free(&diags);
+    if ((cfg = cmd_config(cfg_path)) == NULL)
         return 2;
-    }
-    cfg_diags_free(&diags);
     ls.tz = cfg->site.timezone;
     ls.cfg = cfg;
     if (year != 0) {

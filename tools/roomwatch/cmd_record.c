@@ -90,7 +90,6 @@ run(enum store_cmd_kind kind, const char *name, int argc, char **argv, int first
     const char *cfg_path = DEFAULT_CONFIG, *at = NULL;
     struct store_cmd c = {.kind = kind};
     struct store_cmd_result r;
-    struct cfg_diags diags = {0};
     struct rw_config *cfg = NULL;
     struct store *s = NULL;
     char path[4096], err[RCMD_ERR_LEN];
@@ -159,12 +158,8 @@ run(enum store_cmd_kind kind, const char *name, int argc, char **argv, int first
         fprintf(stderr, "roomwatch %s: %s\n", name, as_options(err, opt, sizeof(opt)));
         return 2;
     }
-    if (cfg_load(cfg_path, &cfg, &diags) != CFG_OK) {
-        cfg_diags_print(&diags, stderr);
-        cfg_diags_free(&diags);
+    if ((cfg = cmd_config(cfg_path)) == NULL)
         return 2;
-    }
-    cfg_diags_free(&diags);
     snprintf(path, sizeof(path), "%s/%s", cfg->state_dir, STORE_FILE);
     if (store_open_file_rw(path, &s) < 0) {
         if (errno == ENOENT)

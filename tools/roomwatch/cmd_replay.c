@@ -463,7 +463,6 @@ int
 cmd_replay(int argc, char **argv)
 {
     struct replay rp;
-    struct cfg_diags diags = {0};
     const char *cfg_path = NULL;
     struct rpt_period per;
     FILE *fp;
@@ -510,12 +509,8 @@ cmd_replay(int argc, char **argv)
         replay_usage(stderr);
         return 2;
     }
-    if (cfg_load(cfg_path, &rp.cfg, &diags) != CFG_OK) {
-        cfg_diags_print(&diags, stderr);
-        cfg_diags_free(&diags);
+    if ((rp.cfg = cmd_config(cfg_path)) == NULL)
         return 2;
-    }
-    cfg_diags_free(&diags);
     if (build_points(&rp) != 0 || build_hash(&rp) != 0 ||
         rinc_open(rp.cfg, &rp.rinc) != 0) {
         fprintf(stderr, "roomwatch replay: out of memory\n");

@@ -159,7 +159,6 @@ print_table(const struct rw_config *cfg, struct eng *e, const struct rpt_period 
 int
 cmd_status(int argc, char **argv)
 {
-    struct cfg_diags diags = {0};
     struct rw_config *cfg = NULL;
     struct indset *is = NULL;
     struct indset_period p;
@@ -206,12 +205,8 @@ cmd_status(int argc, char **argv)
         status_usage(stderr);
         return 2;
     }
-    if (cfg_load(cfg_path, &cfg, &diags) != CFG_OK) {
-        cfg_diags_print(&diags, stderr);
-        cfg_diags_free(&diags);
+    if ((cfg = cmd_config(cfg_path)) == NULL)
         return 2;
-    }
-    cfg_diags_free(&diags);
     if (cfg->nindicators == 0) {
         fprintf(stderr, "roomwatch status: %s configures no indicators, so roomwatchd keeps "
                         "no indicator state: add an indicators list\n",

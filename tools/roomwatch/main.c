@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "cfg/cfg.h"
 #include "cmd.h"
 
 static void usage(FILE *fp);
@@ -39,6 +40,21 @@ static const struct {
      "target 'STRING' [--unit U] [--json]\n"
      "                      show what a form's target string parses to"},
 };
+
+struct rw_config *
+cmd_config(const char *path)
+{
+    struct cfg_diags diags = {0};
+    struct rw_config *cfg = NULL;
+
+    if (cfg_load(path, &cfg, &diags) != CFG_OK) {
+        cfg_diags_print(&diags, stderr);
+        cfg_diags_free(&diags);
+        return NULL;
+    }
+    cfg_diags_free(&diags);
+    return cfg;
+}
 
 static void
 usage(FILE *fp)
