@@ -144,6 +144,15 @@ indset_period_next(const struct rw_config *cfg, const struct indset_period *p,
     return indset_period_of(cfg, p->year, p->month + 1, next);
 }
 
+void
+indset_period_name(const struct indset_period *p, char *buf, size_t len)
+{
+    if (p->month == 0)
+        snprintf(buf, len, "%d", p->year);
+    else
+        snprintf(buf, len, "%d-%02d", p->year, p->month);
+}
+
 int
 indset_engine(const struct indset *is, const struct indset_period *p, struct eng **out,
               char *err, size_t errlen)

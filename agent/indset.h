@@ -71,6 +71,9 @@ int indset_period_of(const struct rw_config *cfg, int year, int month, struct in
 int indset_period_next(const struct rw_config *cfg, const struct indset_period *p,
                        struct indset_period *next);
 
+/* The period's name for people: "2026", or "2026-03" for a month. */
+void indset_period_name(const struct indset_period *p, char *buf, size_t len);
+
 /* A new engine for the period: 0 and *out, or -1 with EINVAL or ENOMEM and a message. */
 int indset_engine(const struct indset *is, const struct indset_period *p, struct eng **out,
                   char *err, size_t errlen);

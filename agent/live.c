@@ -71,15 +71,6 @@ checkpoint(struct live *l, int64_t now)
     return indset_save(l->is, &l->per, l->store, l->eng, now);
 }
 
-static void
-period_name(const struct indset_period *p, char *buf, size_t len)
-{
-    if (p->month == 0)
-        snprintf(buf, len, "%d", p->year);
-    else
-        snprintf(buf, len, "%d-%02d", p->year, p->month);
-}
-
 /*
  * The ended period's engine has all its samples: finished at the period's end (the holds
  * run on to it) and checkpointed at engine time now, its final state. Then it goes.
@@ -89,7 +80,7 @@ finish_prev(struct live *l, int64_t now)
 {
     char name[16];
 
-    period_name(&l->prev_per, name, sizeof(name));
+    indset_period_name(&l->prev_per, name, sizeof(name));
     eng_finish(l->prev, l->prev_per.day_start[l->prev_per.ndays]);
     if (indset_save(l->is, &l->prev_per, l->store, l->prev, now) < 0)
         log_err("store: the final checkpoint of period %s failed: %s; its values stay as of "
@@ -135,8 +126,8 @@ roll(struct live *l, int64_t now)
         if (eng_point_sample(l->eng, (uint32_t)i, &t, &v, &valid) == 0)
             (void)eng_sample(e, (uint32_t)i, t, v, valid);
     }
-    period_name(&l->per, name, sizeof(name));
-    period_name(&next, nname, sizeof(nname));
+    indset_period_name(&l->per, name, sizeof(name));
+    indset_period_name(&next, nname, sizeof(nname));
     log_notice("indicators: period %s ended; %s begins", name, nname);
     l->prev = l->eng;
     l->prev_per = l->per;

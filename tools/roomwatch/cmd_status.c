@@ -39,7 +39,6 @@ static int pick_period(const struct rw_config *cfg, int year, int month,
                        struct indset_period *p);
 static void no_state(const struct rw_config *cfg, const struct indset *is, struct store *st,
                      const struct indset_period *p, const char *path);
-static void period_name(const struct indset_period *p, char *buf, size_t len);
 static int print_json(const struct rw_config *cfg, struct eng *e, const struct rpt_period *per,
                       int64_t as_of);
 static void print_table(const struct rw_config *cfg, struct eng *e,
@@ -85,15 +84,6 @@ pick_period(const struct rw_config *cfg, int year, int month, struct indset_peri
     return 0;
 }
 
-static void
-period_name(const struct indset_period *p, char *buf, size_t len)
-{
-    if (p->month == 0)
-        snprintf(buf, len, "%d", p->year);
-    else
-        snprintf(buf, len, "%d-%02d", p->year, p->month);
-}
-
 /* Why there is no state, and what to do about it. */
 static void
 no_state(const struct rw_config *cfg, const struct indset *is, struct store *st,
@@ -103,10 +93,10 @@ no_state(const struct rw_config *cfg, const struct indset *is, struct store *st,
     int64_t start;
     char name[16], lname[16];
 
-    period_name(p, name, sizeof(name));
+    indset_period_name(p, name, sizeof(name));
     if (store_state_latest(st, is->fingerprint, &start) == 0 &&
         indset_period_at(cfg, start, &latest) == 0 && start != p->day_start[0]) {
-        period_name(&latest, lname, sizeof(lname));
+        indset_period_name(&latest, lname, sizeof(lname));
         fprintf(stderr,
                 "roomwatch status: %s holds no state of this config for %s; its latest is "
                 "for %s: roomwatch status -c FILE --year %d%s%.0d\n",
