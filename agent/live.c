@@ -22,6 +22,7 @@
 #include "pub/pub.h"
 #include "report/rpt_json.h"
 #include "report/rpt_judge.h"
+#include "rw_calendar.h"
 #include "rw_etime.h"
 #include "rw_log.h"
 #include "source/sample.h"
@@ -334,8 +335,16 @@ static void
 publish(struct live *l, double mono, int force)
 {
     struct rpt_period per = {l->cfg->site.timezone, l->per.ndays, l->per.day_start};
+    char when[RW_CAL_TIME_LEN];
+    int64_t newest, asof;
     size_t i;
 
+    /* The values are as of where the engine has accounted time (behind the clock by the
+     * queue's lag), which is also the "now" rpt_judge() judges at. */
+    eng_position(l->eng, &newest, &asof);
+    if (asof == INT64_MIN)
+        asof = rw_etime_at(&l->et, mono);
+    rw_calendar_rfc3339(l->cfg->site.timezone, asof, when, sizeof(when));
     for (i = 0; i < l->cfg->nindicators; i++) {
         const struct cfg_indicator *in = &l->cfg->indicators[i];
         const struct eng_result *r = eng_result(l->eng, i);
@@ -350,6 +359,10 @@ publish(struct live *l, double mono, int force)
             j.met == ps->met && (r->value == ps->value || (isnan(r->value) && isnan(ps->value))))
             continue;
         doc = rpt_indicator(l->cfg, in, r, &j, &per);
+        /* Standing alone, a retained document says which period it is of and as of when
+         * (DESIGN.md, "MQTT"): after a rollover both periods' values may be about. */
+        json_object_set_new(doc, "period", rpt_period_json(&per));
+        json_object_set_new(doc, "as_of", json_string(when));
         txt = doc != NULL ? json_dumps(doc, JSON_COMPACT | JSON_REAL_PRECISION(15)) : NULL;
         json_decref(doc);
         if (txt == NULL)

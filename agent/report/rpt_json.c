@@ -221,9 +221,9 @@ rpt_head(const struct cfg_indicator *in, double value, const struct rpt_judgemen
 }
 
 json_t *
-rpt_report(const struct rw_config *cfg, struct eng *e, const struct rpt_period *p)
+rpt_period_json(const struct rpt_period *p)
 {
-    json_t *doc = json_object(), *period = json_object(), *inds = json_array();
+    json_t *period = json_object();
     char a[RW_CAL_TIME_LEN], b[RW_CAL_TIME_LEN];
 
     json_object_set_new(period, "start",
@@ -231,7 +231,15 @@ rpt_report(const struct rw_config *cfg, struct eng *e, const struct rpt_period *
     json_object_set_new(period, "end", json_string(rw_calendar_rfc3339(
                                            p->tz, p->day_start[p->ndays], b, sizeof(b))));
     json_object_set_new(period, "days", json_integer(p->ndays));
-    json_object_set_new(doc, "period", period);
+    return period;
+}
+
+json_t *
+rpt_report(const struct rw_config *cfg, struct eng *e, const struct rpt_period *p)
+{
+    json_t *doc = json_object(), *inds = json_array();
+
+    json_object_set_new(doc, "period", rpt_period_json(p));
     for (size_t i = 0; i < cfg->nindicators; i++) {
         const struct eng_result *r = eng_result(e, i);
         struct rpt_judgement j;

@@ -45,6 +45,9 @@ json_t *rpt_indicator(const struct rw_config *cfg, const struct cfg_indicator *i
                       const struct eng_result *r, const struct rpt_judgement *j,
                       const struct rpt_period *p);
 
+/* The period as {"start", "end", "days"}. New reference. */
+json_t *rpt_period_json(const struct rpt_period *p);
+
 /* The whole document: cfg's indicators, engine indicator i being cfg->indicators[i]. */
 json_t *rpt_report(const struct rw_config *cfg, struct eng *e, const struct rpt_period *p);
 

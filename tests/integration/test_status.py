@@ -123,7 +123,12 @@ indicators = (
         check(r.returncode == 0, "status after the stop: exit %d: %s" % (r.returncode, r.stderr))
         doc = json.loads(r.stdout)
         for ind in doc["indicators"]:
-            pub = latest(sub, ind["id"])
+            pub = dict(latest(sub, ind["id"]))
+            # A retained document stands alone: it names its period and when it is as of,
+            # which status gives once for the whole document.
+            check(pub.pop("period") == doc["period"] and pub.pop("as_of") == doc["as_of"],
+                  "%s: period/as_of published %r, status %r" % (ind["id"], latest(sub, ind["id"]),
+                                                               (doc["period"], doc["as_of"])))
             check(ind == pub, "%s: status %s, published %s"
                   % (ind["id"], json.dumps(ind), json.dumps(pub)))
         down = doc["indicators"][0]["evidence"]["down_s"]
