@@ -224,7 +224,8 @@ collect_event(const struct store_event *ev, void *arg)
     json_object_set_new(o, "at", time_or_null(tz, ev->at));
     json_object_set_new(o, "by", text_or_null(ev->by));
     json_object_set_new(o, "note", text_or_null(ev->note));
-    json_object_set_new(o, "incident", ev->incident != 0 ? json_integer(ev->incident) : json_null());
+    json_object_set_new(o, "incident",
+                        ev->incident != 0 ? json_integer(ev->incident) : json_null());
     json_object_set_new(o, "recorded", time_or_null(tz, ev->recorded_at));
     b->id[b->n] = ev->id;
     b->txt[b->n] = o != NULL ? json_dumps(o, JSON_COMPACT) : NULL;
@@ -255,8 +256,7 @@ publish_events(struct ctl *c)
             char topic[48];
 
             if (b.txt[i] == NULL) {
-                log_err("event/%lld: cannot build its message: out of memory",
-                        (long long)b.id[i]);
+                log_err("event/%lld: cannot build its message: out of memory", (long long)b.id[i]);
                 r = -1;
                 break;
             }

@@ -241,8 +241,8 @@ store_event_unpublished(struct store *s, int (*fn)(const struct store_event *ev,
                         void *arg)
 {
     return event_walk(store_db(s),
-                      "SELECT " EVENT_COLUMNS " FROM event WHERE published = 0 ORDER BY id",
-                      NULL, 0, fn, arg);
+                      "SELECT " EVENT_COLUMNS " FROM event WHERE published = 0 ORDER BY id", NULL,
+                      0, fn, arg);
 }
 
 int
@@ -605,8 +605,7 @@ store_event_published(struct store *s, int64_t id)
 {
     const int64_t nums[] = {id};
 
-    return cmd_exec(store_db(s), "UPDATE event SET published = 1 WHERE id = ?", nums, 1, NULL,
-                    0);
+    return cmd_exec(store_db(s), "UPDATE event SET published = 1 WHERE id = ?", nums, 1, NULL, 0);
 }
 
 int
