@@ -10,10 +10,13 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <jansson.h>
+
 #include "cfg/cfg.h"
 #include "incident.h"
 #include "pub/pub.h"
 #include "rcmd.h"
+#include "rw_calendar.h"
 #include "rw_clock.h"
 #include "rw_log.h"
 #include "store/store.h"
@@ -44,8 +47,18 @@ struct batch {
     struct ctl_change ch[CTL_BATCH];
 };
 
+/* Unpublished events, each document built inside the walk (the store's strings live only
+ * there), published and marked after it. */
+struct evbatch {
+    const struct rw_config *cfg;
+    size_t n;
+    int64_t id[CTL_BATCH];
+    char *txt[CTL_BATCH]; /* malloc()ed; NULL: out of memory */
+};
+
 static void on_command(void *ctx, const char *verb, const char *payload, size_t len);
 static int publish_changes(struct ctl *c);
+static int publish_events(struct ctl *c);
 
 struct ctl *
 ctl_new(const struct rw_config *cfg, struct pub *pub, struct store *store)
@@ -167,6 +180,8 @@ publish_changes(struct ctl *c)
                 goto store_failed;
         }
     } while (b.n == CTL_BATCH);
+    if (publish_events(c) < 0)
+        return -1; /* logged; c->dirty stays set */
     if (c->failing)
         log_notice("store: incident changes published again");
     c->failing = 0;
@@ -179,6 +194,88 @@ store_failed:
     c->failing = 1;
     c->dirty = 1;
     return -1;
+}
+
+static json_t *
+time_or_null(const char *tz, int64_t t)
+{
+    char buf[RW_CAL_TIME_LEN];
+
+    if (t == 0 || rw_calendar_rfc3339(tz, t, buf, sizeof(buf)) == NULL)
+        return json_null();
+    return json_string(buf);
+}
+
+static json_t *
+text_or_null(const char *s)
+{
+    return s != NULL ? json_string(s) : json_null();
+}
+
+static int
+collect_event(const struct store_event *ev, void *arg)
+{
+    struct evbatch *b = arg;
+    const char *tz = b->cfg->site.timezone;
+    json_t *o = json_object();
+
+    json_object_set_new(o, "id", json_integer(ev->id));
+    json_object_set_new(o, "kind", text_or_null(ev->kind));
+    json_object_set_new(o, "at", time_or_null(tz, ev->at));
+    json_object_set_new(o, "by", text_or_null(ev->by));
+    json_object_set_new(o, "note", text_or_null(ev->note));
+    json_object_set_new(o, "incident",
+                        ev->incident != 0 ? json_integer(ev->incident) : json_null());
+    json_object_set_new(o, "recorded", time_or_null(tz, ev->recorded_at));
+    b->id[b->n] = ev->id;
+    b->txt[b->n] = o != NULL ? json_dumps(o, JSON_COMPACT) : NULL;
+    json_decref(o);
+    b->n++;
+    return b->n == CTL_BATCH ? 1 : 0;
+}
+
+/*
+ * Publishes the events not yet marked, in id order, on event/<id> (QoS 1, not retained), and
+ * marks each the publisher took. 0 when all are out, else -1 (logged here or by pub).
+ */
+static int
+publish_events(struct ctl *c)
+{
+    struct evbatch b;
+    size_t i;
+    int r = 0;
+
+    do {
+        memset(&b, 0, sizeof(b));
+        b.cfg = c->cfg;
+        if (store_event_unpublished(c->store, collect_event, &b) < 0) {
+            r = -2;
+            break;
+        }
+        for (i = 0; i < b.n && r == 0; i++) {
+            char topic[48];
+
+            if (b.txt[i] == NULL) {
+                log_err("event/%lld: cannot build its message: out of memory", (long long)b.id[i]);
+                r = -1;
+                break;
+            }
+            snprintf(topic, sizeof(topic), "event/%lld", (long long)b.id[i]);
+            if (pub_publish(c->pub, topic, b.txt[i], 1, 0) < 0)
+                r = -1; /* counted and logged by pub; tried again at the next look */
+            else if (store_event_published(c->store, b.id[i]) < 0)
+                r = -2;
+        }
+        for (i = 0; i < b.n; i++)
+            free(b.txt[i]);
+    } while (r == 0 && b.n == CTL_BATCH);
+    if (r == -2) {
+        if (!c->failing)
+            log_err("store: cannot publish recorded events: %s; retrying every second",
+                    store_errmsg(c->store));
+        c->failing = 1;
+    }
+    return r < 0 ? -1 : 0;
 }
 
 static void
@@ -254,8 +351,8 @@ on_command(void *ctx, const char *verb, const char *payload, size_t len)
     else
         log_info("command %s: %s %lld: %s", cmd.verb,
                  cmd.cmd.kind == STORE_CMD_EVENT ? "event" : "incident", (long long)r.id, r.why);
-    /* The changed incident first (the store has it), then the answer. */
-    if (r.changed && cmd.cmd.kind != STORE_CMD_EVENT)
+    /* The changed incident or the recorded event first (the store has it), then the answer. */
+    if (r.changed)
         (void)publish_changes(c);
     answer(c, rcmd_answer_ok(&cmd, &r));
     rcmd_free(&cmd);

@@ -21,6 +21,17 @@
  * two (milliseconds) publishes that change once more at the next start, the same document
  * again. A repeated or refused command changes no row, so publishes nothing.
  *
+ * Publishing events: every recorded event (a maintenance visit, an inspection, a security
+ * incident; by this daemon's command or by `roomwatch event add`) is published once on
+ * <prefix>/event/<id> (QoS 1, not retained), the same way: the event rows not yet marked
+ * published (store_event_unpublished()) go out in id order at each look, after the incident
+ * changes, and each is marked once the publisher took it. Payload:
+ *   {"id":12,"kind":"maintenance"|"inspection"|"security-incident",
+ *    "at":"2026-03-01T09:30:00+08:00","by":"张工","note":"..."|null,"incident":3|null,
+ *    "recorded":"2026-03-01T10:02:11.120+08:00"}
+ * at is when it happened (as given), recorded when it was entered into the store; times are
+ * RFC 3339 in the site's zone. A repeated event command records nothing, so publishes nothing.
+ *
  * Errors: ctl_new returns NULL (out of memory). The rest log their failures themselves, once
  * per change of state; a refused command is logged at info, an applied one at notice.
  */

@@ -3,6 +3,15 @@
  *
  * The engine's points, indicator configs, fingerprint and periods are indset's, the same as
  * `roomwatch status` and `roomwatch replay` use.
+ *
+ * The incident indicators are published here too, beside the engine's, because they share
+ * everything that decides when and as what: the period (and its rollover: after 1 January
+ * they are the new period's), engine time, the publishing look once a second, the at least
+ * once a minute refresh and the retained topic. Only their source differs: the store's
+ * record, read through incind.h (the code `roomwatch status` uses) at each look. Reading at
+ * each look, rather than being told of changes, publishes a change within a second whoever
+ * made it (an alarm rule, an MQTT command, the CLI in another process) without any of
+ * them knowing of this file; the look costs one indexed query of the period's incidents.
  */
 #include "live.h"
 
@@ -17,9 +26,12 @@
 
 #include "cfg/cfg.h"
 #include "engine/eng.h"
+#include "engine/incstat.h"
 #include "incident.h"
+#include "incind.h"
 #include "indset.h"
 #include "pub/pub.h"
+#include "report/rpt_inc.h"
 #include "report/rpt_json.h"
 #include "report/rpt_judge.h"
 #include "rw_calendar.h"
@@ -35,6 +47,13 @@ struct pubstate {
     double value;
     int met;
     enum rpt_status status;
+    double at; /* mono, s; 0: never */
+};
+
+/* What an incident indicator's last publication said, minus the open incidents' ageing (that
+ * goes out with the minute's refresh): its value, judgement and what it counted. */
+struct incstate {
+    uint64_t sig;
     double at; /* mono, s; 0: never */
 };
 
@@ -58,6 +77,9 @@ struct live {
     struct pubstate *ps;
     double *keep; /* per device: s a report is tracked (0: no delivery indicator counts it) */
     struct inc *inc; /* the incidents; NULL without alarm rules */
+    struct incstate *is_inc; /* per incident indicator */
+    struct ist_result *ires; /* per incident indicator: the last look's results */
+    int inc_failing;         /* reading the record failed: logged once per episode */
 };
 
 static void on_outcome(void *ctx, uint64_t dev, double latency_s, double mono);
@@ -137,6 +159,8 @@ roll(struct live *l, int64_t now)
     /* The new period's values go out at the next look, changed or not. */
     for (i = 0; i < l->cfg->nindicators; i++)
         l->ps[i].at = 0;
+    for (i = 0; i < l->cfg->ninc_indicators; i++)
+        l->is_inc[i].at = 0;
 }
 
 static int64_t
@@ -188,7 +212,9 @@ live_open(const struct rw_config *cfg, struct pub *pub, double wall, double mono
     if (indset_engine(l->is, &l->per, &l->eng, err, errlen) < 0)
         goto fail;
     l->ps = calloc(cfg->nindicators + 1, sizeof(*l->ps));
-    if (l->ps == NULL) {
+    l->is_inc = calloc(cfg->ninc_indicators + 1, sizeof(*l->is_inc));
+    l->ires = calloc(cfg->ninc_indicators + 1, sizeof(*l->ires));
+    if (l->ps == NULL || l->is_inc == NULL || l->ires == NULL) {
         snprintf(err, errlen, "out of memory");
         goto fail;
     }
@@ -329,13 +355,122 @@ feed_report(struct live *l, size_t dev, double latency_s, double mono)
                  ADVANCE_LAG_MS / 1000);
 }
 
+/* FNV-1a over n bytes, continuing from h. */
+static uint64_t
+fnv(uint64_t h, const void *p, size_t n)
+{
+    const unsigned char *b = p;
+
+    for (size_t i = 0; i < n; i++) {
+        h ^= b[i];
+        h *= 1099511628211ULL;
+    }
+    return h;
+}
+
+/* The value, the judgement and each item's id, state and times, but not the durations
+ * (open incidents age every second). */
+static uint64_t
+inc_signature(const struct ist_result *r, const struct rpt_judgement *j)
+{
+    uint64_t h = 14695981039346656037ULL;
+    double v = isnan(r->value) ? NAN : r->value; /* one NaN */
+    int st = (int)j->status;
+
+    h = fnv(h, &v, sizeof(v));
+    h = fnv(h, &j->met, sizeof(j->met));
+    h = fnv(h, &st, sizeof(st));
+    h = fnv(h, &r->nitems, sizeof(r->nitems));
+    for (size_t i = 0; i < r->nitems; i++) {
+        const struct ist_item *it = &r->items[i];
+        int64_t f[4] = {it->id, it->is_event, it->acked, it->resolved};
+        int s = (int)it->state;
+
+        h = fnv(h, f, sizeof(f));
+        h = fnv(h, &s, sizeof(s));
+    }
+    return h;
+}
+
+/*
+ * Publishes indicator in's document doc (taken; NULL is an allocation failure) retained on
+ * <prefix>/indicator/<id>. Standing alone, a retained document says which period it is of
+ * and as of when (DESIGN.md, "MQTT"): after a rollover both periods' values may be about.
+ * 0, or -1 if the document could not be made (a refused message is counted by pub, which
+ * logs the state change, and is not retried here).
+ */
+static int
+publish_doc(struct live *l, const struct cfg_indicator *in, json_t *doc,
+            const struct rpt_period *per, int64_t asof)
+{
+    char topic[CFG_ID_MAX + 16], when[RW_CAL_TIME_LEN];
+    char *txt;
+
+    if (doc == NULL)
+        return -1;
+    json_object_set_new(doc, "period", rpt_period_json(per));
+    json_object_set_new(doc, "as_of", json_string(rw_calendar_rfc3339(l->cfg->site.timezone,
+                                                                      asof, when, sizeof(when))));
+    txt = json_dumps(doc, JSON_COMPACT | JSON_REAL_PRECISION(15));
+    json_decref(doc);
+    if (txt == NULL)
+        return -1;
+    snprintf(topic, sizeof(topic), "indicator/%s", in->id);
+    (void)pub_publish(l->pub, topic, txt, l->cfg->mqtt.qos, 1);
+    free(txt);
+    return 0;
+}
+
+/*
+ * The incident indicators from the store's record as of now, published when what they say
+ * changed, or PUBLISH_MAX_S after the last time; all of them with force. A store that
+ * cannot be read is logged once per episode and the last documents stand (retained).
+ */
+static void
+publish_inc(struct live *l, double mono, int64_t now, int force)
+{
+    struct rpt_period per = {l->cfg->site.timezone, l->per.ndays, l->per.day_start};
+    size_t i, n = l->cfg->ninc_indicators;
+
+    if (n == 0)
+        return;
+    for (i = 0; i < n; i++)
+        ist_result_clear(&l->ires[i]);
+    if (incind_compute(l->cfg, l->store, l->per.day_start[0], period_end(&l->per), now,
+                       l->ires) < 0) {
+        if (!l->inc_failing)
+            log_err("indicators: cannot read the incidents and events for the incident "
+                    "indicators: %s; their last values stand, retrying every second",
+                    errno == EIO ? store_errmsg(l->store) : strerror(errno));
+        l->inc_failing = 1;
+        return;
+    }
+    if (l->inc_failing)
+        log_notice("indicators: the incident indicators are computed again");
+    l->inc_failing = 0;
+    for (i = 0; i < n; i++) {
+        const struct cfg_indicator *in = &l->cfg->inc_indicators[i];
+        struct incstate *st = &l->is_inc[i];
+        struct rpt_judgement j;
+        uint64_t sig;
+
+        rpt_inc_judge(in, &l->ires[i], &per, now, &j);
+        sig = inc_signature(&l->ires[i], &j);
+        if (!force && st->at != 0 && mono - st->at < PUBLISH_MAX_S && sig == st->sig)
+            continue;
+        if (publish_doc(l, in, rpt_inc_indicator(in, &l->ires[i], &per, now), &per, now) < 0)
+            continue;
+        st->at = mono;
+        st->sig = sig;
+    }
+}
+
 /* Publishes the indicators that changed or were last published PUBLISH_MAX_S ago; all of
  * them with force. */
 static void
 publish(struct live *l, double mono, int force)
 {
     struct rpt_period per = {l->cfg->site.timezone, l->per.ndays, l->per.day_start};
-    char when[RW_CAL_TIME_LEN];
     int64_t newest, asof;
     size_t i;
 
@@ -344,38 +479,24 @@ publish(struct live *l, double mono, int force)
     eng_position(l->eng, &newest, &asof);
     if (asof == INT64_MIN)
         asof = rw_etime_at(&l->et, mono);
-    rw_calendar_rfc3339(l->cfg->site.timezone, asof, when, sizeof(when));
     for (i = 0; i < l->cfg->nindicators; i++) {
         const struct cfg_indicator *in = &l->cfg->indicators[i];
         const struct eng_result *r = eng_result(l->eng, i);
         struct pubstate *ps = &l->ps[i];
-        char topic[CFG_ID_MAX + 16];
         struct rpt_judgement j;
-        json_t *doc;
-        char *txt;
 
         rpt_judge(in, l->eng, i, r, &per, &j);
         if (!force && ps->at != 0 && mono - ps->at < PUBLISH_MAX_S && j.status == ps->status &&
             j.met == ps->met && (r->value == ps->value || (isnan(r->value) && isnan(ps->value))))
             continue;
-        doc = rpt_indicator(l->cfg, in, r, &j, &per);
-        /* Standing alone, a retained document says which period it is of and as of when
-         * (DESIGN.md, "MQTT"): after a rollover both periods' values may be about. */
-        json_object_set_new(doc, "period", rpt_period_json(&per));
-        json_object_set_new(doc, "as_of", json_string(when));
-        txt = doc != NULL ? json_dumps(doc, JSON_COMPACT | JSON_REAL_PRECISION(15)) : NULL;
-        json_decref(doc);
-        if (txt == NULL)
+        if (publish_doc(l, in, rpt_indicator(l->cfg, in, r, &j, &per), &per, asof) < 0)
             continue;
-        snprintf(topic, sizeof(topic), "indicator/%s", in->id);
-        /* A refused message is counted by pub, which logs the state change. */
-        (void)pub_publish(l->pub, topic, txt, l->cfg->mqtt.qos, 1);
-        free(txt);
         ps->at = mono;
         ps->value = r->value;
         ps->met = j.met;
         ps->status = j.status;
     }
+    publish_inc(l, mono, rw_etime_at(&l->et, mono), force);
 }
 
 void
@@ -442,6 +563,11 @@ live_close(struct live *l, double mono)
     eng_free(l->eng);
     indset_free(l->is);
     free(l->ps);
+    if (l->ires != NULL)
+        for (size_t i = 0; i < l->cfg->ninc_indicators; i++)
+            ist_result_clear(&l->ires[i]);
+    free(l->ires);
+    free(l->is_inc);
     free(l->keep);
     free(l);
 }

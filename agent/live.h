@@ -20,6 +20,11 @@
  * not valid. A report pub refuses is fed at once, not valid. Reports still awaiting their
  * outcome at live_close() are not fed: they count neither way.
  *
+ * The incident indicators (cfg->inc_indicators) are computed from the store's record
+ * (incind.h) at each look, once a second, and published on the same retained topic with the
+ * document rpt_inc_indicator() gives, when their value, judgement or counted incidents and
+ * events changed, whoever changed the record, and at least every minute (open incidents age).
+ *
  * Periods roll: when engine time reaches the period's end (31 Dec -> 1 Jan, or a month's end
  * with site.period = "month"), a new engine starts for the next period with every point's
  * last sample, so a hold across midnight goes on (no unknown time at 00:00), and its

@@ -242,7 +242,7 @@ agent_start(struct agent *a)
     a->pub = pub_new(cfg);
     if (a->pub == NULL || pub_start(a->pub) < 0)
         return -1;
-    if (cfg->nindicators > 0 || cfg->nalarms > 0) {
+    if (cfg->nindicators > 0 || cfg->ninc_indicators > 0 || cfg->nalarms > 0) {
         char err[256];
 
         if (live_open(cfg, a->pub, rw_clock_wall(), rw_clock_mono(), &a->live, err,

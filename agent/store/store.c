@@ -150,6 +150,12 @@ static const char *const migrations[] = {
     "  published INTEGER NOT NULL DEFAULT 0"
     ");"
     "CREATE INDEX incident_change_unpublished ON incident_change (seq) WHERE published = 0;",
+    /* 4 -> 5: events are published once each on <prefix>/event/<id> (control.c). An event is
+     * never changed after it is recorded, so a flag on its row is its whole change log. The
+     * events recorded before are not published after the fact: nobody waits for them. */
+    "ALTER TABLE event ADD COLUMN published INTEGER NOT NULL DEFAULT 0;"
+    "UPDATE event SET published = 1;"
+    "CREATE INDEX event_unpublished ON event (id) WHERE published = 0;",
 };
 
 static int

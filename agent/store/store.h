@@ -21,7 +21,7 @@
 #include <stdint.h>
 
 #define STORE_FILE "roomwatch.db" /* the database's name inside the state directory */
-#define STORE_SCHEMA_VERSION 4    /* PRAGMA user_version after every migration */
+#define STORE_SCHEMA_VERSION 5    /* PRAGMA user_version after every migration */
 /* The oldest schema store_open_readonly() reads: engine_day came with version 2. */
 #define STORE_READ_MIN_VERSION 2
 
@@ -233,6 +233,39 @@ int store_change_each(struct store *s, int (*fn)(const struct store_change *ch, 
                       void *arg);
 /* Marks change seq published. */
 int store_change_published(struct store *s, int64_t seq);
+/*
+ * The record of one period [start, end) (ms), as the incident indicators read it
+ * (incind.h): store_incident_period() calls fn for every incident detected before end and
+ * not resolved before start (open during the period, or resolved in it), in id order, as
+ * store_incident_each() does; store_event_period() for every event with start <= at < end,
+ * in id order. Both only read (a read-only store will do). Returns 0 or -1 (EIO); a non-zero
+ * return of fn stops the walk and is returned.
+ */
+int store_incident_period(struct store *s, int64_t start, int64_t end,
+                          int (*fn)(const struct store_incident *in, void *arg), void *arg);
+
+/* One recorded event. Times in ms; strings valid during the call only. */
+struct store_event {
+    int64_t id;
+    const char *kind; /* "maintenance", "inspection", "security-incident" */
+    int64_t at;       /* when it happened */
+    const char *by;
+    const char *note;    /* NULL when none */
+    int64_t incident;    /* the incident it concerns, 0 when none */
+    int64_t recorded_at; /* when it was entered */
+};
+
+int store_event_period(struct store *s, int64_t start, int64_t end,
+                       int (*fn)(const struct store_event *ev, void *arg), void *arg);
+/*
+ * Events not yet published (schema version 5), in id order, like store_change_each(); and
+ * marking one published. An event is published once, whoever recorded it (the daemon or the
+ * CLI): control.h.
+ */
+int store_event_unpublished(struct store *s, int (*fn)(const struct store_event *ev, void *arg),
+                            void *arg);
+int store_event_published(struct store *s, int64_t id);
+
 /*
  * PRAGMA data_version into *v: it changes when another connection (the CLI) has committed
  * since the last call, not with this connection's own writes.

@@ -163,6 +163,89 @@ store_incident_each(struct store *s, int open_only,
 }
 
 int
+store_incident_period(struct store *s, int64_t start, int64_t end,
+                      int (*fn)(const struct store_incident *in, void *arg), void *arg)
+{
+    sqlite3 *db = store_db(s);
+    sqlite3_stmt *st = NULL;
+    int rc, r = 0;
+
+    /* resolved_at >= acked_at always (store_cmd_apply()), so an incident resolved before
+     * start was acknowledged before it too and counts in no indicator of the period. */
+    if (sqlite3_prepare_v2(db,
+                           "SELECT " COLUMNS " FROM incident WHERE detected_at < ?1 AND "
+                           "(resolved_at IS NULL OR resolved_at >= ?2) ORDER BY id",
+                           -1, &st, NULL) != SQLITE_OK)
+        return fail(db, st, 0);
+    sqlite3_bind_int64(st, 1, end);
+    sqlite3_bind_int64(st, 2, start);
+    while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+        struct store_incident in;
+
+        read_row(st, &in);
+        if ((r = fn(&in, arg)) != 0)
+            break;
+    }
+    if (r == 0 && rc != SQLITE_DONE)
+        return fail(db, st, 0);
+    sqlite3_finalize(st);
+    return r;
+}
+
+#define EVENT_COLUMNS "id, kind, at, by, note, incident, recorded_at"
+
+/* Walks the events sql selects (EVENT_COLUMNS, nnums int64 parameters). */
+static int
+event_walk(sqlite3 *db, const char *sql, const int64_t *nums, size_t nnums,
+           int (*fn)(const struct store_event *ev, void *arg), void *arg)
+{
+    sqlite3_stmt *st = NULL;
+    int rc, r = 0;
+
+    if (sqlite3_prepare_v2(db, sql, -1, &st, NULL) != SQLITE_OK)
+        return fail(db, st, 0);
+    for (size_t i = 0; i < nnums; i++)
+        sqlite3_bind_int64(st, (int)(i + 1), nums[i]);
+    while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+        struct store_event ev;
+
+        ev.id = sqlite3_column_int64(st, 0);
+        ev.kind = col_text(st, 1);
+        ev.at = sqlite3_column_int64(st, 2);
+        ev.by = col_text(st, 3);
+        ev.note = col_text(st, 4);
+        ev.incident = col_time(st, 5);
+        ev.recorded_at = sqlite3_column_int64(st, 6);
+        if ((r = fn(&ev, arg)) != 0)
+            break;
+    }
+    if (r == 0 && rc != SQLITE_DONE)
+        return fail(db, st, 0);
+    sqlite3_finalize(st);
+    return r;
+}
+
+int
+store_event_period(struct store *s, int64_t start, int64_t end,
+                   int (*fn)(const struct store_event *ev, void *arg), void *arg)
+{
+    const int64_t nums[] = {start, end};
+
+    return event_walk(store_db(s),
+                      "SELECT " EVENT_COLUMNS " FROM event WHERE at >= ? AND at < ? ORDER BY id",
+                      nums, 2, fn, arg);
+}
+
+int
+store_event_unpublished(struct store *s, int (*fn)(const struct store_event *ev, void *arg),
+                        void *arg)
+{
+    return event_walk(store_db(s),
+                      "SELECT " EVENT_COLUMNS " FROM event WHERE published = 0 ORDER BY id", NULL,
+                      0, fn, arg);
+}
+
+int
 store_incident_get(struct store *s, int64_t id,
                    int (*fn)(const struct store_incident *in, void *arg), void *arg)
 {
@@ -515,6 +598,14 @@ store_change_published(struct store *s, int64_t seq)
 
     return cmd_exec(store_db(s), "UPDATE incident_change SET published = 1 WHERE seq = ?", nums, 1,
                     NULL, 0);
+}
+
+int
+store_event_published(struct store *s, int64_t id)
+{
+    const int64_t nums[] = {id};
+
+    return cmd_exec(store_db(s), "UPDATE event SET published = 1 WHERE id = ?", nums, 1, NULL, 0);
 }
 
 int

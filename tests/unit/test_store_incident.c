@@ -126,7 +126,7 @@ test_incident_insert_resolve_list(void **state)
     assert_int_equal(open.v[0].id, 2);
 }
 
-/* The schema is version 4 after migration; reopening keeps the incidents; ids are never
+/* The schema is version 5 after migration; reopening keeps the incidents; ids are never
  * reused. The read-only open refuses a missing file and one of another version. */
 static void
 test_incident_schema_and_read_only_open(void **state)
@@ -139,7 +139,7 @@ test_incident_schema_and_read_only_open(void **state)
     int64_t id = 0;
 
     (void)state;
-    assert_int_equal(STORE_SCHEMA_VERSION, 4);
+    assert_int_equal(STORE_SCHEMA_VERSION, 5);
     snprintf(missing, sizeof(missing), "%s/none.db", dir);
     assert_int_equal(store_open_readonly(missing, &s), -1);
     assert_int_equal(errno, ENOENT);
@@ -430,6 +430,81 @@ test_cmd_event(void **state)
 }
 
 /* The daemon sees another connection's commit (the CLI's) in data_version, not its own. */
+struct evseen {
+    size_t n;
+    int64_t id[8], at[8], incident[8];
+};
+
+static int
+collect_event(const struct store_event *ev, void *arg)
+{
+    struct evseen *e = arg;
+
+    e->id[e->n] = ev->id;
+    e->at[e->n] = ev->at;
+    e->incident[e->n] = ev->incident;
+    e->n++;
+    return 0;
+}
+
+/* A period's record: incidents detected before its end and not resolved before its start;
+ * events with start <= at < end. Each event is unpublished until marked, once. */
+static void
+test_period_and_event_publishing(void **state)
+{
+    struct store_incident a = {
+        .rule = "r", .device = "d", .severity = "minor", .category = "device", .value = NAN};
+    struct store_cmd ev = {
+        .kind = STORE_CMD_EVENT, .by = "li", .note = "n", .event_kind = "maintenance"};
+    struct store_cmd_result r;
+    struct seen got = {0};
+    struct evseen evs = {0}, unpub = {0};
+    struct store *s = NULL;
+    int64_t id;
+
+    (void)state;
+    assert_int_equal(store_open(dir, &s), 0);
+    /* 1: resolved before the period; 2: open across its start; 3: detected in it and
+     * resolved; 4: detected at its end (the next period's). Period: [1000, 2000). */
+    a.detected = 100;
+    assert_int_equal(store_incident_insert(s, &a, &id), 0);
+    assert_int_equal(store_incident_resolve_auto(s, id, 900, 999, 0), 0);
+    a.detected = 500;
+    assert_int_equal(store_incident_insert(s, &a, &id), 0);
+    a.detected = 1500;
+    assert_int_equal(store_incident_insert(s, &a, &id), 0);
+    assert_int_equal(store_incident_resolve_auto(s, id, 1600, 1700, 0), 0);
+    a.detected = 2000;
+    assert_int_equal(store_incident_insert(s, &a, &id), 0);
+    assert_int_equal(store_incident_period(s, 1000, 2000, collect, &got), 0);
+    assert_int_equal(got.n, 2);
+    assert_int_equal(got.v[0].id, 2);
+    assert_int_equal(got.v[1].id, 3);
+
+    ev.at = 999;
+    assert_int_equal(store_cmd_apply(s, &ev, 3000, "cli", &r), 0);
+    ev.at = 1000;
+    ev.incident = 3;
+    assert_int_equal(store_cmd_apply(s, &ev, 3000, "mqtt", &r), 0);
+    ev.at = 2000;
+    ev.incident = 0;
+    assert_int_equal(store_cmd_apply(s, &ev, 3000, "mqtt", &r), 0);
+    assert_int_equal(store_event_period(s, 1000, 2000, collect_event, &evs), 0);
+    assert_int_equal(evs.n, 1);
+    assert_int_equal(evs.at[0], 1000);
+    assert_int_equal(evs.incident[0], 3);
+
+    assert_int_equal(store_event_unpublished(s, collect_event, &unpub), 0);
+    assert_int_equal(unpub.n, 3);
+    assert_int_equal(store_event_published(s, unpub.id[0]), 0);
+    assert_int_equal(store_event_published(s, unpub.id[2]), 0);
+    memset(&unpub, 0, sizeof(unpub));
+    assert_int_equal(store_event_unpublished(s, collect_event, &unpub), 0);
+    assert_int_equal(unpub.n, 1);
+    assert_int_equal(unpub.at[0], 1000);
+    store_close(s);
+}
+
 static void
 test_data_version(void **state)
 {
@@ -464,6 +539,7 @@ main(void)
         cmocka_unit_test_setup_teardown(test_cmd_ack, setup, teardown),
         cmocka_unit_test_setup_teardown(test_cmd_resolve, setup, teardown),
         cmocka_unit_test_setup_teardown(test_cmd_event, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_period_and_event_publishing, setup, teardown),
         cmocka_unit_test_setup_teardown(test_data_version, setup, teardown),
     };
 

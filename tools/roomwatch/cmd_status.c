@@ -9,6 +9,11 @@
  * moving it on: the values are those the daemon had at that checkpoint, at most
  * checkpoint_interval old while it runs, final for a finished period.
  *
+ * The incident indicators (mttr, mtta, within, resolution_rate, count) are computed from the
+ * store's incidents and events as of this run's time (incind.h, the daemon's code), clipped
+ * to the period's end: they follow the record at once, while the engine's values are as of
+ * the last checkpoint. Without engine indicators only they are shown.
+ *
  * The database is opened read-only (store_open_readonly()): status never creates, migrates
  * or writes it, and reads one checkpoint whole while the daemon writes the next.
  *
@@ -27,7 +32,10 @@
 #include "cfg/cfg.h"
 #include "cmd.h"
 #include "engine/eng.h"
+#include "engine/incstat.h"
+#include "incind.h"
 #include "indset.h"
+#include "report/rpt_inc.h"
 #include "report/rpt_json.h"
 #include "report/rpt_table.h"
 #include "rw_calendar.h"
@@ -40,9 +48,10 @@ static int pick_period(const struct rw_config *cfg, int year, int month,
 static void no_state(const struct rw_config *cfg, const struct indset *is, struct store *st,
                      const struct indset_period *p, const char *path);
 static int print_json(const struct rw_config *cfg, struct eng *e, const struct rpt_period *per,
-                      int64_t as_of);
+                      int64_t as_of, const struct ist_result *ires, int64_t now);
 static void print_table(const struct rw_config *cfg, struct eng *e,
-                        const struct rpt_period *per, int64_t as_of);
+                        const struct rpt_period *per, int64_t as_of,
+                        const struct ist_result *ires, int64_t now);
 
 static void
 status_usage(FILE *fp)
@@ -114,7 +123,7 @@ no_state(const struct rw_config *cfg, const struct indset *is, struct store *st,
 
 static int
 print_json(const struct rw_config *cfg, struct eng *e, const struct rpt_period *per,
-           int64_t as_of)
+           int64_t as_of, const struct ist_result *ires, int64_t now)
 {
     json_t *doc = rpt_report(cfg, e, per);
     char when[RW_CAL_TIME_LEN];
@@ -122,6 +131,7 @@ print_json(const struct rw_config *cfg, struct eng *e, const struct rpt_period *
 
     if (doc == NULL)
         return -1;
+    rpt_inc_append(doc, cfg, ires, per, now);
     json_object_set_new(
         doc, "as_of", json_string(rw_calendar_rfc3339(cfg->site.timezone, as_of, when,
                                                       sizeof(when))));
@@ -135,7 +145,7 @@ print_json(const struct rw_config *cfg, struct eng *e, const struct rpt_period *
 
 static void
 print_table(const struct rw_config *cfg, struct eng *e, const struct rpt_period *per,
-            int64_t as_of)
+            int64_t as_of, const struct ist_result *ires, int64_t now)
 {
     char a[RW_CAL_TIME_LEN], b[RW_CAL_TIME_LEN], w[RW_CAL_TIME_LEN];
 
@@ -144,6 +154,8 @@ print_table(const struct rw_config *cfg, struct eng *e, const struct rpt_period 
            rw_calendar_rfc3339(per->tz, per->day_start[per->ndays], b, sizeof(b)), per->ndays,
            rw_calendar_rfc3339(per->tz, as_of, w, sizeof(w)));
     rpt_table(stdout, cfg, e, per);
+    if (cfg->ninc_indicators > 0)
+        rpt_table_inc(stdout, cfg, ires, per, now);
 }
 
 int
@@ -155,10 +167,11 @@ cmd_status(int argc, char **argv)
     struct store *st = NULL;
     struct eng *e = NULL;
     struct rpt_period per;
+    struct ist_result *ires = NULL;
     const char *cfg_path = NULL;
     char path[4096], err[256];
     int json = 0, year = 0, month = 0, rc = 2, n;
-    int64_t as_of = 0;
+    int64_t as_of = 0, now = llround(rw_clock_wall() * 1000.0);
 
     for (int i = 1; i < argc; i++) {
         char *end;
@@ -197,7 +210,7 @@ cmd_status(int argc, char **argv)
     }
     if ((cfg = cmd_config(cfg_path)) == NULL)
         return 2;
-    if (cfg->nindicators == 0) {
+    if (cfg->nindicators == 0 && cfg->ninc_indicators == 0) {
         fprintf(stderr, "roomwatch status: %s configures no indicators, so roomwatchd keeps "
                         "no indicator state: add an indicators list\n",
                 cfg_path);
@@ -233,7 +246,10 @@ cmd_status(int argc, char **argv)
         }
         goto out;
     }
-    if (indset_load(is, &p, st, e, &as_of) < 0) {
+    /* Only incident indicators: the engine has nothing, and its state may never be saved. */
+    if (cfg->nindicators == 0)
+        as_of = now < p.day_start[p.ndays] ? now : p.day_start[p.ndays];
+    else if (indset_load(is, &p, st, e, &as_of) < 0) {
         if (errno == ENOENT) {
             no_state(cfg, is, st, &p, path);
             rc = 1;
@@ -245,19 +261,29 @@ cmd_status(int argc, char **argv)
         }
         goto out;
     }
+    if ((ires = calloc(cfg->ninc_indicators + 1, sizeof(*ires))) == NULL ||
+        incind_compute(cfg, st, p.day_start[0], p.day_start[p.ndays], now, ires) < 0) {
+        fprintf(stderr, "roomwatch status: %s: incidents and events: %s\n", path,
+                errno == EIO ? store_errmsg(st) : strerror(errno));
+        goto out;
+    }
     per.tz = cfg->site.timezone;
     per.ndays = p.ndays;
     per.day_start = p.day_start;
     if (json) {
-        if (print_json(cfg, e, &per, as_of) < 0) {
+        if (print_json(cfg, e, &per, as_of, ires, now) < 0) {
             fprintf(stderr, "roomwatch status: cannot write the JSON\n");
             goto out;
         }
     } else {
-        print_table(cfg, e, &per, as_of);
+        print_table(cfg, e, &per, as_of, ires, now);
     }
     rc = fflush(stdout) == 0 ? 0 : 2;
 out:
+    if (ires != NULL)
+        for (size_t i = 0; i < cfg->ninc_indicators; i++)
+            ist_result_clear(&ires[i]);
+    free(ires);
     eng_free(e);
     store_close(st);
     indset_free(is);
