@@ -145,11 +145,12 @@ alarms = (
               "a repeated or refused command was published: %r" % docs())
 
         # The CLI beside the running daemon: published by the daemon, once.
-        out = cli("ack", str(i2), "--by", "李工", "--note", "from the gateway")
+        out = cli("ack", str(i2), "--by", "李工", "--note", "-from the gateway; =SUM(1)")
         check(out.returncode == 0 and out.stdout == "incident %d: acknowledged\n" % i2,
               "roomwatch ack: %r %r" % (out.stdout, out.stderr))
         a2 = wait_for(lambda: docs("acknowledged", "v_l2"), 10, "the CLI's ack published")
-        check(a2[0]["id"] == i2 and a2[0]["acknowledged_by"] == "李工", "CLI ack: %r" % a2)
+        check(a2[0]["id"] == i2 and a2[0]["acknowledged_by"] == "李工" and
+              a2[0]["ack_note"] == "-from the gateway; =SUM(1)", "CLI ack: %r" % a2)
         out = cli("ack", str(i2), "--by", "李工")
         check(out.returncode == 0 and "already acknowledged by 李工; nothing changed" in out.stdout,
               "repeated CLI ack: %r" % out.stdout)
@@ -191,6 +192,8 @@ alarms = (
         check(r2["resolution"] == "hand" and r2["cause"] == "市电波动, \"瞬时\"" and
               r2["measure"] == "稳压器检查" and float(r2["time_to_resolve_s"]) > 0,
               "record row 2: %r" % r2)
+        # A note that a spreadsheet would take for a formula is kept as text.
+        check(r2["ack_note"] == "'-from the gateway; =SUM(1)", "record ack note: %r" % r2)
         out = cli("incidents", "--year", str(year - 1), "--format", "json")
         check(out.returncode == 0 and json.loads(out.stdout)["incidents"] == [],
               "last year's record: %r" % out.stdout)

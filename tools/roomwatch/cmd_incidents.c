@@ -101,12 +101,21 @@ rule_name(const struct rw_config *cfg, const char *id)
     return NULL;
 }
 
-/* One CSV field (RFC 4180): quoted when it holds a comma, quote, CR or LF. NULL is empty. */
+/*
+ * One CSV field (RFC 4180): quoted when it holds a comma, quote, CR or LF. NULL is empty.
+ * text: a person's words (names, notes, cause, measure); one that begins as a spreadsheet
+ * formula would (=, +, -, @, tab, CR) gets a leading apostrophe, so that opening the record
+ * in a spreadsheet shows the words and never runs them (CSV injection).
+ */
 static void
-csv_field(const char *v, int last)
+csv_field(const char *v, int last, int text)
 {
-    if (v != NULL && strpbrk(v, ",\"\r\n") != NULL) {
+    int guard = text && v != NULL && v[0] != '\0' && strchr("=+-@\t\r", v[0]) != NULL;
+
+    if (v != NULL && (strpbrk(v, ",\"\r\n") != NULL || guard)) {
         putchar('"');
+        if (guard)
+            putchar('\'');
         for (const char *p = v; *p != '\0'; p++) {
             if (*p == '"')
                 putchar('"');
@@ -169,10 +178,14 @@ add_csv(const struct store_incident *in, const struct listing *ls)
         csv_secs(in->detected, in->resolved, res, sizeof(res)),
         (in->flags & STORE_INC_CLEARED_WHILE_DOWN) ? "cleared_while_down" : NULL,
     };
+    /* The columns people write: the rule's name, who, and their notes. */
+    static const int text[] = {0, 0, 0, 1, 0, 0, 0, 0, 0, 0, 0, 0, 1, 1, 0, 0, 0, 0, 1, 1, 1, 0, 0};
     size_t n = sizeof(row) / sizeof(row[0]);
 
+    _Static_assert(sizeof(text) / sizeof(text[0]) == sizeof(row) / sizeof(row[0]),
+                   "one text flag per column");
     for (size_t i = 0; i < n; i++)
-        csv_field(row[i], i + 1 == n);
+        csv_field(row[i], i + 1 == n, text[i]);
 }
 
 static int
@@ -332,7 +345,7 @@ cmd_incidents(int argc, char **argv)
         if (bom)
             fputs("\xef\xbb\xbf", stdout);
         for (size_t i = 0; i < nc; i++)
-            csv_field(csv_columns[i], i + 1 == nc);
+            csv_field(csv_columns[i], i + 1 == nc, 0);
     }
     if (ls.fmt == F_TABLE)
         printf("%-6s %-8s %-8s %-11s %-20s %-24s %-25s %s\n", "ID", "STATE", "SEVERITY", "CATEGORY",
