@@ -25,6 +25,7 @@
 
 #include <libconfig.h>
 
+#include "cfg/cfg_indicator.h"
 #include "engine/alarm.h"
 
 #define HOLD_MAX 86400.0        /* s: a day */
@@ -366,34 +367,15 @@ check_points(struct cfgc *ck, const struct cfgc_obj *o, struct rw_config *cfg,
     }
     for (int i = 0; i < n; i++) {
         const config_setting_t *e = config_setting_get_elem(list, (unsigned)i);
-        const char *name = config_setting_get_string(e), *dot = strchr(name, '.');
+        const char *name = config_setting_get_string(e);
         struct cfg_alarm_target *tg = &al->targets[al->ntargets];
         struct cfg_pointref ref;
         const struct cfg_profile *p;
-        size_t dev, j;
+        size_t j;
 
-        if (dot == NULL) {
-            cfgc_problem(ck, o, e, "point %s must be written \"device.point\"",
-                         cfgc_quote(q, sizeof(q), name));
+        if (cfg_check_pointref(ck, o, e, cfg, profile_ok, name, &ref) < 0)
             continue;
-        }
-        for (dev = 0; dev < cfg->ndevices; dev++)
-            if (strlen(cfg->devices[dev].id) == (size_t)(dot - name) &&
-                strncmp(cfg->devices[dev].id, name, (size_t)(dot - name)) == 0)
-                break;
-        if (dev == cfg->ndevices) {
-            cfgc_problem(ck, o, e, "unknown device \"%.*s\" in point %s", (int)(dot - name), name,
-                         cfgc_quote(q, sizeof(q), name));
-            continue;
-        }
-        if (!profile_ok[dev])
-            continue; /* its profile's problem is reported already */
-        p = &cfg->profiles[cfg->devices[dev].profile];
-        if (cfg_find_point(cfg, name, &ref) != 0) {
-            cfgc_problem(ck, o, e, "device \"%s\" has no point %s (profile \"%s\")",
-                         cfg->devices[dev].id, cfgc_quote(q, sizeof(q), dot + 1), p->name);
-            continue;
-        }
+        p = &cfg->profiles[cfg->devices[ref.device].profile];
         for (j = 0; j < al->ntargets; j++)
             if (al->targets[j].device == ref.device && al->targets[j].point == ref.point)
                 break;

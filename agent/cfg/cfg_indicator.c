@@ -217,6 +217,40 @@ cfg_find_point(const struct rw_config *cfg, const char *name, struct cfg_pointre
     return -1;
 }
 
+int
+cfg_check_pointref(struct cfgc *ck, const struct cfgc_obj *o, const config_setting_t *e,
+                   const struct rw_config *cfg, const int *profile_ok, const char *name,
+                   struct cfg_pointref *ref)
+{
+    const char *dot = strchr(name, '.');
+    char q[CFGC_QBUF];
+    size_t dev;
+
+    if (dot == NULL) {
+        cfgc_problem(ck, o, e, "point %s must be written \"device.point\"",
+                     cfgc_quote(q, sizeof(q), name));
+        return -1;
+    }
+    for (dev = 0; dev < cfg->ndevices; dev++)
+        if (strlen(cfg->devices[dev].id) == (size_t)(dot - name) &&
+            strncmp(cfg->devices[dev].id, name, (size_t)(dot - name)) == 0)
+            break;
+    if (dev == cfg->ndevices) {
+        cfgc_problem(ck, o, e, "unknown device \"%.*s\" in point %s", (int)(dot - name), name,
+                     cfgc_quote(q, sizeof(q), name));
+        return -1;
+    }
+    if (!profile_ok[dev])
+        return -1; /* its profile's problem is reported already */
+    if (cfg_find_point(cfg, name, ref) != 0) {
+        cfgc_problem(ck, o, e, "device \"%s\" has no point %s (profile \"%s\")",
+                     cfg->devices[dev].id, cfgc_quote(q, sizeof(q), dot + 1),
+                     cfg->profiles[cfg->devices[dev].profile].name);
+        return -1;
+    }
+    return 0;
+}
+
 void
 cfg_check_indicators(struct cfgc *ck, const struct cfgc_obj *root, struct rw_config *cfg,
                      const int *profile_ok)
@@ -481,37 +515,16 @@ check_points(struct cfgc *ck, const struct cfgc_obj *o, struct rw_config *cfg,
     }
     for (int i = 0; i < n; i++) {
         const config_setting_t *e = config_setting_get_elem(list, (unsigned)i);
-        const char *name, *dot;
+        const char *name;
         struct cfg_pointref ref;
-        size_t dev;
 
         if (config_setting_type(e) != CONFIG_TYPE_STRING) {
             cfgc_problem(ck, o, e, "\"points\" must hold \"device.point\" strings");
             continue;
         }
         name = config_setting_get_string(e);
-        if ((dot = strchr(name, '.')) == NULL) {
-            cfgc_problem(ck, o, e, "point %s must be written \"device.point\"",
-                         cfgc_quote(q, sizeof(q), name));
+        if (cfg_check_pointref(ck, o, e, cfg, profile_ok, name, &ref) < 0)
             continue;
-        }
-        for (dev = 0; dev < cfg->ndevices; dev++)
-            if (strlen(cfg->devices[dev].id) == (size_t)(dot - name) &&
-                strncmp(cfg->devices[dev].id, name, (size_t)(dot - name)) == 0)
-                break;
-        if (dev == cfg->ndevices) {
-            cfgc_problem(ck, o, e, "unknown device \"%.*s\" in point %s", (int)(dot - name), name,
-                         cfgc_quote(q, sizeof(q), name));
-            continue;
-        }
-        if (!profile_ok[dev])
-            continue; /* its profile's problem is reported already */
-        if (cfg_find_point(cfg, name, &ref) != 0) {
-            cfgc_problem(ck, o, e, "device \"%s\" has no point %s (profile \"%s\")",
-                         cfg->devices[dev].id, cfgc_quote(q, sizeof(q), dot + 1),
-                         cfg->profiles[cfg->devices[dev].profile].name);
-            continue;
-        }
         for (size_t j = 0; j < in->npoints; j++) {
             if (in->points[j].device == ref.device && in->points[j].point == ref.point) {
                 cfgc_problem(ck, o, e, "point %s is listed twice", cfgc_quote(q, sizeof(q), name));

@@ -14,6 +14,15 @@
  */
 void cfg_check_indicators(struct cfgc *ck, const struct cfgc_obj *root, struct rw_config *cfg,
                           const int *profile_ok);
+/*
+ * The "device.point" name of list element e (of object o), for indicators and alarm rules:
+ * 0 and *ref, or -1 after reporting why at e's line (not "device.point", an unknown device,
+ * no such point in its profile); -1 silently for a device whose profile did not load (its
+ * problem is reported already).
+ */
+int cfg_check_pointref(struct cfgc *ck, const struct cfgc_obj *o, const config_setting_t *e,
+                       const struct rw_config *cfg, const int *profile_ok, const char *name,
+                       struct cfg_pointref *ref);
 /* Frees what cfg_check_indicators() put in cfg. */
 void cfg_free_indicators(struct rw_config *cfg);
 
