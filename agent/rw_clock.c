@@ -42,3 +42,16 @@ rw_clock_rfc3339(double t, char *buf, unsigned long len)
              labs(off) / 60, labs(off) % 60);
     return buf;
 }
+
+double
+rw_clock_next_due(double due, double mono, double interval, double delay)
+{
+    if (delay > 0)
+        return mono + delay;
+    due += interval;
+    if (due <= mono)
+        due += ceil((mono - due) / interval) * interval;
+    if (due <= mono)
+        due += interval; /* rounding left it on mono */
+    return due;
+}

@@ -13,4 +13,12 @@ double rw_clock_wall(void);
  * ("2026-11-23T18:40:00.123+08:00") into buf; returns buf. */
 char *rw_clock_rfc3339(double t, char *buf, unsigned long len);
 
+/*
+ * The next poll of a device polled every interval s, whose last poll was due at due and
+ * ended at mono (monotonic s). Drift-free: counted from the slot that was due, skipping the
+ * slots missed while busy rather than polling twice in a row to catch up. A device being
+ * backed off (delay > 0) is asked again delay s after mono.
+ */
+double rw_clock_next_due(double due, double mono, double interval, double delay);
+
 #endif

@@ -513,17 +513,7 @@ bus_poll_device(struct mb_bus *b, struct mb_dev *d)
     emit(b, d, d->profile->npoints);
     atomic_fetch_add(&b->st_polls, 1);
 
-    /* Drift-free: the next slot is counted from the slot that was due, skipping slots the
-     * bus missed while busy instead of polling twice in a row to catch up. */
-    if (d->delay > 0) {
-        d->due = mono + d->delay;
-    } else {
-        d->due += dc->interval;
-        if (d->due <= mono)
-            d->due += ceil((mono - d->due) / dc->interval) * dc->interval;
-        if (d->due <= mono)
-            d->due += dc->interval;
-    }
+    d->due = rw_clock_next_due(d->due, mono, dc->interval, d->delay);
 }
 
 /* Sleeps until monotonic time t or a stop request. Returns 1 if stopped. */

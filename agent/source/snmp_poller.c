@@ -1057,16 +1057,7 @@ dev_finish_cycle(struct sp_dev *d)
     if (st == SP_IOERR)
         dev_close(d);
 
-    /* Drift-free, as the Modbus workers: skip missed slots rather than bunch up. */
-    if (d->delay > 0) {
-        d->due = mono + d->delay;
-    } else {
-        d->due += dc->interval;
-        if (d->due <= mono)
-            d->due += ceil((mono - d->due) / dc->interval) * dc->interval;
-        if (d->due <= mono)
-            d->due += dc->interval;
-    }
+    d->due = rw_clock_next_due(d->due, mono, dc->interval, d->delay);
 }
 
 static void
