@@ -93,6 +93,25 @@ add(struct ist_result *r, const struct ist_incident *in, int64_t now, int64_t du
     it->state = st;
 }
 
+/* A duration for a mean (mttr, mtta): counted (done) or open (still running), and listed. */
+static void
+tally(struct ist_result *r, const struct ist_incident *in, int64_t now, int64_t d,
+      enum ist_state st)
+{
+    if (st == IST_S_COUNTED) {
+        r->n++;
+        r->sum_ms += d;
+        if (d > r->max_ms)
+            r->max_ms = d;
+    } else {
+        r->nopen++;
+        r->open_sum_ms += d;
+        if (d > r->open_max_ms)
+            r->open_max_ms = d;
+    }
+    add(r, in, now, d, st);
+}
+
 enum ist_status
 ist_compute(const struct ist_cfg *c, int64_t start, int64_t end, int64_t now,
             const struct ist_incident *inc, size_t ninc, const struct ist_event *ev, size_t nev,
@@ -119,41 +138,19 @@ ist_compute(const struct ist_cfg *c, int64_t start, int64_t end, int64_t now,
             continue;
         switch (c->kind) {
         case IST_MTTR:
-            if (res != 0 && res >= start) {
-                d = res - det;
-                r->n++;
-                r->sum_ms += d;
-                if (d > r->max_ms)
-                    r->max_ms = d;
-                add(r, in, now, d, IST_S_COUNTED);
-            } else if (res == 0) {
-                d = now - det;
-                r->nopen++;
-                r->open_sum_ms += d;
-                if (d > r->open_max_ms)
-                    r->open_max_ms = d;
-                add(r, in, now, d, IST_S_OPEN);
-            }
+            if (res != 0 && res >= start)
+                tally(r, in, now, res - det, IST_S_COUNTED);
+            else if (res == 0)
+                tally(r, in, now, now - det, IST_S_OPEN);
             break;
         case IST_MTTA:
             resp = response(in, now);
-            if (resp != 0 && resp >= start) {
-                d = resp - det;
-                r->n++;
-                r->sum_ms += d;
-                if (d > r->max_ms)
-                    r->max_ms = d;
-                add(r, in, now, d, IST_S_COUNTED);
-            } else if (resp == 0 && res == 0) {
-                d = now - det;
-                r->nopen++;
-                r->open_sum_ms += d;
-                if (d > r->open_max_ms)
-                    r->open_max_ms = d;
-                add(r, in, now, d, IST_S_OPEN);
-            } else if (resp == 0 && res >= start) {
+            if (resp != 0 && resp >= start)
+                tally(r, in, now, resp - det, IST_S_COUNTED);
+            else if (resp == 0 && res == 0)
+                tally(r, in, now, now - det, IST_S_OPEN);
+            else if (resp == 0 && res >= start)
                 add(r, in, now, res - det, IST_S_NO_RESPONSE);
-            }
             break;
         case IST_WITHIN:
             if (!detected_in)
