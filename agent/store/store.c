@@ -257,12 +257,17 @@ store_open(const char *dir, struct store **out)
     return store_open_file(path, out);
 }
 
-int
-store_open_readonly(const char *path, struct store **out)
+/*
+ * Opens an existing database without creating or migrating it: read-only (nothing written,
+ * not even a WAL checkpoint at close) for a schema from min_version to the current one, or
+ * read-write for exactly the current one, committing as durably as the daemon does.
+ */
+static int
+open_existing(const char *path, int readonly, int min_version, struct store **out)
 {
     struct store *s;
     struct stat sb;
-    int v;
+    int v = -1, rc;
 
     *out = NULL;
     /* SQLite would report a missing file as a generic "unable to open": say ENOENT. */
@@ -270,25 +275,33 @@ store_open_readonly(const char *path, struct store **out)
         return -1;
     if ((s = calloc(1, sizeof(*s))) == NULL)
         return -1;
-    s->readonly = 1;
-    if (sqlite3_open_v2(path, &s->db, SQLITE_OPEN_READONLY, NULL) != SQLITE_OK) {
-        store_close(s);
+    s->readonly = readonly;
+    if (sqlite3_open_v2(path, &s->db, readonly ? SQLITE_OPEN_READONLY : SQLITE_OPEN_READWRITE,
+                        NULL) != SQLITE_OK) {
+        sqlite3_close(s->db);
+        free(s);
         errno = EIO;
         return -1;
     }
     sqlite3_busy_timeout(s->db, BUSY_TIMEOUT_MS);
-    if (user_version(s, &v) < 0) {
-        store_close(s);
-        errno = EIO;
-        return -1;
-    }
-    if (v < STORE_READ_MIN_VERSION || v > STORE_SCHEMA_VERSION) {
-        store_close(s);
-        errno = EPROTO;
+    rc = user_version(s, &v);
+    /* journal_mode=WAL is in the file; synchronous is per connection. */
+    if (rc == 0 && !readonly && exec(s, "PRAGMA synchronous = FULL") < 0)
+        rc = -1;
+    if (rc < 0 || v < min_version || v > STORE_SCHEMA_VERSION) {
+        sqlite3_close(s->db);
+        free(s);
+        errno = rc < 0 ? EIO : EPROTO;
         return -1;
     }
     *out = s;
     return 0;
+}
+
+int
+store_open_readonly(const char *path, struct store **out)
+{
+    return open_existing(path, 1, STORE_READ_MIN_VERSION, out);
 }
 
 void
@@ -603,44 +616,10 @@ err:
     return -1;
 }
 
-/* Opens an existing database of exactly STORE_SCHEMA_VERSION with the given flags. */
-static int
-open_existing(const char *path, int flags, struct store **out)
-{
-    struct store *s;
-    struct stat sb;
-    int v = -1, rc;
-
-    *out = NULL;
-    if (stat(path, &sb) < 0)
-        return -1;
-    if ((s = calloc(1, sizeof(*s))) == NULL)
-        return -1;
-    if (sqlite3_open_v2(path, &s->db, flags, NULL) != SQLITE_OK) {
-        store_close(s);
-        errno = EIO;
-        return -1;
-    }
-    sqlite3_busy_timeout(s->db, BUSY_TIMEOUT_MS);
-    rc = user_version(s, &v);
-    /* A writer commits as durably as the daemon does (journal_mode=WAL is in the file). */
-    if (rc == 0 && (flags & SQLITE_OPEN_READWRITE) && exec(s, "PRAGMA synchronous = FULL") < 0)
-        rc = -1;
-    if (rc < 0 || v != STORE_SCHEMA_VERSION) {
-        int e = rc < 0 ? EIO : EPROTO;
-        sqlite3_close(s->db);
-        free(s);
-        errno = e;
-        return -1;
-    }
-    *out = s;
-    return 0;
-}
-
 int
 store_open_file_rw(const char *path, struct store **out)
 {
-    return open_existing(path, SQLITE_OPEN_READWRITE, out);
+    return open_existing(path, 0, STORE_SCHEMA_VERSION, out);
 }
 
 sqlite3 *
