@@ -70,12 +70,12 @@ for a in $missing_roots; do
 done
 # A list that fails to download (a mirror mid-sync) must not stop the others: apt-get install
 # and download below fail anyway if something they need is not in any list.
-$SUDO apt-get update -q || echo "install-deps: warning: some package lists failed to update" >&2
+$SUDO apt-get update -q -o DPkg::Lock::Timeout=900 || echo "install-deps: warning: some package lists failed to update" >&2
 
 if [ -n "$missing" ]; then
     echo "install-deps: installing:$missing"
     # shellcheck disable=SC2086
-    $SUDO apt-get install -y -q --no-install-recommends $missing
+    $SUDO apt-get install -y -q -o DPkg::Lock::Timeout=900 --no-install-recommends $missing
 fi
 
 for a in $missing_roots; do
