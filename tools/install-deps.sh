@@ -8,9 +8,9 @@ set -eu
 PKGS="
 build-essential cmake pkg-config
 libmodbus-dev libsnmp-dev libpaho-mqtt-dev libconfig-dev libsqlite3-dev
-libjansson-dev libcmocka-dev libssl-dev
+libjansson-dev libcmocka-dev libssl-dev libxlsxwriter-dev
 mosquitto mosquitto-clients socat snmpsim snmpd snmp
-python3 python3-pymodbus python3-serial-asyncio python3-paho-mqtt
+python3 python3-pymodbus python3-serial-asyncio python3-paho-mqtt python3-openpyxl
 collectd-core procps time openssl
 gcc-aarch64-linux-gnu libc6-dev-arm64-cross gcc-arm-linux-gnueabihf libc6-dev-armhf-cross
 qemu-user dpkg-dev systemd file
@@ -33,7 +33,8 @@ SYSROOT_PKGS="libc6 libgcc-s1 libmodbus5 libmodbus-dev libconfig9 libconfig-dev
 libjansson4 libjansson-dev libpaho-mqtt1.3 libpaho-mqtt-dev libssl3 libcmocka0 libcmocka-dev
 libsnmp40 libsnmp-dev libpci3 libudev1 zlib1g libsensors5 libperl5.36 libbz2-1.0 libcrypt1
 libdb5.3 libgdbm-compat4 libgdbm6 libwrap0 libnsl2 libtirpc3 libgssapi-krb5-2 libkrb5-3
-libk5crypto3 libcom-err2 libkrb5support0 libkeyutils1 libssl-dev libsqlite3-0 libsqlite3-dev"
+libk5crypto3 libcom-err2 libkrb5support0 libkeyutils1 libssl-dev libsqlite3-0 libsqlite3-dev
+libxlsxwriter4 libxlsxwriter-dev libminizip1 zlib1g-dev"
 
 missing=""
 for p in $PKGS; do

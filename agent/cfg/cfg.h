@@ -330,7 +330,15 @@ struct cfg_indicator {
     int has_inventory; /* count: inventory = N; with its source */
     double inventory;
     char *source;
+    double weight; /* report.weights: the line's 分值 in the self-evaluation; 0: none */
     int line;
+};
+
+/* The self-evaluation workbook's header block (config "report"): NULL when not given. */
+struct cfg_report {
+    char *project;     /* 项目名称 */
+    char *department;  /* 主管部门 */
+    char *implementer; /* 实施单位 */
 };
 
 /* Alarm rules (config "alarms"): what opens an incident. */
@@ -407,6 +415,7 @@ struct rw_config {
     struct cfg_indicator *inc_indicators; /* incident indicators, in config order */
     size_t nalarms;
     struct cfg_alarm *alarms;
+    struct cfg_report report;
 };
 
 /* One problem found in a config or profile file. */
