@@ -21,6 +21,8 @@ int cmd_event(int argc, char **argv);
 int cmd_incidents(int argc, char **argv);
 /* cmd_replay.c */
 int cmd_replay(int argc, char **argv);
+/* cmd_report.c */
+int cmd_report(int argc, char **argv);
 /* cmd_status.c */
 int cmd_status(int argc, char **argv);
 /* cmd_target.c */

@@ -30,6 +30,9 @@ static const struct {
     {"replay", cmd_replay,
      "replay -c FILE --trace TRACE.csv [--year Y] [--max-skew S] [--db OUT.db] [--json]\n"
      "                      run a trace through the engine and print the indicators"},
+    {"report", cmd_report,
+     "report -c FILE --year Y [--month M] [--format xlsx|csv|json] [--lang zh|en] [-o FILE]\n"
+     "                      the year-end self-evaluation (绩效自评) workbook"},
     {"resolve", cmd_resolve,
      "resolve ID --by NAME --cause TEXT --measure TEXT [-c FILE]\n"
      "                      resolve an incident by hand, or note the cause and measure"},
