@@ -38,6 +38,7 @@
 #include "engine/incstat.h"
 #include "incind.h"
 #include "indset.h"
+#include "rep_doc.h"
 #include "report/rpt_inc.h"
 #include "report/rpt_json.h"
 #include "report/rpt_table.h"
@@ -128,16 +129,12 @@ static int
 print_json(const struct rw_config *cfg, struct eng *e, const struct rpt_period *per,
            int64_t as_of, const struct ist_result *ires, int64_t now)
 {
-    json_t *doc = rpt_report(cfg, e, per);
-    char when[RW_CAL_TIME_LEN];
+    /* The document roomwatch report carries as its "status" (rep_doc.h). */
+    json_t *doc = rep_status_json(cfg, e, per, as_of, ires, now);
     int rc;
 
     if (doc == NULL)
         return -1;
-    rpt_inc_append(doc, cfg, ires, per, now);
-    json_object_set_new(
-        doc, "as_of", json_string(rw_calendar_rfc3339(cfg->site.timezone, as_of, when,
-                                                      sizeof(when))));
     rc = json_dumpf(doc, stdout, JSON_INDENT(2) | JSON_REAL_PRECISION(15));
     json_decref(doc);
     if (rc != 0)
