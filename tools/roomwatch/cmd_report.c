@@ -1,5 +1,5 @@
 /*
- * cmd_report.c - `roomwatch report -c FILE --year Y [--month M] [--format xlsx|csv|json]
+ * cmd_report.c - `roomwatch report -c FILE --year Y [--month M] [--format xlsx|html|csv|json]
  * [--lang zh|en] [-o FILE]`: the year-end self-evaluation (绩效自评) of the daemon's store,
  * <state_dir>/roomwatch.db (or a database `roomwatch replay --db` wrote there), in the form's
  * layout.
@@ -11,8 +11,9 @@
  *  - json: the whole document (rep_doc.h);
  *  - csv: the form's lines (sheet 1 of the workbook), UTF-8 with a byte order mark so that
  *    Excel reads the Chinese, one header row, numbers as plain numbers;
- *  - xlsx: the workbook (rep_xlsx.h), only where roomwatch was built with libxlsxwriter.
- * Without --format the format follows -o's extension; without -o, json or csv go to
+ *  - xlsx: the workbook (rep_xlsx.h), only where roomwatch was built with libxlsxwriter;
+ *  - html: one self-contained page with inline SVG charts that prints on A4 (rep_html.h).
+ * Without --format the format follows -o's extension; without -o, json, csv or html go to
  * standard output (an xlsx needs -o).
  *
  * Exit status: 0; 1 when there is nothing to report (no store, no state of this config and
@@ -30,6 +31,7 @@
 #include "cmd.h"
 #include "indset.h"
 #include "rep_doc.h"
+#include "rep_html.h"
 #include "rw_calendar.h"
 #include "rw_clock.h"
 #include "store/store.h"
@@ -41,14 +43,14 @@ static void
 report_usage(FILE *fp)
 {
     fprintf(fp,
-            "usage: roomwatch report -c FILE --year Y [--month M] [--format xlsx|csv|json] "
+            "usage: roomwatch report -c FILE --year Y [--month M] [--format xlsx|html|csv|json] "
             "[--lang zh|en] [-o FILE]\n"
             "  -c FILE      the daemon's config: its state_dir holds the store; its report "
             "group the form's header and weights\n"
             "  --year Y     the year (a period that is over gives its final values)\n"
             "  --month M    with site.period = \"month\": the month 1..12 of year Y\n"
-            "  --format F   xlsx (the workbook), csv (the form's lines) or json (everything); "
-            "default: -o's extension, else json\n"
+            "  --format F   xlsx (the workbook), html (one page with charts, prints on A4), csv "
+            "(the form's lines) or json (everything); default: -o's extension, else json\n"
             "  --lang L     zh (default) or en\n"
             "  -o FILE      write to FILE (required for xlsx; default standard output)\n"
             "exit status: 0; 1 no store or no state for this config and period; 2 bad usage, "
@@ -141,6 +143,8 @@ ext_format(const char *path)
         return "csv";
     if (strcmp(dot, ".json") == 0)
         return "json";
+    if (strcmp(dot, ".html") == 0 || strcmp(dot, ".htm") == 0)
+        return "html";
     return NULL;
 }
 
@@ -172,6 +176,8 @@ emit(const json_t *doc, const char *format, const char *out, int zh)
     }
     if (strcmp(format, "csv") == 0) {
         rc = write_csv(doc, fp, zh);
+    } else if (strcmp(format, "html") == 0) {
+        rc = rep_html_write(doc, fp);
     } else {
         rc = json_dumpf(doc, fp, JSON_INDENT(2) | JSON_REAL_PRECISION(15));
         if (rc == 0)
@@ -248,8 +254,8 @@ cmd_report(int argc, char **argv)
     if (format == NULL)
         format = ext_format(out) != NULL ? ext_format(out) : "json";
     if (strcmp(format, "xlsx") != 0 && strcmp(format, "csv") != 0 &&
-        strcmp(format, "json") != 0) {
-        fprintf(stderr, "roomwatch report: --format must be xlsx, csv or json\n");
+        strcmp(format, "json") != 0 && strcmp(format, "html") != 0) {
+        fprintf(stderr, "roomwatch report: --format must be xlsx, html, csv or json\n");
         return 2;
     }
     if (strcmp(format, "xlsx") == 0 && out == NULL) {
