@@ -2,6 +2,7 @@
  * rep_doc.c - the self-evaluation document (see rep_doc.h).
  */
 #include "rep_doc.h"
+#include "rep_score.h"
 
 #include <errno.h>
 #include <math.h>
@@ -19,7 +20,6 @@
 
 #define TOP_DAYS 3      /* days named in a deviation text */
 #define TEXT_MAX 2048   /* a deviation text, bytes */
-#define QUAL_GRADE 0.6  /* a missed qualitative line: at most the top of the lowest grade */
 
 /* Everything one build needs. */
 struct build {
@@ -111,44 +111,6 @@ rep_status_json(const struct rw_config *cfg, struct eng *e, const struct rpt_per
                         json_string(rw_calendar_rfc3339(cfg->site.timezone, as_of, buf,
                                                         sizeof(buf))));
     return doc;
-}
-
-/* How far value v (in the goal's unit) is from meeting bounds t, as a ratio 0..1. */
-static double
-ratio(const struct tgt *t, double v)
-{
-    double r = 1.0;
-
-    if (t->has_lower && v < t->lower)
-        r = t->lower > 0 ? v / t->lower : 0.0;
-    else if (t->has_upper && v > t->upper)
-        r = t->upper > 0 && v > 0 ? t->upper / v : 0.0;
-    return r < 0 ? 0.0 : r > 1 ? 1.0 : r;
-}
-
-double
-rep_score(const struct cfg_indicator *in, double weight, int met, double value,
-          const char *value_unit, int ndays)
-{
-    const struct tgt *t = rpt_goal(in);
-    double v = value, r;
-
-    if (!(weight > 0) || t == NULL || met < 0)
-        return NAN;
-    if (met == 1)
-        return weight;
-    if (!isfinite(value))
-        return 0.0;
-    if (t->unit[0] != '\0' && value_unit != NULL && value_unit[0] != '\0' &&
-        tgt_convert(value, value_unit, t->unit, &v) != TGT_OK)
-        v = value;
-    r = ratio(t, v);
-    /* "=365(天)" over a 366-day year means every day: the period's days are the bound. */
-    if (strcmp(t->unit, "day") == 0 && t->has_lower && t->lower >= 365 && ndays > 0)
-        r = fmin(r, v / ndays);
-    if (in->target.qualitative)
-        return weight * QUAL_GRADE * r;
-    return weight * r;
 }
 
 /* The TOP_DAYS days of engine indicator i with the most bad time, as "3月10日 20 分钟". */

@@ -26,12 +26,7 @@
  * judged (no value, or no data); none for a line without a target (energy). Coverage: the
  * share of the period's time the value rests on (engine indicators), else null.
  *
- * Score (分值 from the config's report.weights; domain.md 6.3/6.4): met: the weight; a
- * lower bound L missed: weight x value / L; an upper bound U missed: weight x U / value (0
- * when U is 0); a range: by its nearest bound; a day count "=365(天)" judged as every day of
- * the period: against the period's days. A qualitative target (稳定) decided by its rule:
- * met is the full weight (the top grade), missed is 60 % of the weight times the rule's own
- * ratio (the lowest grade, 60-0 %). No score without a weight or when completion is unknown.
+ * Score: rep_score.h (分值 from the config's report.weights).
  *
  * Ownership: the json_t returned is new. Uses rw_calendar (sets TZ): one thread.
  */
@@ -67,9 +62,5 @@ json_t *rep_status_json(const struct rw_config *cfg, struct eng *e, const struct
  */
 int rep_doc_build(const struct rw_config *cfg, struct store *st, const struct indset_period *p,
                   int64_t now, enum rep_lang lang, json_t **out, char *err, size_t errlen);
-
-/* 得分 of a line (see above); NaN when not scored. Pure. */
-double rep_score(const struct cfg_indicator *in, double weight, int met, double value,
-                 const char *value_unit, int ndays);
 
 #endif
