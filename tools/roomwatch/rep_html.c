@@ -83,6 +83,10 @@ style(FILE *fp)
           "table { border-collapse: collapse; width: 100%; margin-bottom: 3mm; }\n"
           "th, td { border: 1px solid #777; padding: 1.2mm 1.5mm; vertical-align: top; }\n"
           "th { background: #ddebf7; font-weight: bold; }\n"
+          "table.head th { width: 6em; white-space: nowrap; }\n"
+          "table.form td:nth-child(-n+2) { min-width: 4em; }\n"
+          "table.form td:nth-child(3) { min-width: 7em; }\n"
+          "table.form td:nth-child(6) { min-width: 5.5em; }\n"
           "td.n { text-align: right; white-space: nowrap; }\n"
           "td.met { color: #1a7f37; } td.unmet { color: #c62828; font-weight: bold; }\n"
           "table.small { font-size: 8.5pt; }\n"
@@ -103,7 +107,10 @@ num_cell(FILE *fp, const json_t *v, const char *unit)
         fputs("<td class=\"n\">—</td>", fp);
         return;
     }
-    fprintf(fp, "<td class=\"n\">%.15g", json_number_value(v));
+    /* For reading: two decimals (99.99 %); the JSON and the workbook keep every digit. */
+    double x = json_number_value(v);
+
+    fprintf(fp, fabs(x - round(x)) < 1e-9 ? "<td class=\"n\">%.0f" : "<td class=\"n\">%.2f", x);
     if (unit != NULL && unit[0] != '\0') {
         fputc(' ', fp);
         esc(fp, unit);
