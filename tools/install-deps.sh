@@ -12,7 +12,7 @@ libjansson-dev libcmocka-dev libssl-dev libxlsxwriter-dev
 mosquitto mosquitto-clients socat snmpsim snmpd snmp
 python3 python3-pymodbus python3-serial-asyncio python3-paho-mqtt python3-openpyxl
 collectd-core procps time openssl
-chromium fonts-noto-cjk poppler-utils
+chromium fonts-noto-cjk poppler-utils libreoffice-calc-nogui
 gcc-aarch64-linux-gnu libc6-dev-arm64-cross gcc-arm-linux-gnueabihf libc6-dev-armhf-cross
 qemu-user dpkg-dev systemd file
 "

@@ -41,8 +41,19 @@ report = {
     implementer = "某某市信息中心";
     weights = { supply_days = 20; voltage_stability = 10; duty_days = 10; env_visits = 5;
                 env_temperature = 5; };
+    entered = (
+      { id = "mgr_satisfaction"; name = "管理人员满意度"; category = "满意度指标";
+        subcategory = "服务对象满意度指标"; target = "90"; rule = ">=90"; value = 86.0;
+        unit = "%"; by = "办公室 李某"; basis = "2024 年 12 月问卷，回收 48 份"; weight = 10; },
+      { id = "rules_sound"; name = "长效管理制度健全性"; category = "效益指标";
+        subcategory = "可持续影响指标"; target = "健全"; text = "健全"; met = true;
+        by = "信息科 王某"; basis = "机房管理制度汇编（2024 版）"; weight = 5; }
+    );
 };
 """
+# The entered lines as the workbook must show them: value cell, completion, score by hand.
+ENTERED = [("管理人员满意度", "90", 0.86, "未达成（人工录入）", 10, 10 * 86 / 90),
+           ("长效管理制度健全性", "健全", "健全", "达成（人工录入）", 5, 5)]
 VISITS = """,
     { id = "env_visits"; name = "机房环境监测运维"; category = "产出指标"; subcategory = "数量指标";
       kind = "count"; event = "maintenance"; target = "≥ 12"; }
@@ -77,7 +88,7 @@ def cell_value(ind, v):
     return None if v is None else (v / 100.0 if ind["unit"] == "%" else v)
 
 
-def check_form(ws, status, cfg_text_header, weights, scores):
+def check_form(ws, status, cfg_text_header, weights, scores, entered=()):
     inds = status["indicators"]
     hdr = [ws.cell(row=r, column=2).value or "" for r in (2, 3, 4)]
     check(hdr == cfg_text_header, "header %r, want %r" % (hdr, cfg_text_header))
@@ -109,7 +120,13 @@ def check_form(ws, status, cfg_text_header, weights, scores):
         if ind["id"] in scores:
             close(row[7], scores[ind["id"]], ind["id"] + " score")
         check(isinstance(row[8], str) and row[8] != "", "%s: no deviation text" % ind["id"])
-    total_row = FORM_FIRST_ROW + len(inds)
+    for k, want in enumerate(entered):
+        r = FORM_FIRST_ROW + len(inds) + k
+        row = [ws.cell(row=r, column=c).value for c in range(1, 10)]
+        check(tuple(row[2:6]) == want[:4] and row[6] == want[4] and
+              abs(row[7] - want[5]) < 1e-9 and "人工录入" in row[8],
+              "entered line %d: %r, want %r" % (k, row, want))
+    total_row = FORM_FIRST_ROW + len(inds) + len(entered)
     check(ws.cell(row=total_row, column=1).value == "总分", "no 总分 row")
     return total_row
 
@@ -147,8 +164,9 @@ def part1(tmp):
     doc = json.loads(ok(roomwatch("report", "-c", cfg, "--year", "2024", "--format", "json"),
                         "report json"))
     check(doc["status"] == status, "report's status differs from status --json")
-    check([l["id"] for l in doc["lines"]] == [i["id"] for i in status["indicators"]],
-          "lines in another order")
+    check([l["id"] for l in doc["lines"]] == [i["id"] for i in status["indicators"]] +
+          ["mgr_satisfaction", "rules_sound"], "lines in another order")
+    check([l["entered"] for l in doc["lines"]].count(True) == 2, "entered lines not marked")
     check(doc["incidents"] == inc["incidents"], "incidents differ")
 
     # Scores worked out by hand (domain.md 6.3): met = weight; =365(天) over 366 days
@@ -165,11 +183,12 @@ def part1(tmp):
                             "未知时段", "说明"], "sheets %r" % wb.sheetnames)
     ws = wb["绩效自评表"]
     total_row = check_form(ws, status, ["机房运维服务", "某某市数据局", "某某市信息中心"],
-                           weights, scores)
+                           weights, scores, ENTERED)
     check(wf["绩效自评表"].cell(row=total_row, column=8).value.startswith("=SUM("),
           "总分 is not a formula")
-    close(ws.cell(row=total_row, column=7).value, 50, "total weight (cached)")
-    close(ws.cell(row=total_row, column=8).value, sum(scores.values()), "total score (cached)")
+    close(ws.cell(row=total_row, column=7).value, 65, "total weight (cached)")
+    close(ws.cell(row=total_row, column=8).value,
+          sum(scores.values()) + sum(e[5] for e in ENTERED), "total score (cached)")
     check(wb.properties.title.startswith("项目支出绩效自评表"), "properties")
 
     # Monthly: July's voltage rate (30 windows out of 31 days) and March's supply days (29).
@@ -218,6 +237,10 @@ def part1(tmp):
 
     # 说明: the raw numerator and denominator recompute each rate.
     for r in wb["说明"].iter_rows(min_row=2, values_only=True):
+        if r[0] not in by_id:
+            check(r[0] in ("mgr_satisfaction", "rules_sound") and "人工录入" in r[2],
+                  "说明 of an entered line: %r" % (r,))
+            continue
         ind = by_id[r[0]]
         if ind["unit"] == "%" and ind["value"] is not None:
             close(r[3] / r[4], ind["value"] / 100, r[0] + " numerator/denominator")
@@ -229,7 +252,7 @@ def part1(tmp):
     with open(out, encoding="utf-8-sig", newline="") as f:
         rows = list(csv.reader(f))
     check(rows[0][:4] == ["一级指标", "二级指标", "三级指标", "年度指标值"], "csv header %r" % rows[0])
-    check(len(rows) == 1 + len(status["indicators"]), "csv rows %d" % len(rows))
+    check(len(rows) == 1 + len(status["indicators"]) + len(ENTERED), "csv rows %d" % len(rows))
     for row, ind in zip(rows[1:], status["indicators"]):
         # A target that a spreadsheet would run as a formula ("=365(天)") is kept as text
         # behind an apostrophe, as the incident record's CSV keeps notes (CSV injection).
@@ -253,6 +276,11 @@ def part1(tmp):
         [l for l in REPORT.split("\n") if "env_visits = 5" in l][0]) + 1
     check(r.returncode == 2 and ("bad.cfg:%d: " % line).encode() in r.stderr and
           b"env_visit" in r.stderr, "bad weight: %r" % r.stderr)
+    with open(bad, "w") as f:
+        f.write(cfg_text + REPORT.replace('basis = "机房管理制度汇编（2024 版）"; ', ""))
+    r = roomwatch("report", "-c", bad, "--year", "2024")
+    check(r.returncode == 2 and b"rules_sound" in r.stderr and b"basis" in r.stderr,
+          "entered line without basis: %r" % r.stderr)
 
 
 def part2():

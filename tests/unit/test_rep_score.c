@@ -83,6 +83,16 @@ qualitative(void **state)
     assert_float_equal(rep_score(&in, 5, 0, 90.0, "%", 365), 5 * 0.6 * 90.0 / 97.0, 1e-12);
 }
 
+static void
+bare_number(void **state)
+{
+    /* 满意度 "90" read by its rule ">=90": 86 scores 10 × 86/90, not a qualitative grade. */
+    struct cfg_indicator in = ind(CFG_IND_COUNT, "90", NULL, ">=90");
+
+    (void)state;
+    assert_float_equal(rep_score(&in, 10, 0, 86.0, NULL, 365), 10 * 86.0 / 90.0, 1e-12);
+}
+
 int
 main(void)
 {
@@ -91,6 +101,7 @@ main(void)
         cmocka_unit_test(upper_bound_and_units),
         cmocka_unit_test(every_day),
         cmocka_unit_test(qualitative),
+        cmocka_unit_test(bare_number),
     };
 
     return cmocka_run_group_tests(tests, NULL, NULL);

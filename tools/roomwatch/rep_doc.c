@@ -363,6 +363,53 @@ line(const struct build *b, const struct cfg_indicator *in, size_t eng_i, const 
     return o;
 }
 
+/* A line entered by hand (config report.entered): its result as given, marked entered. */
+static json_t *
+entered_line(const struct build *b, const struct cfg_entered *en)
+{
+    const struct tgt *goal = en->rule_text != NULL ? &en->rule : &en->target;
+    int met = en->met;
+    double score = en->score;
+    const char *completion, *label;
+    char text[TEXT_MAX] = "";
+
+    if (met < 0 && isfinite(en->value)) {
+        enum tgt_met m = tgt_met(goal, en->value);
+
+        met = m == TGT_MET_YES ? 1 : m == TGT_MET_NO ? 0 : -1;
+    }
+    if (!isfinite(score) && en->weight > 0 && (met == 1 || isfinite(en->value))) {
+        struct cfg_indicator in;
+
+        memset(&in, 0, sizeof(in));
+        in.target_text = en->target_text;
+        in.target = en->target;
+        in.rule_text = en->rule_text;
+        in.rule = en->rule;
+        in.kind = CFG_IND_COUNT; /* no day-count rule for a number entered by hand */
+        score = rep_score(&in, en->weight, met, en->value, NULL, b->p->ndays);
+    }
+    if (met == 1)
+        completion = "met", label = L(b, "达成（人工录入）", "met (entered)");
+    else if (met == 0)
+        completion = "unmet", label = L(b, "未达成（人工录入）", "not met (entered)");
+    else
+        completion = "unknown", label = L(b, "无法判定（人工录入）", "cannot be judged (entered)");
+    cat(text, L(b, "人工录入：%s；依据：%s。", "Entered by %s; basis: %s. "), en->by, en->basis);
+    if (met == 0 && !isfinite(score) && en->weight > 0)
+        cat(text, "%s", L(b, "未达成的定性指标请在配置中按档次给出得分（score）。",
+                          "A qualitative line not met: give its grade as score in the config."));
+    return json_pack("{s:s,s:s?,s:s?,s:s,s:s,s:o,s:s?,s:s,s:s,s:s,s:o,s:o,s:o,s:s,s:b,s:s,"
+                     "s:s,s:s?}",
+                     "id", en->id, "level1", en->category, "level2", en->subcategory, "level3",
+                     en->name, "target", en->target_text, "value", rpt_num(en->value), "unit",
+                     en->unit, "unit_label", en->unit != NULL ? en->unit : "", "completion",
+                     completion, "completion_label", label, "coverage", json_null(), "weight",
+                     en->weight > 0 ? rpt_num(en->weight) : json_null(), "score",
+                     rpt_num(score), "deviation", text, "entered", 1, "by", en->by, "basis",
+                     en->basis, "text", en->text);
+}
+
 /* Bad, good, unknown ms of engine indicator i over days [d0, d1). */
 static void
 sum_days(const struct build *b, size_t i, int d0, int d1, int64_t *good, int64_t *bad,
@@ -682,6 +729,25 @@ assemble(struct build *b, json_t *doc, char *err, size_t errlen)
         }
         json_array_append_new(lines, l);
         json_array_append_new(notes, note(b, ind));
+    }
+    for (size_t i = 0; i < b->cfg->report.nentered; i++) {
+        const struct cfg_entered *en = &b->cfg->report.entered[i];
+        json_t *l = entered_line(b, en);
+        double s = num(l, "score");
+
+        if (en->weight > 0) {
+            tw += en->weight;
+            if (isfinite(s))
+                ts += s, scored = 1;
+        }
+        json_array_append_new(lines, l);
+        json_array_append_new(
+            notes, json_pack("{s:s,s:s,s:s+++,s:o,s:o,s:s,s:s,s:o,s:s?}", "id", en->id, "name",
+                             en->name, "method", L(b, "人工录入，依据：", "entered by hand; basis: "),
+                             en->basis, L(b, "；录入人：", "; by "), en->by, "numerator",
+                             json_null(), "denominator", json_null(), "numerator_label", "",
+                             "denominator_label", "", "value", rpt_num(en->value), "unit",
+                             en->unit));
     }
     json_object_set_new(doc, "lines", lines);
     json_object_set_new(doc, "total",

@@ -166,7 +166,13 @@ form(struct html *h)
         fputs("</td><td>", fp);
         esc(fp, str(l, "target"));
         fputs("</td>", fp);
-        num_cell(fp, json_object_get(l, "value"), str(l, "unit_label"));
+        if (str(l, "text") != NULL) {
+            fputs("<td>", fp);
+            esc(fp, str(l, "text"));
+            fputs("</td>", fp);
+        } else {
+            num_cell(fp, json_object_get(l, "value"), str(l, "unit_label"));
+        }
         fprintf(fp, "<td class=\"%s\">", c != NULL && strcmp(c, "met") == 0     ? "met"
                                          : c != NULL && strcmp(c, "unmet") == 0 ? "unmet"
                                                                                 : "other");

@@ -42,7 +42,8 @@ rep_score(const struct cfg_indicator *in, double weight, int met, double value,
     /* "=365(天)" over a 366-day year means every day: the period's days are the bound. */
     if (strcmp(t->unit, "day") == 0 && t->has_lower && t->lower >= 365 && ndays > 0)
         r = fmin(r, v / ndays);
-    if (in->target.qualitative)
+    /* Words (稳定, 健全) are graded; a bare number (满意度 "90", read by its rule) is not. */
+    if (in->target.qualitative && strpbrk(in->target_text, "0123456789") == NULL)
         return weight * REP_QUAL_GRADE * r;
     return weight * r;
 }

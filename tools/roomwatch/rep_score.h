@@ -7,9 +7,11 @@
  *  - a range (≥0&&≤2): by the bound it is outside of;
  *  - a day count "=365(天)" judged as every day of the period: against the period's days
  *    (364 of 366: weight x 364/366);
- *  - a qualitative target (稳定) decided by its rule: met is the full weight (the top grade,
- *    100-80 %); missed is 60 % of the weight times the rule's own ratio (the lowest grade,
- *    60-0 %). The middle grade is a judgement the agent cannot make.
+ *  - a qualitative target in words (稳定) decided by its rule: met is the full weight (the top
+ *    grade, 100-80 %); missed is 60 % of the weight times the rule's own ratio (the lowest
+ *    grade, 60-0 %). The middle grade is a judgement the agent cannot make. A bare number
+ *    the form gives without a comparison (满意度 "90", read by its rule ">=90") is scored as
+ *    the number it is: weight x value / 90.
  * The value is converted to the target's unit first (hours to minutes). Pure.
  */
 #ifndef ROOMWATCH_REP_SCORE_H

@@ -171,7 +171,11 @@ form_sheet(struct wb *w, const json_t *doc)
         put_text(ws, r, 1, str(l, "level2"), w->wrap);
         put_text(ws, r, 2, str(l, "level3"), w->wrap);
         put_text(ws, r, 3, str(l, "target"), w->wrap);
-        put_value(w, ws, r, 4, json_object_get(l, "value"), str(l, "unit"), str(l, "unit_label"));
+        if (str(l, "text") != NULL) /* a result in words, entered by hand */
+            put_text(ws, r, 4, str(l, "text"), w->wrap);
+        else
+            put_value(w, ws, r, 4, json_object_get(l, "value"), str(l, "unit"),
+                      str(l, "unit_label"));
         put_text(ws, r, 5, str(l, "completion_label"), w->wrap);
         put_num(ws, r, 6, json_object_get(l, "weight"), w->num);
         put_num(ws, r, 7, json_object_get(l, "score"), w->num);
