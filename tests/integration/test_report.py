@@ -10,7 +10,8 @@ replayed with `roomwatch replay --db` into the store of a config that adds a rep
 target (verbatim), value, completion and score, the 总分 formulas and their cached results,
 the monthly values (two hand-computed), a chart per indicator, the interruptions, events,
 unknown time adding up to each indicator's evidence, and the 说明 sheet's numerator and
-denominator recomputing each rate. The CSV and the JSON carry the same.
+denominator recomputing each rate; LibreOffice converts it to an A4 PDF without error and
+with no ### cell. The CSV and the JSON carry the same; lines entered by hand are marked.
 
 Part 2, a live store: roomwatchd with a simulated meter whose voltage dips opens an incident,
 acknowledged and resolved with `roomwatch ack` and `roomwatch resolve`; after a clean stop
@@ -190,6 +191,19 @@ def part1(tmp):
     close(ws.cell(row=total_row, column=8).value,
           sum(scores.values()) + sum(e[5] for e in ENTERED), "total score (cached)")
     check(wb.properties.title.startswith("项目支出绩效自评表"), "properties")
+
+    # LibreOffice (libreoffice-calc-nogui) opens it and converts it to PDF without error.
+    lo = subprocess.run(["soffice", "--headless", "-env:UserInstallation=file://" +
+                         os.path.join(tmp, "lo"), "--convert-to", "pdf", "--outdir",
+                         os.path.join(tmp, "pdf"), xlsx], capture_output=True, text=True,
+                        timeout=120)
+    pdf = os.path.join(tmp, "pdf", "自评.pdf")
+    check(lo.returncode == 0 and os.path.exists(pdf), "soffice: %s%s" % (lo.stdout, lo.stderr))
+    info = subprocess.run(["pdfinfo", pdf], capture_output=True, text=True, timeout=30)
+    check(info.returncode == 0 and "(A4)" in info.stdout, "pdfinfo: %r" % info.stdout)
+    txt = subprocess.run(["pdftotext", pdf, "-"], capture_output=True, text=True, timeout=30)
+    check("计划机房供电天数" in txt.stdout and "###" not in txt.stdout,
+          "the PDF lacks the lines or shows ###: %r" % txt.stdout[:500])
 
     # Monthly: July's voltage rate (30 windows out of 31 days) and March's supply days (29).
     mws = wb["月度数值"]

@@ -133,9 +133,9 @@ form_sheet(struct wb *w, const json_t *doc)
     worksheet_fit_to_pages(ws, 1, 0);
     worksheet_set_column(ws, 0, 1, 12, NULL);
     worksheet_set_column(ws, 2, 2, 26, NULL);
-    worksheet_set_column(ws, 3, 4, 16, NULL);
+    worksheet_set_column(ws, 3, 4, 20, NULL); /* a date and time shows ### under 19 */
     worksheet_set_column(ws, 5, 5, 24, NULL);
-    worksheet_set_column(ws, 6, 7, 8, NULL);
+    worksheet_set_column(ws, 6, 7, 10, NULL);
     worksheet_set_column(ws, 8, 8, 60, NULL);
     worksheet_merge_range(ws, 0, 0, 0, 8, str(doc, "title"), w->title);
     worksheet_set_row(ws, 0, 30, NULL);
@@ -151,8 +151,9 @@ form_sheet(struct wb *w, const json_t *doc)
     put_time(w, ws, 4, 3, str(per, "start"));
     put_time(w, ws, 4, 4, str(per, "end"));
     worksheet_write_string(ws, 4, 5, L(w, "数据截至", "As of"), w->head);
+    worksheet_merge_range(ws, 4, 6, 4, 7, "", w->time);
     put_time(w, ws, 4, 6, str(doc, "as_of"));
-    worksheet_merge_range(ws, 4, 7, 4, 8,
+    worksheet_write_string(ws, 4, 8,
                           json_is_true(json_object_get(doc, "final"))
                               ? L(w, "期间已结束，数值为最终值", "period over: final values")
                               : L(w, "期间未结束，数值截至上次存档", "period running: values as "
