@@ -29,6 +29,7 @@ struct build {
     struct rpt_period per;
     enum rep_lang lang;
     int64_t now, as_of;
+    int final; /* the period is over: its values are final */
     struct eng *e;
     struct ist_result *ires;
     json_t *status; /* borrowed from doc */
@@ -261,6 +262,8 @@ deviation(const struct build *b, const struct cfg_indicator *in, size_t eng_i,
 
         if (json_array_size(list) > 0)
             cat(text, L(b, "故障 %zu 起：", "%zu incidents: "), json_array_size(list));
+        else
+            cat(text, "%s", L(b, "期间内无故障；", "no incident in the period; "));
         json_array_foreach(list, k, it)
         {
             const char *st = json_string_value(json_object_get(it, "state"));
@@ -336,7 +339,7 @@ line(const struct build *b, const struct cfg_indicator *in, size_t eng_i, const 
     const char *unit = json_string_value(json_object_get(ind, "unit"));
     double value = num(ind, "value"), cov = num(json_object_get(ind, "evidence"), "coverage");
     const char *completion, *label;
-    char text[TEXT_MAX], covtxt[64] = "";
+    char text[TEXT_MAX], covtxt[96] = "";
     double score;
     json_t *o;
 
@@ -351,6 +354,10 @@ line(const struct build *b, const struct cfg_indicator *in, size_t eng_i, const 
     if (isfinite(cov))
         snprintf(covtxt, sizeof(covtxt), L(b, "（覆盖率 %.2f%%）", " (coverage %.2f %%)"),
                  cov * 100.0);
+    /* A period still running is judged so far, not finally. */
+    if (!b->final && in->target_text != NULL)
+        snprintf(covtxt + strlen(covtxt), sizeof(covtxt) - strlen(covtxt), "%s",
+                 L(b, "（期间未结束）", " (period running)"));
     deviation(b, in, eng_i, ind, in->target_text != NULL ? met : -1, text);
     score = rep_score(in, in->weight, met, value, unit, b->p->ndays);
     o = json_pack("{s:s,s:s?,s:s?,s:s,s:s?,s:O,s:s?,s:s,s:s,s:s+,s:o,s:o,s:o,s:s,s:b}", "id",
@@ -818,6 +825,7 @@ rep_doc_build(const struct rw_config *cfg, struct store *st, const struct indset
                  errno == EIO ? store_errmsg(st) : strerror(errno));
         goto out;
     }
+    b.final = final;
     indset_period_name(p, name, sizeof(name));
     if (p->month == 0)
         snprintf(title, sizeof(title), L(&b, "项目支出绩效自评表（%d年度）",
