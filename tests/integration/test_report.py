@@ -276,6 +276,10 @@ def part1(tmp):
               "csv line %r" % row)
         if ind["value"] is not None:
             close(float(row[4]), ind["value"], ind["id"] + " csv")
+    entered = rows[1 + len(status["indicators"]):]
+    check([(r[2], r[4], r[6]) for r in entered] ==
+          [("管理人员满意度", "86", "未达成（人工录入）"), ("长效管理制度健全性", "健全", "达成（人工录入）")],
+          "csv entered lines %r" % entered)
 
     # English, and the errors: no such period, a bad weight.
     en = json.loads(ok(roomwatch("report", "-c", cfg, "--year", "2024", "--lang", "en"), "en"))

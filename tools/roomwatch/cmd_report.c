@@ -114,7 +114,9 @@ write_csv(const json_t *doc, FILE *fp, int zh)
             json_string_value(json_object_get(l, "level2")),
             json_string_value(json_object_get(l, "level3")),
             json_string_value(json_object_get(l, "target")),
-            csv_num(json_object_get(l, "value"), v, sizeof(v)),
+            json_is_string(json_object_get(l, "text"))
+                ? json_string_value(json_object_get(l, "text")) /* words entered by hand */
+                : csv_num(json_object_get(l, "value"), v, sizeof(v)),
             json_string_value(json_object_get(l, "unit_label")),
             json_string_value(json_object_get(l, "completion_label")),
             csv_num(json_object_get(l, "coverage"), c, sizeof(c)),
