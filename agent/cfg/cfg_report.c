@@ -7,7 +7,8 @@
  *       implementer = "某某局信息中心";  # 实施单位
  *       weights = { supply_days = 10; voltage_stability = 10.0; };   # 分值, by indicator id
  *       entered = ( { id = "satisfaction"; name = "管理人员满意度"; target = "90"; rule = ">=90";
- *                     value = 95.0; unit = "%"; by = "李科长"; basis = "2025 年问卷"; weight = 10; } );
+ *                     value = 95.0; unit = "%"; by = "李科长"; basis = "2025 年问卷"; weight = 10;
+ * } );
  *   };
  *
  * An entered line (a form line the agent cannot measure) needs id (unique among indicators
@@ -26,11 +27,11 @@
 #include <stdlib.h>
 #include <string.h>
 
-static const char *const report_keys[] = {"project", "department", "implementer", "weights",
-                                          "entered", NULL};
-static const char *const entered_keys[] = {
-    "id", "name", "category", "subcategory", "target", "rule", "value", "unit", "text", "met",
-    "score", "weight", "by", "basis", NULL};
+static const char *const report_keys[] = {"project", "department", "implementer",
+                                          "weights", "entered",    NULL};
+static const char *const entered_keys[] = {"id",    "name",   "category", "subcategory", "target",
+                                           "rule",  "value",  "unit",     "text",        "met",
+                                           "score", "weight", "by",       "basis",       NULL};
 
 /* The indicator named id, engine ones first, or NULL. */
 static struct cfg_indicator *
@@ -60,12 +61,14 @@ check_weights(struct cfgc *ck, const struct cfgc_obj *o, struct rw_config *cfg)
         if (in == NULL) {
             cfgc_problem(ck, o, e, "weights: no indicator \"%s\" in this config", id);
         } else if (cfgc_setting_number(e, &v) < 0 || !(v > 0 && v <= 100)) {
-            cfgc_problem(ck, o, e, "weights: %s must be a number above 0 and at most 100 (its "
-                                   "分值 on the form)",
+            cfgc_problem(ck, o, e,
+                         "weights: %s must be a number above 0 and at most 100 (its "
+                         "分值 on the form)",
                          id);
         } else if (in->target_text == NULL) {
-            cfgc_problem(ck, o, e, "weights: indicator \"%s\" has no target, so its line "
-                                   "cannot be scored",
+            cfgc_problem(ck, o, e,
+                         "weights: indicator \"%s\" has no target, so its line "
+                         "cannot be scored",
                          id);
         } else {
             in->weight = v;
@@ -149,14 +152,15 @@ check_entered_one(struct cfgc *ck, const config_setting_t *e, int index, struct 
         parse_target(ck, &o, "rule", en->rule_text, NULL, &en->rule) < 0)
         return;
     if (has_value == (en->text != NULL))
-        cfgc_problem(ck, &o, NULL, "give the result as value (a number) or as text (words), "
-                                   "one of them");
+        cfgc_problem(ck, &o, NULL,
+                     "give the result as value (a number) or as text (words), "
+                     "one of them");
     else if (en->text != NULL && !has_met)
         cfgc_problem(ck, &o, NULL, "a result in words (text) needs met = true or false");
-    else if (en->target_text != NULL && en->target.qualitative && en->rule_text == NULL &&
-             !has_met)
-        cfgc_problem(ck, &o, NULL, "target \"%s\" is qualitative: give a rule (\">=90\") "
-                                   "or met = true or false",
+    else if (en->target_text != NULL && en->target.qualitative && en->rule_text == NULL && !has_met)
+        cfgc_problem(ck, &o, NULL,
+                     "target \"%s\" is qualitative: give a rule (\">=90\") "
+                     "or met = true or false",
                      en->target_text);
     if (isfinite(en->score) && !(en->weight > 0 && en->score <= en->weight))
         cfgc_problem(ck, &o, config_setting_get_member(e, "score"),
@@ -211,7 +215,7 @@ cfg_free_report(struct rw_config *cfg)
     for (size_t i = 0; i < cfg->report.nentered; i++) {
         struct cfg_entered *en = &cfg->report.entered[i];
         char *strs[] = {en->name, en->category, en->subcategory, en->target_text, en->rule_text,
-                        en->unit, en->text, en->by, en->basis};
+                        en->unit, en->text,     en->by,          en->basis};
 
         for (size_t k = 0; k < sizeof(strs) / sizeof(strs[0]); k++)
             free(strs[k]);

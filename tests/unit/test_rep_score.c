@@ -97,10 +97,8 @@ int
 main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(lower_bound),
-        cmocka_unit_test(upper_bound_and_units),
-        cmocka_unit_test(every_day),
-        cmocka_unit_test(qualitative),
+        cmocka_unit_test(lower_bound), cmocka_unit_test(upper_bound_and_units),
+        cmocka_unit_test(every_day),   cmocka_unit_test(qualitative),
         cmocka_unit_test(bare_number),
     };
 

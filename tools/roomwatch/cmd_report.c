@@ -93,12 +93,30 @@ csv_num(const json_t *v, char *buf, size_t len)
 static int
 write_csv(const json_t *doc, FILE *fp, int zh)
 {
-    static const char *const zh_cols[] = {"一级指标", "二级指标", "三级指标", "年度指标值",
-                                          "实际完成值", "单位", "完成情况", "覆盖率", "分值",
-                                          "得分", "偏差原因分析及改进措施", "指标"};
-    static const char *const en_cols[] = {
-        "level 1", "level 2", "indicator", "target", "actual", "unit", "completion",
-        "coverage", "weight", "score", "deviation and measures", "id"};
+    static const char *const zh_cols[] = {"一级指标",
+                                          "二级指标",
+                                          "三级指标",
+                                          "年度指标值",
+                                          "实际完成值",
+                                          "单位",
+                                          "完成情况",
+                                          "覆盖率",
+                                          "分值",
+                                          "得分",
+                                          "偏差原因分析及改进措施",
+                                          "指标"};
+    static const char *const en_cols[] = {"level 1",
+                                          "level 2",
+                                          "indicator",
+                                          "target",
+                                          "actual",
+                                          "unit",
+                                          "completion",
+                                          "coverage",
+                                          "weight",
+                                          "score",
+                                          "deviation and measures",
+                                          "id"};
     const char *const *cols = zh ? zh_cols : en_cols;
     size_t ncols = sizeof(zh_cols) / sizeof(zh_cols[0]), i;
     const json_t *l;
@@ -255,8 +273,8 @@ cmd_report(int argc, char **argv)
     }
     if (format == NULL)
         format = ext_format(out) != NULL ? ext_format(out) : "json";
-    if (strcmp(format, "xlsx") != 0 && strcmp(format, "csv") != 0 &&
-        strcmp(format, "json") != 0 && strcmp(format, "html") != 0) {
+    if (strcmp(format, "xlsx") != 0 && strcmp(format, "csv") != 0 && strcmp(format, "json") != 0 &&
+        strcmp(format, "html") != 0) {
         fprintf(stderr, "roomwatch report: --format must be xlsx, html, csv or json\n");
         return 2;
     }
@@ -283,8 +301,9 @@ cmd_report(int argc, char **argv)
     }
     if (store_open_readonly(path, &st) < 0) {
         if (errno == ENOENT) {
-            fprintf(stderr, "roomwatch report: no store at %s: roomwatchd has not run with "
-                            "this config's state_dir yet\n",
+            fprintf(stderr,
+                    "roomwatch report: no store at %s: roomwatchd has not run with "
+                    "this config's state_dir yet\n",
                     path);
             rc = 1;
         } else {
@@ -297,8 +316,7 @@ cmd_report(int argc, char **argv)
     }
     if (rep_doc_build(cfg, st, &p, now, lang, &doc, err, sizeof(err)) < 0) {
         fprintf(stderr, "roomwatch report: %s: %s%s\n", path, err,
-                errno == ENOENT ? " (roomwatch status -c FILE says which periods it holds)"
-                                : "");
+                errno == ENOENT ? " (roomwatch status -c FILE says which periods it holds)" : "");
         rc = errno == ENOENT ? 1 : 2;
         goto out;
     }

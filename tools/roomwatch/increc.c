@@ -95,8 +95,7 @@ each(const struct store_incident *in, void *arg)
 }
 
 int
-increc_list(const struct rw_config *cfg, struct store *st, int64_t from, int64_t to,
-            json_t **out)
+increc_list(const struct rw_config *cfg, struct store *st, int64_t from, int64_t to, json_t **out)
 {
     struct walk w = {cfg, from, to, json_array()};
     int r;

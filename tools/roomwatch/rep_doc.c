@@ -18,8 +18,8 @@
 #include "report/rpt_json.h"
 #include "rw_calendar.h"
 
-#define TOP_DAYS 3      /* days named in a deviation text */
-#define TEXT_MAX 2048   /* a deviation text, bytes */
+#define TOP_DAYS 3    /* days named in a deviation text */
+#define TEXT_MAX 2048 /* a deviation text, bytes */
 
 /* Everything one build needs. */
 struct build {
@@ -39,8 +39,7 @@ struct build {
 #define L(b, zh, en) ((b)->lang == REP_ZH ? (zh) : (en))
 
 /* Appends formatted text to buf (size TEXT_MAX), truncating. */
-static void
-cat(char *buf, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+static void cat(char *buf, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 
 static void
 cat(char *buf, const char *fmt, ...)
@@ -108,9 +107,9 @@ rep_status_json(const struct rw_config *cfg, struct eng *e, const struct rpt_per
     if (doc == NULL)
         return NULL;
     rpt_inc_append(doc, cfg, ires, per, now);
-    json_object_set_new(doc, "as_of",
-                        json_string(rw_calendar_rfc3339(cfg->site.timezone, as_of, buf,
-                                                        sizeof(buf))));
+    json_object_set_new(
+        doc, "as_of",
+        json_string(rw_calendar_rfc3339(cfg->site.timezone, as_of, buf, sizeof(buf))));
     return doc;
 }
 
@@ -174,8 +173,8 @@ day_list(const struct build *b, const json_t *days, char *text)
 
 /* What went wrong, from the evidence, with dates and minutes; and what to do if missed. */
 static void
-deviation(const struct build *b, const struct cfg_indicator *in, size_t eng_i,
-          const json_t *ind, int met, char *text)
+deviation(const struct build *b, const struct cfg_indicator *in, size_t eng_i, const json_t *ind,
+          int met, char *text)
 {
     const json_t *ev = json_object_get(ind, "evidence");
     const char *kind = json_string_value(json_object_get(ind, "kind"));
@@ -191,8 +190,10 @@ deviation(const struct build *b, const struct cfg_indicator *in, size_t eng_i,
         size_t k;
 
         if (num(ints, "count") > 0)
-            cat(text, L(b, "供电中断 %.0f 次，共 %.0f 分钟：", "%.0f supply interruptions, %.0f "
-                                                               "min in all: "),
+            cat(text,
+                L(b, "供电中断 %.0f 次，共 %.0f 分钟：",
+                  "%.0f supply interruptions, %.0f "
+                  "min in all: "),
                 num(ints, "count"), num(ints, "total_s") / 60.0);
         json_array_foreach(list, k, it)
         {
@@ -231,8 +232,10 @@ deviation(const struct build *b, const struct cfg_indicator *in, size_t eng_i,
         }
     } else if (strcmp(kind, "band") == 0) {
         if (num(ev, "out_s") > 0) {
-            cat(text, L(b, "超出范围共 %.0f 分钟（最低 %g，最高 %g）", "out of band %.0f min "
-                                                                       "(lowest %g, highest %g)"),
+            cat(text,
+                L(b, "超出范围共 %.0f 分钟（最低 %g，最高 %g）",
+                  "out of band %.0f min "
+                  "(lowest %g, highest %g)"),
                 num(ev, "out_s") / 60.0, num(ev, "lowest"), num(ev, "highest"));
             top_days(b, eng_i, text);
             cat(text, L(b, "；", "; "));
@@ -289,8 +292,10 @@ deviation(const struct build *b, const struct cfg_indicator *in, size_t eng_i,
                 json_string_value(json_object_get(ev, "source")));
     }
     if (unknown > 0)
-        cat(text, L(b, "未能监测 %.0f 分钟（见“未知时段”）；", "%.0f min not monitored (see "
-                                                            "\"Unknown time\"); "),
+        cat(text,
+            L(b, "未能监测 %.0f 分钟（见“未知时段”）；",
+              "%.0f min not monitored (see "
+              "\"Unknown time\"); "),
             unknown / 60.0);
     if (met == 0) {
         static const struct {
@@ -322,8 +327,10 @@ deviation(const struct build *b, const struct cfg_indicator *in, size_t eng_i,
         for (size_t k = 0; k < sizeof(measures) / sizeof(measures[0]); k++)
             if (strcmp(kind, measures[k].kind) == 0)
                 m = b->lang == REP_ZH ? measures[k].zh : measures[k].en;
-        cat(text, "%s", m != NULL ? m : L(b, "改进措施：查明原因并整改。",
-                                          "Measure: find the cause and correct it."));
+        cat(text, "%s",
+            m != NULL
+                ? m
+                : L(b, "改进措施：查明原因并整改。", "Measure: find the cause and correct it."));
     } else if (text[0] == '\0') {
         cat(text, "%s", met == 1 ? L(b, "无偏差。", "No deviation.") : "");
     }
@@ -361,12 +368,12 @@ line(const struct build *b, const struct cfg_indicator *in, size_t eng_i, const 
     deviation(b, in, eng_i, ind, in->target_text != NULL ? met : -1, text);
     score = rep_score(in, in->weight, met, value, unit, b->p->ndays);
     o = json_pack("{s:s,s:s?,s:s?,s:s,s:s?,s:O,s:s?,s:s,s:s,s:s+,s:o,s:o,s:o,s:s,s:b}", "id",
-                  in->id, "level1", in->category, "level2", in->subcategory, "level3",
-                  in->name, "target", in->target_text, "value", json_object_get(ind, "value"),
-                  "unit", unit, "unit_label", unit_label(b, unit), "completion", completion,
-                  "completion_label", label, covtxt, "coverage", rpt_num(cov), "weight",
-                  in->weight > 0 ? rpt_num(in->weight) : json_null(), "score",
-                  rpt_num(score), "deviation", text, "entered", 0);
+                  in->id, "level1", in->category, "level2", in->subcategory, "level3", in->name,
+                  "target", in->target_text, "value", json_object_get(ind, "value"), "unit", unit,
+                  "unit_label", unit_label(b, unit), "completion", completion, "completion_label",
+                  label, covtxt, "coverage", rpt_num(cov), "weight",
+                  in->weight > 0 ? rpt_num(in->weight) : json_null(), "score", rpt_num(score),
+                  "deviation", text, "entered", 0);
     return o;
 }
 
@@ -404,23 +411,24 @@ entered_line(const struct build *b, const struct cfg_entered *en)
         completion = "unknown", label = L(b, "无法判定（人工录入）", "cannot be judged (entered)");
     cat(text, L(b, "人工录入：%s；依据：%s。", "Entered by %s; basis: %s. "), en->by, en->basis);
     if (met == 0 && !isfinite(score) && en->weight > 0)
-        cat(text, "%s", L(b, "未达成的定性指标请在配置中按档次给出得分（score）。",
-                          "A qualitative line not met: give its grade as score in the config."));
+        cat(text, "%s",
+            L(b, "未达成的定性指标请在配置中按档次给出得分（score）。",
+              "A qualitative line not met: give its grade as score in the config."));
     return json_pack("{s:s,s:s?,s:s?,s:s,s:s,s:o,s:s?,s:s,s:s,s:s,s:o,s:o,s:o,s:s,s:b,s:s,"
                      "s:s,s:s?}",
                      "id", en->id, "level1", en->category, "level2", en->subcategory, "level3",
                      en->name, "target", en->target_text, "value", rpt_num(en->value), "unit",
                      en->unit, "unit_label", en->unit != NULL ? en->unit : "", "completion",
                      completion, "completion_label", label, "coverage", json_null(), "weight",
-                     en->weight > 0 ? rpt_num(en->weight) : json_null(), "score",
-                     rpt_num(score), "deviation", text, "entered", 1, "by", en->by, "basis",
-                     en->basis, "text", en->text);
+                     en->weight > 0 ? rpt_num(en->weight) : json_null(), "score", rpt_num(score),
+                     "deviation", text, "entered", 1, "by", en->by, "basis", en->basis, "text",
+                     en->text);
 }
 
 /* Bad, good, unknown ms of engine indicator i over days [d0, d1). */
 static void
-sum_days(const struct build *b, size_t i, int d0, int d1, int64_t *good, int64_t *bad,
-         int64_t *unk, int64_t *na)
+sum_days(const struct build *b, size_t i, int d0, int d1, int64_t *good, int64_t *bad, int64_t *unk,
+         int64_t *na)
 {
     *good = *bad = *unk = *na = 0;
     for (int d = d0; d < d1; d++) {
@@ -439,9 +447,8 @@ days_in(const json_t *list, const char *ym)
     json_t *d;
     int n = 0;
 
-    json_array_foreach(list, k, d)
-    if (json_is_string(d) && strncmp(json_string_value(d), ym, 7) == 0)
-        n++;
+    json_array_foreach(list, k,
+                       d) if (json_is_string(d) && strncmp(json_string_value(d), ym, 7) == 0) n++;
     return n;
 }
 
@@ -552,9 +559,9 @@ monthly(const struct build *b, char err[], size_t errlen)
             }
             json_array_append_new(vals, rpt_num(v));
         }
-        json_array_append_new(list, json_pack("{s:s,s:s,s:s?,s:s?,s:o,s:o}", "id", in->id,
-                                               "name", in->name, "unit", unit, "target",
-                                               in->target_text, "values", vals, "targets", tg));
+        json_array_append_new(list, json_pack("{s:s,s:s,s:s?,s:s?,s:o,s:o}", "id", in->id, "name",
+                                              in->name, "unit", unit, "target", in->target_text,
+                                              "values", vals, "targets", tg));
     }
     return json_pack("{s:o,s:o}", "months", ms, "monthly", list);
 }
@@ -569,17 +576,15 @@ interruptions(const struct build *b)
     json_array_foreach(inds, i, ind)
     {
         const json_t *l = json_object_get(
-                          json_object_get(json_object_get(ind, "evidence"), "interruptions"),
-                          "list"),
-                      *it;
+                         json_object_get(json_object_get(ind, "evidence"), "interruptions"),
+                         "list"),
+                     *it;
 
-        json_array_foreach(l, k, it)
-        json_array_append_new(list, json_pack("{s:O,s:s,s:O,s:O,s:O}", "indicator",
-                                              json_object_get(ind, "id"), "name",
-                                              json_string_value(json_object_get(ind, "name")),
-                                              "start", json_object_get(it, "start"), "end",
-                                              json_object_get(it, "end"), "seconds",
-                                              json_object_get(it, "seconds")));
+        json_array_foreach(l, k, it) json_array_append_new(
+            list, json_pack("{s:O,s:s,s:O,s:O,s:O}", "indicator", json_object_get(ind, "id"),
+                            "name", json_string_value(json_object_get(ind, "name")), "start",
+                            json_object_get(it, "start"), "end", json_object_get(it, "end"),
+                            "seconds", json_object_get(it, "seconds")));
     }
     return list;
 }
@@ -592,14 +597,12 @@ add_event(const struct store_event *ev, void *arg)
     char at[RW_CAL_TIME_LEN], rec[RW_CAL_TIME_LEN];
 
     return json_array_append_new(
-               list, json_pack("{s:I,s:s,s:s,s:s?,s:s?,s:o,s:s}", "id", (json_int_t)ev->id,
-                               "kind", ev->kind, "at",
-                               rw_calendar_rfc3339(tz, ev->at, at, sizeof(at)), "by", ev->by,
-                               "note", ev->note,
-                               "incident",
-                               ev->incident != 0 ? json_integer(ev->incident) : json_null(),
-                               "recorded",
-                               rw_calendar_rfc3339(tz, ev->recorded_at, rec, sizeof(rec)))) == 0
+               list,
+               json_pack("{s:I,s:s,s:s,s:s?,s:s?,s:o,s:s}", "id", (json_int_t)ev->id, "kind",
+                         ev->kind, "at", rw_calendar_rfc3339(tz, ev->at, at, sizeof(at)), "by",
+                         ev->by, "note", ev->note, "incident",
+                         ev->incident != 0 ? json_integer(ev->incident) : json_null(), "recorded",
+                         rw_calendar_rfc3339(tz, ev->recorded_at, rec, sizeof(rec)))) == 0
                ? 0
                : 1;
 }
@@ -748,13 +751,13 @@ assemble(struct build *b, json_t *doc, char *err, size_t errlen)
                 ts += s, scored = 1;
         }
         json_array_append_new(lines, l);
-        json_array_append_new(
-            notes, json_pack("{s:s,s:s,s:s+++,s:o,s:o,s:s,s:s,s:o,s:s?}", "id", en->id, "name",
-                             en->name, "method", L(b, "人工录入，依据：", "entered by hand; basis: "),
-                             en->basis, L(b, "；录入人：", "; by "), en->by, "numerator",
-                             json_null(), "denominator", json_null(), "numerator_label", "",
-                             "denominator_label", "", "value", rpt_num(en->value), "unit",
-                             en->unit));
+        json_array_append_new(notes, json_pack("{s:s,s:s,s:s+++,s:o,s:o,s:s,s:s,s:o,s:s?}", "id",
+                                               en->id, "name", en->name, "method",
+                                               L(b, "人工录入，依据：", "entered by hand; basis: "),
+                                               en->basis, L(b, "；录入人：", "; by "), en->by,
+                                               "numerator", json_null(), "denominator", json_null(),
+                                               "numerator_label", "", "denominator_label", "",
+                                               "value", rpt_num(en->value), "unit", en->unit));
     }
     json_object_set_new(doc, "lines", lines);
     json_object_set_new(doc, "total",
@@ -771,8 +774,8 @@ assemble(struct build *b, json_t *doc, char *err, size_t errlen)
         json_object_set_new(doc, "incidents", inc);
     json_object_set_new(doc, "interruptions", interruptions(b));
     if (r == 0)
-        r = store_event_period(b->st, b->p->day_start[0], b->p->day_start[b->p->ndays],
-                               add_event, ea);
+        r = store_event_period(b->st, b->p->day_start[0], b->p->day_start[b->p->ndays], add_event,
+                               ea);
     json_object_set_new(doc, "events", events);
     json_object_set_new(doc, "unknown", unknown_days(b));
     json_object_set_new(doc, "notes", notes);
@@ -811,16 +814,16 @@ rep_doc_build(const struct rw_config *cfg, struct store *st, const struct indset
         int e = errno;
 
         snprintf(err, errlen, "%s",
-                 e == ENOENT  ? "no state of this config for this period"
-                 : e == EIO   ? store_errmsg(st)
+                 e == ENOENT   ? "no state of this config for this period"
+                 : e == EIO    ? store_errmsg(st)
                  : e == ENOMEM ? "the saved state is too large for memory"
-                              : "the saved state is damaged");
+                               : "the saved state is damaged");
         errno = e;
         goto out;
     }
     b.ires = calloc(cfg->ninc_indicators + 1, sizeof(*b.ires));
-    if (b.ires == NULL || incind_compute(cfg, st, p->day_start[0], p->day_start[p->ndays], now,
-                                         b.ires) < 0) {
+    if (b.ires == NULL ||
+        incind_compute(cfg, st, p->day_start[0], p->day_start[p->ndays], now, b.ires) < 0) {
         snprintf(err, errlen, "incidents and events: %s",
                  errno == EIO ? store_errmsg(st) : strerror(errno));
         goto out;
@@ -828,21 +831,22 @@ rep_doc_build(const struct rw_config *cfg, struct store *st, const struct indset
     b.final = final;
     indset_period_name(p, name, sizeof(name));
     if (p->month == 0)
-        snprintf(title, sizeof(title), L(&b, "项目支出绩效自评表（%d年度）",
-                                         "Project expenditure performance self-evaluation "
-                                         "(%d)"),
+        snprintf(title, sizeof(title),
+                 L(&b, "项目支出绩效自评表（%d年度）",
+                   "Project expenditure performance self-evaluation "
+                   "(%d)"),
                  p->year);
     else
-        snprintf(title, sizeof(title), L(&b, "项目支出绩效自评表（%d年%d月）",
-                                         "Project expenditure performance self-evaluation "
-                                         "(%d-%02d)"),
+        snprintf(title, sizeof(title),
+                 L(&b, "项目支出绩效自评表（%d年%d月）",
+                   "Project expenditure performance self-evaluation "
+                   "(%d-%02d)"),
                  p->year, p->month);
-    doc = json_pack("{s:s,s:s,s:{s:s?,s:s?,s:s?,s:i,s:i,s:s,s:s?,s:s},s:b}", "title", title,
-                    "lang", lang == REP_ZH ? "zh" : "en", "header", "project",
-                    cfg->report.project, "department", cfg->report.department, "implementer",
-                    cfg->report.implementer, "year", p->year, "month", p->month, "site",
-                    cfg->site.id, "site_name", cfg->site.name, "timezone", cfg->site.timezone,
-                    "final", final);
+    doc = json_pack("{s:s,s:s,s:{s:s?,s:s?,s:s?,s:i,s:i,s:s,s:s?,s:s},s:b}", "title", title, "lang",
+                    lang == REP_ZH ? "zh" : "en", "header", "project", cfg->report.project,
+                    "department", cfg->report.department, "implementer", cfg->report.implementer,
+                    "year", p->year, "month", p->month, "site", cfg->site.id, "site_name",
+                    cfg->site.name, "timezone", cfg->site.timezone, "final", final);
     b.status = rep_status_json(cfg, b.e, &b.per, b.as_of, b.ires, now);
     if (doc == NULL || b.status == NULL) {
         json_decref(b.status);

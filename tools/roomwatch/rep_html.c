@@ -32,12 +32,23 @@ esc(FILE *fp, const char *s)
 {
     for (; s != NULL && *s != '\0'; s++) {
         switch (*s) {
-        case '&': fputs("&amp;", fp); break;
-        case '<': fputs("&lt;", fp); break;
-        case '>': fputs("&gt;", fp); break;
-        case '"': fputs("&quot;", fp); break;
-        case '\'': fputs("&#39;", fp); break;
-        default: fputc(*s, fp);
+        case '&':
+            fputs("&amp;", fp);
+            break;
+        case '<':
+            fputs("&lt;", fp);
+            break;
+        case '>':
+            fputs("&gt;", fp);
+            break;
+        case '"':
+            fputs("&quot;", fp);
+            break;
+        case '\'':
+            fputs("&#39;", fp);
+            break;
+        default:
+            fputc(*s, fp);
         }
     }
 }
@@ -147,8 +158,9 @@ form(struct html *h)
     esc(fp, str(h->doc, "as_of"));
     fprintf(fp, "%s</td></tr></table>\n",
             json_is_true(json_object_get(h->doc, "final")) ? L(h, "（最终值）", " (final)") : "");
-    fprintf(fp, "<table class=\"form\"><tr><th>%s</th><th>%s</th><th>%s</th><th>%s</th>"
-                "<th>%s</th><th>%s</th><th>%s</th><th>%s</th><th>%s</th></tr>\n",
+    fprintf(fp,
+            "<table class=\"form\"><tr><th>%s</th><th>%s</th><th>%s</th><th>%s</th>"
+            "<th>%s</th><th>%s</th><th>%s</th><th>%s</th><th>%s</th></tr>\n",
             L(h, "一级指标", "Level 1"), L(h, "二级指标", "Level 2"), L(h, "三级指标", "Indicator"),
             L(h, "年度指标值(A)", "Target (A)"), L(h, "实际完成值(B)", "Actual (B)"),
             L(h, "完成情况", "Completion"), L(h, "分值", "Weight"), L(h, "得分", "Score"),
@@ -173,9 +185,10 @@ form(struct html *h)
         } else {
             num_cell(fp, json_object_get(l, "value"), str(l, "unit_label"));
         }
-        fprintf(fp, "<td class=\"%s\">", c != NULL && strcmp(c, "met") == 0     ? "met"
-                                         : c != NULL && strcmp(c, "unmet") == 0 ? "unmet"
-                                                                                : "other");
+        fprintf(fp, "<td class=\"%s\">",
+                c != NULL && strcmp(c, "met") == 0     ? "met"
+                : c != NULL && strcmp(c, "unmet") == 0 ? "unmet"
+                                                       : "other");
         esc(fp, str(l, "completion_label"));
         fputs("</td>", fp);
         num_cell(fp, json_object_get(l, "weight"), NULL);
@@ -219,20 +232,23 @@ monthly_chart(struct html *h, const json_t *m, size_t nm)
         lo -= pad, hi += pad;
     }
 #define X(k) (x0 + (x1 - x0) * ((nm > 1 ? (double)(k) / (double)(nm - 1) : 0.5)))
-#define Y(v) (y0 - (y0 - y1) * (((v) - lo) / (hi - lo)))
+#define Y(v) (y0 - (y0 - y1) * (((v)-lo) / (hi - lo)))
     fputs("<figure><svg class=\"chart\" data-chart=\"monthly-", fp);
     esc(fp, str(m, "id"));
-    fprintf(fp, "\" xmlns=\"http://www.w3.org/2000/svg\" width=\"%.0f\" height=\"%.0f\" "
-                "viewBox=\"0 0 %.0f %.0f\" role=\"img\">",
+    fprintf(fp,
+            "\" xmlns=\"http://www.w3.org/2000/svg\" width=\"%.0f\" height=\"%.0f\" "
+            "viewBox=\"0 0 %.0f %.0f\" role=\"img\">",
             CW, CH, CW, CH);
-    fprintf(fp, "<rect x=\"%.1f\" y=\"%.1f\" width=\"%.1f\" height=\"%.1f\" fill=\"#fafafa\" "
-                "stroke=\"#bbb\"/>",
+    fprintf(fp,
+            "<rect x=\"%.1f\" y=\"%.1f\" width=\"%.1f\" height=\"%.1f\" fill=\"#fafafa\" "
+            "stroke=\"#bbb\"/>",
             x0, y1, x1 - x0, y0 - y1);
     fprintf(fp, "<text x=\"2\" y=\"%.1f\" font-size=\"9\">%.4g</text>", y1 + 8, hi);
     fprintf(fp, "<text x=\"2\" y=\"%.1f\" font-size=\"9\">%.4g</text>", y0, lo);
     for (size_t k = 0; k < nm; k++)
-        fprintf(fp, "<text x=\"%.1f\" y=\"%.1f\" font-size=\"9\" text-anchor=\"middle\">%zu"
-                    "</text>",
+        fprintf(fp,
+                "<text x=\"%.1f\" y=\"%.1f\" font-size=\"9\" text-anchor=\"middle\">%zu"
+                "</text>",
                 X(k), CH - 8, k + 1);
     fputs("<polyline fill=\"none\" stroke=\"#c62828\" stroke-dasharray=\"5 3\" "
           "stroke-width=\"1.5\" points=\"",
@@ -261,8 +277,9 @@ monthly_chart(struct html *h, const json_t *m, size_t nm)
         const json_t *v = json_array_get(vals, k);
 
         if (json_is_number(v))
-            fprintf(fp, "<circle cx=\"%.1f\" cy=\"%.1f\" r=\"2.5\" fill=\"#1565c0\"><title>"
-                        "%.15g</title></circle>",
+            fprintf(fp,
+                    "<circle cx=\"%.1f\" cy=\"%.1f\" r=\"2.5\" fill=\"#1565c0\"><title>"
+                    "%.15g</title></circle>",
                     X(k), Y(json_number_value(v)), json_number_value(v));
     }
 #undef X
@@ -285,9 +302,8 @@ in_list(const json_t *list, const char *date)
     size_t k;
     const json_t *d;
 
-    json_array_foreach(list, k, d)
-    if (json_is_string(d) && strcmp(json_string_value(d), date) == 0)
-        return 1;
+    json_array_foreach(list, k, d) if (json_is_string(d) &&
+                                       strcmp(json_string_value(d), date) == 0) return 1;
     return 0;
 }
 
@@ -306,16 +322,17 @@ calendar(struct html *h, const json_t *ind)
         return;
     fputs("<figure><svg class=\"chart\" data-chart=\"calendar-", fp);
     esc(fp, str(ind, "id"));
-    fprintf(fp, "\" xmlns=\"http://www.w3.org/2000/svg\" width=\"%.0f\" height=\"%.0f\" "
-                "role=\"img\">",
+    fprintf(fp,
+            "\" xmlns=\"http://www.w3.org/2000/svg\" width=\"%.0f\" height=\"%.0f\" "
+            "role=\"img\">",
             40 + 31 * cell, 12 * cell + 30);
     for (int m = 0; m < 12; m++) {
         int y = y0 + (m0 - 1 + m) / 12, mo = (m0 - 1 + m) % 12 + 1;
 
         if (days_from_civil(y, mo, 1) >= end)
             break;
-        fprintf(fp, "<text x=\"2\" y=\"%.1f\" font-size=\"9\">%d-%02d</text>",
-                m * cell + 11, y, mo);
+        fprintf(fp, "<text x=\"2\" y=\"%.1f\" font-size=\"9\">%d-%02d</text>", m * cell + 11, y,
+                mo);
         for (int d = 1; d <= 31; d++) {
             long day = days_from_civil(y, mo, d);
             char date[16];
@@ -332,8 +349,9 @@ calendar(struct html *h, const json_t *ind)
                 fill = "#9e9e9e", what = L(h, "无法核实", "unverified");
             else if (day >= asof)
                 fill = "#eeeeee", what = L(h, "尚未到来", "to come");
-            fprintf(fp, "<rect x=\"%.1f\" y=\"%.1f\" width=\"%.1f\" height=\"%.1f\" "
-                        "fill=\"%s\"><title>%s %s</title></rect>",
+            fprintf(fp,
+                    "<rect x=\"%.1f\" y=\"%.1f\" width=\"%.1f\" height=\"%.1f\" "
+                    "fill=\"%s\"><title>%s %s</title></rect>",
                     40 + (d - 1) * cell, m * cell + 2, cell - 2, cell - 2, fill, date, what);
         }
     }
@@ -354,10 +372,11 @@ timeline(struct html *h)
     double start = local_days(str(per, "start")), end = local_days(str(per, "end"));
     size_t k;
 
-#define TX(t) (20 + (TW - 40) * (((t) - start) / (end - start)))
-    fprintf(fp, "<figure><svg class=\"chart\" data-chart=\"timeline\" "
-                "xmlns=\"http://www.w3.org/2000/svg\" width=\"%.0f\" height=\"110\" "
-                "role=\"img\">",
+#define TX(t) (20 + (TW - 40) * (((t)-start) / (end - start)))
+    fprintf(fp,
+            "<figure><svg class=\"chart\" data-chart=\"timeline\" "
+            "xmlns=\"http://www.w3.org/2000/svg\" width=\"%.0f\" height=\"110\" "
+            "role=\"img\">",
             TW);
     fprintf(fp, "<line x1=\"20\" y1=\"55\" x2=\"%.1f\" y2=\"55\" stroke=\"#555\"/>", TW - 20);
     for (int m = 0; m <= 12; m++) {
@@ -369,8 +388,9 @@ timeline(struct html *h)
 
         if (t > end)
             break;
-        fprintf(fp, "<line x1=\"%.1f\" y1=\"51\" x2=\"%.1f\" y2=\"59\" stroke=\"#555\"/>"
-                    "<text x=\"%.1f\" y=\"72\" font-size=\"9\" text-anchor=\"middle\">%d</text>",
+        fprintf(fp,
+                "<line x1=\"%.1f\" y1=\"51\" x2=\"%.1f\" y2=\"59\" stroke=\"#555\"/>"
+                "<text x=\"%.1f\" y=\"72\" font-size=\"9\" text-anchor=\"middle\">%d</text>",
                 TX(t), TX(t), TX(t), (mo - 1 + m) % 12 + 1);
     }
     json_array_foreach(json_object_get(h->doc, "incidents"), k, it)
@@ -380,8 +400,8 @@ timeline(struct html *h)
 
         if (!isfinite(t))
             continue;
-        fprintf(fp, "<g><circle cx=\"%.1f\" cy=\"40\" r=\"5\" fill=\"%s\"/><title>#%lld ",
-                TX(t), open ? "#c62828" : "#ef6c00",
+        fprintf(fp, "<g><circle cx=\"%.1f\" cy=\"40\" r=\"5\" fill=\"%s\"/><title>#%lld ", TX(t),
+                open ? "#c62828" : "#ef6c00",
                 (long long)json_integer_value(json_object_get(it, "id")));
         esc(fp, str(it, "name") != NULL ? str(it, "name") : str(it, "rule"));
         fputc(' ', fp);
@@ -394,8 +414,9 @@ timeline(struct html *h)
 
         if (!isfinite(t))
             continue;
-        fprintf(fp, "<g><rect x=\"%.1f\" y=\"80\" width=\"4\" height=\"8\" fill=\"#1565c0\"/>"
-                    "<title>",
+        fprintf(fp,
+                "<g><rect x=\"%.1f\" y=\"80\" width=\"4\" height=\"8\" fill=\"#1565c0\"/>"
+                "<title>",
                 TX(t) - 2);
         esc(fp, str(it, "kind"));
         fputc(' ', fp);
@@ -417,19 +438,22 @@ record(struct html *h)
     const json_t *it;
     size_t k;
 
-    fprintf(fp, "<h2>%s</h2><table class=\"small\"><tr><th>%s</th><th>%s</th><th>%s</th>"
-                "<th>%s</th><th>%s</th><th>%s</th><th>%s</th><th>%s</th></tr>\n",
-            L(h, "故障处理记录", "Fault-handling record"), L(h, "编号", "id"),
-            L(h, "名称", "name"), L(h, "发现", "detected"), L(h, "确认", "acknowledged"),
-            L(h, "解决", "resolved"), L(h, "处理人", "by"), L(h, "原因", "cause"),
-            L(h, "措施", "measure"));
+    fprintf(fp,
+            "<h2>%s</h2><table class=\"small\"><tr><th>%s</th><th>%s</th><th>%s</th>"
+            "<th>%s</th><th>%s</th><th>%s</th><th>%s</th><th>%s</th></tr>\n",
+            L(h, "故障处理记录", "Fault-handling record"), L(h, "编号", "id"), L(h, "名称", "name"),
+            L(h, "发现", "detected"), L(h, "确认", "acknowledged"), L(h, "解决", "resolved"),
+            L(h, "处理人", "by"), L(h, "原因", "cause"), L(h, "措施", "measure"));
     json_array_foreach(json_object_get(h->doc, "incidents"), k, it)
     {
         const char *cols[] = {str(it, "name") != NULL ? str(it, "name") : str(it, "rule"),
-                              str(it, "detected"), str(it, "acknowledged"), str(it, "resolved"),
+                              str(it, "detected"),
+                              str(it, "acknowledged"),
+                              str(it, "resolved"),
                               str(it, "resolved_by") != NULL ? str(it, "resolved_by")
                                                              : str(it, "acknowledged_by"),
-                              str(it, "cause"), str(it, "measure")};
+                              str(it, "cause"),
+                              str(it, "measure")};
 
         fprintf(fp, "<tr><td>%lld</td>", (long long)json_integer_value(json_object_get(it, "id")));
         for (size_t c = 0; c < sizeof(cols) / sizeof(cols[0]); c++) {
@@ -440,8 +464,9 @@ record(struct html *h)
         fputs("</tr>\n", fp);
     }
     fputs("</table>\n", fp);
-    fprintf(fp, "<h2>%s</h2><table class=\"small\"><tr><th>%s</th><th>%s</th><th>%s</th>"
-                "<th>%s</th></tr>\n",
+    fprintf(fp,
+            "<h2>%s</h2><table class=\"small\"><tr><th>%s</th><th>%s</th><th>%s</th>"
+            "<th>%s</th></tr>\n",
             L(h, "供电中断", "Supply interruptions"), L(h, "指标", "indicator"),
             L(h, "开始", "start"), L(h, "结束", "end"), L(h, "时长（分钟）", "minutes"));
     json_array_foreach(json_object_get(h->doc, "interruptions"), k, it)
@@ -456,8 +481,9 @@ record(struct html *h)
                 json_number_value(json_object_get(it, "seconds")) / 60.0);
     }
     fputs("</table>\n", fp);
-    fprintf(fp, "<h2>%s</h2><table class=\"small\"><tr><th>%s</th><th>%s</th><th>%s</th>"
-                "<th>%s</th><th>%s</th></tr>\n",
+    fprintf(fp,
+            "<h2>%s</h2><table class=\"small\"><tr><th>%s</th><th>%s</th><th>%s</th>"
+            "<th>%s</th><th>%s</th></tr>\n",
             L(h, "说明", "How each value is computed"), L(h, "指标", "indicator"),
             L(h, "计算方法", "method"), L(h, "分子", "numerator"), L(h, "分母", "denominator"),
             L(h, "完成值", "value"));
@@ -484,8 +510,9 @@ rep_html_write(const json_t *doc, FILE *fp)
     size_t k, nm = json_array_size(json_object_get(doc, "months"));
 
     h.zh = str(doc, "lang") == NULL || strcmp(str(doc, "lang"), "zh") == 0;
-    fprintf(fp, "<!DOCTYPE html>\n<html lang=\"%s\">\n<head>\n<meta charset=\"utf-8\">\n"
-                "<title>",
+    fprintf(fp,
+            "<!DOCTYPE html>\n<html lang=\"%s\">\n<head>\n<meta charset=\"utf-8\">\n"
+            "<title>",
             h.zh ? "zh-CN" : "en");
     esc(fp, str(doc, "title"));
     fputs("</title>\n", fp);
@@ -493,8 +520,7 @@ rep_html_write(const json_t *doc, FILE *fp)
     fputs("</head>\n<body>\n", fp);
     form(&h);
     fprintf(fp, "<h2>%s</h2>\n<div class=\"grid\">\n", L(&h, "月度数值", "Monthly values"));
-    json_array_foreach(json_object_get(doc, "monthly"), k, m)
-    monthly_chart(&h, m, nm);
+    json_array_foreach(json_object_get(doc, "monthly"), k, m) monthly_chart(&h, m, nm);
     fputs("</div>\n", fp);
     json_array_foreach(json_object_get(json_object_get(doc, "status"), "indicators"), k, ind)
     {

@@ -47,4 +47,3 @@ rep_score(const struct cfg_indicator *in, double weight, int met, double value,
         return weight * REP_QUAL_GRADE * r;
     return weight * r;
 }
-

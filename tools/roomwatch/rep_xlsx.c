@@ -115,12 +115,12 @@ form_sheet(struct wb *w, const json_t *doc)
     lxw_worksheet *ws = workbook_add_worksheet(w->wb, L(w, "绩效自评表", "Self-evaluation"));
     const json_t *h = json_object_get(doc, "header"), *per = json_object_get(doc, "period");
     const json_t *lines = json_object_get(doc, "lines"), *l, *total = json_object_get(doc, "total");
-    static const char *const zh_cols[] = {"一级指标", "二级指标", "三级指标", "年度指标值(A)",
-                                          "实际完成值(B)", "完成情况", "分值", "得分",
-                                          "偏差原因分析及改进措施"};
-    static const char *const en_cols[] = {"Level 1", "Level 2", "Indicator", "Target (A)",
-                                          "Actual (B)", "Completion", "Weight", "Score",
-                                          "Deviation and measures"};
+    static const char *const zh_cols[] = {
+        "一级指标", "二级指标", "三级指标", "年度指标值(A)",         "实际完成值(B)",
+        "完成情况", "分值",     "得分",     "偏差原因分析及改进措施"};
+    static const char *const en_cols[] = {"Level 1",    "Level 2",    "Indicator",
+                                          "Target (A)", "Actual (B)", "Completion",
+                                          "Weight",     "Score",      "Deviation and measures"};
     const char *labels[] = {L(w, "项目名称", "Project"), L(w, "主管部门", "Department"),
                             L(w, "实施单位", "Implementer")};
     const char *keys[] = {"project", "department", "implementer"};
@@ -154,11 +154,12 @@ form_sheet(struct wb *w, const json_t *doc)
     worksheet_merge_range(ws, 4, 6, 4, 7, "", w->time);
     put_time(w, ws, 4, 6, str(doc, "as_of"));
     worksheet_write_string(ws, 4, 8,
-                          json_is_true(json_object_get(doc, "final"))
-                              ? L(w, "期间已结束，数值为最终值", "period over: final values")
-                              : L(w, "期间未结束，数值截至上次存档", "period running: values as "
-                                                                   "of the last checkpoint"),
-                          w->text);
+                           json_is_true(json_object_get(doc, "final"))
+                               ? L(w, "期间已结束，数值为最终值", "period over: final values")
+                               : L(w, "期间未结束，数值截至上次存档",
+                                   "period running: values as "
+                                   "of the last checkpoint"),
+                           w->text);
     header_row(w, ws, 6, w->zh ? zh_cols : en_cols, 9);
     worksheet_set_row(ws, 6, 30, NULL);
     first = 7;
@@ -204,7 +205,8 @@ monthly_sheet(struct wb *w, const json_t *doc)
 {
     const char *name = L(w, "月度数值", "Monthly");
     lxw_worksheet *ws = workbook_add_worksheet(w->wb, name);
-    const json_t *months = json_object_get(doc, "months"), *monthly = json_object_get(doc, "monthly");
+    const json_t *months = json_object_get(doc, "months"),
+                 *monthly = json_object_get(doc, "monthly");
     const json_t *m, *ind;
     size_t nm = json_array_size(months), i, k;
     int r = 1, charts = 0;
@@ -290,15 +292,32 @@ static void
 incident_sheet(struct wb *w, const json_t *doc)
 {
     lxw_worksheet *ws = workbook_add_worksheet(w->wb, L(w, "故障处理记录", "Incidents"));
-    static const char *const keys[] = {"id", "state", "rule", "name", "severity", "category",
-                                       "device", "point", "value", "started", "detected",
-                                       "acknowledged", "acknowledged_by", "ack_note",
-                                       "time_to_ack_s", "cleared", "resolved", "resolution",
-                                       "resolved_by", "cause", "measure", "duration_s"};
-    static const char *const zh[] = {"编号", "状态", "规则", "名称", "级别", "类别", "设备",
-                                     "测点", "值", "开始", "发现", "确认", "确认人",
-                                     "确认说明", "响应用时(秒)", "恢复", "解决", "解决方式",
-                                     "解决人", "原因", "措施", "处理用时(秒)"};
+    static const char *const keys[] = {"id",
+                                       "state",
+                                       "rule",
+                                       "name",
+                                       "severity",
+                                       "category",
+                                       "device",
+                                       "point",
+                                       "value",
+                                       "started",
+                                       "detected",
+                                       "acknowledged",
+                                       "acknowledged_by",
+                                       "ack_note",
+                                       "time_to_ack_s",
+                                       "cleared",
+                                       "resolved",
+                                       "resolution",
+                                       "resolved_by",
+                                       "cause",
+                                       "measure",
+                                       "duration_s"};
+    static const char *const zh[] = {
+        "编号", "状态",     "规则",   "名称", "级别",   "类别",        "设备",         "测点",
+        "值",   "开始",     "发现",   "确认", "确认人", "确认说明",    "响应用时(秒)", "恢复",
+        "解决", "解决方式", "解决人", "原因", "措施",   "处理用时(秒)"};
     size_t n = sizeof(keys) / sizeof(keys[0]), i;
     const json_t *in;
 
@@ -323,7 +342,8 @@ incident_sheet(struct wb *w, const json_t *doc)
     }
     worksheet_freeze_panes(ws, 1, 1);
     if (json_array_size(json_object_get(doc, "incidents")) > 0)
-        worksheet_autofilter(ws, 0, 0, (lxw_row_t)json_array_size(json_object_get(doc, "incidents")),
+        worksheet_autofilter(ws, 0, 0,
+                             (lxw_row_t)json_array_size(json_object_get(doc, "incidents")),
                              (lxw_col_t)(n - 1));
 }
 
@@ -415,10 +435,10 @@ static void
 notes_sheet(struct wb *w, const json_t *doc)
 {
     lxw_worksheet *ws = workbook_add_worksheet(w->wb, L(w, "说明", "Notes"));
-    const char *zh[] = {"指标", "三级指标", "计算方法", "分子", "分母", "分子含义", "分母含义",
-                        "复算值", "完成值", "单位"};
-    const char *en[] = {"id", "indicator", "method", "numerator", "denominator",
-                        "numerator is", "denominator is", "recomputed", "value", "unit"};
+    const char *zh[] = {"指标",     "三级指标", "计算方法", "分子",   "分母",
+                        "分子含义", "分母含义", "复算值",   "完成值", "单位"};
+    const char *en[] = {"id",           "indicator",      "method",     "numerator", "denominator",
+                        "numerator is", "denominator is", "recomputed", "value",     "unit"};
     const json_t *n;
     size_t i;
     int r = 1;
@@ -442,7 +462,8 @@ notes_sheet(struct wb *w, const json_t *doc)
         put_text(ws, r, 5, str(n, "numerator_label"), w->text);
         put_text(ws, r, 6, str(n, "denominator_label"), w->text);
         /* A rate recomputed from its raw parts, so an auditor sees the arithmetic. */
-        if (unit != NULL && strcmp(unit, "%") == 0 && json_is_number(json_object_get(n, "numerator")) &&
+        if (unit != NULL && strcmp(unit, "%") == 0 &&
+            json_is_number(json_object_get(n, "numerator")) &&
             json_is_number(json_object_get(n, "denominator")) && den > 0) {
             snprintf(f, sizeof(f), "=D%d/E%d", r + 1, r + 1);
             worksheet_write_formula_num(ws, (lxw_row_t)r, 7, f, w->pct, num / den);
