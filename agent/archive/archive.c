@@ -160,7 +160,7 @@ int
 arc_sample(struct arc *a, int64_t t, size_t p, double value, int answered)
 {
     if (p >= a->npoints) {
-        a->st.dropped++;
+        a->st.refused++;
         return -1;
     }
     return arc_sample_name(a, t, a->points[p], value, answered);
@@ -173,7 +173,7 @@ arc_sample_name(struct arc *a, int64_t t, const char *point, double value, int a
     int n, m;
 
     if (!valid_point(point) || (n = format_ts(t, row, sizeof(row))) < 0) {
-        a->st.dropped++;
+        a->st.refused++;
         return -1;
     }
     m = snprintf(row + n, sizeof(row) - (size_t)n, ",%s,", point);
@@ -195,7 +195,7 @@ arc_command(struct arc *a, int64_t t, const struct store_cmd *c)
     int k;
 
     if (c->kind != STORE_CMD_ACK && c->kind != STORE_CMD_RESOLVE && c->kind != STORE_CMD_EVENT) {
-        a->st.dropped++;
+        a->st.refused++;
         return -1;
     }
     if (c->kind == STORE_CMD_EVENT && c->at != 0)
@@ -218,7 +218,7 @@ arc_command(struct arc *a, int64_t t, const struct store_cmd *c)
         }
     }
     if ((k = format_ts(t, row, sizeof(row))) < 0) {
-        a->st.dropped++;
+        a->st.refused++;
         return -1;
     }
     n = (size_t)k;
@@ -496,6 +496,7 @@ finish_file(struct arc *a, struct ofile *f)
         return -1;
     }
     a->st.files_done++;
+    a->st.rows_flushed += f->pending;
     f->pending = 0;
     if (a->failing)
         recovered(a, f->rel);
@@ -539,6 +540,7 @@ flush_files(struct arc *a)
             abandon_files(a);
             return -1;
         }
+        a->st.rows_flushed += f->pending;
         f->pending = 0;
         if (a->failing)
             recovered(a, f->rel);
@@ -745,8 +747,9 @@ apply_bounds(struct arc *a)
     memmove(a->done, a->done + n, (a->ndone - n) * sizeof(*a->done));
     a->ndone -= n;
     a->st.files_removed += n;
-    log_notice("archive: removed %zu hour file%s (%s to %s, %.1f MB): %s%s%s", n,
-               n == 1 ? "" : "s", first, last, (double)freed / 1e6,
+    log_notice("archive: removed %zu hour file%s (%s%s%s, %.1f MB): %s%s%s", n,
+               n == 1 ? "" : "s", first, n == 1 ? "" : " to ", n == 1 ? "" : last,
+               (double)freed / 1e6,
                by_age ? "older than the age bound" : "", by_age && by_size ? ", and " : "",
                by_size ? "over the size bound" : "");
 }

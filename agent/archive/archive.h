@@ -65,7 +65,10 @@ struct arc_opts {
 
 struct arc_stats {
     uint64_t rows;          /* rows handed to zlib */
-    uint64_t dropped;       /* rows lost to write errors (and rows never written) */
+    uint64_t rows_flushed;  /* of those, rows in the kernel as decodable gzip (minute flush or
+                               finished file): what a kill -9 cannot take */
+    uint64_t dropped;       /* rows lost to write errors */
+    uint64_t refused;       /* rows not taken: no trace point, an unknown index, t < 0 */
     uint64_t episodes;      /* error episodes, each logged once when it starts */
     uint64_t files_done;    /* hour files finished and fsync()ed */
     uint64_t files_removed; /* hour files removed by the bounds */

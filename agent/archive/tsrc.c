@@ -4,6 +4,7 @@
 #include "archive/tsrc.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -15,8 +16,7 @@
 #include "archive/arc_name.h"
 
 #define BUF_INIT (1 << 20) /* bytes of lines held at a time; grows for longer lines */
-#define READ_CHUNK 65536   /* bytes asked of gzread() at once: a damaged stream loses the
-                              chunk being decompressed, so this bounds what it can take */
+#define IN_CHUNK 65536     /* bytes of a file read at once */
 
 struct tfile {
     char *path;
@@ -28,11 +28,23 @@ struct tsrc {
     struct tfile *files;
     size_t nfiles, cap;
     size_t next;   /* the file to open next */
-    gzFile gz;     /* the file being read, or NULL */
+    int fd;        /* the file being read, or -1 */
     const char *name;
     long lineno;
     int eof;       /* the file has nothing more to read */
     int truncated; /* ...because its gzip stream ended early or is damaged there */
+    /*
+     * gzip through inflate() itself, not gzread(): on damaged data gzread() returns an
+     * error and drops what that call had decompressed, while inflate() leaves every byte
+     * it got out before the damage in place, and those lines are the hour's record.
+     */
+    int gzip;         /* the file is gzip (1f 8b), else plain text */
+    int in_member;    /* inside a gzip member: its end not seen yet */
+    int in_eof;       /* read() has said end of file */
+    z_stream zs;
+    int zs_init;
+    unsigned char *in; /* IN_CHUNK bytes of compressed input */
+    char zmsg[128];    /* why a gzip stream stopped */
     char *buf;
     size_t bufcap, start, end;
     void (*warn)(void *arg, const char *name, const char *msg);
@@ -48,6 +60,8 @@ static int walk_one(void *arg, const char *path, int64_t hour, unsigned seq,
 static int cmp_file(const void *a, const void *b);
 static int open_next(struct tsrc *ts);
 static int fill(struct tsrc *ts);
+static int read_in(struct tsrc *ts);
+static int inflate_more(struct tsrc *ts, size_t want);
 static void end_file(struct tsrc *ts, int partial);
 
 /* The range a walk selects by. */
@@ -117,7 +131,7 @@ tsrc_next_line(struct tsrc *ts, const char **line, size_t *len, const char **nam
     for (;;) {
         const char *nl;
 
-        if (ts->gz == NULL) {
+        if (ts->fd < 0) {
             if (ts->next == ts->nfiles)
                 return 0;
             if (open_next(ts) != 0)
@@ -136,7 +150,7 @@ tsrc_next_line(struct tsrc *ts, const char **line, size_t *len, const char **nam
              * trace may end so); in a gzip file it was cut off while being written, and a
              * cut line can read as a valid but wrong value ("229" of "229.8"): left out.
              */
-            if (ts->start < ts->end && gzdirect(ts->gz) && !ts->truncated) {
+            if (ts->start < ts->end && !ts->gzip) {
                 *line = ts->buf + ts->start;
                 *len = ts->end - ts->start;
                 ts->start = ts->end;
@@ -178,12 +192,15 @@ tsrc_close(struct tsrc *ts)
 {
     if (ts == NULL)
         return;
-    if (ts->gz != NULL)
-        (void)gzclose(ts->gz);
+    if (ts->fd >= 0)
+        close(ts->fd);
+    if (ts->zs_init)
+        inflateEnd(&ts->zs);
     for (size_t i = 0; i < ts->nfiles; i++)
         free(ts->files[i].path);
     free(ts->files);
     free(ts->buf);
+    free(ts->in);
     free(ts);
 }
 
@@ -194,12 +211,16 @@ tsrc_new(char *err, size_t errlen)
 {
     struct tsrc *ts = calloc(1, sizeof(*ts));
 
-    if (ts == NULL || (ts->buf = malloc(BUF_INIT)) == NULL) {
+    if (ts == NULL || (ts->buf = malloc(BUF_INIT)) == NULL ||
+        (ts->in = malloc(IN_CHUNK)) == NULL) {
+        if (ts != NULL)
+            free(ts->buf);
         free(ts);
         snprintf(err, errlen, "out of memory");
         return NULL;
     }
     ts->bufcap = BUF_INIT;
+    ts->fd = -1;
     return ts;
 }
 
@@ -251,29 +272,67 @@ static int
 open_next(struct tsrc *ts)
 {
     struct tfile *f = &ts->files[ts->next];
-    int fd;
 
-    if (strcmp(f->path, "-") == 0) {
-        fd = dup(STDIN_FILENO);
-        ts->gz = fd >= 0 ? gzdopen(fd, "rb") : NULL;
-        if (ts->gz == NULL && fd >= 0)
-            close(fd);
-    } else {
-        ts->gz = gzopen(f->path, "rb");
-    }
-    if (ts->gz == NULL) {
-        snprintf(ts->err, sizeof(ts->err), "%s: %s", f->path,
-                 errno ? strerror(errno) : "out of memory");
+    if (strcmp(f->path, "-") == 0)
+        ts->fd = dup(STDIN_FILENO);
+    else
+        ts->fd = open(f->path, O_RDONLY | O_CLOEXEC);
+    if (ts->fd < 0) {
+        snprintf(ts->err, sizeof(ts->err), "%s: %s", f->path, strerror(errno));
         return -1;
     }
-    (void)gzbuffer(ts->gz, READ_CHUNK);
     ts->next++;
     ts->name = f->path;
     ts->lineno = 0;
-    ts->eof = 0;
-    ts->truncated = 0;
+    ts->eof = ts->truncated = ts->in_member = ts->in_eof = 0;
     ts->start = ts->end = 0;
+    ts->zmsg[0] = '\0';
     ts->st.files_read++;
+    /* gzip or plain, by the first bytes (as gzip(1) and zlib tell). */
+    ts->zs.next_in = ts->in;
+    ts->zs.avail_in = 0;
+    while (ts->zs.avail_in < 2 && !ts->in_eof)
+        if (read_in(ts) != 0)
+            return -1;
+    ts->gzip = ts->zs.avail_in >= 2 && ts->in[0] == 0x1f && ts->in[1] == 0x8b;
+    if (!ts->gzip) {
+        /* Plain: what was read is text. */
+        memcpy(ts->buf, ts->in, ts->zs.avail_in);
+        ts->end = ts->zs.avail_in;
+        ts->zs.avail_in = 0;
+    } else if (!ts->zs_init) {
+        if (inflateInit2(&ts->zs, 16 + MAX_WBITS) != Z_OK) {
+            snprintf(ts->err, sizeof(ts->err), "%s: out of memory", f->path);
+            return -1;
+        }
+        ts->zs_init = 1;
+    } else if (inflateReset(&ts->zs) != Z_OK) {
+        snprintf(ts->err, sizeof(ts->err), "%s: cannot reset zlib", f->path);
+        return -1;
+    }
+    return 0;
+}
+
+/* Appends up to IN_CHUNK bytes of the file to the compressed input; sets in_eof at its end. */
+static int
+read_in(struct tsrc *ts)
+{
+    size_t have = ts->zs.avail_in;
+    ssize_t n;
+
+    if (have > 0 && ts->zs.next_in != ts->in)
+        memmove(ts->in, ts->zs.next_in, have);
+    ts->zs.next_in = ts->in;
+    do
+        n = read(ts->fd, ts->in + have, IN_CHUNK - have);
+    while (n < 0 && errno == EINTR);
+    if (n < 0) {
+        snprintf(ts->err, sizeof(ts->err), "%s: %s", ts->name, strerror(errno));
+        return -1;
+    }
+    if (n == 0)
+        ts->in_eof = 1;
+    ts->zs.avail_in = (uInt)(have + (size_t)n);
     return 0;
 }
 
@@ -282,7 +341,7 @@ static int
 fill(struct tsrc *ts)
 {
     size_t want;
-    int n, zerr;
+    ssize_t n;
 
     memmove(ts->buf, ts->buf + ts->start, ts->end - ts->start);
     ts->end -= ts->start;
@@ -299,27 +358,80 @@ fill(struct tsrc *ts)
         ts->bufcap *= 2;
     }
     want = ts->bufcap - ts->end;
-    if (want > READ_CHUNK)
-        want = READ_CHUNK;
-    n = gzread(ts->gz, ts->buf + ts->end, (unsigned)want);
-    if (n > 0) {
-        ts->end += (size_t)n;
-        return 0;
-    }
-    (void)gzerror(ts->gz, &zerr);
-    if (zerr == Z_ERRNO) {
+    if (ts->gzip)
+        return inflate_more(ts, want);
+    do
+        n = read(ts->fd, ts->buf + ts->end, want);
+    while (n < 0 && errno == EINTR);
+    if (n < 0) {
         snprintf(ts->err, sizeof(ts->err), "%s: %s", ts->name, strerror(errno));
         return -1;
     }
-    if (zerr == Z_MEM_ERROR) {
-        snprintf(ts->err, sizeof(ts->err), "%s: out of memory", ts->name);
-        return -1;
-    }
-    /* Z_BUF_ERROR: the stream ends early; Z_DATA_ERROR: damaged from here on. Either is the
-     * end of what was written before the writer stopped. */
-    ts->truncated = n < 0 || zerr == Z_BUF_ERROR;
-    ts->eof = 1;
+    if (n == 0)
+        ts->eof = 1;
+    ts->end += (size_t)n;
     return 0;
+}
+
+/*
+ * Decompresses into buf until some text comes out or the file ends: at a member's end a
+ * next member may follow (as gzip(1) allows); input ending inside a member is a file cut
+ * short, and damaged data ends the file where it starts, the text before it kept.
+ */
+static int
+inflate_more(struct tsrc *ts, size_t want)
+{
+    for (;;) {
+        size_t got;
+        int rc;
+
+        if (ts->zs.avail_in == 0 && !ts->in_eof && read_in(ts) != 0)
+            return -1;
+        if (ts->zs.avail_in == 0) {
+            ts->eof = 1;
+            if (ts->in_member) {
+                ts->truncated = 1;
+                snprintf(ts->zmsg, sizeof(ts->zmsg), "unexpected end of file");
+            }
+            return 0;
+        }
+        if (!ts->in_member) {
+            /* A next member, or what is left after the last one. */
+            if (ts->zs.avail_in < 2 && !ts->in_eof) {
+                if (read_in(ts) != 0)
+                    return -1;
+                continue;
+            }
+            if (ts->zs.avail_in < 2 || ts->zs.next_in[0] != 0x1f || ts->zs.next_in[1] != 0x8b) {
+                ts->eof = ts->truncated = 1;
+                snprintf(ts->zmsg, sizeof(ts->zmsg), "not gzip data after the end of a stream");
+                return 0;
+            }
+            if (inflateReset(&ts->zs) != Z_OK) {
+                snprintf(ts->err, sizeof(ts->err), "%s: cannot reset zlib", ts->name);
+                return -1;
+            }
+            ts->in_member = 1;
+        }
+        ts->zs.next_out = (unsigned char *)ts->buf + ts->end;
+        ts->zs.avail_out = (uInt)(want > UINT32_MAX ? UINT32_MAX : want);
+        rc = inflate(&ts->zs, Z_NO_FLUSH);
+        got = (size_t)((char *)ts->zs.next_out - (ts->buf + ts->end));
+        ts->end += got;
+        if (rc == Z_STREAM_END) {
+            ts->in_member = 0;
+        } else if (rc == Z_DATA_ERROR || rc == Z_NEED_DICT) {
+            ts->eof = ts->truncated = 1;
+            snprintf(ts->zmsg, sizeof(ts->zmsg), "%s",
+                     ts->zs.msg != NULL ? ts->zs.msg : "damaged data");
+            return 0;
+        } else if (rc == Z_MEM_ERROR) {
+            snprintf(ts->err, sizeof(ts->err), "%s: out of memory", ts->name);
+            return -1;
+        }
+        if (got > 0)
+            return 0;
+    }
 }
 
 /* The current file is done; partial: it ended with an incomplete line, left out. */
@@ -328,12 +440,10 @@ end_file(struct tsrc *ts, int partial)
 {
     if ((ts->truncated || partial) && ts->warn != NULL) {
         char msg[256];
-        int zerr;
-        const char *why = gzerror(ts->gz, &zerr);
 
         if (ts->truncated)
             snprintf(msg, sizeof(msg), "cut short after line %ld (gzip: %s); the rest of its "
-                     "hour reads as unknown", ts->lineno, zerr != Z_OK ? why : "damaged");
+                     "hour reads as unknown", ts->lineno, ts->zmsg);
         else
             snprintf(msg, sizeof(msg), "cut short: its last line (%ld) is incomplete and left "
                      "out; the rest of its hour reads as unknown", ts->lineno + 1);
@@ -341,6 +451,6 @@ end_file(struct tsrc *ts, int partial)
     }
     if (ts->truncated || partial)
         ts->st.cut++;
-    (void)gzclose(ts->gz);
-    ts->gz = NULL;
+    close(ts->fd);
+    ts->fd = -1;
 }
