@@ -12,6 +12,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/statvfs.h>
 #include <unistd.h>
 
 #include <zlib.h>
@@ -81,6 +82,7 @@ static int scan_one(void *arg, const char *path, int64_t hour, unsigned seq,
                     const struct stat *st);
 static void scan(struct arc *a);
 static void apply_bounds(struct arc *a);
+static void fit_to_disk(struct arc *a);
 static size_t put_text(char *out, size_t cap, const char *s);
 
 int
@@ -121,6 +123,7 @@ arc_open(const char *dir, const char *const *points, size_t npoints,
         fail(a, "create the folder", "", errno);
     } else {
         scan(a);
+        fit_to_disk(a);
         apply_bounds(a);
     }
     *out = a;
@@ -257,6 +260,7 @@ arc_get_stats(const struct arc *a, struct arc_stats *st)
     for (size_t i = 0; i < a->ndone; i++)
         st->bytes += a->done[i].size;
     st->open_files = a->nf;
+    st->bound_bytes = a->o.max_bytes;
 }
 
 /* ------------------------------------------------------------------------------------- */
@@ -697,6 +701,30 @@ scan(struct arc *a)
         return;
     }
     a->scanned = 1;
+}
+
+/*
+ * "On where it fits": a size bound beyond what the file system can give the archive would
+ * fill the disk the store shares. The bound is lowered to half of what the archive may grow
+ * into (its files plus the free space) when it is above that, and says so once.
+ */
+static void
+fit_to_disk(struct arc *a)
+{
+    struct statvfs vfs;
+    uint64_t have = 0, room;
+
+    if (a->o.max_bytes == 0 || statvfs(a->dir, &vfs) != 0)
+        return;
+    for (size_t i = 0; i < a->ndone; i++)
+        have += a->done[i].size;
+    room = (have + (uint64_t)vfs.f_bavail * vfs.f_frsize) / 2;
+    if (a->o.max_bytes <= room)
+        return;
+    log_warn("archive: the size bound of %.0f MB does not fit in %s; keeping %.0f MB (half of "
+             "its files and the free space)",
+             (double)a->o.max_bytes / 1e6, a->dir, (double)room / 1e6);
+    a->o.max_bytes = room > 0 ? room : 1;
 }
 
 /* Removes whole hour files, oldest first, while a bound is exceeded; one notice per run. */

@@ -27,8 +27,11 @@
  * - A file is written once, never appended to: after a restart within an hour the next
  *   sequence number starts (arc_name.h).
  * - Bounds: after each finished hour (and at open), whole hour files are removed oldest
- *   first while the archive is larger than max_bytes or a file's hour ended more than
- *   max_age_ms ago; one notice line per removal run.
+ *   first while the finished files take more than max_bytes or a file's hour ended more
+ *   than max_age_ms ago; one notice line per removal run. The open hour files (one, two
+ *   in the grace) are not counted. A max_bytes the file system cannot give is lowered at
+ *   open to half of the archive's files plus the free space, with a warning: the archive
+ *   is on by default, and must not fill the disk the store needs.
  * - Errors (disk full, a read-only or missing folder): the open files are abandoned (what
  *   they hold stays readable), rows are dropped and counted, and a new file is tried every
  *   retry_ms. Logged once when the episode starts and once when writing works again, with
@@ -74,6 +77,7 @@ struct arc_stats {
     uint64_t files_removed; /* hour files removed by the bounds */
     uint64_t bytes;         /* size on disk of the finished files the archive holds now */
     size_t open_files;      /* files open now (0, 1 or 2) */
+    uint64_t bound_bytes;   /* the size bound in force (lowered to fit the disk at open) */
 };
 
 /*

@@ -23,6 +23,7 @@
 #include <string.h>
 #include <sys/resource.h>
 #include <sys/stat.h>
+#include <sys/statvfs.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -493,6 +494,31 @@ test_arc_rotation_by_age(void **state)
     arc_close(a);
 }
 
+/* A size bound beyond the disk is lowered to half of what the archive could grow into. */
+static void
+test_arc_bound_fits_disk(void **state)
+{
+    struct arc_opts o = {.max_bytes = 1ull << 62};
+    struct arc_stats st;
+    struct statvfs vfs;
+    struct arc *a;
+    uint64_t half;
+
+    (void)state;
+    assert_int_equal(statvfs(dir, &vfs), 0);
+    half = (uint64_t)vfs.f_bavail * vfs.f_frsize / 2;
+    a = open_arc(&o, T0);
+    arc_get_stats(a, &st);
+    assert_true(st.bound_bytes < o.max_bytes);
+    assert_true(st.bound_bytes > half - half / 10 && st.bound_bytes < half + half / 10);
+    arc_close(a);
+    o.max_bytes = 1000000;
+    a = open_arc(&o, T0);
+    arc_get_stats(a, &st);
+    assert_int_equal(st.bound_bytes, 1000000);
+    arc_close(a);
+}
+
 /* A folder that cannot be made: one episode however many rows fail, retried, and over. */
 static void
 test_arc_error_episode(void **state)
@@ -677,6 +703,7 @@ main(void)
         cmocka_unit_test_setup_teardown(test_arc_restart_same_hour, setup, teardown),
         cmocka_unit_test_setup_teardown(test_arc_rotation_by_size, setup, teardown),
         cmocka_unit_test_setup_teardown(test_arc_rotation_by_age, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_arc_bound_fits_disk, setup, teardown),
         cmocka_unit_test_setup_teardown(test_arc_error_episode, setup, teardown),
         cmocka_unit_test_setup_teardown(test_arc_disk_full, setup, teardown),
         cmocka_unit_test_setup_teardown(test_arc_kill9, setup, teardown),
