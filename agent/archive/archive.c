@@ -433,7 +433,7 @@ open_file(struct arc *a, int64_t hour, struct ofile *f)
             fail(a, "open", f->rel, ENOMEM);
             return -1;
         }
-        fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
+        fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0640);
         if (fd >= 0 || errno != EEXIST)
             break;
     }
@@ -576,7 +576,10 @@ recovered(struct arc *a, const char *rel)
                a->lost_in_episode);
 }
 
-/* Creates dir and the folders of rel (up to its last '/'), fsync()ing each new one's parent. */
+/*
+ * Creates dir and the folders of rel (up to its last '/'), fsync()ing each new one's parent.
+ * Mode 0750 and files 0640, as the state directory: the record is the site's, not the world's.
+ */
 static int
 make_dirs(const char *dir, const char *rel)
 {
@@ -597,7 +600,7 @@ make_dirs(const char *dir, const char *rel)
         if (c != '/' && p != end)
             continue;
         *p = '\0';
-        if (mkdir(path, 0755) == 0) {
+        if (mkdir(path, 0750) == 0) {
             char *slash = strrchr(path, '/');
 
             if (slash != NULL && slash != path) {

@@ -111,7 +111,8 @@ tsrc_open_archive(const char *dir, int64_t from, int64_t to, struct tsrc **out, 
         tsrc_close(r.ts);
         return -1;
     }
-    qsort(r.ts->files, r.ts->nfiles, sizeof(*r.ts->files), cmp_file);
+    if (r.ts->nfiles > 1)
+        qsort(r.ts->files, r.ts->nfiles, sizeof(*r.ts->files), cmp_file);
     *out = r.ts;
     return 0;
 }

@@ -241,7 +241,7 @@ run(const char *room, struct dev *devs, int ndev, double days, int level, const 
         return -1;
     }
     printf("%-6s %3zu points %9.0f rows/day %11.0f bytes/day %6.2f bytes/row %8.1f MB/year "
-           "%5.2f us/row (level %d, %.0f days, %llu files)\n",
+           "%5.2f us/row (level %d, %g days, %llu files)\n",
            room, npoints, (double)st.rows / days, (double)st.bytes / days,
            (double)st.bytes / (double)st.rows, (double)st.bytes / days * 365.0 / 1e6,
            (c1 - c0) * 1e6 / (double)st.rows, level ? level : ARC_LEVEL, days,
