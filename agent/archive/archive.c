@@ -67,6 +67,8 @@ static int format_ts(int64_t t, char *buf, size_t len);
 static int format_value(double v, char *buf, size_t len);
 static int write_row(struct arc *a, int64_t t, const char *row, size_t len);
 static void advance(struct arc *a, int64_t now);
+static int past_hour(const struct arc *a, int64_t t);
+static int write_apart(struct arc *a, int64_t t, const char *row, size_t len);
 static struct ofile *file_for(struct arc *a, int64_t t);
 static int open_file(struct arc *a, int64_t hour, struct ofile *f);
 static int finish_file(struct arc *a, struct ofile *f);
@@ -243,6 +245,8 @@ arc_command(struct arc *a, int64_t t, const struct store_cmd *c)
         n += put_text(row + n, sizeof(row) - n - 1, vals[i]);
     }
     row[n++] = '\n';
+    if (c->kind == STORE_CMD_EVENT && past_hour(a, t))
+        return write_apart(a, t, row, n);
     return write_row(a, t, row, n);
 }
 
@@ -341,6 +345,55 @@ write_row(struct arc *a, int64_t t, const char *row, size_t len)
     }
     f->pending++;
     a->st.rows++;
+    return 0;
+}
+
+/* 1 if t's hour is before every open file's and before now's: its file is finished. */
+static int
+past_hour(const struct arc *a, int64_t t)
+{
+    int64_t h = arc_hour_of(t);
+
+    for (size_t i = 0; i < a->nf; i++)
+        if (a->f[i].hour <= h)
+            return 0;
+    return h < arc_hour_of(a->clock);
+}
+
+/*
+ * A row for an hour whose file is finished: an event recorded after the fact ("at" days
+ * ago). It goes into a file of its own for that hour (the next sequence number), written
+ * and finished at once, so that reading that hour's period finds it, as the store counts
+ * the event in the period it happened in.
+ */
+static int
+write_apart(struct arc *a, int64_t t, const char *row, size_t len)
+{
+    struct ofile f;
+
+    if (a->nf == 0 && a->clock < a->retry_at) {
+        a->st.dropped++;
+        a->lost_in_episode++;
+        return -1;
+    }
+    if (open_file(a, arc_hour_of(t), &f) != 0) {
+        a->st.dropped++;
+        a->lost_in_episode++;
+        return -1;
+    }
+    if (gzwrite(f.gz, row, (unsigned)len) != (int)len) {
+        (void)gzclose(f.gz);
+        close(f.fd);
+        fail(a, "write", f.rel, errno);
+        a->st.dropped++;
+        a->lost_in_episode++;
+        return -1;
+    }
+    f.pending = 1;
+    a->st.rows++;
+    if (finish_file(a, &f) != 0)
+        return -1;
+    apply_bounds(a);
     return 0;
 }
 

@@ -392,6 +392,36 @@ test_arc_hour_rollover(void **state)
     assert_int_equal(cut, 0);
 }
 
+/* An event recorded days after it happened lands in its own hour, in a file of its own. */
+static void
+test_arc_event_after_the_fact(void **state)
+{
+    struct store_cmd ev = {.kind = STORE_CMD_EVENT, .by = "zhao", .event_kind = "inspection",
+                           .note = "found in the log book", .at = T0 + 30 * 60000};
+    struct store_cmd ev2 = ev;
+    struct arc *a = open_arc(NULL, T0);
+    size_t n;
+
+    (void)state;
+    assert_int_equal(arc_sample(a, T0 + 1000, 0, 1, 1), 0);
+    assert_int_equal(arc_sample(a, T0 + 3 * 24 * H, 0, 2, 1), 0);
+    assert_int_equal(arc_command(a, T0 + 3 * 24 * H + 5000, &ev), 0);
+    /* One in the hour still open goes there. */
+    ev2.at = T0 + 3 * 24 * H + 1;
+    assert_int_equal(arc_command(a, T0 + 3 * 24 * H + 6000, &ev2), 0);
+    arc_close(a);
+    assert_true(exists("2024/03/01/20240301T00Z-1.csv.gz"));
+    n = read_archive(T0, T0 + H, NULL);
+    assert_int_equal(n, 2);
+    assert_string_equal(recs[1].point, "@event");
+    assert_int_equal(recs[1].t, T0 + 30 * 60000);
+    assert_string_equal(recs[1].text, "kind=inspection;by=zhao;note=found in the log book");
+    n = read_archive(T0 + H, INT64_MAX, NULL);
+    assert_int_equal(n, 2);
+    assert_int_equal(recs[1].t, T0 + 3 * 24 * H + 1);
+    assert_string_equal(recs[1].file, "20240304T00Z.csv.gz");
+}
+
 /* A restart within an hour starts the next sequence number; the reader follows it. */
 static void
 test_arc_restart_same_hour(void **state)
@@ -701,6 +731,7 @@ main(void)
         cmocka_unit_test_setup_teardown(test_arc_time_text, setup, teardown),
         cmocka_unit_test_setup_teardown(test_arc_hour_rollover, setup, teardown),
         cmocka_unit_test_setup_teardown(test_arc_restart_same_hour, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_arc_event_after_the_fact, setup, teardown),
         cmocka_unit_test_setup_teardown(test_arc_rotation_by_size, setup, teardown),
         cmocka_unit_test_setup_teardown(test_arc_rotation_by_age, setup, teardown),
         cmocka_unit_test_setup_teardown(test_arc_bound_fits_disk, setup, teardown),
