@@ -547,8 +547,10 @@ finish_file(struct arc *a, struct ofile *f)
         free(path);
     }
     if (e != 0) {
+        /* Counted here; the caller's abandon_files() finds this one closed. */
         a->st.dropped += f->pending;
         a->lost_in_episode += f->pending;
+        f->pending = 0;
         fail(a, "finish", f->rel, e);
         return -1;
     }
@@ -616,7 +618,7 @@ fail(struct arc *a, const char *what, const char *rel, int err)
     a->lost_in_episode = 0;
     a->st.episodes++;
     log_err("archive: cannot %s %s/%s: %s; samples are not archived until this works again "
-            "(tried every %" PRId64 " s)",
+            "(retried every %" PRId64 " s)",
             what, a->dir, rel, err ? strerror(err) : "compression error",
             a->o.retry_ms / 1000);
 }

@@ -21,7 +21,8 @@
  * times jitter by a few ms past the schedule, one time per device cycle (bus_modbus.c).
  *
  * Prints rows, bytes on disk, bytes per row and per day, the year's projection, the CPU
- * time per row, and the longest single call (wall time: the hour's fsync() is in it). Exit 0, or 1 when the
+ * time per row, and the longest single call (wall time: the hour's fsync() is in it); then
+ * the CPU the trace source takes to read it all back (what replay pays before parsing). Exit 0, or 1 when the
  * archive cannot be written or read back.
  */
 #define _XOPEN_SOURCE 700 /* nftw() */
@@ -188,8 +189,8 @@ run(const char *room, struct dev *devs, int ndev, double days, int level, const 
     size_t len, npoints = 0;
     long lineno;
     int64_t end = T0 + (int64_t)(days * DAY_MS), *next;
-    double c0, c1, values[16], worst = 0.0;
-    uint64_t lines = 0;
+    double c0, c1, r0, r1, values[16], worst = 0.0;
+    uint64_t lines = 0, text = 0;
     int rc;
 
     snprintf(dir, sizeof(dir), "%s/%s", base, room);
@@ -242,14 +243,18 @@ run(const char *room, struct dev *devs, int ndev, double days, int level, const 
     free(next);
 
     /* Read back: the archive must replay whole. */
+    r0 = cpu_s();
     if (tsrc_open_archive(dir, INT64_MIN, INT64_MAX, &ts, err, sizeof(err)) != 0) {
         fprintf(stderr, "bench_archive: %s\n", err);
         return -1;
     }
-    while ((rc = tsrc_next_line(ts, &line, &len, &name, &lineno)) == 1)
+    while ((rc = tsrc_next_line(ts, &line, &len, &name, &lineno)) == 1) {
         lines++;
+        text += len;
+    }
     tsrc_get_stats(ts, &ts_st);
     tsrc_close(ts);
+    r1 = cpu_s();
     if (rc != 0 || ts_st.cut != 0 || lines != st.rows + ts_st.files) {
         fprintf(stderr, "bench_archive: %s: read back %llu lines of %llu rows, %zu cut\n",
                 room, (unsigned long long)lines, (unsigned long long)st.rows, ts_st.cut);
@@ -261,6 +266,9 @@ run(const char *room, struct dev *devs, int ndev, double days, int level, const 
            (double)st.bytes / (double)st.rows, (double)st.bytes / days * 365.0 / 1e6,
            (c1 - c0) * 1e6 / (double)st.rows, worst * 1e3, level ? level : ARC_LEVEL, days,
            (unsigned long long)st.files_done);
+    printf("%-6s read back: %llu lines, %.1f MB of text in %.2f s CPU (%.0f MB/s, %.2f us/line)\n",
+           room, (unsigned long long)lines, (double)text / 1e6, r1 - r0,
+           (double)text / 1e6 / (r1 - r0), (r1 - r0) * 1e6 / (double)lines);
     if (!keep)
         nftw(dir, rm_one, 16, FTW_DEPTH | FTW_PHYS);
     return 0;
