@@ -18,6 +18,7 @@
 #include <zlib.h>
 
 #include "archive/arc_name.h"
+#include "cfg/cfg.h"
 #include "rw_log.h"
 #include "store/store.h"
 
@@ -48,6 +49,9 @@ struct arc {
     char *dir;
     char **points;
     size_t npoints;
+    size_t *dev_first; /* arc_open_config(): device d's points from points[dev_first[d]] */
+    size_t *dev_n;     /* ...dev_n[d] of them */
+    size_t ndev;
     struct arc_opts o;
     struct ofile f[2]; /* open files, f[0] the older hour */
     size_t nf;
@@ -156,9 +160,78 @@ arc_close(struct arc *a)
     for (size_t i = 0; i < a->npoints; i++)
         free(a->points[i]);
     free(a->points);
+    free(a->dev_first);
+    free(a->dev_n);
     free(a->done);
     free(a->dir);
     free(a);
+}
+
+int
+arc_open_config(const struct rw_config *cfg, int64_t now, struct arc **out, char *err,
+                 size_t errlen)
+{
+    struct arc_opts o = {0};
+    char **names = NULL, *dir = NULL;
+    size_t *first = NULL, *count = NULL, n = 0, k = 0;
+    int rc = -1;
+
+    *out = NULL;
+    if (!cfg->archive.enabled)
+        return 1;
+    for (size_t d = 0; d < cfg->ndevices; d++)
+        n += cfg->profiles[cfg->devices[d].profile].npoints;
+    names = calloc(n ? n : 1, sizeof(*names));
+    first = calloc(cfg->ndevices ? cfg->ndevices : 1, sizeof(*first));
+    count = calloc(cfg->ndevices ? cfg->ndevices : 1, sizeof(*count));
+    dir = join(cfg->state_dir, ARC_SUBDIR);
+    if (names == NULL || first == NULL || count == NULL || dir == NULL)
+        goto nomem;
+    for (size_t d = 0; d < cfg->ndevices; d++) {
+        const struct cfg_profile *p = &cfg->profiles[cfg->devices[d].profile];
+
+        first[d] = k;
+        count[d] = p->npoints;
+        for (size_t i = 0; i < p->npoints; i++, k++) {
+            size_t len = strlen(cfg->devices[d].id) + strlen(p->points[i].name) + 2;
+
+            if ((names[k] = malloc(len)) == NULL)
+                goto nomem;
+            snprintf(names[k], len, "%s.%s", cfg->devices[d].id, p->points[i].name);
+        }
+    }
+    o.max_bytes = (uint64_t)llround(cfg->archive.max_mb * 1e6);
+    o.max_age_ms = (int64_t)cfg->archive.max_days * 86400000;
+    if (arc_open(dir, (const char *const *)names, n, &o, now, out, err, errlen) == 0) {
+        (*out)->dev_first = first;
+        (*out)->dev_n = count;
+        (*out)->ndev = cfg->ndevices;
+        first = count = NULL;
+        rc = 0;
+    }
+    goto out;
+nomem:
+    snprintf(err, errlen, "out of memory");
+    errno = ENOMEM;
+out:
+    for (size_t i = 0; i < k; i++)
+        free(names[i]);
+    free(names);
+    free(first);
+    free(count);
+    free(dir);
+    return rc;
+}
+
+int
+arc_sample_point(struct arc *a, int64_t t, uint32_t device, uint32_t point, double value,
+                 int answered)
+{
+    if (device >= a->ndev || point >= a->dev_n[device]) {
+        a->st.refused++;
+        return -1;
+    }
+    return arc_sample(a, t, a->dev_first[device] + point, value, answered);
 }
 
 int

@@ -95,6 +95,24 @@ int arc_open(const char *dir, const char *const *points, size_t npoints,
              const struct arc_opts *opts, int64_t now, struct arc **out, char *err,
              size_t errlen);
 
+struct rw_config;
+
+/*
+ * The archive cfg describes: <state_dir>/archive, bounded by cfg->archive (max_mb as
+ * 10^6 bytes, max_days), with every point of every device of cfg, device by device in
+ * config order, for arc_sample_point(). Returns 0 and *out; 1 with *out NULL when
+ * archive.enabled is false; -1 as arc_open().
+ */
+int arc_open_config(const struct rw_config *cfg, int64_t now, struct arc **out, char *err,
+                    size_t errlen);
+/*
+ * A sample of point `point` of device `device` (indices into cfg's devices and their
+ * profiles' points, as struct sample has them) of an archive from arc_open_config().
+ * Returns as arc_sample().
+ */
+int arc_sample_point(struct arc *a, int64_t t, uint32_t device, uint32_t point, double value,
+                     int answered);
+
 /*
  * One sample of point index p (into the names given to arc_open) at time t (ms): value if
  * answered, else a poll without a valid answer (so is a non-finite value). Returns 0 when

@@ -696,6 +696,60 @@ test_arc_kill9(void **state)
     assert_true(exists("2024/03/01/20240301T01Z.csv.gz"));
 }
 
+/* The archive a config describes: under its state_dir, every device's points by index. */
+static void
+test_arc_open_config(void **state)
+{
+    struct cfg_diags d = {0};
+    struct rw_config *cfg = NULL;
+    const struct cfg_profile *p;
+    struct arc_stats st;
+    struct arc *a = NULL;
+    char old[4096], err[128], want[160];
+    size_t n;
+
+    (void)state;
+    assert_non_null(getcwd(old, sizeof(old)));
+    assert_int_equal(chdir(RW_FIXTURES "/config"), 0);
+    assert_int_equal(setenv("TZDIR", "zoneinfo", 1), 0);
+    assert_int_equal(cfg_load("02-minimal.cfg", &cfg, &d), CFG_OK);
+    assert_int_equal(chdir(old), 0);
+    free(cfg->state_dir);
+    cfg->state_dir = strdup(dir);
+    assert_int_equal(arc_open_config(cfg, T0, &a, err, sizeof(err)), 0);
+    arc_get_stats(a, &st);
+    assert_int_equal(st.bound_bytes, 3000000000ull);
+    p = &cfg->profiles[cfg->devices[1].profile];
+    assert_true(p->npoints >= 2);
+    assert_int_equal(arc_sample_point(a, T0 + 1000, 1, 1, 5.5, 1), 0);
+    assert_int_equal(arc_sample_point(a, T0 + 1000, 0, 0, 1, 0), 0);
+    assert_int_equal(arc_sample_point(a, T0 + 1000, 2, 0, 1, 1), -1);
+    assert_int_equal(arc_sample_point(a, T0 + 1000, 1, (uint32_t)p->npoints, 1, 1), -1);
+    arc_get_stats(a, &st);
+    assert_int_equal(st.refused, 2);
+    arc_close(a);
+    assert_true(exists("archive/2024/03/01/20240301T00Z.csv.gz"));
+    snprintf(dir + strlen(dir), sizeof(dir) - strlen(dir), "/archive");
+    n = read_archive(INT64_MIN, INT64_MAX, NULL);
+    *strrchr(dir, '/') = '\0';
+    assert_int_equal(n, 2);
+    snprintf(want, sizeof(want), "dev2.%s", p->points[1].name);
+    assert_string_equal(recs[0].point, want);
+    assert_true(recs[0].value == 5.5);
+    snprintf(want, sizeof(want), "dev1.%s",
+             cfg->profiles[cfg->devices[0].profile].points[0].name);
+    assert_string_equal(recs[1].point, want);
+    assert_false(recs[1].answered);
+
+    /* Off: nothing opened. */
+    cfg->archive.enabled = 0;
+    a = (struct arc *)1;
+    assert_int_equal(arc_open_config(cfg, T0, &a, err, sizeof(err)), 1);
+    assert_null(a);
+    cfg_free(cfg);
+    cfg_diags_free(&d);
+}
+
 /* The "archive" group: values, and the defaults without it. */
 static void
 test_arc_config(void **state)
@@ -739,6 +793,7 @@ main(void)
         cmocka_unit_test_setup_teardown(test_arc_disk_full, setup, teardown),
         cmocka_unit_test_setup_teardown(test_arc_kill9, setup, teardown),
         cmocka_unit_test(test_arc_config),
+        cmocka_unit_test_setup_teardown(test_arc_open_config, setup, teardown),
     };
 
     return cmocka_run_group_tests(tests, NULL, NULL);
