@@ -108,14 +108,13 @@ level_name(const char *s, size_t n)
 
 int
 arc_walk(const char *dir,
-         int (*fn)(void *arg, const char *path, int64_t hour, unsigned seq,
-                   const struct stat *st),
+         int (*fn)(void *arg, const char *path, int64_t hour, unsigned seq, const struct stat *st),
          void *arg)
 {
     static const size_t width[3] = {4, 2, 2}; /* YYYY, MM, DD */
     DIR *d[4] = {NULL};
     char path[PATH_MAX];
-    size_t at[4];   /* length of path at each level */
+    size_t at[4]; /* length of path at each level */
     int level = 0, rc = 0;
 
     if (snprintf(path, sizeof(path), "%s", dir) >= (int)sizeof(path)) {

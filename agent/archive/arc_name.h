@@ -19,10 +19,10 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#define ARC_SUBDIR "archive"          /* under the state directory */
-#define ARC_HOUR_MS 3600000LL         /* ms in an hour file */
-#define ARC_NAME_MAX 48               /* "YYYY/MM/DD/YYYYMMDDTHHZ-NNNNNNNNN.csv.gz" and the NUL */
-#define ARC_SEQ_MAX 999999999u        /* highest sequence number in a name */
+#define ARC_SUBDIR "archive"   /* under the state directory */
+#define ARC_HOUR_MS 3600000LL  /* ms in an hour file */
+#define ARC_NAME_MAX 48        /* "YYYY/MM/DD/YYYYMMDDTHHZ-NNNNNNNNN.csv.gz" and the NUL */
+#define ARC_SEQ_MAX 999999999u /* highest sequence number in a name */
 
 /* The start of the UTC hour holding t (ms since the epoch). */
 int64_t arc_hour_of(int64_t t);

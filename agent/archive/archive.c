@@ -22,11 +22,11 @@
 #include "rw_log.h"
 #include "store/store.h"
 
-#define GZ_BUFFER 32768      /* zlib's buffer per open file, bytes */
-#define ROW_MAX 256          /* a sample row: ts, a point of < 128 bytes, a value */
-#define CMD_ROW_MAX 16384    /* a command row: the texts of a 16 KiB command at most */
-#define POINT_MAX 128        /* bytes of a point name, NUL included (TRACE_POINT_MAX) */
-#define SEQ_TRIES 1000       /* sequence numbers tried for one hour before giving up */
+#define GZ_BUFFER 32768   /* zlib's buffer per open file, bytes */
+#define ROW_MAX 256       /* a sample row: ts, a point of < 128 bytes, a value */
+#define CMD_ROW_MAX 16384 /* a command row: the texts of a 16 KiB command at most */
+#define POINT_MAX 128     /* bytes of a point name, NUL included (TRACE_POINT_MAX) */
+#define SEQ_TRIES 1000    /* sequence numbers tried for one hour before giving up */
 
 /* A file being written. */
 struct ofile {
@@ -84,24 +84,22 @@ static int make_dirs(const char *dir, const char *rel);
 static int sync_dir(const char *path);
 static char *join(const char *dir, const char *rel);
 static int add_done(struct arc *a, int64_t hour, unsigned seq, uint64_t size);
-static int scan_one(void *arg, const char *path, int64_t hour, unsigned seq,
-                    const struct stat *st);
+static int scan_one(void *arg, const char *path, int64_t hour, unsigned seq, const struct stat *st);
 static void scan(struct arc *a);
 static void apply_bounds(struct arc *a);
 static void fit_to_disk(struct arc *a);
 static size_t put_text(char *out, size_t cap, const char *s);
 
 int
-arc_open(const char *dir, const char *const *points, size_t npoints,
-         const struct arc_opts *opts, int64_t now, struct arc **out, char *err, size_t errlen)
+arc_open(const char *dir, const char *const *points, size_t npoints, const struct arc_opts *opts,
+         int64_t now, struct arc **out, char *err, size_t errlen)
 {
     struct arc *a;
 
     *out = NULL;
     for (size_t i = 0; i < npoints; i++) {
         if (!valid_point(points[i])) {
-            snprintf(err, errlen, "\"%.64s\" is not a trace point name (device.point)",
-                     points[i]);
+            snprintf(err, errlen, "\"%.64s\" is not a trace point name (device.point)", points[i]);
             errno = EINVAL;
             return -1;
         }
@@ -169,7 +167,7 @@ arc_close(struct arc *a)
 
 int
 arc_open_config(const struct rw_config *cfg, int64_t now, struct arc **out, char *err,
-                 size_t errlen)
+                size_t errlen)
 {
     struct arc_opts o = {0};
     char **names = NULL, *dir = NULL;
@@ -692,16 +690,14 @@ fail(struct arc *a, const char *what, const char *rel, int err)
     a->st.episodes++;
     log_err("archive: cannot %s %s/%s: %s; samples are not archived until this works again "
             "(retried every %" PRId64 " s)",
-            what, a->dir, rel, err ? strerror(err) : "compression error",
-            a->o.retry_ms / 1000);
+            what, a->dir, rel, err ? strerror(err) : "compression error", a->o.retry_ms / 1000);
 }
 
 static void
 recovered(struct arc *a, const char *rel)
 {
     a->failing = 0;
-    log_notice("archive: writing again (%s); %" PRIu64 " rows were lost", rel,
-               a->lost_in_episode);
+    log_notice("archive: writing again (%s); %" PRIu64 " rows were lost", rel, a->lost_in_episode);
 }
 
 /*
@@ -906,9 +902,8 @@ apply_bounds(struct arc *a)
     memmove(a->done, a->done + n, (a->ndone - n) * sizeof(*a->done));
     a->ndone -= n;
     a->st.files_removed += n;
-    log_notice("archive: removed %zu hour file%s (%s%s%s, %.1f MB): %s%s%s", n,
-               n == 1 ? "" : "s", first, n == 1 ? "" : " to ", n == 1 ? "" : last,
-               (double)freed / 1e6,
+    log_notice("archive: removed %zu hour file%s (%s%s%s, %.1f MB): %s%s%s", n, n == 1 ? "" : "s",
+               first, n == 1 ? "" : " to ", n == 1 ? "" : last, (double)freed / 1e6,
                by_age ? "older than the age bound" : "", by_age && by_size ? ", and " : "",
                by_size ? "over the size bound" : "");
 }

@@ -41,7 +41,8 @@
  *   the number of rows lost. Never fatal.
  * - Cost: it runs in the caller's thread. A row is formatted and handed to zlib's buffer;
  *   disk writes happen when zlib's buffer fills, at the minute flush, and at the hour's end
- *   (the one fsync()). Nothing waits on anything but the local disk.
+ *   (the one fsync()). Nothing waits on anything but the local disk. Memory: zlib's
+ *   deflate state and buffers, about 350 KB per open file (two during the grace).
  *
  * Reads no clock: every call takes the time (ms since the epoch, the clock the rows carry).
  * Not thread-safe: one thread (roomwatchd's main thread) calls it.
@@ -52,21 +53,21 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#define ARC_FLUSH_MS 60000  /* between Z_SYNC_FLUSHes of the open files */
-#define ARC_GRACE_MS 10000  /* an ended hour's file stays open this long for late rows */
-#define ARC_RETRY_MS 60000  /* after a write error, between attempts */
-#define ARC_LEVEL 6         /* gzip level (bench_archive: 9 saves under 1 % for 1.6x the CPU) */
+#define ARC_FLUSH_MS 60000 /* between Z_SYNC_FLUSHes of the open files */
+#define ARC_GRACE_MS 10000 /* an ended hour's file stays open this long for late rows */
+#define ARC_RETRY_MS 60000 /* after a write error, between attempts */
+#define ARC_LEVEL 6        /* gzip level (bench_archive: 9 saves under 1 % for 1.6x the CPU) */
 
 struct arc;
 struct store_cmd;
 
 struct arc_opts {
-    uint64_t max_bytes;   /* bound on the archive's size on disk; 0: none */
-    int64_t max_age_ms;   /* bound on the age of an hour file (from its hour's end); 0: none */
-    int level;            /* gzip level 1..9; 0: ARC_LEVEL */
-    int64_t flush_ms;     /* 0: ARC_FLUSH_MS */
-    int64_t grace_ms;     /* 0: ARC_GRACE_MS */
-    int64_t retry_ms;     /* 0: ARC_RETRY_MS */
+    uint64_t max_bytes; /* bound on the archive's size on disk; 0: none */
+    int64_t max_age_ms; /* bound on the age of an hour file (from its hour's end); 0: none */
+    int level;          /* gzip level 1..9; 0: ARC_LEVEL */
+    int64_t flush_ms;   /* 0: ARC_FLUSH_MS */
+    int64_t grace_ms;   /* 0: ARC_GRACE_MS */
+    int64_t retry_ms;   /* 0: ARC_RETRY_MS */
 };
 
 struct arc_stats {
@@ -92,8 +93,7 @@ struct arc_stats {
  * with errno ENOMEM or EINVAL (err says why).
  */
 int arc_open(const char *dir, const char *const *points, size_t npoints,
-             const struct arc_opts *opts, int64_t now, struct arc **out, char *err,
-             size_t errlen);
+             const struct arc_opts *opts, int64_t now, struct arc **out, char *err, size_t errlen);
 
 struct rw_config;
 

@@ -27,8 +27,8 @@ struct tfile {
 struct tsrc {
     struct tfile *files;
     size_t nfiles, cap;
-    size_t next;   /* the file to open next */
-    int fd;        /* the file being read, or -1 */
+    size_t next; /* the file to open next */
+    int fd;      /* the file being read, or -1 */
     const char *name;
     long lineno;
     int eof;       /* the file has nothing more to read */
@@ -38,9 +38,9 @@ struct tsrc {
      * error and drops what that call had decompressed, while inflate() leaves every byte
      * it got out before the damage in place, and those lines are the hour's record.
      */
-    int gzip;         /* the file is gzip (1f 8b), else plain text */
-    int in_member;    /* inside a gzip member: its end not seen yet */
-    int in_eof;       /* read() has said end of file */
+    int gzip;      /* the file is gzip (1f 8b), else plain text */
+    int in_member; /* inside a gzip member: its end not seen yet */
+    int in_eof;    /* read() has said end of file */
     z_stream zs;
     int zs_init;
     unsigned char *in; /* IN_CHUNK bytes of compressed input */
@@ -55,8 +55,7 @@ struct tsrc {
 
 static struct tsrc *tsrc_new(char *err, size_t errlen);
 static int add_file(struct tsrc *ts, const char *path, int64_t hour, unsigned seq);
-static int walk_one(void *arg, const char *path, int64_t hour, unsigned seq,
-                    const struct stat *st);
+static int walk_one(void *arg, const char *path, int64_t hour, unsigned seq, const struct stat *st);
 static int cmp_file(const void *a, const void *b);
 static int open_next(struct tsrc *ts);
 static int fill(struct tsrc *ts);
@@ -118,16 +117,14 @@ tsrc_open_archive(const char *dir, int64_t from, int64_t to, struct tsrc **out, 
 }
 
 void
-tsrc_set_warn(struct tsrc *ts, void (*fn)(void *arg, const char *name, const char *msg),
-              void *arg)
+tsrc_set_warn(struct tsrc *ts, void (*fn)(void *arg, const char *name, const char *msg), void *arg)
 {
     ts->warn = fn;
     ts->warn_arg = arg;
 }
 
 int
-tsrc_next_line(struct tsrc *ts, const char **line, size_t *len, const char **name,
-               long *lineno)
+tsrc_next_line(struct tsrc *ts, const char **line, size_t *len, const char **name, long *lineno)
 {
     for (;;) {
         const char *nl;
@@ -212,8 +209,7 @@ tsrc_new(char *err, size_t errlen)
 {
     struct tsrc *ts = calloc(1, sizeof(*ts));
 
-    if (ts == NULL || (ts->buf = malloc(BUF_INIT)) == NULL ||
-        (ts->in = malloc(IN_CHUNK)) == NULL) {
+    if (ts == NULL || (ts->buf = malloc(BUF_INIT)) == NULL || (ts->in = malloc(IN_CHUNK)) == NULL) {
         if (ts != NULL)
             free(ts->buf);
         free(ts);
@@ -443,11 +439,15 @@ end_file(struct tsrc *ts, int partial)
         char msg[256];
 
         if (ts->truncated)
-            snprintf(msg, sizeof(msg), "cut short after line %ld (gzip: %s); the rest of its "
-                     "hour reads as unknown", ts->lineno, ts->zmsg);
+            snprintf(msg, sizeof(msg),
+                     "cut short after line %ld (gzip: %s); the rest of its "
+                     "hour reads as unknown",
+                     ts->lineno, ts->zmsg);
         else
-            snprintf(msg, sizeof(msg), "cut short: its last line (%ld) is incomplete and left "
-                     "out; the rest of its hour reads as unknown", ts->lineno + 1);
+            snprintf(msg, sizeof(msg),
+                     "cut short: its last line (%ld) is incomplete and left "
+                     "out; the rest of its hour reads as unknown",
+                     ts->lineno + 1);
         ts->warn(ts->warn_arg, ts->name, msg);
     }
     if (ts->truncated || partial)

@@ -22,8 +22,8 @@
  *
  * Prints rows, bytes on disk, bytes per row and per day, the year's projection, the CPU
  * time per row, and the longest single call (wall time: the hour's fsync() is in it); then
- * the CPU the trace source takes to read it all back (what replay pays before parsing). Exit 0, or 1 when the
- * archive cannot be written or read back.
+ * the CPU the trace source takes to read it all back (what replay pays before parsing). Exit 0, or
+ * 1 when the archive cannot be written or read back.
  */
 #define _XOPEN_SOURCE 700 /* nftw() */
 #include <errno.h>
@@ -78,7 +78,7 @@ f32(double x)
 }
 
 static const char *const meter_points[] = {
-    "v_l1", "v_l2", "v_l3", "i_l1", "i_l2", "i_l3", "p_l1",
+    "v_l1", "v_l2", "v_l3",    "i_l1",      "i_l2",          "i_l3",         "p_l1",
     "p_l2", "p_l3", "p_total", "frequency", "energy_import", "energy_total",
 };
 static const char *const meter6_points[] = {"v_l1", "v_l2", "v_l3", "i_l1", "i_l2", "i_l3"};
@@ -95,8 +95,8 @@ dev_init(struct dev *d, const char *id, int kind, int interval_ms, int npoints)
     d->base_ms = kind == 0 ? 8 : 25;
     d->jitter_ms = kind == 0 ? 12 : 30;
     for (int k = 0; k < npoints; k++)
-        d->names[k] = kind == 0 ? (npoints == 13 ? meter_points[k] : meter6_points[k])
-                                : th_points[k];
+        d->names[k] =
+            kind == 0 ? (npoints == 13 ? meter_points[k] : meter6_points[k]) : th_points[k];
     for (int k = 0; k < 3; k++) {
         d->v[k] = 224.0 + 2.0 * urand();
         d->i[k] = 8.0 + 4.0 * urand();
@@ -256,8 +256,8 @@ run(const char *room, struct dev *devs, int ndev, double days, int level, const 
     tsrc_close(ts);
     r1 = cpu_s();
     if (rc != 0 || ts_st.cut != 0 || lines != st.rows + ts_st.files) {
-        fprintf(stderr, "bench_archive: %s: read back %llu lines of %llu rows, %zu cut\n",
-                room, (unsigned long long)lines, (unsigned long long)st.rows, ts_st.cut);
+        fprintf(stderr, "bench_archive: %s: read back %llu lines of %llu rows, %zu cut\n", room,
+                (unsigned long long)lines, (unsigned long long)st.rows, ts_st.cut);
         return -1;
     }
     printf("%-6s %3zu points %9.0f rows/day %11.0f bytes/day %6.2f bytes/row %8.1f MB/year "

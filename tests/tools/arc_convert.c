@@ -106,9 +106,9 @@ import(const char *trace, const char *dir)
             rc = -1;
             goto out;
         }
-        if (row.directive ? directive(&row, &c, text, sizeof(text)) != 0 ||
-                                arc_command(a, row.t, &c) != 0
-                          : arc_sample_name(a, row.t, row.point, row.value, row.answered) != 0) {
+        if (row.directive
+                ? directive(&row, &c, text, sizeof(text)) != 0 || arc_command(a, row.t, &c) != 0
+                : arc_sample_name(a, row.t, row.point, row.value, row.answered) != 0) {
             fprintf(stderr, "%s:%ld: the archive did not take the row\n", name, lineno);
             rc = -1;
             goto out;

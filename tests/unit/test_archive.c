@@ -226,15 +226,27 @@ static void
 test_arc_rows_round_trip(void **state)
 {
     static const double values[] = {
-        229.8, 229.8000030517578, 0.1 + 0.2, -0.0, 1e9, 123456.789, 2.5e-300, -40.0,
-        1.0 / 3.0, 65535, 0.0001, 99999999999999.98, 4.9e-324, 1.7976931348623157e308,
+        229.8,     229.8000030517578,
+        0.1 + 0.2, -0.0,
+        1e9,       123456.789,
+        2.5e-300,  -40.0,
+        1.0 / 3.0, 65535,
+        0.0001,    99999999999999.98,
+        4.9e-324,  1.7976931348623157e308,
     };
     size_t nv = sizeof(values) / sizeof(values[0]);
-    struct store_cmd ack = {.kind = STORE_CMD_ACK, .incident = 3, .by = "张工",
+    struct store_cmd ack = {.kind = STORE_CMD_ACK,
+                            .incident = 3,
+                            .by = "张工",
                             .note = "on site, fixed; ok\nnext\t line"};
-    struct store_cmd res = {.kind = STORE_CMD_RESOLVE, .incident = 3, .by = "li",
-                            .cause = "CRAC filter clogged", .measure = ""};
-    struct store_cmd ev = {.kind = STORE_CMD_EVENT, .by = "zhao", .event_kind = "maintenance",
+    struct store_cmd res = {.kind = STORE_CMD_RESOLVE,
+                            .incident = 3,
+                            .by = "li",
+                            .cause = "CRAC filter clogged",
+                            .measure = ""};
+    struct store_cmd ev = {.kind = STORE_CMD_EVENT,
+                           .by = "zhao",
+                           .event_kind = "maintenance",
                            .at = T0 + 5 * 60000 + 7};
     struct arc_stats st;
     struct arc *a = open_arc(NULL, T0);
@@ -294,8 +306,7 @@ test_arc_rows_round_trip(void **state)
     i++;
     assert_string_equal(recs[i].point, "@ack");
     assert_int_equal(recs[i].t, T0 + 610000);
-    assert_string_equal(recs[i].text,
-                        "incident=3;by=张工;note=on site， fixed； ok next  line");
+    assert_string_equal(recs[i].text, "incident=3;by=张工;note=on site， fixed； ok next  line");
     i++;
     assert_string_equal(recs[i].point, "@resolve");
     assert_string_equal(recs[i].text, "incident=3;by=li;cause=CRAC filter clogged");
@@ -396,8 +407,11 @@ test_arc_hour_rollover(void **state)
 static void
 test_arc_event_after_the_fact(void **state)
 {
-    struct store_cmd ev = {.kind = STORE_CMD_EVENT, .by = "zhao", .event_kind = "inspection",
-                           .note = "found in the log book", .at = T0 + 30 * 60000};
+    struct store_cmd ev = {.kind = STORE_CMD_EVENT,
+                           .by = "zhao",
+                           .event_kind = "inspection",
+                           .note = "found in the log book",
+                           .at = T0 + 30 * 60000};
     struct store_cmd ev2 = ev;
     struct arc *a = open_arc(NULL, T0);
     size_t n;
@@ -736,8 +750,7 @@ test_arc_open_config(void **state)
     snprintf(want, sizeof(want), "dev2.%s", p->points[1].name);
     assert_string_equal(recs[0].point, want);
     assert_true(recs[0].value == 5.5);
-    snprintf(want, sizeof(want), "dev1.%s",
-             cfg->profiles[cfg->devices[0].profile].points[0].name);
+    snprintf(want, sizeof(want), "dev1.%s", cfg->profiles[cfg->devices[0].profile].points[0].name);
     assert_string_equal(recs[1].point, want);
     assert_false(recs[1].answered);
 

@@ -315,7 +315,7 @@ test_tsrc_partial_last_line(void **state)
 
     (void)state;
     put_gz("2024/03/01/20240301T00Z.csv.gz", "ts,point,value\n1709251200,m.v,229.8\n"
-                                            "1709251201,m.v,22");
+                                             "1709251201,m.v,22");
     put_gz("2024/03/01/20240301T01Z.csv.gz", "ts,point,value\n1709254800,m.v,230\n");
     ts = archive(INT64_MIN, INT64_MAX);
     assert_string_equal(all_lines(ts, &rc), "20240301T00Z.csv.gz:1:ts,point,value|"
