@@ -108,7 +108,7 @@ level_name(const char *s, size_t n)
 
 int
 arc_walk(const char *dir,
-         int (*fn)(void *arg, const char *path, int64_t hour, unsigned seq, const struct stat *st),
+         int (*fn)(void *arg, const char *path, int64_t hour, unsigned seq, uint64_t size),
          void *arg)
 {
     static const size_t width[3] = {4, 2, 2}; /* YYYY, MM, DD */
@@ -155,7 +155,7 @@ arc_walk(const char *dir,
                 strcmp(path + at[0] + 1, want) != 0 || lstat(path, &st) != 0 ||
                 !S_ISREG(st.st_mode))
                 continue;
-            rc = fn(arg, path, hour, seq, &st);
+            rc = fn(arg, path, hour, seq, (uint64_t)st.st_size);
         }
     }
     for (int i = 0; i < 4; i++)

@@ -40,18 +40,15 @@ int arc_name_format(int64_t hour, unsigned seq, char *buf, size_t len);
  */
 int arc_name_parse(const char *base, int64_t *hour, unsigned *seq);
 
-struct stat;
-
 /*
  * Calls fn for each hour file of the archive in folder dir (YYYY/MM/DD/name, each in the
  * folder its name says; anything else is skipped), in no particular order: path is the
- * file's full path (valid during the call), st its lstat(). fn returns 0 to go on, or
- * non-zero to stop; that value is returned. Returns 0 when done, -1 with errno when dir
+ * file's full path (valid during the call), size its size in bytes. fn returns 0 to go on,
+ * or non-zero to stop; that value is returned. Returns 0 when done, -1 with errno when dir
  * itself cannot be read (unreadable subfolders are skipped).
  */
 int arc_walk(const char *dir,
-             int (*fn)(void *arg, const char *path, int64_t hour, unsigned seq,
-                       const struct stat *st),
+             int (*fn)(void *arg, const char *path, int64_t hour, unsigned seq, uint64_t size),
              void *arg);
 
 #endif

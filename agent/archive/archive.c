@@ -84,7 +84,7 @@ static int make_dirs(const char *dir, const char *rel);
 static int sync_dir(const char *path);
 static char *join(const char *dir, const char *rel);
 static int add_done(struct arc *a, int64_t hour, unsigned seq, uint64_t size);
-static int scan_one(void *arg, const char *path, int64_t hour, unsigned seq, const struct stat *st);
+static int scan_one(void *arg, const char *path, int64_t hour, unsigned seq, uint64_t size);
 static void scan(struct arc *a);
 static void apply_bounds(struct arc *a);
 static void fit_to_disk(struct arc *a);
@@ -807,12 +807,12 @@ add_done(struct arc *a, int64_t hour, unsigned seq, uint64_t size)
 }
 
 static int
-scan_one(void *arg, const char *path, int64_t hour, unsigned seq, const struct stat *st)
+scan_one(void *arg, const char *path, int64_t hour, unsigned seq, uint64_t size)
 {
     struct arc *a = arg;
 
     (void)path;
-    if (add_done(a, hour, seq, (uint64_t)st->st_size) != 0) {
+    if (add_done(a, hour, seq, size) != 0) {
         log_err("archive: out of memory reading %s", a->dir);
         return 1; /* stop: the bounds see the files read so far */
     }

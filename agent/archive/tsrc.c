@@ -55,7 +55,7 @@ struct tsrc {
 
 static struct tsrc *tsrc_new(char *err, size_t errlen);
 static int add_file(struct tsrc *ts, const char *path, int64_t hour, unsigned seq);
-static int walk_one(void *arg, const char *path, int64_t hour, unsigned seq, const struct stat *st);
+static int walk_one(void *arg, const char *path, int64_t hour, unsigned seq, uint64_t size);
 static int cmp_file(const void *a, const void *b);
 static int open_next(struct tsrc *ts);
 static int fill(struct tsrc *ts);
@@ -242,11 +242,11 @@ add_file(struct tsrc *ts, const char *path, int64_t hour, unsigned seq)
 }
 
 static int
-walk_one(void *arg, const char *path, int64_t hour, unsigned seq, const struct stat *st)
+walk_one(void *arg, const char *path, int64_t hour, unsigned seq, uint64_t size)
 {
     struct range *r = arg;
 
-    (void)st;
+    (void)size;
     /* The hour [hour, hour + 1 h) overlaps [from, to); hour >= 0, so no overflow. */
     if (hour < r->to && hour + ARC_HOUR_MS > r->from && add_file(r->ts, path, hour, seq) != 0) {
         r->nomem = 1;

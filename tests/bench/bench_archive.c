@@ -25,7 +25,8 @@
  * the CPU the trace source takes to read it all back (what replay pays before parsing). Exit 0, or
  * 1 when the archive cannot be written or read back.
  */
-#define _XOPEN_SOURCE 700 /* nftw() */
+#define _XOPEN_SOURCE 700    /* nftw() */
+#define _FILE_OFFSET_BITS 64 /* readdir() on 32-bit targets, as rw_archive */
 #include <errno.h>
 #include <ftw.h>
 #include <math.h>

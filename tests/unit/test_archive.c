@@ -8,7 +8,8 @@
  * Each test works in a fresh folder under /tmp, removed afterwards. Times are made up: the
  * archive reads no clock.
  */
-#define _XOPEN_SOURCE 700 /* nftw() */
+#define _XOPEN_SOURCE 700    /* nftw() */
+#define _FILE_OFFSET_BITS 64 /* readdir() on 32-bit targets, as rw_archive */
 #include <errno.h>
 #include <fcntl.h>
 #include <ftw.h>

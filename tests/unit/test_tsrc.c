@@ -5,7 +5,8 @@
  * missing folders. The files are made here with zlib, as roomwatchd's writer would leave
  * them (or as a kill -9 or a power cut would).
  */
-#define _XOPEN_SOURCE 700 /* nftw() */
+#define _XOPEN_SOURCE 700    /* nftw() */
+#define _FILE_OFFSET_BITS 64 /* readdir() on 32-bit targets, as rw_archive */
 #include <errno.h>
 #include <fcntl.h>
 #include <ftw.h>
