@@ -133,6 +133,18 @@ void alm_restore_open(struct alm *a, size_t target);
 int alm_is_open(const struct alm *a, size_t target);
 
 /*
+ * The detector's state as bytes, for a caller that stores it beside the engine's image so
+ * that a feed continued later (a trace replayed in chunks) goes on exactly where it stopped:
+ * open targets, runs being timed, the no_answer cycles being gathered. alm_snapshot() gives
+ * a malloc()ed image (*buf, *len; the caller frees it) or ALM_ERR_NOMEM. alm_restore() takes
+ * one back into a detector of the same rules and targets: ALM_ERR_INVALID, changing
+ * nothing, when the image is damaged or of other rules (the caller then restores the open
+ * targets alone, alm_restore_open()). Host byte order: the image stays on its machine.
+ */
+enum alm_status alm_snapshot(const struct alm *a, void **buf, size_t *len);
+enum alm_status alm_restore(struct alm *a, const void *buf, size_t len);
+
+/*
  * Feeds one sample (samples of one device in time order). Writes the transitions it causes
  * into out (room for max; one per target of the sample's device at most, so
  * alm_max_events() is enough) and returns how many. Samples of unknown devices are ignored.

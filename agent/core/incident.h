@@ -1,9 +1,10 @@
 /*
- * incident.h - the daemon's incidents: samples through the alarm rules (engine/alarm.h),
+ * incident.h - the core's incidents: samples through the alarm rules (engine/alarm.h),
  * each transition written to the store, then published on <prefix>/incident/<id> and logged.
+ * One lifecycle for roomwatchd and `roomwatch replay` (core.h).
  *
- * DESIGN: runs on the main thread, which owns the store connection (borrowed from live.c),
- * the publisher's state and this object. At start the incidents still open in the store are
+ * DESIGN: runs on the thread that owns the core, its store connection (borrowed) and this
+ * object. At start the incidents still open in the store are
  * matched to the configured rules (rule id, device, point) and restored open; an open
  * incident no rule watches any more stays open (it is resolved by hand) and is logged once.
  * A transition goes to the store first, in its own fsync()ed transaction, and is published
@@ -42,18 +43,26 @@
 #include <stddef.h>
 #include <stdint.h>
 
+struct core_out;
+struct core_sample;
 struct inc;
-struct pub;
 struct rw_config;
-struct sample;
 struct store;
 struct store_incident;
 
-/* cfg, store and pub are borrowed and must outlive the object. */
-int inc_open(const struct rw_config *cfg, struct store *store, struct pub *pub, struct inc **out,
-             char *err, size_t errlen);
-/* One sample, taken at engine time t (ms). */
-void inc_sample(struct inc *c, const struct sample *s, int64_t t);
+/* cfg, store and pub (NULL: nothing is published) are borrowed and must outlive the object. */
+int inc_open(const struct rw_config *cfg, struct store *store, const struct core_out *pub,
+             struct inc **out, char *err, size_t errlen);
+/* One sample (core_io.h). */
+void inc_sample(struct inc *c, const struct core_sample *s);
+/*
+ * The detector's state (alm_snapshot(): malloc()ed, the caller frees it), and taking one back
+ * for a feed that goes on without a gap (a trace replayed in chunks): then the open incidents
+ * restored at inc_open() go on as they were, not as after a restart. 0, or -1 with ENOMEM
+ * (snapshot) or EINVAL (an image of other rules: the restart rule stands).
+ */
+int inc_snapshot(const struct inc *c, void **buf, size_t *len);
+int inc_restore(struct inc *c, const void *buf, size_t len);
 /* Retries the transitions the store refused. Call about once a second. */
 void inc_tick(struct inc *c);
 /*
