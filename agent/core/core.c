@@ -58,7 +58,7 @@ struct core {
     const struct rw_config *cfg;
     const struct core_out *out; /* NULL: nothing is published */
     struct store *store;
-    int fixed;                  /* the period is fixed: no rollover */
+    int fixed; /* the period is fixed: no rollover */
     struct indset *is;
     struct indset_period per; /* the current period: the engine's */
     struct eng *eng;
@@ -66,15 +66,15 @@ struct core {
      * the samples from before it that are still on their way; NULL otherwise. */
     struct indset_period prev_per;
     struct eng *prev;
-    int roll_failing;   /* logged once per episode */
-    int64_t next_ckpt;  /* engine time, ms; INT64_MIN: at the first tick */
-    int64_t next_pub;   /* engine time, ms */
-    int ckpt_failing;   /* logged once per episode */
-    int resumed;        /* a stored state was resumed */
+    int roll_failing;         /* logged once per episode */
+    int64_t next_ckpt;        /* engine time, ms; INT64_MIN: at the first tick */
+    int64_t next_pub;         /* engine time, ms */
+    int ckpt_failing;         /* logged once per episode */
+    int resumed;              /* a stored state was resumed */
     int64_t saved_at, newest; /* of the resumed state */
     struct pubstate *ps;
-    struct inc *inc; /* the incidents; NULL without alarm rules */
-    struct rec *rec; /* the record's commands and their publishing */
+    struct inc *inc;         /* the incidents; NULL without alarm rules */
+    struct rec *rec;         /* the record's commands and their publishing */
     struct incstate *is_inc; /* per incident indicator */
     struct ist_result *ires; /* per incident indicator: the last look's results */
     int inc_failing;         /* reading the record failed: logged once per episode */
@@ -193,7 +193,7 @@ resume(struct core *c, enum core_resume how, char *err, size_t errlen)
         if (errno == ENOENT)
             return 0;
         snprintf(err, errlen, "store: %s",
-                 errno == EIO       ? store_errmsg(c->store)
+                 errno == EIO      ? store_errmsg(c->store)
                  : errno == ENOMEM ? "the saved engine state is too large for memory"
                                    : "the saved engine state is damaged");
         return -1;
@@ -387,8 +387,9 @@ publish_doc(struct core *c, const struct cfg_indicator *in, json_t *doc,
     if (doc == NULL)
         return -1;
     json_object_set_new(doc, "period", rpt_period_json(per));
-    json_object_set_new(doc, "as_of", json_string(rw_calendar_rfc3339(c->cfg->site.timezone,
-                                                                      asof, when, sizeof(when))));
+    json_object_set_new(
+        doc, "as_of",
+        json_string(rw_calendar_rfc3339(c->cfg->site.timezone, asof, when, sizeof(when))));
     txt = json_dumps(doc, JSON_COMPACT | JSON_REAL_PRECISION(15));
     json_decref(doc);
     if (txt == NULL)

@@ -31,8 +31,8 @@
  * clear, resolved = the incident resolved (cleared + the clear hold, at a poll, or when it
  * was resolved by hand); duration_s = resolved - detected. A hand resolution while the
  * condition lasts ends the incident: the rule opens a new one only once the condition has
- * cleared (its clear hold passed) and comes back. "value" and "label" are the reading that opened the incident (null
- * for a device that did not answer).
+ * cleared (its clear hold passed) and comes back. "value" and "label" are the reading that opened
+ * the incident (null for a device that did not answer).
  *
  * Errors: inc_open returns 0 or -1 with a message in err; the rest log their failures
  * themselves, once per change of state.

@@ -154,13 +154,13 @@ indset_period_name(const struct indset_period *p, char *buf, size_t len)
 }
 
 int
-indset_engine(const struct indset *is, const struct indset_period *p, struct eng **out,
-              char *err, size_t errlen)
+indset_engine(const struct indset *is, const struct indset_period *p, struct eng **out, char *err,
+              size_t errlen)
 {
     struct eng_period per = {p->ndays, p->day_start};
 
-    switch (eng_new(&per, is->npoints, is->points, is->cfg->nindicators, is->inds, out, err,
-                    errlen)) {
+    switch (
+        eng_new(&per, is->npoints, is->points, is->cfg->nindicators, is->inds, out, err, errlen)) {
     case ENG_OK:
         return 0;
     case ENG_ERR_NOMEM:
@@ -204,8 +204,8 @@ split_blob(const void *blob, size_t len, const void **eng, size_t *englen, const
 }
 
 int
-indset_load(const struct indset *is, const struct indset_period *p, struct store *st,
-            struct eng *e, int64_t *saved_at, void **aux, size_t *auxlen)
+indset_load(const struct indset *is, const struct indset_period *p, struct store *st, struct eng *e,
+            int64_t *saved_at, void **aux, size_t *auxlen)
 {
     const void *eimg, *aimg;
     size_t elen, alen;
@@ -234,8 +234,7 @@ indset_load(const struct indset *is, const struct indset_period *p, struct store
     if (split_blob(blob, len, &eimg, &elen, &aimg, &alen) < 0)
         rc = ENG_ERR_INVALID;
     else
-        rc = acc != NULL ? eng_restore(e, is->fingerprint, eimg, elen, acc, ndays)
-                         : ENG_ERR_NOMEM;
+        rc = acc != NULL ? eng_restore(e, is->fingerprint, eimg, elen, acc, ndays) : ENG_ERR_NOMEM;
     if (rc == ENG_OK && aux != NULL && alen > 0) {
         if ((*aux = malloc(alen)) == NULL)
             rc = ENG_ERR_NOMEM;
@@ -255,8 +254,8 @@ indset_load(const struct indset *is, const struct indset_period *p, struct store
 }
 
 int
-indset_save(const struct indset *is, const struct indset_period *p, struct store *st,
-            struct eng *e, int64_t now, const void *aux, size_t auxlen)
+indset_save(const struct indset *is, const struct indset_period *p, struct store *st, struct eng *e,
+            int64_t now, const void *aux, size_t auxlen)
 {
     const struct rw_config *cfg = is->cfg;
     struct store_day *days;

@@ -19,7 +19,7 @@
 #include "rw_log.h"
 #include "store/store.h"
 
-#define REC_BATCH 64   /* changes published per look; the rest at the next one */
+#define REC_BATCH 64     /* changes published per look; the rest at the next one */
 #define REC_LOOK_MS 1000 /* between looks at data_version */
 #define REC_WHAT_LEN 16
 

@@ -25,8 +25,7 @@ struct dlv {
 static void
 feed(struct dlv *d, size_t dev, double latency_s, double mono)
 {
-    if (core_report(d->core, dev, rw_etime_at(d->et, mono), latency_s) < 0 &&
-        d->refused++ == 0)
+    if (core_report(d->core, dev, rw_etime_at(d->et, mono), latency_s) < 0 && d->refused++ == 0)
         log_warn("indicators: a report's outcome came later than %d s after it was known and "
                  "was left out",
                  CORE_LAG_MS / 1000);
@@ -40,8 +39,7 @@ on_outcome(void *ctx, uint64_t dev, double latency_s, double mono)
 }
 
 struct dlv *
-dlv_new(const struct rw_config *cfg, struct pub *pub, struct core *core,
-        const struct rw_etime *et)
+dlv_new(const struct rw_config *cfg, struct pub *pub, struct core *core, const struct rw_etime *et)
 {
     struct dlv *d = calloc(1, sizeof(*d));
 

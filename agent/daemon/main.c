@@ -47,9 +47,9 @@
 #include "store/store.h"
 
 #define DEFAULT_CONFIG "/etc/roomwatch/roomwatch.cfg"
-#define SAMPLE_BATCH 256      /* samples taken from the queue per wake-up */
-#define STOP_FLUSH_MS 3000    /* time the publisher gets to deliver what is pending at exit */
-#define LOOP_TICK_MS 1000     /* longest sleep of the main loop */
+#define SAMPLE_BATCH 256   /* samples taken from the queue per wake-up */
+#define STOP_FLUSH_MS 3000 /* time the publisher gets to deliver what is pending at exit */
+#define LOOP_TICK_MS 1000  /* longest sleep of the main loop */
 
 static volatile sig_atomic_t sig_stop;
 static volatile sig_atomic_t sig_reload;
@@ -378,8 +378,7 @@ agent_start(struct agent *a)
     a->pub = pub_new(cfg);
     if (a->pub == NULL || pub_start(a->pub) < 0)
         return -1;
-    if ((cfg->nindicators > 0 || cfg->ninc_indicators > 0 || cfg->nalarms > 0) &&
-        core_start(a) < 0)
+    if ((cfg->nindicators > 0 || cfg->ninc_indicators > 0 || cfg->nalarms > 0) && core_start(a) < 0)
         return -1;
     if ((a->dlv = dlv_new(cfg, a->pub, a->core, &a->et)) == NULL ||
         (a->ctl = ctl_new(cfg, a->pub, a->core, engine_now, a)) == NULL) {
@@ -399,8 +398,7 @@ agent_start(struct agent *a)
         }
     }
     if (sp_device_count(cfg) > 0) {
-        if ((a->snmp = sp_poller_new(cfg, a->samples)) == NULL ||
-            sp_poller_start(a->snmp) < 0) {
+        if ((a->snmp = sp_poller_new(cfg, a->samples)) == NULL || sp_poller_start(a->snmp) < 0) {
             log_err("snmp poller: cannot start: %s", strerror(errno));
             return -1;
         }
@@ -489,8 +487,8 @@ main(int argc, char **argv)
         size_t points = 0, i;
         for (i = 0; i < a.cfg->ndevices; i++)
             points += a.cfg->profiles[a.cfg->devices[i].profile].npoints;
-        printf("%s: OK: %zu buses, %zu devices, %zu points\n", path, a.cfg->nbuses,
-               a.cfg->ndevices, points);
+        printf("%s: OK: %zu buses, %zu devices, %zu points\n", path, a.cfg->nbuses, a.cfg->ndevices,
+               points);
         cfg_free(a.cfg);
         return 0;
     }

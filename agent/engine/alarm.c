@@ -223,8 +223,8 @@ alm_restore(struct alm *a, const void *buf, size_t len)
     if (buf == NULL || len != sizeof(hdr) + a->ntargets * ALM_SNAP_FIELDS * sizeof(int64_t))
         return ALM_ERR_INVALID;
     memcpy(hdr, buf, sizeof(hdr));
-    if (hdr[0] != (((uint64_t)ALM_SNAP_MAGIC << 32) | ALM_SNAP_VERSION) ||
-        hdr[1] != a->ntargets || hdr[2] != config_hash(a))
+    if (hdr[0] != (((uint64_t)ALM_SNAP_MAGIC << 32) | ALM_SNAP_VERSION) || hdr[1] != a->ntargets ||
+        hdr[2] != config_hash(a))
         return ALM_ERR_INVALID;
     f = (const char *)buf + sizeof(hdr);
     for (size_t i = 0; i < a->ntargets; i++) {

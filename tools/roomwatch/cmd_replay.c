@@ -6,12 +6,13 @@
  * The config gives the devices, their profiles' points (with the plausible ranges: a value
  * outside one goes to the engine as a bad sample) and staleness limits, and the indicators;
  * no device is contacted. The engine is set up as the daemon's (indset.h: the same points,
- * indicator configs and fingerprint), so a --db state is the daemon's kind of state. The period is the calendar year (or month, per site.period) of the
- * trace's first sample in the site's zone, or --year. The trace may interleave points out of
- * order by up to --max-skew seconds (default 3600): the engine is advanced to the newest
- * sample minus the skew, and a row older than that, or older than its point's previous row,
- * is an error naming the line. At the end the engine is finished at the period's end, so
- * time after the trace's last samples (beyond their staleness limit) is unknown.
+ * indicator configs and fingerprint), so a --db state is the daemon's kind of state. The period is
+ * the calendar year (or month, per site.period) of the trace's first sample in the site's zone, or
+ * --year. The trace may interleave points out of order by up to --max-skew seconds (default 3600):
+ * the engine is advanced to the newest sample minus the skew, and a row older than that, or older
+ * than its point's previous row, is an error naming the line. At the end the engine is finished at
+ * the period's end, so time after the trace's last samples (beyond their staleness limit) is
+ * unknown.
  *
  * --db OUT.db keeps the engine's state between replays, so that a trace replayed in chunks,
  * one process each, gives the JSON of one replay of the whole: the state stored for the
@@ -60,7 +61,7 @@
 #include "trace_cmd.h"
 #include "trace_csv.h"
 
-#define MAX_SKEW_DEFAULT 3600      /* s */
+#define MAX_SKEW_DEFAULT 3600       /* s */
 #define ADVANCE_STEP_MS (60 * 1000) /* advance the engine at most once a minute of trace time */
 #define READ_BUF (1 << 20) /* bytes read from the trace at a time; grows for longer lines */
 
@@ -82,23 +83,23 @@ struct rdev {
 struct replay {
     struct rw_config *cfg;
     const char *trace_path;
-    int year;              /* 0: from the first sample */
+    int year; /* 0: from the first sample */
     int64_t max_skew_ms;
     int json;
-    struct indset *is;     /* the daemon's layout: engine point i is points[i] */
+    struct indset *is; /* the daemon's layout: engine point i is points[i] */
     size_t npoints;
     struct rpoint *points;
-    uint32_t *hash;        /* open addressing on the name: point index + 1, 0 for free */
-    size_t hmask;          /* hash slots - 1 (a power of two at least twice npoints) */
+    uint32_t *hash; /* open addressing on the name: point index + 1, 0 for free */
+    size_t hmask;   /* hash slots - 1 (a power of two at least twice npoints) */
     struct indset_period per;
-    struct rdev *dev;      /* per device */
-    const char *db_path;   /* --db, or NULL */
-    char tmp_path[64];     /* the temporary database without --db; "" if none */
+    struct rdev *dev;    /* per device */
+    const char *db_path; /* --db, or NULL */
+    char tmp_path[64];   /* the temporary database without --db; "" if none */
     struct store *db;
-    struct core *core;     /* from the first row on */
-    int resumed;           /* the core continues a state from the db */
+    struct core *core;          /* from the first row on */
+    int resumed;                /* the core continues a state from the db */
     struct ist_result *inc_res; /* per incident indicator, at the end */
-    struct trace_cmd tcmd; /* an event row's command */
+    struct trace_cmd tcmd;      /* an event row's command */
 };
 
 static void replay_usage(FILE *fp);
@@ -117,16 +118,17 @@ static int save(struct replay *rp);
 static void
 replay_usage(FILE *fp)
 {
-    fprintf(fp, "usage: roomwatch replay -c FILE --trace TRACE.csv [--year Y] [--max-skew S] "
-                "[--db OUT.db] [--json]\n"
-                "  -c FILE         the config: devices, profiles and indicators\n"
-                "  --trace FILE    the trace CSV (ts,point,value); - for standard input\n"
-                "  --year Y        the period's year (default: the year of the first sample)\n"
-                "  --max-skew S    seconds rows of different points may be out of order "
-                "(default %d)\n"
-                "  --db OUT.db     resume from and save the engine's state in OUT.db\n"
-                "  --json          print the indicators as JSON\n",
-                MAX_SKEW_DEFAULT);
+    fprintf(fp,
+            "usage: roomwatch replay -c FILE --trace TRACE.csv [--year Y] [--max-skew S] "
+            "[--db OUT.db] [--json]\n"
+            "  -c FILE         the config: devices, profiles and indicators\n"
+            "  --trace FILE    the trace CSV (ts,point,value); - for standard input\n"
+            "  --year Y        the period's year (default: the year of the first sample)\n"
+            "  --max-skew S    seconds rows of different points may be out of order "
+            "(default %d)\n"
+            "  --db OUT.db     resume from and save the engine's state in OUT.db\n"
+            "  --json          print the indicators as JSON\n",
+            MAX_SKEW_DEFAULT);
 }
 
 /* Every point of every device, and with a delivery indicator the agent's point of each device
@@ -395,8 +397,9 @@ command(struct replay *rp, const struct trace_row *row, long line)
     if (core_command(rp->core, &rp->tcmd.cmd, row->t, "replay", &r) == 0)
         return 0;
     if (errno == ENOENT)
-        fprintf(stderr, "%s:%ld: no incident %lld (incidents are numbered 1, 2, ... as they "
-                        "open)\n",
+        fprintf(stderr,
+                "%s:%ld: no incident %lld (incidents are numbered 1, 2, ... as they "
+                "open)\n",
                 rp->trace_path, line, (long long)rp->tcmd.cmd.incident);
     else if (errno == EALREADY)
         fprintf(stderr, "%s:%ld: incident %lld: %s\n", rp->trace_path, line,
@@ -459,14 +462,16 @@ run_trace(struct replay *rp, FILE *fp)
                 eng_position(core_engine(rp->core), &newest, &advanced);
         }
         if (rp->resumed && row.t < advanced) {
-            fprintf(stderr, "%s:%ld: row is %.3f s older than the time the state resumed from "
-                            "%s has accounted up to\n",
+            fprintf(stderr,
+                    "%s:%ld: row is %.3f s older than the time the state resumed from "
+                    "%s has accounted up to\n",
                     rp->trace_path, tc.line, (double)(advanced - row.t) / 1000.0, rp->db_path);
             goto out;
         }
         if (pt->last_line < 0 && row.t < pt->last) {
-            fprintf(stderr, "%s:%ld: \"%s\" goes back in time (its previous row is in the state "
-                            "resumed from %s)\n",
+            fprintf(stderr,
+                    "%s:%ld: \"%s\" goes back in time (its previous row is in the state "
+                    "resumed from %s)\n",
                     rp->trace_path, tc.line, row.point, rp->db_path);
             goto out;
         }
@@ -487,8 +492,8 @@ run_trace(struct replay *rp, FILE *fp)
         pt->last_line = tc.line;
         valid = row.answered && row.value >= pt->min && row.value <= pt->max;
         if (sample(rp, pt, &row, valid) != 0) {
-            fprintf(stderr, "%s:%ld: the engine refused the row (out of order)\n",
-                    rp->trace_path, tc.line);
+            fprintf(stderr, "%s:%ld: the engine refused the row (out of order)\n", rp->trace_path,
+                    tc.line);
             goto out;
         }
         if (row.t > newest) {
@@ -521,8 +526,7 @@ run_trace(struct replay *rp, FILE *fp)
     if (rp->inc_res == NULL ||
         core_inc_results(rp->core, rp->per.day_start[rp->per.ndays], rp->inc_res) != 0) {
         fprintf(stderr, "roomwatch replay: %s\n",
-                rp->inc_res == NULL || errno == ENOMEM ? "out of memory"
-                                                       : core_errmsg(rp->core));
+                rp->inc_res == NULL || errno == ENOMEM ? "out of memory" : core_errmsg(rp->core));
         goto out;
     }
     rc = 0;

@@ -129,16 +129,18 @@ trace_cmd_parse(const struct trace_row *row, struct trace_cmd *out, char *err, s
                 if (strcmp(val, event_kinds[i]) == 0)
                     c->event_kind = event_kinds[i];
             if (c->event_kind == NULL) {
-                snprintf(err, errlen, "@event: kind must be maintenance, inspection or "
-                                      "security-incident (is \"%s\")",
+                snprintf(err, errlen,
+                         "@event: kind must be maintenance, inspection or "
+                         "security-incident (is \"%s\")",
                          val);
                 return -1;
             }
             break;
         case K_AT:
             if (trace_parse_ts(val, strlen(val), &c->at) < 0) {
-                snprintf(err, errlen, "@event: at must be a time as the ts column takes it "
-                                      "(is \"%s\")",
+                snprintf(err, errlen,
+                         "@event: at must be a time as the ts column takes it "
+                         "(is \"%s\")",
                          val);
                 return -1;
             }

@@ -29,8 +29,7 @@ struct trace_row;
 
 struct trace_cmd {
     struct store_cmd cmd; /* its strings point into the buffers below */
-    char by[TRACE_CMD_TEXT], note[TRACE_CMD_TEXT], cause[TRACE_CMD_TEXT],
-        measure[TRACE_CMD_TEXT];
+    char by[TRACE_CMD_TEXT], note[TRACE_CMD_TEXT], cause[TRACE_CMD_TEXT], measure[TRACE_CMD_TEXT];
 };
 
 int trace_cmd_parse(const struct trace_row *row, struct trace_cmd *out, char *err, size_t errlen);
