@@ -326,6 +326,16 @@ core_report(struct core *c, size_t dev, int64_t t, double latency_s)
     return feed(c, p, t, v, delivered);
 }
 
+void
+core_restart(struct core *c, int64_t saved)
+{
+    if (c->prev != NULL)
+        eng_cut(c->prev, saved);
+    eng_cut(c->eng, saved);
+    if (c->inc != NULL)
+        (void)inc_restart(c->inc); /* logged */
+}
+
 int
 core_command(struct core *c, const struct store_cmd *cmd, int64_t now, const char *source,
              struct store_cmd_result *r)

@@ -88,6 +88,12 @@ int core_sample(struct core *c, const struct core_sample *s);
  * core_sample().
  */
 int core_report(struct core *c, size_t dev, int64_t t, double latency_s);
+/*
+ * The daemon restarted at t after a checkpoint at saved (a trace's @restart row): what a
+ * restart does to a resumed state, done to this one (CORE_RESTART above): holds are cut at
+ * saved, the alarm detector forgets its runs and takes the open incidents from the store.
+ */
+void core_restart(struct core *c, int64_t saved);
 /* A command on the record applied at now (record.h: rec_apply()). */
 int core_command(struct core *c, const struct store_cmd *cmd, int64_t now, const char *source,
                  struct store_cmd_result *r);

@@ -111,13 +111,45 @@ restore_one(const struct store_incident *in, void *arg)
     return 0;
 }
 
+/*
+ * The restart rule (alarm.h): a fresh detector with the targets whose incidents are open in
+ * the store restored open. 0, or -1 (EIO: store_errmsg()).
+ */
+static int
+restore(struct inc *c)
+{
+    struct restore_ctx rc = {0};
+
+    alm_reset(c->alm);
+    for (size_t i = 0; i < c->ntargets; i++) {
+        c->tg[i].id = 0;
+        c->tg[i].pending = P_NONE;
+    }
+    rc.c = c;
+    if (store_incident_each(c->store, 1, restore_one, &rc) < 0)
+        return -1;
+    if (rc.restored > 0)
+        log_notice("incidents: %zu still open from before the restart", rc.restored);
+    return 0;
+}
+
+int
+inc_restart(struct inc *c)
+{
+    if (restore(c) < 0) {
+        log_err("store: cannot read the open incidents at a restart: %s",
+                store_errmsg(c->store));
+        return -1;
+    }
+    return 0;
+}
+
 int
 inc_open(const struct rw_config *cfg, struct store *store, const struct core_out *pub,
          struct inc **out, char *err, size_t errlen)
 {
     struct alm_rule_cfg *rules = NULL;
     struct alm_target *targets = NULL;
-    struct restore_ctx rc = {0};
     struct inc *c;
     size_t n = 0, i, k;
     enum alm_status st;
@@ -157,13 +189,10 @@ inc_open(const struct rw_config *cfg, struct store *store, const struct core_out
         snprintf(err, errlen, "out of memory");
         goto fail;
     }
-    rc.c = c;
-    if (store_incident_each(store, 1, restore_one, &rc) < 0) {
+    if (restore(c) < 0) {
         snprintf(err, errlen, "store: open incidents: %s", store_errmsg(store));
         goto fail;
     }
-    if (rc.restored > 0)
-        log_notice("incidents: %zu still open from before the restart", rc.restored);
     free(rules);
     free(targets);
     *out = c;

@@ -63,6 +63,13 @@ void inc_sample(struct inc *c, const struct core_sample *s);
  */
 int inc_snapshot(const struct inc *c, void **buf, size_t *len);
 int inc_restore(struct inc *c, const void *buf, size_t len);
+/*
+ * The restart rule again, as at inc_open(): the detector forgets every run being timed and
+ * takes the open incidents back from the store (a trace's @restart row: the daemon restarted
+ * there). Transitions the store has not taken are dropped, as a restart drops them. 0, or -1
+ * (logged).
+ */
+int inc_restart(struct inc *c);
 /* Retries the transitions the store refused. Call about once a second. */
 void inc_tick(struct inc *c);
 /*

@@ -92,11 +92,9 @@ alm_new(size_t nrules, const struct alm_rule_cfg *rules, size_t ntargets,
         memcpy(a->rules, rules, nrules * sizeof(*rules));
     if (ntargets > 0)
         memcpy(a->targets, targets, ntargets * sizeof(*targets));
-    for (i = 0; i < ntargets; i++) {
-        a->st[i].run_since = INT64_MIN;
-        a->st[i].last_t = INT64_MIN;
+    alm_reset(a);
+    for (i = 0; i < ntargets; i++)
         a->dev_first[targets[i].device + 1]++;
-    }
     for (i = 0; i < ndevices; i++) {
         size_t n = a->dev_first[i + 1];
 
@@ -124,6 +122,16 @@ alm_free(struct alm *a)
     free(a->dev_first);
     free(a->by_dev);
     free(a);
+}
+
+void
+alm_reset(struct alm *a)
+{
+    for (size_t i = 0; i < a->ntargets; i++) {
+        memset(&a->st[i], 0, sizeof(a->st[i]));
+        a->st[i].run_since = INT64_MIN;
+        a->st[i].last_t = INT64_MIN;
+    }
 }
 
 void

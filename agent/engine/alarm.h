@@ -127,6 +127,9 @@ enum alm_status alm_new(size_t nrules, const struct alm_rule_cfg *rules, size_t 
 /* Accepts NULL. */
 void alm_free(struct alm *a);
 
+/* Every target as alm_new() left it: what a restart forgets (the caller then restores the
+ * open ones, alm_restore_open()). */
+void alm_reset(struct alm *a);
 /* Target i is open (restored from the store after a restart): see the restart rule above. */
 void alm_restore_open(struct alm *a, size_t target);
 /* 1 if target i is open. */

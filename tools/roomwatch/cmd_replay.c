@@ -383,13 +383,27 @@ sample(struct replay *rp, const struct rpoint *pt, const struct trace_row *row, 
     return core_sample(rp->core, &s);
 }
 
-/* An event row, applied by the core at the row's time; 0, or -1 after saying why. */
+/*
+ * An event row, applied by the core at the row's time, or a restart of the daemon; 0, or -1
+ * after saying why.
+ */
 static int
 command(struct replay *rp, const struct trace_row *row, long line)
 {
     struct store_cmd_result r;
     char err[TRACE_ERR_LEN];
+    int64_t saved;
 
+    switch (trace_restart_parse(row, &saved, err, sizeof(err))) {
+    case 1:
+        core_restart(rp->core, saved);
+        return 0;
+    case -1:
+        fprintf(stderr, "%s:%ld: %s\n", rp->trace_path, line, err);
+        return -1;
+    default:
+        break;
+    }
     if (trace_cmd_parse(row, &rp->tcmd, err, sizeof(err)) != 0) {
         fprintf(stderr, "%s:%ld: %s\n", rp->trace_path, line, err);
         return -1;

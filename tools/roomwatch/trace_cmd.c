@@ -176,3 +176,23 @@ trace_cmd_parse(const struct trace_row *row, struct trace_cmd *out, char *err, s
     }
     return 0;
 }
+
+int
+trace_restart_parse(const struct trace_row *row, int64_t *saved, char *err, size_t errlen)
+{
+    static const char key[] = "saved=";
+
+    if (strcmp(row->point, "@restart") != 0)
+        return 0;
+    if (row->text_len <= sizeof(key) - 1 || memcmp(row->text, key, sizeof(key) - 1) != 0 ||
+        trace_parse_ts(row->text + sizeof(key) - 1, row->text_len - (sizeof(key) - 1), saved) <
+            0) {
+        snprintf(err, errlen, "@restart needs saved=TIME (the checkpoint it resumed from)");
+        return -1;
+    }
+    if (*saved > row->t) {
+        snprintf(err, errlen, "@restart: saved is after the restart");
+        return -1;
+    }
+    return 1;
+}

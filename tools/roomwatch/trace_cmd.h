@@ -20,6 +20,7 @@
 #define ROOMWATCH_TRACE_CMD_H
 
 #include <stddef.h>
+#include <stdint.h>
 
 #include "store/store.h"
 
@@ -33,5 +34,13 @@ struct trace_cmd {
 };
 
 int trace_cmd_parse(const struct trace_row *row, struct trace_cmd *out, char *err, size_t errlen);
+
+/*
+ * A @restart row (the daemon's archive writes one when roomwatchd starts on a store it
+ * resumes: core.h, core_restart()): `ts,@restart,saved=TIME`, TIME the checkpoint it resumed
+ * from, written as ts is. 1 and *saved for a @restart row, 0 for another directive, -1 with
+ * a message for a bad one.
+ */
+int trace_restart_parse(const struct trace_row *row, int64_t *saved, char *err, size_t errlen);
 
 #endif
