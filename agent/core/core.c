@@ -57,6 +57,7 @@ struct incstate {
 struct core {
     const struct rw_config *cfg;
     const struct core_out *out; /* NULL: nothing is published */
+    const struct core_out *taken; /* its taken_* hooks, or NULL */
     struct store *store;
     int fixed; /* the period is fixed: no rollover */
     struct indset *is;
@@ -179,11 +180,11 @@ period_end(const struct indset_period *p)
 }
 
 /*
- * Resumes the state stored for this config and period, as o->resume says (core.h). 0 when
- * resumed or when there is none, else -1 with a message.
+ * Resumes the state stored for this config and period, as o->resume says (core.h), at now. 0
+ * when resumed or when there is none, else -1 with a message.
  */
 static int
-resume(struct core *c, enum core_resume how, char *err, size_t errlen)
+resume(struct core *c, enum core_resume how, int64_t now, char *err, size_t errlen)
 {
     void *aux = NULL;
     size_t auxlen = 0;
@@ -199,8 +200,12 @@ resume(struct core *c, enum core_resume how, char *err, size_t errlen)
         return -1;
     }
     c->resumed = 1;
-    if (how == CORE_RESTART)
+    if (how == CORE_RESTART) {
         eng_cut(c->eng, c->saved_at);
+        if (c->taken != NULL && c->taken->taken_restart != NULL)
+            c->taken->taken_restart(c->taken->ctx, now > c->saved_at ? now : c->saved_at,
+                                    c->saved_at);
+    }
     eng_position(c->eng, &c->newest, &advanced);
     /* The detector goes on exactly only when the feed does; otherwise the open incidents
      * restored by inc_open() follow the restart rule. An image of other rules (the config
@@ -226,6 +231,7 @@ core_open(const struct rw_config *cfg, struct store *store, const struct core_op
     }
     c->cfg = cfg;
     c->out = o->out != NULL && o->out->publish != NULL ? o->out : NULL;
+    c->taken = o->out;
     c->store = store;
     c->newest = INT64_MIN;
     c->next_ckpt = INT64_MIN;
@@ -260,7 +266,7 @@ core_open(const struct rw_config *cfg, struct store *store, const struct core_op
         snprintf(err, errlen, "out of memory");
         goto fail;
     }
-    if (resume(c, o->resume, err, errlen) < 0)
+    if (resume(c, o->resume, o->now, err, errlen) < 0)
         goto fail;
     *out = c;
     return 0;
@@ -287,9 +293,13 @@ core_sample(struct core *c, const struct core_sample *s)
     if (s->device >= cfg->ndevices ||
         s->point >= cfg->profiles[cfg->devices[s->device].profile].npoints)
         return 0;
+    uint32_t p = indset_point(c->is, s->device, s->point);
+
+    if (c->taken != NULL && c->taken->taken_sample != NULL)
+        c->taken->taken_sample(c->taken->ctx, p, s->t, s->value, s->valid, s->q);
     if (c->inc != NULL)
         inc_sample(c->inc, s);
-    return feed(c, indset_point(c->is, s->device, s->point), s->t, s->value, s->valid);
+    return feed(c, p, s->t, s->value, s->valid);
 }
 
 /*
@@ -323,12 +333,16 @@ core_report(struct core *c, size_t dev, int64_t t, double latency_s)
      * point in order. */
     if (t < eng_point_last(c->eng, p))
         t = eng_point_last(c->eng, p);
+    if (c->taken != NULL && c->taken->taken_sample != NULL)
+        c->taken->taken_sample(c->taken->ctx, p, t, v, delivered,
+                               delivered ? ALM_Q_GOOD : ALM_Q_NO_ANSWER);
     return feed(c, p, t, v, delivered);
 }
 
 void
 core_restart(struct core *c, int64_t saved)
 {
+    /* A replayed restart is not taken again: only core_open() tells of the daemon's own. */
     if (c->prev != NULL)
         eng_cut(c->prev, saved);
     eng_cut(c->eng, saved);
@@ -340,7 +354,11 @@ int
 core_command(struct core *c, const struct store_cmd *cmd, int64_t now, const char *source,
              struct store_cmd_result *r)
 {
-    return rec_apply(c->rec, cmd, now, source, r);
+    if (rec_apply(c->rec, cmd, now, source, r) < 0)
+        return -1;
+    if (c->taken != NULL && c->taken->taken_command != NULL)
+        c->taken->taken_command(c->taken->ctx, now, cmd);
+    return 0;
 }
 
 /* FNV-1a over n bytes, continuing from h. */

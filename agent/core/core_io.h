@@ -39,12 +39,27 @@ struct core_sample {
     int64_t next_ms; /* until the device is asked again; 0 if unknown */
 };
 
+struct store_cmd;
+
+/*
+ * The taken_* hooks are optional (NULL: nobody is told). They see every input the core takes,
+ * as it takes it, so that the daemon can archive what it fed the core as a replay trace and
+ * any period can be recomputed from it (the sample archive): a sample of engine point p (the
+ * indset layout; the agent's delivery points included) with the value, validity and
+ * quality it came with; a command, once applied (changed or not; refused ones are not
+ * taken); a restart of the daemon on a resumed state (now, and the checkpoint resumed from).
+ */
 struct core_out {
     void *ctx;
     int (*publish)(void *ctx, const char *subtopic, const char *payload, int qos, int retain);
+    void (*taken_sample)(void *ctx, uint32_t p, int64_t t, double value, int valid,
+                         enum alm_quality q);
+    void (*taken_command)(void *ctx, int64_t t, const struct store_cmd *cmd);
+    void (*taken_restart)(void *ctx, int64_t t, int64_t saved);
 };
 
-/* out's publish(), or -1 (nothing to take it) when out or its publish is NULL. */
+/* out's publish(), or -1 (nothing to take it) when out or its publish is NULL. A core given
+ * no publish (replay) publishes nothing and keeps nothing to publish later. */
 static inline int
 core_out_publish(const struct core_out *out, const char *subtopic, const char *payload, int qos,
                  int retain)

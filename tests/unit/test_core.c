@@ -144,7 +144,7 @@ across(const char *period, int64_t midnight, int y0, int m0, int y1, int m1, int
     struct rw_config *cfg;
     struct indset *is;
     struct indset_period p;
-    struct core_out out = {NULL, record};
+    struct core_out out = {.publish = record};
     struct core_opts o = {0};
     struct store *st;
     struct core *c;
