@@ -6,12 +6,13 @@
  * The config gives the devices, their profiles' points (with the plausible ranges: a value
  * outside one goes to the engine as a bad sample) and staleness limits, and the indicators;
  * no device is contacted. The engine is set up as the daemon's (indset.h: the same points,
- * indicator configs and fingerprint), so a --db state is the daemon's kind of state. The period is the calendar year (or month, per site.period) of the
- * trace's first sample in the site's zone, or --year. The trace may interleave points out of
- * order by up to --max-skew seconds (default 3600): the engine is advanced to the newest
- * sample minus the skew, and a row older than that, or older than its point's previous row,
- * is an error naming the line. At the end the engine is finished at the period's end, so
- * time after the trace's last samples (beyond their staleness limit) is unknown.
+ * indicator configs and fingerprint), so a --db state is the daemon's kind of state. The period is
+ * the calendar year (or month, per site.period) of the trace's first sample in the site's zone, or
+ * --year. The trace may interleave points out of order by up to --max-skew seconds (default 3600):
+ * the engine is advanced to the newest sample minus the skew, and a row older than that, or older
+ * than its point's previous row, is an error naming the line. At the end the engine is finished at
+ * the period's end, so time after the trace's last samples (beyond their staleness limit) is
+ * unknown.
  *
  * --db OUT.db keeps the engine's state between replays, so that a trace replayed in chunks,
  * one process each, gives the JSON of one replay of the whole: the state stored for the
@@ -23,10 +24,15 @@
  * continues the trace, not the finished period), together with the per-day accumulators
  * (table indicator_day) for reports.
  *
- * Incidents: the config's alarm rules run over the samples as in the daemon, and the trace's
- * event rows (@ack, @resolve, @event) are applied to the incidents they open (replay_inc.h);
- * the incident indicators follow the engine's in the output. They are not kept in --db: a
- * replay in chunks counts in each chunk the incidents of that chunk only.
+ * Incidents: the core runs the config's alarm rules over the samples and keeps the record in
+ * a store, as the daemon does: --db OUT.db, or a temporary database removed at the end. The
+ * trace's event rows (@ack, @resolve, @event; trace_cmd.h) are the commands the daemon
+ * applies, applied by the core at the row's time; one the record refuses (an unknown
+ * incident, an acknowledgement after an unacknowledged resolution) is an error naming the
+ * line. The incident indicators follow the engine's in the output. With --db the record and
+ * the alarm detector's state are kept too (CORE_CONTINUE), so a chunk goes on with the
+ * incidents the chunks before it opened, and a replayed database is what the daemon's store
+ * would be.
  *
  * Exit status: 0, or 2 for bad usage, a bad config or a bad trace (one message, naming the
  * file and line).
@@ -36,23 +42,26 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include <jansson.h>
 
 #include "cfg/cfg.h"
 #include "cmd.h"
+#include "core/core.h"
+#include "core/indset.h"
 #include "engine/eng.h"
-#include "indset.h"
 #include "engine/incstat.h"
-#include "replay_inc.h"
+#include "rw_log.h"
 #include "report/rpt_inc.h"
 #include "report/rpt_json.h"
 #include "report/rpt_table.h"
 #include "rw_calendar.h"
 #include "store/store.h"
+#include "trace_cmd.h"
 #include "trace_csv.h"
 
-#define MAX_SKEW_DEFAULT 3600      /* s */
+#define MAX_SKEW_DEFAULT 3600       /* s */
 #define ADVANCE_STEP_MS (60 * 1000) /* advance the engine at most once a minute of trace time */
 #define READ_BUF (1 << 20) /* bytes read from the trace at a time; grows for longer lines */
 
@@ -60,28 +69,37 @@ struct rpoint {
     char name[2 * CFG_ID_MAX]; /* "device.point" */
     double min, max;           /* plausible range */
     int64_t last;              /* time of its last row, ms */
-    size_t dev, pidx;          /* the device and its point's index; dev SIZE_MAX: the agent */
+    size_t dev, pidx;          /* the device and its point's index in the profile */
+    int agent;                 /* agent.delivery.<dev>: a report's outcome */
     long last_line;            /* 0: none yet */
+};
+
+/* The poll cycle of a device being gathered: its rows with one ts. */
+struct rdev {
+    uint64_t cycle; /* 0: none yet */
+    int64_t t;
 };
 
 struct replay {
     struct rw_config *cfg;
     const char *trace_path;
-    int year;              /* 0: from the first sample */
+    int year; /* 0: from the first sample */
     int64_t max_skew_ms;
     int json;
-    struct indset *is;     /* the daemon's layout: engine point i is points[i] */
+    struct indset *is; /* the daemon's layout: engine point i is points[i] */
     size_t npoints;
     struct rpoint *points;
-    uint32_t *hash;        /* open addressing on the name: point index + 1, 0 for free */
-    size_t hmask;          /* hash slots - 1 (a power of two at least twice npoints) */
+    uint32_t *hash; /* open addressing on the name: point index + 1, 0 for free */
+    size_t hmask;   /* hash slots - 1 (a power of two at least twice npoints) */
     struct indset_period per;
-    struct eng *eng;
-    const char *db_path;   /* --db, or NULL */
+    struct rdev *dev;    /* per device */
+    const char *db_path; /* --db, or NULL */
+    char tmp_path[64];   /* the temporary database without --db; "" if none */
     struct store *db;
-    int resumed;           /* the engine continues a state from the db */
-    struct rinc *rinc;     /* incidents and event rows */
+    struct core *core;          /* from the first row on */
+    int resumed;                /* the core continues a state from the db */
     struct ist_result *inc_res; /* per incident indicator, at the end */
+    struct trace_cmd tcmd;      /* an event row's command */
 };
 
 static void replay_usage(FILE *fp);
@@ -91,25 +109,26 @@ static long lookup_point(const struct replay *rp, const char *name, size_t n);
 static int build_hash(struct replay *rp);
 static int read_line(FILE *fp, char **buf, size_t *cap, size_t *start, size_t *end,
                      const char **line, size_t *len);
-static int start_engine(struct replay *rp, int64_t first);
+static int start_core(struct replay *rp, int64_t first);
+static int open_store(struct replay *rp);
 static int run_trace(struct replay *rp, FILE *fp);
 static void replay_free(struct replay *rp);
-static int resume(struct replay *rp);
 static int save(struct replay *rp);
 
 static void
 replay_usage(FILE *fp)
 {
-    fprintf(fp, "usage: roomwatch replay -c FILE --trace TRACE.csv [--year Y] [--max-skew S] "
-                "[--db OUT.db] [--json]\n"
-                "  -c FILE         the config: devices, profiles and indicators\n"
-                "  --trace FILE    the trace CSV (ts,point,value); - for standard input\n"
-                "  --year Y        the period's year (default: the year of the first sample)\n"
-                "  --max-skew S    seconds rows of different points may be out of order "
-                "(default %d)\n"
-                "  --db OUT.db     resume from and save the engine's state in OUT.db\n"
-                "  --json          print the indicators as JSON\n",
-                MAX_SKEW_DEFAULT);
+    fprintf(fp,
+            "usage: roomwatch replay -c FILE --trace TRACE.csv [--year Y] [--max-skew S] "
+            "[--db OUT.db] [--json]\n"
+            "  -c FILE         the config: devices, profiles and indicators\n"
+            "  --trace FILE    the trace CSV (ts,point,value); - for standard input\n"
+            "  --year Y        the period's year (default: the year of the first sample)\n"
+            "  --max-skew S    seconds rows of different points may be out of order "
+            "(default %d)\n"
+            "  --db OUT.db     resume from and save the engine's state in OUT.db\n"
+            "  --json          print the indicators as JSON\n",
+            MAX_SKEW_DEFAULT);
 }
 
 /* Every point of every device, and with a delivery indicator the agent's point of each device
@@ -123,7 +142,8 @@ build_points(struct replay *rp)
         return -1;
     rp->npoints = rp->is->npoints;
     rp->points = calloc(rp->npoints + 1, sizeof(*rp->points));
-    if (rp->points == NULL)
+    rp->dev = calloc(cfg->ndevices + 1, sizeof(*rp->dev));
+    if (rp->points == NULL || rp->dev == NULL)
         return -1;
     for (size_t i = 0; i < cfg->ndevices; i++) {
         const struct cfg_device *d = &cfg->devices[i];
@@ -147,7 +167,8 @@ build_points(struct replay *rp)
                      d->id);
             rpt->min = 0.0;
             rpt->max = INFINITY;
-            rpt->dev = SIZE_MAX; /* no alarm rule watches the agent's reports */
+            rpt->dev = i;
+            rpt->agent = 1; /* no alarm rule watches the agent's reports */
         }
     }
     return 0;
@@ -201,10 +222,44 @@ lookup_point(const struct replay *rp, const char *name, size_t n)
     return -1;
 }
 
-/* The period from --year or the first sample, and the engine for it. */
+/*
+ * The store the core keeps its record in: --db (created if new), or a temporary database,
+ * removed at the end, in TMPDIR.
+ */
 static int
-start_engine(struct replay *rp, int64_t first)
+open_store(struct replay *rp)
 {
+    const char *path = rp->db_path;
+
+    if (path == NULL) {
+        const char *dir = getenv("TMPDIR");
+        int fd;
+
+        snprintf(rp->tmp_path, sizeof(rp->tmp_path), "%s/roomwatch-replay-XXXXXX",
+                 dir != NULL && dir[0] != '\0' && strlen(dir) < 32 ? dir : "/tmp");
+        if ((fd = mkstemp(rp->tmp_path)) < 0) {
+            fprintf(stderr, "roomwatch replay: cannot make a temporary database in %s: %s\n",
+                    rp->tmp_path, strerror(errno));
+            rp->tmp_path[0] = '\0';
+            return -1;
+        }
+        close(fd);
+        path = rp->tmp_path;
+    }
+    if (store_open_file(path, &rp->db) < 0) {
+        fprintf(stderr, "%s: cannot open the database: %s\n", path,
+                errno == EIO && rp->db != NULL ? store_errmsg(rp->db) : strerror(errno));
+        return -1;
+    }
+    return 0;
+}
+
+/* The period from --year or the first sample, and the core for it, resumed from --db if it
+ * holds a state for this config and period. */
+static int
+start_core(struct replay *rp, int64_t first)
+{
+    struct core_opts o = {0};
     int month = 0, year = rp->year;
     char err[256];
 
@@ -216,36 +271,19 @@ start_engine(struct replay *rp, int64_t first)
         fprintf(stderr, "roomwatch replay: year %d is out of range\n", year);
         return -1;
     }
-    if (indset_engine(rp->is, &rp->per, &rp->eng, err, sizeof(err)) < 0) {
-        fprintf(stderr, "roomwatch replay: %s\n", err);
+    if (open_store(rp) < 0)
+        return -1;
+    o.now = first;
+    o.period = &rp->per;
+    o.resume = CORE_CONTINUE;
+    if (core_open(rp->cfg, rp->db, &o, &rp->core, err, sizeof(err)) < 0) {
+        fprintf(stderr, "%s: %s\n", rp->db_path != NULL ? rp->db_path : "roomwatch replay", err);
         return -1;
     }
-    return rp->db_path != NULL ? resume(rp) : 0;
-}
-
-/* Opens the db and restores the engine from it if it holds a state for this config and
- * period. */
-static int
-resume(struct replay *rp)
-{
-    if (store_open_file(rp->db_path, &rp->db) < 0) {
-        fprintf(stderr, "%s: cannot open the database: %s\n", rp->db_path,
-                errno == EIO && rp->db != NULL ? store_errmsg(rp->db) : strerror(errno));
-        return -1;
-    }
-    if (indset_load(rp->is, &rp->per, rp->db, rp->eng, NULL) < 0) {
-        if (errno == ENOENT)
-            return 0; /* a first chunk */
-        if (errno == EIO)
-            fprintf(stderr, "%s: cannot read the engine state: %s\n", rp->db_path,
-                    store_errmsg(rp->db));
-        else
-            fprintf(stderr, "%s: the stored engine state is %s\n", rp->db_path,
-                    errno == ENOMEM ? "too large for memory" : "damaged or of another version");
-        return -1;
-    }
+    if (!core_resumed(rp->core, NULL, NULL))
+        return 0; /* a first chunk, or no --db */
     for (size_t i = 0; i < rp->npoints; i++) {
-        int64_t t = eng_point_last(rp->eng, (uint32_t)i);
+        int64_t t = eng_point_last(core_engine(rp->core), (uint32_t)i);
 
         if (t != INT64_MIN) {
             rp->points[i].last = t;
@@ -299,19 +337,91 @@ read_line(FILE *fp, char **buf, size_t *cap, size_t *start, size_t *end, const c
     }
 }
 
-/* Saves the engine's state and the days it changed, in one transaction. */
+/* Saves the core's state and the days it changed, in one transaction. */
 static int
 save(struct replay *rp)
 {
     int64_t newest, advanced;
 
-    eng_position(rp->eng, &newest, &advanced);
-    if (indset_save(rp->is, &rp->per, rp->db, rp->eng, newest) < 0) {
+    eng_position(core_engine(rp->core), &newest, &advanced);
+    if (core_checkpoint(rp->core, newest) < 0) {
         fprintf(stderr, "%s: cannot save the engine state: %s\n", rp->db_path,
                 errno == EIO ? store_errmsg(rp->db) : strerror(errno));
         return -1;
     }
     return 0;
+}
+
+/*
+ * One sample row of point pt into the core: a device's point (rows of one device with one
+ * ts are one poll cycle, for no_answer rules; the cycle is named by its time, so that a
+ * chunk goes on with the cycles of the one before), or a report's outcome. 0, or -1 when the
+ * engine refused it.
+ */
+static int
+sample(struct replay *rp, const struct rpoint *pt, const struct trace_row *row, int valid)
+{
+    struct rdev *d = &rp->dev[pt->dev];
+    struct core_sample s;
+
+    if (pt->agent)
+        return core_report(rp->core, pt->dev, row->t, valid ? row->value : NAN);
+    if (d->cycle == 0 || row->t != d->t) {
+        d->cycle = (uint64_t)row->t + 1;
+        d->t = row->t;
+    }
+    memset(&s, 0, sizeof(s));
+    s.device = (uint32_t)pt->dev;
+    s.point = (uint32_t)pt->pidx;
+    s.t = row->t;
+    s.value = row->value;
+    s.valid = valid;
+    s.q = !row->answered ? ALM_Q_NO_ANSWER : valid ? ALM_Q_GOOD : ALM_Q_BAD;
+    s.cycle = d->cycle;
+    s.last = 0; /* the next cycle's first row ends this one */
+    s.next_ms = 0;
+    return core_sample(rp->core, &s);
+}
+
+/*
+ * An event row, applied by the core at the row's time, or a restart of the daemon; 0, or -1
+ * after saying why.
+ */
+static int
+command(struct replay *rp, const struct trace_row *row, long line)
+{
+    struct store_cmd_result r;
+    char err[TRACE_ERR_LEN];
+    int64_t saved;
+
+    switch (trace_restart_parse(row, &saved, err, sizeof(err))) {
+    case 1:
+        core_restart(rp->core, saved);
+        return 0;
+    case -1:
+        fprintf(stderr, "%s:%ld: %s\n", rp->trace_path, line, err);
+        return -1;
+    default:
+        break;
+    }
+    if (trace_cmd_parse(row, &rp->tcmd, err, sizeof(err)) != 0) {
+        fprintf(stderr, "%s:%ld: %s\n", rp->trace_path, line, err);
+        return -1;
+    }
+    if (core_command(rp->core, &rp->tcmd.cmd, row->t, "replay", &r) == 0)
+        return 0;
+    if (errno == ENOENT)
+        fprintf(stderr,
+                "%s:%ld: no incident %lld (incidents are numbered 1, 2, ... as they "
+                "open)\n",
+                rp->trace_path, line, (long long)rp->tcmd.cmd.incident);
+    else if (errno == EALREADY)
+        fprintf(stderr, "%s:%ld: incident %lld: %s\n", rp->trace_path, line,
+                (long long)rp->tcmd.cmd.incident, r.why);
+    else
+        fprintf(stderr, "%s:%ld: %s\n", rp->trace_path, line,
+                errno == EIO ? core_errmsg(rp->core) : strerror(errno));
+    return -1;
 }
 
 static int
@@ -347,12 +457,10 @@ run_trace(struct replay *rp, FILE *fp)
             break;
         }
         if (row.directive) {
-            if (rp->eng == NULL && start_engine(rp, row.t) != 0)
+            if (rp->core == NULL && start_core(rp, row.t) != 0)
                 goto out;
-            if (rinc_row(rp->rinc, &row, err, sizeof(err)) != 0) {
-                fprintf(stderr, "%s:%ld: %s\n", rp->trace_path, tc.line, err);
+            if (command(rp, &row, tc.line) != 0)
                 goto out;
-            }
             continue;
         }
         if ((p = lookup_point(rp, row.point, row.point_len)) < 0) {
@@ -361,21 +469,23 @@ run_trace(struct replay *rp, FILE *fp)
             goto out;
         }
         pt = &rp->points[p];
-        if (rp->eng == NULL) {
-            if (start_engine(rp, row.t) != 0)
+        if (rp->core == NULL) {
+            if (start_core(rp, row.t) != 0)
                 goto out;
             if (rp->resumed)
-                eng_position(rp->eng, &newest, &advanced);
+                eng_position(core_engine(rp->core), &newest, &advanced);
         }
         if (rp->resumed && row.t < advanced) {
-            fprintf(stderr, "%s:%ld: row is %.3f s older than the time the state resumed from "
-                            "%s has accounted up to\n",
+            fprintf(stderr,
+                    "%s:%ld: row is %.3f s older than the time the state resumed from "
+                    "%s has accounted up to\n",
                     rp->trace_path, tc.line, (double)(advanced - row.t) / 1000.0, rp->db_path);
             goto out;
         }
         if (pt->last_line < 0 && row.t < pt->last) {
-            fprintf(stderr, "%s:%ld: \"%s\" goes back in time (its previous row is in the state "
-                            "resumed from %s)\n",
+            fprintf(stderr,
+                    "%s:%ld: \"%s\" goes back in time (its previous row is in the state "
+                    "resumed from %s)\n",
                     rp->trace_path, tc.line, row.point, rp->db_path);
             goto out;
         }
@@ -395,21 +505,16 @@ run_trace(struct replay *rp, FILE *fp)
         pt->last = row.t;
         pt->last_line = tc.line;
         valid = row.answered && row.value >= pt->min && row.value <= pt->max;
-        if (eng_sample(rp->eng, (uint32_t)p, row.t, row.value, valid) != ENG_OK) {
-            fprintf(stderr, "%s:%ld: the engine refused the row (out of order)\n",
-                    rp->trace_path, tc.line);
-            goto out;
-        }
-        if (pt->dev != SIZE_MAX &&
-            rinc_sample(rp->rinc, pt->dev, pt->pidx, row.t, row.value, row.answered, valid) != 0) {
-            fprintf(stderr, "roomwatch replay: out of memory\n");
+        if (sample(rp, pt, &row, valid) != 0) {
+            fprintf(stderr, "%s:%ld: the engine refused the row (out of order)\n", rp->trace_path,
+                    tc.line);
             goto out;
         }
         if (row.t > newest) {
             newest = row.t;
             if (newest - rp->max_skew_ms >= advanced + ADVANCE_STEP_MS || advanced == INT64_MIN) {
                 advanced = newest - rp->max_skew_ms;
-                eng_advance(rp->eng, advanced);
+                core_advance(rp->core, advanced);
             }
         }
     }
@@ -419,23 +524,23 @@ run_trace(struct replay *rp, FILE *fp)
         goto out;
     }
     rc = -1;
-    if (rp->eng == NULL) {
+    if (rp->core == NULL) {
         if (rp->year == 0) {
             fprintf(stderr, "%s: no samples: give the period with --year\n", rp->trace_path);
             goto out;
         }
-        if (start_engine(rp, 0) != 0)
+        if (start_core(rp, 0) != 0)
             goto out;
     }
     if (rp->db_path != NULL && save(rp) != 0)
         goto out;
-    eng_finish(rp->eng, rp->per.day_start[rp->per.ndays]);
+    core_finish(rp->core);
     /* Judged at the period's end, as the engine's: an incident open then stays unresolved. */
     rp->inc_res = calloc(rp->cfg->ninc_indicators + 1, sizeof(*rp->inc_res));
     if (rp->inc_res == NULL ||
-        rinc_results(rp->rinc, rp->per.day_start[0], rp->per.day_start[rp->per.ndays],
-                     rp->per.day_start[rp->per.ndays], rp->inc_res) != 0) {
-        fprintf(stderr, "roomwatch replay: out of memory\n");
+        core_inc_results(rp->core, rp->per.day_start[rp->per.ndays], rp->inc_res) != 0) {
+        fprintf(stderr, "roomwatch replay: %s\n",
+                rp->inc_res == NULL || errno == ENOMEM ? "out of memory" : core_errmsg(rp->core));
         goto out;
     }
     rc = 0;
@@ -447,12 +552,21 @@ out:
 static void
 replay_free(struct replay *rp)
 {
-    eng_free(rp->eng);
-    rinc_free(rp->rinc);
+    core_free(rp->core);
     for (size_t i = 0; rp->inc_res != NULL && i < rp->cfg->ninc_indicators; i++)
         ist_result_clear(&rp->inc_res[i]);
     free(rp->inc_res);
     store_close(rp->db);
+    if (rp->tmp_path[0] != '\0') {
+        static const char *const sfx[] = {"", "-wal", "-shm", "-journal"};
+        char path[sizeof(rp->tmp_path) + 16];
+
+        for (size_t i = 0; i < sizeof(sfx) / sizeof(sfx[0]); i++) {
+            snprintf(path, sizeof(path), "%s%s", rp->tmp_path, sfx[i]);
+            (void)unlink(path);
+        }
+    }
+    free(rp->dev);
     free(rp->points);
     free(rp->hash);
     indset_free(rp->is);
@@ -511,8 +625,9 @@ cmd_replay(int argc, char **argv)
     }
     if ((rp.cfg = cmd_config(cfg_path)) == NULL)
         return 2;
-    if (build_points(&rp) != 0 || build_hash(&rp) != 0 ||
-        rinc_open(rp.cfg, &rp.rinc) != 0) {
+    /* The core logs as the daemon does; here only what is wrong matters. */
+    rw_log_init("roomwatch replay", RW_LOG_WARNING);
+    if (build_points(&rp) != 0 || build_hash(&rp) != 0) {
         fprintf(stderr, "roomwatch replay: out of memory\n");
         goto out;
     }
@@ -534,7 +649,7 @@ cmd_replay(int argc, char **argv)
     per.ndays = rp.per.ndays;
     per.day_start = rp.per.day_start;
     if (rp.json) {
-        json_t *doc = rpt_report(rp.cfg, rp.eng, &per);
+        json_t *doc = rpt_report(rp.cfg, core_engine(rp.core), &per);
 
         if (doc != NULL)
             rpt_inc_append(doc, rp.cfg, rp.inc_res, &per, per.day_start[per.ndays]);
@@ -547,7 +662,7 @@ cmd_replay(int argc, char **argv)
         putchar('\n');
         json_decref(doc);
     } else {
-        rpt_table(stdout, rp.cfg, rp.eng, &per);
+        rpt_table(stdout, rp.cfg, core_engine(rp.core), &per);
         rpt_table_inc(stdout, rp.cfg, rp.inc_res, &per, per.day_start[per.ndays]);
     }
     rc = fflush(stdout) == 0 ? 0 : 2;
