@@ -49,9 +49,6 @@ struct arc {
     char *dir;
     char **points;
     size_t npoints;
-    size_t *dev_first; /* arc_open_config(): device d's points from points[dev_first[d]] */
-    size_t *dev_n;     /* ...dev_n[d] of them */
-    size_t ndev;
     struct arc_opts o;
     struct ofile f[2]; /* open files, f[0] the older hour */
     size_t nf;
@@ -71,8 +68,6 @@ static int format_ts(int64_t t, char *buf, size_t len);
 static int format_value(double v, char *buf, size_t len);
 static int write_row(struct arc *a, int64_t t, const char *row, size_t len);
 static void advance(struct arc *a, int64_t now);
-static int past_hour(const struct arc *a, int64_t t);
-static int write_apart(struct arc *a, int64_t t, const char *row, size_t len);
 static struct ofile *file_for(struct arc *a, int64_t t);
 static int open_file(struct arc *a, int64_t hour, struct ofile *f);
 static int finish_file(struct arc *a, struct ofile *f);
@@ -89,6 +84,7 @@ static void scan(struct arc *a);
 static void apply_bounds(struct arc *a);
 static void fit_to_disk(struct arc *a);
 static size_t put_text(char *out, size_t cap, const char *s);
+static char *join_point(const char *a, const char *b);
 
 int
 arc_open(const char *dir, const char *const *points, size_t npoints, const struct arc_opts *opts,
@@ -158,8 +154,6 @@ arc_close(struct arc *a)
     for (size_t i = 0; i < a->npoints; i++)
         free(a->points[i]);
     free(a->points);
-    free(a->dev_first);
-    free(a->dev_n);
     free(a->done);
     free(a->dir);
     free(a);
@@ -171,42 +165,33 @@ arc_open_config(const struct rw_config *cfg, int64_t now, struct arc **out, char
 {
     struct arc_opts o = {0};
     char **names = NULL, *dir = NULL;
-    size_t *first = NULL, *count = NULL, n = 0, k = 0;
-    int rc = -1;
+    size_t n = 0, k = 0;
+    int delivery = cfg_has_delivery(cfg), rc = -1;
 
     *out = NULL;
     if (!cfg->archive.enabled)
         return 1;
+    /* indset.h's layout: every device's points, device by device; then, with a delivery
+     * indicator, agent.delivery.<device> for each device. */
     for (size_t d = 0; d < cfg->ndevices; d++)
-        n += cfg->profiles[cfg->devices[d].profile].npoints;
+        n += cfg->profiles[cfg->devices[d].profile].npoints + (delivery ? 1 : 0);
     names = calloc(n ? n : 1, sizeof(*names));
-    first = calloc(cfg->ndevices ? cfg->ndevices : 1, sizeof(*first));
-    count = calloc(cfg->ndevices ? cfg->ndevices : 1, sizeof(*count));
     dir = join(cfg->state_dir, ARC_SUBDIR);
-    if (names == NULL || first == NULL || count == NULL || dir == NULL)
+    if (names == NULL || dir == NULL)
         goto nomem;
     for (size_t d = 0; d < cfg->ndevices; d++) {
         const struct cfg_profile *p = &cfg->profiles[cfg->devices[d].profile];
 
-        first[d] = k;
-        count[d] = p->npoints;
-        for (size_t i = 0; i < p->npoints; i++, k++) {
-            size_t len = strlen(cfg->devices[d].id) + strlen(p->points[i].name) + 2;
-
-            if ((names[k] = malloc(len)) == NULL)
+        for (size_t i = 0; i < p->npoints; i++, k++)
+            if ((names[k] = join_point(cfg->devices[d].id, p->points[i].name)) == NULL)
                 goto nomem;
-            snprintf(names[k], len, "%s.%s", cfg->devices[d].id, p->points[i].name);
-        }
     }
+    for (size_t d = 0; delivery && d < cfg->ndevices; d++, k++)
+        if ((names[k] = join_point("agent." CFG_DELIVERY_POINT, cfg->devices[d].id)) == NULL)
+            goto nomem;
     o.max_bytes = (uint64_t)llround(cfg->archive.max_mb * 1e6);
     o.max_age_ms = (int64_t)cfg->archive.max_days * 86400000;
-    if (arc_open(dir, (const char *const *)names, n, &o, now, out, err, errlen) == 0) {
-        (*out)->dev_first = first;
-        (*out)->dev_n = count;
-        (*out)->ndev = cfg->ndevices;
-        first = count = NULL;
-        rc = 0;
-    }
+    rc = arc_open(dir, (const char *const *)names, n, &o, now, out, err, errlen);
     goto out;
 nomem:
     snprintf(err, errlen, "out of memory");
@@ -215,35 +200,23 @@ out:
     for (size_t i = 0; i < k; i++)
         free(names[i]);
     free(names);
-    free(first);
-    free(count);
     free(dir);
     return rc;
 }
 
 int
-arc_sample_point(struct arc *a, int64_t t, uint32_t device, uint32_t point, double value,
-                 int answered)
-{
-    if (device >= a->ndev || point >= a->dev_n[device]) {
-        a->st.refused++;
-        return -1;
-    }
-    return arc_sample(a, t, a->dev_first[device] + point, value, answered);
-}
-
-int
-arc_sample(struct arc *a, int64_t t, size_t p, double value, int answered)
+arc_sample(struct arc *a, int64_t t, size_t p, double value, int valid, enum alm_quality q)
 {
     if (p >= a->npoints) {
         a->st.refused++;
         return -1;
     }
-    return arc_sample_name(a, t, a->points[p], value, answered);
+    return arc_sample_name(a, t, a->points[p], value, valid, q);
 }
 
 int
-arc_sample_name(struct arc *a, int64_t t, const char *point, double value, int answered)
+arc_sample_name(struct arc *a, int64_t t, const char *point, double value, int valid,
+                enum alm_quality q)
 {
     char row[ROW_MAX];
     int n, m;
@@ -254,8 +227,32 @@ arc_sample_name(struct arc *a, int64_t t, const char *point, double value, int a
     }
     m = snprintf(row + n, sizeof(row) - (size_t)n, ",%s,", point);
     n += m;
-    if (answered && isfinite(value))
+    /* As replay reads them back (cmd_replay.c): empty, no answer; "bad", an answer without a
+     * valid value; a number, a valid value. */
+    if (q == ALM_Q_GOOD && valid && isfinite(value))
         n += format_value(value, row + n, sizeof(row) - (size_t)n);
+    else if (q != ALM_Q_NO_ANSWER)
+        n += snprintf(row + n, sizeof(row) - (size_t)n, "bad");
+    row[n++] = '\n';
+    return write_row(a, t, row, (size_t)n);
+}
+
+int
+arc_restart(struct arc *a, int64_t t, int64_t saved)
+{
+    char row[ROW_MAX];
+    int n, m;
+
+    if ((n = format_ts(t, row, sizeof(row))) < 0) {
+        a->st.refused++;
+        return -1;
+    }
+    n += snprintf(row + n, sizeof(row) - (size_t)n, ",@restart,saved=");
+    if ((m = format_ts(saved, row + n, sizeof(row) - (size_t)n)) < 0) {
+        a->st.refused++;
+        return -1;
+    }
+    n += m;
     row[n++] = '\n';
     return write_row(a, t, row, (size_t)n);
 }
@@ -265,8 +262,8 @@ arc_command(struct arc *a, int64_t t, const struct store_cmd *c)
 {
     static const char *const names[] = {
         [STORE_CMD_ACK] = "ack", [STORE_CMD_RESOLVE] = "resolve", [STORE_CMD_EVENT] = "event"};
-    const char *keys[4], *vals[4];
-    char row[CMD_ROW_MAX], id[24];
+    const char *keys[5], *vals[5];
+    char row[CMD_ROW_MAX], id[24], at[32];
     size_t n, nkv = 0;
     int k;
 
@@ -274,8 +271,6 @@ arc_command(struct arc *a, int64_t t, const struct store_cmd *c)
         a->st.refused++;
         return -1;
     }
-    if (c->kind == STORE_CMD_EVENT && c->at != 0)
-        t = c->at;
     snprintf(id, sizeof(id), "%" PRId64, c->incident);
     /* The keys in the order tools/roomwatch/README.md lists them. */
     if (c->kind == STORE_CMD_EVENT) {
@@ -283,6 +278,9 @@ arc_command(struct arc *a, int64_t t, const struct store_cmd *c)
         keys[nkv] = "by", vals[nkv++] = c->by;
         keys[nkv] = "note", vals[nkv++] = c->note;
         keys[nkv] = "incident", vals[nkv++] = c->incident > 0 ? id : NULL;
+        /* When it happened, if not when it was recorded (the row's ts, the default). */
+        keys[nkv] = "at",
+        vals[nkv++] = c->at != 0 && c->at != t && format_ts(c->at, at, sizeof(at)) > 0 ? at : NULL;
     } else {
         keys[nkv] = "incident", vals[nkv++] = id;
         keys[nkv] = "by", vals[nkv++] = c->by;
@@ -304,8 +302,8 @@ arc_command(struct arc *a, int64_t t, const struct store_cmd *c)
 
         if (vals[i] == NULL || vals[i][0] == '\0')
             continue;
-        /* Room for ";key=", one character at least, and the newline. */
-        if (n + klen + 4 > sizeof(row))
+        /* Room for ";key=", one escaped byte at least, and the newline. */
+        if (n + klen + 6 > sizeof(row))
             break;
         if (!first)
             row[n++] = ';';
@@ -316,8 +314,6 @@ arc_command(struct arc *a, int64_t t, const struct store_cmd *c)
         n += put_text(row + n, sizeof(row) - n - 1, vals[i]);
     }
     row[n++] = '\n';
-    if (c->kind == STORE_CMD_EVENT && past_hour(a, t))
-        return write_apart(a, t, row, n);
     return write_row(a, t, row, n);
 }
 
@@ -416,55 +412,6 @@ write_row(struct arc *a, int64_t t, const char *row, size_t len)
     }
     f->pending++;
     a->st.rows++;
-    return 0;
-}
-
-/* 1 if t's hour is before every open file's and before now's: its file is finished. */
-static int
-past_hour(const struct arc *a, int64_t t)
-{
-    int64_t h = arc_hour_of(t);
-
-    for (size_t i = 0; i < a->nf; i++)
-        if (a->f[i].hour <= h)
-            return 0;
-    return h < arc_hour_of(a->clock);
-}
-
-/*
- * A row for an hour whose file is finished: an event recorded after the fact ("at" days
- * ago). It goes into a file of its own for that hour (the next sequence number), written
- * and finished at once, so that reading that hour's period finds it, as the store counts
- * the event in the period it happened in.
- */
-static int
-write_apart(struct arc *a, int64_t t, const char *row, size_t len)
-{
-    struct ofile f;
-
-    if (a->nf == 0 && a->clock < a->retry_at) {
-        a->st.dropped++;
-        a->lost_in_episode++;
-        return -1;
-    }
-    if (open_file(a, arc_hour_of(t), &f) != 0) {
-        a->st.dropped++;
-        a->lost_in_episode++;
-        return -1;
-    }
-    if (gzwrite(f.gz, row, (unsigned)len) != (int)len) {
-        (void)gzclose(f.gz);
-        close(f.fd);
-        fail(a, "write", f.rel, errno);
-        a->st.dropped++;
-        a->lost_in_episode++;
-        return -1;
-    }
-    f.pending = 1;
-    a->st.rows++;
-    if (finish_file(a, &f) != 0)
-        return -1;
-    apply_bounds(a);
     return 0;
 }
 
@@ -778,6 +725,18 @@ join(const char *dir, const char *rel)
     return p;
 }
 
+/* "a.b", malloc()ed, or NULL. */
+static char *
+join_point(const char *a, const char *b)
+{
+    size_t len = strlen(a) + strlen(b) + 2;
+    char *p = malloc(len);
+
+    if (p != NULL)
+        snprintf(p, len, "%s.%s", a, b);
+    return p;
+}
+
 /* Adds a file to the sorted list of those on disk. */
 static int
 add_done(struct arc *a, int64_t hour, unsigned seq, uint64_t size)
@@ -909,41 +868,41 @@ apply_bounds(struct arc *a)
 }
 
 /*
- * Copies s as a value of a key=value row: ',' and ';' become '，' and '；' (the format
- * splits on them), control characters a space. Stops before a character that would not
- * fit in cap (a UTF-8 sequence is never cut: s is whole characters). Returns bytes written.
+ * Copies s as a value of a key=value row (trace_cmd.h): ',', ';', '%' and control characters
+ * (line breaks) as %XX, every other byte as it is, so the text reads back exactly. Stops
+ * before a byte whose escape would not fit in cap, never inside a UTF-8 sequence. Returns
+ * the bytes written.
  */
 static size_t
 put_text(char *out, size_t cap, const char *s)
 {
+    static const char hex[] = "0123456789ABCDEF";
     size_t n = 0;
 
     for (; *s != '\0'; s++) {
         unsigned char c = (unsigned char)*s;
-        const char *rep = NULL;
-        size_t len = 1;
 
-        if (c == ',')
-            rep = "\xef\xbc\x8c", len = 3; /* U+FF0C FULLWIDTH COMMA */
-        else if (c == ';')
-            rep = "\xef\xbc\x9b", len = 3; /* U+FF1B FULLWIDTH SEMICOLON */
-        else if (c < 0x20 || c == 0x7f)
-            rep = " ";
-        else if (c >= 0x80) {
-            len = c >= 0xf0 ? 4 : c >= 0xe0 ? 3 : c >= 0xc0 ? 2 : 1;
-            if (strnlen(s, len) < len)
+        if (c == ',' || c == ';' || c == '%' || c < 0x20 || c == 0x7f) {
+            if (n + 3 > cap)
                 break;
-            rep = s;
+            out[n++] = '%';
+            out[n++] = hex[c >> 4];
+            out[n++] = hex[c & 0xf];
+        } else {
+            size_t len = c >= 0xf0 ? 4 : c >= 0xe0 ? 3 : c >= 0xc0 ? 2 : 1;
+
+            if (c >= 0x80 && (strnlen(s, len) < len || n + len > cap))
+                break;
+            if (n + 1 > cap)
+                break;
+            if (c >= 0x80) {
+                memcpy(out + n, s, len);
+                n += len;
+                s += len - 1;
+            } else {
+                out[n++] = (char)c;
+            }
         }
-        if (n + len > cap)
-            break;
-        if (rep != NULL)
-            memcpy(out + n, rep, len);
-        else
-            out[n] = (char)c;
-        n += len;
-        if (c >= 0x80)
-            s += len - 1;
     }
     return n;
 }

@@ -7,12 +7,15 @@
  *   ts,point,value
  *   1709308800.25,meter1.v_l1,229.8000030517578
  *   1709308802,th1.temperature,
- *   1709309100.5,@ack,incident=3;by=张工;note=on site
+ *   1709308804,th2.temperature,bad
+ *   1709309100.5,@ack,incident=3;by=张工;note=on site%2C fixed
+ *   1709309160,@restart,saved=1709309100
  *
  * ts is Unix seconds with the milliseconds, trailing zeros dropped (the shortest text the
  * trace parser reads back to the same ms); value is the shortest decimal that reads back to
  * the very same double (up to 17 significant digits: a float32 reading is written in full,
- * since the engine sees the double), empty for a poll without a valid answer.
+ * since the engine sees the double), empty for a poll without an answer, "bad" for an
+ * answer without a valid value.
  *
  * DESIGN
  * - Durability: a file is finished, fsync()ed, and its folder fsync()ed when its hour is
@@ -24,9 +27,9 @@
  *   for grace_ms (10 s) into the next hour, for samples that were still in the queue; a row
  *   later than that goes into the oldest file still open (a file may then hold a few rows
  *   from before its hour: replay accepts rows out of order across points, --max-skew).
- *   An event recorded after the fact (its "at" in an hour already finished) gets a file of
- *   its own in that hour (the next sequence number), so a period read back holds the
- *   events the store counts in it.
+ *   Rows are in the order the core took them: an event recorded after the fact is in the
+ *   hour it was recorded, with its own time as at= (reading a period back for its events
+ *   means reading on past its end, up to now).
  * - A file is written once, never appended to: after a restart within an hour the next
  *   sequence number starts (arc_name.h).
  * - Bounds: after each finished hour (and at open), whole hour files are removed oldest
@@ -52,6 +55,8 @@
 
 #include <stddef.h>
 #include <stdint.h>
+
+#include "engine/alarm.h" /* enum alm_quality */
 
 #define ARC_FLUSH_MS 60000 /* between Z_SYNC_FLUSHes of the open files */
 #define ARC_GRACE_MS 10000 /* an ended hour's file stays open this long for late rows */
@@ -99,40 +104,42 @@ struct rw_config;
 
 /*
  * The archive cfg describes: <state_dir>/archive, bounded by cfg->archive (max_mb as
- * 10^6 bytes, max_days), with every point of every device of cfg, device by device in
- * config order, for arc_sample_point(). Returns 0 and *out; 1 with *out NULL when
- * archive.enabled is false; -1 as arc_open().
+ * 10^6 bytes, max_days), its point names in the core's layout (agent/core/indset.h: every
+ * device's points, device by device in config order; then, with a delivery indicator,
+ * agent.delivery.<device> for each device), so that the core's taken_sample() index p is
+ * arc_sample()'s. Returns 0 and *out; 1 with *out NULL when archive.enabled is false; -1 as
+ * arc_open().
  */
 int arc_open_config(const struct rw_config *cfg, int64_t now, struct arc **out, char *err,
                     size_t errlen);
-/*
- * A sample of point `point` of device `device` (indices into cfg's devices and their
- * profiles' points, as struct sample has them) of an archive from arc_open_config().
- * Returns as arc_sample().
- */
-int arc_sample_point(struct arc *a, int64_t t, uint32_t device, uint32_t point, double value,
-                     int answered);
 
 /*
- * One sample of point index p (into the names given to arc_open) at time t (ms): value if
- * answered, else a poll without a valid answer (so is a non-finite value). Returns 0 when
- * the row was taken, -1 when it was dropped (write error episode, t before 1970, p out of
- * range).
+ * One sample of point index p (into the names given to arc_open) at time t (ms), as the
+ * core took it (core_io.h, taken_sample): a number for q ALM_Q_GOOD with valid and a finite
+ * value, empty for ALM_Q_NO_ANSWER, "bad" otherwise (an answer without a valid value), which
+ * is what replay turns back into the same value, validity and quality. Returns 0 when the
+ * row was taken, -1 when it was not (a write error episode: counted as dropped; t before
+ * 1970, p out of range: counted as refused).
  */
-int arc_sample(struct arc *a, int64_t t, size_t p, double value, int answered);
+int arc_sample(struct arc *a, int64_t t, size_t p, double value, int valid, enum alm_quality q);
 /* The same for a point by name ("agent.delivery.meter1"); the name must be a trace point. */
-int arc_sample_name(struct arc *a, int64_t t, const char *point, double value, int answered);
+int arc_sample_name(struct arc *a, int64_t t, const char *point, double value, int valid,
+                    enum alm_quality q);
 
 /*
- * A command applied to the fault-handling record, as an @ack, @resolve or @event row
- * (tools/roomwatch/README.md, "Event rows"): t is when it was applied (the row's ts; an
- * event's row takes the event's own c->at when it has one, as the trace wants when it
- * happened; an hour already finished gets a one-row file of its own, see DESIGN). Texts
- * keep what the format can hold: ',' and ';' become the full-width '，'
- * and '；', control characters a space; absent or empty optional keys are left out.
- * Returns as arc_sample().
+ * A command the core applied to the fault-handling record (core_io.h, taken_command), as an
+ * @ack, @resolve or @event row (tools/roomwatch/README.md, "Event rows"; trace_cmd.h): t is
+ * when it was applied, the row's ts; an event that happened at another time carries it as
+ * at=. Texts are kept exactly: ',', ';', '%' and control characters as %XX. Absent or empty
+ * optional keys are left out. Returns as arc_sample().
  */
 int arc_command(struct arc *a, int64_t t, const struct store_cmd *c);
+
+/*
+ * roomwatchd restarted on a resumed state (core_io.h, taken_restart): `t,@restart,saved=S`,
+ * S the checkpoint's time, as trace_restart_parse() reads it. Returns as arc_sample().
+ */
+int arc_restart(struct arc *a, int64_t t, int64_t saved);
 
 /*
  * Lets time pass without rows: the minute flush, the end of an hour (finish, fsync, bounds)

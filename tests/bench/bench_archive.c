@@ -227,7 +227,7 @@ run(const char *room, struct dev *devs, int ndev, double days, int level, const 
         for (int k = 0; k < devs[d].npoints; k++) {
             double w0 = mono_s(), w;
 
-            if (arc_sample(a, t, devs[d].first + (size_t)k, values[k], 1) != 0) {
+            if (arc_sample(a, t, devs[d].first + (size_t)k, values[k], 1, ALM_Q_GOOD) != 0) {
                 fprintf(stderr, "bench_archive: a row was not taken\n");
                 return -1;
             }

@@ -14,6 +14,7 @@
  */
 #include <errno.h>
 #include <inttypes.h>
+#include <math.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -23,51 +24,8 @@
 #include "archive/tsrc.h"
 #include "rw_log.h"
 #include "store/store.h"
+#include "trace_cmd.h"
 #include "trace_csv.h"
-
-#define FIELD_MAX 4096
-
-/* The directive's key=value text into c (its strings in buf). 0, or -1. */
-static int
-directive(const struct trace_row *row, struct store_cmd *c, char *buf, size_t len)
-{
-    size_t n = row->text_len < len - 1 ? row->text_len : len - 1;
-    char *p = buf, *field;
-
-    memset(c, 0, sizeof(*c));
-    if (strcmp(row->point, "@ack") == 0)
-        c->kind = STORE_CMD_ACK;
-    else if (strcmp(row->point, "@resolve") == 0)
-        c->kind = STORE_CMD_RESOLVE;
-    else if (strcmp(row->point, "@event") == 0)
-        c->kind = STORE_CMD_EVENT, c->at = row->t;
-    else
-        return -1;
-    memcpy(buf, row->text, n);
-    buf[n] = '\0';
-    while ((field = strsep(&p, ";")) != NULL) {
-        char *v = strchr(field, '=');
-
-        if (v == NULL)
-            return -1;
-        *v++ = '\0';
-        if (strcmp(field, "incident") == 0)
-            c->incident = strtoll(v, NULL, 10);
-        else if (strcmp(field, "by") == 0)
-            c->by = v;
-        else if (strcmp(field, "note") == 0)
-            c->note = v;
-        else if (strcmp(field, "cause") == 0)
-            c->cause = v;
-        else if (strcmp(field, "measure") == 0)
-            c->measure = v;
-        else if (strcmp(field, "kind") == 0)
-            c->event_kind = v;
-        else
-            return -1;
-    }
-    return 0;
-}
 
 static int
 import(const char *trace, const char *dir)
@@ -78,7 +36,8 @@ import(const char *trace, const char *dir)
     struct tsrc *ts;
     struct arc *a = NULL;
     const char *line, *name;
-    char err[TSRC_ERR_LEN], text[FIELD_MAX];
+    static struct trace_cmd tcmd;
+    char err[TSRC_ERR_LEN];
     size_t len;
     long lineno;
     int rc;
@@ -89,7 +48,8 @@ import(const char *trace, const char *dir)
     }
     trace_csv_init(&tc);
     while ((rc = tsrc_next_line(ts, &line, &len, &name, &lineno)) == 1) {
-        struct store_cmd c;
+        int64_t saved;
+        int r;
 
         switch (trace_csv_parse(&tc, line, len, &row, err, sizeof(err))) {
         case TRACE_SKIP:
@@ -106,9 +66,20 @@ import(const char *trace, const char *dir)
             rc = -1;
             goto out;
         }
-        if (row.directive
-                ? directive(&row, &c, text, sizeof(text)) != 0 || arc_command(a, row.t, &c) != 0
-                : arc_sample_name(a, row.t, row.point, row.value, row.answered) != 0) {
+        /* As the core would have taken the row in replay (cmd_replay.c) and handed it to the
+         * daemon's archive: a quality from the value column, the command it reads as. */
+        if (!row.directive) {
+            enum alm_quality q = !row.answered      ? ALM_Q_NO_ANSWER
+                                 : isnan(row.value) ? ALM_Q_BAD
+                                                    : ALM_Q_GOOD;
+
+            r = arc_sample_name(a, row.t, row.point, row.value, q == ALM_Q_GOOD, q);
+        } else if ((r = trace_restart_parse(&row, &saved, err, sizeof(err))) == 1) {
+            r = arc_restart(a, row.t, saved);
+        } else if (r == 0 && (r = trace_cmd_parse(&row, &tcmd, err, sizeof(err))) == 0) {
+            r = arc_command(a, row.t, &tcmd.cmd);
+        }
+        if (r != 0) {
             fprintf(stderr, "%s:%ld: the archive did not take the row\n", name, lineno);
             rc = -1;
             goto out;

@@ -36,6 +36,8 @@
 #include "archive/tsrc.h"
 #include "cfg/cfg.h"
 #include "store/store.h"
+#include "core/indset.h"
+#include "trace_cmd.h"
 #include "trace_csv.h"
 
 #define H (3600 * 1000LL)
@@ -221,8 +223,28 @@ test_arc_name_round_trip(void **state)
     assert_int_equal(arc_name_parse("2024030xT16Z.csv.gz", &hour, &seq), -1);
 }
 
-/* Values and times come back bit for bit through the replay's parser; texts as the format
- * can hold them. */
+/* The command of a row, through the replay's own reader (trace_cmd.h). */
+static struct store_cmd *
+cmd_of(const struct rec *r)
+{
+    static struct trace_cmd tcmd;
+    struct trace_row row;
+    char err[TRACE_ERR_LEN];
+
+    memset(&row, 0, sizeof(row));
+    row.t = r->t;
+    snprintf(row.point, sizeof(row.point), "%s", r->point);
+    row.point_len = strlen(row.point);
+    row.directive = 1;
+    row.text = r->text;
+    row.text_len = strlen(r->text);
+    if (trace_cmd_parse(&row, &tcmd, err, sizeof(err)) != 0)
+        fail_msg("%s: %s", r->text, err);
+    return &tcmd.cmd;
+}
+
+/* Values, qualities and times come back bit for bit through the replay's parser; commands
+ * with every byte of their texts. */
 static void
 test_arc_rows_round_trip(void **state)
 {
@@ -235,11 +257,9 @@ test_arc_rows_round_trip(void **state)
         0.0001,    99999999999999.98,
         4.9e-324,  1.7976931348623157e308,
     };
+    static const char note[] = "on site, fixed; 100% ok\nnext\tline \"张工\" a=b";
     size_t nv = sizeof(values) / sizeof(values[0]);
-    struct store_cmd ack = {.kind = STORE_CMD_ACK,
-                            .incident = 3,
-                            .by = "张工",
-                            .note = "on site, fixed; ok\nnext\t line"};
+    struct store_cmd ack = {.kind = STORE_CMD_ACK, .incident = 3, .by = "张工", .note = note};
     struct store_cmd res = {.kind = STORE_CMD_RESOLVE,
                             .incident = 3,
                             .by = "li",
@@ -248,32 +268,42 @@ test_arc_rows_round_trip(void **state)
     struct store_cmd ev = {.kind = STORE_CMD_EVENT,
                            .by = "zhao",
                            .event_kind = "maintenance",
+                           .incident = 3,
                            .at = T0 + 5 * 60000 + 7};
+    struct store_cmd ev_now = {
+        .kind = STORE_CMD_EVENT, .by = "zhao", .event_kind = "security-incident"};
+    struct store_cmd *c;
     struct arc_stats st;
     struct arc *a = open_arc(NULL, T0);
-    int64_t t = T0 + 1000;
+    int64_t t = T0 + 1000, saved;
     size_t n, i;
+    char err[TRACE_ERR_LEN];
+    struct trace_row row;
 
     (void)state;
     for (i = 0; i < nv; i++) {
         float f = (float)values[i];
 
-        assert_int_equal(arc_sample(a, t + (int64_t)i * 7, 0, values[i], 1), 0);
+        assert_int_equal(arc_sample(a, t + (int64_t)i * 7, 0, values[i], 1, ALM_Q_GOOD), 0);
         /* A float32 reading as the decoder gives it: the double of a float. */
         if (isfinite(f))
-            assert_int_equal(arc_sample(a, t + (int64_t)i * 7, 1, (double)f, 1), 0);
+            assert_int_equal(arc_sample(a, t + (int64_t)i * 7, 1, (double)f, 1, ALM_Q_GOOD), 0);
     }
-    assert_int_equal(arc_sample(a, T0 + 600000, 2, 1.0, 0), 0);      /* no answer */
-    assert_int_equal(arc_sample(a, T0 + 600050, 2, NAN, 1), 0);      /* not a value */
-    assert_int_equal(arc_sample(a, T0 + 600500, 2, INFINITY, 1), 0); /* nor this */
-    assert_int_equal(arc_sample_name(a, T0 + 600600, "agent.delivery.meter1", 1, 1), 0);
-    assert_int_equal(arc_sample_name(a, T0 + 600600, "bad point", 1, 1), -1);
-    assert_int_equal(arc_sample_name(a, T0 + 600600, "@ack", 1, 1), -1);
-    assert_int_equal(arc_sample(a, T0 + 600600, 3, 1, 1), -1); /* no such index */
-    assert_int_equal(arc_sample(a, -5, 0, 1, 1), -1);          /* before 1970 */
+    assert_int_equal(arc_sample(a, T0 + 600000, 2, 1.0, 0, ALM_Q_NO_ANSWER), 0);
+    assert_int_equal(arc_sample(a, T0 + 600050, 2, 6553.5, 0, ALM_Q_BAD), 0);    /* out of range */
+    assert_int_equal(arc_sample(a, T0 + 600500, 2, INFINITY, 1, ALM_Q_GOOD), 0); /* no value */
+    assert_int_equal(arc_sample(a, T0 + 600550, 2, 5.0, 0, ALM_Q_GOOD), 0);      /* not valid */
+    assert_int_equal(arc_sample_name(a, T0 + 600600, "agent.delivery.meter1", 0.25, 1, ALM_Q_GOOD),
+                     0);
+    assert_int_equal(arc_sample_name(a, T0 + 600600, "bad point", 1, 1, ALM_Q_GOOD), -1);
+    assert_int_equal(arc_sample_name(a, T0 + 600600, "@ack", 1, 1, ALM_Q_GOOD), -1);
+    assert_int_equal(arc_sample(a, T0 + 600600, 3, 1, 1, ALM_Q_GOOD), -1); /* no such index */
+    assert_int_equal(arc_sample(a, -5, 0, 1, 1, ALM_Q_GOOD), -1);          /* before 1970 */
     assert_int_equal(arc_command(a, T0 + 610000, &ack), 0);
     assert_int_equal(arc_command(a, T0 + 620000, &res), 0);
     assert_int_equal(arc_command(a, T0 + 630000, &ev), 0);
+    assert_int_equal(arc_command(a, T0 + 640000, &ev_now), 0);
+    assert_int_equal(arc_restart(a, T0 + 650000, T0 + 590000), 0);
     arc_get_stats(a, &st);
     assert_int_equal(st.refused, 4);
     assert_int_equal(st.dropped, 0);
@@ -297,24 +327,58 @@ test_arc_rows_round_trip(void **state)
             i++;
         }
     }
-    for (int k = 0; k < 3; k++, i++) {
+    /* No answer: empty; an answer without a valid value: "bad", read as answered, NaN. */
+    assert_false(recs[i].answered);
+    for (int k = 0; k < 3; k++) {
+        i++;
         assert_string_equal(recs[i].point, "ups-1.alarm_x");
-        assert_false(recs[i].answered);
+        assert_true(recs[i].answered);
+        assert_true(isnan(recs[i].value));
     }
-    assert_int_equal(recs[i - 2].t, T0 + 600050);
-    assert_int_equal(recs[i - 1].t, T0 + 600500);
+    i++;
     assert_string_equal(recs[i].point, "agent.delivery.meter1");
+    assert_true(recs[i].value == 0.25);
     i++;
     assert_string_equal(recs[i].point, "@ack");
     assert_int_equal(recs[i].t, T0 + 610000);
-    assert_string_equal(recs[i].text, "incident=3;by=张工;note=on site， fixed； ok next  line");
+    assert_string_equal(recs[i].text,
+                        "incident=3;by=张工;note=on site%2C fixed%3B 100%25 ok%0Anext%09line "
+                        "\"张工\" a=b");
+    c = cmd_of(&recs[i]);
+    assert_int_equal(c->kind, STORE_CMD_ACK);
+    assert_int_equal(c->incident, 3);
+    assert_string_equal(c->by, "张工");
+    assert_string_equal(c->note, note);
     i++;
     assert_string_equal(recs[i].point, "@resolve");
     assert_string_equal(recs[i].text, "incident=3;by=li;cause=CRAC filter clogged");
+    c = cmd_of(&recs[i]);
+    assert_string_equal(c->cause, "CRAC filter clogged");
+    assert_null(c->measure);
     i++;
+    /* Recorded at 630 s, happened at 300.007 s. */
     assert_string_equal(recs[i].point, "@event");
-    assert_int_equal(recs[i].t, T0 + 5 * 60000 + 7); /* when it happened */
-    assert_string_equal(recs[i].text, "kind=maintenance;by=zhao");
+    assert_int_equal(recs[i].t, T0 + 630000);
+    assert_string_equal(recs[i].text, "kind=maintenance;by=zhao;incident=3;at=1709251500.007");
+    c = cmd_of(&recs[i]);
+    assert_int_equal(c->at, T0 + 5 * 60000 + 7);
+    assert_string_equal(c->event_kind, "maintenance");
+    assert_int_equal(c->incident, 3);
+    i++;
+    assert_string_equal(recs[i].text, "kind=security-incident;by=zhao");
+    assert_int_equal(cmd_of(&recs[i])->at, T0 + 640000);
+    i++;
+    assert_string_equal(recs[i].point, "@restart");
+    memset(&row, 0, sizeof(row));
+    row.t = recs[i].t;
+    strcpy(row.point, "@restart");
+    row.point_len = 8;
+    row.directive = 1;
+    row.text = recs[i].text;
+    row.text_len = strlen(recs[i].text);
+    assert_int_equal(trace_restart_parse(&row, &saved, err, sizeof(err)), 1);
+    assert_int_equal(saved, T0 + 590000);
+    assert_int_equal(recs[i].t, T0 + 650000);
     i++;
     assert_int_equal(n, i);
 }
@@ -329,10 +393,10 @@ test_arc_time_text(void **state)
     int n;
 
     (void)state;
-    assert_int_equal(arc_sample(a, T0 + 1000, 0, 1, 1), 0);
-    assert_int_equal(arc_sample(a, T0 + 1500, 0, 1, 1), 0);
-    assert_int_equal(arc_sample(a, T0 + 1250, 1, 22.5, 1), 0);
-    assert_int_equal(arc_sample(a, T0 + 1125, 2, 0, 0), 0);
+    assert_int_equal(arc_sample(a, T0 + 1000, 0, 1, 1, ALM_Q_GOOD), 0);
+    assert_int_equal(arc_sample(a, T0 + 1500, 0, 1, 1, ALM_Q_GOOD), 0);
+    assert_int_equal(arc_sample(a, T0 + 1250, 1, 22.5, 1, ALM_Q_GOOD), 0);
+    assert_int_equal(arc_sample(a, T0 + 1125, 2, 0, 0, ALM_Q_NO_ANSWER), 0);
     arc_close(a);
     gz = gzopen(path_of("2024/03/01/20240301T00Z.csv.gz"), "rb");
     assert_non_null(gz);
@@ -357,20 +421,20 @@ test_arc_hour_rollover(void **state)
     size_t n, cut;
 
     (void)state;
-    assert_int_equal(arc_sample(a, T0 + H - 500, 0, 230, 1), 0);
-    assert_int_equal(arc_sample(a, T0 + H + 5000, 0, 231, 1), 0);
+    assert_int_equal(arc_sample(a, T0 + H - 500, 0, 230, 1, ALM_Q_GOOD), 0);
+    assert_int_equal(arc_sample(a, T0 + H + 5000, 0, 231, 1, ALM_Q_GOOD), 0);
     arc_get_stats(a, &st);
     assert_int_equal(st.open_files, 2);
     assert_int_equal(st.files_done, 0);
     /* Late: taken before the hour ended, arriving after. */
-    assert_int_equal(arc_sample(a, T0 + H - 100, 1, 22, 1), 0);
+    assert_int_equal(arc_sample(a, T0 + H - 100, 1, 22, 1, ALM_Q_GOOD), 0);
     arc_tick(a, T0 + H + 10000);
     arc_get_stats(a, &st);
     assert_int_equal(st.open_files, 1);
     assert_int_equal(st.files_done, 1);
     assert_int_equal(st.rows_flushed, 2);
     /* Later than the grace: into the oldest file still open. */
-    assert_int_equal(arc_sample(a, T0 + H - 50, 2, 1, 1), 0);
+    assert_int_equal(arc_sample(a, T0 + H - 50, 2, 1, 1, ALM_Q_GOOD), 0);
 
     /* The finished file reads whole while the next is still open. */
     n = read_file("2024/03/01/20240301T00Z.csv.gz", &cut);
@@ -392,9 +456,9 @@ test_arc_hour_rollover(void **state)
     assert_int_equal(recs[1].t, T0 + H - 50);
 
     /* A jump over hours: each row in its hour's file, none for the hours between. */
-    assert_int_equal(arc_sample(a, T0 + 5 * H, 0, 1, 1), 0);
-    assert_int_equal(arc_sample(a, T0 + 7 * H, 0, 1, 1), 0);
-    assert_int_equal(arc_sample(a, T0 + 7 * H + 1, 0, 1, 1), 0);
+    assert_int_equal(arc_sample(a, T0 + 5 * H, 0, 1, 1, ALM_Q_GOOD), 0);
+    assert_int_equal(arc_sample(a, T0 + 7 * H, 0, 1, 1, ALM_Q_GOOD), 0);
+    assert_int_equal(arc_sample(a, T0 + 7 * H + 1, 0, 1, 1, ALM_Q_GOOD), 0);
     arc_close(a);
     assert_true(exists("2024/03/01/20240301T05Z.csv.gz"));
     assert_true(exists("2024/03/01/20240301T07Z.csv.gz"));
@@ -402,39 +466,6 @@ test_arc_hour_rollover(void **state)
     n = read_archive(INT64_MIN, INT64_MAX, &cut);
     assert_int_equal(n, 7);
     assert_int_equal(cut, 0);
-}
-
-/* An event recorded days after it happened lands in its own hour, in a file of its own. */
-static void
-test_arc_event_after_the_fact(void **state)
-{
-    struct store_cmd ev = {.kind = STORE_CMD_EVENT,
-                           .by = "zhao",
-                           .event_kind = "inspection",
-                           .note = "found in the log book",
-                           .at = T0 + 30 * 60000};
-    struct store_cmd ev2 = ev;
-    struct arc *a = open_arc(NULL, T0);
-    size_t n;
-
-    (void)state;
-    assert_int_equal(arc_sample(a, T0 + 1000, 0, 1, 1), 0);
-    assert_int_equal(arc_sample(a, T0 + 3 * 24 * H, 0, 2, 1), 0);
-    assert_int_equal(arc_command(a, T0 + 3 * 24 * H + 5000, &ev), 0);
-    /* One in the hour still open goes there. */
-    ev2.at = T0 + 3 * 24 * H + 1;
-    assert_int_equal(arc_command(a, T0 + 3 * 24 * H + 6000, &ev2), 0);
-    arc_close(a);
-    assert_true(exists("2024/03/01/20240301T00Z-1.csv.gz"));
-    n = read_archive(T0, T0 + H, NULL);
-    assert_int_equal(n, 2);
-    assert_string_equal(recs[1].point, "@event");
-    assert_int_equal(recs[1].t, T0 + 30 * 60000);
-    assert_string_equal(recs[1].text, "kind=inspection;by=zhao;note=found in the log book");
-    n = read_archive(T0 + H, INT64_MAX, NULL);
-    assert_int_equal(n, 2);
-    assert_int_equal(recs[1].t, T0 + 3 * 24 * H + 1);
-    assert_string_equal(recs[1].file, "20240304T00Z.csv.gz");
 }
 
 /* A restart within an hour starts the next sequence number; the reader follows it. */
@@ -445,13 +476,13 @@ test_arc_restart_same_hour(void **state)
     size_t n;
 
     (void)state;
-    assert_int_equal(arc_sample(a, T0 + 1000, 0, 1, 1), 0);
+    assert_int_equal(arc_sample(a, T0 + 1000, 0, 1, 1, ALM_Q_GOOD), 0);
     arc_close(a);
     a = open_arc(NULL, T0 + 2000);
-    assert_int_equal(arc_sample(a, T0 + 3000, 0, 2, 1), 0);
+    assert_int_equal(arc_sample(a, T0 + 3000, 0, 2, 1, ALM_Q_GOOD), 0);
     arc_close(a);
     a = open_arc(NULL, T0 + 4000);
-    assert_int_equal(arc_sample(a, T0 + 5000, 0, 3, 1), 0);
+    assert_int_equal(arc_sample(a, T0 + 5000, 0, 3, 1, ALM_Q_GOOD), 0);
     arc_close(a);
     assert_true(exists("2024/03/01/20240301T00Z-1.csv.gz"));
     assert_true(exists("2024/03/01/20240301T00Z-2.csv.gz"));
@@ -469,7 +500,7 @@ fill_hours(struct arc *a, int64_t from, int hours)
     for (int h = 0; h < hours; h++)
         for (int s = 0; s < 3600; s += 10)
             assert_int_equal(arc_sample(a, from + h * H + s * 1000LL, 0,
-                                        220.0 + (double)((h * 7 + s) % 97) / 10.0, 1),
+                                        220.0 + (double)((h * 7 + s) % 97) / 10.0, 1, ALM_Q_GOOD),
                              0);
 }
 
@@ -581,18 +612,19 @@ test_arc_error_episode(void **state)
     close(fd);
     a = open_arc(&o, T0);
     for (int i = 0; i < 100; i++)
-        assert_int_equal(arc_sample(a, T0 + i * 100, 0, 1, 1), -1);
+        assert_int_equal(arc_sample(a, T0 + i * 100, 0, 1, 1, ALM_Q_GOOD), -1);
     arc_get_stats(a, &st);
     assert_int_equal(st.episodes, 1);
     assert_int_equal(st.dropped, 100);
     /* Still failing at the retry. */
-    assert_int_equal(arc_sample(a, T0 + 20000, 0, 1, 1), -1);
+    assert_int_equal(arc_sample(a, T0 + 20000, 0, 1, 1, ALM_Q_GOOD), -1);
     arc_get_stats(a, &st);
     assert_int_equal(st.episodes, 1);
     /* Fixed: taken at the next retry, and the episode ends at the first flush. */
     assert_int_equal(unlink(path_of("2024/03/01")), 0);
-    assert_int_equal(arc_sample(a, T0 + 21000, 0, 1, 1), -1); /* before the retry time */
-    assert_int_equal(arc_sample(a, T0 + 26000, 0, 2, 1), 0);
+    assert_int_equal(arc_sample(a, T0 + 21000, 0, 1, 1, ALM_Q_GOOD),
+                     -1); /* before the retry time */
+    assert_int_equal(arc_sample(a, T0 + 26000, 0, 2, 1, ALM_Q_GOOD), 0);
     arc_tick(a, T0 + 90000);
     arc_get_stats(a, &st);
     assert_int_equal(st.rows_flushed, 1);
@@ -601,7 +633,7 @@ test_arc_error_episode(void **state)
     fd = open(path_of("2024/03/02"), O_WRONLY | O_CREAT, 0644);
     assert_true(fd >= 0);
     close(fd);
-    assert_int_equal(arc_sample(a, T0 + 24 * H, 0, 3, 1), -1);
+    assert_int_equal(arc_sample(a, T0 + 24 * H, 0, 3, 1, ALM_Q_GOOD), -1);
     arc_get_stats(a, &st);
     assert_int_equal(st.episodes, 2);
     arc_close(a);
@@ -630,7 +662,7 @@ test_arc_disk_full(void **state)
     assert_int_equal(setrlimit(RLIMIT_FSIZE, &lim), 0);
     for (i = 0; i < 20000; i++) {
         x = x * 1103515245u + 12345u; /* values that do not compress away */
-        if (arc_sample(a, T0 + i * 100LL, 0, (double)x / 7.0, 1) != 0 && failed < 0)
+        if (arc_sample(a, T0 + i * 100LL, 0, (double)x / 7.0, 1, ALM_Q_GOOD) != 0 && failed < 0)
             failed = i;
     }
     assert_int_equal(setrlimit(RLIMIT_FSIZE, &old), 0);
@@ -677,7 +709,7 @@ test_arc_kill9(void **state)
         a = open_arc(&o, T0);
         /* Starts 5 s before an hour ends: the kill finds the second file open. */
         for (int64_t i = 0;; i++) {
-            arc_sample(a, T0 + H - 5000 + i * 7, (size_t)(i % 3), (double)i * 0.1, 1);
+            arc_sample(a, T0 + H - 5000 + i * 7, (size_t)(i % 3), (double)i * 0.1, 1, ALM_Q_GOOD);
             arc_get_stats(a, &st);
             if (st.rows_flushed != seen) {
                 seen = st.rows_flushed;
@@ -711,57 +743,91 @@ test_arc_kill9(void **state)
     assert_true(exists("2024/03/01/20240301T01Z.csv.gz"));
 }
 
-/* The archive a config describes: under its state_dir, every device's points by index. */
-static void
-test_arc_open_config(void **state)
+/* Loads a config fixture, its state_dir the test's folder. */
+static struct rw_config *
+load_fixture(const char *name)
 {
     struct cfg_diags d = {0};
     struct rw_config *cfg = NULL;
-    const struct cfg_profile *p;
-    struct arc_stats st;
-    struct arc *a = NULL;
-    char old[4096], err[128], want[160];
-    size_t n;
+    char old[4096];
 
-    (void)state;
     assert_non_null(getcwd(old, sizeof(old)));
     assert_int_equal(chdir(RW_FIXTURES "/config"), 0);
     assert_int_equal(setenv("TZDIR", "zoneinfo", 1), 0);
-    assert_int_equal(cfg_load("02-minimal.cfg", &cfg, &d), CFG_OK);
+    assert_int_equal(cfg_load(name, &cfg, &d), CFG_OK);
     assert_int_equal(chdir(old), 0);
+    cfg_diags_free(&d);
     free(cfg->state_dir);
     cfg->state_dir = strdup(dir);
-    assert_int_equal(arc_open_config(cfg, T0, &a, err, sizeof(err)), 0);
-    arc_get_stats(a, &st);
-    assert_int_equal(st.bound_bytes, 3000000000ull);
-    p = &cfg->profiles[cfg->devices[1].profile];
-    assert_true(p->npoints >= 2);
-    assert_int_equal(arc_sample_point(a, T0 + 1000, 1, 1, 5.5, 1), 0);
-    assert_int_equal(arc_sample_point(a, T0 + 1000, 0, 0, 1, 0), 0);
-    assert_int_equal(arc_sample_point(a, T0 + 1000, 2, 0, 1, 1), -1);
-    assert_int_equal(arc_sample_point(a, T0 + 1000, 1, (uint32_t)p->npoints, 1, 1), -1);
-    arc_get_stats(a, &st);
-    assert_int_equal(st.refused, 2);
-    arc_close(a);
-    assert_true(exists("archive/2024/03/01/20240301T00Z.csv.gz"));
-    snprintf(dir + strlen(dir), sizeof(dir) - strlen(dir), "/archive");
-    n = read_archive(INT64_MIN, INT64_MAX, NULL);
-    *strrchr(dir, '/') = '\0';
-    assert_int_equal(n, 2);
-    snprintf(want, sizeof(want), "dev2.%s", p->points[1].name);
-    assert_string_equal(recs[0].point, want);
-    assert_true(recs[0].value == 5.5);
-    snprintf(want, sizeof(want), "dev1.%s", cfg->profiles[cfg->devices[0].profile].points[0].name);
-    assert_string_equal(recs[1].point, want);
-    assert_false(recs[1].answered);
+    return cfg;
+}
 
-    /* Off: nothing opened. */
-    cfg->archive.enabled = 0;
-    a = (struct arc *)1;
-    assert_int_equal(arc_open_config(cfg, T0, &a, err, sizeof(err)), 1);
-    assert_null(a);
-    cfg_free(cfg);
-    cfg_diags_free(&d);
+/*
+ * The archive a config describes: under its state_dir, its names in the core's layout, so
+ * that the core's point index (indset_point(), indset_delivery_point()) names the point.
+ */
+static void
+test_arc_open_config(void **state)
+{
+    static const char *const fixtures[] = {"02-minimal.cfg", "60-delivery.cfg"};
+    char err[128], want[160];
+
+    (void)state;
+    for (size_t f = 0; f < 2; f++) {
+        struct rw_config *cfg = load_fixture(fixtures[f]);
+        struct indset *is;
+        struct arc_stats st;
+        struct arc *a = NULL;
+        size_t n = 0, got;
+
+        assert_int_equal(indset_new(cfg, &is), 0);
+        assert_int_equal(arc_open_config(cfg, T0, &a, err, sizeof(err)), 0);
+        arc_get_stats(a, &st);
+        assert_int_equal(st.bound_bytes, 3000000000ull);
+        for (size_t d = 0; d < cfg->ndevices; d++) {
+            const struct cfg_profile *p = &cfg->profiles[cfg->devices[d].profile];
+
+            for (size_t k = 0; k < p->npoints; k++, n++)
+                assert_int_equal(
+                    arc_sample(a, T0 + 1000, indset_point(is, d, k), (double)n, 1, ALM_Q_GOOD), 0);
+            if (cfg_has_delivery(cfg)) {
+                assert_int_equal(
+                    arc_sample(a, T0 + 2000, indset_delivery_point(is, d), 0.5, 1, ALM_Q_GOOD), 0);
+                n++;
+            }
+        }
+        /* One past the layout: refused. */
+        assert_int_equal(arc_sample(a, T0 + 3000, n, 1, 1, ALM_Q_GOOD), -1);
+        arc_close(a);
+        snprintf(dir + strlen(dir), sizeof(dir) - strlen(dir), "/archive");
+        got = read_archive(INT64_MIN, INT64_MAX, NULL);
+        *strrchr(dir, '/') = '\0';
+        assert_int_equal(got, n);
+        n = 0;
+        for (size_t d = 0; d < cfg->ndevices; d++) {
+            const struct cfg_profile *p = &cfg->profiles[cfg->devices[d].profile];
+
+            for (size_t k = 0; k < p->npoints; k++, n++) {
+                snprintf(want, sizeof(want), "%s.%s", cfg->devices[d].id, p->points[k].name);
+                assert_string_equal(recs[n].point, want);
+                assert_true(recs[n].value == (double)n);
+            }
+            if (cfg_has_delivery(cfg)) {
+                snprintf(want, sizeof(want), "agent.delivery.%s", cfg->devices[d].id);
+                assert_string_equal(recs[n++].point, want);
+            }
+        }
+        assert_true(f == 0 || cfg_has_delivery(cfg));
+        indset_free(is);
+        /* Off: nothing opened. */
+        cfg->archive.enabled = 0;
+        a = (struct arc *)1;
+        assert_int_equal(arc_open_config(cfg, T0, &a, err, sizeof(err)), 1);
+        assert_null(a);
+        cfg_free(cfg);
+        assert_int_equal(nftw(dir, rm_one, 16, FTW_DEPTH | FTW_PHYS), 0);
+        assert_int_equal(mkdir(dir, 0700), 0);
+    }
 }
 
 /* The "archive" group: values, and the defaults without it. */
@@ -799,7 +865,6 @@ main(void)
         cmocka_unit_test_setup_teardown(test_arc_time_text, setup, teardown),
         cmocka_unit_test_setup_teardown(test_arc_hour_rollover, setup, teardown),
         cmocka_unit_test_setup_teardown(test_arc_restart_same_hour, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_arc_event_after_the_fact, setup, teardown),
         cmocka_unit_test_setup_teardown(test_arc_rotation_by_size, setup, teardown),
         cmocka_unit_test_setup_teardown(test_arc_rotation_by_age, setup, teardown),
         cmocka_unit_test_setup_teardown(test_arc_bound_fits_disk, setup, teardown),
