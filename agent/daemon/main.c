@@ -30,6 +30,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "archive/archive.h"
 #include "cfg/cfg.h"
 #include "control.h"
 #include "core/core.h"
@@ -72,7 +73,8 @@ struct agent {
     uint64_t dropped_seen;    /* queue drops already reported */
     struct store *store;      /* with indicators or alarm rules; NULL without */
     struct core *core;        /* indicators and incidents; NULL without either */
-    struct core_out out;      /* the core's messages: to pub */
+    struct core_out out;      /* the core's messages: to pub; what it takes: to arc */
+    struct arc *arc;          /* the sample archive; NULL when off */
     struct rw_etime et;       /* engine time: the wall clock at start, then monotonic */
     uint64_t refused;         /* samples the core refused (too late) */
     struct dlv *dlv;          /* telemetry, tracked for the delivery indicators */
@@ -268,6 +270,8 @@ agent_stop(struct agent *a)
         core_free(a->core);
         a->core = NULL;
     }
+    arc_close(a->arc); /* the open hours finished and fsync()ed */
+    a->arc = NULL;
     store_close(a->store);
     a->store = NULL;
     if (a->pub != NULL) {
@@ -288,7 +292,34 @@ agent_stop(struct agent *a)
 static int
 out_publish(void *ctx, const char *subtopic, const char *payload, int qos, int retain)
 {
-    return pub_publish(ctx, subtopic, payload, qos, retain);
+    const struct agent *a = ctx;
+
+    return pub_publish(a->pub, subtopic, payload, qos, retain);
+}
+
+/* What the core took goes into the sample archive (archive.h). */
+static void
+taken_sample(void *ctx, uint32_t p, int64_t t, double value, int valid, enum alm_quality q)
+{
+    const struct agent *a = ctx;
+
+    (void)arc_sample(a->arc, t, p, value, valid, q); /* a failure is counted and logged there */
+}
+
+static void
+taken_command(void *ctx, int64_t t, const struct store_cmd *cmd)
+{
+    const struct agent *a = ctx;
+
+    (void)arc_command(a->arc, t, cmd);
+}
+
+static void
+taken_restart(void *ctx, int64_t t, int64_t saved)
+{
+    const struct agent *a = ctx;
+
+    (void)arc_restart(a->arc, t, saved);
 }
 
 /* Engine time now (control.h). */
@@ -329,9 +360,19 @@ core_start(struct agent *a)
     }
     if (prev.id != 0)
         rw_etime_anchor(&a->et, wall, mono, prev.clean ? prev.stop : prev.last_checkpoint);
-    a->out.ctx = a->pub;
-    a->out.publish = out_publish;
     o.now = rw_etime_at(&a->et, mono);
+    /* Before the core: it tells of its restart as it opens. */
+    if (arc_open_config(cfg, o.now, &a->arc, err, sizeof(err)) < 0) {
+        log_err("archive: %s", err);
+        return -1;
+    }
+    a->out.ctx = a;
+    a->out.publish = out_publish;
+    if (a->arc != NULL) {
+        a->out.taken_sample = taken_sample;
+        a->out.taken_command = taken_command;
+        a->out.taken_restart = taken_restart;
+    }
     o.resume = CORE_RESTART;
     o.out = &a->out;
     if (core_open(cfg, a->store, &o, &a->core, err, sizeof(err)) < 0) {
@@ -569,6 +610,8 @@ main(int argc, char **argv)
             /* Samples may wait in the queue: account behind now by their lag. */
             core_advance(a.core, now - CORE_LAG_MS);
             core_tick(a.core, now);
+            if (a.arc != NULL)
+                arc_tick(a.arc, now);
         }
         pub_dispatch(a.pub);
         check_queue(&a);

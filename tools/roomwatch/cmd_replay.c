@@ -58,12 +58,13 @@
 #include "report/rpt_table.h"
 #include "rw_calendar.h"
 #include "store/store.h"
+#include "archive/tsrc.h"
 #include "trace_cmd.h"
 #include "trace_csv.h"
 
 #define MAX_SKEW_DEFAULT 3600       /* s */
 #define ADVANCE_STEP_MS (60 * 1000) /* advance the engine at most once a minute of trace time */
-#define READ_BUF (1 << 20) /* bytes read from the trace at a time; grows for longer lines */
+#define LATE_DAYS 31 /* an archive is read this far past the period for commands entered late */
 
 struct rpoint {
     char name[2 * CFG_ID_MAX]; /* "device.point" */
@@ -71,7 +72,8 @@ struct rpoint {
     int64_t last;              /* time of its last row, ms */
     size_t dev, pidx;          /* the device and its point's index in the profile */
     int agent;                 /* agent.delivery.<dev>: a report's outcome */
-    long last_line;            /* 0: none yet */
+    long last_line;            /* 0: none yet; -1: in the state resumed from --db */
+    unsigned long last_file;   /* the file of last_line (an archive is many files) */
 };
 
 /* The poll cycle of a device being gathered: its rows with one ts. */
@@ -82,8 +84,12 @@ struct rdev {
 
 struct replay {
     struct rw_config *cfg;
-    const char *trace_path;
-    int year; /* 0: from the first sample */
+    const char *trace_path;  /* --trace, or NULL */
+    const char *archive;     /* --archive, or NULL */
+    const char *cur;         /* the file being read, for messages */
+    unsigned long file;      /* files begun so far */
+    int year;  /* 0: from the first sample */
+    int month; /* 0: from the first sample (month periods) */
     int64_t max_skew_ms;
     int json;
     struct indset *is; /* the daemon's layout: engine point i is points[i] */
@@ -107,11 +113,9 @@ static int build_points(struct replay *rp);
 static uint32_t hash_name(const char *s, size_t n);
 static long lookup_point(const struct replay *rp, const char *name, size_t n);
 static int build_hash(struct replay *rp);
-static int read_line(FILE *fp, char **buf, size_t *cap, size_t *start, size_t *end,
-                     const char **line, size_t *len);
 static int start_core(struct replay *rp, int64_t first);
 static int open_store(struct replay *rp);
-static int run_trace(struct replay *rp, FILE *fp);
+static int run_trace(struct replay *rp, struct tsrc *ts);
 static void replay_free(struct replay *rp);
 static int save(struct replay *rp);
 
@@ -119,14 +123,18 @@ static void
 replay_usage(FILE *fp)
 {
     fprintf(fp,
-            "usage: roomwatch replay -c FILE --trace TRACE.csv [--year Y] [--max-skew S] "
-            "[--db OUT.db] [--json]\n"
+            "usage: roomwatch replay -c FILE (--trace TRACE.csv | --archive DIR --year Y "
+            "[--month M]) [--year Y] [--max-skew S] [--db OUT.db] [--json]\n"
             "  -c FILE         the config: devices, profiles and indicators\n"
-            "  --trace FILE    the trace CSV (ts,point,value); - for standard input\n"
+            "  --trace FILE    the trace CSV (ts,point,value), plain or gzip; - for standard "
+            "input\n"
+            "  --archive DIR   roomwatchd's sample archive (<state_dir>/archive): the period's "
+            "hour files\n"
             "  --year Y        the period's year (default: the year of the first sample)\n"
+            "  --month M       with a month period (site.period), the month\n"
             "  --max-skew S    seconds rows of different points may be out of order "
             "(default %d)\n"
-            "  --db OUT.db     resume from and save the engine's state in OUT.db\n"
+            "  --db OUT.db     resume from and save the state (and the record) in OUT.db\n"
             "  --json          print the indicators as JSON\n",
             MAX_SKEW_DEFAULT);
 }
@@ -265,6 +273,8 @@ start_core(struct replay *rp, int64_t first)
 
     if (year == 0)
         year = rw_calendar_year_of(rp->cfg->site.timezone, first, &month);
+    else if (rp->cfg->site.period == CFG_PERIOD_MONTH && rp->month != 0)
+        month = rp->month;
     else if (rp->cfg->site.period == CFG_PERIOD_MONTH)
         rw_calendar_year_of(rp->cfg->site.timezone, first, &month);
     if (indset_period_of(rp->cfg, year, month, &rp->per) < 0) {
@@ -294,47 +304,44 @@ start_core(struct replay *rp, int64_t first)
     return 0;
 }
 
+/* A file of the archive ended early (kill -9, power cut): its lost tail reads as unknown. */
+static void
+on_cut(void *arg, const char *name, const char *msg)
+{
+    (void)arg;
+    fprintf(stderr, "%s: %s; the time after it reads as unknown\n", name, msg);
+}
+
 /*
- * The next line of the trace, "\n" included, in buf[*start..*end) read with large fread()s
- * (getline() and its locking were a tenth of the replay's time): 1 and *line, *len; 0 at the
- * end; -1 on a read error or out of memory. The line is valid until the next call.
+ * The trace file, or the archive's files of the period (and of LATE_DAYS after it, for the
+ * commands entered late). 0 and *ts, or -1 after saying why.
  */
 static int
-read_line(FILE *fp, char **buf, size_t *cap, size_t *start, size_t *end, const char **line,
-          size_t *len)
+open_source(struct replay *rp, struct tsrc **ts)
 {
-    for (;;) {
-        const char *nl = memchr(*buf + *start, '\n', *end - *start);
-        size_t n;
+    char err[TSRC_ERR_LEN];
+    int rc;
 
-        if (nl != NULL) {
-            *line = *buf + *start;
-            *len = (size_t)(nl + 1 - *line);
-            *start += *len;
-            return 1;
-        }
-        if (feof(fp) || ferror(fp)) {
-            if (*start == *end)
-                return ferror(fp) ? -1 : 0;
-            *line = *buf + *start; /* the last line has no "\n" */
-            *len = *end - *start;
-            *start = *end;
-            return 1;
-        }
-        memmove(*buf, *buf + *start, *end - *start);
-        *end -= *start;
-        *start = 0;
-        if (*end == *cap) {
-            char *nb = realloc(*buf, *cap * 2);
+    if (rp->archive != NULL) {
+        struct indset_period p;
 
-            if (nb == NULL)
-                return -1;
-            *buf = nb;
-            *cap *= 2;
+        if (indset_period_of(rp->cfg, rp->year, rp->month, &p) < 0) {
+            fprintf(stderr, "roomwatch replay: year %d is out of range\n", rp->year);
+            return -1;
         }
-        n = fread(*buf + *end, 1, *cap - *end, fp);
-        *end += n;
+        rc = tsrc_open_archive(rp->archive, p.day_start[0],
+                               p.day_start[p.ndays] + LATE_DAYS * 86400000LL, ts, err,
+                               sizeof(err));
+    } else {
+        rc = tsrc_open_file(rp->trace_path, ts, err, sizeof(err));
     }
+    if (rc != 0) {
+        fprintf(stderr, "%s\n", err);
+        return -1;
+    }
+    tsrc_set_warn(*ts, on_cut, NULL);
+    rp->cur = rp->archive != NULL ? rp->archive : rp->trace_path;
+    return 0;
 }
 
 /* Saves the core's state and the days it changed, in one transaction. */
@@ -399,13 +406,13 @@ command(struct replay *rp, const struct trace_row *row, long line)
         core_restart(rp->core, saved);
         return 0;
     case -1:
-        fprintf(stderr, "%s:%ld: %s\n", rp->trace_path, line, err);
+        fprintf(stderr, "%s:%ld: %s\n", rp->cur, line, err);
         return -1;
     default:
         break;
     }
     if (trace_cmd_parse(row, &rp->tcmd, err, sizeof(err)) != 0) {
-        fprintf(stderr, "%s:%ld: %s\n", rp->trace_path, line, err);
+        fprintf(stderr, "%s:%ld: %s\n", rp->cur, line, err);
         return -1;
     }
     if (core_command(rp->core, &rp->tcmd.cmd, row->t, "replay", &r) == 0)
@@ -414,44 +421,51 @@ command(struct replay *rp, const struct trace_row *row, long line)
         fprintf(stderr,
                 "%s:%ld: no incident %lld (incidents are numbered 1, 2, ... as they "
                 "open)\n",
-                rp->trace_path, line, (long long)rp->tcmd.cmd.incident);
+                rp->cur, line, (long long)rp->tcmd.cmd.incident);
     else if (errno == EALREADY)
-        fprintf(stderr, "%s:%ld: incident %lld: %s\n", rp->trace_path, line,
+        fprintf(stderr, "%s:%ld: incident %lld: %s\n", rp->cur, line,
                 (long long)rp->tcmd.cmd.incident, r.why);
     else
-        fprintf(stderr, "%s:%ld: %s\n", rp->trace_path, line,
+        fprintf(stderr, "%s:%ld: %s\n", rp->cur, line,
                 errno == EIO ? core_errmsg(rp->core) : strerror(errno));
     return -1;
 }
 
 static int
-run_trace(struct replay *rp, FILE *fp)
+run_trace(struct replay *rp, struct tsrc *ts)
 {
     struct trace_csv tc;
     struct trace_row row;
-    char *buf;
     const char *line;
-    size_t cap = READ_BUF, start = 0, end = 0, len;
+    size_t len;
     char err[TRACE_ERR_LEN];
-    int64_t newest = INT64_MIN, advanced = INT64_MIN;
-    long p;
+    int64_t newest = INT64_MIN, advanced = INT64_MIN, end_ms = INT64_MAX;
+    long p, lineno;
     int rc = -1;
 
     trace_csv_init(&tc);
-    if ((buf = malloc(cap)) == NULL) {
-        fprintf(stderr, "roomwatch replay: out of memory\n");
-        return -1;
+    if (rp->archive != NULL) {
+        if (start_core(rp, 0) != 0)
+            return -1;
+        end_ms = rp->per.day_start[rp->per.ndays];
+        if (rp->resumed)
+            eng_position(core_engine(rp->core), &newest, &advanced);
     }
-    while ((rc = read_line(fp, &buf, &cap, &start, &end, &line, &len)) == 1) {
+    while ((rc = tsrc_next_line(ts, &line, &len, &rp->cur, &lineno)) == 1) {
         struct rpoint *pt;
         int valid;
 
         rc = -1;
+        if (lineno == 1) {
+            /* Each of an archive's files has its own header. */
+            trace_csv_init(&tc);
+            rp->file++;
+        }
         switch (trace_csv_parse(&tc, line, len, &row, err, sizeof(err))) {
         case TRACE_SKIP:
             continue;
         case TRACE_ERROR:
-            fprintf(stderr, "%s:%ld: %s\n", rp->trace_path, tc.line, err);
+            fprintf(stderr, "%s:%ld: %s\n", rp->cur, lineno, err);
             goto out;
         case TRACE_ROW:
             break;
@@ -459,13 +473,18 @@ run_trace(struct replay *rp, FILE *fp)
         if (row.directive) {
             if (rp->core == NULL && start_core(rp, row.t) != 0)
                 goto out;
-            if (command(rp, &row, tc.line) != 0)
+            if (command(rp, &row, lineno) != 0)
                 goto out;
             continue;
         }
+        /* The archive is read past the period's end for the commands entered late (an
+         * acknowledgement on 2 January of a December incident); its samples are the next
+         * period's. */
+        if (row.t >= end_ms)
+            continue;
         if ((p = lookup_point(rp, row.point, row.point_len)) < 0) {
             fprintf(stderr, "%s:%ld: unknown point \"%s\" (not a point of a configured device)\n",
-                    rp->trace_path, tc.line, row.point);
+                    rp->cur, lineno, row.point);
             goto out;
         }
         pt = &rp->points[p];
@@ -479,35 +498,37 @@ run_trace(struct replay *rp, FILE *fp)
             fprintf(stderr,
                     "%s:%ld: row is %.3f s older than the time the state resumed from "
                     "%s has accounted up to\n",
-                    rp->trace_path, tc.line, (double)(advanced - row.t) / 1000.0, rp->db_path);
+                    rp->cur, lineno, (double)(advanced - row.t) / 1000.0, rp->db_path);
             goto out;
         }
         if (pt->last_line < 0 && row.t < pt->last) {
             fprintf(stderr,
                     "%s:%ld: \"%s\" goes back in time (its previous row is in the state "
                     "resumed from %s)\n",
-                    rp->trace_path, tc.line, row.point, rp->db_path);
+                    rp->cur, lineno, row.point, rp->db_path);
             goto out;
         }
         if (pt->last_line > 0 && row.t < pt->last) {
-            fprintf(stderr, "%s:%ld: \"%s\" goes back in time (its previous row is line %ld)\n",
-                    rp->trace_path, tc.line, row.point, pt->last_line);
+            fprintf(stderr, "%s:%ld: \"%s\" goes back in time (its previous row is line %ld%s)\n",
+                    rp->cur, lineno, row.point, pt->last_line,
+                    pt->last_file != rp->file ? " of an earlier file" : "");
             goto out;
         }
         if (newest != INT64_MIN && row.t < newest - rp->max_skew_ms) {
             fprintf(stderr,
                     "%s:%ld: row is %.3f s older than the newest row, more than --max-skew %lld "
                     "s\n",
-                    rp->trace_path, tc.line, (double)(newest - row.t) / 1000.0,
+                    rp->cur, lineno, (double)(newest - row.t) / 1000.0,
                     (long long)(rp->max_skew_ms / 1000));
             goto out;
         }
         pt->last = row.t;
-        pt->last_line = tc.line;
+        pt->last_line = lineno;
+        pt->last_file = rp->file;
         valid = row.answered && row.value >= pt->min && row.value <= pt->max;
         if (sample(rp, pt, &row, valid) != 0) {
-            fprintf(stderr, "%s:%ld: the engine refused the row (out of order)\n", rp->trace_path,
-                    tc.line);
+            fprintf(stderr, "%s:%ld: the engine refused the row (out of order)\n", rp->cur,
+                    lineno);
             goto out;
         }
         if (row.t > newest) {
@@ -520,7 +541,7 @@ run_trace(struct replay *rp, FILE *fp)
     }
     if (rc != 0) {
         rc = -1;
-        fprintf(stderr, "%s: %s\n", rp->trace_path, ferror(fp) ? strerror(errno) : "out of memory");
+        fprintf(stderr, "%s\n", tsrc_error(ts));
         goto out;
     }
     rc = -1;
@@ -545,7 +566,6 @@ run_trace(struct replay *rp, FILE *fp)
     }
     rc = 0;
 out:
-    free(buf);
     return rc;
 }
 
@@ -579,7 +599,7 @@ cmd_replay(int argc, char **argv)
     struct replay rp;
     const char *cfg_path = NULL;
     struct rpt_period per;
-    FILE *fp;
+    struct tsrc *ts = NULL;
     int rc = 2;
 
     memset(&rp, 0, sizeof(rp));
@@ -598,6 +618,16 @@ cmd_replay(int argc, char **argv)
             rp.db_path = argv[++i];
         } else if (i + 1 < argc && strcmp(argv[i], "--trace") == 0) {
             rp.trace_path = argv[++i];
+        } else if (i + 1 < argc && strcmp(argv[i], "--archive") == 0) {
+            rp.archive = argv[++i];
+        } else if (i + 1 < argc && strcmp(argv[i], "--month") == 0) {
+            long m = strtol(argv[++i], &end, 10);
+
+            if (*end != '\0' || m < 1 || m > 12) {
+                fprintf(stderr, "roomwatch replay: --month must be 1 to 12\n");
+                return 2;
+            }
+            rp.month = (int)m;
         } else if (i + 1 < argc && strcmp(argv[i], "--year") == 0) {
             long y = strtol(argv[++i], &end, 10);
 
@@ -619,8 +649,12 @@ cmd_replay(int argc, char **argv)
             return 2;
         }
     }
-    if (cfg_path == NULL || rp.trace_path == NULL) {
+    if (cfg_path == NULL || (rp.trace_path == NULL) == (rp.archive == NULL)) {
         replay_usage(stderr);
+        return 2;
+    }
+    if (rp.archive != NULL && rp.year == 0) {
+        fprintf(stderr, "roomwatch replay: --archive needs --year (the period to read)\n");
         return 2;
     }
     if ((rp.cfg = cmd_config(cfg_path)) == NULL)
@@ -631,19 +665,17 @@ cmd_replay(int argc, char **argv)
         fprintf(stderr, "roomwatch replay: out of memory\n");
         goto out;
     }
-    if (strcmp(rp.trace_path, "-") == 0) {
-        fp = stdin;
-    } else if ((fp = fopen(rp.trace_path, "r")) == NULL) {
-        fprintf(stderr, "%s: %s\n", rp.trace_path, strerror(errno));
+    if (rp.cfg->site.period == CFG_PERIOD_MONTH && rp.archive != NULL && rp.month == 0) {
+        fprintf(stderr, "roomwatch replay: the config's period is a month: give --month\n");
         goto out;
     }
-    if (run_trace(&rp, fp) != 0) {
-        if (fp != stdin)
-            fclose(fp);
+    if (open_source(&rp, &ts) != 0)
+        goto out;
+    if (run_trace(&rp, ts) != 0) {
+        tsrc_close(ts);
         goto out;
     }
-    if (fp != stdin)
-        fclose(fp);
+    tsrc_close(ts);
 
     per.tz = rp.cfg->site.timezone;
     per.ndays = rp.per.ndays;
