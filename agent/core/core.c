@@ -56,7 +56,7 @@ struct incstate {
 
 struct core {
     const struct rw_config *cfg;
-    const struct core_out *out; /* NULL: nothing is published */
+    const struct core_out *out;   /* NULL: nothing is published */
     const struct core_out *taken; /* its taken_* hooks, or NULL */
     struct store *store;
     int fixed; /* the period is fixed: no rollover */
