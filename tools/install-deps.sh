@@ -8,7 +8,7 @@ set -eu
 PKGS="
 build-essential cmake pkg-config
 libmodbus-dev libsnmp-dev libpaho-mqtt-dev libconfig-dev libsqlite3-dev
-libjansson-dev libcmocka-dev libssl-dev libxlsxwriter-dev
+libjansson-dev libcmocka-dev libssl-dev zlib1g-dev libxlsxwriter-dev
 mosquitto mosquitto-clients socat snmpsim snmpd snmp
 python3 python3-pymodbus python3-serial-asyncio python3-paho-mqtt python3-openpyxl
 collectd-core procps time openssl
@@ -26,6 +26,8 @@ qemu-user dpkg-dev systemd file
 # must reach all architectures at once, and one lagging index blocks the install; libsnmp-dev
 # is not co-installable at all (shared/reference/libraries.md section 2). A sysroot holds one
 # architecture's libraries at whatever version its index has, and the host stays untouched.
+# zlib1g-dev: the sample archive's gzip files (agent/archive/); zlib1g itself is already
+# there for net-snmp.
 # net-snmp (the SNMP poller) brings its runtime dependencies along: the loader under qemu
 # needs every library libnetsnmp.so.40 names, and those they name in turn.
 FOREIGN_ARCHES="arm64 armhf"

@@ -29,7 +29,7 @@
 
 #include "cfg/cfg.h"
 #include "cmd.h"
-#include "indset.h"
+#include "core/indset.h"
 #include "rep_doc.h"
 #include "rep_html.h"
 #include "rw_calendar.h"

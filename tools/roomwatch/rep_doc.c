@@ -12,7 +12,7 @@
 #include <string.h>
 
 #include "engine/target.h"
-#include "incind.h"
+#include "core/incind.h"
 #include "increc.h"
 #include "report/rpt_inc.h"
 #include "report/rpt_json.h"

@@ -41,7 +41,7 @@
 #include "cfg/cfg.h"
 #include "engine/eng.h"
 #include "engine/incstat.h"
-#include "indset.h"
+#include "core/indset.h"
 #include "report/rpt_judge.h"
 #include "store/store.h"
 
