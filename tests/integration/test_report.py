@@ -13,7 +13,12 @@ unknown time adding up to each indicator's evidence, and the 说明 sheet's nume
 denominator recomputing each rate; LibreOffice converts it to an A4 PDF without error and
 with no ### cell. The CSV and the JSON carry the same; lines entered by hand are marked.
 
-Part 2, a live store: roomwatchd with a simulated meter whose voltage dips opens an incident,
+Part 2, the incidents golden trace (three incidents acknowledged and resolved by event rows,
+twelve maintenance visits) replayed with --db: status equals the replay's JSON, and the
+workbook's lines, 故障处理记录 and events equal status and `roomwatch incidents`; the
+deviation text names each incident's date, time and minutes.
+
+Part 3, a live store: roomwatchd with a simulated meter whose voltage dips opens an incident,
 acknowledged and resolved with `roomwatch ack` and `roomwatch resolve`; after a clean stop
 the workbook's 故障处理记录 sheet equals `roomwatch incidents --year Y --format json`, date
 for date, and its lines equal `roomwatch status --json`.
@@ -362,33 +367,85 @@ report = { project = "机房运维服务"; weights = { mttr = 10; avail = 10; };
         check(doc["status"]["indicators"] == status["indicators"], "report's status differs")
         check_form(wb["绩效自评表"], doc["status"], ["机房运维服务", "", ""],
                    {"mttr": 10, "avail": 10}, {})
-        ws = wb["故障处理记录"]
-        heads = [c.value for c in ws[1]]
-        keys = ["id", "state", "rule", "name", "severity", "category", "device", "point", "value",
-                "started", "detected", "acknowledged", "acknowledged_by", "ack_note",
-                "time_to_ack_s", "cleared", "resolved", "resolution", "resolved_by", "cause",
-                "measure", "duration_s"]
-        check(heads[:3] == ["编号", "状态", "规则"] and len(heads) == len(keys), "headings %r" % heads)
-        rows = list(ws.iter_rows(min_row=2, values_only=True))
-        check(len(rows) == len(inc["incidents"]), "%d incident rows" % len(rows))
-        for row, want in zip(rows, inc["incidents"]):
-            for k, v in zip(keys, row):
-                w = want[k]
-                if k in ("started", "detected", "acknowledged", "cleared", "resolved"):
-                    # Excel keeps times to the millisecond at best: compare to 1 ms.
-                    check((v is None and w is None) or
-                          abs((v - local(w)).total_seconds()) < 0.001,
-                          "incident %s: %r, want %r" % (k, v, w))
-                elif isinstance(w, float):
-                    close(v, w, "incident " + k)
-                else:
-                    check(v == w, "incident %s: %r, want %r" % (k, v, w))
+        check_incident_sheet(wb["故障处理记录"], inc["incidents"])
+
+
+def check_incident_sheet(ws, incidents):
+    """The 故障处理记录 sheet, row for row and column for column, against the record's JSON."""
+    heads = [c.value for c in ws[1]]
+    keys = ["id", "state", "rule", "name", "severity", "category", "device", "point", "value",
+            "started", "detected", "acknowledged", "acknowledged_by", "ack_note",
+            "time_to_ack_s", "cleared", "resolved", "resolution", "resolved_by", "cause",
+            "measure", "duration_s"]
+    check(heads[:3] == ["编号", "状态", "规则"] and len(heads) == len(keys), "headings %r" % heads)
+    rows = list(ws.iter_rows(min_row=2, values_only=True))
+    check(len(rows) == len(incidents), "%d incident rows, want %d" % (len(rows), len(incidents)))
+    for row, want in zip(rows, incidents):
+        for k, v in zip(keys, row):
+            w = want[k]
+            if k in ("started", "detected", "acknowledged", "cleared", "resolved"):
+                # Excel keeps times to the millisecond at best: compare to 1 ms.
+                check((v is None and w is None) or
+                      (v is not None and w is not None and
+                       abs((v - local(w)).total_seconds()) < 0.001),
+                      "incident %s: %r, want %r" % (k, v, w))
+            elif isinstance(w, float):
+                close(v, w, "incident " + k)
+            else:
+                check(v == w, "incident %s: %r, want %r" % (k, v, w))
+
+
+def part3(tmp):
+    """The incidents golden trace (tests/fixtures/traces/incidents.*: three incidents, event
+    rows acknowledging and resolving them, twelve maintenance visits) replayed with --db."""
+    traces = os.path.join(SRC, "tests", "fixtures", "traces")
+    with open(os.path.join(traces, "incidents.cfg")) as f:
+        text = f.read()
+    cfg_text = text.replace('profile_dir = "../config/profiles";',
+                            'profile_dir = "%s";\nstate_dir = "%s";'
+                            % (os.path.join(SRC, "tests", "fixtures", "config", "profiles"),
+                               os.path.join(tmp, "istate")))
+    check(cfg_text != text, "incidents.cfg: profile_dir not rewritten")
+    cfg = os.path.join(tmp, "incidents.cfg")
+    with open(cfg, "w") as f:
+        f.write(cfg_text + 'report = { weights = { mttr = 10; resolution = 10; }; };\n')
+    os.makedirs(os.path.join(tmp, "istate"))
+    replay = json.loads(ok(roomwatch("replay", "-c", cfg, "--trace",
+                                     os.path.join(traces, "incidents.csv"), "--db",
+                                     os.path.join(tmp, "istate", "roomwatch.db"), "--json"),
+                           "replay incidents --db"))
+    status = json.loads(ok(roomwatch("status", "-c", cfg, "--year", "2024", "--json"), "status"))
+    check(dict(status, as_of=None) == dict(replay, as_of=None),
+          "status of the replayed store differs from the replay's JSON")
+    inc = json.loads(ok(roomwatch("incidents", "-c", cfg, "--year", "2024", "--format", "json"),
+                        "incidents"))
+    check(len(inc["incidents"]) == 3, "%d incidents in the store" % len(inc["incidents"]))
+    xlsx = os.path.join(tmp, "incidents.xlsx")
+    ok(roomwatch("report", "-c", cfg, "--year", "2024", "-o", xlsx), "report")
+    wb = openpyxl.load_workbook(xlsx, data_only=True)
+    # 故障处理率 2/3 missed against >=95%: 10 x 66.67/95; mttr met: 10.
+    check_form(wb["绩效自评表"], status, ["", "", ""], {"mttr": 10, "resolution": 10},
+               {"mttr": 10, "resolution": 10 * (200 / 3) / 95})
+    check_incident_sheet(wb["故障处理记录"], inc["incidents"])
+    ev = list(wb["运维与安全事件"].iter_rows(min_row=2, values_only=True))
+    check([(r[1], r[2], r[3]) for r in ev] ==
+          [("maintenance", datetime.datetime(2024, m, 15, 10), "zhao") for m in range(1, 13)],
+          "events %r" % ev)
+    # The deviation names the incidents with their dates and minutes.
+    mttr = wb["绩效自评表"].cell(row=FORM_FIRST_ROW, column=9).value
+    check("3月1日 23:51 发现，用时 40 分钟" in mttr and "6月10日 10:01 发现，用时 30 分钟" in mttr,
+          "mttr deviation %r" % mttr)
 
 
 def test():
     tmp = tempfile.mkdtemp(prefix="rw-report-")
     try:
         part1(tmp)
+    finally:
+        shutil.rmtree(tmp)
+    tmp = tempfile.mkdtemp(prefix="rw-report-")
+    try:
+        part3(tmp)
     finally:
         shutil.rmtree(tmp)
     part2()
