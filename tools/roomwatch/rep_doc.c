@@ -224,9 +224,9 @@ deviation(const struct build *b, const struct cfg_indicator *in, size_t eng_i, c
             size_t nd = json_array_size(json_object_get(ev, "not_on_duty_days"));
 
             if (b->lang == REP_ZH)
-                cat(text, "监测不足 %.0f%% 的天数 %zu 天（", num(ev, "duty_share") * 100, nd);
+                cat(text, "监测不足 %g%% 的天数 %zu 天（", num(ev, "duty_share") * 100, nd);
             else
-                cat(text, "%zu days monitored under %.0f%% (", nd, num(ev, "duty_share") * 100);
+                cat(text, "%zu days monitored under %g%% (", nd, num(ev, "duty_share") * 100);
             day_list(b, json_object_get(ev, "not_on_duty_days"), text);
             cat(text, L(b, "）；", "); "));
         }
