@@ -18,6 +18,10 @@ twelve maintenance visits) replayed with --db: status equals the replay's JSON, 
 workbook's lines, 故障处理记录 and events equal status and `roomwatch incidents`; the
 deviation text names each incident's date, time and minutes.
 
+Several rooms: both stores in one workbook, a summary sheet (each room's lines met, missed
+and not judged, its weights and score) and each room's sheets under its site id, equal to
+its own status and record; the JSON carries each room's status.
+
 Part 3, a live store: roomwatchd with a simulated meter whose voltage dips opens an incident,
 acknowledged and resolved with `roomwatch ack` and `roomwatch resolve`; after a clean stop
 the workbook's 故障处理记录 sheet equals `roomwatch incidents --year Y --format json`, date
@@ -304,6 +308,7 @@ def part1(tmp):
     r = roomwatch("report", "-c", bad, "--year", "2024")
     check(r.returncode == 2 and b"rules_sound" in r.stderr and b"basis" in r.stderr,
           "entered line without basis: %r" % r.stderr)
+    return cfg, status, weights, scores
 
 
 def part2():
@@ -435,17 +440,52 @@ def part3(tmp):
     mttr = wb["绩效自评表"].cell(row=FORM_FIRST_ROW, column=9).value
     check("3月1日 23:51 发现，用时 40 分钟" in mttr and "6月10日 10:01 发现，用时 30 分钟" in mttr,
           "mttr deviation %r" % mttr)
+    return cfg, status, inc["incidents"]
+
+
+def part_rooms(tmp, a, b):
+    """Two rooms in one workbook: a summary, then each room's sheets under its site id."""
+    (cfg_a, status_a, weights_a, scores_a), (cfg_b, status_b, inc_b) = a, b
+    xlsx = os.path.join(tmp, "rooms.xlsx")
+    ok(roomwatch("report", "-c", cfg_a, "-c", cfg_b, "--year", "2024", "-o", xlsx), "two rooms")
+    wb = openpyxl.load_workbook(xlsx, data_only=True)
+    sheets = ["绩效自评表", "月度数值", "故障处理记录", "供电中断", "运维与安全事件", "未知时段", "说明"]
+    check(wb.sheetnames == ["汇总"] + ["ref " + n for n in sheets] + ["hq " + n for n in sheets],
+          "sheets %r" % wb.sheetnames)
+    rows = list(wb["汇总"].iter_rows(min_row=3, values_only=True))
+    def tally(status, entered):
+        """Lines, met, missed, not judged (a line without a target is none of them)."""
+        inds = status["indicators"]
+        met = [i["met"] for i in inds]
+        return (len(inds) + len(entered), met.count(True) + entered.count(True),
+                met.count(False) + entered.count(False),
+                sum(1 for i in inds if i["met"] is None and i["target"] is not None))
+
+    check([r[0] for r in rows] == ["ref", "hq"], "summary rooms %r" % rows)
+    # ref: its indicators and the two entered lines (one missed, one met).
+    check(rows[0][5:9] == tally(status_a, [False, True]), "ref summary %r" % (rows[0],))
+    check(rows[1][5:9] == tally(status_b, []), "hq summary %r" % (rows[1],))
+    close(rows[1][10], 10 + 10 * (200 / 3) / 95, "hq total")
+    close(rows[0][10], sum(scores_a.values()) + sum(e[5] for e in ENTERED), "ref total")
+    check_form(wb["ref 绩效自评表"], status_a, ["机房运维服务", "某某市数据局", "某某市信息中心"],
+               weights_a, scores_a, ENTERED)
+    check_form(wb["hq 绩效自评表"], status_b, ["", "", ""], {"mttr": 10, "resolution": 10},
+               {"mttr": 10})
+    check_incident_sheet(wb["hq 故障处理记录"], inc_b)
+    check(len(wb["ref 月度数值"]._charts) > 0 and
+          wb["ref 月度数值"]._charts[0].series[0].val.numRef.f.startswith("'ref 月度数值'!"),
+          "a chart refers to another room's sheet")
+    doc = json.loads(ok(roomwatch("report", "-c", cfg_a, "-c", cfg_b, "--year", "2024"),
+                        "two rooms json"))
+    check([d["status"] for d in doc["rooms"]] == [status_a, status_b], "rooms' status differ")
 
 
 def test():
     tmp = tempfile.mkdtemp(prefix="rw-report-")
     try:
-        part1(tmp)
-    finally:
-        shutil.rmtree(tmp)
-    tmp = tempfile.mkdtemp(prefix="rw-report-")
-    try:
-        part3(tmp)
+        a = part1(tmp)
+        b = part3(tmp)
+        part_rooms(tmp, a, b)
     finally:
         shutil.rmtree(tmp)
     part2()

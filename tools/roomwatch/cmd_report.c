@@ -16,6 +16,9 @@
  * Without --format the format follows -o's extension; without -o, json, csv or html go to
  * standard output (an xlsx needs -o).
  *
+ * Several -c (rooms): one workbook with a summary sheet, JSON {"rooms": [...]}, CSV of every
+ * room's lines; an HTML page shows one room.
+ *
  * Exit status: 0; 1 when there is nothing to report (no store, no state of this config and
  * period); 2 for bad usage, a bad config, or a store or output that fails.
  */
@@ -39,14 +42,16 @@
 #include "rep_xlsx.h"
 #endif
 
+#define REP_MAX_ROOMS 16 /* -c options: rooms in one report */
+
 static void
 report_usage(FILE *fp)
 {
     fprintf(fp,
-            "usage: roomwatch report -c FILE --year Y [--month M] [--format xlsx|html|csv|json] "
-            "[--lang zh|en] [-o FILE]\n"
-            "  -c FILE      the daemon's config: its state_dir holds the store; its report "
-            "group the form's header and weights\n"
+            "usage: roomwatch report -c FILE [-c FILE ...] --year Y [--month M]\n"
+            "                        [--format xlsx|html|csv|json] [--lang zh|en] [-o FILE]\n"
+            "  -c FILE      the daemon's config: its state_dir holds the store, its report\n"
+            "               group the form's header and weights; repeat it for several rooms\n"
             "  --year Y     the year (a period that is over gives its final values)\n"
             "  --month M    with site.period = \"month\": the month 1..12 of year Y\n"
             "  --format F   xlsx (the workbook), html (one page with charts, prints on A4), csv "
@@ -91,7 +96,7 @@ csv_num(const json_t *v, char *buf, size_t len)
 }
 
 static int
-write_csv(const json_t *doc, FILE *fp, int zh)
+write_csv(const json_t *doc, FILE *fp, int zh, int head)
 {
     static const char *const zh_cols[] = {"一级指标",
                                           "二级指标",
@@ -121,9 +126,11 @@ write_csv(const json_t *doc, FILE *fp, int zh)
     size_t ncols = sizeof(zh_cols) / sizeof(zh_cols[0]), i;
     const json_t *l;
 
-    fputs("\xef\xbb\xbf", fp);
-    for (i = 0; i < ncols; i++)
-        csv_field(fp, cols[i], i + 1 == ncols);
+    if (head) {
+        fputs("\xef\xbb\xbf", fp);
+        for (i = 0; i < ncols; i++)
+            csv_field(fp, cols[i], i + 1 == ncols);
+    }
     json_array_foreach(json_object_get(doc, "lines"), i, l)
     {
         char v[32], c[32], w[32], s[32];
@@ -142,6 +149,7 @@ write_csv(const json_t *doc, FILE *fp, int zh)
             csv_num(json_object_get(l, "score"), s, sizeof(s)),
             json_string_value(json_object_get(l, "deviation")),
             json_string_value(json_object_get(l, "id")),
+            json_string_value(json_object_get(json_object_get(doc, "header"), "site")),
         };
 
         for (size_t k = 0; k < ncols; k++)
@@ -168,18 +176,21 @@ ext_format(const char *path)
     return NULL;
 }
 
-/* Writes doc as format to out (NULL: standard output): 0 or -1 after saying why. */
+/* Writes the n rooms' documents as format to out (NULL: standard output): 0 or -1 after
+ * saying why. Several rooms: JSON {"title", "lang", "rooms": [...]}, CSV one row per line of
+ * every room (its site in the last column), one workbook (rep_xlsx.h). */
 static int
-emit(const json_t *doc, const char *format, const char *out, int zh)
+emit(json_t *const *docs, size_t n, const char *format, const char *out, int zh)
 {
+    const json_t *doc = docs[0];
     FILE *fp = stdout;
-    int rc;
+    int rc = 0;
 
     if (strcmp(format, "xlsx") == 0) {
 #ifdef ROOMWATCH_HAVE_XLSX
         char err[256];
 
-        if (rep_xlsx_write(doc, out, err, sizeof(err)) < 0) {
+        if (rep_xlsx_write((const json_t *const *)docs, n, out, err, sizeof(err)) < 0) {
             fprintf(stderr, "roomwatch report: %s: %s\n", out, err);
             return -1;
         }
@@ -195,11 +206,21 @@ emit(const json_t *doc, const char *format, const char *out, int zh)
         return -1;
     }
     if (strcmp(format, "csv") == 0) {
-        rc = write_csv(doc, fp, zh);
+        for (size_t k = 0; k < n && rc == 0; k++)
+            rc = write_csv(docs[k], fp, zh, k == 0);
     } else if (strcmp(format, "html") == 0) {
         rc = rep_html_write(doc, fp);
     } else {
-        rc = json_dumpf(doc, fp, JSON_INDENT(2) | JSON_REAL_PRECISION(15));
+        json_t *all = NULL;
+
+        if (n > 1) {
+            all = json_pack("{s:O,s:O,s:[]}", "title", json_object_get(doc, "title"), "lang",
+                            json_object_get(doc, "lang"), "rooms");
+            for (size_t k = 0; all != NULL && k < n; k++)
+                json_array_append(json_object_get(all, "rooms"), docs[k]);
+        }
+        rc = json_dumpf(n > 1 ? all : doc, fp, JSON_INDENT(2) | JSON_REAL_PRECISION(15));
+        json_decref(all);
         if (rc == 0)
             fputc('\n', fp);
     }
@@ -211,18 +232,72 @@ emit(const json_t *doc, const char *format, const char *out, int zh)
     return rc != 0 ? -1 : 0;
 }
 
+/* The document of the room cfg_path describes: 0 and *doc, or the exit status (1, 2) after
+ * saying why. */
+static int
+room_doc(const char *cfg_path, int year, int month, int64_t now, enum rep_lang lang, json_t **doc)
+{
+    struct rw_config *cfg;
+    struct store *st = NULL;
+    struct indset_period p;
+    char path[4096], err[512];
+    int rc = 2, n;
+
+    *doc = NULL;
+    if ((cfg = cmd_config(cfg_path)) == NULL)
+        return 2;
+    if ((cfg->site.period == CFG_PERIOD_MONTH) != (month != 0)) {
+        fprintf(stderr, "roomwatch report: %s: %s\n", cfg_path,
+                month != 0 ? "--month needs site.period = \"month\""
+                           : "site.period is \"month\": give --month M with --year");
+        goto out;
+    }
+    if (indset_period_of(cfg, year, month, &p) < 0) {
+        fprintf(stderr, "roomwatch report: no such period\n");
+        goto out;
+    }
+    n = snprintf(path, sizeof(path), "%s/%s", cfg->state_dir, STORE_FILE);
+    if (n < 0 || (size_t)n >= sizeof(path)) {
+        fprintf(stderr, "roomwatch report: state_dir is too long\n");
+        goto out;
+    }
+    if (store_open_readonly(path, &st) < 0) {
+        if (errno == ENOENT) {
+            fprintf(stderr,
+                    "roomwatch report: no store at %s: roomwatchd has not run with "
+                    "this config's state_dir yet\n",
+                    path);
+            rc = 1;
+        } else {
+            fprintf(stderr, "roomwatch report: %s: %s\n", path,
+                    errno == EPROTO ? "written by a roomwatchd of another version"
+                    : errno == EIO  ? "not a readable roomwatch database"
+                                    : strerror(errno));
+        }
+        goto out;
+    }
+    if (rep_doc_build(cfg, st, &p, now, lang, doc, err, sizeof(err)) < 0) {
+        fprintf(stderr, "roomwatch report: %s: %s%s\n", path, err,
+                errno == ENOENT ? " (roomwatch status -c FILE says which periods it holds)" : "");
+        rc = errno == ENOENT ? 1 : 2;
+        goto out;
+    }
+    rc = 0;
+out:
+    store_close(st);
+    cfg_free(cfg);
+    return rc;
+}
+
 int
 cmd_report(int argc, char **argv)
 {
-    struct rw_config *cfg = NULL;
-    struct store *st = NULL;
-    struct indset_period p;
-    const char *cfg_path = NULL, *format = NULL, *out = NULL;
+    const char *cfg_paths[REP_MAX_ROOMS], *format = NULL, *out = NULL;
+    json_t *docs[REP_MAX_ROOMS] = {NULL};
+    size_t nrooms = 0;
     enum rep_lang lang = REP_ZH;
-    char path[4096], err[512];
-    int year = 0, month = 0, rc = 2, n;
+    int year = 0, month = 0, rc = 2;
     int64_t now = llround(rw_clock_wall() * 1000.0);
-    json_t *doc = NULL;
 
     for (int i = 1; i < argc; i++) {
         char *end;
@@ -231,7 +306,12 @@ cmd_report(int argc, char **argv)
             report_usage(stdout);
             return 0;
         } else if (i + 1 < argc && strcmp(argv[i], "-c") == 0) {
-            cfg_path = argv[++i];
+            if (nrooms == REP_MAX_ROOMS) {
+                fprintf(stderr, "roomwatch report: at most %d rooms (-c) in one report\n",
+                        REP_MAX_ROOMS);
+                return 2;
+            }
+            cfg_paths[nrooms++] = argv[++i];
         } else if (i + 1 < argc && strcmp(argv[i], "-o") == 0) {
             out = argv[++i];
         } else if (i + 1 < argc && strcmp(argv[i], "--format") == 0) {
@@ -267,7 +347,7 @@ cmd_report(int argc, char **argv)
             return 2;
         }
     }
-    if (cfg_path == NULL || year == 0) {
+    if (nrooms == 0 || year == 0) {
         report_usage(stderr);
         return 2;
     }
@@ -282,48 +362,16 @@ cmd_report(int argc, char **argv)
         fprintf(stderr, "roomwatch report: an xlsx workbook needs -o FILE.xlsx\n");
         return 2;
     }
-    if ((cfg = cmd_config(cfg_path)) == NULL)
+    if (nrooms > 1 && strcmp(format, "html") == 0) {
+        fprintf(stderr, "roomwatch report: an HTML report shows one room: give one -c\n");
         return 2;
-    if ((cfg->site.period == CFG_PERIOD_MONTH) != (month != 0)) {
-        fprintf(stderr, "roomwatch report: %s\n",
-                month != 0 ? "--month needs site.period = \"month\""
-                           : "site.period is \"month\": give --month M with --year");
-        goto out;
     }
-    if (indset_period_of(cfg, year, month, &p) < 0) {
-        fprintf(stderr, "roomwatch report: no such period\n");
-        goto out;
-    }
-    n = snprintf(path, sizeof(path), "%s/%s", cfg->state_dir, STORE_FILE);
-    if (n < 0 || (size_t)n >= sizeof(path)) {
-        fprintf(stderr, "roomwatch report: state_dir is too long\n");
-        goto out;
-    }
-    if (store_open_readonly(path, &st) < 0) {
-        if (errno == ENOENT) {
-            fprintf(stderr,
-                    "roomwatch report: no store at %s: roomwatchd has not run with "
-                    "this config's state_dir yet\n",
-                    path);
-            rc = 1;
-        } else {
-            fprintf(stderr, "roomwatch report: %s: %s\n", path,
-                    errno == EPROTO ? "written by a roomwatchd of another version"
-                    : errno == EIO  ? "not a readable roomwatch database"
-                                    : strerror(errno));
-        }
-        goto out;
-    }
-    if (rep_doc_build(cfg, st, &p, now, lang, &doc, err, sizeof(err)) < 0) {
-        fprintf(stderr, "roomwatch report: %s: %s%s\n", path, err,
-                errno == ENOENT ? " (roomwatch status -c FILE says which periods it holds)" : "");
-        rc = errno == ENOENT ? 1 : 2;
-        goto out;
-    }
-    rc = emit(doc, format, out, lang == REP_ZH) == 0 ? 0 : 2;
+    for (size_t k = 0; k < nrooms; k++)
+        if ((rc = room_doc(cfg_paths[k], year, month, now, lang, &docs[k])) != 0)
+            goto out;
+    rc = emit(docs, nrooms, format, out, lang == REP_ZH) == 0 ? 0 : 2;
 out:
-    json_decref(doc);
-    store_close(st);
-    cfg_free(cfg);
+    for (size_t k = 0; k < nrooms; k++)
+        json_decref(docs[k]);
     return rc;
 }

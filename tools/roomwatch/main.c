@@ -32,8 +32,8 @@ static const struct {
      "replay -c FILE --trace TRACE.csv [--year Y] [--max-skew S] [--db OUT.db] [--json]\n"
      "                      run a trace through the engine and print the indicators"},
     {"report", cmd_report,
-     "report -c FILE --year Y [--month M] [--format xlsx|html|csv|json] [--lang zh|en]\n"
-     "       [-o FILE]\n"
+     "report -c FILE [-c FILE ...] --year Y [--month M] [--format xlsx|html|csv|json]\n"
+     "       [--lang zh|en] [-o FILE]\n"
      "                      the year-end self-evaluation (绩效自评) workbook"},
     {"resolve", cmd_resolve,
      "resolve ID --by NAME --cause TEXT --measure TEXT [-c FILE]\n"

@@ -11,14 +11,44 @@
 
 #define CHART_ROWS 15 /* rows a monthly chart takes */
 #define CHART_COLS 8
+#define SHEET_MAX 31  /* characters in a sheet name (Excel's limit) */
+#define NAME_LEN 160  /* bytes of a sheet name, room prefix included */
+#define PREFIX_LEN 96 /* bytes of a room's prefix */
 
 struct wb {
     lxw_workbook *wb;
     int zh;
     lxw_format *title, *head, *text, *wrap, *num, *pct, *date, *time, *month, *bold;
+    char prefix[PREFIX_LEN]; /* the room's, before each sheet name; "" for one room */
+    char monthly[REP_XLSX_MAX_ROOMS][NAME_LEN]; /* the monthly sheets' names, for the charts */
+    size_t room;
 };
 
 #define L(w, zh_text, en_text) ((w)->zh ? (zh_text) : (en_text))
+
+/* UTF-8 characters in s. */
+static size_t
+chars(const char *s)
+{
+    size_t n = 0;
+
+    for (; *s != '\0'; s++)
+        n += ((unsigned char)*s & 0xC0) != 0x80;
+    return n;
+}
+
+/* A sheet of the room being written: its prefix, then base. The name is kept in buf
+ * (NAME_LEN bytes) when not NULL. */
+static lxw_worksheet *
+add_sheet(struct wb *w, const char *base, char *buf)
+{
+    char name[NAME_LEN];
+
+    snprintf(name, sizeof(name), "%s%s", w->prefix, base);
+    if (buf != NULL)
+        snprintf(buf, NAME_LEN, "%s", name);
+    return workbook_add_worksheet(w->wb, name);
+}
 
 static const char *
 str(const json_t *o, const char *key)
@@ -112,7 +142,7 @@ header_row(const struct wb *w, lxw_worksheet *ws, int r, const char *const *cols
 static void
 form_sheet(struct wb *w, const json_t *doc)
 {
-    lxw_worksheet *ws = workbook_add_worksheet(w->wb, L(w, "绩效自评表", "Self-evaluation"));
+    lxw_worksheet *ws = add_sheet(w, L(w, "绩效自评表", "Self-evaluation"), NULL);
     const json_t *h = json_object_get(doc, "header"), *per = json_object_get(doc, "period");
     const json_t *lines = json_object_get(doc, "lines"), *l, *total = json_object_get(doc, "total");
     static const char *const zh_cols[] = {
@@ -203,8 +233,8 @@ form_sheet(struct wb *w, const json_t *doc)
 static void
 monthly_sheet(struct wb *w, const json_t *doc)
 {
-    const char *name = L(w, "月度数值", "Monthly");
-    lxw_worksheet *ws = workbook_add_worksheet(w->wb, name);
+    const char *name = w->monthly[w->room];
+    lxw_worksheet *ws = add_sheet(w, L(w, "月度数值", "Monthly"), w->monthly[w->room]);
     const json_t *months = json_object_get(doc, "months"),
                  *monthly = json_object_get(doc, "monthly");
     const json_t *m, *ind;
@@ -291,7 +321,7 @@ monthly_sheet(struct wb *w, const json_t *doc)
 static void
 incident_sheet(struct wb *w, const json_t *doc)
 {
-    lxw_worksheet *ws = workbook_add_worksheet(w->wb, L(w, "故障处理记录", "Incidents"));
+    lxw_worksheet *ws = add_sheet(w, L(w, "故障处理记录", "Incidents"), NULL);
     static const char *const keys[] = {"id",
                                        "state",
                                        "rule",
@@ -350,7 +380,7 @@ incident_sheet(struct wb *w, const json_t *doc)
 static void
 interruption_sheet(struct wb *w, const json_t *doc)
 {
-    lxw_worksheet *ws = workbook_add_worksheet(w->wb, L(w, "供电中断", "Interruptions"));
+    lxw_worksheet *ws = add_sheet(w, L(w, "供电中断", "Interruptions"), NULL);
     const char *zh[] = {"指标", "三级指标", "开始", "结束", "时长(秒)", "时长(分钟)"};
     const char *en[] = {"id", "indicator", "start", "end", "seconds", "minutes"};
     const json_t *it;
@@ -379,7 +409,7 @@ interruption_sheet(struct wb *w, const json_t *doc)
 static void
 event_sheet(struct wb *w, const json_t *doc)
 {
-    lxw_worksheet *ws = workbook_add_worksheet(w->wb, L(w, "运维与安全事件", "Events"));
+    lxw_worksheet *ws = add_sheet(w, L(w, "运维与安全事件", "Events"), NULL);
     const char *zh[] = {"编号", "类别", "时间", "记录人", "说明", "关联故障", "录入时间"};
     const char *en[] = {"id", "kind", "at", "by", "note", "incident", "recorded"};
     const json_t *ev;
@@ -405,7 +435,7 @@ event_sheet(struct wb *w, const json_t *doc)
 static void
 unknown_sheet(struct wb *w, const json_t *doc)
 {
-    lxw_worksheet *ws = workbook_add_worksheet(w->wb, L(w, "未知时段", "Unknown time"));
+    lxw_worksheet *ws = add_sheet(w, L(w, "未知时段", "Unknown time"), NULL);
     const char *zh[] = {"指标", "三级指标", "日期", "未知时长(秒)", "未知时长(分钟)", "原因"};
     const char *en[] = {"id", "indicator", "date", "seconds", "minutes", "why"};
     const json_t *u;
@@ -434,7 +464,7 @@ unknown_sheet(struct wb *w, const json_t *doc)
 static void
 notes_sheet(struct wb *w, const json_t *doc)
 {
-    lxw_worksheet *ws = workbook_add_worksheet(w->wb, L(w, "说明", "Notes"));
+    lxw_worksheet *ws = add_sheet(w, L(w, "说明", "Notes"), NULL);
     const char *zh[] = {"指标",     "三级指标", "计算方法", "分子",   "分母",
                         "分子含义", "分母含义", "复算值",   "完成值", "单位"};
     const char *en[] = {"id",           "indicator",      "method",     "numerator", "denominator",
@@ -498,13 +528,80 @@ fmt(lxw_workbook *wb, const char *num, int bold, int wrap)
     return f;
 }
 
+/* The prefix of room k of n before its sheets: "" for one room, else its site id and a
+ * space when every sheet name then fits Excel's 31 characters, else "Room k ". */
+static void
+room_prefix(struct wb *w, const json_t *doc, size_t k, size_t n)
+{
+    const char *site = str(json_object_get(doc, "header"), "site");
+    const char *longest = L(w, "运维与安全事件", "Unknown time");
+    char name[NAME_LEN];
+
+    w->prefix[0] = '\0';
+    if (n < 2)
+        return;
+    snprintf(w->prefix, sizeof(w->prefix), "%s ", site != NULL ? site : "");
+    snprintf(name, sizeof(name), "%s%s", w->prefix, longest);
+    if (site == NULL || chars(name) > SHEET_MAX ||
+        workbook_validate_sheet_name(w->wb, name) != LXW_NO_ERROR)
+        snprintf(w->prefix, sizeof(w->prefix), "%s%zu ", L(w, "机房", "Room "), k + 1);
+}
+
+/* The summary of several rooms: one row each, the lines' completion and the scores. */
+static void
+summary_sheet(struct wb *w, const json_t *const *docs, size_t n)
+{
+    lxw_worksheet *ws = workbook_add_worksheet(w->wb, L(w, "汇总", "Summary"));
+    const char *zh[] = {"机房", "名称",   "项目名称", "监测期间", "数据截至", "指标数",
+                        "达成", "未达成", "无法判定", "分值",     "得分"};
+    const char *en[] = {"site", "name",    "project",          "period start", "as of", "lines",
+                        "met",  "not met", "cannot be judged", "weight",       "score"};
+
+    worksheet_merge_range(ws, 0, 0, 0, 10, str(docs[0], "title"), w->title);
+    header_row(w, ws, 1, w->zh ? zh : en, 11);
+    worksheet_set_column(ws, 0, 2, 18, NULL);
+    worksheet_set_column(ws, 3, 4, 20, NULL);
+    worksheet_set_column(ws, 5, 10, 10, NULL);
+    for (size_t k = 0; k < n; k++) {
+        const json_t *h = json_object_get(docs[k], "header"), *l;
+        int r = (int)k + 2, met = 0, unmet = 0, unknown = 0;
+        size_t i;
+
+        json_array_foreach(json_object_get(docs[k], "lines"), i, l)
+        {
+            const char *c = str(l, "completion");
+
+            met += c != NULL && strcmp(c, "met") == 0;
+            unmet += c != NULL && strcmp(c, "unmet") == 0;
+            unknown += c != NULL && strcmp(c, "unknown") == 0;
+        }
+        put_text(ws, r, 0, str(h, "site"), w->text);
+        put_text(ws, r, 1, str(h, "site_name"), w->text);
+        put_text(ws, r, 2, str(h, "project"), w->text);
+        put_time(w, ws, r, 3, str(json_object_get(docs[k], "period"), "start"));
+        put_time(w, ws, r, 4, str(docs[k], "as_of"));
+        worksheet_write_number(ws, (lxw_row_t)r, 5,
+                               (double)json_array_size(json_object_get(docs[k], "lines")), w->num);
+        worksheet_write_number(ws, (lxw_row_t)r, 6, met, w->num);
+        worksheet_write_number(ws, (lxw_row_t)r, 7, unmet, w->num);
+        worksheet_write_number(ws, (lxw_row_t)r, 8, unknown, w->num);
+        put_num(ws, r, 9, json_object_get(json_object_get(docs[k], "total"), "weight"), w->num);
+        put_num(ws, r, 10, json_object_get(json_object_get(docs[k], "total"), "score"), w->num);
+    }
+}
+
 int
-rep_xlsx_write(const json_t *doc, const char *path, char *err, size_t errlen)
+rep_xlsx_write(const json_t *const *docs, size_t n, const char *path, char *err, size_t errlen)
 {
     struct wb w = {0};
     lxw_doc_properties props = {0};
     lxw_error e;
+    const json_t *doc = docs[0];
 
+    if (n < 1 || n > REP_XLSX_MAX_ROOMS) {
+        snprintf(err, errlen, "1 to %d rooms in one workbook", REP_XLSX_MAX_ROOMS);
+        return -1;
+    }
     w.zh = strcmp(str(doc, "lang") != NULL ? str(doc, "lang") : "zh", "zh") == 0;
     if ((w.wb = workbook_new(path)) == NULL) {
         snprintf(err, errlen, "cannot create the workbook");
@@ -529,13 +626,18 @@ rep_xlsx_write(const json_t *doc, const char *path, char *err, size_t errlen)
     props.author = "roomwatch";
     props.comments = (char *)L(&w, "由 roomwatch report 生成", "made by roomwatch report");
     workbook_set_properties(w.wb, &props);
-    form_sheet(&w, doc);
-    monthly_sheet(&w, doc);
-    incident_sheet(&w, doc);
-    interruption_sheet(&w, doc);
-    event_sheet(&w, doc);
-    unknown_sheet(&w, doc);
-    notes_sheet(&w, doc);
+    if (n > 1)
+        summary_sheet(&w, docs, n);
+    for (w.room = 0; w.room < n; w.room++) {
+        room_prefix(&w, docs[w.room], w.room, n);
+        form_sheet(&w, docs[w.room]);
+        monthly_sheet(&w, docs[w.room]);
+        incident_sheet(&w, docs[w.room]);
+        interruption_sheet(&w, docs[w.room]);
+        event_sheet(&w, docs[w.room]);
+        unknown_sheet(&w, docs[w.room]);
+        notes_sheet(&w, docs[w.room]);
+    }
     if ((e = workbook_close(w.wb)) != LXW_NO_ERROR) {
         snprintf(err, errlen, "%s", lxw_strerror(e));
         return -1;

@@ -24,7 +24,15 @@
 
 #include <jansson.h>
 
-/* Writes doc to path: 0, or -1 with a message in err. */
-int rep_xlsx_write(const json_t *doc, const char *path, char *err, size_t errlen);
+#define REP_XLSX_MAX_ROOMS 16
+
+/*
+ * Writes the documents of n rooms (1..REP_XLSX_MAX_ROOMS) to path: 0, or -1 with a message
+ * in err. One room: the sheets above. Several: a summary sheet (汇总: per room its lines met,
+ * not met and not judged, and its total weight and score), then each room's sheets, their
+ * names prefixed with the room's site id ("hq 绩效自评表"), or "机房2 " where the id would not
+ * fit Excel's 31 characters.
+ */
+int rep_xlsx_write(const json_t *const *docs, size_t n, const char *path, char *err, size_t errlen);
 
 #endif
