@@ -10,7 +10,8 @@
  *    "status": {the status --json document},
  *    "lines": [{"id", "level1", "level2", "level3", "target", "value", "unit",
  *               "unit_label", "completion": "met" | "unmet" | "unknown" | "none",
- *               "completion_label", "coverage", "weight", "score", "deviation", "entered"}],
+ *               "completion_label", "coverage", "weight", "score", "deviation", "entered"
+ *               [, "by", "basis", "text": a line entered by hand (config report.entered)]}],
  *    "total": {"weight", "score"},
  *    "months": ["2024-01", ...],
  *    "monthly": [{"id", "name", "unit", "target", "values": [v or null per month],
