@@ -95,9 +95,8 @@ style(FILE *fp)
           "th, td { border: 1px solid #777; padding: 1.2mm 1.5mm; vertical-align: top; }\n"
           "th { background: #ddebf7; font-weight: bold; }\n"
           "table.head th { width: 6em; white-space: nowrap; }\n"
-          "table.form td:nth-child(-n+2) { min-width: 4em; }\n"
-          "table.form td:nth-child(3) { min-width: 7em; }\n"
-          "table.form td:nth-child(6) { min-width: 5.5em; }\n"
+          "table.form { font-size: 9pt; }\n"
+          "table.form { table-layout: fixed; word-wrap: break-word; }\n"
           "td.n { text-align: right; white-space: nowrap; }\n"
           "td.met { color: #1a7f37; } td.unmet { color: #c62828; font-weight: bold; }\n"
           "table.small { font-size: 8.5pt; }\n"
@@ -158,8 +157,14 @@ form(struct html *h)
     esc(fp, str(h->doc, "as_of"));
     fprintf(fp, "%s</td></tr></table>\n",
             json_is_true(json_object_get(h->doc, "final")) ? L(h, "（最终值）", " (final)") : "");
+    /* Fixed widths, so that the table fits A4 and the deviation text gets the room. */
+    fputs("<table class=\"form\"><colgroup><col style=\"width:7%\"><col style=\"width:7%\">"
+          "<col style=\"width:11%\"><col style=\"width:9%\"><col style=\"width:10%\">"
+          "<col style=\"width:10%\"><col style=\"width:5%\"><col style=\"width:5%\">"
+          "<col style=\"width:36%\"></colgroup>\n",
+          fp);
     fprintf(fp,
-            "<table class=\"form\"><tr><th>%s</th><th>%s</th><th>%s</th><th>%s</th>"
+            "<tr><th>%s</th><th>%s</th><th>%s</th><th>%s</th>"
             "<th>%s</th><th>%s</th><th>%s</th><th>%s</th><th>%s</th></tr>\n",
             L(h, "一级指标", "Level 1"), L(h, "二级指标", "Level 2"), L(h, "三级指标", "Indicator"),
             L(h, "年度指标值(A)", "Target (A)"), L(h, "实际完成值(B)", "Actual (B)"),
