@@ -30,5 +30,7 @@ int cmd_report(int argc, char **argv);
 int cmd_status(int argc, char **argv);
 /* cmd_target.c */
 int cmd_target(int argc, char **argv);
+/* cmd_verify.c */
+int cmd_verify(int argc, char **argv);
 
 #endif /* ROOMWATCH_CMD_H */
