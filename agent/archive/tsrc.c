@@ -307,7 +307,7 @@ open_next(struct tsrc *ts)
         ts->zs.avail_in = 0;
         snprintf(ts->zmsg, sizeof(ts->zmsg), "%s",
                  ts->in_eof && ts->end == 0 && ts->zs.next_in == ts->in ? "no gzip data in it"
-                                                                          : "not gzip data");
+                                                                        : "not gzip data");
         return 0;
     }
     if (!ts->gzip) {

@@ -26,6 +26,7 @@
 
 #include "cfg/cfg.h"
 #include "engine/eng.h"
+#include "engine/fnv.h"
 #include "engine/incstat.h"
 #include "core/incident.h"
 #include "core/incind.h"
@@ -358,39 +359,26 @@ core_command(struct core *c, const struct store_cmd *cmd, int64_t now, const cha
     return rec_apply(c->rec, cmd, now, source, r);
 }
 
-/* FNV-1a over n bytes, continuing from h. */
-static uint64_t
-fnv(uint64_t h, const void *p, size_t n)
-{
-    const unsigned char *b = p;
-
-    for (size_t i = 0; i < n; i++) {
-        h ^= b[i];
-        h *= 1099511628211ULL;
-    }
-    return h;
-}
-
 /* The value, the judgement and each item's id, state and times, but not the durations
  * (open incidents age every second). */
 static uint64_t
 inc_signature(const struct ist_result *r, const struct rpt_judgement *j)
 {
-    uint64_t h = 14695981039346656037ULL;
+    uint64_t h = FNV1A_INIT;
     double v = isnan(r->value) ? NAN : r->value; /* one NaN */
     int st = (int)j->status;
 
-    h = fnv(h, &v, sizeof(v));
-    h = fnv(h, &j->met, sizeof(j->met));
-    h = fnv(h, &st, sizeof(st));
-    h = fnv(h, &r->nitems, sizeof(r->nitems));
+    h = fnv1a(h, &v, sizeof(v));
+    h = fnv1a(h, &j->met, sizeof(j->met));
+    h = fnv1a(h, &st, sizeof(st));
+    h = fnv1a(h, &r->nitems, sizeof(r->nitems));
     for (size_t i = 0; i < r->nitems; i++) {
         const struct ist_item *it = &r->items[i];
         int64_t f[4] = {it->id, it->is_event, it->acked, it->resolved};
         int s = (int)it->state;
 
-        h = fnv(h, f, sizeof(f));
-        h = fnv(h, &s, sizeof(s));
+        h = fnv1a(h, f, sizeof(f));
+        h = fnv1a(h, &s, sizeof(s));
     }
     return h;
 }

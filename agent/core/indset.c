@@ -10,14 +10,13 @@
 #include <string.h>
 
 #include "cfg/cfg.h"
+#include "engine/fnv.h"
 #include "store/store.h"
 
 static uint64_t
 hash_str(uint64_t h, const char *s)
 {
-    for (; *s != '\0'; s++)
-        h = (h ^ (unsigned char)*s) * 1099511628211ull; /* FNV-1a, as eng_fingerprint() */
-    return h;
+    return fnv1a(h, s, strlen(s)); /* as eng_fingerprint() */
 }
 
 int
@@ -254,8 +253,8 @@ indset_load(const struct indset *is, const struct indset_period *p, struct store
 }
 
 int
-indset_view(const struct indset *is, const struct indset_period *p, struct store *st,
-            struct eng *e, int64_t now, int64_t *as_of, int *final)
+indset_view(const struct indset *is, const struct indset_period *p, struct store *st, struct eng *e,
+            int64_t now, int64_t *as_of, int *final)
 {
     int64_t end = p->day_start[p->ndays], saved;
 

@@ -6,6 +6,7 @@
  * the number of targets on its device, not of all targets.
  */
 #include "engine/alarm.h"
+#include "engine/fnv.h"
 
 #include <math.h>
 #include <stdlib.h>
@@ -154,40 +155,27 @@ alm_is_open(const struct alm *a, size_t target)
 #define ALM_SNAP_VERSION 1u
 #define ALM_SNAP_FIELDS 10 /* int64 per target */
 
-/* FNV-1a over n bytes, continuing from h. */
-static uint64_t
-fnv(uint64_t h, const void *p, size_t n)
-{
-    const unsigned char *b = p;
-
-    for (size_t i = 0; i < n; i++) {
-        h ^= b[i];
-        h *= 1099511628211ULL;
-    }
-    return h;
-}
-
 /* The rules and targets, field by field (structs have padding): an image is taken back only
  * by a detector that judges the same way. */
 static uint64_t
 config_hash(const struct alm *a)
 {
-    uint64_t h = 14695981039346656037ULL;
+    uint64_t h = FNV1A_INIT;
 
     for (size_t i = 0; i < a->nrules; i++) {
         const struct alm_rule_cfg *r = &a->rules[i];
         int64_t f[5] = {r->cond, r->nset, r->polls, r->hold_ms, r->clear_ms};
 
-        h = fnv(h, f, sizeof(f));
-        h = fnv(h, &r->lo, sizeof(r->lo));
-        h = fnv(h, &r->hi, sizeof(r->hi));
-        h = fnv(h, r->set, (size_t)r->nset * sizeof(r->set[0]));
+        h = fnv1a(h, f, sizeof(f));
+        h = fnv1a(h, &r->lo, sizeof(r->lo));
+        h = fnv1a(h, &r->hi, sizeof(r->hi));
+        h = fnv1a(h, r->set, (size_t)r->nset * sizeof(r->set[0]));
     }
     for (size_t i = 0; i < a->ntargets; i++) {
         const struct alm_target *t = &a->targets[i];
         int64_t f[4] = {(int64_t)t->rule, t->device, t->point, t->stale_ms};
 
-        h = fnv(h, f, sizeof(f));
+        h = fnv1a(h, f, sizeof(f));
     }
     return h;
 }

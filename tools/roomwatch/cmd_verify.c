@@ -81,8 +81,7 @@ add_time(const char *tz, char *buf, size_t len, size_t *off, const char *name, i
 {
     char when[RW_CAL_TIME_LEN];
 
-    add_field(buf, len, off, name,
-              t != 0 ? rw_calendar_rfc3339(tz, t, when, sizeof(when)) : NULL);
+    add_field(buf, len, off, name, t != 0 ? rw_calendar_rfc3339(tz, t, when, sizeof(when)) : NULL);
 }
 
 static int
@@ -229,8 +228,7 @@ read_record(struct store *s, const char *name, const struct indset_period *p, co
             struct items *inc, struct items *ev)
 {
     inc->tz = ev->tz = tz;
-    if (store_incident_period(s, p->day_start[0], p->day_start[p->ndays], take_incident, inc) <
-            0 ||
+    if (store_incident_period(s, p->day_start[0], p->day_start[p->ndays], take_incident, inc) < 0 ||
         store_event_period(s, p->day_start[0], p->day_start[p->ndays], take_event, ev) < 0 ||
         inc->oom || ev->oom) {
         fprintf(stderr, "roomwatch verify: %s: the record: %s\n", name,
@@ -340,8 +338,7 @@ cmd_verify(int argc, char **argv)
         fprintf(stderr, "roomwatch verify: the config's period is a month: give --month\n");
         goto out;
     }
-    if (indset_period_of(cfg, o.year, cfg->site.period == CFG_PERIOD_MONTH ? o.month : 0, &p) <
-            0 ||
+    if (indset_period_of(cfg, o.year, cfg->site.period == CFG_PERIOD_MONTH ? o.month : 0, &p) < 0 ||
         indset_new(cfg, &is) < 0 || indset_engine(is, &p, &e, err, sizeof(err)) < 0) {
         fprintf(stderr, "roomwatch verify: cannot set up the period: %s\n",
                 is == NULL ? strerror(errno) : err);
@@ -349,8 +346,9 @@ cmd_verify(int argc, char **argv)
     }
     if (store_open_readonly(db, &st) < 0) {
         fprintf(stderr, "roomwatch verify: %s: %s\n", db,
-                errno == ENOENT ? "no such store" : errno == EIO ? "not a roomwatch database"
-                                                                  : strerror(errno));
+                errno == ENOENT ? "no such store"
+                : errno == EIO  ? "not a roomwatch database"
+                                : strerror(errno));
         goto out;
     }
     /* The store's state: what the daemon had accounted at its last checkpoint. */
@@ -360,8 +358,8 @@ cmd_verify(int argc, char **argv)
             fprintf(stderr, "roomwatch verify: %s: %s\n", db,
                     errno == ENOENT ? "no state of this config for this period: nothing to "
                                       "compare"
-                    : errno == EIO ? store_errmsg(st)
-                                   : "the saved state is damaged");
+                    : errno == EIO  ? store_errmsg(st)
+                                    : "the saved state is damaged");
             rc = errno == ENOENT ? 1 : 2;
             goto out;
         }
