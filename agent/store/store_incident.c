@@ -61,6 +61,9 @@ store_incident_insert(struct store *s, const struct store_incident *in, int64_t 
         return fail(db, st, 1);
     sqlite3_finalize(st);
     *id = sqlite3_last_insert_rowid(db);
+    /* Told in the same transaction: an incident on disk is an incident notified. */
+    if (store_notify_log(db, "incident", *id, "opened", in->detected, NULL, NULL) < 0)
+        return fail(db, NULL, 1);
     if (sqlite3_exec(db, "COMMIT", NULL, NULL, NULL) != SQLITE_OK)
         return fail(db, NULL, 1);
     return 0;
@@ -90,6 +93,9 @@ store_incident_resolve_auto(struct store *s, int64_t id, int64_t cleared, int64_
         return fail(db, st, 1);
     sqlite3_finalize(st);
     changed = sqlite3_changes(db);
+    if (changed > 0 &&
+        store_notify_log(db, "incident", id, "resolved", resolved, NULL, NULL) < 0)
+        return fail(db, NULL, 1);
     if (sqlite3_exec(db, "COMMIT", NULL, NULL, NULL) != SQLITE_OK)
         return fail(db, NULL, 1);
     if (changed == 0) {
@@ -419,7 +425,8 @@ cmd_resolve(sqlite3 *db, const struct store_cmd *c, int64_t now, const char *sou
                      "UPDATE incident SET resolved_at = ?1, resolved_how = 'hand', "
                      "resolved_by = ?3, cause = ?4, measure = ?5 WHERE id = ?2",
                      nums, 2, texts, 3) < 0 ||
-            cmd_log(db, c->incident, "resolved", now, source) < 0)
+            cmd_log(db, c->incident, "resolved", now, source) < 0 ||
+            store_notify_log(db, "incident", c->incident, "resolved", nums[0], NULL, NULL) < 0)
             return -1;
         r->changed = 1;
         r->what = "resolved";
