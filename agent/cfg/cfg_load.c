@@ -29,6 +29,7 @@
 #include "cfg/cfg_alarm.h"
 #include "cfg/cfg_check.h"
 #include "cfg/cfg_indicator.h"
+#include "cfg/cfg_notify.h"
 
 #ifndef ROOMWATCH_PROFILE_DIR
 #error "ROOMWATCH_PROFILE_DIR (where installed profiles live) comes from CMake"
@@ -100,7 +101,7 @@ static void check_alarms(struct cl *c, const struct cfgc_obj *root);
 static void check_state(struct cl *c, const struct cfgc_obj *root);
 
 static const char *const top_keys[] = {
-    "site", "profile_dir", "queue_size", "state_dir", "checkpoint_interval", "mqtt", "buses", "devices", "indicators", "alarms", NULL,
+    "site", "profile_dir", "queue_size", "state_dir", "checkpoint_interval", "mqtt", "buses", "devices", "indicators", "alarms", "notify", "escalation", NULL,
 };
 static const char *const site_keys[] = {"id", "name", "timezone", "gateway", "period", NULL};
 static const char *const mqtt_keys[] = {
@@ -232,6 +233,7 @@ cfg_free(struct rw_config *cfg)
     free(cfg->profiles);
     cfg_free_indicators(cfg);
     cfg_free_alarms(cfg);
+    cfg_free_notify(cfg);
     free(cfg);
 }
 
@@ -255,6 +257,7 @@ check_config(struct cl *c, const config_setting_t *root)
     /* Incident indicators name alarm rules: the rules first (diagnostics are sorted). */
     check_alarms(c, &top);
     check_indicators(c, &top);
+    cfg_check_notify(&c->ck, &top, c->cfg, c->dir);
 }
 
 /* Indicators name device.point, so they are checked once the profiles are in. */
@@ -612,6 +615,13 @@ out:
     explicit_bzero(buf, sizeof(buf));
     close(fd);
     return rc;
+}
+
+int
+cfg_read_secret(struct cfgc *ck, const struct cfgc_obj *o, const config_setting_t *at,
+                const char *key, const char *path, size_t min_len, char **out)
+{
+    return read_password(ck, o, at, key, path, min_len, out);
 }
 
 /* TLS files are read by paho at connect time; a missing one should stop -t, not connect. */
