@@ -32,6 +32,7 @@
 #include "cfg/cfg.h"
 #include "control.h"
 #include "live.h"
+#include "notify/notifier.h"
 #include "pub/pub.h"
 #include "pub/pub_json.h"
 #include "rw_clock.h"
@@ -68,6 +69,7 @@ struct agent {
     uint64_t dropped_seen;    /* queue drops already reported */
     struct live *live;        /* indicators and incidents; NULL without either */
     struct ctl *ctl;          /* commands in over MQTT */
+    struct notifier *notifier; /* channels told from the store's log; NULL without any */
 };
 
 static void
@@ -196,6 +198,8 @@ agent_stop(struct agent *a)
             for (i = 0; i < a->cfg->ndevices; i++)
                 flush_cycle(a, i);
     }
+    notifier_stop(a->notifier);
+    a->notifier = NULL;
     /* Before the store closes with live. */
     ctl_free(a->ctl);
     a->ctl = NULL;
@@ -255,6 +259,8 @@ agent_start(struct agent *a)
         log_err("commands: out of memory");
         return -1;
     }
+    /* After live_open(): the store is migrated. Reads the store's log on its own. */
+    a->notifier = notifier_start(cfg);
     for (i = 0; i < cfg->nbuses; i++) {
         a->buses[i] = mb_bus_new(cfg, i, a->samples);
         if (a->buses[i] == NULL) {

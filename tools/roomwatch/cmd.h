@@ -19,6 +19,8 @@ int cmd_resolve(int argc, char **argv);
 int cmd_event(int argc, char **argv);
 /* cmd_incidents.c */
 int cmd_incidents(int argc, char **argv);
+/* cmd_notify.c */
+int cmd_notify(int argc, char **argv);
 /* cmd_replay.c */
 int cmd_replay(int argc, char **argv);
 /* cmd_status.c */

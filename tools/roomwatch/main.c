@@ -27,6 +27,9 @@ static const struct {
      "          --year Y --format csv|json [--bom] [-c FILE]\n"
      "                      list the incidents in the agent's store; the year's\n"
      "                      fault-handling record"},
+    {"notify", cmd_notify,
+     "notify test CHANNEL [-c FILE]\n"
+     "                      send a test message over a notification channel"},
     {"replay", cmd_replay,
      "replay -c FILE --trace TRACE.csv [--year Y] [--max-skew S] [--db OUT.db] [--json]\n"
      "                      run a trace through the engine and print the indicators"},
