@@ -414,7 +414,7 @@ run_channel(struct notifier *n, struct chan *ch, double mono, int64_t now)
     struct item v[BATCH];
     struct nt_fact f[BATCH];
     size_t nv, nsel = 0, pos[BATCH], give, budget = SIZE_MAX;
-    int64_t pass = ch->st.cursor;
+    int64_t pass;
     struct nt_request req;
     int quiet, more = 0;
 
@@ -436,6 +436,7 @@ run_channel(struct notifier *n, struct chan *ch, double mono, int64_t now)
         return 0;
     }
     n->store_failing = 0;
+    pass = ch->st.cursor;
     quiet = quiet_now(n, c, now);
     for (size_t i = 0; i < nv; i++) {
         if (v[i].f.event == 0 || !routed(c, &v[i].f) ||
