@@ -35,6 +35,7 @@
 #include "engine/incstat.h"
 #include "incind.h"
 #include "indset.h"
+#include "notify/nt_status.h"
 #include "report/rpt_inc.h"
 #include "report/rpt_json.h"
 #include "report/rpt_table.h"
@@ -48,7 +49,8 @@ static int pick_period(const struct rw_config *cfg, int year, int month,
 static void no_state(const struct rw_config *cfg, const struct indset *is, struct store *st,
                      const struct indset_period *p, const char *path);
 static int print_json(const struct rw_config *cfg, struct eng *e, const struct rpt_period *per,
-                      int64_t as_of, const struct ist_result *ires, int64_t now);
+                      int64_t as_of, const struct ist_result *ires, int64_t now,
+                      struct store *st);
 static void print_table(const struct rw_config *cfg, struct eng *e,
                         const struct rpt_period *per, int64_t as_of,
                         const struct ist_result *ires, int64_t now);
@@ -123,7 +125,7 @@ no_state(const struct rw_config *cfg, const struct indset *is, struct store *st,
 
 static int
 print_json(const struct rw_config *cfg, struct eng *e, const struct rpt_period *per,
-           int64_t as_of, const struct ist_result *ires, int64_t now)
+           int64_t as_of, const struct ist_result *ires, int64_t now, struct store *st)
 {
     json_t *doc = rpt_report(cfg, e, per);
     char when[RW_CAL_TIME_LEN];
@@ -132,6 +134,8 @@ print_json(const struct rw_config *cfg, struct eng *e, const struct rpt_period *
     if (doc == NULL)
         return -1;
     rpt_inc_append(doc, cfg, ires, per, now);
+    if (cfg->nnotify > 0)
+        json_object_set_new(doc, "notify", nt_status_json(cfg, st));
     json_object_set_new(
         doc, "as_of", json_string(rw_calendar_rfc3339(cfg->site.timezone, as_of, when,
                                                       sizeof(when))));
@@ -271,12 +275,15 @@ cmd_status(int argc, char **argv)
     per.ndays = p.ndays;
     per.day_start = p.day_start;
     if (json) {
-        if (print_json(cfg, e, &per, as_of, ires, now) < 0) {
+        if (print_json(cfg, e, &per, as_of, ires, now, st) < 0) {
             fprintf(stderr, "roomwatch status: cannot write the JSON\n");
             goto out;
         }
     } else {
         print_table(cfg, e, &per, as_of, ires, now);
+        if (nt_status_table(stdout, cfg, st) < 0)
+            fprintf(stderr, "roomwatch status: %s: notification channels: %s\n", path,
+                    store_errmsg(st));
     }
     rc = fflush(stdout) == 0 ? 0 : 2;
 out:
