@@ -1,0 +1,145 @@
+#!/usr/bin/python3
+"""Notifications under a burst, and escalation (issue 17), against a local WeCom receiver.
+
+A burst of 50 incidents lands in the store in one go (written here as the store writes them:
+each incident row with its notification-log row, in one transaction): the WeCom channel,
+limited to the robot's 20 messages a minute, merges them into fewer than 20 messages, each
+within 4096 bytes, that carry every incident once, in order. Then two minor incidents open,
+one acknowledged at once: with escalation = { minor = 4 }, only the other is told again as
+not acknowledged, once, naming its escalation.
+"""
+import json
+import os
+import re
+import sqlite3
+import threading
+import time
+import urllib.parse
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+from harness import Harness, agent_config, check, free_port, run, wait_for
+
+
+class Robot:
+    def __init__(self, port):
+        got = self.got = []
+
+        class H(BaseHTTPRequestHandler):
+            def do_POST(self):
+                body = json.loads(self.rfile.read(int(self.headers["Content-Length"])))
+                got.append((time.monotonic(), body["markdown"]["content"]))
+                out = b'{"errcode":0,"errmsg":"ok"}'
+                self.send_response(200)
+                self.send_header("Content-Length", str(len(out)))
+                self.end_headers()
+                self.wfile.write(out)
+
+            def log_message(self, *a):
+                pass
+
+        self.srv = ThreadingHTTPServer(("127.0.0.1", port), H)
+        threading.Thread(target=self.srv.serve_forever, daemon=True).start()
+
+    def stop(self):
+        self.srv.shutdown()
+        self.srv.server_close()
+
+
+def insert(db, rows):
+    """Incidents (severity, acked) opened now, each with its log row, in one transaction."""
+    con = sqlite3.connect(db, timeout=10, isolation_level=None)
+    now = int(time.time() * 1000)
+    ids = []
+    con.execute("BEGIN IMMEDIATE")
+    for sev, acked in rows:
+        cur = con.execute(
+            "INSERT INTO incident (rule, device, point, severity, category, started_at, "
+            "detected_at, detected_value, acked_at, acked_by) VALUES ('mains', 'meter1', 'v_l1', "
+            "?, 'power', ?, ?, 190.0, ?, ?)",
+            (sev, now - 2000, now, now + 100 if acked else None, "张工" if acked else None))
+        ids.append(cur.lastrowid)
+        con.execute("INSERT INTO notify_event (kind, ref, what, at) VALUES ('incident', ?, "
+                    "'opened', ?)", (cur.lastrowid, now))
+    con.execute("COMMIT")
+    con.close()
+    return ids
+
+
+def test():
+    robot = Robot(free_port())
+    try:
+        scenario(robot)
+    finally:
+        robot.stop()
+
+
+def scenario(robot):
+    with Harness("notify_burst") as h:
+        pm = free_port()
+        broker = h.mosquitto()
+        h.devsim("""
+devices = ( { id = "meter1"; profile = "eastron-sdm630"; transport = "tcp"; host = "127.0.0.1";
+              port = %d; unit = 1; values = { v_l1 = 230.0; }; } );
+""" % pm)
+        h.write("wecom.key", "k\n", 0o600)
+        state = h.path("state")
+        conf = agent_config(
+            broker.port,
+            ['id = "a"; type = "tcp"; host = "127.0.0.1"; port = %d;' % pm],
+            ['id = "meter1"; kind = "meter"; bus = "a"; unit = 1; interval = 0.5; '
+             'profile = "eastron-sdm630";'],
+            extra="""
+state_dir = "%s";
+alarms = (
+  { id = "mains"; name = "市电电压异常"; severity = "major"; category = "power";
+    points = ["meter1.v_l1"]; outside = [198.0, 235.4]; hold = 2; clear_hold = 3; }
+);
+notify = ( { id = "wecom"; type = "wecom"; url = "http://127.0.0.1:%d/send"; key_file = "wecom.key"; } );
+escalation = { minor = 4; };
+""" % (state, robot.srv.server_address[1]))
+        agent = h.roomwatchd(conf)
+        db = os.path.join(state, "roomwatch.db")
+
+        def registered():
+            try:
+                con = sqlite3.connect(db)
+                n = con.execute("SELECT count(*) FROM notify_channel").fetchone()[0]
+                con.close()
+                return n == 1
+            except sqlite3.Error:
+                return False
+
+        wait_for(registered, 20, "the channel to take its place in the log")
+        ids = insert(db, [("major", False)] * 50)
+        t0 = time.monotonic()
+
+        def told():
+            return [int(m) for _, c in robot.got for m in re.findall(r"故障发生 #(\d+) ", c)]
+
+        wait_for(lambda: len(told()) >= 50, 60, "the 50 incidents at the robot")
+        check(told() == ids, "each incident once, in order: %r" % told())
+        msgs = [(t, c) for t, c in robot.got if t - t0 < 60]
+        check(1 < len(msgs) <= 20, "%d messages in the first minute" % len(msgs))
+        check(all(len(c.encode()) <= 4096 for _, c in robot.got), "a message over 4096 bytes")
+        check(all("条通知" in c for _, c in msgs[:-1] if c.count("故障发生") > 1),
+              "merged messages say how many they carry")
+        n_burst = len(robot.got)
+
+        late, quick = insert(db, [("minor", False), ("minor", True)])
+        wait_for(lambda: any("故障超时未确认 #%d " % late in c for _, c in robot.got), 30,
+                 "the escalation of the unacknowledged incident")
+        time.sleep(6)
+        esc = [c for _, c in robot.got if "故障超时未确认" in c]
+        check(len(esc) == 1 and "第 1 次升级" in esc[0] and "4 秒 内无人确认" in esc[0],
+              "one escalation: %r" % esc)
+        check(not any("故障超时未确认 #%d " % quick in c for _, c in robot.got),
+              "an acknowledged incident escalated")
+        after = [c for _, c in robot.got[n_burst:]]
+        check(sum(c.count("故障发生 #%d " % late) + c.count("故障发生 #%d " % quick)
+                  for c in after) == 2 and
+              len(after) == 1 + len([c for c in after if "故障发生" in c]),
+              "after the burst: %r" % after)
+        check(agent.stop() == 0, "clean stop")
+
+
+run(test)
