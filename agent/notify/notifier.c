@@ -57,6 +57,7 @@ struct notifier {
 /* One log row and what the channel's message needs of it, with its own copies. */
 struct item {
     struct nt_fact f;
+    int64_t silence; /* the silence covering it, 0 if none */
     char *owned[10];
     size_t nowned;
     char limit[160];
@@ -239,13 +240,25 @@ load_items(struct notifier *n, struct chan *ch, struct item *v, size_t *nv)
         return -1;
     }
     for (size_t i = 0; i < l.n; i++) {
-        if (v[i].f.kind != NT_INCIDENT)
-            continue;
-        if (store_incident_get(n->store, v[i].f.id, copy_incident, &v[i]) < 0 && errno != ENOENT) {
+        struct nt_fact *f = &v[i].f;
+        int r = 0;
+
+        if (f->kind == NT_INCIDENT) {
+            if (store_incident_get(n->store, f->id, copy_incident, &v[i]) < 0 && errno != ENOENT)
+                r = -1;
+            from_config(n->cfg, &v[i], ch->c->english);
+        }
+        /* A resolution is silenced with its opening, so nobody gets half a story. */
+        if (r == 0)
+            r = store_silence_covers(n->store, f->rule, f->device,
+                                     f->event == CFG_NT_EV_RESOLVED && f->detected != 0
+                                         ? f->detected
+                                         : f->at,
+                                     &v[i].silence);
+        if (r < 0) {
             items_free(v, l.n);
             return -1;
         }
-        from_config(n->cfg, &v[i], ch->c->english);
     }
     *nv = l.n;
     return 0;
@@ -439,9 +452,12 @@ run_channel(struct notifier *n, struct chan *ch, double mono, int64_t now)
     pass = ch->st.cursor;
     quiet = quiet_now(n, c, now);
     for (size_t i = 0; i < nv; i++) {
-        if (v[i].f.event == 0 || !routed(c, &v[i].f) ||
+        if (v[i].silence != 0 && routed(c, &v[i].f))
+            log_info("notify %s: silence %lld holds back %s of %lld", ch->name,
+                     (long long)v[i].silence, nt_event_name(v[i].f.event), (long long)v[i].f.id);
+        if (v[i].f.event == 0 || !routed(c, &v[i].f) || v[i].silence != 0 ||
             (quiet && v[i].f.severity != CFG_SEV_CRITICAL)) {
-            if (quiet && v[i].f.event != 0 && routed(c, &v[i].f))
+            if (quiet && v[i].silence == 0 && v[i].f.event != 0 && routed(c, &v[i].f))
                 log_info("notify %s: quiet hours: not sending %s of %lld", ch->name,
                          nt_event_name(v[i].f.event), (long long)v[i].f.id);
             if (nsel == 0)

@@ -180,6 +180,18 @@ static const char *const migrations[] = {
     "  attempts INTEGER NOT NULL DEFAULT 0," /* failed sends in this episode */
     "  last_error TEXT,"
     "  last_ok INTEGER"                   /* ms: the last delivery */
+    ");"
+    /* Maintenance windows: notifications of what happens inside one are not sent (the
+     * incidents are recorded as always). rule and device NULL: any. */
+    "CREATE TABLE notify_silence ("
+    "  id INTEGER PRIMARY KEY AUTOINCREMENT,"
+    "  starts INTEGER NOT NULL,"          /* ms */
+    "  ends INTEGER NOT NULL CHECK (ends > starts)," /* ms, excluded */
+    "  rule TEXT,"
+    "  device TEXT,"
+    "  by TEXT NOT NULL,"
+    "  note TEXT NOT NULL,"
+    "  created INTEGER NOT NULL"          /* ms */
     ");",
 };
 

@@ -333,4 +333,39 @@ int store_notify_channel_each(struct store *s,
                               int (*fn)(const struct store_notify_channel *st, void *arg),
                               void *arg);
 
+/*
+ * Silences (maintenance windows): while one holds, the notifications of the incidents it
+ * covers are not sent on any channel; the incidents themselves are recorded and published
+ * as always. A silence covers the incidents of rule (if not NULL) on device (if not NULL):
+ * both NULL is every incident and alert. A transition at time t is covered when
+ * max(starts, created) <= t < ends: a silence does not reach back before it was recorded,
+ * when what was going on had been told already. A resolution is covered when its incident's
+ * opening was (the caller passes the detection time): the story is told whole or not at all.
+ */
+struct store_silence {
+    int64_t id;
+    int64_t starts, ends; /* ms, [starts, ends) */
+    const char *rule, *device; /* NULL: any */
+    const char *by, *note;
+    int64_t created; /* ms */
+};
+
+/*
+ * Records a silence (id and created are set here; created = now) and sets *id. The same
+ * window, rule, device, by and note again records nothing: 0 and *id of the first (a
+ * command delivered twice). -1 with EINVAL (ends <= starts, by or note missing) or EIO.
+ */
+int store_silence_add(struct store *s, const struct store_silence *in, int64_t now, int64_t *id);
+/* Calls fn for each silence with ends > after (0: all), in id order. 0, -1 (EIO), or fn's. */
+int store_silence_each(struct store *s, int64_t after,
+                       int (*fn)(const struct store_silence *sl, void *arg), void *arg);
+/* Whether a transition of an incident of rule on device (NULL for an alert) at time at is
+ * covered: 1 and *id the silence's, 0 when not, -1 (EIO). */
+int store_silence_covers(struct store *s, const char *rule, const char *device, int64_t at,
+                         int64_t *id);
+/* The notification-log rows silence id held back, in seq order (as store_notify_each()).
+ * 0, -1 (EIO), or fn's. */
+int store_silence_held(struct store *s, int64_t id,
+                       int (*fn)(const struct store_notify_event *ev, void *arg), void *arg);
+
 #endif

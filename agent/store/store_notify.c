@@ -253,3 +253,164 @@ store_notify_channel_each(struct store *s,
     sqlite3_finalize(st);
     return r;
 }
+
+/* ---- silences ------------------------------------------------------------------------- */
+
+int
+store_silence_add(struct store *s, const struct store_silence *in, int64_t now, int64_t *id)
+{
+    sqlite3 *db = store_db(s);
+    sqlite3_stmt *st = NULL;
+    int rc;
+
+    *id = 0;
+    if (in->ends <= in->starts || in->by == NULL || in->note == NULL) {
+        errno = EINVAL;
+        return -1;
+    }
+    if (sqlite3_exec(db, "BEGIN IMMEDIATE", NULL, NULL, NULL) != SQLITE_OK)
+        return fail(db, NULL, 0);
+    if (sqlite3_prepare_v2(db,
+                           "SELECT id FROM notify_silence WHERE starts = ? AND ends = ? AND "
+                           "rule IS ? AND device IS ? AND by = ? AND note = ? ORDER BY id LIMIT 1",
+                           -1, &st, NULL) != SQLITE_OK)
+        return fail(db, st, 1);
+    sqlite3_bind_int64(st, 1, in->starts);
+    sqlite3_bind_int64(st, 2, in->ends);
+    sqlite3_bind_text(st, 3, in->rule, -1, SQLITE_STATIC);
+    sqlite3_bind_text(st, 4, in->device, -1, SQLITE_STATIC);
+    sqlite3_bind_text(st, 5, in->by, -1, SQLITE_STATIC);
+    sqlite3_bind_text(st, 6, in->note, -1, SQLITE_STATIC);
+    rc = sqlite3_step(st);
+    if (rc == SQLITE_ROW) {
+        *id = sqlite3_column_int64(st, 0);
+        sqlite3_finalize(st);
+        sqlite3_exec(db, "ROLLBACK", NULL, NULL, NULL);
+        return 0;
+    }
+    if (rc != SQLITE_DONE)
+        return fail(db, st, 1);
+    sqlite3_finalize(st);
+    if (sqlite3_prepare_v2(db,
+                           "INSERT INTO notify_silence (starts, ends, rule, device, by, note, "
+                           "created) VALUES (?, ?, ?, ?, ?, ?, ?)",
+                           -1, &st, NULL) != SQLITE_OK)
+        return fail(db, st, 1);
+    sqlite3_bind_int64(st, 1, in->starts);
+    sqlite3_bind_int64(st, 2, in->ends);
+    sqlite3_bind_text(st, 3, in->rule, -1, SQLITE_STATIC);
+    sqlite3_bind_text(st, 4, in->device, -1, SQLITE_STATIC);
+    sqlite3_bind_text(st, 5, in->by, -1, SQLITE_STATIC);
+    sqlite3_bind_text(st, 6, in->note, -1, SQLITE_STATIC);
+    sqlite3_bind_int64(st, 7, now);
+    if (sqlite3_step(st) != SQLITE_DONE)
+        return fail(db, st, 1);
+    sqlite3_finalize(st);
+    *id = sqlite3_last_insert_rowid(db);
+    if (sqlite3_exec(db, "COMMIT", NULL, NULL, NULL) != SQLITE_OK)
+        return fail(db, NULL, 1);
+    return 0;
+}
+
+int
+store_silence_each(struct store *s, int64_t after,
+                   int (*fn)(const struct store_silence *sl, void *arg), void *arg)
+{
+    sqlite3 *db = store_db(s);
+    sqlite3_stmt *st = NULL;
+    int rc, r = 0;
+
+    if (sqlite3_prepare_v2(db,
+                           "SELECT id, starts, ends, rule, device, by, note, created "
+                           "FROM notify_silence WHERE ends > ? ORDER BY id",
+                           -1, &st, NULL) != SQLITE_OK)
+        return fail(db, st, 0);
+    sqlite3_bind_int64(st, 1, after);
+    while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+        struct store_silence sl;
+
+        sl.id = sqlite3_column_int64(st, 0);
+        sl.starts = sqlite3_column_int64(st, 1);
+        sl.ends = sqlite3_column_int64(st, 2);
+        sl.rule = (const char *)sqlite3_column_text(st, 3);
+        sl.device = (const char *)sqlite3_column_text(st, 4);
+        sl.by = (const char *)sqlite3_column_text(st, 5);
+        sl.note = (const char *)sqlite3_column_text(st, 6);
+        sl.created = sqlite3_column_int64(st, 7);
+        if ((r = fn(&sl, arg)) != 0)
+            break;
+    }
+    if (r == 0 && rc != SQLITE_DONE)
+        return fail(db, st, 0);
+    sqlite3_finalize(st);
+    return r;
+}
+
+int
+store_silence_covers(struct store *s, const char *rule, const char *device, int64_t at,
+                     int64_t *id)
+{
+    sqlite3 *db = store_db(s);
+    sqlite3_stmt *st = NULL;
+    int rc;
+
+    *id = 0;
+    /* An alert (no rule, no device) is covered by a silence of everything only. */
+    if (sqlite3_prepare_v2(db,
+                           "SELECT id FROM notify_silence WHERE max(starts, created) <= ?1 AND "
+                           "ends > ?1 AND "
+                           "(rule IS NULL OR rule = ?2) AND (device IS NULL OR device = ?3) "
+                           "ORDER BY id LIMIT 1",
+                           -1, &st, NULL) != SQLITE_OK)
+        return fail(db, st, 0);
+    sqlite3_bind_int64(st, 1, at);
+    sqlite3_bind_text(st, 2, rule, -1, SQLITE_STATIC);
+    sqlite3_bind_text(st, 3, device, -1, SQLITE_STATIC);
+    rc = sqlite3_step(st);
+    if (rc == SQLITE_ROW)
+        *id = sqlite3_column_int64(st, 0);
+    else if (rc != SQLITE_DONE)
+        return fail(db, st, 0);
+    sqlite3_finalize(st);
+    return *id != 0;
+}
+
+int
+store_silence_held(struct store *s, int64_t id,
+                   int (*fn)(const struct store_notify_event *ev, void *arg), void *arg)
+{
+    sqlite3 *db = store_db(s);
+    sqlite3_stmt *st = NULL;
+    int rc, r = 0;
+
+    /* As store_silence_covers() decides, from the other side: the rows whose transition (for
+     * a resolution: its incident's detection) lies in the window, from when it was recorded. */
+    if (sqlite3_prepare_v2(
+            db,
+            "SELECT e.seq, e.kind, e.ref, e.what, e.at, e.detail FROM notify_event e "
+            "JOIN notify_silence s ON s.id = ?1 "
+            "LEFT JOIN incident i ON e.kind = 'incident' AND i.id = e.ref "
+            "WHERE (CASE WHEN e.what = 'resolved' THEN i.detected_at ELSE e.at END) "
+            "  BETWEEN max(s.starts, s.created) AND s.ends - 1 AND "
+            "(s.rule IS NULL OR s.rule = i.rule) AND (s.device IS NULL OR s.device = i.device) "
+            "ORDER BY e.seq",
+            -1, &st, NULL) != SQLITE_OK)
+        return fail(db, st, 0);
+    sqlite3_bind_int64(st, 1, id);
+    while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+        struct store_notify_event ev;
+
+        ev.seq = sqlite3_column_int64(st, 0);
+        ev.kind = (const char *)sqlite3_column_text(st, 1);
+        ev.ref = sqlite3_column_int64(st, 2);
+        ev.what = (const char *)sqlite3_column_text(st, 3);
+        ev.at = sqlite3_column_int64(st, 4);
+        ev.detail = (const char *)sqlite3_column_text(st, 5);
+        if ((r = fn(&ev, arg)) != 0)
+            break;
+    }
+    if (r == 0 && rc != SQLITE_DONE)
+        return fail(db, st, 0);
+    sqlite3_finalize(st);
+    return r;
+}

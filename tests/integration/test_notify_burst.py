@@ -6,18 +6,24 @@ each incident row with its notification-log row, in one transaction): the WeCom 
 limited to the robot's 20 messages a minute, merges them into fewer than 20 messages, each
 within 4096 bytes, that carry every incident once, in order. Then two minor incidents open,
 one acknowledged at once: with escalation = { minor = 4 }, only the other is told again as
-not acknowledged, once, naming its escalation.
+not acknowledged, once, naming its escalation. Last, `roomwatch silence add --device meter1`
+opens a maintenance window: an incident on meter1 inside it is recorded but not told, and
+`roomwatch silence list --json` names it as held back.
 """
 import json
 import os
+import datetime
 import re
 import sqlite3
+import subprocess
 import threading
 import time
 import urllib.parse
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
-from harness import Harness, agent_config, check, free_port, run, wait_for
+from harness import BUILD, EMULATOR, Harness, agent_config, check, free_port, run, wait_for
+
+ROOMWATCH = os.path.join(BUILD, "tools", "roomwatch", "roomwatch")
 
 
 class Robot:
@@ -139,6 +145,41 @@ escalation = { minor = 4; };
                   for c in after) == 2 and
               len(after) == 1 + len([c for c in after if "故障发生" in c]),
               "after the burst: %r" % after)
+
+        # A maintenance window on meter1: the incident is recorded, not told.
+        def rw(*args):
+            return subprocess.run(EMULATOR + [ROOMWATCH] + list(args) +
+                                  ["-c", h.path("roomwatchd.cfg")],
+                                  capture_output=True, text=True, timeout=30)
+
+        now = datetime.datetime.now(datetime.timezone(datetime.timedelta(hours=8)))
+        span = [(now - datetime.timedelta(minutes=1)).isoformat(timespec="seconds"),
+                (now + datetime.timedelta(hours=1)).isoformat(timespec="seconds")]
+        out = rw("silence", "add", "--from", span[0], "--to", span[1], "--device", "meter1",
+                 "--by", "张工", "--note", "UPS 检修")
+        check(out.returncode == 0 and out.stdout.startswith("silence 1: "),
+              "silence add: %r %r" % (out.stdout, out.stderr))
+        out = rw("silence", "add", "--from", span[1], "--to", span[0], "--all", "--by", "x",
+                 "--note", "y")
+        check(out.returncode == 2 and "--to must be after --from" in out.stderr,
+              "a window that ends before it starts: %r" % out.stderr)
+        out = rw("silence", "add", "--from", span[0], "--to", span[1], "--device", "nosuch",
+                 "--by", "x", "--note", "y")
+        check(out.returncode == 2 and "no such device" in out.stderr, "unknown device: %r" % out.stderr)
+        before = len(robot.got)
+        (held,) = insert(db, [("critical", True)])
+        wait_for(lambda: "silence 1 holds back incident_opened of %d" % held in agent.text(), 10,
+                 "the silence to hold the incident back")
+        time.sleep(2)
+        check(len(robot.got) == before, "a silenced incident was told: %r" % robot.got[before:])
+        out = rw("silence", "list", "--json")
+        check(out.returncode == 0, "silence list: %r" % out.stderr)
+        sl = json.loads(out.stdout)["silences"]
+        check(len(sl) == 1 and sl[0]["device"] == "meter1" and sl[0]["rule"] is None and
+              sl[0]["by"] == "张工" and sl[0]["held"] == [{"seq": sl[0]["held"][0]["seq"],
+                                                          "kind": "incident", "ref": held,
+                                                          "what": "opened"}],
+              "silence list: %r" % sl)
         check(agent.stop() == 0, "clean stop")
 
 

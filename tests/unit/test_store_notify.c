@@ -1,7 +1,8 @@
 /*
  * test_store_notify.c - the notification log and the channels' state (schema version 6):
  * transitions write their rows in their own transaction, escalations are logged once per
- * level, a new channel starts at the end of the log, a channel's state survives a reopen.
+ * level, a new channel starts at the end of the log, a channel's state survives a reopen,
+ * silences cover what they should and list what they held back.
  */
 #include <errno.h>
 #include <math.h>
@@ -207,6 +208,88 @@ test_channel_state(void **state)
     store_close(s);
 }
 
+static int
+count_held(const struct store_notify_event *ev, void *arg)
+{
+    struct log *l = arg;
+
+    l->ref[l->n] = ev->ref;
+    snprintf(l->what[l->n], sizeof(l->what[0]), "%s", ev->what);
+    l->n++;
+    return 0;
+}
+
+static int
+count_silences(const struct store_silence *sl, void *arg)
+{
+    (void)sl;
+    (*(int *)arg)++;
+    return 0;
+}
+
+/* A silence covers its rule/device in [starts, ends); a resolution with its opening; it is
+ * recorded once; it lists what it held back. */
+static void
+test_silences(void **state)
+{
+    struct store_silence dev = {.starts = 10000, .ends = 20000, .device = "meter1", .by = "li",
+                                .note = "检修"};
+    struct store_silence all = {.starts = 50000, .ends = 60000, .by = "li", .note = "all"};
+    struct store_incident in = {.rule = "mains", .device = "meter1", .severity = "major",
+                                .category = "power", .value = NAN};
+    struct store *s = NULL;
+    struct log l = {0};
+    int64_t id, id2, sid, inc;
+    int n = 0;
+
+    (void)state;
+    assert_int_equal(store_open_file(path, &s), 0);
+    assert_int_equal(store_silence_add(s, &dev, 5000, &id), 0);
+    assert_int_equal(store_silence_add(s, &dev, 6000, &id2), 0); /* again: once */
+    assert_int_equal(id2, id);
+    assert_int_equal(store_silence_add(s, &all, 5000, &id2), 0);
+    assert_true(id2 > id);
+    dev.ends = dev.starts;
+    assert_int_equal(store_silence_add(s, &dev, 5000, &sid), -1);
+    assert_int_equal(errno, EINVAL);
+
+    assert_int_equal(store_silence_covers(s, "mains", "meter1", 15000, &sid), 1);
+    assert_int_equal(sid, id);
+    assert_int_equal(store_silence_covers(s, "mains", "meter1", 20000, &sid), 0); /* ends: out */
+    assert_int_equal(store_silence_covers(s, "mains", "th1", 15000, &sid), 0);
+    assert_int_equal(store_silence_covers(s, NULL, NULL, 15000, &sid), 0); /* an alert */
+    assert_int_equal(store_silence_covers(s, NULL, NULL, 55000, &sid), 1);
+    assert_int_equal(sid, id2);
+
+    /* Opened inside, resolved after: both held back by the device's silence. */
+    in.started = 11000;
+    in.detected = 12000;
+    assert_int_equal(store_incident_insert(s, &in, &inc), 0);
+    assert_int_equal(store_incident_resolve_auto(s, inc, 25000, 30000, 0), 0);
+    in.detected = 40000;
+    assert_int_equal(store_incident_insert(s, &in, &inc), 0); /* outside every silence */
+    assert_int_equal(store_silence_held(s, id, count_held, &l), 0);
+    assert_int_equal(l.n, 2);
+    assert_string_equal(l.what[0], "opened");
+    assert_string_equal(l.what[1], "resolved");
+    assert_int_equal(l.ref[0], 1);
+    memset(&l, 0, sizeof(l));
+    assert_int_equal(store_silence_held(s, id2, count_held, &l), 0);
+    assert_int_equal(l.n, 0);
+    /* Recorded late: it does not reach back before it was recorded. */
+    all.starts = 70000;
+    all.ends = 90000;
+    assert_int_equal(store_silence_add(s, &all, 80000, &sid), 0);
+    assert_int_equal(store_silence_covers(s, "mains", "th1", 75000, &sid), 0);
+    assert_int_equal(store_silence_covers(s, "mains", "th1", 80000, &sid), 1);
+    assert_int_equal(store_silence_each(s, 0, count_silences, &n), 0);
+    assert_int_equal(n, 3);
+    n = 0;
+    assert_int_equal(store_silence_each(s, 30000, count_silences, &n), 0); /* ended before */
+    assert_int_equal(n, 2);
+    store_close(s);
+}
+
 int
 main(void)
 {
@@ -214,6 +297,7 @@ main(void)
         cmocka_unit_test_setup_teardown(test_transitions_are_logged, setup, teardown),
         cmocka_unit_test_setup_teardown(test_own_transaction, setup, teardown),
         cmocka_unit_test_setup_teardown(test_channel_state, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_silences, setup, teardown),
     };
 
     return cmocka_run_group_tests(tests, NULL, NULL);

@@ -23,6 +23,8 @@ int cmd_incidents(int argc, char **argv);
 int cmd_notify(int argc, char **argv);
 /* cmd_replay.c */
 int cmd_replay(int argc, char **argv);
+/* cmd_silence.c */
+int cmd_silence(int argc, char **argv);
 /* cmd_status.c */
 int cmd_status(int argc, char **argv);
 /* cmd_target.c */

@@ -36,6 +36,12 @@ static const struct {
     {"resolve", cmd_resolve,
      "resolve ID --by NAME --cause TEXT --measure TEXT [-c FILE]\n"
      "                      resolve an incident by hand, or note the cause and measure"},
+    {"silence", cmd_silence,
+     "silence add --from TIME --to TIME (--rule ID | --device ID | --all) --by NAME\n"
+     "                  --note TEXT [-c FILE]\n"
+     "          list [--json] [-c FILE]\n"
+     "                      hold notifications back during maintenance; what was held\n"
+     "                      back"},
     {"status", cmd_status,
      "status -c FILE [--year Y [--month M]] [--json]\n"
      "                      the daemon's indicators as of its last checkpoint"},
