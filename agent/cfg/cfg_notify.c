@@ -29,15 +29,15 @@
 
 #include <libconfig.h>
 
-#define RATE_MAX 6000      /* messages a minute */
+#define RATE_MAX 6000        /* messages a minute */
 #define TIMEOUT_DEFAULT 10.0 /* s */
 #define RESEND_DEFAULT 60.0  /* s: well inside Alertmanager's resolve_timeout of 5 min */
 #define ESCALATE_MAX (7 * 86400.0)
 #define ROBOT_RATE 20 /* WeCom and DingTalk: 20 a minute (libraries.md §10) */
 
 static const char *const types[] = {
-    [CFG_NT_WECOM] = "wecom",   [CFG_NT_DINGTALK] = "dingtalk",
-    [CFG_NT_FEISHU] = "feishu", [CFG_NT_ALERTMANAGER] = "alertmanager",
+    [CFG_NT_WECOM] = "wecom",     [CFG_NT_DINGTALK] = "dingtalk",
+    [CFG_NT_FEISHU] = "feishu",   [CFG_NT_ALERTMANAGER] = "alertmanager",
     [CFG_NT_WEBHOOK] = "webhook", [CFG_NT_EMAIL] = "email",
 };
 static const char *const default_urls[] = {
@@ -56,9 +56,9 @@ static const char *const sev_names[] = {"critical", "major", "minor", "warning"}
 static const char *const cat_names[] = {"power", "environment", "network", "device", "security"};
 
 static const char *const channel_keys[] = {
-    "id",         "type",     "url",     "key_file", "secret_file", "language",
-    "routes",     "quiet_hours", "rate_limit", "timeout", "resend",  "from",
-    "to",         "username", "password_file", "starttls", NULL,
+    "id",     "type",        "url",           "key_file", "secret_file", "language",
+    "routes", "quiet_hours", "rate_limit",    "timeout",  "resend",      "from",
+    "to",     "username",    "password_file", "starttls", NULL,
 };
 static const char *const route_keys[] = {"events", "severities", "categories", NULL};
 static const char *const escalation_keys[] = {"critical", "major", "minor", "warning", NULL};
@@ -406,8 +406,8 @@ check_channel(struct cfgc *ck, struct rw_config *cfg, const char *dir, const con
     only_for(ck, &o, "key_file", n->type, ROBOTS);
     only_for(ck, &o, "secret_file", n->type, T(CFG_NT_DINGTALK) | T(CFG_NT_FEISHU));
     only_for(ck, &o, "resend", n->type, T(CFG_NT_ALERTMANAGER));
-    for (const char *const *k = (const char *const[]){"from", "to", "username", "password_file",
-                                                      "starttls", NULL};
+    for (const char *const *k =
+             (const char *const[]){"from", "to", "username", "password_file", "starttls", NULL};
          *k != NULL; k++)
         only_for(ck, &o, *k, n->type, T(CFG_NT_EMAIL));
     if (ROBOTS & T(n->type))

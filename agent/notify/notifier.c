@@ -33,10 +33,10 @@ struct chan {
     struct store_notify_channel st; /* as in the store; its strings point into the below */
     char name[CFG_ID_MAX];
     char last_error[256];
-    int loaded;        /* st read from the store */
-    double next_try;   /* mono: not before (backoff, rate limit) */
+    int loaded;         /* st read from the store */
+    double next_try;    /* mono: not before (backoff, rate limit) */
     double next_resend; /* mono: alertmanager */
-    double *sent;      /* mono times of the sends in the last minute: a ring of rate_limit */
+    double *sent;       /* mono times of the sends in the last minute: a ring of rate_limit */
     size_t sent_head, sent_n;
 };
 
@@ -136,8 +136,8 @@ limit_text(const struct cfg_alarm *al, const struct cfg_profile *p, const struct
                 if (l != NULL)
                     off += (size_t)snprintf(buf + off, len - off, "%s%s", i ? ", " : "", l);
                 else
-                    off += (size_t)snprintf(buf + off, len - off, "%s%.10g", i ? ", " : "",
-                                            t->set[i]);
+                    off +=
+                        (size_t)snprintf(buf + off, len - off, "%s%.10g", i ? ", " : "", t->set[i]);
             }
             break;
         }
@@ -250,11 +250,10 @@ load_items(struct notifier *n, struct chan *ch, struct item *v, size_t *nv)
         }
         /* A resolution is silenced with its opening, so nobody gets half a story. */
         if (r == 0)
-            r = store_silence_covers(n->store, f->rule, f->device,
-                                     f->event == CFG_NT_EV_RESOLVED && f->detected != 0
-                                         ? f->detected
-                                         : f->at,
-                                     &v[i].silence);
+            r = store_silence_covers(
+                n->store, f->rule, f->device,
+                f->event == CFG_NT_EV_RESOLVED && f->detected != 0 ? f->detected : f->at,
+                &v[i].silence);
         if (r < 0) {
             items_free(v, l.n);
             return -1;
@@ -548,7 +547,8 @@ escalate(struct notifier *n, int64_t now)
     for (size_t i = 0; i < e.n; i++) {
         int64_t seq = 0;
 
-        if (store_notify_add(n->store, "incident", e.v[i].id, "escalated", e.v[i].at, "1", &seq) < 0)
+        if (store_notify_add(n->store, "incident", e.v[i].id, "escalated", e.v[i].at, "1", &seq) <
+            0)
             log_warn("notify: cannot record the escalation of incident %lld: %s",
                      (long long)e.v[i].id, store_errmsg(n->store));
         else if (seq != 0)
@@ -633,8 +633,8 @@ notifier_start(const struct rw_config *cfg)
         return NULL;
     }
     n->cfg = cfg;
-    n->site = (struct nt_site){cfg->site.id, cfg->site.name, cfg->site.gateway,
-                               cfg->site.timezone, cfg->mqtt.prefix};
+    n->site = (struct nt_site){cfg->site.id, cfg->site.name, cfg->site.gateway, cfg->site.timezone,
+                               cfg->mqtt.prefix};
     n->nch = cfg->nnotify;
     for (size_t i = 0; i < n->nch; i++) {
         struct chan *ch = &n->ch[i];
@@ -648,6 +648,13 @@ notifier_start(const struct rw_config *cfg)
             log_err("notify: out of memory; notifications are off");
             return NULL;
         }
+    }
+    {
+        /* rw_calendar sets TZ to the zone it is asked for: set it here, on the main thread,
+         * before the thread starts, so that from then on both threads only read it. */
+        char t[RW_CAL_TIME_LEN];
+
+        rw_calendar_rfc3339(cfg->site.timezone, 0, t, sizeof(t));
     }
     pthread_mutex_init(&n->mu, NULL);
     pthread_condattr_init(&ca);

@@ -25,7 +25,8 @@
  *
  * Threads: notifier_start() and notifier_stop() from the main thread; cfg must outlive the
  * notifier. The site's time zone is used through rw_calendar (TZ), as the main thread uses
- * it: the same zone, so neither changes it under the other.
+ * it: the same zone, set by notifier_start() before the thread starts, so neither thread
+ * changes TZ under the other afterwards.
  */
 #ifndef ROOMWATCH_NOTIFIER_H
 #define ROOMWATCH_NOTIFIER_H

@@ -25,7 +25,7 @@
 #include "cfg/cfg.h"
 #include "rw_calendar.h"
 
-#define MERGE_MAX 50 /* facts in one message for the channels without a size limit */
+#define MERGE_MAX 50     /* facts in one message for the channels without a size limit */
 #define FEISHU_MAX 20000 /* bytes (Feishu takes 20 KB) */
 
 /* A growing string. */
@@ -35,8 +35,7 @@ struct sb {
     int oom;
 };
 
-static void __attribute__((format(printf, 2, 3)))
-sb_printf(struct sb *b, const char *fmt, ...)
+static void __attribute__((format(printf, 2, 3))) sb_printf(struct sb *b, const char *fmt, ...)
 {
     va_list ap;
     int k;
@@ -106,9 +105,12 @@ nt_event_bit(const char *kind, const char *what)
         const char *kind, *what;
         unsigned bit;
     } map[] = {
-        {"incident", "opened", CFG_NT_EV_OPENED},   {"incident", "escalated", CFG_NT_EV_ESCALATED},
-        {"incident", "resolved", CFG_NT_EV_RESOLVED}, {"alert", "raised", CFG_NT_EV_RAISED},
-        {"alert", "recovered", CFG_NT_EV_RECOVERED}, {"alert", "lost", CFG_NT_EV_LOST},
+        {"incident", "opened", CFG_NT_EV_OPENED},
+        {"incident", "escalated", CFG_NT_EV_ESCALATED},
+        {"incident", "resolved", CFG_NT_EV_RESOLVED},
+        {"alert", "raised", CFG_NT_EV_RAISED},
+        {"alert", "recovered", CFG_NT_EV_RECOVERED},
+        {"alert", "lost", CFG_NT_EV_LOST},
     };
 
     for (size_t i = 0; kind != NULL && what != NULL && i < sizeof(map) / sizeof(map[0]); i++)
@@ -192,13 +194,13 @@ incident_title(struct sb *b, const struct nt_fact *f, int en)
     const char *ev;
 
     if (en) {
-        ev = f->event == CFG_NT_EV_RESOLVED ? "resolved"
+        ev = f->event == CFG_NT_EV_RESOLVED    ? "resolved"
              : f->event == CFG_NT_EV_ESCALATED ? "not acknowledged"
                                                : "opened";
         sb_printf(b, "[%s] Incident #%lld %s: %s", sev_word(f, 1), (long long)f->id, ev,
                   fact_name(f));
     } else {
-        ev = f->event == CFG_NT_EV_RESOLVED ? "故障恢复"
+        ev = f->event == CFG_NT_EV_RESOLVED    ? "故障恢复"
              : f->event == CFG_NT_EV_ESCALATED ? "故障超时未确认"
                                                : "故障发生";
         sb_printf(b, "【%s】%s #%lld %s", sev_word(f, 0), ev, (long long)f->id, fact_name(f));
@@ -229,17 +231,19 @@ incident_lines(struct sb *b, const struct nt_site *site, const struct nt_fact *f
         sb_printf(b, en ? ", point %s" : "，测点 %s", f->point);
     sb_printf(b, "\n");
     if (f->event == CFG_NT_EV_RESOLVED && f->resolved != 0)
-        sb_printf(b, en ? "%sSince: %s, resolved %s (after %s)\n" : "%s开始：%s，恢复：%s（历时 %s）\n",
-                  lead, local_time(site, f->started, t1, sizeof(t1)),
-                  local_time(site, f->resolved, t2, sizeof(t2)),
-                  duration(f->resolved - f->detected, en, d, sizeof(d)));
+        sb_printf(
+            b, en ? "%sSince: %s, resolved %s (after %s)\n" : "%s开始：%s，恢复：%s（历时 %s）\n",
+            lead, local_time(site, f->started, t1, sizeof(t1)),
+            local_time(site, f->resolved, t2, sizeof(t2)),
+            duration(f->resolved - f->detected, en, d, sizeof(d)));
     else
         sb_printf(b, en ? "%sSince: %s (detected %s)\n" : "%s开始：%s（检测于 %s）\n", lead,
                   local_time(site, f->started, t1, sizeof(t1)),
                   local_time(site, f->detected, t2, sizeof(t2)));
     value_text(f, en, v, sizeof(v));
     if (f->limit != NULL)
-        sb_printf(b, en ? "%sValue: %s (limit: %s)\n" : "%s数值：%s（限值：%s）\n", lead, v, f->limit);
+        sb_printf(b, en ? "%sValue: %s (limit: %s)\n" : "%s数值：%s（限值：%s）\n", lead, v,
+                  f->limit);
     else
         sb_printf(b, en ? "%sValue: %s\n" : "%s数值：%s\n", lead, v);
     sb_printf(b, en ? "%sCategory: %s, rule %s\n" : "%s类别：%s，规则 %s\n", lead, cat_word(f, en),
@@ -281,9 +285,13 @@ alert_title(struct sb *b, const struct nt_fact *f, json_t *d, int en)
     if (name == NULL)
         name = id != NULL ? id : "?";
     if (en)
-        w = f->event == CFG_NT_EV_RAISED ? "at risk" : f->event == CFG_NT_EV_LOST ? "lost" : "recovered";
+        w = f->event == CFG_NT_EV_RAISED ? "at risk"
+            : f->event == CFG_NT_EV_LOST ? "lost"
+                                         : "recovered";
     else
-        w = f->event == CFG_NT_EV_RAISED ? "指标预警" : f->event == CFG_NT_EV_LOST ? "指标失守" : "指标恢复";
+        w = f->event == CFG_NT_EV_RAISED ? "指标预警"
+            : f->event == CFG_NT_EV_LOST ? "指标失守"
+                                         : "指标恢复";
     if (en)
         sb_printf(b, "[TARGET] %s: %s", w, name);
     else
@@ -302,13 +310,15 @@ alert_lines(struct sb *b, const struct nt_site *site, const struct nt_fact *f, j
     sb_printf(b, "%s%s", lead, en ? "Where: " : "地点：");
     site_text(b, site, en);
     sb_printf(b, "\n%s%s%s\n", lead, en ? "At: " : "时间：", local_time(site, f->at, t, sizeof(t)));
-    json_object_foreach(d, key, v) {
+    json_object_foreach(d, key, v)
+    {
         char *s;
 
         if (strcmp(key, "name") == 0)
             continue;
-        s = json_is_string(v) ? strdup(json_string_value(v))
-                              : json_dumps(v, JSON_ENCODE_ANY | JSON_COMPACT | JSON_REAL_PRECISION(6));
+        s = json_is_string(v)
+                ? strdup(json_string_value(v))
+                : json_dumps(v, JSON_ENCODE_ANY | JSON_COMPACT | JSON_REAL_PRECISION(6));
         if (s != NULL)
             sb_printf(b, "%s%s: %s\n", lead, key, s);
         free(s);
@@ -384,7 +394,10 @@ compose(const struct nt_site *site, const struct nt_fact *f, size_t n, int en, e
         else if (st == ST_PLAIN)
             sb_printf(&out, "%s\n", title->p);
         for (k = 0; k < *used; k++)
-            sb_printf(&out, st == ST_MARKDOWN ? "\n#### %s\n%s" : st == ST_CARD ? "\n**%s**\n%s" : "\n%s\n%s",
+            sb_printf(&out,
+                      st == ST_MARKDOWN ? "\n#### %s\n%s"
+                      : st == ST_CARD   ? "\n**%s**\n%s"
+                                        : "\n%s\n%s",
                       secs[2 * k].p, secs[2 * k + 1].p);
     }
     for (k = 0; k < n * 2; k++)
@@ -539,12 +552,14 @@ fact_json(const struct nt_site *site, const struct nt_fact *f, int en)
         json_object_set_new(x, "id", json_integer(f->id));
         json_object_set_new(x, "rule", str_or_null(f->rule));
         json_object_set_new(x, "name", str_or_null(f->rule_name));
-        json_object_set_new(x, "severity", f->severity >= 0 ? json_string(cfg_severity_name(
-                                                                  (enum cfg_severity)f->severity))
-                                                            : json_null());
-        json_object_set_new(x, "category", f->category >= 0 ? json_string(cfg_category_name(
-                                                                  (enum cfg_category)f->category))
-                                                            : json_null());
+        json_object_set_new(x, "severity",
+                            f->severity >= 0
+                                ? json_string(cfg_severity_name((enum cfg_severity)f->severity))
+                                : json_null());
+        json_object_set_new(x, "category",
+                            f->category >= 0
+                                ? json_string(cfg_category_name((enum cfg_category)f->category))
+                                : json_null());
         json_object_set_new(x, "device", str_or_null(f->device));
         json_object_set_new(x, "point", str_or_null(f->point));
         json_object_set_new(x, "unit", str_or_null(f->unit));
@@ -606,7 +621,8 @@ am_alert(const struct nt_site *site, const struct nt_fact *f, int en)
     json_object_set_new(a, "annotations", an);
     json_object_set_new(a, "startsAt", time_json(site, f->kind == NT_ALERT ? f->at : f->detected));
     if (f->event == CFG_NT_EV_RESOLVED || f->event == CFG_NT_EV_RECOVERED)
-        json_object_set_new(a, "endsAt", time_json(site, f->kind == NT_ALERT ? f->at : f->resolved));
+        json_object_set_new(a, "endsAt",
+                            time_json(site, f->kind == NT_ALERT ? f->at : f->resolved));
     sb_free(&title);
     sb_free(&text);
     return a;
@@ -704,7 +720,10 @@ build(const struct cfg_notify *ch, const struct nt_site *site, const struct nt_f
             sb_printf(&title, "%s", en ? "roomwatch test message" : "roomwatch 测试消息");
             req->used = 0;
             struct sb t = {0};
-            sb_printf(&t, ch->type == CFG_NT_EMAIL ? "%s\n\n%s" : ch->type == CFG_NT_FEISHU ? "%.0s%s" : "### %s\n%s",
+            sb_printf(&t,
+                      ch->type == CFG_NT_EMAIL    ? "%s\n\n%s"
+                      : ch->type == CFG_NT_FEISHU ? "%.0s%s"
+                                                  : "### %s\n%s",
                       title.p, test_text);
             text = t.p;
         } else {
@@ -765,7 +784,9 @@ build(const struct cfg_notify *ch, const struct nt_site *site, const struct nt_f
     case CFG_NT_ALERTMANAGER:
         j = json_array();
         if (test_text != NULL) {
-            struct nt_fact t = {.kind = NT_ALERT, .event = CFG_NT_EV_RECOVERED, .at = now_ms,
+            struct nt_fact t = {.kind = NT_ALERT,
+                                .event = CFG_NT_EV_RECOVERED,
+                                .at = now_ms,
                                 .detail = "{\"indicator\":\"roomwatch_test\"}"};
             json_array_append_new(j, am_alert(site, &t, en));
             req->used = 0;
@@ -832,8 +853,8 @@ nomem:
 }
 
 int
-nt_build(const struct cfg_notify *ch, const struct nt_site *site, const struct nt_fact *f,
-         size_t n, int64_t now_ms, struct nt_request *req)
+nt_build(const struct cfg_notify *ch, const struct nt_site *site, const struct nt_fact *f, size_t n,
+         int64_t now_ms, struct nt_request *req)
 {
     return build(ch, site, f, n, now_ms, NULL, req);
 }
@@ -850,8 +871,8 @@ nt_build_test(const struct cfg_notify *ch, const struct nt_site *site, int64_t n
         sb_printf(&t, "This is a test message from roomwatch at %s, %s, channel %s, sent %s.\n",
                   site->id, site->gateway, ch->id, local_time(site, now_ms, tm, sizeof(tm)));
     else
-        sb_printf(&t, "这是 roomwatch 的测试消息：站点 %s，网关 %s，通道 %s，发送于 %s。\n", site->id,
-                  site->gateway, ch->id, local_time(site, now_ms, tm, sizeof(tm)));
+        sb_printf(&t, "这是 roomwatch 的测试消息：站点 %s，网关 %s，通道 %s，发送于 %s。\n",
+                  site->id, site->gateway, ch->id, local_time(site, now_ms, tm, sizeof(tm)));
     if (t.oom) {
         errno = ENOMEM;
         return -1;

@@ -44,13 +44,13 @@ struct nt_fact {
     int64_t id;     /* the incident */
     const char *rule, *rule_name;
     const char *device, *point, *unit, *label; /* label: the value's state name */
-    int severity, category; /* enum cfg_severity / cfg_category; -1 unknown */
+    int severity, category;                    /* enum cfg_severity / cfg_category; -1 unknown */
     int64_t started, detected, resolved, acked;
     const char *acked_by;
-    double value;      /* NaN when none (a device that does not answer) */
-    const char *limit; /* the rule's condition for people ("198–235.4 V"); NULL if unknown */
-    int level;         /* escalated: the level, 1 first */
-    double escalate_s; /* escalated: the limit that was passed, s */
+    double value;       /* NaN when none (a device that does not answer) */
+    const char *limit;  /* the rule's condition for people ("198–235.4 V"); NULL if unknown */
+    int level;          /* escalated: the level, 1 first */
+    double escalate_s;  /* escalated: the limit that was passed, s */
     const char *detail; /* alert: its facts, a JSON object */
 };
 

@@ -91,9 +91,8 @@ nt_status_json(const struct rw_config *cfg, struct store *st)
         }
         o = json_pack("{s:s, s:s, s:s, s:o, s:i, s:o, s:o, s:I}", "channel", c->id, "type",
                       cfg_nt_type_name(c->type), "state", state_name(&r), "failing_since",
-                      r.failing_since ? json_string(rw_calendar_rfc3339(cfg->site.timezone,
-                                                                        r.failing_since, t,
-                                                                        sizeof(t)))
+                      r.failing_since ? json_string(rw_calendar_rfc3339(
+                                            cfg->site.timezone, r.failing_since, t, sizeof(t)))
                                       : json_null(),
                       "attempts", r.attempts, "last_error",
                       r.last_error[0] ? json_string(r.last_error) : json_null(), "last_delivered",

@@ -133,8 +133,8 @@ store_notify_last(struct store *s, int64_t *seq)
     sqlite3 *db = store_db(s);
     sqlite3_stmt *st = NULL;
 
-    if (sqlite3_prepare_v2(db, "SELECT coalesce(max(seq), 0) FROM notify_event", -1, &st,
-                           NULL) != SQLITE_OK ||
+    if (sqlite3_prepare_v2(db, "SELECT coalesce(max(seq), 0) FROM notify_event", -1, &st, NULL) !=
+            SQLITE_OK ||
         sqlite3_step(st) != SQLITE_ROW)
         return fail(db, st, 0);
     *seq = sqlite3_column_int64(st, 0);
@@ -179,8 +179,8 @@ store_notify_channel_get(struct store *s, const char *name, struct store_notify_
     sqlite3_stmt *st = NULL;
     int rc;
 
-    if (sqlite3_prepare_v2(db, "SELECT " CHANNEL_COLUMNS " FROM notify_channel WHERE name = ?",
-                           -1, &st, NULL) != SQLITE_OK)
+    if (sqlite3_prepare_v2(db, "SELECT " CHANNEL_COLUMNS " FROM notify_channel WHERE name = ?", -1,
+                           &st, NULL) != SQLITE_OK)
         return fail(db, st, 0);
     sqlite3_bind_text(st, 1, name, -1, SQLITE_STATIC);
     rc = sqlite3_step(st);
@@ -347,8 +347,7 @@ store_silence_each(struct store *s, int64_t after,
 }
 
 int
-store_silence_covers(struct store *s, const char *rule, const char *device, int64_t at,
-                     int64_t *id)
+store_silence_covers(struct store *s, const char *rule, const char *device, int64_t at, int64_t *id)
 {
     sqlite3 *db = store_db(s);
     sqlite3_stmt *st = NULL;

@@ -101,8 +101,8 @@ test_wecom_exact(void **state)
     assert_non_null(j);
     assert_string_equal(json_string_value(json_object_get(j, "msgtype")), "markdown");
     snprintf(want, sizeof(want), "### 【重要】故障发生 #12 市电电压越限\n%s", zh_lines);
-    assert_string_equal(json_string_value(json_object_get(json_object_get(j, "markdown"), "content")),
-                        want);
+    assert_string_equal(
+        json_string_value(json_object_get(json_object_get(j, "markdown"), "content")), want);
     assert_int_equal(json_object_size(j), 2);
     json_decref(j);
     nt_request_free(&r);
@@ -220,13 +220,14 @@ test_alertmanager_resolution(void **state)
     assert_string_equal(json_string_value(json_object_get(l, "point")), "v_l1");
     assert_string_equal(json_string_value(json_object_get(a, "startsAt")),
                         "2026-03-01T09:30:10+08:00");
-    assert_string_equal(json_string_value(json_object_get(a, "endsAt")), "2026-03-01T09:31:10+08:00");
+    assert_string_equal(json_string_value(json_object_get(a, "endsAt")),
+                        "2026-03-01T09:31:10+08:00");
     assert_string_equal(
         json_string_value(json_object_get(json_object_get(a, "annotations"), "summary")),
         "[MAJOR] Incident #12 resolved: 市电电压越限");
-    assert_non_null(strstr(json_string_value(json_object_get(json_object_get(a, "annotations"),
-                                                             "description")),
-                           "Since: 2026-03-01 09:30:00, resolved 2026-03-01 09:31:10 (after 1 min 0 s)"));
+    assert_non_null(
+        strstr(json_string_value(json_object_get(json_object_get(a, "annotations"), "description")),
+               "Since: 2026-03-01 09:30:00, resolved 2026-03-01 09:31:10 (after 1 min 0 s)"));
     json_decref(j);
     nt_request_free(&r);
 }
@@ -271,8 +272,9 @@ test_webhook_and_email(void **state)
     assert_non_null(strstr(r.body, "From: rw@example.org\r\nTo: duty@example.org, "
                                    "boss@example.org\r\nSubject: =?UTF-8?B?"));
     assert_non_null(strstr(r.body, "Date: Sun, 01 Mar 2026 01:30:00 +0000\r\n"));
-    assert_non_null(strstr(r.body, "\r\n\r\n[MAJOR] Incident #12 opened: 市电电压越限\r\n\r\n"
-                                   "Where: 市机关机房 (hq, gateway gw1), device meter1, point v_l1\r\n"));
+    assert_non_null(strstr(r.body,
+                           "\r\n\r\n[MAJOR] Incident #12 opened: 市电电压越限\r\n\r\n"
+                           "Where: 市机关机房 (hq, gateway gw1), device meter1, point v_l1\r\n"));
     assert_string_equal(r.title, "[MAJOR] Incident #12 opened: 市电电压越限");
     nt_request_free(&r);
 }

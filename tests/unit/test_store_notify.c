@@ -167,8 +167,8 @@ count_channels(const struct store_notify_channel *c, void *arg)
 static void
 test_channel_state(void **state)
 {
-    struct store_incident a = {.rule = "r", .device = "d", .severity = "minor",
-                               .category = "device", .value = NAN};
+    struct store_incident a = {
+        .rule = "r", .device = "d", .severity = "minor", .category = "device", .value = NAN};
     struct store_notify_channel c;
     struct store *s = NULL;
     char buf[256];
@@ -232,11 +232,14 @@ count_silences(const struct store_silence *sl, void *arg)
 static void
 test_silences(void **state)
 {
-    struct store_silence dev = {.starts = 10000, .ends = 20000, .device = "meter1", .by = "li",
-                                .note = "检修"};
+    struct store_silence dev = {
+        .starts = 10000, .ends = 20000, .device = "meter1", .by = "li", .note = "检修"};
     struct store_silence all = {.starts = 50000, .ends = 60000, .by = "li", .note = "all"};
-    struct store_incident in = {.rule = "mains", .device = "meter1", .severity = "major",
-                                .category = "power", .value = NAN};
+    struct store_incident in = {.rule = "mains",
+                                .device = "meter1",
+                                .severity = "major",
+                                .category = "power",
+                                .value = NAN};
     struct store *s = NULL;
     struct log l = {0};
     int64_t id, id2, sid, inc;

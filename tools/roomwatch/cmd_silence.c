@@ -60,11 +60,15 @@ open_store(const struct rw_config *cfg, int rw)
     if ((rw ? store_open_file_rw(path, &s) : store_open_readonly(path, &s)) == 0)
         return s;
     if (errno == ENOENT)
-        fprintf(stderr, "roomwatch silence: %s: no store yet (roomwatchd has not run with this "
-                        "state_dir)\n", path);
+        fprintf(stderr,
+                "roomwatch silence: %s: no store yet (roomwatchd has not run with this "
+                "state_dir)\n",
+                path);
     else if (errno == EPROTO)
-        fprintf(stderr, "roomwatch silence: %s: the store has another schema version than %d "
-                        "(roomwatchd upgrades it when it starts)\n", path, STORE_SCHEMA_VERSION);
+        fprintf(stderr,
+                "roomwatch silence: %s: the store has another schema version than %d "
+                "(roomwatchd upgrades it when it starts)\n",
+                path, STORE_SCHEMA_VERSION);
     else
         fprintf(stderr, "roomwatch silence: %s: %s\n", path, strerror(errno));
     return NULL;
@@ -120,8 +124,11 @@ add(const struct rw_config *cfg, const char *from, const char *to, const char *r
     }
     store_close(s);
     printf("silence %lld: notifications of %s%s%s%s held back from %s to %s\n", (long long)id,
-           all ? "every incident" : rule ? "rule " : "", rule ? rule : "",
-           device ? (rule ? " on device " : "device ") : "", device ? device : "", from, to);
+           all    ? "every incident"
+           : rule ? "rule "
+                  : "",
+           rule ? rule : "", device ? (rule ? " on device " : "device ") : "", device ? device : "",
+           from, to);
     return fflush(stdout) == 0 ? 0 : 1;
 }
 
@@ -157,9 +164,9 @@ list_one(const struct store_silence *sl, void *arg)
     rw_calendar_rfc3339(tz, sl->ends, b, sizeof(b));
     if (l->out != NULL) {
         o = json_pack("{s:I, s:s, s:s, s:o, s:o, s:s, s:s, s:o}", "id", (json_int_t)sl->id, "from",
-                      a, "to", b, "rule", sl->rule ? json_string(sl->rule) : json_null(),
-                      "device", sl->device ? json_string(sl->device) : json_null(), "by", sl->by,
-                      "note", sl->note, "held", held);
+                      a, "to", b, "rule", sl->rule ? json_string(sl->rule) : json_null(), "device",
+                      sl->device ? json_string(sl->device) : json_null(), "by", sl->by, "note",
+                      sl->note, "held", held);
         json_array_append_new(l->out, o);
         return 0;
     }
