@@ -343,14 +343,19 @@ on_command(void *ctx, const char *verb, const char *payload, size_t len)
         rcmd_free(&cmd);
         return;
     }
-    if (r.changed && cmd.cmd.kind == STORE_CMD_EVENT)
+    if (r.changed && cmd.cmd.kind == STORE_CMD_SILENCE)
+        log_notice("silence %lld recorded by %s", (long long)r.id, cmd.cmd.by);
+    else if (r.changed && cmd.cmd.kind == STORE_CMD_EVENT)
         log_notice("event %lld recorded: %s at %lld by %s", (long long)r.id, cmd.cmd.event_kind,
                    (long long)(cmd.cmd.at / 1000), cmd.cmd.by);
     else if (r.changed)
         log_notice("incident %lld %s by %s", (long long)r.id, r.what, cmd.cmd.by);
     else
         log_info("command %s: %s %lld: %s", cmd.verb,
-                 cmd.cmd.kind == STORE_CMD_EVENT ? "event" : "incident", (long long)r.id, r.why);
+                 cmd.cmd.kind == STORE_CMD_EVENT     ? "event"
+                 : cmd.cmd.kind == STORE_CMD_SILENCE ? "silence"
+                                                     : "incident",
+                 (long long)r.id, r.why);
     /* The changed incident or the recorded event first (the store has it), then the answer. */
     if (r.changed)
         (void)publish_changes(c);

@@ -180,6 +180,8 @@ int store_incident_get(struct store *s, int64_t id,
  *    now), unless an event with the same kind, at, by, note and incident exists (changed = 0,
  *    id = that event's): a command delivered twice records one maintenance visit, not two.
  *    An incident named that does not exist is refused (ENOENT).
+ *  - silence: recorded as store_silence_add() records it (from at to until, rule, device, by,
+ *    note; created = now): the same silence again is changed = 0, id = the first's.
  * Every change to an incident also adds a row to the change log (what: "acknowledged",
  * "resolved" or "noted"; source as given: "mqtt", "cli", "replay"), which roomwatchd
  * publishes (store_change_each()).
@@ -192,6 +194,7 @@ enum store_cmd_kind {
     STORE_CMD_ACK = 1,
     STORE_CMD_RESOLVE,
     STORE_CMD_EVENT,
+    STORE_CMD_SILENCE, /* a maintenance window for notifications (store_silence_add()) */
 };
 
 struct store_cmd {
@@ -202,15 +205,20 @@ struct store_cmd {
     const char *cause;      /* resolve */
     const char *measure;    /* resolve */
     const char *event_kind; /* event: "maintenance", "inspection", "security-incident" */
-    int64_t at;             /* event: when it happened */
+    int64_t at;             /* event: when it happened; silence: its start */
+    int64_t until;          /* silence: its end (excluded) */
+    const char *rule;       /* silence: the alarm rule it covers, or NULL for any */
+    const char *device;     /* silence: the device it covers, or NULL for any */
+    int all;                /* silence: every incident and alert (rule, device NULL) */
 };
 
 #define STORE_WHY_LEN 384
 
 struct store_cmd_result {
     int changed;      /* 1: written; 0: it was so already, nothing written */
-    const char *what; /* changed: "acknowledged", "resolved", "noted", "recorded"; else NULL */
-    int64_t id;       /* the incident (ack, resolve) or the event (event) */
+    const char *what; /* changed: "acknowledged", "resolved", "noted", "recorded", "silenced";
+                       * else NULL */
+    int64_t id;       /* the incident (ack, resolve), the event (event), the silence (silence) */
     char why[STORE_WHY_LEN]; /* unchanged or refused: why, as a sentence without the id */
 };
 

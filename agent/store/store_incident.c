@@ -519,6 +519,28 @@ cmd_event(sqlite3 *db, const struct store_cmd *c, int64_t now, struct store_cmd_
     return 0;
 }
 
+static int
+cmd_silence(sqlite3 *db, const struct store_cmd *c, int64_t now, struct store_cmd_result *r)
+{
+    struct store_silence in = {.starts = c->at,
+                               .ends = c->until,
+                               .rule = c->rule,
+                               .device = c->device,
+                               .by = c->by,
+                               .note = c->note};
+    int added;
+
+    if (store_silence_insert(db, &in, now, &r->id, &added) < 0)
+        return -1;
+    if (!added) {
+        snprintf(r->why, sizeof(r->why), "the same silence is recorded already; nothing changed");
+        return 0;
+    }
+    r->changed = 1;
+    r->what = "silenced";
+    return 0;
+}
+
 int
 store_cmd_apply(struct store *s, const struct store_cmd *c, int64_t now, const char *source,
                 struct store_cmd_result *r)
@@ -530,7 +552,7 @@ store_cmd_apply(struct store *s, const struct store_cmd *c, int64_t now, const c
     r->id = c->incident;
     if (c->by == NULL || source == NULL ||
         (c->kind == STORE_CMD_RESOLVE && (c->cause == NULL || c->measure == NULL)) ||
-        (c->kind != STORE_CMD_EVENT && c->incident <= 0)) {
+        (c->kind != STORE_CMD_EVENT && c->kind != STORE_CMD_SILENCE && c->incident <= 0)) {
         errno = EINVAL;
         return -1;
     }
@@ -545,6 +567,9 @@ store_cmd_apply(struct store *s, const struct store_cmd *c, int64_t now, const c
         break;
     case STORE_CMD_EVENT:
         rc = cmd_event(db, c, now, r);
+        break;
+    case STORE_CMD_SILENCE:
+        rc = cmd_silence(db, c, now, r);
         break;
     default:
         errno = EINVAL;

@@ -257,24 +257,23 @@ store_notify_channel_each(struct store *s,
 /* ---- silences ------------------------------------------------------------------------- */
 
 int
-store_silence_add(struct store *s, const struct store_silence *in, int64_t now, int64_t *id)
+store_silence_insert(sqlite3 *db, const struct store_silence *in, int64_t now, int64_t *id,
+                     int *added)
 {
-    sqlite3 *db = store_db(s);
     sqlite3_stmt *st = NULL;
     int rc;
 
     *id = 0;
+    *added = 0;
     if (in->ends <= in->starts || in->by == NULL || in->note == NULL) {
         errno = EINVAL;
         return -1;
     }
-    if (sqlite3_exec(db, "BEGIN IMMEDIATE", NULL, NULL, NULL) != SQLITE_OK)
-        return fail(db, NULL, 0);
     if (sqlite3_prepare_v2(db,
                            "SELECT id FROM notify_silence WHERE starts = ? AND ends = ? AND "
                            "rule IS ? AND device IS ? AND by = ? AND note = ? ORDER BY id LIMIT 1",
                            -1, &st, NULL) != SQLITE_OK)
-        return fail(db, st, 1);
+        return fail(db, st, 0);
     sqlite3_bind_int64(st, 1, in->starts);
     sqlite3_bind_int64(st, 2, in->ends);
     sqlite3_bind_text(st, 3, in->rule, -1, SQLITE_STATIC);
@@ -285,17 +284,16 @@ store_silence_add(struct store *s, const struct store_silence *in, int64_t now, 
     if (rc == SQLITE_ROW) {
         *id = sqlite3_column_int64(st, 0);
         sqlite3_finalize(st);
-        sqlite3_exec(db, "ROLLBACK", NULL, NULL, NULL);
         return 0;
     }
     if (rc != SQLITE_DONE)
-        return fail(db, st, 1);
+        return fail(db, st, 0);
     sqlite3_finalize(st);
     if (sqlite3_prepare_v2(db,
                            "INSERT INTO notify_silence (starts, ends, rule, device, by, note, "
                            "created) VALUES (?, ?, ?, ?, ?, ?, ?)",
                            -1, &st, NULL) != SQLITE_OK)
-        return fail(db, st, 1);
+        return fail(db, st, 0);
     sqlite3_bind_int64(st, 1, in->starts);
     sqlite3_bind_int64(st, 2, in->ends);
     sqlite3_bind_text(st, 3, in->rule, -1, SQLITE_STATIC);
@@ -304,9 +302,27 @@ store_silence_add(struct store *s, const struct store_silence *in, int64_t now, 
     sqlite3_bind_text(st, 6, in->note, -1, SQLITE_STATIC);
     sqlite3_bind_int64(st, 7, now);
     if (sqlite3_step(st) != SQLITE_DONE)
-        return fail(db, st, 1);
+        return fail(db, st, 0);
     sqlite3_finalize(st);
     *id = sqlite3_last_insert_rowid(db);
+    *added = 1;
+    return 0;
+}
+
+int
+store_silence_add(struct store *s, const struct store_silence *in, int64_t now, int64_t *id)
+{
+    sqlite3 *db = store_db(s);
+    int added, e;
+
+    if (sqlite3_exec(db, "BEGIN IMMEDIATE", NULL, NULL, NULL) != SQLITE_OK)
+        return fail(db, NULL, 0);
+    if (store_silence_insert(db, in, now, id, &added) < 0) {
+        e = errno;
+        sqlite3_exec(db, "ROLLBACK", NULL, NULL, NULL);
+        errno = e;
+        return -1;
+    }
     if (sqlite3_exec(db, "COMMIT", NULL, NULL, NULL) != SQLITE_OK)
         return fail(db, NULL, 1);
     return 0;

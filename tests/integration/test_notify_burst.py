@@ -8,7 +8,8 @@ within 4096 bytes, that carry every incident once, in order. Then two minor inci
 one acknowledged at once: with escalation = { minor = 4 }, only the other is told again as
 not acknowledged, once, naming its escalation. Last, `roomwatch silence add --device meter1`
 opens a maintenance window: an incident on meter1 inside it is recorded but not told, and
-`roomwatch silence list --json` names it as held back.
+`roomwatch silence list --json` names it as held back. A silence sent on <prefix>/cmd/silence
+is answered on cmd/result and listed too; the same one again changes nothing.
 """
 import json
 import os
@@ -161,7 +162,7 @@ escalation = { minor = 4; };
               "silence add: %r %r" % (out.stdout, out.stderr))
         out = rw("silence", "add", "--from", span[1], "--to", span[0], "--all", "--by", "x",
                  "--note", "y")
-        check(out.returncode == 2 and "--to must be after --from" in out.stderr,
+        check(out.returncode == 2 and "--to must be after --from, within a year" in out.stderr,
               "a window that ends before it starts: %r" % out.stderr)
         out = rw("silence", "add", "--from", span[0], "--to", span[1], "--device", "nosuch",
                  "--by", "x", "--note", "y")
@@ -180,6 +181,28 @@ escalation = { minor = 4; };
                                                           "kind": "incident", "ref": held,
                                                           "what": "opened"}],
               "silence list: %r" % sl)
+
+        # Over MQTT, with the checks of the other commands.
+        sub = h.subscribe(broker.port, "rw/test/cmd/result")
+        wait_for(lambda: "taking commands on rw/test/cmd/+" in agent.text(), 10, "commands")
+        cmd = {"from": span[0], "to": span[1], "rule": "mains", "all": False, "by": "李工",
+               "note": "演练", "correlation_id": "s1"}
+        for cid in ("s1", "s2"):
+            cmd["correlation_id"] = cid
+            out = subprocess.run(["mosquitto_pub", "-h", "127.0.0.1", "-p", str(broker.port),
+                                  "-q", "1", "-t", "rw/test/cmd/silence", "-m", json.dumps(cmd)],
+                                 capture_output=True, text=True, timeout=10)
+            check(out.returncode == 0, "mosquitto_pub: %s" % out.stderr)
+            wait_for(lambda: [d for _, _, d in sub.json(r"cmd/result$")
+                              if d.get("correlation_id") == cid], 10, "the answer to " + cid)
+        res = {d["correlation_id"]: d for _, _, d in sub.json(r"cmd/result$")}
+        check(res["s1"] == {"ok": True, "command": "silence", "correlation_id": "s1", "silence": 2,
+                            "changed": True, "message": "silenced"}, "s1: %r" % res["s1"])
+        check(res["s2"]["ok"] and res["s2"]["silence"] == 2 and not res["s2"]["changed"],
+              "the same silence again: %r" % res["s2"])
+        sl = json.loads(rw("silence", "list", "--json").stdout)["silences"]
+        check([(x["id"], x["rule"], x["by"]) for x in sl] == [(1, None, "张工"), (2, "mains", "李工")],
+              "silences %r" % sl)
         check(agent.stop() == 0, "clean stop")
 
 

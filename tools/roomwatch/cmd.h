@@ -14,6 +14,9 @@ struct rw_config;
 struct rw_config *cmd_config(const char *path);
 
 /* cmd_record.c: the fault-handling record's commands */
+/* The reasons rcmd gives name the JSON keys ("by" is missing); on the command line they are
+ * options (--by is missing): err rewritten so into out, which is returned. */
+const char *cmd_as_options(const char *err, char *out, size_t len);
 int cmd_ack(int argc, char **argv);
 int cmd_resolve(int argc, char **argv);
 int cmd_event(int argc, char **argv);

@@ -19,14 +19,12 @@
 #include <jansson.h>
 
 #include "cfg/cfg.h"
-#include "cfg/cfg_check.h"
 #include "cmd.h"
 #include "rcmd.h"
 #include "rw_calendar.h"
 #include "store/store.h"
 
 #define DEFAULT_CONFIG "/etc/roomwatch/roomwatch.cfg"
-#define LONGEST_MS (366LL * 86400 * 1000) /* a silence longer than a year is a mistake */
 
 static void
 usage(FILE *fp)
@@ -74,32 +72,32 @@ open_store(const struct rw_config *cfg, int rw)
     return NULL;
 }
 
+/* Checked by the rules of <prefix>/cmd/silence (rcmd_check()) and applied by the same
+ * store_cmd_apply(); the rule and device must also be in the config. */
 static int
 add(const struct rw_config *cfg, const char *from, const char *to, const char *rule,
     const char *device, int all, const char *by, const char *note)
 {
-    struct store_silence sl = {.rule = rule, .device = device, .by = by, .note = note};
+    struct store_cmd c = {.kind = STORE_CMD_SILENCE,
+                          .rule = rule,
+                          .device = device,
+                          .all = all,
+                          .by = by,
+                          .note = note};
+    struct store_cmd_result r;
+    char err[RCMD_ERR_LEN];
     struct store *s;
-    int64_t id;
     int found = 0;
 
-    if (rcmd_parse_time(from, &sl.starts) < 0 || rcmd_parse_time(to, &sl.ends) < 0) {
+    if (rcmd_parse_time(from, &c.at) < 0 || rcmd_parse_time(to, &c.until) < 0) {
         fprintf(stderr, "roomwatch silence: --from and --to must be RFC 3339 times with an "
                         "offset (2026-03-01T09:30:00+08:00)\n");
         return 2;
     }
-    if (sl.ends <= sl.starts || sl.ends - sl.starts > LONGEST_MS) {
-        fprintf(stderr, "roomwatch silence: --to must be after --from, within a year\n");
-        return 2;
-    }
-    if (all == (rule != NULL || device != NULL)) {
-        fprintf(stderr, "roomwatch silence: give --rule and/or --device, or --all\n");
-        return 2;
-    }
-    if (by == NULL || note == NULL || !cfgc_valid_text(by, 4 * RCMD_BY_MAX) || by[0] == '\0' ||
-        !cfgc_valid_text(note, 4 * RCMD_TEXT_MAX) || note[0] == '\0') {
-        fprintf(stderr, "roomwatch silence: --by and --note are required: UTF-8 text without "
-                        "control characters\n");
+    if (rcmd_check(&c, now_ms(), err, sizeof(err)) != RCMD_OK) {
+        char opt[RCMD_ERR_LEN + 32];
+
+        fprintf(stderr, "roomwatch silence: %s\n", cmd_as_options(err, opt, sizeof(opt)));
         return 2;
     }
     for (size_t i = 0; rule != NULL && i < cfg->nalarms; i++)
@@ -117,13 +115,15 @@ add(const struct rw_config *cfg, const char *from, const char *to, const char *r
     }
     if ((s = open_store(cfg, 1)) == NULL)
         return 1;
-    if (store_silence_add(s, &sl, now_ms(), &id) < 0) {
-        fprintf(stderr, "roomwatch silence: cannot record it: %s\n", store_errmsg(s));
+    if (store_cmd_apply(s, &c, now_ms(), "cli", &r) < 0) {
+        fprintf(stderr, "roomwatch silence: cannot record it: %s\n",
+                errno == EIO ? store_errmsg(s) : strerror(errno));
         store_close(s);
         return 1;
     }
     store_close(s);
-    printf("silence %lld: notifications of %s%s%s%s held back from %s to %s\n", (long long)id,
+    printf("silence %lld: %s: notifications of %s%s%s%s held back from %s to %s\n", (long long)r.id,
+           r.changed ? r.what : r.why,
            all    ? "every incident"
            : rule ? "rule "
                   : "",
