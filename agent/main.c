@@ -70,6 +70,7 @@ struct agent {
     struct live *live;        /* indicators and incidents; NULL without either */
     struct ctl *ctl;          /* commands in over MQTT */
     struct notifier *notifier; /* channels told from the store's log; NULL without any */
+    uint64_t notify_version;   /* of the channels' state last put in <prefix>/status */
 };
 
 static void
@@ -198,6 +199,8 @@ agent_stop(struct agent *a)
             for (i = 0; i < a->cfg->ndevices; i++)
                 flush_cycle(a, i);
     }
+    if (a->pub != NULL)
+        pub_set_status_extra(a->pub, NULL, NULL);
     notifier_stop(a->notifier);
     a->notifier = NULL;
     /* Before the store closes with live. */
@@ -260,7 +263,9 @@ agent_start(struct agent *a)
         return -1;
     }
     /* After live_open(): the store is migrated. Reads the store's log on its own. */
-    a->notifier = notifier_start(cfg);
+    if ((a->notifier = notifier_start(cfg)) != NULL)
+        pub_set_status_extra(a->pub, notifier_status, a->notifier);
+    a->notify_version = 0;
     for (i = 0; i < cfg->nbuses; i++) {
         a->buses[i] = mb_bus_new(cfg, i, a->samples);
         if (a->buses[i] == NULL) {
@@ -444,6 +449,10 @@ main(int argc, char **argv)
             live_tick(a.live, rw_clock_mono());
         pub_dispatch(a.pub);
         ctl_tick(a.ctl, rw_clock_mono());
+        if (notifier_status_version(a.notifier) != a.notify_version) {
+            a.notify_version = notifier_status_version(a.notifier);
+            pub_status_refresh(a.pub); /* a channel started or stopped failing */
+        }
         check_queue(&a);
     }
     log_notice("stopping");

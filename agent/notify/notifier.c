@@ -11,6 +11,8 @@
 #include <string.h>
 #include <time.h>
 
+#include <jansson.h>
+
 #include "cfg/cfg.h"
 #include "notify/nt_msg.h"
 #include "notify/nt_send.h"
@@ -38,6 +40,12 @@ struct chan {
     double next_resend; /* mono: alertmanager */
     double *sent;       /* mono times of the sends in the last minute: a ring of rate_limit */
     size_t sent_head, sent_n;
+    /* What the main thread may read (notifier_status()), under notifier.mu. */
+    struct {
+        int64_t failing_since, last_ok;
+        int attempts;
+        char last_error[256];
+    } shown;
 };
 
 struct notifier {
@@ -52,6 +60,7 @@ struct notifier {
     double next_escalate;
     size_t nch;
     struct chan *ch;
+    uint64_t status_version; /* under mu: bumped when a channel starts or stops failing */
 };
 
 /* One log row and what the channel's message needs of it, with its own copies. */
@@ -297,9 +306,24 @@ quiet_now(const struct notifier *n, const struct cfg_notify *c, int64_t now)
                                        : m >= c->quiet_from || m < c->quiet_to;
 }
 
+/* Copies the channel's state where the main thread reads it. */
+static void
+show(struct notifier *n, struct chan *ch)
+{
+    pthread_mutex_lock(&n->mu);
+    if ((ch->shown.failing_since != 0) != (ch->st.failing_since != 0))
+        n->status_version++;
+    ch->shown.failing_since = ch->st.failing_since;
+    ch->shown.last_ok = ch->st.last_ok;
+    ch->shown.attempts = ch->st.attempts;
+    snprintf(ch->shown.last_error, sizeof(ch->shown.last_error), "%s", ch->last_error);
+    pthread_mutex_unlock(&n->mu);
+}
+
 static void
 save(struct notifier *n, struct chan *ch)
 {
+    show(n, ch);
     ch->st.name = ch->name;
     ch->st.last_error = ch->last_error[0] ? ch->last_error : NULL;
     if (store_notify_channel_set(n->store, &ch->st) < 0)
@@ -668,6 +692,54 @@ notifier_start(const struct rw_config *cfg)
     }
     log_info("notify: %zu channels", n->nch);
     return n;
+}
+
+uint64_t
+notifier_status_version(struct notifier *n)
+{
+    uint64_t v;
+
+    if (n == NULL)
+        return 0;
+    pthread_mutex_lock(&n->mu);
+    v = n->status_version;
+    pthread_mutex_unlock(&n->mu);
+    return v;
+}
+
+char *
+notifier_status(void *arg)
+{
+    struct notifier *n = arg;
+    const char *tz = n->cfg->site.timezone;
+    json_t *a = json_array(), *doc;
+    char t[RW_CAL_TIME_LEN], u[RW_CAL_TIME_LEN], *txt;
+
+    pthread_mutex_lock(&n->mu);
+    for (size_t i = 0; a != NULL && i < n->nch; i++) {
+        const struct chan *ch = &n->ch[i];
+        int failing = ch->shown.failing_since != 0;
+
+        json_array_append_new(
+            a, json_pack("{s:s, s:s, s:s, s:o, s:i, s:o, s:o}", "channel", ch->name, "type",
+                         cfg_nt_type_name(ch->c->type), "state", failing ? "failing" : "ok",
+                         "failing_since",
+                         failing ? json_string(rw_calendar_rfc3339(tz, ch->shown.failing_since, t,
+                                                                   sizeof(t)))
+                                 : json_null(),
+                         "attempts", ch->shown.attempts, "last_error",
+                         failing && ch->shown.last_error[0] ? json_string(ch->shown.last_error)
+                                                            : json_null(),
+                         "last_delivered",
+                         ch->shown.last_ok
+                             ? json_string(rw_calendar_rfc3339(tz, ch->shown.last_ok, u, sizeof(u)))
+                             : json_null()));
+    }
+    pthread_mutex_unlock(&n->mu);
+    doc = json_pack("{s:o}", "notify", a != NULL ? a : json_array());
+    txt = doc != NULL ? json_dumps(doc, JSON_COMPACT) : NULL;
+    json_decref(doc);
+    return txt;
 }
 
 void

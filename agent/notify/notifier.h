@@ -31,6 +31,8 @@
 #ifndef ROOMWATCH_NOTIFIER_H
 #define ROOMWATCH_NOTIFIER_H
 
+#include <stdint.h>
+
 struct notifier;
 struct rw_config;
 
@@ -39,5 +41,15 @@ struct rw_config;
 struct notifier *notifier_start(const struct rw_config *cfg);
 /* Stops the thread (an ongoing send finishes within its timeout) and frees. Accepts NULL. */
 void notifier_stop(struct notifier *n);
+
+/*
+ * For <prefix>/status (main thread; pub_set_status_extra()): notifier_status(n) is
+ * {"notify":[{"channel","type","state":"ok"|"failing","failing_since","attempts",
+ * "last_error","last_delivered"}]} as malloc()ed JSON (NULL when out of memory);
+ * notifier_status_version(n) changes when a channel starts or stops failing, so the status
+ * is published again once per episode, not once per attempt. 0 for NULL.
+ */
+char *notifier_status(void *n);
+uint64_t notifier_status_version(struct notifier *n);
 
 #endif

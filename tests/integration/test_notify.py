@@ -11,7 +11,8 @@ The webhook receiver is down (nothing listens on its port) the whole time; once 
 is resolved, roomwatchd is killed with SIGKILL, so both transitions are in the store but were
 never delivered to the webhook. The receiver comes up and roomwatchd starts again: the webhook
 gets the opened and the resolved notification once each, in order, and the robots, which had
-them before the kill, get nothing twice. `roomwatch notify test` reaches the WeCom receiver.
+them before the kill, get nothing twice. <prefix>/status shows the webhook failing, then ok.
+`roomwatch notify test` reaches the WeCom receiver.
 """
 import base64
 import datetime
@@ -182,7 +183,12 @@ notify = (
     routes = ( { events = ["incident_opened"]; severities = ["critical"]; } ); }
 );
 """ % (state, base, base, base, phook, psmtp, phook))
+    status = h.subscribe(broker.port, "rw/test/status")
     agent = h.roomwatchd(conf)
+
+    def hook_state():
+        docs = [d for _, _, d in status.json(r"status$") if d.get("notify")]
+        return {c["channel"]: c for c in docs[-1]["notify"]}["hook"] if docs else None
 
     def robot(path):
         return [p for p in robots.all() if p[0].startswith(path)]
@@ -190,6 +196,12 @@ notify = (
     wait_for(lambda: len(robot("/cgi-bin")) >= 2 and len(robot("/robot")) >= 2 and
              len(robot("/open-apis")) >= 2 and len(box.mails) >= 2, 40,
              "both notifications at every robot and the mail box")
+    # The failing webhook is in <prefix>/status, once its episode started.
+    wait_for(lambda: hook_state() and hook_state()["state"] == "failing", 10,
+             "the failing webhook in the status")
+    st = hook_state()
+    check(st["type"] == "webhook" and st["attempts"] >= 1 and st["failing_since"] and
+          st["last_error"] == "Couldn't connect to server", "status of the hook: %r" % st)
     # Both transitions are in the store; the webhook never got them. Kill -9 now.
     agent.signal(signal.SIGKILL)
     agent.p.wait(5)
@@ -267,6 +279,8 @@ notify = (
     wait_for(lambda: sum(len(b["notifications"]) for p, _, b, _ in hook.all() if p == "/hook") >= 2,
              40, "the webhook to get both notifications after the restart")
     time.sleep(3)
+    check(hook_state()["state"] == "ok" and hook_state()["last_delivered"],
+          "status of the hook after delivering: %r" % hook_state())
     got = [n for p, _, b, _ in hook.all() if p == "/hook" for n in b["notifications"]]
     check([(n["event"], n["incident"]["id"]) for n in got] ==
           [("incident_opened", inc["id"]), ("incident_resolved", inc["id"])],
