@@ -9,7 +9,9 @@ one acknowledged at once: with escalation = { minor = 4 }, only the other is tol
 not acknowledged, once, naming its escalation. Last, `roomwatch silence add --device meter1`
 opens a maintenance window: an incident on meter1 inside it is recorded but not told, and
 `roomwatch silence list --json` names it as held back. A silence sent on <prefix>/cmd/silence
-is answered on cmd/result and listed too; the same one again changes nothing.
+is answered on cmd/result and listed too; the same one again changes nothing. A second
+channel, in its quiet hours all along, tells none of the non-critical incidents but does tell
+a critical one.
 """
 import json
 import os
@@ -30,11 +32,15 @@ ROOMWATCH = os.path.join(BUILD, "tools", "roomwatch", "roomwatch")
 class Robot:
     def __init__(self, port):
         got = self.got = []
+        night = self.night = []  # the channel in its quiet hours
 
         class H(BaseHTTPRequestHandler):
             def do_POST(self):
                 body = json.loads(self.rfile.read(int(self.headers["Content-Length"])))
-                got.append((time.monotonic(), body["markdown"]["content"]))
+                if self.path.startswith("/night"):
+                    night.append(body["markdown"]["content"])
+                else:
+                    got.append((time.monotonic(), body["markdown"]["content"]))
                 out = b'{"errcode":0,"errmsg":"ok"}'
                 self.send_response(200)
                 self.send_header("Content-Length", str(len(out)))
@@ -72,6 +78,12 @@ def insert(db, rows):
     return ids
 
 
+def quiet_now():
+    """Quiet hours around now, in the site's zone (Asia/Shanghai, UTC+8, no DST)."""
+    now = datetime.datetime.now(datetime.timezone(datetime.timedelta(hours=8)))
+    return [(now + datetime.timedelta(minutes=m)).strftime("%H:%M") for m in (-60, 60)]
+
+
 def test():
     robot = Robot(free_port())
     try:
@@ -101,9 +113,11 @@ alarms = (
   { id = "mains"; name = "市电电压异常"; severity = "major"; category = "power";
     points = ["meter1.v_l1"]; outside = [198.0, 235.4]; hold = 2; clear_hold = 3; }
 );
-notify = ( { id = "wecom"; type = "wecom"; url = "http://127.0.0.1:%d/send"; key_file = "wecom.key"; } );
+notify = ( { id = "wecom"; type = "wecom"; url = "http://127.0.0.1:%d/send"; key_file = "wecom.key"; },
+           { id = "night"; type = "wecom"; url = "http://127.0.0.1:%d/night"; key_file = "wecom.key";
+             quiet_hours = ["%s", "%s"]; rate_limit = 0; } );
 escalation = { minor = 4; };
-""" % (state, robot.srv.server_address[1]))
+""" % (state, robot.srv.server_address[1], robot.srv.server_address[1], *quiet_now()))
         agent = h.roomwatchd(conf)
         db = os.path.join(state, "roomwatch.db")
 
@@ -112,11 +126,11 @@ escalation = { minor = 4; };
                 con = sqlite3.connect(db)
                 n = con.execute("SELECT count(*) FROM notify_channel").fetchone()[0]
                 con.close()
-                return n == 1
+                return n == 2
             except sqlite3.Error:
                 return False
 
-        wait_for(registered, 20, "the channel to take its place in the log")
+        wait_for(registered, 20, "the channels to take their place in the log")
         ids = insert(db, [("major", False)] * 50)
         t0 = time.monotonic()
 
@@ -125,6 +139,8 @@ escalation = { minor = 4; };
 
         wait_for(lambda: len(told()) >= 50, 60, "the 50 incidents at the robot")
         check(told() == ids, "each incident once, in order: %r" % told())
+        # The channel in its quiet hours told none of these major incidents.
+        check(robot.night == [], "told in quiet hours: %d messages" % len(robot.night))
         msgs = [(t, c) for t, c in robot.got if t - t0 < 60]
         check(1 < len(msgs) <= 20, "%d messages in the first minute" % len(msgs))
         check(all(len(c.encode()) <= 4096 for _, c in robot.got), "a message over 4096 bytes")
@@ -203,6 +219,23 @@ escalation = { minor = 4; };
         sl = json.loads(rw("silence", "list", "--json").stdout)["silences"]
         check([(x["id"], x["rule"], x["by"]) for x in sl] == [(1, None, "张工"), (2, "mains", "李工")],
               "silences %r" % sl)
+        # Quiet hours hold back the non-critical only: a critical incident on another device
+        # (no silence covers it) reaches the channel in its quiet hours.
+        con = sqlite3.connect(db, timeout=10, isolation_level=None)
+        con.execute("BEGIN IMMEDIATE")
+        now_ms = int(time.time() * 1000)
+        cur = con.execute(
+            "INSERT INTO incident (rule, device, severity, category, started_at, detected_at) "
+            "VALUES ('silent', 'ups9', 'critical', 'device', ?, ?)", (now_ms, now_ms))
+        crit = cur.lastrowid
+        con.execute("INSERT INTO notify_event (kind, ref, what, at) VALUES ('incident', ?, "
+                    "'opened', ?)", (crit, now_ms))
+        con.execute("COMMIT")
+        con.close()
+        wait_for(lambda: any("#%d " % crit in c for c in robot.night), 10,
+                 "the critical incident on the channel in its quiet hours")
+        check(len(robot.night) == 1 and "【紧急】故障发生" in robot.night[0],
+              "night channel: %r" % robot.night)
         check(agent.stop() == 0, "clean stop")
 
 

@@ -289,6 +289,52 @@ test_event_bits(void **state)
     assert_string_equal(nt_event_name(CFG_NT_EV_RECOVERED), "alert_recovered");
 }
 
+/* An alert's facts come as JSON from whoever raised it: named in the title, each member a
+ * line; Alertmanager gets the indicator as alertname. */
+static void
+test_alert(void **state)
+{
+    struct cfg_notify ch = channel(CFG_NT_WECOM, "http://127.0.0.1:1/send");
+    struct nt_fact f = {.seq = 9,
+                        .kind = NT_ALERT,
+                        .event = CFG_NT_EV_RAISED,
+                        .at = T0,
+                        .severity = -1,
+                        .category = -1,
+                        .value = NAN,
+                        .detail = "{\"indicator\":\"voltage_stability\",\"name\":\"电流、电压稳定\","
+                                  "\"status\":\"at_risk\",\"value\":96.5}"};
+    struct nt_request r;
+    json_t *j;
+    const char *content;
+
+    (void)state;
+    assert_int_equal(nt_build(&ch, &site, &f, 1, T0, &r), 0);
+    assert_string_equal(r.title, "【目标】指标预警：电流、电压稳定");
+    j = json_loads(r.body, 0, NULL);
+    content = json_string_value(json_object_get(json_object_get(j, "markdown"), "content"));
+    assert_string_equal(content, "### 【目标】指标预警：电流、电压稳定\n"
+                                 "- 地点：市机关机房（hq，网关 gw1）\n"
+                                 "- 时间：2026-03-01 09:30:00\n"
+                                 "- indicator: voltage_stability\n"
+                                 "- status: at_risk\n"
+                                 "- value: 96.5\n");
+    json_decref(j);
+    nt_request_free(&r);
+
+    ch = channel(CFG_NT_ALERTMANAGER, "http://127.0.0.1:9093");
+    f.event = CFG_NT_EV_RECOVERED;
+    assert_int_equal(nt_build(&ch, &site, &f, 1, T0, &r), 0);
+    j = json_loads(r.body, 0, NULL);
+    assert_string_equal(
+        json_string_value(json_object_get(json_object_get(json_array_get(j, 0), "labels"),
+                                          "alertname")),
+        "voltage_stability");
+    assert_non_null(json_object_get(json_array_get(j, 0), "endsAt"));
+    json_decref(j);
+    nt_request_free(&r);
+}
+
 int
 main(void)
 {
@@ -301,6 +347,7 @@ main(void)
         cmocka_unit_test(test_alertmanager_resolution),
         cmocka_unit_test(test_webhook_and_email),
         cmocka_unit_test(test_event_bits),
+        cmocka_unit_test(test_alert),
     };
 
     return cmocka_run_group_tests(tests, NULL, NULL);
