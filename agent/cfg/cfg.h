@@ -423,6 +423,8 @@ struct cfg_notify {
     struct cfg_nt_route *routes; /* at least one (the default takes everything) */
     int quiet_from, quiet_to;    /* minutes of the local day; -1 when no quiet hours */
     int rate_limit;              /* messages a minute; 0 = no limit */
+    char *ca_file;               /* TLS trust anchors (https, smtps, STARTTLS); NULL: the
+                                    system's */
     double timeout;              /* s per send */
     double resend;               /* alertmanager: s between re-sends of the firing ones */
     /* email */

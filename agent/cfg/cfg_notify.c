@@ -23,6 +23,7 @@
  */
 #include "cfg/cfg_notify.h"
 
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -58,7 +59,7 @@ static const char *const cat_names[] = {"power", "environment", "network", "devi
 static const char *const channel_keys[] = {
     "id",     "type",        "url",           "key_file", "secret_file", "language",
     "routes", "quiet_hours", "rate_limit",    "timeout",  "resend",      "from",
-    "to",     "username",    "password_file", "starttls", NULL,
+    "to",     "username",    "password_file", "starttls", "ca_file",     NULL,
 };
 static const char *const route_keys[] = {"events", "severities", "categories", NULL};
 static const char *const escalation_keys[] = {"critical", "major", "minor", "warning", NULL};
@@ -93,6 +94,7 @@ cfg_free_notify(struct rw_config *cfg)
         struct cfg_notify *n = &cfg->notify[i];
 
         free(n->url);
+        free(n->ca_file);
         wipe(n->key);
         free(n->key_file);
         wipe(n->secret);
@@ -339,6 +341,29 @@ check_email(struct cfgc *ck, const struct cfgc_obj *o, const char *dir, struct c
                      "\"password_file\" needs \"username\"");
 }
 
+/* libcurl reads it at each send: a missing one should stop -t, not the first notification. */
+static void
+check_ca_file(struct cfgc *ck, const struct cfgc_obj *o, const char *dir, struct cfg_notify *n)
+{
+    const config_setting_t *at = config_setting_get_member(o->s, "ca_file");
+    char q[CFGC_QBUF];
+    const char *v;
+    FILE *fp;
+
+    if (cfgc_get_string(ck, o, "ca_file", &v) <= 0)
+        return;
+    if ((n->ca_file = cfgc_path_join(dir, v)) == NULL) {
+        cfgc_nomem(ck);
+        return;
+    }
+    if (v[0] == '\0' || (fp = fopen(n->ca_file, "re")) == NULL) {
+        cfgc_problem(ck, o, at, "\"ca_file\" %s: %s", cfgc_quote(q, sizeof(q), n->ca_file),
+                     v[0] == '\0' ? "must not be empty" : strerror(errno));
+        return;
+    }
+    fclose(fp);
+}
+
 static void
 check_channel(struct cfgc *ck, struct rw_config *cfg, const char *dir, const config_setting_t *s,
               int index)
@@ -400,6 +425,7 @@ check_channel(struct cfgc *ck, struct rw_config *cfg, const char *dir, const con
         n->rate_limit = n->type == CFG_NT_FEISHU ? 100 : ROBOT_RATE;
     cfgc_get_int(ck, &o, "rate_limit", 0, RATE_MAX, &n->rate_limit);
     cfgc_get_number(ck, &o, "timeout", 0.5, 300, &n->timeout);
+    check_ca_file(ck, &o, dir, n);
     if (!typed)
         return; /* which keys belong cannot be told */
     check_url(ck, &o, n);

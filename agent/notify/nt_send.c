@@ -107,6 +107,8 @@ nt_send(const struct cfg_notify *ch, const struct nt_request *req, char *err, si
     curl_easy_setopt(c, CURLOPT_CONNECTTIMEOUT_MS, (long)(ch->timeout * 1000));
     curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, on_data);
     curl_easy_setopt(c, CURLOPT_WRITEDATA, &rep);
+    if (ch->ca_file != NULL)
+        curl_easy_setopt(c, CURLOPT_CAINFO, ch->ca_file);
     if (ch->type == CFG_NT_EMAIL) {
         curl_easy_setopt(c, CURLOPT_PROTOCOLS_STR, "smtp,smtps");
         snprintf(from, sizeof(from), "<%s>", ch->from);

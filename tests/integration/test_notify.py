@@ -6,7 +6,8 @@ Scenario (seconds after devsim starts): meter1.v_l1 dips to 190 V over [3, 9), s
 power incident opens after the 2 s hold and resolves after the 3 s clear hold, as in
 test_incidents.py. The robot receivers check the exact bodies (rebuilt here from the
 incident's row in the store) and the DingTalk and Feishu signatures with the secret; the SMTP
-sink (aiosmtpd) receives both mails.
+sink (aiosmtpd, STARTTLS required with a certificate made here, AUTH LOGIN/PLAIN with the
+password from a 0600 file) receives both mails.
 The webhook receiver is down (nothing listens on its port) the whole time; once the incident
 is resolved, roomwatchd is killed with SIGKILL, so both transitions are in the store but were
 never delivered to the webhook. The receiver comes up and roomwatchd starts again: the webhook
@@ -22,6 +23,7 @@ import json
 import os
 import signal
 import sqlite3
+import ssl
 import subprocess
 import threading
 import time
@@ -30,6 +32,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from zoneinfo import ZoneInfo
 
 from aiosmtpd.controller import Controller
+from aiosmtpd.smtp import AuthResult
 
 from harness import (BUILD, EMULATOR, Harness, agent_config, check, free_port, run, wait_for)
 
@@ -37,6 +40,7 @@ ROOMWATCH = os.path.join(BUILD, "tools", "roomwatch", "roomwatch")
 TZ = ZoneInfo("Asia/Shanghai")
 DT_SECRET = "SECdingtalk-test-1"
 FS_SECRET = "SECfeishu-test-2"
+SMTP_PASSWORD = "smtp-s3cret-3"
 
 
 class Receiver:
@@ -87,11 +91,19 @@ class Receiver:
 class Mailbox:
     def __init__(self):
         self.mails = []
+        self.logins = []
 
     async def handle_DATA(self, server, session, envelope):
+        if not session.authenticated or session.ssl is None:
+            return "530 authentication over TLS required"
         self.mails.append((envelope.mail_from, list(envelope.rcpt_tos),
                            envelope.content.decode("utf-8")))
         return "250 OK"
+
+    def authenticate(self, server, session, envelope, mechanism, auth_data):
+        self.logins.append((mechanism, auth_data.login, auth_data.password))
+        return AuthResult(success=auth_data.login == b"rw" and
+                          auth_data.password == SMTP_PASSWORD.encode())
 
 
 def local(ms):
@@ -132,7 +144,16 @@ def test():
         robots = Receiver(prob, {"errcode": 0, "errmsg": "ok"}).start()
         hook = Receiver(phook, {"ok": True})  # down: started after the kill
         box = Mailbox()
-        smtp = Controller(box, hostname="127.0.0.1", port=psmtp)
+        # A certificate for 127.0.0.1 that the channel's ca_file trusts.
+        subprocess.run(["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "1",
+                        "-subj", "/CN=127.0.0.1", "-addext", "subjectAltName=IP:127.0.0.1",
+                        "-keyout", h.path("smtp-key.pem"), "-out", h.path("smtp-ca.pem")],
+                       check=True, capture_output=True, timeout=60)
+        tls = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+        tls.load_cert_chain(h.path("smtp-ca.pem"), h.path("smtp-key.pem"))
+        smtp = Controller(box, hostname="127.0.0.1", port=psmtp, tls_context=tls,
+                          require_starttls=True, authenticator=box.authenticate,
+                          auth_require_tls=True)
         smtp.start()
         try:
             run_scenario(h, broker, robots, hook, box, pm, prob, phook, psmtp)
@@ -158,6 +179,7 @@ scenario = (
     h.write("dt.secret", DT_SECRET + "\n", 0o600)
     h.write("fs.hook", "fs-hook-id\n", 0o600)
     h.write("fs.secret", FS_SECRET + "\n", 0o600)
+    h.write("smtp.pass", SMTP_PASSWORD + "\n", 0o600)
     base = "http://127.0.0.1:%d" % prob
     conf = agent_config(
         broker.port,
@@ -178,7 +200,8 @@ notify = (
     secret_file = "fs.secret"; },
   { id = "hook"; type = "webhook"; url = "http://127.0.0.1:%d/hook"; timeout = 2; },
   { id = "mail"; type = "email"; url = "smtp://127.0.0.1:%d"; from = "rw@example.org";
-    to = ["duty@example.org"]; starttls = false; },
+    to = ["duty@example.org"]; username = "rw"; password_file = "smtp.pass";
+    ca_file = "smtp-ca.pem"; },
   { id = "quiet"; type = "webhook"; url = "http://127.0.0.1:%d/never";
     routes = ( { events = ["incident_opened"]; severities = ["critical"]; } ); }
 );
@@ -221,7 +244,7 @@ notify = (
           "wecom's state: %r" % chans["wecom"])
     check(agent.text().count("notify hook: cannot deliver") == 1,
           "one log line for the failing episode:\n" + agent.text())
-    for secret in ("wk-123", "dt-token", DT_SECRET, "fs-hook-id", FS_SECRET):
+    for secret in ("wk-123", "dt-token", DT_SECRET, "fs-hook-id", FS_SECRET, SMTP_PASSWORD):
         check(secret not in agent.text(), "a secret in the log")
 
     # WeCom: exact bodies, the key in the query.
@@ -266,6 +289,8 @@ notify = (
 
     # The mails, plain text.
     check(len(box.mails) == 2, "mails: %d" % len(box.mails))
+    check(box.logins and all(l[1:] == (b"rw", SMTP_PASSWORD.encode()) for l in box.logins),
+          "SMTP logins %r" % box.logins)
     for (frm, rcpt, text), ev in zip(box.mails, ("opened", "resolved")):
         check(frm == "rw@example.org" and rcpt == ["duty@example.org"], "envelope %r %r" % (frm, rcpt))
         check("\nSubject: =?UTF-8?B?%s?=" % base64.b64encode(title(inc, ev).encode()).decode()
