@@ -359,6 +359,8 @@ note_sent(struct chan *ch, double mono)
 }
 
 /* Sends req: on success clears the failure episode, else starts or continues it. */
+static void failed(struct chan *ch, const char *title, const char *err, double mono, int64_t now);
+
 static int
 deliver(struct chan *ch, const struct nt_request *req, double mono, int64_t now)
 {
@@ -376,10 +378,18 @@ deliver(struct chan *ch, const struct nt_request *req, double mono, int64_t now)
         log_info("notify %s: sent \"%s\"", ch->name, req->title);
         return 0;
     }
+    failed(ch, req->title, err, mono, now);
+    return -1;
+}
+
+/* A failed attempt: starts the episode (logged once) or goes on with it; backs off. */
+static void
+failed(struct chan *ch, const char *title, const char *err, double mono, int64_t now)
+{
     if (ch->st.failing_since == 0) {
         ch->st.failing_since = now;
-        log_warn("notify %s: cannot deliver \"%s\": %s; retrying with backoff", ch->name,
-                 req->title, err);
+        log_warn("notify %s: cannot deliver \"%s\": %s; retrying with backoff", ch->name, title,
+                 err);
     }
     ch->st.attempts++;
     snprintf(ch->last_error, sizeof(ch->last_error), "%s", err);
@@ -388,7 +398,6 @@ deliver(struct chan *ch, const struct nt_request *req, double mono, int64_t now)
 
         ch->next_try = mono + (b > BACKOFF_MAX ? BACKOFF_MAX : b);
     }
-    return -1;
 }
 
 /* Alertmanager: the open incidents again, so that it keeps them firing. */
@@ -510,7 +519,13 @@ run_channel(struct notifier *n, struct chan *ch, double mono, int64_t now)
      * list-taking receivers always get what waits in one request. */
     give = c->type == CFG_NT_ALERTMANAGER || c->type == CFG_NT_WEBHOOK || nsel > budget ? nsel : 1;
     if (nt_build(c, &n->site, f, give, now, &req) < 0) {
-        log_err("notify %s: cannot build a message: %s", ch->name, strerror(errno));
+        char err[128];
+
+        /* Out of memory, or a signing secret OpenSSL refuses: as a failed send, retried
+         * with backoff and logged once, so nothing is skipped. */
+        snprintf(err, sizeof(err), "cannot build the message: %s", strerror(errno));
+        failed(ch, nt_event_name(f[0].event), err, mono, now);
+        save(n, ch);
         goto out;
     }
     if (deliver(ch, &req, mono, now) == 0) {
