@@ -45,6 +45,7 @@ struct chan {
         int64_t failing_since, last_ok;
         int attempts;
         char last_error[256];
+        int once; /* shown since the state was loaded from the store */
     } shown;
 };
 
@@ -311,8 +312,9 @@ static void
 show(struct notifier *n, struct chan *ch)
 {
     pthread_mutex_lock(&n->mu);
-    if ((ch->shown.failing_since != 0) != (ch->st.failing_since != 0))
+    if (!ch->shown.once || (ch->shown.failing_since != 0) != (ch->st.failing_since != 0))
         n->status_version++;
+    ch->shown.once = 1;
     ch->shown.failing_since = ch->st.failing_since;
     ch->shown.last_ok = ch->st.last_ok;
     ch->shown.attempts = ch->st.attempts;
@@ -473,6 +475,7 @@ run_channel(struct notifier *n, struct chan *ch, double mono, int64_t now)
         snprintf(ch->last_error, sizeof(ch->last_error), "%s",
                  ch->st.last_error ? ch->st.last_error : "");
         ch->loaded = 1;
+        show(n, ch); /* a channel failing before a restart shows so from the start */
     }
     if (load_items(n, ch, v, &nv) < 0) {
         if (!n->store_failing)
