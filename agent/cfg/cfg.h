@@ -417,6 +417,60 @@ struct cfg_alarm {
     int line;
 };
 
+/* Notification channels (config "notify"; cfg_notify.c). */
+enum cfg_nt_type {
+    CFG_NT_WECOM = 0, /* 企业微信 group robot */
+    CFG_NT_DINGTALK,  /* 钉钉 custom robot */
+    CFG_NT_FEISHU,    /* 飞书 custom bot */
+    CFG_NT_ALERTMANAGER,
+    CFG_NT_WEBHOOK,   /* generic JSON */
+    CFG_NT_EMAIL,     /* SMTP */
+};
+
+/* Events a route takes (bits of cfg_nt_route.events), as in the notification log. */
+#define CFG_NT_EV_OPENED 0x01u    /* incident opened */
+#define CFG_NT_EV_ESCALATED 0x02u /* incident not acknowledged in time */
+#define CFG_NT_EV_RESOLVED 0x04u  /* incident resolved */
+#define CFG_NT_EV_RAISED 0x08u    /* alert raised (a target at risk) */
+#define CFG_NT_EV_RECOVERED 0x10u
+#define CFG_NT_EV_LOST 0x20u
+#define CFG_NT_EV_ALL 0x3fu
+
+/* What a channel is sent: an event matches a route when its bit is in events and its
+ * severity and category are in the masks (bit 1 << enum cfg_severity / cfg_category); alerts
+ * have neither, and match on events alone. */
+struct cfg_nt_route {
+    unsigned events, severities, categories;
+};
+
+struct cfg_notify {
+    char id[CFG_ID_MAX];
+    enum cfg_nt_type type;
+    char *url;         /* the endpoint without its secret (the robots have defaults) */
+    char *key;         /* robots: the webhook key / access token / hook id; secret */
+    char *key_file;
+    char *secret;      /* DingTalk, Feishu: the signing secret; NULL if none; secret */
+    char *secret_file;
+    int english;       /* language = "en"; default Chinese */
+    size_t nroutes;
+    struct cfg_nt_route *routes; /* at least one (the default takes everything) */
+    int quiet_from, quiet_to;    /* minutes of the local day; -1 when no quiet hours */
+    int rate_limit;              /* messages a minute; 0 = no limit */
+    char *ca_file;               /* TLS trust anchors (https, smtps, STARTTLS); NULL: the
+                                    system's */
+    double timeout;              /* s per send */
+    double resend;               /* alertmanager: s between re-sends of the firing ones */
+    /* email */
+    char *from;
+    size_t nto;
+    char **to;
+    char *username;
+    char *password; /* secret */
+    char *password_file;
+    int starttls;   /* require STARTTLS (default on for smtp://) */
+    int line;
+};
+
 /* The sample archive under <state_dir>/archive (agent/archive/archive.h). */
 struct cfg_archive {
     int enabled;   /* record every sample and command (default 1) */
@@ -449,6 +503,11 @@ struct rw_config {
     size_t nalarms;
     struct cfg_alarm *alarms;
     struct cfg_report report;
+    size_t nnotify;
+    struct cfg_notify *notify; /* notification channels, in config order */
+    /* "escalation": s an open incident may stay unacknowledged, per enum cfg_severity,
+     * before it is told again as escalated; 0 = never. */
+    double escalate[4];
 };
 
 /* One problem found in a config or profile file. */
@@ -556,6 +615,10 @@ const char *cfg_ind_kind_unit(enum cfg_ind_kind k);
 /* "critical", ...; "power", ... (as in the config and the incident topic). */
 const char *cfg_severity_name(enum cfg_severity s);
 const char *cfg_category_name(enum cfg_category c);
+/* "wecom", "dingtalk", ... as in the config. */
+const char *cfg_nt_type_name(enum cfg_nt_type t);
+/* The channel called id, or NULL. */
+const struct cfg_notify *cfg_notify_find(const struct rw_config *cfg, const char *id);
 /* Finds "device.point"; returns 0 and fills *out, or -1. */
 int cfg_find_point(const struct rw_config *cfg, const char *name, struct cfg_pointref *out);
 const char *cfg_order_name(enum cfg_order o);

@@ -30,6 +30,7 @@
 #include "cfg/cfg_check.h"
 #include "cfg/cfg_indicator.h"
 #include "cfg/cfg_report.h"
+#include "cfg/cfg_notify.h"
 
 #ifndef ROOMWATCH_PROFILE_DIR
 #error "ROOMWATCH_PROFILE_DIR (where installed profiles live) comes from CMake"
@@ -102,7 +103,7 @@ static void check_state(struct cl *c, const struct cfgc_obj *root);
 static void check_archive(struct cl *c, const struct cfgc_obj *root);
 
 static const char *const top_keys[] = {
-    "site", "profile_dir", "queue_size", "state_dir", "checkpoint_interval", "archive", "mqtt", "buses", "devices", "indicators", "alarms", "report", NULL,
+    "site", "profile_dir", "queue_size", "state_dir", "checkpoint_interval", "archive", "mqtt", "buses", "devices", "indicators", "alarms", "report", "notify", "escalation", NULL,
 };
 static const char *const archive_keys[] = {"enabled", "max_mb", "max_days", NULL};
 static const char *const site_keys[] = {"id", "name", "timezone", "gateway", "period", NULL};
@@ -236,6 +237,7 @@ cfg_free(struct rw_config *cfg)
     cfg_free_indicators(cfg);
     cfg_free_alarms(cfg);
     cfg_free_report(cfg);
+    cfg_free_notify(cfg);
     free(cfg);
 }
 
@@ -261,6 +263,7 @@ check_config(struct cl *c, const config_setting_t *root)
     check_alarms(c, &top);
     check_indicators(c, &top);
     cfg_check_report(&c->ck, &top, c->cfg);
+    cfg_check_notify(&c->ck, &top, c->cfg, c->dir);
 }
 
 /* Indicators name device.point, so they are checked once the profiles are in. */
@@ -618,6 +621,13 @@ out:
     explicit_bzero(buf, sizeof(buf));
     close(fd);
     return rc;
+}
+
+int
+cfg_read_secret(struct cfgc *ck, const struct cfgc_obj *o, const config_setting_t *at,
+                const char *key, const char *path, size_t min_len, char **out)
+{
+    return read_password(ck, o, at, key, path, min_len, out);
 }
 
 /* TLS files are read by paho at connect time; a missing one should stop -t, not connect. */

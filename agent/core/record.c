@@ -324,13 +324,18 @@ rec_apply(struct rec *c, const struct store_cmd *cmd, int64_t now, const char *s
 {
     if (store_cmd_apply(c->store, cmd, now, source, r) < 0)
         return -1;
-    if (r->changed && cmd->kind == STORE_CMD_EVENT)
+    if (r->changed && cmd->kind == STORE_CMD_SILENCE)
+        log_notice("silence %lld recorded by %s", (long long)r->id, cmd->by);
+    else if (r->changed && cmd->kind == STORE_CMD_EVENT)
         log_notice("event %lld recorded: %s at %lld by %s", (long long)r->id, cmd->event_kind,
                    (long long)(cmd->at / 1000), cmd->by);
     else if (r->changed)
         log_notice("incident %lld %s by %s", (long long)r->id, r->what, cmd->by);
     else
-        log_info("command: %s %lld: %s", cmd->kind == STORE_CMD_EVENT ? "event" : "incident",
+        log_info("command: %s %lld: %s",
+                 cmd->kind == STORE_CMD_EVENT     ? "event"
+                 : cmd->kind == STORE_CMD_SILENCE ? "silence"
+                                                  : "incident",
                  (long long)r->id, r->why);
     /* The changed incident or the recorded event goes out now (the store has it), before
      * the caller answers the command. */

@@ -35,6 +35,7 @@
 #include "control.h"
 #include "core/core.h"
 #include "delivery.h"
+#include "notify/notifier.h"
 #include "pub/pub.h"
 #include "pub/pub_json.h"
 #include "rw_clock.h"
@@ -79,6 +80,8 @@ struct agent {
     uint64_t refused;         /* samples the core refused (too late) */
     struct dlv *dlv;          /* telemetry, tracked for the delivery indicators */
     struct ctl *ctl;          /* commands in over MQTT */
+    struct notifier *notifier; /* channels told from the store's log; NULL without any */
+    uint64_t notify_version;   /* of the channels' state last put in <prefix>/status */
 };
 
 /* Modbus exceptions a TCP gateway sends for the device behind it: gateway path unavailable
@@ -254,6 +257,10 @@ agent_stop(struct agent *a)
             for (i = 0; i < a->cfg->ndevices; i++)
                 flush_cycle(a, i);
     }
+    if (a->pub != NULL)
+        pub_set_status_extra(a->pub, NULL, NULL);
+    notifier_stop(a->notifier);
+    a->notifier = NULL;
     /* Before the core goes. */
     ctl_free(a->ctl);
     a->ctl = NULL;
@@ -426,6 +433,10 @@ agent_start(struct agent *a)
         log_err("out of memory");
         return -1;
     }
+    /* After core_start(): the store is migrated. Reads the store's log on its own. */
+    if ((a->notifier = notifier_start(cfg)) != NULL)
+        pub_set_status_extra(a->pub, notifier_status, a->notifier);
+    a->notify_version = 0;
     for (i = 0; i < cfg->nbuses; i++) {
         a->buses[i] = mb_bus_new(cfg, i, a->samples);
         if (a->buses[i] == NULL) {
@@ -614,6 +625,10 @@ main(int argc, char **argv)
                 arc_tick(a.arc, now);
         }
         pub_dispatch(a.pub);
+        if (notifier_status_version(a.notifier) != a.notify_version) {
+            a.notify_version = notifier_status_version(a.notifier);
+            pub_status_refresh(a.pub); /* a channel started or stopped failing */
+        }
         check_queue(&a);
     }
     log_notice("stopping");

@@ -192,6 +192,8 @@ struct pub {
     uint64_t given_up; /* tracked messages reported early because the ring was full */
     void (*cmd_hook)(void *ctx, const char *verb, const char *payload, size_t len);
     void *cmd_ctx;
+    char *(*status_extra)(void *ctx); /* pub_set_status_extra() */
+    void *status_ctx;
     char *cmd_topic; /* <prefix>/cmd/+ */
     int cmd_announced; /* the subscription logged once at info */
 };
@@ -952,13 +954,40 @@ static void
 publish_status(struct pub *p, const char *state)
 {
     char *doc = pub_json_status(p->cfg, state, rw_clock_wall());
+    char *extra = p->status_extra != NULL && strcmp(state, "online") == 0
+                      ? p->status_extra(p->status_ctx)
+                      : NULL;
 
     if (doc == NULL) {
         log_err("mqtt: cannot build the %s status: out of memory", state);
+        free(extra);
         return;
+    }
+    if (extra != NULL) {
+        char *merged = pub_json_merge(doc, extra);
+
+        if (merged != NULL) {
+            free(doc);
+            doc = merged;
+        }
+        free(extra);
     }
     pub_publish(p, "status", doc, 1, 1);
     free(doc);
+}
+
+void
+pub_set_status_extra(struct pub *p, char *(*fn)(void *ctx), void *ctx)
+{
+    p->status_extra = fn;
+    p->status_ctx = ctx;
+}
+
+void
+pub_status_refresh(struct pub *p)
+{
+    if (p->state == PUB_S_UP)
+        publish_status(p, "online");
 }
 
 /*

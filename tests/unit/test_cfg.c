@@ -1375,6 +1375,107 @@ test_cfg_load_indicators_values(void **state)
     cfg_diags_free(&d);
 }
 
+/* 86-notify-valid.cfg: routes, quiet hours, limits, e-mail and escalation values. */
+static void
+test_cfg_load_notify_values(void **state)
+{
+    struct cfg_diags d = {0};
+    struct rw_config *cfg = NULL;
+    const struct cfg_notify *n;
+
+    (void)state;
+    assert_int_equal(cfg_load("86-notify-valid.cfg", &cfg, &d), CFG_OK);
+    assert_int_equal(cfg->nnotify, 3);
+    n = cfg_notify_find(cfg, "am");
+    assert_non_null(n);
+    assert_int_equal(n->type, CFG_NT_ALERTMANAGER);
+    assert_string_equal(n->url, "http://127.0.0.1:9093");
+    assert_true(n->resend == 120.0 && n->timeout == 10.0);
+    assert_int_equal(n->nroutes, 2);
+    assert_int_equal(n->routes[0].events, CFG_NT_EV_OPENED | CFG_NT_EV_RESOLVED);
+    assert_int_equal(n->routes[0].severities, (1u << CFG_SEV_CRITICAL) | (1u << CFG_SEV_MAJOR));
+    assert_int_equal(n->routes[0].categories, 1u << CFG_CAT_POWER);
+    assert_int_equal(n->routes[1].events, CFG_NT_EV_ESCALATED);
+    assert_int_equal(n->routes[1].severities, ~0u);
+    assert_int_equal(n->quiet_from, -1);
+    assert_int_equal(n->rate_limit, 0);
+    assert_int_equal(n->english, 0);
+    n = &cfg->notify[1];
+    assert_string_equal(cfg_nt_type_name(n->type), "webhook");
+    assert_int_equal(n->english, 1);
+    assert_int_equal(n->quiet_from, 22 * 60 + 30);
+    assert_int_equal(n->quiet_to, 7 * 60);
+    assert_int_equal(n->rate_limit, 30);
+    assert_true(n->timeout == 5.0);
+    assert_int_equal(n->nroutes, 1);
+    assert_int_equal(n->routes[0].events, CFG_NT_EV_ALL);
+    n = &cfg->notify[2];
+    assert_int_equal(n->type, CFG_NT_EMAIL);
+    assert_string_equal(n->from, "rw@example.org");
+    assert_int_equal(n->nto, 2);
+    assert_string_equal(n->to[1], "boss@example.org");
+    assert_int_equal(n->starttls, 0);
+    assert_null(n->username);
+    assert_null(cfg_notify_find(cfg, "none"));
+    assert_true(cfg->escalate[CFG_SEV_CRITICAL] == 900.0);
+    assert_true(cfg->escalate[CFG_SEV_MAJOR] == 3600.5);
+    assert_true(cfg->escalate[CFG_SEV_MINOR] == 0.0);
+    cfg_free(cfg);
+    cfg_diags_free(&d);
+}
+
+/* The robots' keys and secrets come from 0600 files; the endpoints have defaults; the rate
+ * limit defaults to the robots' documented one. */
+static void
+test_cfg_load_notify_secret_files(void **state)
+{
+    static const char text[] =
+        "site = { id = \"hq\"; gateway = \"gw1\"; };\n"
+        "mqtt = { uri = \"tcp://127.0.0.1:1883\"; };\n"
+        "notify = (\n"
+        "  { id = \"dt\"; type = \"dingtalk\"; key_file = \"dt.key\"; secret_file = \"dt.sec\"; },\n"
+        "  { id = \"wc\"; type = \"wecom\"; key_file = \"dt.key\"; rate_limit = 10; },\n"
+        "  { id = \"fs\"; type = \"feishu\"; url = \"http://127.0.0.1:1/hook\";\n"
+        "    key_file = \"dt.key\"; secret_file = \"dt.sec\"; }\n"
+        ");\n";
+    char *dir = make_tmpdir();
+    char path[PATH_MAX], want[2 * PATH_MAX];
+    struct rw_config *cfg = NULL;
+    char *diag;
+
+    (void)state;
+    snprintf(path, sizeof(path), "%s/dt.key", dir);
+    spit(path, "t0ken\n", 0600);
+    snprintf(path, sizeof(path), "%s/dt.sec", dir);
+    spit(path, "SECabc123\n", 0600);
+    assert_int_equal(load_text(dir, text, &cfg, &diag), CFG_OK);
+    assert_string_equal(diag, "");
+    free(diag);
+    assert_string_equal(cfg->notify[0].url, "https://oapi.dingtalk.com/robot/send");
+    assert_string_equal(cfg->notify[0].key, "t0ken");
+    assert_string_equal(cfg->notify[0].secret, "SECabc123");
+    assert_int_equal(cfg->notify[0].rate_limit, 20);
+    assert_string_equal(cfg->notify[1].url, "https://qyapi.weixin.qq.com/cgi-bin/webhook/send");
+    assert_null(cfg->notify[1].secret);
+    assert_int_equal(cfg->notify[1].rate_limit, 10);
+    assert_string_equal(cfg->notify[2].url, "http://127.0.0.1:1/hook");
+    assert_int_equal(cfg->notify[2].rate_limit, 100);
+    cfg_free(cfg);
+
+    /* Open to others: refused, and the secret is not in the message. */
+    snprintf(path, sizeof(path), "%s/dt.sec", dir);
+    spit(path, "SECabc123\n", 0640);
+    assert_int_equal(load_text(dir, text, &cfg, &diag), CFG_ERR_INVALID);
+    snprintf(want, sizeof(want),
+             "%s/rw.cfg:4: channel \"dt\": \"secret_file\" \"%s/dt.sec\" can be read or written "
+             "by group or others (mode 0640); chmod 600 it\n",
+             dir, dir);
+    assert_non_null(strstr(diag, want));
+    assert_null(strstr(diag, "SECabc123"));
+    free(diag);
+    remove_tmpdir(dir);
+}
+
 /* 100-alarms.cfg: every kind of alarm rule, with defaults and states resolved per point. */
 static void
 test_cfg_load_alarms_values(void **state)
@@ -1466,6 +1567,8 @@ main(void)
         cmocka_unit_test(test_cfg_load_indicators_values),
         cmocka_unit_test(test_cfg_load_delivery_values),
         cmocka_unit_test(test_cfg_load_alarms_values),
+        cmocka_unit_test(test_cfg_load_notify_values),
+        cmocka_unit_test(test_cfg_load_notify_secret_files),
     };
 
     return cmocka_run_group_tests_name("cfg", tests, group_setup, group_teardown);

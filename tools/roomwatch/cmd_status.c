@@ -39,6 +39,7 @@
 #include "core/incind.h"
 #include "core/indset.h"
 #include "rep_doc.h"
+#include "notify/nt_status.h"
 #include "report/rpt_inc.h"
 #include "report/rpt_json.h"
 #include "report/rpt_table.h"
@@ -52,7 +53,8 @@ static int pick_period(const struct rw_config *cfg, int year, int month,
 static void no_state(const struct rw_config *cfg, const struct indset *is, struct store *st,
                      const struct indset_period *p, const char *path);
 static int print_json(const struct rw_config *cfg, struct eng *e, const struct rpt_period *per,
-                      int64_t as_of, const struct ist_result *ires, int64_t now);
+                      int64_t as_of, const struct ist_result *ires, int64_t now,
+                      struct store *st);
 static void print_table(const struct rw_config *cfg, struct eng *e,
                         const struct rpt_period *per, int64_t as_of, int final,
                         const struct ist_result *ires, int64_t now);
@@ -127,7 +129,7 @@ no_state(const struct rw_config *cfg, const struct indset *is, struct store *st,
 
 static int
 print_json(const struct rw_config *cfg, struct eng *e, const struct rpt_period *per,
-           int64_t as_of, const struct ist_result *ires, int64_t now)
+           int64_t as_of, const struct ist_result *ires, int64_t now, struct store *st)
 {
     /* The document roomwatch report carries as its "status" (rep_doc.h). */
     json_t *doc = rep_status_json(cfg, e, per, as_of, ires, now);
@@ -135,6 +137,8 @@ print_json(const struct rw_config *cfg, struct eng *e, const struct rpt_period *
 
     if (doc == NULL)
         return -1;
+    if (cfg->nnotify > 0)
+        json_object_set_new(doc, "notify", nt_status_json(cfg, st));
     rc = json_dumpf(doc, stdout, JSON_INDENT(2) | JSON_REAL_PRECISION(15));
     json_decref(doc);
     if (rc != 0)
@@ -271,12 +275,15 @@ cmd_status(int argc, char **argv)
     per.ndays = p.ndays;
     per.day_start = p.day_start;
     if (json) {
-        if (print_json(cfg, e, &per, as_of, ires, now) < 0) {
+        if (print_json(cfg, e, &per, as_of, ires, now, st) < 0) {
             fprintf(stderr, "roomwatch status: cannot write the JSON\n");
             goto out;
         }
     } else {
         print_table(cfg, e, &per, as_of, final, ires, now);
+        if (nt_status_table(stdout, cfg, st) < 0)
+            fprintf(stderr, "roomwatch status: %s: notification channels: %s\n", path,
+                    store_errmsg(st));
     }
     rc = fflush(stdout) == 0 ? 0 : 2;
 out:

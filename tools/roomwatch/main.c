@@ -28,6 +28,9 @@ static const struct {
      "          --year Y --format csv|json [--bom] [-c FILE]\n"
      "                      list the incidents in the agent's store; the year's\n"
      "                      fault-handling record"},
+    {"notify", cmd_notify,
+     "notify test CHANNEL [-c FILE]\n"
+     "                      send a test message over a notification channel"},
     {"replay", cmd_replay,
      "replay -c FILE (--trace TRACE.csv | --archive DIR --year Y) [--year Y] [--month M]\n"
      "              [--max-skew S] [--db OUT.db] [--json]\n"
@@ -40,6 +43,12 @@ static const struct {
     {"resolve", cmd_resolve,
      "resolve ID --by NAME --cause TEXT --measure TEXT [-c FILE]\n"
      "                      resolve an incident by hand, or note the cause and measure"},
+    {"silence", cmd_silence,
+     "silence add --from TIME --to TIME (--rule ID | --device ID | --all) --by NAME\n"
+     "                  --note TEXT [-c FILE]\n"
+     "          list [--json] [-c FILE]\n"
+     "                      hold notifications back during maintenance; what was held\n"
+     "                      back"},
     {"status", cmd_status,
      "status -c FILE [--year Y [--month M]] [--json]\n"
      "                      the daemon's indicators as of its last checkpoint"},
