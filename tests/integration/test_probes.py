@@ -11,7 +11,8 @@ Checked: each probe's telemetry (up, latency, status, cert_days, quality timeout
 exception with the HTTP status as code, rtt and loss, DNS answers and NXDOMAIN), and, from the
 store after a clean stop, the availability and downtime of the TCP service against the outage
 the test caused, to the second; the never-answering service is down all the time it was
-probed."""
+probed. Finally the probes' telemetry, written out as a trace, is replayed with `roomwatch
+replay` on the same config: it gives the daemon's down time to the millisecond."""
 import json
 import os
 import socket
@@ -20,7 +21,9 @@ import subprocess
 import sys
 import time
 
-from harness import Harness, agent_config, check, free_port, run, wait_for
+from harness import BUILD, EMULATOR, Harness, agent_config, check, free_port, run, wait_for
+
+ROOMWATCH = os.path.join(BUILD, "tools", "roomwatch", "roomwatch")
 
 INTERVAL = 0.5
 
@@ -243,6 +246,28 @@ indicators = (
         h_up, h_down, _ = ms("hang_avail")
         check(h_up == 0 and h_down > 0, "hang: up %d ms, down %d ms" % (h_up, h_down))
         con.close()
+
+        # The same samples as a trace: replay gives the daemon's values.
+        rows = ["ts,point,value"]
+        for dev in ("db1", "hang"):
+            for _, _, doc in sub.json("telemetry/%s$" % dev):
+                v = doc["points"]["up"]["value"]
+                rows.append("%s,%s.up,%s" % (doc["time"], dev, "" if v is None else v))
+        trace = h.write("probes.csv", "\n".join(rows) + "\n")
+        r = subprocess.run(EMULATOR + [ROOMWATCH, "replay", "-c", rwd.argv[-1], "--trace", trace,
+                                       "--json"], capture_output=True, text=True, timeout=60)
+        check(r.returncode == 0, "replay: exit %d: %s" % (r.returncode, r.stderr))
+        got = {i["id"]: i for i in json.loads(r.stdout)["indicators"]}
+        ev = got["db_avail"]["evidence"]
+        print("probes: replay down %.3f s, up %.3f s" % (ev["down_s"], ev["up_s"]))
+        check(abs(ev["down_s"] - down / 1000.0) <= 0.002,
+              "replay down %.3f s, the daemon's %.3f s" % (ev["down_s"], down / 1000.0))
+        # The daemon's time ends at its stop; a trace's last sample holds up to its stale limit.
+        check(-0.01 <= ev["up_s"] - up / 1000.0 <= 3 * INTERVAL + 0.01,
+              "replay up %.3f s, the daemon's %.3f s" % (ev["up_s"], up / 1000.0))
+        check(abs(got["db_down"]["value"] * 3600 - down / 1000.0) <= 0.002,
+              "replay downtime %r h" % got["db_down"]["value"])
+        check(got["hang_avail"]["value"] == 0, "replay hang: %r" % got["hang_avail"])
 
 
 run(test)
