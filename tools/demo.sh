@@ -1,8 +1,9 @@
 #!/bin/sh
 # The demo server room, end to end on this machine: builds roomwatch, starts a local MQTT
 # broker (mosquitto) on a free loopback port, roomwatch-devsim serving a meter and two
-# temperature/humidity sensors (Modbus TCP, and Modbus RTU over a socat pty pair), and
-# roomwatchd with config/demo.cfg, then shows the live values arriving over MQTT as a table.
+# temperature/humidity sensors (Modbus TCP, and Modbus RTU over a socat pty pair), a small
+# web application and a database port that goes away for a minute 15 s in
+# (tools/demo-services.py, probed by the agent), and roomwatchd with config/demo.cfg, then shows the live values arriving over MQTT as a table.
 #
 #   tools/demo.sh                      until Ctrl-C
 #   ROOMWATCH_DEMO_DURATION=30 tools/demo.sh    for 30 seconds
@@ -36,15 +37,17 @@ cleanup() {
 trap cleanup EXIT
 trap 'exit 130' INT TERM
 
-# Two free TCP ports on 127.0.0.1.
+# Four free TCP ports on 127.0.0.1.
 set -- $(/usr/bin/python3 -c '
 import socket
-s = [socket.socket() for _ in range(2)]
+s = [socket.socket() for _ in range(4)]
 for x in s: x.bind(("127.0.0.1", 0))
 print(" ".join(str(x.getsockname()[1]) for x in s))
 ')
 broker_port=$1
 sim_port=$2
+web_port=$3
+db_port=$4
 
 wait_file() { # path, seconds
     i=0
@@ -78,7 +81,12 @@ sed -e "s|15020|$sim_port|g" \
 pids="$pids $!"
 wait_file "$run/devsim.ready" 10
 
+/usr/bin/python3 "$top/tools/demo-services.py" --web-port "$web_port" --db-port "$db_port" \
+    >"$run/services.log" 2>&1 &
+pids="$pids $!"
+
 sed -e "s|18830|$broker_port|g" -e "s|15020|$sim_port|g" \
+    -e "s|18080|$web_port|g" -e "s|15432|$db_port|g" \
     -e "s|/dev/ttyUSB0|$run/rtu-agent|" \
     -e "s|profile_dir = \"profiles\"|profile_dir = \"$top/config/profiles\"|" \
     -e "s|state_dir = \"/var/lib/roomwatch\"|state_dir = \"$run/state\"|" \
