@@ -30,6 +30,9 @@
 
 #define PRB_THREAD_STACK (256 * 1024) /* bytes */
 #define PRB_TICK 0.1                  /* s, longest sleep: how soon a stop request is seen */
+/* s past its timeout after which an http or dns probe that libcurl or c-ares never finished
+ * is given up: they time out by themselves, but the thread must never wait forever. */
+#define PRB_GRACE 1.0
 
 /* A lookup in flight: the device, and the cycle it is for (a late answer is dropped). */
 struct lookup {
@@ -86,7 +89,11 @@ prb_new(const struct rw_config *cfg, struct rw_queue *samples)
     /* The system's resolvers, for host names; lookups are bounded by each probe's deadline. */
     memset(&opt, 0, sizeof(opt));
     opt.flags = ARES_FLAG_NOSEARCH;
-    if ((rc = ares_init_options(&pr->resolver, &opt, ARES_OPT_FLAGS)) != ARES_SUCCESS) {
+    opt.timeout = 1000; /* ms per try, two tries: a dead resolver does not pile up lookups */
+    opt.tries = 2;
+    if ((rc = ares_init_options(&pr->resolver, &opt,
+                                ARES_OPT_FLAGS | ARES_OPT_TIMEOUTMS | ARES_OPT_TRIES)) !=
+        ARES_SUCCESS) {
         log_err("prober: cannot set up the name resolver: %s", ares_strerror(rc));
         pr->resolver = NULL;
         goto fail;
@@ -592,6 +599,19 @@ prb_main(void *arg)
                                           : "no answer in time");
                     prb_finish(d);
                 }
+            }
+            if (d->active && (d->probe->type == CFG_PROBE_HTTP ||
+                              d->probe->type == CFG_PROBE_DNS) &&
+                now >= d->deadline + PRB_GRACE) {
+                if (d->probe->type == CFG_PROBE_HTTP) {
+                    curl_multi_remove_handle(pr->multi, d->easy);
+                } else {
+                    d->active = 0; /* the cancelled query's callback must not finish it */
+                    ares_cancel(d->chan);
+                    d->active = 1;
+                }
+                prb_fail(d, RW_Q_TIMEOUT, 0, "no outcome %.3g s after the timeout", PRB_GRACE);
+                prb_finish(d);
             }
             if (!d->active) {
                 if (d->due < wake)
