@@ -28,7 +28,7 @@ ROOMWATCH = os.path.join(BUILD, "tools", "roomwatch", "roomwatch")
 INTERVAL = 0.5
 
 HTTPS_SERVER = r'''
-import http.server, ssl, sys
+import http.server, ssl, sys, time
 port, cert, key = int(sys.argv[1]), sys.argv[2], sys.argv[3]
 class H(http.server.BaseHTTPRequestHandler):
     def answer(self, with_body):
@@ -39,6 +39,15 @@ class H(http.server.BaseHTTPRequestHandler):
         if with_body:
             self.wfile.write(body)
     def do_GET(self):
+        if self.path == "/pieces":
+            # The body in pieces that arrive apart: "token-4711" spans three of them.
+            self.send_response(200)
+            self.end_headers()
+            for piece in (b"x" * 3000 + b"tok", b"en-4", b"711" + b"y" * 100):
+                self.wfile.write(piece)
+                self.wfile.flush()
+                time.sleep(0.03)
+            return
         self.answer(True)
     def do_HEAD(self):
         self.answer(False)
@@ -141,6 +150,10 @@ def test():
             'ca_file = "%s"; body = "ok"; };' % (common, https_port, cert),
             'id = "app2"; %s probe = { type = "http"; url = "https://127.0.0.1:%d/fail"; '
             'ca_file = "%s"; };' % (common, https_port, cert),
+            'id = "pieces"; %s probe = { type = "http"; url = "https://127.0.0.1:%d/pieces"; '
+            'ca_file = "%s"; body = "token-4711"; };' % (common, https_port, cert),
+            'id = "nobody"; %s probe = { type = "http"; url = "https://127.0.0.1:%d/health"; '
+            'ca_file = "%s"; body = "token-4711"; };' % (common, https_port, cert),
             'id = "soon"; %s probe = { type = "http"; url = "https://127.0.0.1:%d/health"; '
             'ca_file = "%s"; method = "HEAD"; };' % (common, soon_port, cert10),
             'id = "db1"; %s probe = { type = "tcp"; host = "127.0.0.1"; port = %d; };'
@@ -172,7 +185,7 @@ indicators = (
         rwd = h.roomwatchd(agent_config(broker.port, [], devices, extra=indicators))
 
         wait_for(lambda: all(last_points(sub, d) for d in
-                             ("app1", "app2", "soon", "db1", "hang", "dead", "line1", "dns1",
+                             ("app1", "app2", "pieces", "nobody", "soon", "db1", "hang", "dead", "line1", "dns1",
                               "dns2")), 15, "telemetry of every probe")
         time.sleep(1.0)
 
@@ -188,6 +201,12 @@ indicators = (
               p["up"]["value"] is None, "app2.up: %r" % p)
         check(p["status"]["quality"] == "good" and p["status"]["value"] == 500,
               "app2.status: %r" % p)
+
+        p = last_points(sub, "pieces")
+        check(p["up"]["value"] == 1, "the body string across three pieces: %r" % p)
+        p = last_points(sub, "nobody")
+        check(p["up"]["quality"] == "exception" and p["up"]["code"] == 200 and
+              p["status"]["value"] == 200, "a body without the string: %r" % p)
 
         p = last_points(sub, "soon")
         check(p["up"]["value"] == 1, "soon.up: %r" % p)
