@@ -33,6 +33,8 @@
 /* s past its timeout after which an http or dns probe that libcurl or c-ares never finished
  * is given up: they time out by themselves, but the thread must never wait forever. */
 #define PRB_GRACE 1.0
+/* In the flags of a sample of the cycle under way: it has been set (never pushed). */
+#define PRB_F_SET 0x80000000u
 
 /* A lookup in flight: the device, and the cycle it is for (a late answer is dropped). */
 struct lookup {
@@ -226,7 +228,7 @@ prb_set(struct prb_dev *d, size_t k, enum rw_quality q, double v, uint16_t code)
     s->quality = (uint16_t)q;
     s->value = q == RW_Q_GOOD ? v : 0.0;
     s->code = code;
-    s->flags = 1u << 31; /* set this cycle; cleared before the push */
+    s->flags = PRB_F_SET; /* cleared before the push */
 }
 
 /* Sets every point not yet set this cycle to q / code. */
@@ -234,7 +236,7 @@ static void
 set_unset(struct prb_dev *d, enum rw_quality q, uint16_t code)
 {
     for (size_t k = 0; k < d->npoints; k++)
-        if (!(d->out[k].flags & (1u << 31)))
+        if (!(d->out[k].flags & PRB_F_SET))
             prb_set(d, k, q, 0.0, code);
 }
 
@@ -515,14 +517,15 @@ static void
 add_ares_fds(struct prb *pr, ares_channel chan, struct prb_dev *d)
 {
     ares_socket_t socks[ARES_GETSOCK_MAXNUM];
-    int bits = ares_getsock(chan, socks, ARES_GETSOCK_MAXNUM);
+    /* Unsigned: c-ares' own ARES_GETSOCK_WRITABLE shifts a signed 1 into the sign bit. */
+    unsigned bits = (unsigned)ares_getsock(chan, socks, ARES_GETSOCK_MAXNUM);
 
-    for (int i = 0; i < ARES_GETSOCK_MAXNUM; i++) {
+    for (unsigned i = 0; i < ARES_GETSOCK_MAXNUM; i++) {
         short ev = 0;
 
-        if (ARES_GETSOCK_READABLE(bits, i))
+        if (bits & (1u << i))
             ev |= CURL_WAIT_POLLIN;
-        if (ARES_GETSOCK_WRITABLE(bits, i))
+        if (bits & (1u << (i + ARES_GETSOCK_MAXNUM)))
             ev |= CURL_WAIT_POLLOUT;
         if (ev != 0 && want_fd(pr, socks[i], ev, PRB_FD_ARES, d, chan) < 0)
             log_err("prober: out of memory");
