@@ -117,10 +117,13 @@ prb_new(const struct rw_config *cfg, struct rw_queue *samples)
         if (d->out == NULL)
             goto nomem;
         switch (d->probe->type) {
-        case CFG_PROBE_TCP:
-            snprintf(d->desc, sizeof(d->desc), "probe %s (tcp %.256s:%d)", dc->id,
-                     d->probe->host, d->probe->port);
+        case CFG_PROBE_TCP: {
+            int v6 = strchr(d->probe->host, ':') != NULL; /* [fd00::1]:5432 */
+
+            snprintf(d->desc, sizeof(d->desc), "probe %s (tcp %s%.256s%s:%d)", dc->id,
+                     v6 ? "[" : "", d->probe->host, v6 ? "]" : "", d->probe->port);
             break;
+        }
         case CFG_PROBE_ICMP:
             snprintf(d->desc, sizeof(d->desc), "probe %s (icmp %.256s)", dc->id, d->probe->host);
             break;
