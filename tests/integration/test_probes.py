@@ -154,6 +154,10 @@ def test():
             'ca_file = "%s"; body = "token-4711"; };' % (common, https_port, cert),
             'id = "nobody"; %s probe = { type = "http"; url = "https://127.0.0.1:%d/health"; '
             'ca_file = "%s"; body = "token-4711"; };' % (common, https_port, cert),
+            'id = "noverify"; %s probe = { type = "http"; url = "https://127.0.0.1:%d/health"; '
+            'verify = false; };' % (common, https_port),
+            'id = "untrusted"; %s probe = { type = "http"; url = "https://127.0.0.1:%d/health"; '
+            '};' % (common, https_port),
             'id = "soon"; %s probe = { type = "http"; url = "https://127.0.0.1:%d/health"; '
             'ca_file = "%s"; method = "HEAD"; };' % (common, soon_port, cert10),
             'id = "db1"; %s probe = { type = "tcp"; host = "127.0.0.1"; port = %d; };'
@@ -185,7 +189,7 @@ indicators = (
         rwd = h.roomwatchd(agent_config(broker.port, [], devices, extra=indicators))
 
         wait_for(lambda: all(last_points(sub, d) for d in
-                             ("app1", "app2", "pieces", "nobody", "soon", "db1", "hang", "dead", "line1", "dns1",
+                             ("app1", "app2", "pieces", "nobody", "noverify", "untrusted", "soon", "db1", "hang", "dead", "line1", "dns1",
                               "dns2")), 15, "telemetry of every probe")
         time.sleep(1.0)
 
@@ -207,6 +211,15 @@ indicators = (
         p = last_points(sub, "nobody")
         check(p["up"]["quality"] == "exception" and p["up"]["code"] == 200 and
               p["status"]["value"] == 200, "a body without the string: %r" % p)
+
+        # Not verified: up, and the certificate's days still reported; verified against the
+        # system's trust store, which does not hold the test's certificate: refused.
+        p = last_points(sub, "noverify")
+        check(p["up"]["value"] == 1 and 364 <= p["cert_days"]["value"] <= 365,
+              "noverify: %r" % p)
+        p = last_points(sub, "untrusted")
+        check(p["up"]["quality"] == "io_error" and p["cert_days"]["quality"] == "io_error",
+              "untrusted: %r" % p)
 
         p = last_points(sub, "soon")
         check(p["up"]["value"] == 1, "soon.up: %r" % p)
