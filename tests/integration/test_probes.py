@@ -261,6 +261,8 @@ indicators = (
               "one 'up again' line for db1:\n" + log[-3000:])
         check("probe app2 (https://127.0.0.1:%d/fail): down: HTTP status 500" % https_port
               in log, "app2's reason:\n" + log[-3000:])
+        check("probe untrusted (https://127.0.0.1:%d/health): down: SSL certificate problem"
+              % https_port in log, "untrusted's reason:\n" + log[-3000:])
 
         con = sqlite3.connect(os.path.join(state, "roomwatch.db"))
 
