@@ -23,6 +23,10 @@
 #define CFG_ID_MAX 64 /* ids and point names, including the NUL */
 #define CFG_STATE_DIR_DEFAULT "/var/lib/roomwatch"
 #define CFG_CHECKPOINT_DEFAULT 60.0 /* s */
+/* The sample archive (config/README.md, "archive"): on, 400 days (a year and the weeks of
+ * the self-evaluation after it), 3 GB at most: the demo room's 400 days are 2.6 GB. */
+#define CFG_ARCHIVE_MAX_MB_DEFAULT 3000.0
+#define CFG_ARCHIVE_MAX_DAYS_DEFAULT 400
 #define CFG_OID_MAX 64    /* sub-identifiers of an SNMP OID in a profile (net-snmp allows 128) */
 #define CFG_LABEL_MAX 32  /* an enumerated value's label, including the NUL */
 #define CFG_INDEX_MAX 256 /* table indexes a device may list in "index" */
@@ -421,6 +425,13 @@ struct cfg_alarm {
     int line;
 };
 
+/* The sample archive under <state_dir>/archive (agent/archive/archive.h). */
+struct cfg_archive {
+    int enabled;   /* record every sample and command (default 1) */
+    double max_mb; /* bound on its size on disk, MB (10^6 bytes) */
+    int max_days;  /* bound on its age: hour files older than this many days go */
+};
+
 struct rw_config {
     char *file;        /* the main config file */
     /* Where profiles are looked up, in order: the first folder holding <name>.cfg wins.
@@ -430,6 +441,7 @@ struct rw_config {
     size_t queue_size; /* sample queue capacity, messages */
     char *state_dir;   /* the store's folder (absolute, or joined to the config's folder) */
     double checkpoint_interval; /* s between writes of the engine's state to the store */
+    struct cfg_archive archive;
     struct cfg_site site;
     struct cfg_mqtt mqtt;
     size_t nbuses;

@@ -102,10 +102,12 @@ static void add_probe_profiles(struct cl *c);
 static void check_indicators(struct cl *c, const struct cfgc_obj *root);
 static void check_alarms(struct cl *c, const struct cfgc_obj *root);
 static void check_state(struct cl *c, const struct cfgc_obj *root);
+static void check_archive(struct cl *c, const struct cfgc_obj *root);
 
 static const char *const top_keys[] = {
-    "site", "profile_dir", "queue_size", "state_dir", "checkpoint_interval", "mqtt", "buses", "devices", "indicators", "alarms", NULL,
+    "site", "profile_dir", "queue_size", "state_dir", "checkpoint_interval", "archive", "mqtt", "buses", "devices", "indicators", "alarms", NULL,
 };
+static const char *const archive_keys[] = {"enabled", "max_mb", "max_days", NULL};
 static const char *const site_keys[] = {"id", "name", "timezone", "gateway", "period", NULL};
 static const char *const mqtt_keys[] = {
     "uri",      "client_id",     "prefix",  "qos",       "keepalive", "buffer",
@@ -251,6 +253,7 @@ check_config(struct cl *c, const config_setting_t *root)
     if (cfgc_get_int(&c->ck, &top, "queue_size", 16, 1048576, &qs) >= 0)
         c->cfg->queue_size = (size_t)qs;
     check_state(c, &top);
+    check_archive(c, &top);
     check_mqtt(c, &top);
     check_buses(c, &top);
     check_profile_dir(c, &top);
@@ -1577,4 +1580,24 @@ check_state(struct cl *c, const struct cfgc_obj *root)
         cfgc_nomem(&c->ck);
     if (cfgc_get_number(&c->ck, root, "checkpoint_interval", 1, 3600, &iv) >= 0)
         c->cfg->checkpoint_interval = iv;
+}
+
+/* The sample archive: on by default, always bounded in size and age. */
+static void
+check_archive(struct cl *c, const struct cfgc_obj *root)
+{
+    struct cfg_archive *ar = &c->cfg->archive;
+    const config_setting_t *g;
+    struct cfgc_obj o;
+
+    ar->enabled = 1;
+    ar->max_mb = CFG_ARCHIVE_MAX_MB_DEFAULT;
+    ar->max_days = CFG_ARCHIVE_MAX_DAYS_DEFAULT;
+    if ((g = cfgc_get_group(&c->ck, root, "archive", 0)) == NULL)
+        return;
+    cfgc_obj_init(&o, g, "archive", NULL, 0);
+    cfgc_check_keys(&c->ck, &o, archive_keys);
+    (void)cfgc_get_bool(&c->ck, &o, "enabled", &ar->enabled);
+    (void)cfgc_get_number(&c->ck, &o, "max_mb", 1, 1000000, &ar->max_mb);
+    (void)cfgc_get_int(&c->ck, &o, "max_days", 1, 36600, &ar->max_days);
 }

@@ -198,7 +198,7 @@ struct store_cmd {
     enum store_cmd_kind kind;
     int64_t incident;       /* ack, resolve: the incident; event: the one it concerns, or 0 */
     const char *by;         /* who: every kind */
-    const char *note;       /* ack: or NULL; event: required */
+    const char *note;       /* or NULL (an MQTT or CLI event requires one: rcmd.h) */
     const char *cause;      /* resolve */
     const char *measure;    /* resolve */
     const char *event_kind; /* event: "maintenance", "inspection", "security-incident" */

@@ -459,7 +459,7 @@ cmd_event(sqlite3 *db, const struct store_cmd *c, int64_t now, struct store_cmd_
     sqlite3_stmt *st = NULL;
     int rc;
 
-    if (c->event_kind == NULL || c->note == NULL) {
+    if (c->event_kind == NULL) {
         errno = EINVAL;
         return -1;
     }

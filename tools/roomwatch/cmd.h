@@ -12,6 +12,9 @@ struct rw_config;
 /* main.c: loads and checks the config at path; NULL after printing its `file:line:`
  * diagnostics on stderr (the subcommand then exits 2). cfg_free() what it returns. */
 struct rw_config *cmd_config(const char *path);
+/* --year and --month arguments: 0 and the number, or -1 after saying what is wrong. */
+int cmd_parse_year(const char *arg, int *year);
+int cmd_parse_month(const char *arg, int *month);
 
 /* cmd_record.c: the fault-handling record's commands */
 int cmd_ack(int argc, char **argv);

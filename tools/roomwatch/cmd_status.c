@@ -33,8 +33,8 @@
 #include "cmd.h"
 #include "engine/eng.h"
 #include "engine/incstat.h"
-#include "incind.h"
-#include "indset.h"
+#include "core/incind.h"
+#include "core/indset.h"
 #include "report/rpt_inc.h"
 #include "report/rpt_json.h"
 #include "report/rpt_table.h"
@@ -249,7 +249,7 @@ cmd_status(int argc, char **argv)
     /* Only incident indicators: the engine has nothing, and its state may never be saved. */
     if (cfg->nindicators == 0)
         as_of = now < p.day_start[p.ndays] ? now : p.day_start[p.ndays];
-    else if (indset_load(is, &p, st, e, &as_of) < 0) {
+    else if (indset_load(is, &p, st, e, &as_of, NULL, NULL) < 0) {
         if (errno == ENOENT) {
             no_state(cfg, is, st, &p, path);
             rc = 1;

@@ -4,6 +4,7 @@
  * Only implemented subcommands are listed in the usage text.
  */
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "cfg/cfg.h"
@@ -54,6 +55,34 @@ cmd_config(const char *path)
     }
     cfg_diags_free(&diags);
     return cfg;
+}
+
+int
+cmd_parse_year(const char *arg, int *year)
+{
+    char *end;
+    long y = strtol(arg, &end, 10);
+
+    if (end == arg || *end != '\0' || y < 1970 || y > 9999) {
+        fprintf(stderr, "roomwatch: --year must be 1970 to 9999 (is \"%s\")\n", arg);
+        return -1;
+    }
+    *year = (int)y;
+    return 0;
+}
+
+int
+cmd_parse_month(const char *arg, int *month)
+{
+    char *end;
+    long m = strtol(arg, &end, 10);
+
+    if (end == arg || *end != '\0' || m < 1 || m > 12) {
+        fprintf(stderr, "roomwatch: --month must be 1 to 12 (is \"%s\")\n", arg);
+        return -1;
+    }
+    *month = (int)m;
+    return 0;
 }
 
 static void

@@ -83,16 +83,19 @@ int indset_engine(const struct indset *is, const struct indset_period *p, struct
  * *saved_at (the checkpoint's time, ms; may be NULL); -1 with ENOENT when there is none,
  * EINVAL when it does not restore (damaged, of another version, or its days do not add up
  * to its image; e is unchanged), EIO for a store error (store_errmsg()), ENOMEM.
+ * aux (may be NULL) receives the bytes the saver put beside the engine's image (the core's
+ * alarm detector), malloc()ed, or NULL and *auxlen 0 when there are none.
  */
 int indset_load(const struct indset *is, const struct indset_period *p, struct store *st,
-                struct eng *e, int64_t *saved_at);
+                struct eng *e, int64_t *saved_at, void **aux, size_t *auxlen);
 
 /*
  * One checkpoint of e at engine time now: its image and the days changed since the last
  * successful save, in one transaction (store_checkpoint()); then no day counts as changed.
+ * aux (auxlen bytes; NULL for none) is kept beside the image, for indset_load().
  * 0, or -1 with ENOMEM, or EIO (store_errmsg()); on error the changed days stay marked.
  */
 int indset_save(const struct indset *is, const struct indset_period *p, struct store *st,
-                struct eng *e, int64_t now);
+                struct eng *e, int64_t now, const void *aux, size_t auxlen);
 
 #endif

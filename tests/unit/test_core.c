@@ -1,8 +1,8 @@
 /*
- * test_live.c - the daemon's indicators across a period's end, driven through live.c with the
- * clock readings passed in (live_open() takes wall and monotonic time), so New Year need not
- * be waited for. pub_publish() is replaced by a recorder: live.c publishes through nothing
- * else.
+ * test_core.c - the core's indicators across a period's end, driven as roomwatchd drives it
+ * (core.h: samples at engine time, core_advance() behind now by the queue's lag, core_tick()
+ * every second), with the times passed in, so New Year need not be waited for. What the core
+ * publishes goes to a recorder given as its core_out.
  *
  * One temperature transmitter, polled every 10 s (staleness 30 s), answers 22.5 at :05, :15,
  * ... from 23:58:05 to 00:01:55 local (Asia/Shanghai), the daemon stopping at 00:02:00.
@@ -27,10 +27,8 @@
 #include <jansson.h>
 
 #include "cfg/cfg.h"
-#include "indset.h"
-#include "live.h"
-#include "pub/pub.h"
-#include "source/sample.h"
+#include "core/core.h"
+#include "core/indset.h"
 #include "store/store.h"
 
 #define MAXPUB 256
@@ -43,10 +41,10 @@ static struct {
 static size_t npubs;
 static double mono_now;
 
-int
-pub_publish(struct pub *p, const char *subtopic, const char *payload, int qos, int retained)
+static int
+record(void *ctx, const char *subtopic, const char *payload, int qos, int retained)
 {
-    (void)p;
+    (void)ctx;
     (void)qos;
     assert_true(retained);
     assert_true(npubs < MAXPUB);
@@ -55,33 +53,6 @@ pub_publish(struct pub *p, const char *subtopic, const char *payload, int qos, i
     pubs[npubs].mono = mono_now;
     npubs++;
     return 0;
-}
-
-/* The test's configs have no delivery indicator: live.c must not track reports. */
-void
-pub_set_outcome_hook(struct pub *p, void (*hook)(void *ctx, uint64_t tag, double latency_s,
-                                                 double mono),
-                     void *ctx)
-{
-    (void)p;
-    (void)hook;
-    (void)ctx;
-    fail_msg("pub_set_outcome_hook() without a delivery indicator");
-}
-
-int
-pub_publish_tracked(struct pub *p, const char *subtopic, const char *payload, int qos,
-                    int retained, uint64_t tag, double keep_s)
-{
-    (void)p;
-    (void)subtopic;
-    (void)payload;
-    (void)qos;
-    (void)retained;
-    (void)tag;
-    (void)keep_s;
-    fail_msg("pub_publish_tracked() without a delivery indicator");
-    return -1;
 }
 
 static int
@@ -143,7 +114,7 @@ stored(const struct rw_config *cfg, const struct indset *is, int year, int month
     assert_int_equal(store_open_readonly(path, &st), 0);
     assert_int_equal(indset_period_of(cfg, year, month, p), 0);
     assert_int_equal(indset_engine(is, p, &e, err, sizeof(err)), 0);
-    assert_int_equal(indset_load(is, p, st, e, NULL), 0);
+    assert_int_equal(indset_load(is, p, st, e, NULL, NULL, NULL), 0);
     store_close(st);
     return e;
 }
@@ -173,7 +144,10 @@ across(const char *period, int64_t midnight, int y0, int m0, int y1, int m1, int
     struct rw_config *cfg;
     struct indset *is;
     struct indset_period p;
-    struct live *l;
+    struct core_out out = {.publish = record};
+    struct core_opts o = {0};
+    struct store *st;
+    struct core *c;
     struct eng *e;
     const struct eng_result *r;
     char err[256];
@@ -190,24 +164,33 @@ across(const char *period, int64_t midnight, int y0, int m0, int y1, int m1, int
     assert_string_equal(cfg->profiles[cfg->devices[0].profile].points[temp].name, "temperature");
     npubs = 0;
     mono_now = mono0;
-    assert_int_equal(live_open(cfg, NULL, wall0, mono0, &l, err, sizeof(err)), 0);
+    assert_int_equal(store_open(cfg->state_dir, &st), 0);
+    o.now = (int64_t)wall0 * 1000;
+    o.resume = CORE_RESTART;
+    o.out = &out;
+    assert_int_equal(core_open(cfg, st, &o, &c, err, sizeof(err)), 0);
     for (sec = 0; sec <= 240; sec++) {
+        int64_t now = ((int64_t)wall0 + sec) * 1000;
+
         mono_now = mono0 + sec;
         if (sec % 10 == 5 && sec < 240) {
-            struct sample s;
+            struct core_sample s;
 
             memset(&s, 0, sizeof(s));
             s.device = 0;
             s.point = temp;
-            s.mono = mono_now;
-            s.wall = wall0 + sec;
+            s.t = now;
             s.value = 22.5;
-            s.quality = RW_Q_GOOD;
-            s.flags = SAMPLE_F_LAST;
-            live_sample(l, &s);
+            s.valid = 1;
+            s.q = ALM_Q_GOOD;
+            s.cycle = (uint64_t)sec;
+            s.last = 1;
+            assert_int_equal(core_sample(c, &s), 0);
         }
-        if (sec < 240)
-            live_tick(l, mono_now);
+        if (sec < 240) {
+            core_advance(c, now - CORE_LAG_MS);
+            core_tick(c, now);
+        }
         if (sec == 119) {
             /* Just before midnight the old period is published. */
             assert_non_null(doc = last_doc("avail"));
@@ -215,7 +198,9 @@ across(const char *period, int64_t midnight, int y0, int m0, int y1, int m1, int
             json_decref(doc);
         }
     }
-    live_close(l, mono0 + 240);
+    core_stop(c, ((int64_t)wall0 + 240) * 1000);
+    core_free(c);
+    store_close(st);
 
     /* The ended period: finished at its end, 115 s up, the rest of it unknown. */
     e = stored(cfg, is, y0, m0, &p);

@@ -1,9 +1,10 @@
 /*
- * incident.h - the daemon's incidents: samples through the alarm rules (engine/alarm.h),
+ * incident.h - the core's incidents: samples through the alarm rules (engine/alarm.h),
  * each transition written to the store, then published on <prefix>/incident/<id> and logged.
+ * One lifecycle for roomwatchd and `roomwatch replay` (core.h).
  *
- * DESIGN: runs on the main thread, which owns the store connection (borrowed from live.c),
- * the publisher's state and this object. At start the incidents still open in the store are
+ * DESIGN: runs on the thread that owns the core, its store connection (borrowed) and this
+ * object. At start the incidents still open in the store are
  * matched to the configured rules (rule id, device, point) and restored open; an open
  * incident no rule watches any more stays open (it is resolved by hand) and is logged once.
  * A transition goes to the store first, in its own fsync()ed transaction, and is published
@@ -30,8 +31,8 @@
  * clear, resolved = the incident resolved (cleared + the clear hold, at a poll, or when it
  * was resolved by hand); duration_s = resolved - detected. A hand resolution while the
  * condition lasts ends the incident: the rule opens a new one only once the condition has
- * cleared (its clear hold passed) and comes back. "value" and "label" are the reading that opened the incident (null
- * for a device that did not answer).
+ * cleared (its clear hold passed) and comes back. "value" and "label" are the reading that opened
+ * the incident (null for a device that did not answer).
  *
  * Errors: inc_open returns 0 or -1 with a message in err; the rest log their failures
  * themselves, once per change of state.
@@ -42,18 +43,33 @@
 #include <stddef.h>
 #include <stdint.h>
 
+struct core_out;
+struct core_sample;
 struct inc;
-struct pub;
 struct rw_config;
-struct sample;
 struct store;
 struct store_incident;
 
-/* cfg, store and pub are borrowed and must outlive the object. */
-int inc_open(const struct rw_config *cfg, struct store *store, struct pub *pub, struct inc **out,
-             char *err, size_t errlen);
-/* One sample, taken at engine time t (ms). */
-void inc_sample(struct inc *c, const struct sample *s, int64_t t);
+/* cfg, store and pub (NULL: nothing is published) are borrowed and must outlive the object. */
+int inc_open(const struct rw_config *cfg, struct store *store, const struct core_out *pub,
+             struct inc **out, char *err, size_t errlen);
+/* One sample (core_io.h). */
+void inc_sample(struct inc *c, const struct core_sample *s);
+/*
+ * The detector's state (alm_snapshot(): malloc()ed, the caller frees it), and taking one back
+ * for a feed that goes on without a gap (a trace replayed in chunks): then the open incidents
+ * restored at inc_open() go on as they were, not as after a restart. 0, or -1 with ENOMEM
+ * (snapshot) or EINVAL (an image of other rules: the restart rule stands).
+ */
+int inc_snapshot(const struct inc *c, void **buf, size_t *len);
+int inc_restore(struct inc *c, const void *buf, size_t len);
+/*
+ * The restart rule again, as at inc_open(): the detector forgets every run being timed and
+ * takes the open incidents back from the store (a trace's @restart row: the daemon restarted
+ * there). Transitions the store has not taken are dropped, as a restart drops them. 0, or -1
+ * (logged).
+ */
+int inc_restart(struct inc *c);
 /* Retries the transitions the store refused. Call about once a second. */
 void inc_tick(struct inc *c);
 /*

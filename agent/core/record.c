@@ -1,7 +1,7 @@
 /*
- * control.c - the daemon's commands (see control.h).
+ * record.c - the fault-handling record's commands and publishing (see record.h).
  */
-#include "control.h"
+#include "core/record.h"
 
 #include <errno.h>
 #include <inttypes.h>
@@ -13,38 +13,36 @@
 #include <jansson.h>
 
 #include "cfg/cfg.h"
-#include "incident.h"
-#include "pub/pub.h"
-#include "rcmd.h"
+#include "core/core_io.h"
+#include "core/incident.h"
 #include "rw_calendar.h"
-#include "rw_clock.h"
 #include "rw_log.h"
 #include "store/store.h"
 
-#define CTL_BATCH 64   /* changes published per look; the rest at the next one */
-#define CTL_LOOK_S 1.0 /* s between looks at data_version */
-#define CTL_WHAT_LEN 16
+#define REC_BATCH 64     /* changes published per look; the rest at the next one */
+#define REC_LOOK_MS 1000 /* between looks at data_version */
+#define REC_WHAT_LEN 16
 
-struct ctl {
+struct rec {
     const struct rw_config *cfg;
-    struct pub *pub;
-    struct store *store; /* NULL: no store */
+    const struct core_out *out;
+    struct store *store;
     int64_t data_version;
-    int dirty;        /* a look is due: at start, after a failure */
-    double next_look; /* mono, s */
-    int failing;      /* a store error logged; cleared when a look succeeds */
+    int dirty;         /* a look is due: at start, after a failure */
+    int64_t next_look; /* engine time, ms */
+    int failing;       /* a store error logged; cleared when a look succeeds */
 };
 
 /* One unpublished change, copied out of the walk (marking it inside would change the index
  * being walked). */
-struct ctl_change {
+struct rec_change {
     int64_t seq, incident;
-    char what[CTL_WHAT_LEN];
+    char what[REC_WHAT_LEN];
 };
 
 struct batch {
     size_t n;
-    struct ctl_change ch[CTL_BATCH];
+    struct rec_change ch[REC_BATCH];
 };
 
 /* Unpublished events, each document built inside the walk (the store's strings live only
@@ -52,47 +50,42 @@ struct batch {
 struct evbatch {
     const struct rw_config *cfg;
     size_t n;
-    int64_t id[CTL_BATCH];
-    char *txt[CTL_BATCH]; /* malloc()ed; NULL: out of memory */
+    int64_t id[REC_BATCH];
+    char *txt[REC_BATCH]; /* malloc()ed; NULL: out of memory */
 };
 
-static void on_command(void *ctx, const char *verb, const char *payload, size_t len);
-static int publish_changes(struct ctl *c);
-static int publish_events(struct ctl *c);
+static int publish_changes(struct rec *c);
+static int publish_events(struct rec *c);
 
-struct ctl *
-ctl_new(const struct rw_config *cfg, struct pub *pub, struct store *store)
+struct rec *
+rec_new(const struct rw_config *cfg, struct store *store, const struct core_out *out)
 {
-    struct ctl *c = calloc(1, sizeof(*c));
+    struct rec *c = calloc(1, sizeof(*c));
 
     if (c == NULL)
         return NULL;
     c->cfg = cfg;
-    c->pub = pub;
+    c->out = out;
     c->store = store;
-    c->dirty = store != NULL;
+    c->dirty = out != NULL && out->publish != NULL;
     c->data_version = -1;
-    pub_set_command_hook(pub, on_command, c);
     return c;
 }
 
 void
-ctl_free(struct ctl *c)
+rec_free(struct rec *c)
 {
-    if (c == NULL)
-        return;
-    pub_set_command_hook(c->pub, NULL, NULL);
     free(c);
 }
 
 void
-ctl_tick(struct ctl *c, double mono)
+rec_tick(struct rec *c, int64_t now)
 {
     int64_t v;
 
-    if (c->store == NULL || mono < c->next_look)
+    if (c->out == NULL || c->out->publish == NULL || now < c->next_look)
         return;
-    c->next_look = mono + CTL_LOOK_S;
+    c->next_look = now + REC_LOOK_MS;
     if (store_data_version(c->store, &v) < 0) {
         if (!c->failing)
             log_err("store: cannot look for changes made by the CLI: %s; retrying every "
@@ -113,12 +106,12 @@ static int
 collect(const struct store_change *ch, void *arg)
 {
     struct batch *b = arg;
-    struct ctl_change *o = &b->ch[b->n++];
+    struct rec_change *o = &b->ch[b->n++];
 
     o->seq = ch->seq;
     o->incident = ch->incident;
     snprintf(o->what, sizeof(o->what), "%s", ch->what != NULL ? ch->what : "changed");
-    return b->n == CTL_BATCH ? 1 : 0;
+    return b->n == REC_BATCH ? 1 : 0;
 }
 
 struct doc_ctx {
@@ -143,7 +136,7 @@ build_doc(const struct store_incident *in, void *arg)
  * Returns 0 when everything was published, else -1 (logged).
  */
 static int
-publish_changes(struct ctl *c)
+publish_changes(struct rec *c)
 {
     struct batch b;
     size_t i;
@@ -171,15 +164,15 @@ publish_changes(struct ctl *c)
                     return -1;
                 }
                 snprintf(topic, sizeof(topic), "incident/%lld", (long long)b.ch[i].incident);
-                r = pub_publish(c->pub, topic, d.txt, 1, 0);
+                r = core_out_publish(c->out, topic, d.txt, 1, 0);
                 free(d.txt);
                 if (r < 0)
-                    return -1; /* counted and logged by pub; tried again at the next look */
+                    return -1; /* counted and logged by the publisher; again at the next look */
             }
             if (store_change_published(c->store, b.ch[i].seq) < 0)
                 goto store_failed;
         }
-    } while (b.n == CTL_BATCH);
+    } while (b.n == REC_BATCH);
     if (publish_events(c) < 0)
         return -1; /* logged; c->dirty stays set */
     if (c->failing)
@@ -231,7 +224,7 @@ collect_event(const struct store_event *ev, void *arg)
     b->txt[b->n] = o != NULL ? json_dumps(o, JSON_COMPACT) : NULL;
     json_decref(o);
     b->n++;
-    return b->n == CTL_BATCH ? 1 : 0;
+    return b->n == REC_BATCH ? 1 : 0;
 }
 
 /*
@@ -239,7 +232,7 @@ collect_event(const struct store_event *ev, void *arg)
  * marks each the publisher took. 0 when all are out, else -1 (logged here or by pub).
  */
 static int
-publish_events(struct ctl *c)
+publish_events(struct rec *c)
 {
     struct evbatch b;
     size_t i;
@@ -261,14 +254,14 @@ publish_events(struct ctl *c)
                 break;
             }
             snprintf(topic, sizeof(topic), "event/%lld", (long long)b.id[i]);
-            if (pub_publish(c->pub, topic, b.txt[i], 1, 0) < 0)
-                r = -1; /* counted and logged by pub; tried again at the next look */
+            if (core_out_publish(c->out, topic, b.txt[i], 1, 0) < 0)
+                r = -1; /* counted and logged by the publisher; again at the next look */
             else if (store_event_published(c->store, b.id[i]) < 0)
                 r = -2;
         }
         for (i = 0; i < b.n; i++)
             free(b.txt[i]);
-    } while (r == 0 && b.n == CTL_BATCH);
+    } while (r == 0 && b.n == REC_BATCH);
     if (r == -2) {
         if (!c->failing)
             log_err("store: cannot publish recorded events: %s; retrying every second",
@@ -278,82 +271,23 @@ publish_events(struct ctl *c)
     return r < 0 ? -1 : 0;
 }
 
-static void
-answer(struct ctl *c, char *txt)
+int
+rec_apply(struct rec *c, const struct store_cmd *cmd, int64_t now, const char *source,
+          struct store_cmd_result *r)
 {
-    if (txt == NULL) {
-        log_err("cmd/result: cannot build the answer: out of memory");
-        return;
-    }
-    /* A refused message is counted by pub, which logs the state change. */
-    (void)pub_publish(c->pub, "cmd/result", txt, 1, 0);
-    free(txt);
-}
-
-static void
-refuse(struct ctl *c, const struct rcmd *cmd, const char *why)
-{
-    log_info("command %s refused: %s", cmd->verb[0] != '\0' ? cmd->verb : "(unknown)", why);
-    answer(c, rcmd_answer_error(cmd, why));
-}
-
-/* pub's command hook: one command from <prefix>/cmd/<verb>. */
-static void
-on_command(void *ctx, const char *verb, const char *payload, size_t len)
-{
-    struct ctl *c = ctx;
-    struct store_cmd_result r;
-    struct rcmd cmd;
-    char err[RCMD_ERR_LEN], why[RCMD_ERR_LEN + STORE_WHY_LEN];
-    int64_t now = llround(rw_clock_wall() * 1000.0);
-
-    if (verb == NULL) {
-        memset(&cmd, 0, sizeof(cmd));
-        snprintf(why, sizeof(why),
-                 "%zu commands dropped: more than %d arrived at once; send them again", len,
-                 PUB_CMD_QUEUE);
-        answer(c, rcmd_answer_error(&cmd, why));
-        return;
-    }
-    if (payload != NULL)
-        log_debug("command %s: %s", verb, payload);
-    if (rcmd_parse(verb, payload, len, now, &cmd, err, sizeof(err)) != RCMD_OK) {
-        refuse(c, &cmd, err);
-        rcmd_free(&cmd);
-        return;
-    }
-    if (c->store == NULL) {
-        refuse(c, &cmd, "this agent keeps no store (its config has no alarms and no indicators)");
-        rcmd_free(&cmd);
-        return;
-    }
-    if (store_cmd_apply(c->store, &cmd.cmd, now, "mqtt", &r) < 0) {
-        if (errno == ENOENT)
-            snprintf(why, sizeof(why), "incident %lld: no such incident",
-                     (long long)cmd.cmd.incident);
-        else if (errno == EALREADY)
-            snprintf(why, sizeof(why), "incident %lld: %s", (long long)cmd.cmd.incident, r.why);
-        else if (errno == EIO)
-            snprintf(why, sizeof(why), "the store failed: %s", store_errmsg(c->store));
-        else
-            snprintf(why, sizeof(why), "not applied: %s", strerror(errno));
-        if (errno == EIO || errno == ENOMEM)
-            log_err("command %s: %s", cmd.verb, why);
-        refuse(c, &cmd, why);
-        rcmd_free(&cmd);
-        return;
-    }
-    if (r.changed && cmd.cmd.kind == STORE_CMD_EVENT)
-        log_notice("event %lld recorded: %s at %lld by %s", (long long)r.id, cmd.cmd.event_kind,
-                   (long long)(cmd.cmd.at / 1000), cmd.cmd.by);
-    else if (r.changed)
-        log_notice("incident %lld %s by %s", (long long)r.id, r.what, cmd.cmd.by);
+    if (store_cmd_apply(c->store, cmd, now, source, r) < 0)
+        return -1;
+    if (r->changed && cmd->kind == STORE_CMD_EVENT)
+        log_notice("event %lld recorded: %s at %lld by %s", (long long)r->id, cmd->event_kind,
+                   (long long)(cmd->at / 1000), cmd->by);
+    else if (r->changed)
+        log_notice("incident %lld %s by %s", (long long)r->id, r->what, cmd->by);
     else
-        log_info("command %s: %s %lld: %s", cmd.verb,
-                 cmd.cmd.kind == STORE_CMD_EVENT ? "event" : "incident", (long long)r.id, r.why);
-    /* The changed incident or the recorded event first (the store has it), then the answer. */
-    if (r.changed)
+        log_info("command: %s %lld: %s", cmd->kind == STORE_CMD_EVENT ? "event" : "incident",
+                 (long long)r->id, r->why);
+    /* The changed incident or the recorded event goes out now (the store has it), before
+     * the caller answers the command. */
+    if (r->changed && c->out != NULL && c->out->publish != NULL)
         (void)publish_changes(c);
-    answer(c, rcmd_answer_ok(&cmd, &r));
-    rcmd_free(&cmd);
+    return 0;
 }

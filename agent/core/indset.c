@@ -1,7 +1,7 @@
 /*
  * indset.c - the config's indicators set up on the engine (see indset.h).
  */
-#include "indset.h"
+#include "core/indset.h"
 
 #include <errno.h>
 #include <math.h>
@@ -154,13 +154,13 @@ indset_period_name(const struct indset_period *p, char *buf, size_t len)
 }
 
 int
-indset_engine(const struct indset *is, const struct indset_period *p, struct eng **out,
-              char *err, size_t errlen)
+indset_engine(const struct indset *is, const struct indset_period *p, struct eng **out, char *err,
+              size_t errlen)
 {
     struct eng_period per = {p->ndays, p->day_start};
 
-    switch (eng_new(&per, is->npoints, is->points, is->cfg->nindicators, is->inds, out, err,
-                    errlen)) {
+    switch (
+        eng_new(&per, is->npoints, is->points, is->cfg->nindicators, is->inds, out, err, errlen)) {
     case ENG_OK:
         return 0;
     case ENG_ERR_NOMEM:
@@ -172,10 +172,43 @@ indset_engine(const struct indset *is, const struct indset_period *p, struct eng
     }
 }
 
-int
-indset_load(const struct indset *is, const struct indset_period *p, struct store *st,
-            struct eng *e, int64_t *saved_at)
+/*
+ * A state's blob is the engine's image alone (as written before the core kept its detector
+ * beside it), or CORE_MAGIC, the engine image's length (uint32), the image, and the core's
+ * own bytes after it. The engine's image begins with its own magic, never this one.
+ */
+#define STATE_MAGIC 0x52574331u /* "RWC1" */
+
+static int
+split_blob(const void *blob, size_t len, const void **eng, size_t *englen, const void **aux,
+           size_t *auxlen)
 {
+    uint32_t hdr[2];
+
+    *eng = blob;
+    *englen = len;
+    *aux = NULL;
+    *auxlen = 0;
+    if (len < sizeof(hdr))
+        return 0;
+    memcpy(hdr, blob, sizeof(hdr));
+    if (hdr[0] != STATE_MAGIC)
+        return 0;
+    if (hdr[1] > len - sizeof(hdr))
+        return -1;
+    *eng = (const char *)blob + sizeof(hdr);
+    *englen = hdr[1];
+    *aux = (const char *)*eng + hdr[1];
+    *auxlen = len - sizeof(hdr) - hdr[1];
+    return 0;
+}
+
+int
+indset_load(const struct indset *is, const struct indset_period *p, struct store *st, struct eng *e,
+            int64_t *saved_at, void **aux, size_t *auxlen)
+{
+    const void *eimg, *aimg;
+    size_t elen, alen;
     struct store_day *days;
     struct eng_day_acc *acc;
     void *blob;
@@ -194,7 +227,22 @@ indset_load(const struct indset *is, const struct indset_period *p, struct store
         acc[i].unknown = days[i].unknown_ms;
         acc[i].na = days[i].na_ms;
     }
-    rc = acc != NULL ? eng_restore(e, is->fingerprint, blob, len, acc, ndays) : ENG_ERR_NOMEM;
+    if (aux != NULL) {
+        *aux = NULL;
+        *auxlen = 0;
+    }
+    if (split_blob(blob, len, &eimg, &elen, &aimg, &alen) < 0)
+        rc = ENG_ERR_INVALID;
+    else
+        rc = acc != NULL ? eng_restore(e, is->fingerprint, eimg, elen, acc, ndays) : ENG_ERR_NOMEM;
+    if (rc == ENG_OK && aux != NULL && alen > 0) {
+        if ((*aux = malloc(alen)) == NULL)
+            rc = ENG_ERR_NOMEM;
+        else {
+            memcpy(*aux, aimg, alen);
+            *auxlen = alen;
+        }
+    }
     free(acc);
     free(days);
     free(blob);
@@ -206,8 +254,8 @@ indset_load(const struct indset *is, const struct indset_period *p, struct store
 }
 
 int
-indset_save(const struct indset *is, const struct indset_period *p, struct store *st,
-            struct eng *e, int64_t now)
+indset_save(const struct indset *is, const struct indset_period *p, struct store *st, struct eng *e,
+            int64_t now, const void *aux, size_t auxlen)
 {
     const struct rw_config *cfg = is->cfg;
     struct store_day *days;
@@ -235,6 +283,24 @@ indset_save(const struct indset *is, const struct indset_period *p, struct store
             sd->dayno = d;
             rw_calendar_date(cfg->site.timezone, p->day_start[d], sd->day, sizeof(sd->day));
         }
+    }
+    if (aux != NULL && auxlen > 0) {
+        /* The engine's image, then the caller's bytes (split_blob()). */
+        uint32_t hdr[2] = {STATE_MAGIC, (uint32_t)len};
+        char *both = len <= UINT32_MAX ? malloc(sizeof(hdr) + len + auxlen) : NULL;
+
+        if (both == NULL) {
+            free(blob);
+            free(days);
+            errno = ENOMEM;
+            return -1;
+        }
+        memcpy(both, hdr, sizeof(hdr));
+        memcpy(both + sizeof(hdr), blob, len);
+        memcpy(both + sizeof(hdr) + len, aux, auxlen);
+        free(blob);
+        blob = both;
+        len += sizeof(hdr) + auxlen;
     }
     rc = store_checkpoint(st, now, is->fingerprint, p->day_start[0], blob, len, days, n);
     free(blob);

@@ -4,7 +4,7 @@
  * Each point (or device) a rule watches is one detector target; every target gets its own
  * detector rule, since the states of an "in" rule are resolved per point (cfg_alarm.c).
  */
-#include "incident.h"
+#include "core/incident.h"
 
 #include <errno.h>
 #include <math.h>
@@ -16,17 +16,10 @@
 
 #include "cfg/cfg.h"
 #include "engine/alarm.h"
-#include "pub/pub.h"
+#include "core/core_io.h"
 #include "rw_calendar.h"
 #include "rw_log.h"
-#include "source/sample.h"
 #include "store/store.h"
-
-/* Modbus exceptions a TCP gateway sends for the device behind it: gateway path unavailable
- * (10) and gateway target device failed to respond (11), Modbus Application Protocol 1.1b3,
- * section 7. The device itself did not answer. */
-#define MB_EX_GATEWAY_PATH 10
-#define MB_EX_GATEWAY_TARGET 11
 
 /* Bytes kept for an acknowledgement's by and note read back for a resolution's document:
  * rcmd.h allows 64 + 1000 characters of up to 4 bytes. */
@@ -52,7 +45,7 @@ struct itgt {
 struct inc {
     const struct rw_config *cfg;
     struct store *store;
-    struct pub *pub;
+    const struct core_out *out;
     struct alm *alm;
     size_t ntargets;
     struct itgt *tg;
@@ -118,13 +111,45 @@ restore_one(const struct store_incident *in, void *arg)
     return 0;
 }
 
+/*
+ * The restart rule (alarm.h): a fresh detector with the targets whose incidents are open in
+ * the store restored open. 0, or -1 (EIO: store_errmsg()).
+ */
+static int
+restore(struct inc *c)
+{
+    struct restore_ctx rc = {0};
+
+    alm_reset(c->alm);
+    for (size_t i = 0; i < c->ntargets; i++) {
+        c->tg[i].id = 0;
+        c->tg[i].pending = P_NONE;
+    }
+    rc.c = c;
+    if (store_incident_each(c->store, 1, restore_one, &rc) < 0)
+        return -1;
+    if (rc.restored > 0)
+        log_notice("incidents: %zu still open from before the restart", rc.restored);
+    return 0;
+}
+
 int
-inc_open(const struct rw_config *cfg, struct store *store, struct pub *pub, struct inc **out,
-         char *err, size_t errlen)
+inc_restart(struct inc *c)
+{
+    if (restore(c) < 0) {
+        log_err("store: cannot read the open incidents at a restart: %s",
+                store_errmsg(c->store));
+        return -1;
+    }
+    return 0;
+}
+
+int
+inc_open(const struct rw_config *cfg, struct store *store, const struct core_out *pub,
+         struct inc **out, char *err, size_t errlen)
 {
     struct alm_rule_cfg *rules = NULL;
     struct alm_target *targets = NULL;
-    struct restore_ctx rc = {0};
     struct inc *c;
     size_t n = 0, i, k;
     enum alm_status st;
@@ -136,7 +161,7 @@ inc_open(const struct rw_config *cfg, struct store *store, struct pub *pub, stru
     }
     c->cfg = cfg;
     c->store = store;
-    c->pub = pub;
+    c->out = pub;
     if (cfg_alarm_detector(cfg, &rules, &targets, &n) < 0) {
         snprintf(err, errlen, "out of memory");
         goto fail;
@@ -164,13 +189,10 @@ inc_open(const struct rw_config *cfg, struct store *store, struct pub *pub, stru
         snprintf(err, errlen, "out of memory");
         goto fail;
     }
-    rc.c = c;
-    if (store_incident_each(store, 1, restore_one, &rc) < 0) {
+    if (restore(c) < 0) {
         snprintf(err, errlen, "store: open incidents: %s", store_errmsg(store));
         goto fail;
     }
-    if (rc.restored > 0)
-        log_notice("incidents: %zu still open from before the restart", rc.restored);
     free(rules);
     free(targets);
     *out = c;
@@ -193,47 +215,45 @@ inc_free(struct inc *c)
     free(c);
 }
 
-static enum alm_quality
-quality(const struct rw_config *cfg, const struct sample *s)
-{
-    switch ((enum rw_quality)s->quality) {
-    case RW_Q_GOOD:
-        return ALM_Q_GOOD;
-    case RW_Q_TIMEOUT:
-    case RW_Q_IO_ERROR:
-        return ALM_Q_NO_ANSWER;
-    case RW_Q_EXCEPTION:
-        if (cfg->devices[s->device].source == CFG_PROTO_MODBUS &&
-            (s->code == MB_EX_GATEWAY_PATH || s->code == MB_EX_GATEWAY_TARGET))
-            return ALM_Q_NO_ANSWER;
-        return ALM_Q_BAD;
-    case RW_Q_DECODE_ERROR:
-    case RW_Q_OUT_OF_RANGE:
-    case RW_Q_AUTH_ERROR:
-        break;
-    }
-    return ALM_Q_BAD;
-}
-
 void
-inc_sample(struct inc *c, const struct sample *s, int64_t t)
+inc_sample(struct inc *c, const struct core_sample *s)
 {
     struct alm_sample as;
     size_t n, i;
 
     if (s->device >= c->cfg->ndevices)
         return;
-    as.t = t;
+    as.t = s->t;
     as.device = s->device;
     as.point = s->point;
     as.cycle = s->cycle;
-    as.last = (s->flags & SAMPLE_F_LAST) != 0;
-    as.next_ms = s->hold > 0 ? llround(s->hold * 1000.0) : 0;
+    as.last = s->last;
+    as.next_ms = s->next_ms;
     as.value = s->value;
-    as.q = quality(c->cfg, s);
+    as.q = s->q;
     n = alm_sample(c->alm, &as, c->evs, alm_max_events(c->alm));
     for (i = 0; i < n; i++)
         transition(c, &c->evs[i]);
+}
+
+int
+inc_snapshot(const struct inc *c, void **buf, size_t *len)
+{
+    if (alm_snapshot(c->alm, buf, len) != ALM_OK) {
+        errno = ENOMEM;
+        return -1;
+    }
+    return 0;
+}
+
+int
+inc_restore(struct inc *c, const void *buf, size_t len)
+{
+    if (alm_restore(c->alm, buf, len) != ALM_OK) {
+        errno = EINVAL;
+        return -1;
+    }
+    return 0;
 }
 
 static void
@@ -447,8 +467,8 @@ announce(struct inc *c, struct itgt *g, const struct alm_event *ev)
         log_err("%s: cannot build its message: out of memory", topic);
         return;
     }
-    /* A refused message is counted by pub, which logs the state change. */
-    (void)pub_publish(c->pub, topic, txt, 1, 0);
+    /* A refused message is counted by the publisher, which logs the state change. */
+    (void)core_out_publish(c->out, topic, txt, 1, 0);
     free(txt);
 }
 

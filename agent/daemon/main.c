@@ -20,6 +20,7 @@
 #include <errno.h>
 #include <getopt.h>
 #include <malloc.h>
+#include <math.h>
 #include <poll.h>
 #include <pthread.h>
 #include <signal.h>
@@ -29,12 +30,15 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "archive/archive.h"
 #include "cfg/cfg.h"
 #include "control.h"
-#include "live.h"
+#include "core/core.h"
+#include "delivery.h"
 #include "pub/pub.h"
 #include "pub/pub_json.h"
 #include "rw_clock.h"
+#include "rw_etime.h"
 #include "rw_log.h"
 #include "rw_notify.h"
 #include "rw_queue.h"
@@ -42,11 +46,12 @@
 #include "source/sample.h"
 #include "source/probe.h"
 #include "source/snmp_poller.h"
+#include "store/store.h"
 
 #define DEFAULT_CONFIG "/etc/roomwatch/roomwatch.cfg"
-#define SAMPLE_BATCH 256      /* samples taken from the queue per wake-up */
-#define STOP_FLUSH_MS 3000    /* time the publisher gets to deliver what is pending at exit */
-#define LOOP_TICK_MS 1000     /* longest sleep of the main loop */
+#define SAMPLE_BATCH 256   /* samples taken from the queue per wake-up */
+#define STOP_FLUSH_MS 3000 /* time the publisher gets to deliver what is pending at exit */
+#define LOOP_TICK_MS 1000  /* longest sleep of the main loop */
 
 static volatile sig_atomic_t sig_stop;
 static volatile sig_atomic_t sig_reload;
@@ -68,9 +73,21 @@ struct agent {
     struct prb *probes;       /* NULL without probed devices */
     struct cycle_buf *cycles; /* per device */
     uint64_t dropped_seen;    /* queue drops already reported */
-    struct live *live;        /* indicators and incidents; NULL without either */
+    struct store *store;      /* with indicators or alarm rules; NULL without */
+    struct core *core;        /* indicators and incidents; NULL without either */
+    struct core_out out;      /* the core's messages: to pub; what it takes: to arc */
+    struct arc *arc;          /* the sample archive; NULL when off */
+    struct rw_etime et;       /* engine time: the wall clock at start, then monotonic */
+    uint64_t refused;         /* samples the core refused (too late) */
+    struct dlv *dlv;          /* telemetry, tracked for the delivery indicators */
     struct ctl *ctl;          /* commands in over MQTT */
 };
+
+/* Modbus exceptions a TCP gateway sends for the device behind it: gateway path unavailable
+ * (10) and gateway target device failed to respond (11), Modbus Application Protocol 1.1b3,
+ * section 7. The device itself did not answer. */
+#define MB_EX_GATEWAY_PATH 10
+#define MB_EX_GATEWAY_TARGET 11
 
 static void
 on_signal(int sig)
@@ -121,13 +138,54 @@ flush_cycle(struct agent *a, size_t dev)
         return;
     }
     snprintf(topic, sizeof(topic), "telemetry/%s", a->cfg->devices[dev].id);
-    /* A refused message is counted by pub, which logs the state change; the indicators
-     * track the reports a delivery indicator counts. */
-    if (a->live != NULL)
-        (void)live_publish_telemetry(a->live, dev, topic, json, rw_clock_mono());
-    else
-        (void)pub_publish(a->pub, topic, json, a->cfg->mqtt.qos, 0);
+    /* A refused message is counted by pub, which logs the state change; the reports a
+     * delivery indicator counts are tracked. */
+    (void)dlv_publish(a->dlv, dev, topic, json, rw_clock_mono());
     free(json);
+}
+
+/* What a sample says about its device, as the alarm rules see it. */
+static enum alm_quality
+alarm_quality(const struct rw_config *cfg, const struct sample *s)
+{
+    switch ((enum rw_quality)s->quality) {
+    case RW_Q_GOOD:
+        return ALM_Q_GOOD;
+    case RW_Q_TIMEOUT:
+    case RW_Q_IO_ERROR:
+        return ALM_Q_NO_ANSWER;
+    case RW_Q_EXCEPTION:
+        if (cfg->devices[s->device].source == CFG_PROTO_MODBUS &&
+            (s->code == MB_EX_GATEWAY_PATH || s->code == MB_EX_GATEWAY_TARGET))
+            return ALM_Q_NO_ANSWER;
+        return ALM_Q_BAD;
+    case RW_Q_DECODE_ERROR:
+    case RW_Q_OUT_OF_RANGE:
+    case RW_Q_AUTH_ERROR:
+        break;
+    }
+    return ALM_Q_BAD;
+}
+
+/* One sample into the core, at the engine time of its monotonic time. */
+static void
+feed_core(struct agent *a, const struct sample *s)
+{
+    struct core_sample cs;
+
+    cs.device = s->device;
+    cs.point = s->point;
+    cs.t = rw_etime_at(&a->et, s->mono);
+    cs.value = s->value;
+    cs.valid = s->quality == RW_Q_GOOD;
+    cs.q = alarm_quality(a->cfg, s);
+    cs.cycle = s->cycle;
+    cs.last = (s->flags & SAMPLE_F_LAST) != 0;
+    cs.next_ms = s->hold > 0 ? llround(s->hold * 1000.0) : 0;
+    if (core_sample(a->core, &cs) < 0 && a->refused++ == 0)
+        log_warn("indicators: a sample came later than %d s after it was taken and was left "
+                 "out (its time reads as unknown)",
+                 CORE_LAG_MS / 1000);
 }
 
 static void
@@ -142,8 +200,8 @@ take_sample(struct agent *a, const struct sample *s)
     prof = &a->cfg->profiles[a->cfg->devices[s->device].profile];
     if (s->point >= prof->npoints)
         return;
-    if (a->live != NULL)
-        live_sample(a->live, s);
+    if (a->core != NULL)
+        feed_core(a, s);
     /* A cycle whose last sample was dropped by a full queue is published when the next
      * cycle begins, with the points that did arrive. */
     if (cb->n > 0 && cb->cycle != s->cycle)
@@ -200,12 +258,26 @@ agent_stop(struct agent *a)
             for (i = 0; i < a->cfg->ndevices; i++)
                 flush_cycle(a, i);
     }
-    /* Before the store closes with live. */
+    /* Before the core goes. */
     ctl_free(a->ctl);
     a->ctl = NULL;
+    dlv_free(a->dlv);
+    a->dlv = NULL;
     /* After the last samples are in: the final checkpoint and the run's clean end. */
-    live_close(a->live, rw_clock_mono());
-    a->live = NULL;
+    if (a->core != NULL) {
+        int64_t now = rw_etime_at(&a->et, rw_clock_mono());
+
+        core_stop(a->core, now);
+        if (store_run_end(a->store, now) < 0)
+            log_err("store: cannot record the run's clean end: %s; it will read as killed",
+                    store_errmsg(a->store));
+        core_free(a->core);
+        a->core = NULL;
+    }
+    arc_close(a->arc); /* the open hours finished and fsync()ed */
+    a->arc = NULL;
+    store_close(a->store);
+    a->store = NULL;
     if (a->pub != NULL) {
         pub_stop(a->pub, STOP_FLUSH_MS);
         pub_free(a->pub);
@@ -218,6 +290,111 @@ agent_stop(struct agent *a)
             free(a->cycles[i].s);
     free(a->cycles);
     a->cycles = NULL;
+}
+
+/* The core's messages go out through the publisher. */
+static int
+out_publish(void *ctx, const char *subtopic, const char *payload, int qos, int retain)
+{
+    const struct agent *a = ctx;
+
+    return pub_publish(a->pub, subtopic, payload, qos, retain);
+}
+
+/* What the core took goes into the sample archive (archive.h). */
+static void
+taken_sample(void *ctx, uint32_t p, int64_t t, double value, int valid, enum alm_quality q)
+{
+    const struct agent *a = ctx;
+
+    (void)arc_sample(a->arc, t, p, value, valid, q); /* a failure is counted and logged there */
+}
+
+static void
+taken_command(void *ctx, int64_t t, const struct store_cmd *cmd)
+{
+    const struct agent *a = ctx;
+
+    (void)arc_command(a->arc, t, cmd);
+}
+
+static void
+taken_restart(void *ctx, int64_t t, int64_t saved)
+{
+    const struct agent *a = ctx;
+
+    (void)arc_restart(a->arc, t, saved);
+}
+
+/* Engine time now (control.h). */
+static int64_t
+engine_now(void *ctx)
+{
+    const struct agent *a = ctx;
+
+    return rw_etime_at(&a->et, rw_clock_mono());
+}
+
+/*
+ * Opens the store, records the run and starts the core, resumed from the store (core.h,
+ * CORE_RESTART). Engine time never goes behind what the store already holds: neither the
+ * previous run's end (or last checkpoint) nor the newest sample of the resumed state, so a
+ * wall clock set back since cannot make samples older than the saved ones. Returns 0, or -1
+ * after logging why.
+ */
+static int
+core_start(struct agent *a)
+{
+    const struct rw_config *cfg = a->cfg;
+    double wall = rw_clock_wall(), mono = rw_clock_mono();
+    struct core_opts o = {0};
+    struct store_run prev;
+    int64_t saved, newest;
+    char err[256];
+
+    if (store_open(cfg->state_dir, &a->store) < 0) {
+        log_err("indicators: store %s/%s: %s", cfg->state_dir, STORE_FILE,
+                errno == EIO && a->store != NULL ? store_errmsg(a->store) : strerror(errno));
+        return -1;
+    }
+    rw_etime_anchor(&a->et, wall, mono, 0);
+    if (store_run_begin(a->store, rw_etime_at(&a->et, mono), &prev) < 0) {
+        log_err("indicators: store: run log: %s", store_errmsg(a->store));
+        return -1;
+    }
+    if (prev.id != 0)
+        rw_etime_anchor(&a->et, wall, mono, prev.clean ? prev.stop : prev.last_checkpoint);
+    o.now = rw_etime_at(&a->et, mono);
+    /* Before the core: it tells of its restart as it opens. */
+    if (arc_open_config(cfg, o.now, &a->arc, err, sizeof(err)) < 0) {
+        log_err("archive: %s", err);
+        return -1;
+    }
+    a->out.ctx = a;
+    a->out.publish = out_publish;
+    if (a->arc != NULL) {
+        a->out.taken_sample = taken_sample;
+        a->out.taken_command = taken_command;
+        a->out.taken_restart = taken_restart;
+    }
+    o.resume = CORE_RESTART;
+    o.out = &a->out;
+    if (core_open(cfg, a->store, &o, &a->core, err, sizeof(err)) < 0) {
+        log_err("indicators: %s", err);
+        return -1;
+    }
+    a->refused = 0;
+    if (core_resumed(a->core, &saved, &newest)) {
+        int64_t floor = prev.id != 0 ? (prev.clean ? prev.stop : prev.last_checkpoint) : 0;
+
+        rw_etime_anchor(&a->et, wall, mono, newest > floor ? newest : floor);
+        /* The agent was looking up to the checkpoint and may have stopped any time after. */
+        log_notice("indicators: resumed from the store; %s run, %.0f s since its last "
+                   "checkpoint are unknown time",
+                   prev.clean ? "clean" : "killed",
+                   (double)(rw_etime_at(&a->et, mono) - saved) / 1000.0);
+    }
+    return 0;
 }
 
 /* Starts workers and publisher for a->cfg. Returns 0, or -1 after logging why. */
@@ -246,17 +423,11 @@ agent_start(struct agent *a)
     a->pub = pub_new(cfg);
     if (a->pub == NULL || pub_start(a->pub) < 0)
         return -1;
-    if (cfg->nindicators > 0 || cfg->ninc_indicators > 0 || cfg->nalarms > 0) {
-        char err[256];
-
-        if (live_open(cfg, a->pub, rw_clock_wall(), rw_clock_mono(), &a->live, err,
-                      sizeof(err)) < 0) {
-            log_err("indicators: %s", err);
-            return -1;
-        }
-    }
-    if ((a->ctl = ctl_new(cfg, a->pub, a->live != NULL ? live_store(a->live) : NULL)) == NULL) {
-        log_err("commands: out of memory");
+    if ((cfg->nindicators > 0 || cfg->ninc_indicators > 0 || cfg->nalarms > 0) && core_start(a) < 0)
+        return -1;
+    if ((a->dlv = dlv_new(cfg, a->pub, a->core, &a->et)) == NULL ||
+        (a->ctl = ctl_new(cfg, a->pub, a->core, engine_now, a)) == NULL) {
+        log_err("out of memory");
         return -1;
     }
     for (i = 0; i < cfg->nbuses; i++) {
@@ -272,8 +443,7 @@ agent_start(struct agent *a)
         }
     }
     if (sp_device_count(cfg) > 0) {
-        if ((a->snmp = sp_poller_new(cfg, a->samples)) == NULL ||
-            sp_poller_start(a->snmp) < 0) {
+        if ((a->snmp = sp_poller_new(cfg, a->samples)) == NULL || sp_poller_start(a->snmp) < 0) {
             log_err("snmp poller: cannot start: %s", strerror(errno));
             return -1;
         }
@@ -367,8 +537,8 @@ main(int argc, char **argv)
         size_t points = 0, i;
         for (i = 0; i < a.cfg->ndevices; i++)
             points += a.cfg->profiles[a.cfg->devices[i].profile].npoints;
-        printf("%s: OK: %zu buses, %zu devices, %zu points\n", path, a.cfg->nbuses,
-               a.cfg->ndevices, points);
+        printf("%s: OK: %zu buses, %zu devices, %zu points\n", path, a.cfg->nbuses, a.cfg->ndevices,
+               points);
         cfg_free(a.cfg);
         return 0;
     }
@@ -443,10 +613,16 @@ main(int argc, char **argv)
             continue;
         }
         drain_samples(&a);
-        if (a.live != NULL)
-            live_tick(a.live, rw_clock_mono());
+        if (a.core != NULL) {
+            int64_t now = rw_etime_at(&a.et, rw_clock_mono());
+
+            /* Samples may wait in the queue: account behind now by their lag. */
+            core_advance(a.core, now - CORE_LAG_MS);
+            core_tick(a.core, now);
+            if (a.arc != NULL)
+                arc_tick(a.arc, now);
+        }
         pub_dispatch(a.pub);
-        ctl_tick(a.ctl, rw_clock_mono());
         check_queue(&a);
     }
     log_notice("stopping");

@@ -5,7 +5,7 @@
  * one arena per call (a few bytes per incident), freed when the results are computed: the
  * results themselves hold ids and times, no strings.
  */
-#include "incind.h"
+#include "core/incind.h"
 
 #include <errno.h>
 #include <stdlib.h>
