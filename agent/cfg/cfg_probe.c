@@ -23,12 +23,12 @@
 
 #include "cfg/cfg_probe.h"
 
-#define URL_MAX 2048  /* bytes of a probe URL */
-#define BODY_MAX 256  /* bytes of the body substring */
+#define URL_MAX 2048     /* bytes of a probe URL */
+#define BODY_MAX 256     /* bytes of the body substring */
 #define NAME_MAX_DNS 253 /* a DNS name's text form (RFC 1035 2.3.4), without the final dot */
 
 static const char *const probe_keys[] = {
-    "type",  "host",   "port", "url",   "method", "expect", "body",    "ca_file",
+    "type",   "host",  "port", "url",    "method", "expect",  "body", "ca_file",
     "verify", "count", "name", "server", "record", "backoff", NULL,
 };
 
@@ -204,8 +204,9 @@ check_url(struct cfgc *ck, const struct cfgc_obj *o, struct cfg_probe *pr)
     end = host + strcspn(host, "/?#");
     for (const unsigned char *p = (const unsigned char *)v; *p != '\0'; p++) {
         if (*p <= ' ' || *p == 0x7f) {
-            cfgc_problem(ck, o, at, "\"url\" must not hold spaces or control characters "
-                                    "(percent-encode them)");
+            cfgc_problem(ck, o, at,
+                         "\"url\" must not hold spaces or control characters "
+                         "(percent-encode them)");
             return;
         }
     }

@@ -45,8 +45,8 @@ struct lookup {
 static void *prb_main(void *arg);
 static void dev_start(struct prb_dev *d, double now);
 static void dev_close(struct prb_dev *d);
-static int want_fd(struct prb *pr, int fd, short events, enum prb_fd_kind kind,
-                   struct prb_dev *d, ares_channel chan);
+static int want_fd(struct prb *pr, int fd, short events, enum prb_fd_kind kind, struct prb_dev *d,
+                   ares_channel chan);
 static void add_ares_fds(struct prb *pr, ares_channel chan, struct prb_dev *d);
 static void lookup_cb(void *arg, int status, int timeouts, struct ares_addrinfo *res);
 
@@ -595,8 +595,8 @@ prb_main(void *arg)
 
             if (!d->active && now >= d->due)
                 dev_start(d, now);
-            if (d->active && d->probe->type != CFG_PROBE_HTTP &&
-                d->probe->type != CFG_PROBE_DNS && now >= d->deadline) {
+            if (d->active && d->probe->type != CFG_PROBE_HTTP && d->probe->type != CFG_PROBE_DNS &&
+                now >= d->deadline) {
                 if (d->probe->type == CFG_PROBE_ICMP && d->fd >= 0) {
                     prb_icmp_expire(d);
                 } else {
@@ -606,8 +606,8 @@ prb_main(void *arg)
                     prb_finish(d);
                 }
             }
-            if (d->active && (d->probe->type == CFG_PROBE_HTTP ||
-                              d->probe->type == CFG_PROBE_DNS) &&
+            if (d->active &&
+                (d->probe->type == CFG_PROBE_HTTP || d->probe->type == CFG_PROBE_DNS) &&
                 now >= d->deadline + PRB_GRACE) {
                 if (d->probe->type == CFG_PROBE_HTTP) {
                     curl_multi_remove_handle(pr->multi, d->easy);

@@ -42,8 +42,7 @@ prb_dns_setup(struct prb_dev *d)
     opt.tries = 1;
     opt.lookups = (char *)"b";
     rc = ares_init_options(&d->chan, &opt,
-                           ARES_OPT_FLAGS | ARES_OPT_TIMEOUTMS | ARES_OPT_TRIES |
-                               ARES_OPT_LOOKUPS);
+                           ARES_OPT_FLAGS | ARES_OPT_TIMEOUTMS | ARES_OPT_TRIES | ARES_OPT_LOOKUPS);
     if (rc != ARES_SUCCESS) {
         log_err("%s: cannot set up c-ares: %s", d->desc, ares_strerror(rc));
         d->chan = NULL;
@@ -76,8 +75,7 @@ void
 prb_dns_send(struct prb_dev *d)
 {
     d->dns_pending = 1;
-    ares_query(d->chan, d->probe->name, ns_c_in, d->probe->aaaa ? ns_t_aaaa : ns_t_a, on_answer,
-               d);
+    ares_query(d->chan, d->probe->name, ns_c_in, d->probe->aaaa ? ns_t_aaaa : ns_t_a, on_answer, d);
 }
 
 static void

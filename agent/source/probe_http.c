@@ -38,8 +38,7 @@ prb_http_setup(struct prb_dev *d)
     if (e == NULL)
         return -1;
     d->easy = e;
-    if (p->body != NULL && strlen(p->body) > 1 &&
-        (d->tail = malloc(2 * strlen(p->body))) == NULL)
+    if (p->body != NULL && strlen(p->body) > 1 && (d->tail = malloc(2 * strlen(p->body))) == NULL)
         return -1;
     curl_easy_setopt(e, CURLOPT_URL, p->url);
     curl_easy_setopt(e, CURLOPT_PRIVATE, (char *)d);

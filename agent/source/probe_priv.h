@@ -55,14 +55,14 @@ struct prb_dev {
     double delay;    /* backoff delay; 0 while up (or without backoff) */
     int local_error; /* the probe could not be sent at all: backed off whatever the config */
     uint64_t cycle;
-    struct sample *out; /* per point */
+    struct sample *out;    /* per point */
     char why[PRB_WHY_MAX]; /* why this cycle is down */
 
     enum prb_state state;
     char last_why[PRB_WHY_MAX];
 
     /* tcp and icmp */
-    int fd; /* -1 when closed */
+    int fd;        /* -1 when closed */
     int resolving; /* a c-ares lookup of probe->host is under way */
     struct sockaddr_storage addr;
     socklen_t addrlen;
