@@ -254,11 +254,16 @@ prb_fail(struct prb_dev *d, enum rw_quality q, uint16_t code, const char *fmt, .
     va_end(ap);
 }
 
-/* The state change of d this cycle, logged once. */
+/*
+ * The state change of d this cycle, logged once. Down is down for the same reason while the
+ * quality and code stay (libcurl's messages differ by the milliseconds they name).
+ */
 static void
 log_change(struct prb_dev *d, enum prb_state st, double next)
 {
-    if (st == d->state && (st != PRB_DOWN || strcmp(d->why, d->last_why) == 0))
+    uint32_t detail = (uint32_t)d->out[PRB_P_UP].quality << 16 | d->out[PRB_P_UP].code;
+
+    if (st == d->state && (st != PRB_DOWN || detail == d->last_detail))
         return;
     if (st == PRB_UP && d->state == PRB_NEW)
         log_info("%s: up", d->desc);
@@ -268,7 +273,7 @@ log_change(struct prb_dev *d, enum prb_state st, double next)
         log_warn("%s: down: %s (%s); next probe in %.3g s", d->desc, d->why,
                  rw_quality_name((enum rw_quality)d->out[PRB_P_UP].quality), next);
     d->state = st;
-    snprintf(d->last_why, sizeof(d->last_why), "%s", st == PRB_DOWN ? d->why : "");
+    d->last_detail = detail;
 }
 
 void

@@ -59,7 +59,7 @@ struct prb_dev {
     char why[PRB_WHY_MAX]; /* why this cycle is down */
 
     enum prb_state state;
-    char last_why[PRB_WHY_MAX];
+    uint32_t last_detail; /* quality << 16 | code of the last down logged */
 
     /* tcp and icmp */
     int fd;        /* -1 when closed */

@@ -265,6 +265,8 @@ indicators = (
               "one 'up again' line for db1:\n" + log[-3000:])
         check("probe app2 (https://127.0.0.1:%d/fail): down: HTTP status 500" % https_port
               in log, "app2's reason:\n" + log[-3000:])
+        check(log.count("probe hang (http://127.0.0.1:%d/): down: " % hang_port) == 1,
+              "one line for the never-answering service, not one per probe:\n" + log[-3000:])
         check("probe untrusted (https://127.0.0.1:%d/health): down: SSL certificate problem"
               % https_port in log, "untrusted's reason:\n" + log[-3000:])
 
