@@ -172,7 +172,7 @@ def test():
             % (common, dead_port),
             'id = "line1"; %s probe = { type = "icmp"; host = "127.0.0.1"; count = 3; };'
             % common,
-            'id = "dns1"; %s probe = { type = "dns"; name = "app.test"; server = "127.0.0.1"; '
+            'id = "dns1"; %s probe = { type = "dns"; name = "app.test."; server = "127.0.0.1"; '
             'port = %d; };' % (common, dns_port),
             'id = "dns2"; %s probe = { type = "dns"; name = "nope.test"; server = "127.0.0.1"; '
             'port = %d; };' % (common, dns_port),
