@@ -188,8 +188,16 @@ indicators = (
   { id = "hang_avail"; name = "查询客户端可用率"; kind = "availability"; points = ["hang.up"];
     target = "≥90(%%)"; }
 );
+alarms = (
+  { id = "service_down"; severity = "major"; category = "device"; devices = ["db1", "app2"];
+    no_answer = 3; hold = 0; clear_hold = 1; },
+  { id = "app_error"; severity = "minor"; category = "device"; points = ["app2.status"];
+    above = 499.0; }
+);
 """ % state
-        sub = h.subscribe(broker.port, "rw/test/telemetry/#")
+        # One subscriber: the harness names its client by process and broker port.
+        sub = h.subscribe(broker.port, "rw/test/#")
+        inc = sub
         rwd = h.roomwatchd(agent_config(broker.port, [], devices, extra=indicators))
 
         wait_for(lambda: all(last_points(sub, d) for d in
@@ -256,6 +264,18 @@ indicators = (
         wait_for(lambda: (last_points(sub, "db1") or {}).get("up", {}).get("value") == 1, 5,
                  "db1 up again")
         time.sleep(2.0)
+        # The outage opened a no_answer incident for db1 that resolved by itself; app2's 500s
+        # are answers: no no_answer incident, but its status rule fired.
+        def incidents(rule, event):
+            return [d for _, _, d in inc.json(r"incident/\d+$")
+                    if d["rule"] == rule and d["event"] == event]
+        wait_for(lambda: [d for d in incidents("service_down", "resolved")
+                          if d["device"] == "db1"], 10, "db1's incident to resolve")
+        opened = incidents("service_down", "detected")
+        check(len(opened) == 1 and opened[0]["device"] == "db1",
+              "one no_answer incident, db1's: %r" % opened)
+        check([d for d in incidents("app_error", "detected") if d["device"] == "app2"],
+              "app2's status rule opened no incident")
         check(rwd.stop() == 0, "clean stop: " + rwd.text()[-3000:])
 
         log = rwd.text()
