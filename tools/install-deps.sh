@@ -8,11 +8,12 @@ set -eu
 PKGS="
 build-essential cmake pkg-config
 libmodbus-dev libsnmp-dev libpaho-mqtt-dev libconfig-dev libsqlite3-dev
-libjansson-dev libcmocka-dev libssl-dev zlib1g-dev
+libjansson-dev libcmocka-dev libssl-dev zlib1g-dev libxlsxwriter-dev
 libcurl4-openssl-dev libc-ares-dev
 mosquitto mosquitto-clients socat snmpsim snmpd snmp
-python3 python3-pymodbus python3-serial-asyncio python3-paho-mqtt
+python3 python3-pymodbus python3-serial-asyncio python3-paho-mqtt python3-openpyxl
 collectd-core procps time openssl
+chromium fonts-noto-cjk poppler-utils libreoffice-calc-nogui
 gcc-aarch64-linux-gnu libc6-dev-arm64-cross gcc-arm-linux-gnueabihf libc6-dev-armhf-cross
 qemu-user dpkg-dev systemd file
 "
@@ -38,7 +39,7 @@ libjansson4 libjansson-dev libpaho-mqtt1.3 libpaho-mqtt-dev libssl3 libcmocka0 l
 libsnmp40 libsnmp-dev libpci3 libudev1 zlib1g libsensors5 libperl5.36 libbz2-1.0 libcrypt1
 libdb5.3 libgdbm-compat4 libgdbm6 libwrap0 libnsl2 libtirpc3 libgssapi-krb5-2 libkrb5-3
 libk5crypto3 libcom-err2 libkrb5support0 libkeyutils1 libssl-dev libsqlite3-0 libsqlite3-dev
-zlib1g-dev
+libxlsxwriter4 libxlsxwriter-dev libminizip1 zlib1g-dev
 libcurl4 libcurl4-openssl-dev libc-ares2 libc-ares-dev libbrotli1 libidn2-0 libldap-2.5-0
 libnghttp2-14 libpsl5 librtmp1 libssh2-1 libzstd1 libunistring2 libgnutls30 libsasl2-2
 libsasl2-modules-db libgmp10 libhogweed6 libnettle8 libp11-kit0 libtasn1-6 libffi8"

@@ -266,6 +266,14 @@ cmp_file(const void *a, const void *b)
 }
 
 static int
+ends_with(const char *s, const char *suffix)
+{
+    size_t n = strlen(s), k = strlen(suffix);
+
+    return n >= k && strcmp(s + n - k, suffix) == 0;
+}
+
+static int
 open_next(struct tsrc *ts)
 {
     struct tfile *f = &ts->files[ts->next];
@@ -292,6 +300,16 @@ open_next(struct tsrc *ts)
         if (read_in(ts) != 0)
             return -1;
     ts->gzip = ts->zs.avail_in >= 2 && ts->in[0] == 0x1f && ts->in[1] == 0x8b;
+    if (!ts->gzip && ends_with(f->path, ".gz")) {
+        /* An archive file nothing of which reached the disk (a kill before its first
+         * flush), or not gzip at all: cut short at its start. */
+        ts->eof = ts->truncated = 1;
+        ts->zs.avail_in = 0;
+        snprintf(ts->zmsg, sizeof(ts->zmsg), "%s",
+                 ts->in_eof && ts->end == 0 && ts->zs.next_in == ts->in ? "no gzip data in it"
+                                                                          : "not gzip data");
+        return 0;
+    }
     if (!ts->gzip) {
         /* Plain: what was read is text. */
         memcpy(ts->buf, ts->in, ts->zs.avail_in);

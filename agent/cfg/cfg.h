@@ -371,7 +371,36 @@ struct cfg_indicator {
     int has_inventory; /* count: inventory = N; with its source */
     double inventory;
     char *source;
+    double weight; /* report.weights: the line's 分值 in the self-evaluation; 0: none */
     int line;
+};
+
+/* A form line the agent cannot measure, entered by hand (config report.entered): 满意度
+ * surveys, 预算执行率, qualitative lines such as 健全. Strings NULL when not given. */
+struct cfg_entered {
+    char id[CFG_ID_MAX];
+    char *name, *category, *subcategory; /* 三级, 一级, 二级指标 */
+    char *target_text;                   /* 年度指标值, verbatim */
+    struct tgt target;
+    char *rule_text; /* how a number decides a qualitative target; NULL if none */
+    struct tgt rule;
+    double value; /* the result as a number, in the target's unit; NaN when text */
+    char *unit;   /* the value's unit as written; NULL if none */
+    char *text;   /* the result as words (健全); NULL when a number */
+    int met;      /* given: 1 or 0; -1 decided from value against rule or target */
+    double score; /* 得分 given by hand; NaN: scored as a measured line */
+    double weight; /* 分值; 0: none */
+    char *by, *basis; /* who entered it, and on what evidence */
+    int line;
+};
+
+/* The self-evaluation workbook's header block (config "report"): NULL when not given. */
+struct cfg_report {
+    char *project;     /* 项目名称 */
+    char *department;  /* 主管部门 */
+    char *implementer; /* 实施单位 */
+    size_t nentered;
+    struct cfg_entered *entered;
 };
 
 /* Alarm rules (config "alarms"): what opens an incident. */
@@ -456,6 +485,7 @@ struct rw_config {
     struct cfg_indicator *inc_indicators; /* incident indicators, in config order */
     size_t nalarms;
     struct cfg_alarm *alarms;
+    struct cfg_report report;
 };
 
 /* One problem found in a config or profile file. */

@@ -30,6 +30,7 @@
 #include "cfg/cfg_check.h"
 #include "cfg/cfg_indicator.h"
 #include "cfg/cfg_probe.h"
+#include "cfg/cfg_report.h"
 
 #ifndef ROOMWATCH_PROFILE_DIR
 #error "ROOMWATCH_PROFILE_DIR (where installed profiles live) comes from CMake"
@@ -105,7 +106,7 @@ static void check_state(struct cl *c, const struct cfgc_obj *root);
 static void check_archive(struct cl *c, const struct cfgc_obj *root);
 
 static const char *const top_keys[] = {
-    "site", "profile_dir", "queue_size", "state_dir", "checkpoint_interval", "archive", "mqtt", "buses", "devices", "indicators", "alarms", NULL,
+    "site", "profile_dir", "queue_size", "state_dir", "checkpoint_interval", "archive", "mqtt", "buses", "devices", "indicators", "alarms", "report", NULL,
 };
 static const char *const archive_keys[] = {"enabled", "max_mb", "max_days", NULL};
 static const char *const site_keys[] = {"id", "name", "timezone", "gateway", "period", NULL};
@@ -239,6 +240,7 @@ cfg_free(struct rw_config *cfg)
     free(cfg->profiles);
     cfg_free_indicators(cfg);
     cfg_free_alarms(cfg);
+    cfg_free_report(cfg);
     free(cfg);
 }
 
@@ -264,6 +266,7 @@ check_config(struct cl *c, const config_setting_t *root)
     /* Incident indicators name alarm rules: the rules first (diagnostics are sorted). */
     check_alarms(c, &top);
     check_indicators(c, &top);
+    cfg_check_report(&c->ck, &top, c->cfg);
 }
 
 /* Indicators name device.point, so they are checked once the profiles are in. */

@@ -354,11 +354,8 @@ int
 core_command(struct core *c, const struct store_cmd *cmd, int64_t now, const char *source,
              struct store_cmd_result *r)
 {
-    if (rec_apply(c->rec, cmd, now, source, r) < 0)
-        return -1;
-    if (c->taken != NULL && c->taken->taken_command != NULL)
-        c->taken->taken_command(c->taken->ctx, now, cmd);
-    return 0;
+    /* Taken (archived) as the record publishes the change: record.c. */
+    return rec_apply(c->rec, cmd, now, source, r);
 }
 
 /* FNV-1a over n bytes, continuing from h. */

@@ -46,8 +46,10 @@ struct store_cmd;
  * as it takes it, so that the daemon can archive what it fed the core as a replay trace and
  * any period can be recomputed from it (the sample archive): a sample of engine point p (the
  * indset layout; the agent's delivery points included) with the value, validity and
- * quality it came with; a command, once applied (changed or not; refused ones are not
- * taken); a restart of the daemon on a resumed state (now, and the checkpoint resumed from).
+ * quality it came with; each change to the record, as the command that made it, when it is
+ * published (record.h: whoever made it, this process or the CLI beside it; a command that
+ * changed nothing is not taken, nor is a refused one); a restart of the daemon on a resumed
+ * state (now, and the checkpoint resumed from).
  */
 struct core_out {
     void *ctx;

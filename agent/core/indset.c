@@ -254,6 +254,27 @@ indset_load(const struct indset *is, const struct indset_period *p, struct store
 }
 
 int
+indset_view(const struct indset *is, const struct indset_period *p, struct store *st,
+            struct eng *e, int64_t now, int64_t *as_of, int *final)
+{
+    int64_t end = p->day_start[p->ndays], saved;
+
+    if (indset_load(is, p, st, e, &saved, NULL, NULL) < 0)
+        return -1;
+    *final = now >= end;
+    if (*final)
+        eng_finish(e, end); /* idempotent: a state the rollover finished stays as it is */
+    *as_of = *final ? end : saved;
+    return 0;
+}
+
+int64_t
+indset_as_of(const struct indset_period *p, int64_t now)
+{
+    return now < p->day_start[p->ndays] ? now : p->day_start[p->ndays];
+}
+
+int
 indset_save(const struct indset *is, const struct indset_period *p, struct store *st, struct eng *e,
             int64_t now, const void *aux, size_t auxlen)
 {

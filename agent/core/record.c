@@ -36,7 +36,7 @@ struct rec {
 /* One unpublished change, copied out of the walk (marking it inside would change the index
  * being walked). */
 struct rec_change {
-    int64_t seq, incident;
+    int64_t seq, incident, at;
     char what[REC_WHAT_LEN];
 };
 
@@ -49,6 +49,7 @@ struct batch {
  * there), published and marked after it. */
 struct evbatch {
     const struct rw_config *cfg;
+    const struct core_out *out;
     size_t n;
     int64_t id[REC_BATCH];
     char *txt[REC_BATCH]; /* malloc()ed; NULL: out of memory */
@@ -110,15 +111,46 @@ collect(const struct store_change *ch, void *arg)
 
     o->seq = ch->seq;
     o->incident = ch->incident;
+    o->at = ch->at;
     snprintf(o->what, sizeof(o->what), "%s", ch->what != NULL ? ch->what : "changed");
     return b->n == REC_BATCH ? 1 : 0;
 }
 
 struct doc_ctx {
     const struct rw_config *cfg;
+    const struct core_out *out;
     const char *what;
+    int64_t at;
     char *txt;
 };
+
+/*
+ * The command that made a change, as the store holds it now, told to the owner's
+ * taken_command hook (the sample archive): whoever applied it (this process, or the CLI in
+ * another), it is archived once it is published. A change published twice (a crash between
+ * publishing and marking) is archived twice: a repeated command changes nothing.
+ */
+static void
+take_change(const struct doc_ctx *d, const struct store_incident *in)
+{
+    struct store_cmd cmd;
+
+    if (d->out->taken_command == NULL)
+        return;
+    memset(&cmd, 0, sizeof(cmd));
+    cmd.incident = in->id;
+    if (strcmp(d->what, "acknowledged") == 0) {
+        cmd.kind = STORE_CMD_ACK;
+        cmd.by = in->acked_by;
+        cmd.note = in->ack_note;
+    } else {
+        cmd.kind = STORE_CMD_RESOLVE; /* "resolved" by hand, or "noted" */
+        cmd.by = in->resolved_by;
+        cmd.cause = in->cause;
+        cmd.measure = in->measure;
+    }
+    d->out->taken_command(d->out->ctx, d->at, &cmd);
+}
 
 static int
 build_doc(const struct store_incident *in, void *arg)
@@ -126,6 +158,7 @@ build_doc(const struct store_incident *in, void *arg)
     struct doc_ctx *d = arg;
 
     d->txt = inc_json(d->cfg, in, d->what);
+    take_change(d, in);
     return 0;
 }
 
@@ -149,7 +182,7 @@ publish_changes(struct rec *c)
         if (r < 0)
             goto store_failed;
         for (i = 0; i < b.n; i++) {
-            struct doc_ctx d = {c->cfg, b.ch[i].what, NULL};
+            struct doc_ctx d = {c->cfg, c->out, b.ch[i].what, b.ch[i].at, NULL};
             char topic[48];
 
             if (store_incident_get(c->store, b.ch[i].incident, build_doc, &d) < 0) {
@@ -224,6 +257,19 @@ collect_event(const struct store_event *ev, void *arg)
     b->txt[b->n] = o != NULL ? json_dumps(o, JSON_COMPACT) : NULL;
     json_decref(o);
     b->n++;
+    if (b->out->taken_command != NULL) {
+        /* Archived as take_change() archives an incident's change. */
+        struct store_cmd cmd;
+
+        memset(&cmd, 0, sizeof(cmd));
+        cmd.kind = STORE_CMD_EVENT;
+        cmd.event_kind = ev->kind;
+        cmd.at = ev->at;
+        cmd.by = ev->by;
+        cmd.note = ev->note;
+        cmd.incident = ev->incident;
+        b->out->taken_command(b->out->ctx, ev->recorded_at, &cmd);
+    }
     return b->n == REC_BATCH ? 1 : 0;
 }
 
@@ -241,6 +287,7 @@ publish_events(struct rec *c)
     do {
         memset(&b, 0, sizeof(b));
         b.cfg = c->cfg;
+        b.out = c->out;
         if (store_event_unpublished(c->store, collect_event, &b) < 0) {
             r = -2;
             break;

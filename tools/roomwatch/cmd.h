@@ -24,9 +24,13 @@ int cmd_event(int argc, char **argv);
 int cmd_incidents(int argc, char **argv);
 /* cmd_replay.c */
 int cmd_replay(int argc, char **argv);
+/* cmd_report.c */
+int cmd_report(int argc, char **argv);
 /* cmd_status.c */
 int cmd_status(int argc, char **argv);
 /* cmd_target.c */
 int cmd_target(int argc, char **argv);
+/* cmd_verify.c */
+int cmd_verify(int argc, char **argv);
 
 #endif /* ROOMWATCH_CMD_H */

@@ -29,14 +29,24 @@ static const struct {
      "                      list the incidents in the agent's store; the year's\n"
      "                      fault-handling record"},
     {"replay", cmd_replay,
-     "replay -c FILE --trace TRACE.csv [--year Y] [--max-skew S] [--db OUT.db] [--json]\n"
-     "                      run a trace through the engine and print the indicators"},
+     "replay -c FILE (--trace TRACE.csv | --archive DIR --year Y) [--year Y] [--month M]\n"
+     "              [--max-skew S] [--db OUT.db] [--json]\n"
+     "                      run a trace or the sample archive through the core and print\n"
+     "                      the indicators"},
+    {"report", cmd_report,
+     "report -c FILE [-c FILE ...] --year Y [--month M] [--format xlsx|html|csv|json]\n"
+     "       [--lang zh|en] [-o FILE]\n"
+     "                      the year-end self-evaluation (绩效自评) workbook"},
     {"resolve", cmd_resolve,
      "resolve ID --by NAME --cause TEXT --measure TEXT [-c FILE]\n"
      "                      resolve an incident by hand, or note the cause and measure"},
     {"status", cmd_status,
      "status -c FILE [--year Y [--month M]] [--json]\n"
      "                      the daemon's indicators as of its last checkpoint"},
+    {"verify", cmd_verify,
+     "verify -c FILE --year Y [--month M] [--archive DIR] [--db FILE]\n"
+     "                      recompute a period from the sample archive and compare it with\n"
+     "                      the store: exit 0 only when nothing differs"},
     {"target", cmd_target,
      "target 'STRING' [--unit U] [--json]\n"
      "                      show what a form's target string parses to"},

@@ -71,6 +71,8 @@ struct replay {
     int resumed;                /* the core continues a state from the db */
     struct ist_result *inc_res; /* per incident indicator, at the end */
     struct trace_cmd tcmd;      /* an event row's command */
+    int64_t until;              /* replay_opts.until_ms */
+    int64_t newest;             /* the newest sample row read; INT64_MIN: none */
 };
 
 static int build_points(struct replay *rp);
@@ -381,7 +383,7 @@ run_trace(struct replay *rp, struct tsrc *ts)
     const char *line;
     size_t len;
     char err[TRACE_ERR_LEN];
-    int64_t newest = INT64_MIN, advanced = INT64_MIN, end_ms = INT64_MAX;
+    int64_t newest = INT64_MIN, advanced = INT64_MIN, end_ms = INT64_MAX, judged;
     long p, lineno;
     int rc = -1;
 
@@ -496,11 +498,18 @@ run_trace(struct replay *rp, struct tsrc *ts)
     }
     if (rp->db_path != NULL && save(rp) != 0)
         goto out;
-    core_finish(rp->core);
+    rp->newest = newest;
+    if (rp->until != 0 && rp->until < rp->per.day_start[rp->per.ndays]) {
+        /* Accounted to a given time, as a store's state was at its checkpoint. */
+        core_advance(rp->core, rp->until);
+        judged = rp->until;
+    } else {
+        core_finish(rp->core);
+        judged = rp->per.day_start[rp->per.ndays];
+    }
     /* Judged at the period's end, as the engine's: an incident open then stays unresolved. */
     rp->inc_res = calloc(rp->cfg->ninc_indicators + 1, sizeof(*rp->inc_res));
-    if (rp->inc_res == NULL ||
-        core_inc_results(rp->core, rp->per.day_start[rp->per.ndays], rp->inc_res) != 0) {
+    if (rp->inc_res == NULL || core_inc_results(rp->core, judged, rp->inc_res) != 0) {
         fprintf(stderr, "roomwatch replay: %s\n",
                 rp->inc_res == NULL || errno == ENOMEM ? "out of memory" : core_errmsg(rp->core));
         goto out;
@@ -554,6 +563,8 @@ replay_run(const struct rw_config *cfg, const struct replay_opts *o, struct repl
     rp->year = o->year;
     rp->month = o->month;
     rp->max_skew_ms = o->max_skew_ms;
+    rp->until = o->until_ms;
+    rp->newest = INT64_MIN;
     if (build_points(rp) != 0 || build_hash(rp) != 0) {
         fprintf(stderr, "roomwatch replay: out of memory\n");
         goto fail;
@@ -586,4 +597,16 @@ const struct ist_result *
 replay_inc(const struct replay *rp)
 {
     return rp->inc_res;
+}
+
+struct store *
+replay_store(struct replay *rp)
+{
+    return rp->db;
+}
+
+int64_t
+replay_newest(const struct replay *rp)
+{
+    return rp->newest;
 }

@@ -61,14 +61,19 @@ struct replay_opts {
     int year;                /* 0: the first sample's */
     int month;               /* month periods: 0 the first sample's */
     int64_t max_skew_ms;
+    int64_t until_ms; /* 0: finished at the period's end; else accounted to here (verify) */
 };
 
 /* Runs the whole source: 0 and *out (replay_free() it), or -1 after saying why. */
 int replay_run(const struct rw_config *cfg, const struct replay_opts *o, struct replay **out);
-/* The core, finished at the period's end, and its store (the record). */
+/* The core, finished at the period's end (or accounted to until_ms). */
 struct core *replay_core(struct replay *rp);
-/* The incident indicators as of the period's end: cfg->ninc_indicators of them. */
+/* The incident indicators as of the period's end (or until_ms): cfg->ninc_indicators. */
 const struct ist_result *replay_inc(const struct replay *rp);
+/* The store holding the replayed record (a temporary one unless db_path). */
+struct store *replay_store(struct replay *rp);
+/* The newest sample row read (ms), INT64_MIN if none. */
+int64_t replay_newest(const struct replay *rp);
 /* Accepts NULL. */
 void replay_free(struct replay *rp);
 
