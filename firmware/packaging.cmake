@@ -52,8 +52,9 @@ else()
     # not installed, so dpkg knows neither their packages nor their symbols files. These are
     # the Depends it computes for the amd64 build of the same sources against the same
     # bookworm packages (firmware/tests/test_deb.py checks they still agree).
-    set(CPACK_DEBIAN_PACKAGE_DEPENDS "${RW_DEB_DEPENDS}, libc6 (>= 2.34), libconfig9, \
-libjansson4 (>= 2.14), libmodbus5 (>= 3.1.4), libpaho-mqtt1.3 (>= 1.3.0), libsnmp40 (>= 5.9.3+dfsg), libsqlite3-0 (>= 3.8.7), \
+    set(CPACK_DEBIAN_PACKAGE_DEPENDS "${RW_DEB_DEPENDS}, libc-ares2 (>= 1.16.0), libc6 (>= 2.34), \
+libconfig9, libcurl4 (>= 7.66.0), libjansson4 (>= 2.14), libmodbus5 (>= 3.1.4), \
+libpaho-mqtt1.3 (>= 1.3.0), libsnmp40 (>= 5.9.3+dfsg), libsqlite3-0 (>= 3.8.7), \
 libxlsxwriter4 (>= 1.1.4), zlib1g (>= 1:1.2.6)")
 endif()
 # Debug info stays in the build tree; a gateway's flash gets stripped binaries.

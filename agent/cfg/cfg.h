@@ -75,6 +75,7 @@ enum cfg_proto {
     CFG_PROTO_MODBUS = 0,
     CFG_PROTO_SNMP,
     CFG_PROTO_ANY, /* cfg_profile_load_as(): take the profile's own "protocol" */
+    CFG_PROTO_PROBE, /* a service probe (a "probe" group): its profile is built in */
 };
 
 /*
@@ -200,11 +201,46 @@ struct cfg_snmp {
     int retries; /* resends after a timeout, default 1 */
 };
 
+/* What a service probe does each cycle (the "probe" group of a device). */
+enum cfg_probe_type {
+    CFG_PROBE_TCP = 0, /* connect to host:port */
+    CFG_PROBE_HTTP,    /* GET or HEAD a URL (http or https) */
+    CFG_PROBE_ICMP,    /* echo requests to host */
+    CFG_PROBE_DNS,     /* resolve name against server */
+};
+
+#define CFG_PROBE_EXPECT_MAX 16 /* HTTP statuses an http probe may list */
+/* The built-in profiles of probes are named "probe-<type>"; "probe-https" adds cert_days. */
+#define CFG_PROBE_PROFILE_PREFIX "probe-"
+
+struct cfg_probe {
+    enum cfg_probe_type type;
+    char *host; /* tcp, icmp: a host name or IP address */
+    int port;   /* tcp: the port; dns: the server's port (default 53) */
+    /* http */
+    char *url;
+    int tls;  /* the URL is https */
+    int head; /* method HEAD, else GET */
+    int nexpect; /* statuses that mean up; 0: any 2xx or 3xx */
+    int expect[CFG_PROBE_EXPECT_MAX];
+    char *body;    /* a substring the body must hold (GET only); NULL if none */
+    char *ca_file; /* trust anchors for https; NULL: the system's */
+    int verify;    /* verify the server's certificate and name (default 1) */
+    /* icmp */
+    int count; /* echo requests per cycle (default 3) */
+    /* dns */
+    char *name;   /* what is resolved */
+    char *server; /* the resolver, an IP address */
+    int aaaa;     /* record AAAA, else A */
+    int backoff; /* back a failing probe off like a silent device (default 0) */
+};
+
 struct cfg_device {
     char id[CFG_ID_MAX];
     char kind[CFG_ID_MAX]; /* meter, ups, th_sensor, pdu, switch, server, ... */
-    enum cfg_proto source; /* CFG_PROTO_MODBUS (bus + unit) or CFG_PROTO_SNMP (snmp) */
-    size_t bus;            /* index into rw_config.buses; SIZE_MAX for an SNMP device */
+    enum cfg_proto source; /* CFG_PROTO_MODBUS (bus + unit), CFG_PROTO_SNMP (snmp) or
+                              CFG_PROTO_PROBE (probe) */
+    size_t bus;            /* index into rw_config.buses; SIZE_MAX for SNMP and probes */
     int unit;              /* Modbus unit id (slave), 0..247 */
     double interval;       /* poll interval, s */
     double timeout;        /* response timeout, s */
@@ -212,6 +248,7 @@ struct cfg_device {
     size_t profile;        /* index into rw_config.profiles */
     int line;
     struct cfg_snmp snmp;  /* source CFG_PROTO_SNMP only */
+    struct cfg_probe probe; /* source CFG_PROTO_PROBE only */
     /*
      * SNMP table rows (e.g. ifIndex values) that the profile's "{index}" OIDs are polled for.
      * A device with indexes gets its own copy of the profile, whose indexed points are
@@ -591,6 +628,9 @@ const char *cfg_point_label(const struct cfg_profile *p, const struct cfg_point 
 /* Writes the OID of pt as dotted decimal ("1.3.6.1.2.1.33.1.4.1.0") into buf; returns buf. */
 char *cfg_point_oid_text(const struct cfg_point *pt, char *buf, size_t len);
 const char *cfg_snmp_type_name(enum cfg_snmp_type t);
+
+/* "tcp", "http", "icmp", "dns". */
+const char *cfg_probe_type_name(enum cfg_probe_type t);
 
 /* Finds a point of a profile by name; NULL if none. */
 const struct cfg_point *cfg_profile_point(const struct cfg_profile *p, const char *name);

@@ -29,6 +29,7 @@
 #include "cfg/cfg_alarm.h"
 #include "cfg/cfg_check.h"
 #include "cfg/cfg_indicator.h"
+#include "cfg/cfg_probe.h"
 #include "cfg/cfg_report.h"
 #include "cfg/cfg_notify.h"
 
@@ -87,6 +88,8 @@ static void check_device(struct cl *c, const config_setting_t *s, int index);
 static void check_snmp(struct cl *c, const struct cfgc_obj *dev, const config_setting_t *g,
                        struct cfg_snmp *sn);
 static int check_host(struct cl *c, const struct cfgc_obj *o, char **out);
+static void check_probe(struct cl *c, const struct cfgc_obj *dev, const config_setting_t *g,
+                        struct cfg_probe *pr);
 static void check_secret_file(struct cl *c, const struct cfgc_obj *o, const char *key,
                               size_t min_len, char **path_out, char **out);
 static void check_index(struct cl *c, const struct cfgc_obj *o, struct cfg_device *d);
@@ -97,6 +100,7 @@ static int add_profile_dir(struct cl *c, const struct cfgc_obj *root, const conf
                            const char *v);
 static char *profile_dirs_text(struct cl *c);
 static void load_profiles(struct cl *c);
+static void add_probe_profiles(struct cl *c);
 static void check_indicators(struct cl *c, const struct cfgc_obj *root);
 static void check_alarms(struct cl *c, const struct cfgc_obj *root);
 static void check_state(struct cl *c, const struct cfgc_obj *root);
@@ -121,7 +125,7 @@ static const char *const rtu_only_keys[] = {
 };
 static const char *const device_keys[] = {
     "id", "kind", "bus", "unit", "interval", "timeout", "stale", "profile", "snmp", "retries", "index",
-    NULL,
+    "probe", NULL,
 };
 static const char *const modbus_only_device_keys[] = {"bus", "unit", NULL};
 static const char *const snmp_only_device_keys[] = {"retries", "index", NULL};
@@ -229,6 +233,7 @@ cfg_free(struct rw_config *cfg)
         free(sn->auth_passphrase_file);
         free(sn->priv_passphrase_file);
         free(cfg->devices[i].index);
+        cfg_probe_clear(&cfg->devices[i].probe);
     }
     free(cfg->devices);
     for (size_t i = 0; i < cfg->nprofiles; i++)
@@ -258,6 +263,7 @@ check_config(struct cl *c, const config_setting_t *root)
     check_profile_dir(c, &top);
     check_devices(c, &top);
     load_profiles(c);
+    add_probe_profiles(c);
     expand_profiles(c);
     /* Incident indicators name alarm rules: the rules first (diagnostics are sorted). */
     check_alarms(c, &top);
@@ -974,7 +980,7 @@ check_device(struct cl *c, const config_setting_t *s, int index)
     struct rw_config *cfg = c->cfg;
     struct cfg_device *d = &cfg->devices[cfg->ndevices];
     struct devref *ref = &c->devref[cfg->ndevices];
-    const config_setting_t *snmp;
+    const config_setting_t *snmp, *probe;
     int bus_kind = -1;
     int have_interval;
     struct cfgc_obj o;
@@ -1010,13 +1016,43 @@ check_device(struct cl *c, const config_setting_t *s, int index)
     }
     cfgc_check_keys(&c->ck, &o, device_keys);
 
-    if (cfgc_get_id(&c->ck, &o, "kind", CFGC_ID_KIND, 1, &v) > 0)
+    if (cfgc_get_id(&c->ck, &o, "kind", CFGC_ID_KIND, 1, &v) > 0) {
         memcpy(d->kind, v, strlen(v) + 1);
+        if (strcmp(v, "service") == 0 && config_setting_get_member(s, "probe") == NULL)
+            cfgc_problem(&c->ck, &o, config_setting_get_member(s, "kind"),
+                         "a device of kind \"service\" needs a \"probe\" group");
+    }
 
-    /* A device is polled over SNMP when it has an "snmp" group, else over Modbus. */
+    /*
+     * A device is probed when it has a "probe" group, polled over SNMP when it has an "snmp"
+     * group, else over Modbus.
+     */
     ref->source = CFG_PROTO_MODBUS;
     snmp = config_setting_get_member(s, "snmp");
-    if (snmp != NULL) {
+    probe = config_setting_get_member(s, "probe");
+    if (probe != NULL && snmp != NULL) {
+        cfgc_problem(&c->ck, &o, probe, "a device has \"probe\" or \"snmp\", not both");
+        ref->source = -1;
+        d->source = CFG_PROTO_PROBE;
+        d->bus = SIZE_MAX;
+    } else if (probe != NULL) {
+        static const char *const not_probe[] = {"bus", "unit", "retries", "index", "profile", NULL};
+        const config_setting_t *at;
+
+        ref->source = CFG_PROTO_PROBE;
+        d->source = CFG_PROTO_PROBE;
+        d->bus = SIZE_MAX;
+        for (const char *const *k = not_probe; *k != NULL; k++)
+            if ((at = config_setting_get_member(s, *k)) != NULL)
+                cfgc_problem(&c->ck, &o, at,
+                             "\"%s\" does not apply to a probed device (its points are the "
+                             "probe's)",
+                             *k);
+        if ((probe = cfgc_get_group(&c->ck, &o, "probe", 1)) != NULL)
+            check_probe(c, &o, probe, &d->probe);
+        else
+            ref->source = -1;
+    } else if (snmp != NULL) {
         const config_setting_t *at;
 
         ref->source = CFG_PROTO_SNMP;
@@ -1070,7 +1106,15 @@ check_device(struct cl *c, const config_setting_t *s, int index)
 
     d->interval = 5.0;
     have_interval = cfgc_get_number(&c->ck, &o, "interval", 0.05, 86400, &d->interval) >= 0;
-    if (d->source == CFG_PROTO_SNMP) {
+    if (d->source == CFG_PROTO_PROBE) {
+        /* A service across a WAN may take a while; the answer must still fit the interval. */
+        d->timeout = d->interval / 2 < 2.0 ? d->interval / 2 : 2.0;
+        r = cfgc_get_number(&c->ck, &o, "timeout", 0.01, 60, &d->timeout);
+        if (r > 0 && have_interval && d->timeout >= d->interval)
+            cfgc_problem(&c->ck, &o, config_setting_get_member(s, "timeout"),
+                         "\"timeout\" (%.10g s) must be shorter than \"interval\" (%.10g s)",
+                         d->timeout, d->interval);
+    } else if (d->source == CFG_PROTO_SNMP) {
         /*
          * net-snmp waits timeout for each of the 1 + retries sends; all of them must fit in
          * the interval, with room to spare.
@@ -1104,10 +1148,19 @@ check_device(struct cl *c, const config_setting_t *s, int index)
     else if (r < 0 || (r == 0 && !have_interval))
         d->stale = 3 * d->interval;
 
-    if (cfgc_get_id(&c->ck, &o, "profile", CFGC_ID_ANY, 1, &v) > 0) {
+    if (d->source != CFG_PROTO_PROBE &&
+        cfgc_get_id(&c->ck, &o, "profile", CFGC_ID_ANY, 1, &v) > 0) {
         ref->profile = v;
         ref->profile_at = config_setting_get_member(s, "profile");
     }
+}
+
+/* The probe group of a device (cfg_probe.c). */
+static void
+check_probe(struct cl *c, const struct cfgc_obj *dev, const config_setting_t *g,
+            struct cfg_probe *pr)
+{
+    cfg_check_probe(&c->ck, c->dir, dev, g, pr);
 }
 
 /* A host name or an IP address (without brackets). Returns as the getters do. */
@@ -1423,6 +1476,47 @@ load_profiles(struct cl *c)
         }
     }
     free(seen);
+}
+
+/*
+ * Gives each probed device the built-in profile of its probe type (cfg_probe.h), one copy
+ * per type however many devices share it. profiles[] has room: at most one loaded and one
+ * expanded or built-in profile per device.
+ */
+static void
+add_probe_profiles(struct cl *c)
+{
+    struct rw_config *cfg = c->cfg;
+
+    if (cfgc_status(&c->ck) == CFG_ERR_NOMEM || cfg->ndevices == 0)
+        return;
+    if (cfg->profiles == NULL &&
+        (cfg->profiles = calloc(2 * cfg->ndevices, sizeof(*cfg->profiles))) == NULL) {
+        cfgc_nomem(&c->ck);
+        return;
+    }
+    for (size_t i = 0; i < cfg->ndevices; i++) {
+        struct cfg_device *d = &cfg->devices[i];
+        const char *name;
+        size_t k;
+
+        if (c->devref[i].source != CFG_PROTO_PROBE || d->probe.type > CFG_PROBE_DNS)
+            continue;
+        name = cfg_probe_profile_name(&d->probe);
+        for (k = 0; k < cfg->nprofiles; k++)
+            if (cfg->profiles[k].protocol == CFG_PROTO_PROBE &&
+                strcmp(cfg->profiles[k].name, name) == 0)
+                break;
+        if (k == cfg->nprofiles) {
+            if (cfg_probe_profile(&d->probe, &cfg->profiles[k]) != CFG_OK) {
+                cfgc_nomem(&c->ck);
+                return;
+            }
+            cfg->nprofiles++;
+        }
+        d->profile = k;
+        c->devref[i].profile_ok = 1;
+    }
 }
 
 /*

@@ -45,6 +45,7 @@
 #include "rw_queue.h"
 #include "source/bus_modbus.h"
 #include "source/sample.h"
+#include "source/probe.h"
 #include "source/snmp_poller.h"
 #include "store/store.h"
 
@@ -70,6 +71,7 @@ struct agent {
     size_t nbuses;
     struct mb_bus **buses;
     struct sp_poller *snmp;   /* NULL without SNMP devices */
+    struct prb *probes;       /* NULL without probed devices */
     struct cycle_buf *cycles; /* per device */
     uint64_t dropped_seen;    /* queue drops already reported */
     struct store *store;      /* with indicators or alarm rules; NULL without */
@@ -251,6 +253,8 @@ agent_stop(struct agent *a)
     a->nbuses = 0;
     sp_poller_free(a->snmp);
     a->snmp = NULL;
+    prb_free(a->probes);
+    a->probes = NULL;
     if (a->samples != NULL) {
         drain_samples(a);
         if (a->cfg != NULL)
@@ -454,6 +458,11 @@ agent_start(struct agent *a)
             log_err("snmp poller: cannot start: %s", strerror(errno));
             return -1;
         }
+    }
+    if (prb_device_count(cfg) > 0 &&
+        ((a->probes = prb_new(cfg, a->samples)) == NULL || prb_start(a->probes) < 0)) {
+        log_err("prober: cannot start: %s", strerror(errno));
+        return -1;
     }
     log_notice("started: site %s gateway %s, %zu buses, %zu devices, publishing to %s",
                cfg->site.id, cfg->site.gateway, cfg->nbuses, cfg->ndevices, cfg->mqtt.prefix);

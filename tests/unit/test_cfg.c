@@ -224,6 +224,92 @@ group_teardown(void **state)
     return chdir(old_cwd);
 }
 
+/* Probes: their settings and defaults, and the built-in profiles shared per type. */
+static void
+test_cfg_load_probe_values(void **state)
+{
+    struct cfg_diags d = {0};
+    struct rw_config *cfg = NULL;
+    const struct cfg_device *dev;
+    const struct cfg_profile *p;
+    struct cfg_pointref ref;
+
+    (void)state;
+    assert_int_equal(cfg_load("140-probes.cfg", &cfg, &d), CFG_OK);
+    assert_int_equal(d.n, 0);
+    assert_int_equal(cfg->ndevices, 7);
+
+    dev = &cfg->devices[1]; /* db1: tcp */
+    assert_int_equal(dev->source, CFG_PROTO_PROBE);
+    assert_true(dev->bus == SIZE_MAX);
+    assert_int_equal(dev->probe.type, CFG_PROBE_TCP);
+    assert_string_equal(dev->probe.host, "10.1.2.3");
+    assert_int_equal(dev->probe.port, 5432);
+    assert_int_equal(dev->probe.backoff, 0);
+    assert_true(fabs(dev->timeout - 2.0) < 1e-9); /* min(2 s, interval / 2) */
+    p = &cfg->profiles[dev->profile];
+    assert_string_equal(p->name, "probe-tcp");
+    assert_int_equal(p->protocol, CFG_PROTO_PROBE);
+    assert_int_equal(p->npoints, 2);
+    assert_string_equal(p->points[0].name, "up");
+    assert_string_equal(p->points[1].name, "latency_ms");
+    assert_string_equal(p->points[1].unit, "ms");
+
+    dev = &cfg->devices[2]; /* app1: https */
+    assert_int_equal(dev->probe.type, CFG_PROBE_HTTP);
+    assert_int_equal(dev->probe.tls, 1);
+    assert_int_equal(dev->probe.head, 0);
+    assert_int_equal(dev->probe.nexpect, 2);
+    assert_int_equal(dev->probe.expect[1], 204);
+    assert_string_equal(dev->probe.body, "ok");
+    assert_string_equal(dev->probe.ca_file, "tls/ca.pem");
+    assert_int_equal(dev->probe.verify, 1);
+    assert_int_equal(dev->probe.backoff, 1);
+    assert_true(fabs(dev->timeout - 5.0) < 1e-9);
+    p = &cfg->profiles[dev->profile];
+    assert_string_equal(p->name, "probe-https");
+    assert_non_null(cfg_profile_point(p, "cert_days"));
+    assert_non_null(cfg_profile_point(p, "status"));
+
+    dev = &cfg->devices[3]; /* app2: http, HEAD, no certificate */
+    assert_int_equal(dev->probe.tls, 0);
+    assert_int_equal(dev->probe.head, 1);
+    assert_int_equal(dev->probe.nexpect, 0);
+    assert_true(fabs(dev->timeout - 2.0) < 1e-9); /* interval 5 s: 2 s */
+    p = &cfg->profiles[dev->profile];
+    assert_string_equal(p->name, "probe-http");
+    assert_null(cfg_profile_point(p, "cert_days"));
+
+    /* app3 shares app1's profile; verify off. */
+    assert_int_equal(cfg->devices[4].profile, cfg->devices[2].profile);
+    assert_int_equal(cfg->devices[4].probe.verify, 0);
+
+    dev = &cfg->devices[5]; /* line1: icmp, any kind */
+    assert_string_equal(dev->kind, "switch");
+    assert_int_equal(dev->probe.type, CFG_PROBE_ICMP);
+    assert_int_equal(dev->probe.count, 5);
+    p = &cfg->profiles[dev->profile];
+    assert_string_equal(p->name, "probe-icmp");
+    assert_non_null(cfg_profile_point(p, "rtt_ms"));
+    assert_string_equal(cfg_profile_point(p, "loss")->unit, "%");
+
+    dev = &cfg->devices[6]; /* dns1 */
+    assert_int_equal(dev->probe.type, CFG_PROBE_DNS);
+    assert_string_equal(dev->probe.name, "www.example.gov.cn.");
+    assert_string_equal(dev->probe.server, "192.0.2.53");
+    assert_int_equal(dev->probe.port, 5353);
+    assert_int_equal(dev->probe.aaaa, 1);
+    assert_string_equal(cfg->profiles[dev->profile].name, "probe-dns");
+
+    /* The points are ordinary points: found by name, used by indicators. */
+    assert_int_equal(cfg_find_point(cfg, "app1.latency_ms", &ref), 0);
+    assert_int_equal(ref.device, 2);
+    assert_int_equal(cfg->nindicators, 4);
+    assert_int_equal(cfg->nalarms, 3);
+    assert_string_equal(cfg_probe_type_name(CFG_PROBE_DNS), "dns");
+    cfg_free(cfg);
+}
+
 /* Every NN-name.cfg prints exactly NN-name.ok; valid ones (empty .ok) load. */
 static void
 test_cfg_load_golden_fixtures(void **state)
@@ -1549,6 +1635,7 @@ main(void)
         cmocka_unit_test(test_cfg_load_password_missing_refused),
         cmocka_unit_test(test_cfg_load_uri_forms),
         cmocka_unit_test(test_cfg_load_snmp_values),
+        cmocka_unit_test(test_cfg_load_probe_values),
         cmocka_unit_test(test_cfg_load_snmp_secret_files),
         cmocka_unit_test(test_cfg_load_text_must_be_utf8),
         cmocka_unit_test(test_cfg_load_profile_dir_default),
