@@ -36,8 +36,11 @@ for v in $variants; do
         ;;
     packages)
         # arm64 and armhf packages first; the amd64 build's ctest (label "package") makes
-        # its own and checks all three.
-        opts="-DCMAKE_INSTALL_PREFIX=/usr -DROOMWATCH_TESTS=OFF -DRW_DEB_DIR=$b/debs"
+        # its own, checks all three and installs the amd64 one on this machine (root:
+        # installs, runs and purges it). Release builds with CMake's default prefix, as a
+        # user would make them: the packages go under /usr all the same.
+        opts="-DCMAKE_BUILD_TYPE=Release -DROOMWATCH_TESTS=OFF -DROOMWATCH_PACKAGE_TESTS=ON"
+        opts="$opts -DRW_DEB_DIR=$b/debs"
         rm -rf "$b/debs"
         export RW_DEB_REQUIRE="arm64 armhf" # test_deb.py fails if one is missing
         for a in aarch64 armhf; do
