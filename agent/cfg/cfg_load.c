@@ -846,6 +846,14 @@ installed_profile_dir(void)
     return dir;
 }
 
+char *
+cfg_default_profile_dir(void)
+{
+    char *dir = installed_profile_dir();
+
+    return dir != NULL ? dir : strdup(ROOMWATCH_PROFILE_DIR);
+}
+
 /*
  * "profile_dir": one folder, or a list of folders searched in order, so that a config can
  * take the shipped profiles from one folder and its own from another. Every folder is
@@ -901,9 +909,10 @@ check_profile_dir(struct cl *c, const struct cfgc_obj *root)
     }
     if (!cfgc_is_dir(dir)) {
         free(dir);
-        if ((dir = installed_profile_dir()) == NULL &&
-            (dir = cfgc_strdup(&c->ck, ROOMWATCH_PROFILE_DIR)) == NULL)
+        if ((dir = cfg_default_profile_dir()) == NULL) {
+            cfgc_nomem(&c->ck);
             return;
+        }
     }
     cfg->profile_dirs[cfg->nprofile_dirs++] = dir;
     c->profile_dir_ok = 1;

@@ -21,6 +21,8 @@ int cmd_event(int argc, char **argv);
 int cmd_incidents(int argc, char **argv);
 /* cmd_replay.c */
 int cmd_replay(int argc, char **argv);
+/* cmd_scan.c */
+int cmd_scan(int argc, char **argv);
 /* cmd_status.c */
 int cmd_status(int argc, char **argv);
 /* cmd_target.c */

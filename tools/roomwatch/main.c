@@ -33,6 +33,10 @@ static const struct {
     {"resolve", cmd_resolve,
      "resolve ID --by NAME --cause TEXT --measure TEXT [-c FILE]\n"
      "                      resolve an incident by hand, or note the cause and measure"},
+    {"scan", cmd_scan,
+     "scan [--rtu DEVICE]... [--tcp HOST[:PORT]]... [--snmp HOST[:PORT]]... [...]\n"
+     "                      find the devices on a line, gateway or SNMP agent and print\n"
+     "                      their config (reads only)"},
     {"status", cmd_status,
      "status -c FILE [--year Y [--month M]] [--json]\n"
      "                      the daemon's indicators as of its last checkpoint"},
