@@ -54,8 +54,13 @@ def test():
                            "--tcp", "127.0.0.1:%d" % sim_port, "--rtu", rtu_agent, "--rtu", rtu2_agent,
                            "--community", "ups", "--snmp", "127.0.0.1:%d" % snmp.port,
                            "--community", "sw", "--snmp", "127.0.0.1:%d" % snmp.port]
-        r = subprocess.run(argv, capture_output=True, text=True, timeout=180)
+        env = {k: v for k, v in os.environ.items() if k != "SNMP_PERSISTENT_DIR"}
+        env["TMPDIR"] = h.dir
+        r = subprocess.run(argv, capture_output=True, text=True, timeout=180, env=env)
         log = r.stderr
+        # net-snmp's state folder was the scan's own, and is gone.
+        check(not [f for f in os.listdir(h.dir) if f.startswith("roomwatch-scan-")],
+              "the scan left its net-snmp folder in %s" % h.dir)
         check(r.returncode == 0, "roomwatch scan: rc %d\n%s\n%s" % (r.returncode, r.stdout, log))
         out = r.stdout
         h.write("scan.out", out)

@@ -17,6 +17,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include <modbus.h>
 
@@ -384,6 +385,27 @@ print_config(struct scan *sc)
     printf("\n);\n");
 }
 
+/* Removes the folder net-snmp was given and what it made there (a tree of folders). */
+static void
+remove_tree(const char *path)
+{
+    DIR *d = opendir(path);
+    struct dirent *e;
+
+    while (d != NULL && (e = readdir(d)) != NULL) {
+        char sub[4096];
+
+        if (strcmp(e->d_name, ".") == 0 || strcmp(e->d_name, "..") == 0)
+            continue;
+        snprintf(sub, sizeof(sub), "%s/%s", path, e->d_name);
+        if (unlink(sub) != 0)
+            remove_tree(sub);
+    }
+    if (d != NULL)
+        closedir(d);
+    rmdir(path);
+}
+
 int
 cmd_scan(int argc, char **argv)
 {
@@ -396,7 +418,7 @@ cmd_scan(int argc, char **argv)
     };
     struct scan sc = {.first_unit = 1, .last_unit = 247, .timeout = 0.1};
     const char *community = "public", *dir_arg = NULL;
-    char *dir = NULL, *end;
+    char *dir = NULL, *end, snmp_dir[4096] = "";
     int ch, rc = 0, found = 0;
 
     optind = 1;
@@ -484,6 +506,21 @@ cmd_scan(int argc, char **argv)
         rc = 2;
         goto out;
     }
+    /* net-snmp creates a state folder at init (the daemon's is /var/lib/roomwatch/snmp): a
+     * scan keeps nothing, so it gets a private one that goes at the end. */
+    if (getenv("SNMP_PERSISTENT_DIR") == NULL) {
+        const char *tmp = getenv("TMPDIR");
+
+        snprintf(snmp_dir, sizeof(snmp_dir), "%s/roomwatch-scan-XXXXXX",
+                 tmp != NULL && tmp[0] == '/' ? tmp : "/tmp");
+        if (mkdtemp(snmp_dir) == NULL) {
+            fprintf(stderr, "roomwatch scan: %s: %s\n", snmp_dir, strerror(errno));
+            snmp_dir[0] = '\0';
+            rc = 1;
+            goto out;
+        }
+        setenv("SNMP_PERSISTENT_DIR", snmp_dir, 1);
+    }
     if (sp_library_init() < 0) {
         fprintf(stderr, "roomwatch scan: cannot initialise net-snmp\n");
         rc = 1;
@@ -515,5 +552,7 @@ out:
         cfg_profile_clear(&sc.profiles[i]);
     free(sc.profiles);
     free(dir);
+    if (snmp_dir[0] != '\0')
+        remove_tree(snmp_dir);
     return rc;
 }
