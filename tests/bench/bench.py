@@ -17,8 +17,9 @@ timestamp), the agent's CPU time (utime + stime of the process, /proc/PID/stat; 
 is read at ns resolution from each thread's schedstat), its peak RSS (VmHWM,
 /proc/PID/status), and at the window's end its PSS (shared pages counted by their share) and
 private memory (/proc/PID/smaps_rollup). It prints a table per N with the ratios
-roomwatch / collectd and whether the goals hold (CPU per 1000 polls at most half of collectd's, peak RSS at most
-collectd's, every value delivered), and can write everything as JSON.
+roomwatch / collectd and whether the goals hold (CPU per 1000 polls at most half of
+collectd's, peak RSS at most collectd's, every value delivered), and can write everything as
+JSON.
 
     tests/bench/bench.py [--n 1,50,200] [--seconds 60] [--build DIR] [--json OUT]
     tests/bench/bench.py --quick --n 5         # ~20 s smoke run (CTest: bench-smoke)
