@@ -598,6 +598,14 @@ void cfg_indicator_incstat(const struct cfg_indicator *in, struct ist_cfg *out);
 int cfg_ind_is_incident(enum cfg_ind_kind k);
 
 /*
+ * The installed profile folder, where a config without "profile_dir" (and without a
+ * "profiles" folder beside it) takes its profiles from: share/roomwatch/profiles beside the
+ * running binary's bin/sbin folder if it exists, else the compiled-in ROOMWATCH_PROFILE_DIR.
+ * Returns a malloc()ed path, NULL when out of memory.
+ */
+char *cfg_default_profile_dir(void);
+
+/*
  * Loads one profile file (also used by roomwatch-devsim, which serves the same register maps).
  * name is what it is called by. Returns CFG_OK and fills *out (free with cfg_profile_clear()),
  * or an error with the problems in diags.

@@ -839,6 +839,44 @@ add_profile_dir(struct cl *c, const struct cfgc_obj *root, const config_setting_
 }
 
 /*
+ * The profiles installed beside the running binary: <prefix>/share/roomwatch/profiles for a
+ * binary in <prefix>/sbin or <prefix>/bin, if that folder exists; NULL otherwise (a build
+ * tree, or no /proc). It makes an install relocatable: the .deb puts everything under /usr
+ * whatever CMAKE_INSTALL_PREFIX the build had, and the compiled-in ROOMWATCH_PROFILE_DIR names
+ * the build's prefix. Returns a malloc()ed path.
+ */
+static char *
+installed_profile_dir(void)
+{
+    char exe[PATH_MAX], *slash, *dir;
+    ssize_t n = readlink("/proc/self/exe", exe, sizeof(exe) - 1);
+
+    if (n <= 0)
+        return NULL;
+    exe[n] = '\0';
+    for (int up = 0; up < 2; up++) { /* /usr/sbin/roomwatchd -> /usr */
+        if ((slash = strrchr(exe, '/')) == NULL || slash == exe)
+            return NULL;
+        *slash = '\0';
+    }
+    if ((dir = cfgc_path_join(exe, "share/roomwatch/profiles")) == NULL)
+        return NULL;
+    if (!cfgc_is_dir(dir)) {
+        free(dir);
+        return NULL;
+    }
+    return dir;
+}
+
+char *
+cfg_default_profile_dir(void)
+{
+    char *dir = installed_profile_dir();
+
+    return dir != NULL ? dir : strdup(ROOMWATCH_PROFILE_DIR);
+}
+
+/*
  * "profile_dir": one folder, or a list of folders searched in order, so that a config can
  * take the shipped profiles from one folder and its own from another. Every folder is
  * checked, and each problem named at its own line.
@@ -893,8 +931,10 @@ check_profile_dir(struct cl *c, const struct cfgc_obj *root)
     }
     if (!cfgc_is_dir(dir)) {
         free(dir);
-        if ((dir = cfgc_strdup(&c->ck, ROOMWATCH_PROFILE_DIR)) == NULL)
+        if ((dir = cfg_default_profile_dir()) == NULL) {
+            cfgc_nomem(&c->ck);
             return;
+        }
     }
     cfg->profile_dirs[cfg->nprofile_dirs++] = dir;
     c->profile_dir_ok = 1;

@@ -411,6 +411,13 @@ agent_start(struct agent *a)
     struct rw_config *cfg = a->cfg;
     size_t i;
 
+    /* net-snmp's one-time set-up, only for a config with SNMP devices (it touches 3 MiB of
+     * libcrypto), before any thread starts (libraries.md): at start-up, or on the reload that
+     * adds the first SNMP device, which stopped every thread first. */
+    if (sp_device_count(cfg) > 0 && sp_library_init() < 0) {
+        log_err("snmp: cannot initialise net-snmp");
+        return -1;
+    }
     a->samples = rw_queue_new(cfg->queue_size, sizeof(struct sample));
     a->cycles = calloc(cfg->ndevices ? cfg->ndevices : 1, sizeof(*a->cycles));
     a->buses = calloc(cfg->nbuses ? cfg->nbuses : 1, sizeof(*a->buses));
@@ -578,8 +585,6 @@ main(int argc, char **argv)
     sigaction(SIGHUP, &sa, NULL);
     signal(SIGPIPE, SIG_IGN);
 
-    /* net-snmp's one-time set-up must precede every thread (libraries.md, net-snmp). */
-    sp_library_init();
     if (rw_notify_init() < 0)
         log_warn("NOTIFY_SOCKET: cannot use it: %s; not reporting to systemd", strerror(errno));
     else if (rw_notify_watchdog_usec() > 0)

@@ -33,6 +33,8 @@ int cmd_replay(int argc, char **argv);
 int cmd_report(int argc, char **argv);
 /* cmd_silence.c */
 int cmd_silence(int argc, char **argv);
+/* cmd_scan.c */
+int cmd_scan(int argc, char **argv);
 /* cmd_status.c */
 int cmd_status(int argc, char **argv);
 /* cmd_target.c */

@@ -43,6 +43,10 @@ static const struct {
     {"resolve", cmd_resolve,
      "resolve ID --by NAME --cause TEXT --measure TEXT [-c FILE]\n"
      "                      resolve an incident by hand, or note the cause and measure"},
+    {"scan", cmd_scan,
+     "scan [--rtu DEVICE]... [--tcp HOST[:PORT]]... [--snmp HOST[:PORT]]... [...]\n"
+     "                      find the devices on a line, gateway or SNMP agent and print\n"
+     "                      their config (reads only)"},
     {"silence", cmd_silence,
      "silence add --from TIME --to TIME (--rule ID | --device ID | --all) --by NAME\n"
      "                  --note TEXT [-c FILE]\n"
