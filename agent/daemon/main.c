@@ -90,7 +90,12 @@ struct agent {
     int clock_wait;
     double clock_wait_since; /* monotonic s */
     uint64_t clock_held;     /* samples taken while waiting: not filed, their time unknown */
+    int disk_state;          /* DISK_* bits as last put in <prefix>/status */
 };
+
+/* What fails to reach the disk (a full disk, an I/O error): in <prefix>/status. */
+#define DISK_STORE 1   /* the store's checkpoints */
+#define DISK_ARCHIVE 2 /* the sample archive's writes */
 
 /* Modbus exceptions a TCP gateway sends for the device behind it: gateway path unavailable
  * (10) and gateway target device failed to respond (11), Modbus Application Protocol 1.1b3,
@@ -446,21 +451,55 @@ floor_text(const struct rw_config *cfg, char *buf, size_t len)
     return buf;
 }
 
-/* More for the "online" status (pub_set_status_extra()): the notifier's channels, and
- * "clock":"untrusted" while samples wait for a trusted clock. */
+/* DISK_* bits of what fails to reach the disk now. */
+static int
+disk_state(const struct agent *a)
+{
+    struct arc_stats st;
+    int bits = 0;
+
+    if (a->core != NULL && core_store_failing(a->core))
+        bits |= DISK_STORE;
+    if (a->arc != NULL) {
+        arc_get_stats(a->arc, &st);
+        if (st.failing)
+            bits |= DISK_ARCHIVE;
+    }
+    return bits;
+}
+
+/* extra with the members of the JSON object more merged in; frees extra. */
+static char *
+merge_extra(char *extra, const char *more)
+{
+    char *merged = pub_json_merge(extra != NULL ? extra : "{}", more);
+
+    if (merged == NULL)
+        return extra; /* out of memory: the status goes out without them */
+    free(extra);
+    return merged;
+}
+
+/* More for the "online" status (pub_set_status_extra()): the notifier's channels;
+ * "clock":"untrusted" while samples wait for a trusted clock; with a store, "store" and
+ * (with the archive) "archive": "ok" or "failing" (writes fail: a full disk, an I/O error). */
 static char *
 status_extra(void *ctx)
 {
     const struct agent *a = ctx;
     char *extra = a->notifier != NULL ? notifier_status(a->notifier) : NULL;
+    char more[64];
+    int bits = disk_state(a);
 
-    if (a->clock_wait) {
-        char *merged = pub_json_merge(extra != NULL ? extra : "{}", "{\"clock\":\"untrusted\"}");
-
-        if (merged != NULL) {
-            free(extra);
-            extra = merged;
-        }
+    if (a->clock_wait)
+        extra = merge_extra(extra, "{\"clock\":\"untrusted\"}");
+    if (a->core != NULL) {
+        snprintf(more, sizeof(more), "{\"store\":\"%s\"%s}",
+                 bits & DISK_STORE ? "failing" : "ok",
+                 a->arc == NULL           ? ""
+                 : bits & DISK_ARCHIVE ? ",\"archive\":\"failing\""
+                                       : ",\"archive\":\"ok\"");
+        extra = merge_extra(extra, more);
     }
     return extra;
 }
@@ -544,6 +583,7 @@ agent_start(struct agent *a)
     a->notify_version = 0;
     a->clock_held = 0;
     a->clock_wait = 0;
+    a->disk_state = 0;
     if (!keeps_store(cfg) || clock_trusted(cfg)) {
         if (record_start(a) < 0)
             return -1;
@@ -751,6 +791,10 @@ main(int argc, char **argv)
             core_tick(a.core, now);
             if (a.arc != NULL)
                 arc_tick(a.arc, now);
+            if (disk_state(&a) != a.disk_state) {
+                a.disk_state = disk_state(&a);
+                pub_status_refresh(a.pub); /* the store or the archive failing, or again ok */
+            }
         }
         pub_dispatch(a.pub);
         if (notifier_status_version(a.notifier) != a.notify_version) {
