@@ -118,17 +118,15 @@ test_ctrust_config(void **state)
     cfg_free(cfg);
     cfg_diags_free(&d);
 
-    assert_int_equal(load("clock = { trust = \"sync\"; floor = \"2020-03-01\"; };", &cfg, &d),
-                     0);
+    assert_int_equal(load("clock = { trust = \"sync\"; floor = \"2020-03-01\"; };", &cfg, &d), 0);
     assert_int_equal(cfg->clock.trust, RW_CTRUST_SYNC);
     assert_int_equal(cfg->clock.floor, 1583020800LL);
     cfg_free(cfg);
     cfg_diags_free(&d);
 
     cfg = NULL;
-    assert_int_equal(load("clock = { trust = \"ntp\";\n floor = \"2020-02-30\"; when = 1; };", &cfg,
-                          &d),
-                     3);
+    assert_int_equal(
+        load("clock = { trust = \"ntp\";\n floor = \"2020-02-30\"; when = 1; };", &cfg, &d), 3);
     assert_null(cfg);
     /* one file:line: message each, on the line of the setting */
     for (size_t i = 0; i < d.n; i++) {
@@ -146,10 +144,8 @@ int
 main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_ctrust_parse_date),
-        cmocka_unit_test(test_ctrust_floor),
-        cmocka_unit_test(test_ctrust_sync),
-        cmocka_unit_test(test_ctrust_always),
+        cmocka_unit_test(test_ctrust_parse_date), cmocka_unit_test(test_ctrust_floor),
+        cmocka_unit_test(test_ctrust_sync),       cmocka_unit_test(test_ctrust_always),
         cmocka_unit_test(test_ctrust_config),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
