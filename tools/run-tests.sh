@@ -3,18 +3,19 @@
 # builds with warnings as errors and runs the unit and integration tests, then builds again
 # with AddressSanitizer + UndefinedBehaviorSanitizer and runs them once more, then the gateway
 # firmware: an aarch64 cross build whose tests run under qemu-aarch64, and the .deb packages
-# for amd64, arm64 and armhf, checked by tests/firmware/test_deb.py.
+# for amd64, arm64 and armhf, checked by tests/firmware/test_deb.py; last the libFuzzer
+# harnesses (tests/fuzz/), each replaying its corpus then fuzzing for FUZZ_SECONDS (15).
 #
 #   tools/run-tests.sh            everything (all variants)
 #   RW_TEST_VARIANTS=release tools/run-tests.sh    one build only
-#   (variants: release asan aarch64 packages)
+#   (variants: release asan aarch64 packages fuzz)
 set -eu
 
 top=$(cd "$(dirname "$0")/.." && pwd)
 "$top/tools/install-deps.sh"
 
 jobs=$(nproc 2>/dev/null || echo 2)
-variants=${RW_TEST_VARIANTS:-"release asan aarch64 packages"}
+variants=${RW_TEST_VARIANTS:-"release asan aarch64 packages fuzz"}
 sysroots=${ROOMWATCH_SYSROOT_BASE:-/opt/roomwatch/sysroot}
 status=0
 for v in $variants; do
@@ -48,6 +49,13 @@ for v in $variants; do
             cmake --build "$b-$a" -j "$jobs"
             (cd "$b-$a" && cpack -G DEB) || status=1
         done
+        ;;
+    fuzz)
+        # Its own clang build (tests/fuzz/CMakeLists.txt); nothing for ctest below.
+        echo "==> $v in $b"
+        FUZZ_BUILD="$b" FUZZ_SECONDS=${FUZZ_SECONDS:-15} "$top/tests/fuzz/run.sh" || status=1
+        echo "==> $v: $(($(date +%s) - t0)) s"
+        continue
         ;;
     *) echo "run-tests: unknown variant $v" >&2; exit 2 ;;
     esac

@@ -1010,6 +1010,25 @@ test_cfg_profile_point_lookup_and_defaults(void **state)
     cfg_profile_clear(NULL);
 }
 
+/* A point whose aligned read runs past register 65535 is refused at its line, so that every
+ * profile the loader accepts can be planned (fuzz_profile found one that could not). */
+static void
+test_cfg_profile_aligned_read_past_end(void **state)
+{
+    struct cfg_diags d = {0};
+    struct cfg_profile p;
+    char *text;
+
+    (void)state;
+    assert_int_equal(cfg_profile_load("profiles/bad-align-end.cfg", "bad-align-end", &p, &d),
+                     CFG_ERR_INVALID);
+    text = diags_text(&d);
+    assert_string_equal(text, "profiles/bad-align-end.cfg:9: point \"last\": reading it with "
+                              "register_multiple 3 runs past register 65535\n");
+    free(text);
+    cfg_diags_free(&d);
+}
+
 /* roomwatch-devsim loads profiles on their own: problems come back the same way. */
 static void
 test_cfg_profile_load_reports_problems(void **state)
@@ -1457,6 +1476,7 @@ main(void)
         cmocka_unit_test(test_cfg_names_of_types_and_orders),
         cmocka_unit_test(test_cfg_profile_point_lookup_and_defaults),
         cmocka_unit_test(test_cfg_profile_load_reports_problems),
+        cmocka_unit_test(test_cfg_profile_aligned_read_past_end),
         cmocka_unit_test(test_cfg_real_profiles_load_clean),
         cmocka_unit_test(test_cfg_real_profile_eastron_sdm630),
         cmocka_unit_test(test_cfg_real_profile_carlo_gavazzi_em340),
