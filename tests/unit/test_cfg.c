@@ -500,7 +500,8 @@ static const char password_config[] = "site = { id = \"hq\"; gateway = \"gw1\"; 
 static void
 test_cfg_load_password_open_to_others_refused(void **state)
 {
-    static const mode_t modes[] = {0644, 0640, 0604, 0620, 0602, 0660, 0606, 0666, 0700 | 0004};
+    static const mode_t modes[] = {0644, 0604, 0620, 0602, 0660, 0606, 0666, 0700 | 0004,
+                                   0700, 0650, 0641, 02600};
     static const char secret[] = "Zh3ngzhou-s3cret";
     char *dir = make_tmpdir();
     char pass[PATH_MAX], want[2 * PATH_MAX];
@@ -515,8 +516,8 @@ test_cfg_load_password_open_to_others_refused(void **state)
         assert_int_equal(load_text(dir, password_config, &cfg, &text), CFG_ERR_INVALID);
         assert_null(cfg);
         snprintf(want, sizeof(want),
-                 "%s/rw.cfg:5: mqtt: \"password_file\" \"%s\" can be read or written by group "
-                 "or others (mode %04o); chmod 600 it\n",
+                 "%s/rw.cfg:5: mqtt: \"password_file\" \"%s\" has mode %04o: a secrets file "
+                 "must be 0600 or 0640 (group may read, others nothing); chmod 600 it\n",
                  dir, pass, (unsigned)modes[i]);
         assert_string_equal(text, want);
         assert_null(strstr(text, secret));
@@ -536,6 +537,8 @@ test_cfg_load_password_private_accepted(void **state)
     } cases[] = {
         {"Zh3ngzhou-s3cret\n", 0600, "Zh3ngzhou-s3cret"},
         {"read-only\n", 0400, "read-only"},
+        {"group-readable\n", 0640, "group-readable"}, /* root:roomwatch 0640 */
+        {"group-read-only\n", 0440, "group-read-only"},
         {"no newline", 0600, "no newline"},
         {"crlf\r\nsecond line is ignored\n", 0600, "crlf"},
         {" spaces kept \n", 0600, " spaces kept "},
@@ -693,6 +696,75 @@ static const char v3_config[] =
     "  { id = \"ups2\"; kind = \"ups\"; profile = \"snmp-scalar\";\n"
     "    snmp = { host = \"127.0.0.1\"; community_file = \"community\"; }; } );\n";
 
+/*
+ * A secrets file owned by another user (not the one loading it, not root) is refused, for
+ * each kind of secret: that user could rewrite it or open it up. Needs root to give a file
+ * away; skipped otherwise (CI runs as root).
+ */
+static void
+test_cfg_load_secret_foreign_owner_refused(void **state)
+{
+    static const struct {
+        const char *file;
+        int line;
+        const char *key;
+        const char *what;
+    } cases[] = {
+        {"auth.pass", 6, "auth_passphrase_file", "device \"ups1\": snmp: "},
+        {"priv.pass", 7, "priv_passphrase_file", "device \"ups1\": snmp: "},
+        {"community", 9, "community_file", "device \"ups2\": snmp: "},
+    };
+    const uid_t other = 54321;
+    char *dir;
+    char path[PATH_MAX], want[4 * PATH_MAX];
+    char *text;
+    struct rw_config *cfg = NULL;
+
+    (void)state;
+    if (geteuid() != 0)
+        skip();
+    dir = make_tmpdir();
+    for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+        for (size_t k = 0; k < sizeof(cases) / sizeof(cases[0]); k++) {
+            snprintf(path, sizeof(path), "%s/%s", dir, cases[k].file);
+            (void)unlink(path); /* new files, owned by root again */
+        }
+        snprintf(path, sizeof(path), "%s/auth.pass", dir);
+        spit(path, "auth-s3cret-1\n", 0600);
+        snprintf(path, sizeof(path), "%s/priv.pass", dir);
+        spit(path, "priv-s3cret-2\n", 0640);
+        snprintf(path, sizeof(path), "%s/community", dir);
+        spit(path, "c0mmunity\n", 0600);
+        snprintf(path, sizeof(path), "%s/%s", dir, cases[i].file);
+        assert_int_equal(chown(path, other, (gid_t)-1), 0);
+        cfg = (struct rw_config *)1;
+        assert_int_equal(load_text(dir, v3_config, &cfg, &text), CFG_ERR_INVALID);
+        assert_null(cfg);
+        snprintf(want, sizeof(want),
+                 "%s/rw.cfg:%d: %s\"%s\" \"%s\" is owned by uid %u, neither this user (uid 0) "
+                 "nor root: that user could change it; chown it\n",
+                 dir, cases[i].line, cases[i].what, cases[i].key, path, (unsigned)other);
+        assert_string_equal(text, want);
+        assert_null(strstr(text, "s3cret"));
+        assert_null(strstr(text, "c0mmunity\n"));
+        free(text);
+    }
+    /* The MQTT password too. */
+    snprintf(path, sizeof(path), "%s/mqtt.pass", dir);
+    spit(path, "Zh3ngzhou-s3cret\n", 0600);
+    assert_int_equal(chown(path, other, (gid_t)-1), 0);
+    cfg = (struct rw_config *)1;
+    assert_int_equal(load_text(dir, password_config, &cfg, &text), CFG_ERR_INVALID);
+    assert_null(cfg);
+    snprintf(want, sizeof(want),
+             "%s/rw.cfg:5: mqtt: \"password_file\" \"%s\" is owned by uid %u, neither this "
+             "user (uid 0) nor root: that user could change it; chown it\n",
+             dir, path, (unsigned)other);
+    assert_string_equal(text, want);
+    free(text);
+    remove_tmpdir(dir);
+}
+
 /* Secrets come from private files; open ones and short passphrases are refused, unnamed. */
 static void
 test_cfg_load_snmp_secret_files(void **state)
@@ -733,8 +805,9 @@ test_cfg_load_snmp_secret_files(void **state)
     snprintf(want, sizeof(want),
              "%s/rw.cfg:7: device \"ups1\": snmp: \"priv_passphrase_file\" \"%s/priv.pass\": the "
              "secret must be at least 8 characters\n"
-             "%s/rw.cfg:9: device \"ups2\": snmp: \"community_file\" \"%s/community\" can be read "
-             "or written by group or others (mode 0644); chmod 600 it\n",
+             "%s/rw.cfg:9: device \"ups2\": snmp: \"community_file\" \"%s/community\" has mode "
+             "0644: a secrets file must be 0600 or 0640 (group may read, others nothing); chmod "
+             "600 it\n",
              dir, dir, dir, dir);
     assert_string_equal(text, want);
     assert_null(strstr(text, "c0mmunity\n"));
@@ -1468,6 +1541,7 @@ main(void)
         cmocka_unit_test(test_cfg_load_uri_forms),
         cmocka_unit_test(test_cfg_load_snmp_values),
         cmocka_unit_test(test_cfg_load_snmp_secret_files),
+        cmocka_unit_test(test_cfg_load_secret_foreign_owner_refused),
         cmocka_unit_test(test_cfg_load_text_must_be_utf8),
         cmocka_unit_test(test_cfg_load_profile_dir_default),
         cmocka_unit_test(test_cfg_load_profile_dirs_first_match_wins),
