@@ -19,6 +19,7 @@
 #include "rw_calendar.h"
 #include "rw_clock.h"
 #include "rw_log.h"
+#include "rw_lograte.h"
 #include "store/store.h"
 
 #define CTL_BATCH 64   /* changes published per look; the rest at the next one */
@@ -33,6 +34,7 @@ struct ctl {
     int dirty;        /* a look is due: at start, after a failure */
     double next_look; /* mono, s */
     int failing;      /* a store error logged; cleared when a look succeeds */
+    struct rw_lograte refusals; /* a flood of bad commands: logged once per burst */
 };
 
 /* One unpublished change, copied out of the walk (marking it inside would change the index
@@ -72,6 +74,7 @@ ctl_new(const struct rw_config *cfg, struct pub *pub, struct store *store)
     c->store = store;
     c->dirty = store != NULL;
     c->data_version = -1;
+    c->refusals = (struct rw_lograte)RW_LOGRATE_INIT("commands refused", 5.0, 60.0);
     pub_set_command_hook(pub, on_command, c);
     return c;
 }
@@ -90,6 +93,7 @@ ctl_tick(struct ctl *c, double mono)
 {
     int64_t v;
 
+    (void)rw_lograte_tick(&c->refusals, mono);
     if (c->store == NULL || mono < c->next_look)
         return;
     c->next_look = mono + CTL_LOOK_S;
@@ -293,7 +297,8 @@ answer(struct ctl *c, char *txt)
 static void
 refuse(struct ctl *c, const struct rcmd *cmd, const char *why)
 {
-    log_info("command %s refused: %s", cmd->verb[0] != '\0' ? cmd->verb : "(unknown)", why);
+    rw_lograte_log(&c->refusals, rw_clock_mono(), 1, RW_LOG_INFO, "command %s refused: %s",
+                   cmd->verb[0] != '\0' ? cmd->verb : "(unknown)", why);
     answer(c, rcmd_answer_error(cmd, why));
 }
 
