@@ -8,8 +8,8 @@
 #include "rw_log.h"
 
 int
-rw_lograte_log(struct rw_lograte *r, double now, unsigned long long n, int level,
-               const char *fmt, ...)
+rw_lograte_log(struct rw_lograte *r, double now, unsigned long long n, int level, const char *fmt,
+               ...)
 {
     va_list ap;
 

@@ -26,18 +26,20 @@
 
 struct rw_lograte {
     const char *what; /* names the events in a count line: "commands refused"; static */
-    double quiet;  /* s without an event that end a burst */
-    double period; /* s: during a long burst, a count line at least this often */
+    double quiet;     /* s without an event that end a burst */
+    double period;    /* s: during a long burst, a count line at least this often */
     /* State: zero at start (RW_LOGRATE_INIT). */
     int in_burst;
-    int level;             /* of the burst's first event */
-    double last;           /* mono s of the burst's latest event */
-    double since;          /* mono s since which events were held back */
+    int level;               /* of the burst's first event */
+    double last;             /* mono s of the burst's latest event */
+    double since;            /* mono s since which events were held back */
     unsigned long long held; /* events counted and not yet reported */
 };
 
-#define RW_LOGRATE_INIT(what, quiet_s, period_s)                                           \
-    {(what), (quiet_s), (period_s), 0, 0, 0.0, 0.0, 0ULL}
+#define RW_LOGRATE_INIT(what, quiet_s, period_s)                                                   \
+    {                                                                                              \
+        (what), (quiet_s), (period_s), 0, 0, 0.0, 0.0, 0ULL                                        \
+    }
 
 /*
  * An event (n of them, n >= 1, as one message says, e.g. "12 commands dropped") at mono time

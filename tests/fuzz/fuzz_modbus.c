@@ -92,8 +92,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         w = cfg_point_width(pt);
         first = (long)pt->address / m * m;
         end = ((long)pt->address + w + m - 1) / m * m;
-        if (pt->type != CFG_T_BIT && (end > 65536 || end - first > p.max_read_registers))
-        {
+        if (pt->type != CFG_T_BIT && (end > 65536 || end - first > p.max_read_registers)) {
             pt->address = 0;
             pt->type = CFG_T_UINT16;
         }

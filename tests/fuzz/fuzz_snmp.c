@@ -29,9 +29,9 @@ static void
 value(struct fz *f, struct sp_value *v)
 {
     static const unsigned tags[] = {
-        SP_TAG_INTEGER,   SP_TAG_OCTET_STR, SP_TAG_NULL,          SP_TAG_OBJECT_ID,
-        SP_TAG_IPADDRESS, SP_TAG_COUNTER32, SP_TAG_GAUGE32,       SP_TAG_TIMETICKS,
-        SP_TAG_OPAQUE,    SP_TAG_COUNTER64, SP_TAG_NOSUCHOBJECT,  SP_TAG_NOSUCHINSTANCE,
+        SP_TAG_INTEGER,      SP_TAG_OCTET_STR, SP_TAG_NULL,         SP_TAG_OBJECT_ID,
+        SP_TAG_IPADDRESS,    SP_TAG_COUNTER32, SP_TAG_GAUGE32,      SP_TAG_TIMETICKS,
+        SP_TAG_OPAQUE,       SP_TAG_COUNTER64, SP_TAG_NOSUCHOBJECT, SP_TAG_NOSUCHINSTANCE,
         SP_TAG_ENDOFMIBVIEW,
     };
     uint8_t t = fz_u8(f);

@@ -33,8 +33,8 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         hint = text + (nul - data) + 1;
     memset(err, 'x', sizeof(err));
     if (tgt_parse(text, hint, &t, err, sizeof(err)) == TGT_OK) {
-        static const double probes[] = {0.0, -1.0, 1.0, 97.0, 99.999999999, 1e300, -1e300, NAN,
-                                        INFINITY};
+        static const double probes[] = {0.0,   -1.0,   1.0, 97.0,    99.999999999,
+                                        1e300, -1e300, NAN, INFINITY};
 
         if (memchr(t.unit, '\0', sizeof(t.unit)) == NULL)
             abort();

@@ -500,8 +500,8 @@ static const char password_config[] = "site = { id = \"hq\"; gateway = \"gw1\"; 
 static void
 test_cfg_load_password_open_to_others_refused(void **state)
 {
-    static const mode_t modes[] = {0644, 0604, 0620, 0602, 0660, 0606, 0666, 0700 | 0004,
-                                   0700, 0650, 0641, 02600};
+    static const mode_t modes[] = {0644, 0604,        0620, 0602, 0660, 0606,
+                                   0666, 0700 | 0004, 0700, 0650, 0641, 02600};
     static const char secret[] = "Zh3ngzhou-s3cret";
     char *dir = make_tmpdir();
     char pass[PATH_MAX], want[2 * PATH_MAX];
