@@ -16,13 +16,16 @@
 struct verb_keys {
     const char *verb;
     enum store_cmd_kind kind;
-    const char *const keys[8]; /* NULL-terminated */
+    const char *const keys[10]; /* NULL-terminated */
 };
 
 static const struct verb_keys verbs[] = {
     {"ack", STORE_CMD_ACK, {"incident", "by", "note", "correlation_id", NULL}},
     {"resolve", STORE_CMD_RESOLVE, {"incident", "by", "cause", "measure", "correlation_id", NULL}},
     {"event", STORE_CMD_EVENT, {"kind", "at", "by", "note", "incident", "correlation_id", NULL}},
+    {"silence",
+     STORE_CMD_SILENCE,
+     {"from", "to", "rule", "device", "all", "by", "note", "correlation_id", NULL}},
 };
 
 static const char *const event_kinds[] = {"maintenance", "inspection", "security-incident"};
@@ -122,13 +125,49 @@ check_text(const char *name, const char *s, int required, enum text_rule rule, s
     return 0;
 }
 
+/* A silence: from before to, within RCMD_SILENCE_MAX_MS; rule and/or device, or all; by and
+ * note; nothing of the other commands. */
+static enum rcmd_status
+check_silence(const struct store_cmd *c, char *err, size_t errlen)
+{
+    if (c->incident != 0 || c->cause != NULL || c->measure != NULL || c->event_kind != NULL) {
+        snprintf(err, errlen, "silence takes from, to, rule, device, all, by and note only");
+        return RCMD_ERR_INVALID;
+    }
+    if (c->at == 0 || c->until == 0) {
+        snprintf(err, errlen, "\"%s\" is missing", c->at == 0 ? "from" : "to");
+        return RCMD_ERR_INVALID;
+    }
+    if (c->until <= c->at || c->until - c->at > RCMD_SILENCE_MAX_MS) {
+        snprintf(err, errlen, "\"to\" must be after \"from\", within a year");
+        return RCMD_ERR_INVALID;
+    }
+    if (c->all == (c->rule != NULL || c->device != NULL)) {
+        snprintf(err, errlen, "give \"rule\" and/or \"device\", or \"all\": true");
+        return RCMD_ERR_INVALID;
+    }
+    if (check_text("rule", c->rule, 0, T_LINE, RCMD_ID_MAX, err, errlen) < 0 ||
+        check_text("device", c->device, 0, T_LINE, RCMD_ID_MAX, err, errlen) < 0 ||
+        check_text("by", c->by, 1, T_LINE, RCMD_BY_MAX, err, errlen) < 0 ||
+        check_text("note", c->note, 1, T_TEXT, RCMD_TEXT_MAX, err, errlen) < 0)
+        return RCMD_ERR_INVALID;
+    return RCMD_OK;
+}
+
 enum rcmd_status
 rcmd_check(const struct store_cmd *c, int64_t now, char *err, size_t errlen)
 {
     size_t i;
 
-    if (c->kind != STORE_CMD_ACK && c->kind != STORE_CMD_RESOLVE && c->kind != STORE_CMD_EVENT) {
+    if (c->kind != STORE_CMD_ACK && c->kind != STORE_CMD_RESOLVE && c->kind != STORE_CMD_EVENT &&
+        c->kind != STORE_CMD_SILENCE) {
         snprintf(err, errlen, "unknown command");
+        return RCMD_ERR_INVALID;
+    }
+    if (c->kind == STORE_CMD_SILENCE)
+        return check_silence(c, err, errlen);
+    if (c->until != 0 || c->rule != NULL || c->device != NULL || c->all) {
+        snprintf(err, errlen, "only silence takes an end, a rule, a device or all");
         return RCMD_ERR_INVALID;
     }
     if (c->kind != STORE_CMD_EVENT && c->incident == 0) {
@@ -332,7 +371,7 @@ rcmd_parse(const char *verb, const char *payload, size_t len, int64_t now, struc
         return RCMD_ERR_INVALID;
     }
     if (vk == NULL) {
-        snprintf(err, errlen, "unknown command (ack, resolve and event are known)");
+        snprintf(err, errlen, "unknown command (ack, resolve, event and silence are known)");
         return RCMD_ERR_INVALID;
     }
     json_object_foreach(out->doc, key, v)
@@ -360,8 +399,32 @@ rcmd_parse(const char *verb, const char *payload, size_t len, int64_t now, struc
         get_string(out->doc, "cause", &c->cause, err, errlen) < 0 ||
         get_string(out->doc, "measure", &c->measure, err, errlen) < 0 ||
         get_string(out->doc, "kind", &c->event_kind, err, errlen) < 0 ||
-        get_string(out->doc, "at", &at, err, errlen) < 0)
+        get_string(out->doc, "at", &at, err, errlen) < 0 ||
+        get_string(out->doc, "rule", &c->rule, err, errlen) < 0 ||
+        get_string(out->doc, "device", &c->device, err, errlen) < 0)
         return RCMD_ERR_INVALID;
+    if (vk->kind == STORE_CMD_SILENCE) {
+        const char *when[2] = {NULL, NULL}, *names[2] = {"from", "to"};
+        int64_t *dst[2] = {&c->at, &c->until};
+        json_t *all = json_object_get(out->doc, "all");
+
+        if (all != NULL && !json_is_null(all) && !json_is_boolean(all)) {
+            snprintf(err, errlen, "\"all\" must be true or false");
+            return RCMD_ERR_INVALID;
+        }
+        c->all = json_is_true(all);
+        for (i = 0; i < 2; i++) {
+            if (get_string(out->doc, names[i], &when[i], err, errlen) < 0)
+                return RCMD_ERR_INVALID;
+            if (when[i] != NULL && rcmd_parse_time(when[i], dst[i]) < 0) {
+                snprintf(err, errlen,
+                         "\"%s\" is not an RFC 3339 time with an offset "
+                         "(2026-03-01T09:30:00+08:00)",
+                         names[i]);
+                return RCMD_ERR_INVALID;
+            }
+        }
+    }
     if (vk->kind == STORE_CMD_EVENT) {
         if (at == NULL) {
             snprintf(err, errlen, "\"at\" is missing");
@@ -408,7 +471,9 @@ rcmd_answer_ok(const struct rcmd *c, const struct store_cmd_result *r)
 
     if (o == NULL)
         return NULL;
-    if (c->cmd.kind == STORE_CMD_EVENT) {
+    if (c->cmd.kind == STORE_CMD_SILENCE) {
+        json_object_set_new(o, "silence", json_integer(r->id));
+    } else if (c->cmd.kind == STORE_CMD_EVENT) {
         json_object_set_new(o, "event", json_integer(r->id));
         json_object_set_new(o, "incident",
                             c->cmd.incident != 0 ? json_integer(c->cmd.incident) : json_null());

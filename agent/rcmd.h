@@ -13,6 +13,10 @@
  *                          "correlation_id":"a2"}
  *   <prefix>/cmd/event    {"kind":"maintenance", "at":"2026-03-01T09:30:00+08:00", "by":"李工",
  *                          "note":"quarterly check", "incident":3, "correlation_id":"a3"}
+ *   <prefix>/cmd/silence  {"from":"2026-03-01T09:00:00+08:00", "to":"2026-03-01T12:00:00+08:00",
+ *                          "device":"ups1", "by":"李工", "note":"UPS 检修", "correlation_id":"a4"}
+ *                         (a maintenance window for notifications: "rule" and/or "device",
+ *                         or "all":true; to after from, within a year; by and note required)
  *   incident        an integer >= 1 (required for ack and resolve; optional for event: the
  *                   incident the event concerns)
  *   by              who; 1..RCMD_BY_MAX characters, no control characters (required)
@@ -35,6 +39,7 @@
  *    "message":"already acknowledged by 张工; nothing changed"}
  *   {"ok":true,"command":"event","event":12,"incident":3|null,"changed":true,
  *    "message":"recorded"}
+ *   {"ok":true,"command":"silence","silence":2,"changed":true,"message":"silenced"}
  *   {"ok":false,"command":"ack"|null,"correlation_id":"a1","error":"unknown key \"who\" ..."}
  * "correlation_id" is present when the command carried a valid one (also in a refusal, if the
  * payload was an object with one); "command" is null for an unknown verb.
@@ -54,6 +59,8 @@
 #define RCMD_FUTURE_MS 300000  /* an event's "at" may be 5 min ahead: clocks differ a little */
 #define RCMD_VERB_MAX 16       /* bytes of the longest verb, NUL included */
 #define RCMD_ERR_LEN 256
+#define RCMD_ID_MAX 63 /* characters of a silence's rule or device id (CFG_ID_MAX - 1) */
+#define RCMD_SILENCE_MAX_MS (366LL * 86400 * 1000) /* a silence longer is a mistake */
 
 enum rcmd_status {
     RCMD_OK = 0,

@@ -5,7 +5,10 @@
  * saves linking libsystemd into a daemon that needs nothing else from it.
  *
  * The watchdog is fed from the main loop itself (rw_notify_watchdog_tick()), never from a
- * timer thread: if the main loop hangs the pings stop and systemd restarts the service.
+ * timer thread: if the main loop hangs the pings stop and systemd restarts the service. The
+ * loop feeds it only while every worker's heartbeat (rw_beat) is on time: a bus thread stuck
+ * in a read, or a publisher whose library stopped answering, stops the pings as well, and
+ * STATUS= says which.
  */
 #include "rw_notify.h"
 
@@ -19,11 +22,20 @@
 #include <sys/un.h>
 #include <unistd.h>
 
+#include "rw_beat.h"
+#include "rw_log.h"
+
+#define STATUS_MAX 256 /* bytes of the last STATUS= kept, to restore after a recovery */
+
 static int notify_fd = -1;
 static struct sockaddr_un notify_addr;
 static socklen_t notify_addrlen;
 static unsigned long long watchdog_usec; /* 0: no watchdog for us */
 static double watchdog_next;             /* monotonic time of the next WATCHDOG=1 */
+static int stuck;                        /* a heartbeat is late: no pings */
+static char last_status[STATUS_MAX];     /* the daemon's latest STATUS= value */
+
+static int send_state(const char *state);
 
 static unsigned long long parse_ull(const char *s, int *ok);
 
@@ -94,6 +106,22 @@ rw_notify_init(void)
 int
 rw_notify(const char *state)
 {
+    const char *st = strstr(state, "STATUS=");
+
+    /* Kept whether or not anyone listens: the stuck/recovered messages below restore it. */
+    if (st != NULL && (st == state || st[-1] == '\n')) {
+        size_t len = strcspn(st + 7, "\n");
+        if (len >= sizeof(last_status))
+            len = sizeof(last_status) - 1;
+        memcpy(last_status, st + 7, len);
+        last_status[len] = '\0';
+    }
+    return send_state(state);
+}
+
+static int
+send_state(const char *state)
+{
     ssize_t n;
 
     if (notify_fd < 0)
@@ -125,13 +153,37 @@ rw_notify_watchdog_usec(void)
     return notify_fd >= 0 ? watchdog_usec : 0;
 }
 
+/* Whether every heartbeat is on time; logs and reports (STATUS=) each change. */
+static int
+workers_on_time(double now)
+{
+    char late[160], buf[STATUS_MAX + 64];
+    int n = rw_beat_late(now, late, sizeof(late));
+
+    if (n > 0 && !stuck) {
+        stuck = 1;
+        log_err("watchdog: %s%s; %s", late, n > 1 ? " (and others)" : "",
+                watchdog_usec > 0 && notify_fd >= 0 ? "no more pings to systemd"
+                                                    : "no systemd watchdog to tell");
+        snprintf(buf, sizeof(buf), "STATUS=stuck: %s", late);
+        (void)send_state(buf);
+    } else if (n == 0 && stuck) {
+        stuck = 0;
+        log_notice("watchdog: every worker makes progress again");
+        snprintf(buf, sizeof(buf), "STATUS=%s", last_status);
+        (void)send_state(buf);
+    }
+    return !stuck;
+}
+
 long
 rw_notify_watchdog_tick(double now)
 {
     double half, left;
 
-    if (notify_fd < 0 || watchdog_usec == 0)
-        return -1;
+    /* Checked with or without systemd: a stuck worker is logged either way. */
+    if (!workers_on_time(now) || notify_fd < 0 || watchdog_usec == 0)
+        return notify_fd < 0 || watchdog_usec == 0 ? -1 : (long)(watchdog_usec / 2000ULL) + 1;
     /* Half the timeout between pings, as sd_watchdog_enabled(3) advises: a late wake-up of
      * the loop still leaves the other half. */
     half = (double)watchdog_usec / 2e6;

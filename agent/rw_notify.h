@@ -20,7 +20,8 @@
 int rw_notify_init(void);
 
 /* Sends state (one or more "KEY=VALUE" lines, e.g. "READY=1\nSTATUS=polling"). Returns 0 if
- * sent or notifications are off, -1 with errno if the send failed. */
+ * sent or notifications are off, -1 with errno if the send failed. A STATUS= line is kept,
+ * to be restored after a stuck worker recovers. */
 int rw_notify(const char *state);
 
 /* Like rw_notify() with a printf format. */
@@ -30,9 +31,11 @@ int rw_notify_fmt(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 unsigned long long rw_notify_watchdog_usec(void);
 
 /* Called by the main loop on every pass, with the monotonic time in seconds: sends
- * WATCHDOG=1 when half the watchdog timeout has passed since the last one. Returns the
- * longest time in milliseconds the loop may sleep before it must call again, or -1 if the
- * watchdog is off. */
+ * WATCHDOG=1 when half the watchdog timeout has passed since the last one, if every worker's
+ * heartbeat is on time (rw_beat_late()). While one is late there are no pings, and STATUS=
+ * (and the log) name it; once all are on time again the daemon's last STATUS= is restored.
+ * Returns the longest time in milliseconds the loop may sleep before it must call again, or
+ * -1 if the watchdog is off. */
 long rw_notify_watchdog_tick(double now);
 
 /* Closes the socket. Further calls send nothing. */

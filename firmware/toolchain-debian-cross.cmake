@@ -11,6 +11,9 @@ if(NOT ROOMWATCH_SYSROOT)
     set(ROOMWATCH_SYSROOT /opt/roomwatch/sysroot/${RW_DEB_ARCH})
 endif()
 set(ROOMWATCH_SYSROOT ${ROOMWATCH_SYSROOT} CACHE PATH "Target libraries for the cross build")
+# try_compile() reads this file again in a project of its own: without the override passed on
+# it would fall back to the default sysroot and leave pkg-config's environment pointing there.
+list(APPEND CMAKE_TRY_COMPILE_PLATFORM_VARIABLES ROOMWATCH_SYSROOT)
 if(NOT EXISTS ${ROOMWATCH_SYSROOT}/usr/lib/${RW_TRIPLET})
     message(FATAL_ERROR "no ${RW_DEB_ARCH} sysroot in ${ROOMWATCH_SYSROOT}: run tools/install-deps.sh")
 endif()

@@ -1,8 +1,12 @@
 #!/bin/sh
 # The demo server room, end to end on this machine: builds roomwatch, starts a local MQTT
 # broker (mosquitto) on a free loopback port, roomwatch-devsim serving a meter and two
-# temperature/humidity sensors (Modbus TCP, and Modbus RTU over a socat pty pair), and
-# roomwatchd with config/demo.cfg, then shows the live values arriving over MQTT as a table.
+# temperature/humidity sensors (Modbus TCP, and Modbus RTU over a socat pty pair), a small
+# web application and a database port that goes away for a minute 15 s in
+# (tools/demo-services.py, probed by the agent), and roomwatchd with config/demo.cfg, then
+# shows the live values arriving over MQTT as a table. A local webhook (tools/demo-hook.py)
+# stands in for the duty group's robot: the incidents roomwatchd notifies are listed when the
+# demo stops.
 #
 #   tools/demo.sh                      until Ctrl-C
 #   ROOMWATCH_DEMO_DURATION=30 tools/demo.sh    for 30 seconds
@@ -31,20 +35,29 @@ cleanup() {
     for p in $pids; do
         wait "$p" 2>/dev/null || true
     done
+    if [ -s "$run/notifications.log" ]; then
+        echo "notifications the duty webhook received (bodies in $run/notifications.log.json):"
+        cat "$run/notifications.log"
+    else
+        echo "no notification was sent (the first incident opens about 70 s in)"
+    fi
     echo "demo stopped; logs in $run"
 }
 trap cleanup EXIT
 trap 'exit 130' INT TERM
 
-# Two free TCP ports on 127.0.0.1.
+# Five free TCP ports on 127.0.0.1.
 set -- $(/usr/bin/python3 -c '
 import socket
-s = [socket.socket() for _ in range(2)]
+s = [socket.socket() for _ in range(5)]
 for x in s: x.bind(("127.0.0.1", 0))
 print(" ".join(str(x.getsockname()[1]) for x in s))
 ')
 broker_port=$1
 sim_port=$2
+hook_port=$3
+web_port=$4
+db_port=$5
 
 wait_file() { # path, seconds
     i=0
@@ -78,7 +91,15 @@ sed -e "s|15020|$sim_port|g" \
 pids="$pids $!"
 wait_file "$run/devsim.ready" 10
 
-sed -e "s|18830|$broker_port|g" -e "s|15020|$sim_port|g" \
+/usr/bin/python3 "$top/tools/demo-hook.py" --port "$hook_port" --log "$run/notifications.log" \
+    >"$run/demo-hook.log" 2>&1 &
+pids="$pids $!"
+/usr/bin/python3 "$top/tools/demo-services.py" --web-port "$web_port" --db-port "$db_port" \
+    >"$run/services.log" 2>&1 &
+pids="$pids $!"
+
+sed -e "s|18830|$broker_port|g" -e "s|15020|$sim_port|g" -e "s|18831|$hook_port|g" \
+    -e "s|18080|$web_port|g" -e "s|15432|$db_port|g" \
     -e "s|/dev/ttyUSB0|$run/rtu-agent|" \
     -e "s|profile_dir = \"profiles\"|profile_dir = \"$top/config/profiles\"|" \
     -e "s|state_dir = \"/var/lib/roomwatch\"|state_dir = \"$run/state\"|" \

@@ -8,10 +8,13 @@ set -eu
 PKGS="
 build-essential cmake pkg-config
 libmodbus-dev libsnmp-dev libpaho-mqtt-dev libconfig-dev libsqlite3-dev
-libjansson-dev libcmocka-dev libssl-dev
+libjansson-dev libcmocka-dev libssl-dev zlib1g-dev libxlsxwriter-dev
+libcurl4-openssl-dev libc-ares-dev
 mosquitto mosquitto-clients socat snmpsim snmpd snmp
-python3 python3-pymodbus python3-serial-asyncio python3-paho-mqtt
+python3 python3-pymodbus python3-serial-asyncio python3-paho-mqtt python3-openpyxl python3-aiosmtpd
+prometheus-alertmanager
 collectd-core procps time openssl
+chromium fonts-noto-cjk poppler-utils libreoffice-calc-nogui
 gcc-aarch64-linux-gnu libc6-dev-arm64-cross gcc-arm-linux-gnueabihf libc6-dev-armhf-cross
 qemu-user dpkg-dev systemd file
 clang-14 libclang-rt-14-dev valgrind
@@ -29,15 +32,23 @@ clang-14 libclang-rt-14-dev valgrind
 # must reach all architectures at once, and one lagging index blocks the install; libsnmp-dev
 # is not co-installable at all (shared/reference/libraries.md section 2). A sysroot holds one
 # architecture's libraries at whatever version its index has, and the host stays untouched.
-# net-snmp (the SNMP poller) brings its runtime dependencies along: the loader under qemu
-# needs every library libnetsnmp.so.40 names, and those they name in turn.
+# zlib1g-dev: the sample archive's gzip files (agent/archive/); zlib1g itself is already
+# there for net-snmp.
+# net-snmp (the SNMP poller), libcurl (notifications, the service prober) and libc-ares2
+# (the service prober) bring their runtime dependencies along: the loader under qemu needs
+# every library libnetsnmp.so.40, libcurl.so.4 and libcares.so.2 name, and those they name
+# in turn.
 FOREIGN_ARCHES="arm64 armhf"
 SYSROOT_BASE=${ROOMWATCH_SYSROOT_BASE:-/opt/roomwatch/sysroot}
 SYSROOT_PKGS="libc6 libgcc-s1 libmodbus5 libmodbus-dev libconfig9 libconfig-dev
 libjansson4 libjansson-dev libpaho-mqtt1.3 libpaho-mqtt-dev libssl3 libcmocka0 libcmocka-dev
 libsnmp40 libsnmp-dev libpci3 libudev1 zlib1g libsensors5 libperl5.36 libbz2-1.0 libcrypt1
 libdb5.3 libgdbm-compat4 libgdbm6 libwrap0 libnsl2 libtirpc3 libgssapi-krb5-2 libkrb5-3
-libk5crypto3 libcom-err2 libkrb5support0 libkeyutils1 libssl-dev libsqlite3-0 libsqlite3-dev"
+libk5crypto3 libcom-err2 libkrb5support0 libkeyutils1 libssl-dev libsqlite3-0 libsqlite3-dev
+libxlsxwriter4 libxlsxwriter-dev libminizip1 zlib1g-dev
+libcurl4 libcurl4-openssl-dev libc-ares2 libc-ares-dev libbrotli1 libidn2-0 libldap-2.5-0
+libnghttp2-14 libpsl5 librtmp1 libssh2-1 libzstd1 libunistring2 libgnutls30 libsasl2-2
+libsasl2-modules-db libgmp10 libhogweed6 libnettle8 libp11-kit0 libtasn1-6 libffi8"
 
 missing=""
 for p in $PKGS; do

@@ -2,20 +2,21 @@
 # Runs every roomwatch test on this machine: installs what is missing (tools/install-deps.sh),
 # builds with warnings as errors and runs the unit and integration tests, then builds again
 # with AddressSanitizer + UndefinedBehaviorSanitizer and runs them once more, then the gateway
-# firmware: an aarch64 cross build whose tests run under qemu-aarch64, and the .deb packages
-# for amd64, arm64 and armhf, checked by tests/firmware/test_deb.py; last the libFuzzer
+# firmware: aarch64 and armhf cross builds whose tests run under qemu-aarch64 and qemu-arm, and
+# the .deb packages for amd64, arm64 and armhf, checked by tests/firmware/test_deb.py and the
+# amd64 one installed, run and purged (tests/firmware/test_deb_install.py); last the libFuzzer
 # harnesses (tests/fuzz/), each replaying its corpus then fuzzing for FUZZ_SECONDS (15).
 #
 #   tools/run-tests.sh            everything (all variants)
 #   RW_TEST_VARIANTS=release tools/run-tests.sh    one build only
-#   (variants: release asan aarch64 packages fuzz)
+#   (variants: release asan aarch64 armhf packages fuzz)
 set -eu
 
 top=$(cd "$(dirname "$0")/.." && pwd)
 "$top/tools/install-deps.sh"
 
 jobs=$(nproc 2>/dev/null || echo 2)
-variants=${RW_TEST_VARIANTS:-"release asan aarch64 packages fuzz"}
+variants=${RW_TEST_VARIANTS:-"release asan aarch64 armhf packages fuzz"}
 sysroots=${ROOMWATCH_SYSROOT_BASE:-/opt/roomwatch/sysroot}
 status=0
 for v in $variants; do
@@ -25,20 +26,28 @@ for v in $variants; do
     case $v in
     release) opts="-DCMAKE_BUILD_TYPE=RelWithDebInfo" ;;
     asan) opts="-DCMAKE_BUILD_TYPE=Debug -DROOMWATCH_SANITIZE=ON" ;;
-    aarch64)
+    aarch64 | armhf)
         # Every unit test, and the integration tests whose roomwatchd/devsim go through the
         # harness (RW_EMULATOR), against native mosquitto and peers. Left out: demo (builds
         # and runs the native demo), config_check and mqtt_tls_auth (they exec roomwatchd
-        # directly, which needs binfmt_misc, absent in containers), and the benchmark smoke
-        # runs (they measure native builds).
-        opts="-DCMAKE_TOOLCHAIN_FILE=$top/firmware/toolchain-aarch64.cmake"
-        export RW_EMULATOR="/usr/bin/qemu-aarch64 -L $sysroots/arm64"
-        ctest_args="-E ^(integration-(demo|config_check|mqtt_tls_auth)|bench-.*)$"
+        # directly, which needs binfmt_misc, absent in containers), the benchmark smoke
+        # runs (they measure native builds), and scan (it probes 500 unit ids with a 30 ms
+        # timeout, which an emulated device simulator does not keep).
+        opts="-DCMAKE_TOOLCHAIN_FILE=$top/firmware/toolchain-$v.cmake"
+        if [ "$v" = aarch64 ]; then
+            export RW_EMULATOR="/usr/bin/qemu-aarch64 -L $sysroots/arm64"
+        else
+            export RW_EMULATOR="/usr/bin/qemu-arm -L $sysroots/armhf"
+        fi
+        ctest_args="-E ^(integration-(demo|config_check|mqtt_tls_auth|scan)|bench-.*)$"
         ;;
     packages)
         # arm64 and armhf packages first; the amd64 build's ctest (label "package") makes
-        # its own and checks all three.
-        opts="-DCMAKE_INSTALL_PREFIX=/usr -DROOMWATCH_TESTS=OFF -DRW_DEB_DIR=$b/debs"
+        # its own, checks all three and installs the amd64 one on this machine (root:
+        # installs, runs and purges it). Release builds with CMake's default prefix, as a
+        # user would make them: the packages go under /usr all the same.
+        opts="-DCMAKE_BUILD_TYPE=Release -DROOMWATCH_TESTS=OFF -DROOMWATCH_PACKAGE_TESTS=ON"
+        opts="$opts -DRW_DEB_DIR=$b/debs"
         rm -rf "$b/debs"
         export RW_DEB_REQUIRE="arm64 armhf" # test_deb.py fails if one is missing
         for a in aarch64 armhf; do

@@ -23,6 +23,10 @@
 #define CFG_ID_MAX 64 /* ids and point names, including the NUL */
 #define CFG_STATE_DIR_DEFAULT "/var/lib/roomwatch"
 #define CFG_CHECKPOINT_DEFAULT 60.0 /* s */
+/* The sample archive (config/README.md, "archive"): on, 400 days (a year and the weeks of
+ * the self-evaluation after it), 3 GB at most: the demo room's 400 days are 2.6 GB. */
+#define CFG_ARCHIVE_MAX_MB_DEFAULT 3000.0
+#define CFG_ARCHIVE_MAX_DAYS_DEFAULT 400
 #define CFG_OID_MAX 64    /* sub-identifiers of an SNMP OID in a profile (net-snmp allows 128) */
 #define CFG_LABEL_MAX 32  /* an enumerated value's label, including the NUL */
 #define CFG_INDEX_MAX 256 /* table indexes a device may list in "index" */
@@ -71,6 +75,7 @@ enum cfg_proto {
     CFG_PROTO_MODBUS = 0,
     CFG_PROTO_SNMP,
     CFG_PROTO_ANY, /* cfg_profile_load_as(): take the profile's own "protocol" */
+    CFG_PROTO_PROBE, /* a service probe (a "probe" group): its profile is built in */
 };
 
 /*
@@ -196,11 +201,46 @@ struct cfg_snmp {
     int retries; /* resends after a timeout, default 1 */
 };
 
+/* What a service probe does each cycle (the "probe" group of a device). */
+enum cfg_probe_type {
+    CFG_PROBE_TCP = 0, /* connect to host:port */
+    CFG_PROBE_HTTP,    /* GET or HEAD a URL (http or https) */
+    CFG_PROBE_ICMP,    /* echo requests to host */
+    CFG_PROBE_DNS,     /* resolve name against server */
+};
+
+#define CFG_PROBE_EXPECT_MAX 16 /* HTTP statuses an http probe may list */
+/* The built-in profiles of probes are named "probe-<type>"; "probe-https" adds cert_days. */
+#define CFG_PROBE_PROFILE_PREFIX "probe-"
+
+struct cfg_probe {
+    enum cfg_probe_type type;
+    char *host; /* tcp, icmp: a host name or IP address */
+    int port;   /* tcp: the port; dns: the server's port (default 53) */
+    /* http */
+    char *url;
+    int tls;  /* the URL is https */
+    int head; /* method HEAD, else GET */
+    int nexpect; /* statuses that mean up; 0: any 2xx or 3xx */
+    int expect[CFG_PROBE_EXPECT_MAX];
+    char *body;    /* a substring the body must hold (GET only); NULL if none */
+    char *ca_file; /* trust anchors for https; NULL: the system's */
+    int verify;    /* verify the server's certificate and name (default 1) */
+    /* icmp */
+    int count; /* echo requests per cycle (default 3) */
+    /* dns */
+    char *name;   /* what is resolved */
+    char *server; /* the resolver, an IP address */
+    int aaaa;     /* record AAAA, else A */
+    int backoff; /* back a failing probe off like a silent device (default 0) */
+};
+
 struct cfg_device {
     char id[CFG_ID_MAX];
     char kind[CFG_ID_MAX]; /* meter, ups, th_sensor, pdu, switch, server, ... */
-    enum cfg_proto source; /* CFG_PROTO_MODBUS (bus + unit) or CFG_PROTO_SNMP (snmp) */
-    size_t bus;            /* index into rw_config.buses; SIZE_MAX for an SNMP device */
+    enum cfg_proto source; /* CFG_PROTO_MODBUS (bus + unit), CFG_PROTO_SNMP (snmp) or
+                              CFG_PROTO_PROBE (probe) */
+    size_t bus;            /* index into rw_config.buses; SIZE_MAX for SNMP and probes */
     int unit;              /* Modbus unit id (slave), 0..247 */
     double interval;       /* poll interval, s */
     double timeout;        /* response timeout, s */
@@ -208,6 +248,7 @@ struct cfg_device {
     size_t profile;        /* index into rw_config.profiles */
     int line;
     struct cfg_snmp snmp;  /* source CFG_PROTO_SNMP only */
+    struct cfg_probe probe; /* source CFG_PROTO_PROBE only */
     /*
      * SNMP table rows (e.g. ifIndex values) that the profile's "{index}" OIDs are polled for.
      * A device with indexes gets its own copy of the profile, whose indexed points are
@@ -330,7 +371,36 @@ struct cfg_indicator {
     int has_inventory; /* count: inventory = N; with its source */
     double inventory;
     char *source;
+    double weight; /* report.weights: the line's 分值 in the self-evaluation; 0: none */
     int line;
+};
+
+/* A form line the agent cannot measure, entered by hand (config report.entered): 满意度
+ * surveys, 预算执行率, qualitative lines such as 健全. Strings NULL when not given. */
+struct cfg_entered {
+    char id[CFG_ID_MAX];
+    char *name, *category, *subcategory; /* 三级, 一级, 二级指标 */
+    char *target_text;                   /* 年度指标值, verbatim */
+    struct tgt target;
+    char *rule_text; /* how a number decides a qualitative target; NULL if none */
+    struct tgt rule;
+    double value; /* the result as a number, in the target's unit; NaN when text */
+    char *unit;   /* the value's unit as written; NULL if none */
+    char *text;   /* the result as words (健全); NULL when a number */
+    int met;      /* given: 1 or 0; -1 decided from value against rule or target */
+    double score; /* 得分 given by hand; NaN: scored as a measured line */
+    double weight; /* 分值; 0: none */
+    char *by, *basis; /* who entered it, and on what evidence */
+    int line;
+};
+
+/* The self-evaluation workbook's header block (config "report"): NULL when not given. */
+struct cfg_report {
+    char *project;     /* 项目名称 */
+    char *department;  /* 主管部门 */
+    char *implementer; /* 实施单位 */
+    size_t nentered;
+    struct cfg_entered *entered;
 };
 
 /* Alarm rules (config "alarms"): what opens an incident. */
@@ -384,6 +454,67 @@ struct cfg_alarm {
     int line;
 };
 
+/* Notification channels (config "notify"; cfg_notify.c). */
+enum cfg_nt_type {
+    CFG_NT_WECOM = 0, /* 企业微信 group robot */
+    CFG_NT_DINGTALK,  /* 钉钉 custom robot */
+    CFG_NT_FEISHU,    /* 飞书 custom bot */
+    CFG_NT_ALERTMANAGER,
+    CFG_NT_WEBHOOK,   /* generic JSON */
+    CFG_NT_EMAIL,     /* SMTP */
+};
+
+/* Events a route takes (bits of cfg_nt_route.events), as in the notification log. */
+#define CFG_NT_EV_OPENED 0x01u    /* incident opened */
+#define CFG_NT_EV_ESCALATED 0x02u /* incident not acknowledged in time */
+#define CFG_NT_EV_RESOLVED 0x04u  /* incident resolved */
+#define CFG_NT_EV_RAISED 0x08u    /* alert raised (a target at risk) */
+#define CFG_NT_EV_RECOVERED 0x10u
+#define CFG_NT_EV_LOST 0x20u
+#define CFG_NT_EV_ALL 0x3fu
+
+/* What a channel is sent: an event matches a route when its bit is in events and its
+ * severity and category are in the masks (bit 1 << enum cfg_severity / cfg_category); alerts
+ * have neither, and match on events alone. */
+struct cfg_nt_route {
+    unsigned events, severities, categories;
+};
+
+struct cfg_notify {
+    char id[CFG_ID_MAX];
+    enum cfg_nt_type type;
+    char *url;         /* the endpoint without its secret (the robots have defaults) */
+    char *key;         /* robots: the webhook key / access token / hook id; secret */
+    char *key_file;
+    char *secret;      /* DingTalk, Feishu: the signing secret; NULL if none; secret */
+    char *secret_file;
+    int english;       /* language = "en"; default Chinese */
+    size_t nroutes;
+    struct cfg_nt_route *routes; /* at least one (the default takes everything) */
+    int quiet_from, quiet_to;    /* minutes of the local day; -1 when no quiet hours */
+    int rate_limit;              /* messages a minute; 0 = no limit */
+    char *ca_file;               /* TLS trust anchors (https, smtps, STARTTLS); NULL: the
+                                    system's */
+    double timeout;              /* s per send */
+    double resend;               /* alertmanager: s between re-sends of the firing ones */
+    /* email */
+    char *from;
+    size_t nto;
+    char **to;
+    char *username;
+    char *password; /* secret */
+    char *password_file;
+    int starttls;   /* require STARTTLS (default on for smtp://) */
+    int line;
+};
+
+/* The sample archive under <state_dir>/archive (agent/archive/archive.h). */
+struct cfg_archive {
+    int enabled;   /* record every sample and command (default 1) */
+    double max_mb; /* bound on its size on disk, MB (10^6 bytes) */
+    int max_days;  /* bound on its age: hour files older than this many days go */
+};
+
 struct rw_config {
     char *file;        /* the main config file */
     /* Where profiles are looked up, in order: the first folder holding <name>.cfg wins.
@@ -393,6 +524,7 @@ struct rw_config {
     size_t queue_size; /* sample queue capacity, messages */
     char *state_dir;   /* the store's folder (absolute, or joined to the config's folder) */
     double checkpoint_interval; /* s between writes of the engine's state to the store */
+    struct cfg_archive archive;
     struct cfg_site site;
     struct cfg_mqtt mqtt;
     size_t nbuses;
@@ -407,6 +539,12 @@ struct rw_config {
     struct cfg_indicator *inc_indicators; /* incident indicators, in config order */
     size_t nalarms;
     struct cfg_alarm *alarms;
+    struct cfg_report report;
+    size_t nnotify;
+    struct cfg_notify *notify; /* notification channels, in config order */
+    /* "escalation": s an open incident may stay unacknowledged, per enum cfg_severity,
+     * before it is told again as escalated; 0 = never. */
+    double escalate[4];
 };
 
 /* One problem found in a config or profile file. */
@@ -460,6 +598,14 @@ void cfg_indicator_incstat(const struct cfg_indicator *in, struct ist_cfg *out);
 int cfg_ind_is_incident(enum cfg_ind_kind k);
 
 /*
+ * The installed profile folder, where a config without "profile_dir" (and without a
+ * "profiles" folder beside it) takes its profiles from: share/roomwatch/profiles beside the
+ * running binary's bin/sbin folder if it exists, else the compiled-in ROOMWATCH_PROFILE_DIR.
+ * Returns a malloc()ed path, NULL when out of memory.
+ */
+char *cfg_default_profile_dir(void);
+
+/*
  * Loads one profile file (also used by roomwatch-devsim, which serves the same register maps).
  * name is what it is called by. Returns CFG_OK and fills *out (free with cfg_profile_clear()),
  * or an error with the problems in diags.
@@ -491,6 +637,9 @@ const char *cfg_point_label(const struct cfg_profile *p, const struct cfg_point 
 char *cfg_point_oid_text(const struct cfg_point *pt, char *buf, size_t len);
 const char *cfg_snmp_type_name(enum cfg_snmp_type t);
 
+/* "tcp", "http", "icmp", "dns". */
+const char *cfg_probe_type_name(enum cfg_probe_type t);
+
 /* Finds a point of a profile by name; NULL if none. */
 const struct cfg_point *cfg_profile_point(const struct cfg_profile *p, const char *name);
 
@@ -514,6 +663,10 @@ const char *cfg_ind_kind_unit(enum cfg_ind_kind k);
 /* "critical", ...; "power", ... (as in the config and the incident topic). */
 const char *cfg_severity_name(enum cfg_severity s);
 const char *cfg_category_name(enum cfg_category c);
+/* "wecom", "dingtalk", ... as in the config. */
+const char *cfg_nt_type_name(enum cfg_nt_type t);
+/* The channel called id, or NULL. */
+const struct cfg_notify *cfg_notify_find(const struct rw_config *cfg, const char *id);
 /* Finds "device.point"; returns 0 and fills *out, or -1. */
 int cfg_find_point(const struct rw_config *cfg, const char *name, struct cfg_pointref *out);
 const char *cfg_order_name(enum cfg_order o);

@@ -29,6 +29,9 @@
 #include "cfg/cfg_alarm.h"
 #include "cfg/cfg_check.h"
 #include "cfg/cfg_indicator.h"
+#include "cfg/cfg_probe.h"
+#include "cfg/cfg_report.h"
+#include "cfg/cfg_notify.h"
 
 #ifndef ROOMWATCH_PROFILE_DIR
 #error "ROOMWATCH_PROFILE_DIR (where installed profiles live) comes from CMake"
@@ -85,6 +88,8 @@ static void check_device(struct cl *c, const config_setting_t *s, int index);
 static void check_snmp(struct cl *c, const struct cfgc_obj *dev, const config_setting_t *g,
                        struct cfg_snmp *sn);
 static int check_host(struct cl *c, const struct cfgc_obj *o, char **out);
+static void check_probe(struct cl *c, const struct cfgc_obj *dev, const config_setting_t *g,
+                        struct cfg_probe *pr);
 static void check_secret_file(struct cl *c, const struct cfgc_obj *o, const char *key,
                               size_t min_len, char **path_out, char **out);
 static void check_index(struct cl *c, const struct cfgc_obj *o, struct cfg_device *d);
@@ -95,13 +100,16 @@ static int add_profile_dir(struct cl *c, const struct cfgc_obj *root, const conf
                            const char *v);
 static char *profile_dirs_text(struct cl *c);
 static void load_profiles(struct cl *c);
+static void add_probe_profiles(struct cl *c);
 static void check_indicators(struct cl *c, const struct cfgc_obj *root);
 static void check_alarms(struct cl *c, const struct cfgc_obj *root);
 static void check_state(struct cl *c, const struct cfgc_obj *root);
+static void check_archive(struct cl *c, const struct cfgc_obj *root);
 
 static const char *const top_keys[] = {
-    "site", "profile_dir", "queue_size", "state_dir", "checkpoint_interval", "mqtt", "buses", "devices", "indicators", "alarms", NULL,
+    "site", "profile_dir", "queue_size", "state_dir", "checkpoint_interval", "archive", "mqtt", "buses", "devices", "indicators", "alarms", "report", "notify", "escalation", NULL,
 };
+static const char *const archive_keys[] = {"enabled", "max_mb", "max_days", NULL};
 static const char *const site_keys[] = {"id", "name", "timezone", "gateway", "period", NULL};
 static const char *const mqtt_keys[] = {
     "uri",      "client_id",     "prefix",  "qos",       "keepalive", "buffer",
@@ -117,7 +125,7 @@ static const char *const rtu_only_keys[] = {
 };
 static const char *const device_keys[] = {
     "id", "kind", "bus", "unit", "interval", "timeout", "stale", "profile", "snmp", "retries", "index",
-    NULL,
+    "probe", NULL,
 };
 static const char *const modbus_only_device_keys[] = {"bus", "unit", NULL};
 static const char *const snmp_only_device_keys[] = {"retries", "index", NULL};
@@ -225,6 +233,7 @@ cfg_free(struct rw_config *cfg)
         free(sn->auth_passphrase_file);
         free(sn->priv_passphrase_file);
         free(cfg->devices[i].index);
+        cfg_probe_clear(&cfg->devices[i].probe);
     }
     free(cfg->devices);
     for (size_t i = 0; i < cfg->nprofiles; i++)
@@ -232,6 +241,8 @@ cfg_free(struct rw_config *cfg)
     free(cfg->profiles);
     cfg_free_indicators(cfg);
     cfg_free_alarms(cfg);
+    cfg_free_report(cfg);
+    cfg_free_notify(cfg);
     free(cfg);
 }
 
@@ -246,15 +257,19 @@ check_config(struct cl *c, const config_setting_t *root)
     if (cfgc_get_int(&c->ck, &top, "queue_size", 16, 1048576, &qs) >= 0)
         c->cfg->queue_size = (size_t)qs;
     check_state(c, &top);
+    check_archive(c, &top);
     check_mqtt(c, &top);
     check_buses(c, &top);
     check_profile_dir(c, &top);
     check_devices(c, &top);
     load_profiles(c);
+    add_probe_profiles(c);
     expand_profiles(c);
     /* Incident indicators name alarm rules: the rules first (diagnostics are sorted). */
     check_alarms(c, &top);
     check_indicators(c, &top);
+    cfg_check_report(&c->ck, &top, c->cfg);
+    cfg_check_notify(&c->ck, &top, c->cfg, c->dir);
 }
 
 /* Indicators name device.point, so they are checked once the profiles are in. */
@@ -624,6 +639,13 @@ out:
     return rc;
 }
 
+int
+cfg_read_secret(struct cfgc *ck, const struct cfgc_obj *o, const config_setting_t *at,
+                const char *key, const char *path, size_t min_len, char **out)
+{
+    return read_password(ck, o, at, key, path, min_len, out);
+}
+
 /* TLS files are read by paho at connect time; a missing one should stop -t, not connect. */
 static int
 check_readable(struct cfgc *ck, const struct cfgc_obj *o, const char *key, const char *path)
@@ -827,6 +849,44 @@ add_profile_dir(struct cl *c, const struct cfgc_obj *root, const config_setting_
 }
 
 /*
+ * The profiles installed beside the running binary: <prefix>/share/roomwatch/profiles for a
+ * binary in <prefix>/sbin or <prefix>/bin, if that folder exists; NULL otherwise (a build
+ * tree, or no /proc). It makes an install relocatable: the .deb puts everything under /usr
+ * whatever CMAKE_INSTALL_PREFIX the build had, and the compiled-in ROOMWATCH_PROFILE_DIR names
+ * the build's prefix. Returns a malloc()ed path.
+ */
+static char *
+installed_profile_dir(void)
+{
+    char exe[PATH_MAX], *slash, *dir;
+    ssize_t n = readlink("/proc/self/exe", exe, sizeof(exe) - 1);
+
+    if (n <= 0)
+        return NULL;
+    exe[n] = '\0';
+    for (int up = 0; up < 2; up++) { /* /usr/sbin/roomwatchd -> /usr */
+        if ((slash = strrchr(exe, '/')) == NULL || slash == exe)
+            return NULL;
+        *slash = '\0';
+    }
+    if ((dir = cfgc_path_join(exe, "share/roomwatch/profiles")) == NULL)
+        return NULL;
+    if (!cfgc_is_dir(dir)) {
+        free(dir);
+        return NULL;
+    }
+    return dir;
+}
+
+char *
+cfg_default_profile_dir(void)
+{
+    char *dir = installed_profile_dir();
+
+    return dir != NULL ? dir : strdup(ROOMWATCH_PROFILE_DIR);
+}
+
+/*
  * "profile_dir": one folder, or a list of folders searched in order, so that a config can
  * take the shipped profiles from one folder and its own from another. Every folder is
  * checked, and each problem named at its own line.
@@ -881,8 +941,10 @@ check_profile_dir(struct cl *c, const struct cfgc_obj *root)
     }
     if (!cfgc_is_dir(dir)) {
         free(dir);
-        if ((dir = cfgc_strdup(&c->ck, ROOMWATCH_PROFILE_DIR)) == NULL)
+        if ((dir = cfg_default_profile_dir()) == NULL) {
+            cfgc_nomem(&c->ck);
             return;
+        }
     }
     cfg->profile_dirs[cfg->nprofile_dirs++] = dir;
     c->profile_dir_ok = 1;
@@ -968,7 +1030,7 @@ check_device(struct cl *c, const config_setting_t *s, int index)
     struct rw_config *cfg = c->cfg;
     struct cfg_device *d = &cfg->devices[cfg->ndevices];
     struct devref *ref = &c->devref[cfg->ndevices];
-    const config_setting_t *snmp;
+    const config_setting_t *snmp, *probe;
     int bus_kind = -1;
     int have_interval;
     struct cfgc_obj o;
@@ -1004,13 +1066,43 @@ check_device(struct cl *c, const config_setting_t *s, int index)
     }
     cfgc_check_keys(&c->ck, &o, device_keys);
 
-    if (cfgc_get_id(&c->ck, &o, "kind", CFGC_ID_KIND, 1, &v) > 0)
+    if (cfgc_get_id(&c->ck, &o, "kind", CFGC_ID_KIND, 1, &v) > 0) {
         memcpy(d->kind, v, strlen(v) + 1);
+        if (strcmp(v, "service") == 0 && config_setting_get_member(s, "probe") == NULL)
+            cfgc_problem(&c->ck, &o, config_setting_get_member(s, "kind"),
+                         "a device of kind \"service\" needs a \"probe\" group");
+    }
 
-    /* A device is polled over SNMP when it has an "snmp" group, else over Modbus. */
+    /*
+     * A device is probed when it has a "probe" group, polled over SNMP when it has an "snmp"
+     * group, else over Modbus.
+     */
     ref->source = CFG_PROTO_MODBUS;
     snmp = config_setting_get_member(s, "snmp");
-    if (snmp != NULL) {
+    probe = config_setting_get_member(s, "probe");
+    if (probe != NULL && snmp != NULL) {
+        cfgc_problem(&c->ck, &o, probe, "a device has \"probe\" or \"snmp\", not both");
+        ref->source = -1;
+        d->source = CFG_PROTO_PROBE;
+        d->bus = SIZE_MAX;
+    } else if (probe != NULL) {
+        static const char *const not_probe[] = {"bus", "unit", "retries", "index", "profile", NULL};
+        const config_setting_t *at;
+
+        ref->source = CFG_PROTO_PROBE;
+        d->source = CFG_PROTO_PROBE;
+        d->bus = SIZE_MAX;
+        for (const char *const *k = not_probe; *k != NULL; k++)
+            if ((at = config_setting_get_member(s, *k)) != NULL)
+                cfgc_problem(&c->ck, &o, at,
+                             "\"%s\" does not apply to a probed device (its points are the "
+                             "probe's)",
+                             *k);
+        if ((probe = cfgc_get_group(&c->ck, &o, "probe", 1)) != NULL)
+            check_probe(c, &o, probe, &d->probe);
+        else
+            ref->source = -1;
+    } else if (snmp != NULL) {
         const config_setting_t *at;
 
         ref->source = CFG_PROTO_SNMP;
@@ -1064,7 +1156,15 @@ check_device(struct cl *c, const config_setting_t *s, int index)
 
     d->interval = 5.0;
     have_interval = cfgc_get_number(&c->ck, &o, "interval", 0.05, 86400, &d->interval) >= 0;
-    if (d->source == CFG_PROTO_SNMP) {
+    if (d->source == CFG_PROTO_PROBE) {
+        /* A service across a WAN may take a while; the answer must still fit the interval. */
+        d->timeout = d->interval / 2 < 2.0 ? d->interval / 2 : 2.0;
+        r = cfgc_get_number(&c->ck, &o, "timeout", 0.01, 60, &d->timeout);
+        if (r > 0 && have_interval && d->timeout >= d->interval)
+            cfgc_problem(&c->ck, &o, config_setting_get_member(s, "timeout"),
+                         "\"timeout\" (%.10g s) must be shorter than \"interval\" (%.10g s)",
+                         d->timeout, d->interval);
+    } else if (d->source == CFG_PROTO_SNMP) {
         /*
          * net-snmp waits timeout for each of the 1 + retries sends; all of them must fit in
          * the interval, with room to spare.
@@ -1098,10 +1198,19 @@ check_device(struct cl *c, const config_setting_t *s, int index)
     else if (r < 0 || (r == 0 && !have_interval))
         d->stale = 3 * d->interval;
 
-    if (cfgc_get_id(&c->ck, &o, "profile", CFGC_ID_ANY, 1, &v) > 0) {
+    if (d->source != CFG_PROTO_PROBE &&
+        cfgc_get_id(&c->ck, &o, "profile", CFGC_ID_ANY, 1, &v) > 0) {
         ref->profile = v;
         ref->profile_at = config_setting_get_member(s, "profile");
     }
+}
+
+/* The probe group of a device (cfg_probe.c). */
+static void
+check_probe(struct cl *c, const struct cfgc_obj *dev, const config_setting_t *g,
+            struct cfg_probe *pr)
+{
+    cfg_check_probe(&c->ck, c->dir, dev, g, pr);
 }
 
 /* A host name or an IP address (without brackets). Returns as the getters do. */
@@ -1420,6 +1529,47 @@ load_profiles(struct cl *c)
 }
 
 /*
+ * Gives each probed device the built-in profile of its probe type (cfg_probe.h), one copy
+ * per type however many devices share it. profiles[] has room: at most one loaded and one
+ * expanded or built-in profile per device.
+ */
+static void
+add_probe_profiles(struct cl *c)
+{
+    struct rw_config *cfg = c->cfg;
+
+    if (cfgc_status(&c->ck) == CFG_ERR_NOMEM || cfg->ndevices == 0)
+        return;
+    if (cfg->profiles == NULL &&
+        (cfg->profiles = calloc(2 * cfg->ndevices, sizeof(*cfg->profiles))) == NULL) {
+        cfgc_nomem(&c->ck);
+        return;
+    }
+    for (size_t i = 0; i < cfg->ndevices; i++) {
+        struct cfg_device *d = &cfg->devices[i];
+        const char *name;
+        size_t k;
+
+        if (c->devref[i].source != CFG_PROTO_PROBE || d->probe.type > CFG_PROBE_DNS)
+            continue;
+        name = cfg_probe_profile_name(&d->probe);
+        for (k = 0; k < cfg->nprofiles; k++)
+            if (cfg->profiles[k].protocol == CFG_PROTO_PROBE &&
+                strcmp(cfg->profiles[k].name, name) == 0)
+                break;
+        if (k == cfg->nprofiles) {
+            if (cfg_probe_profile(&d->probe, &cfg->profiles[k]) != CFG_OK) {
+                cfgc_nomem(&c->ck);
+                return;
+            }
+            cfg->nprofiles++;
+        }
+        d->profile = k;
+        c->devref[i].profile_ok = 1;
+    }
+}
+
+/*
  * Gives each SNMP device with "index" its own copy of its profile, with the "{index}" points
  * repeated per index, so that the rest of roomwatch sees an ordinary profile. A device whose
  * profile has "{index}" points but no "index", or the other way round, is refused.
@@ -1493,4 +1643,24 @@ check_state(struct cl *c, const struct cfgc_obj *root)
         cfgc_nomem(&c->ck);
     if (cfgc_get_number(&c->ck, root, "checkpoint_interval", 1, 3600, &iv) >= 0)
         c->cfg->checkpoint_interval = iv;
+}
+
+/* The sample archive: on by default, always bounded in size and age. */
+static void
+check_archive(struct cl *c, const struct cfgc_obj *root)
+{
+    struct cfg_archive *ar = &c->cfg->archive;
+    const config_setting_t *g;
+    struct cfgc_obj o;
+
+    ar->enabled = 1;
+    ar->max_mb = CFG_ARCHIVE_MAX_MB_DEFAULT;
+    ar->max_days = CFG_ARCHIVE_MAX_DAYS_DEFAULT;
+    if ((g = cfgc_get_group(&c->ck, root, "archive", 0)) == NULL)
+        return;
+    cfgc_obj_init(&o, g, "archive", NULL, 0);
+    cfgc_check_keys(&c->ck, &o, archive_keys);
+    (void)cfgc_get_bool(&c->ck, &o, "enabled", &ar->enabled);
+    (void)cfgc_get_number(&c->ck, &o, "max_mb", 1, 1000000, &ar->max_mb);
+    (void)cfgc_get_int(&c->ck, &o, "max_days", 1, 36600, &ar->max_days);
 }

@@ -6,6 +6,7 @@
  * the number of targets on its device, not of all targets.
  */
 #include "engine/alarm.h"
+#include "engine/fnv.h"
 
 #include <math.h>
 #include <stdlib.h>
@@ -92,11 +93,9 @@ alm_new(size_t nrules, const struct alm_rule_cfg *rules, size_t ntargets,
         memcpy(a->rules, rules, nrules * sizeof(*rules));
     if (ntargets > 0)
         memcpy(a->targets, targets, ntargets * sizeof(*targets));
-    for (i = 0; i < ntargets; i++) {
-        a->st[i].run_since = INT64_MIN;
-        a->st[i].last_t = INT64_MIN;
+    alm_reset(a);
+    for (i = 0; i < ntargets; i++)
         a->dev_first[targets[i].device + 1]++;
-    }
     for (i = 0; i < ndevices; i++) {
         size_t n = a->dev_first[i + 1];
 
@@ -127,6 +126,16 @@ alm_free(struct alm *a)
 }
 
 void
+alm_reset(struct alm *a)
+{
+    for (size_t i = 0; i < a->ntargets; i++) {
+        memset(&a->st[i], 0, sizeof(a->st[i]));
+        a->st[i].run_since = INT64_MIN;
+        a->st[i].last_t = INT64_MIN;
+    }
+}
+
+void
 alm_restore_open(struct alm *a, size_t target)
 {
     if (target >= a->ntargets)
@@ -140,6 +149,97 @@ int
 alm_is_open(const struct alm *a, size_t target)
 {
     return target < a->ntargets && a->st[target].open;
+}
+
+#define ALM_SNAP_MAGIC 0x52574c41u /* "RWAL" */
+#define ALM_SNAP_VERSION 1u
+#define ALM_SNAP_FIELDS 10 /* int64 per target */
+
+/* The rules and targets, field by field (structs have padding): an image is taken back only
+ * by a detector that judges the same way. */
+static uint64_t
+config_hash(const struct alm *a)
+{
+    uint64_t h = FNV1A_INIT;
+
+    for (size_t i = 0; i < a->nrules; i++) {
+        const struct alm_rule_cfg *r = &a->rules[i];
+        int64_t f[5] = {r->cond, r->nset, r->polls, r->hold_ms, r->clear_ms};
+
+        h = fnv1a(h, f, sizeof(f));
+        h = fnv1a(h, &r->lo, sizeof(r->lo));
+        h = fnv1a(h, &r->hi, sizeof(r->hi));
+        h = fnv1a(h, r->set, (size_t)r->nset * sizeof(r->set[0]));
+    }
+    for (size_t i = 0; i < a->ntargets; i++) {
+        const struct alm_target *t = &a->targets[i];
+        int64_t f[4] = {(int64_t)t->rule, t->device, t->point, t->stale_ms};
+
+        h = fnv1a(h, f, sizeof(f));
+    }
+    return h;
+}
+
+enum alm_status
+alm_snapshot(const struct alm *a, void **buf, size_t *len)
+{
+    uint64_t hdr[3] = {((uint64_t)ALM_SNAP_MAGIC << 32) | ALM_SNAP_VERSION, a->ntargets,
+                       config_hash(a)};
+    size_t n = sizeof(hdr) + a->ntargets * ALM_SNAP_FIELDS * sizeof(int64_t);
+    int64_t *f;
+
+    if ((*buf = malloc(n)) == NULL)
+        return ALM_ERR_NOMEM;
+    memcpy(*buf, hdr, sizeof(hdr));
+    f = (int64_t *)((char *)*buf + sizeof(hdr));
+    for (size_t i = 0; i < a->ntargets; i++, f += ALM_SNAP_FIELDS) {
+        const struct tstate *st = &a->st[i];
+
+        f[0] = st->open;
+        f[1] = st->restored;
+        f[2] = st->run_since;
+        f[3] = st->last_t;
+        f[4] = st->gap_ms;
+        f[5] = (int64_t)st->cycle;
+        f[6] = st->answered;
+        f[7] = st->cycle_t;
+        f[8] = st->cycle_next;
+        f[9] = st->unanswered;
+    }
+    *len = n;
+    return ALM_OK;
+}
+
+enum alm_status
+alm_restore(struct alm *a, const void *buf, size_t len)
+{
+    uint64_t hdr[3];
+    const char *f;
+
+    if (buf == NULL || len != sizeof(hdr) + a->ntargets * ALM_SNAP_FIELDS * sizeof(int64_t))
+        return ALM_ERR_INVALID;
+    memcpy(hdr, buf, sizeof(hdr));
+    if (hdr[0] != (((uint64_t)ALM_SNAP_MAGIC << 32) | ALM_SNAP_VERSION) || hdr[1] != a->ntargets ||
+        hdr[2] != config_hash(a))
+        return ALM_ERR_INVALID;
+    f = (const char *)buf + sizeof(hdr);
+    for (size_t i = 0; i < a->ntargets; i++) {
+        struct tstate *st = &a->st[i];
+        int64_t v[ALM_SNAP_FIELDS];
+
+        memcpy(v, f + i * sizeof(v), sizeof(v)); /* buf need not be aligned */
+        st->open = v[0] != 0;
+        st->restored = v[1] != 0;
+        st->run_since = v[2];
+        st->last_t = v[3];
+        st->gap_ms = v[4];
+        st->cycle = (uint64_t)v[5];
+        st->answered = v[6] != 0;
+        st->cycle_t = v[7];
+        st->cycle_next = v[8];
+        st->unanswered = (int)v[9];
+    }
+    return ALM_OK;
 }
 
 size_t

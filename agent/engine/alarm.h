@@ -127,10 +127,25 @@ enum alm_status alm_new(size_t nrules, const struct alm_rule_cfg *rules, size_t 
 /* Accepts NULL. */
 void alm_free(struct alm *a);
 
+/* Every target as alm_new() left it: what a restart forgets (the caller then restores the
+ * open ones, alm_restore_open()). */
+void alm_reset(struct alm *a);
 /* Target i is open (restored from the store after a restart): see the restart rule above. */
 void alm_restore_open(struct alm *a, size_t target);
 /* 1 if target i is open. */
 int alm_is_open(const struct alm *a, size_t target);
+
+/*
+ * The detector's state as bytes, for a caller that stores it beside the engine's image so
+ * that a feed continued later (a trace replayed in chunks) goes on exactly where it stopped:
+ * open targets, runs being timed, the no_answer cycles being gathered. alm_snapshot() gives
+ * a malloc()ed image (*buf, *len; the caller frees it) or ALM_ERR_NOMEM. alm_restore() takes
+ * one back into a detector of the same rules and targets: ALM_ERR_INVALID, changing
+ * nothing, when the image is damaged or of other rules (the caller then restores the open
+ * targets alone, alm_restore_open()). Host byte order: the image stays on its machine.
+ */
+enum alm_status alm_snapshot(const struct alm *a, void **buf, size_t *len);
+enum alm_status alm_restore(struct alm *a, const void *buf, size_t len);
 
 /*
  * Feeds one sample (samples of one device in time order). Writes the transitions it causes

@@ -15,6 +15,7 @@
  * queue of classified segments up to the slowest point (eng_advance() bounds that).
  */
 #include "engine/eng.h"
+#include "engine/fnv.h"
 
 #include <math.h>
 #include <stdio.h>
@@ -55,9 +56,9 @@ struct slot {
     size_t k; /* index of the point within the indicator */
     /* band window being filled */
     int64_t ws, we;
-    double sum;       /* integral of value over the known part, value x ms */
-    int64_t known;    /* ms */
-    struct segq q;    /* classified segments waiting for the other points */
+    double sum;        /* integral of value over the known part, value x ms */
+    int64_t known;     /* ms */
+    struct segq q;     /* classified segments waiting for the other points */
     int64_t acc[NCLS]; /* per-point totals, for band evidence */
     double lowest, highest;
     int dhint; /* day of the last window start: day_at()'s first guess */
@@ -65,24 +66,24 @@ struct slot {
 
 struct point {
     int64_t stale;
-    int has;          /* a sample has been seen */
-    int64_t t;        /* last sample */
+    int has;   /* a sample has been seen */
+    int64_t t; /* last sample */
     int valid;
     double v;
-    int64_t done;     /* the raw timeline is emitted up to here */
+    int64_t done; /* the raw timeline is emitted up to here */
     size_t nslots;
-    size_t *slots;    /* indices into eng.slots */
+    size_t *slots; /* indices into eng.slots */
 };
 
 struct ind {
     struct eng_ind_cfg cfg;
     uint32_t *points;
-    size_t first_slot;  /* the indicator's slots are first_slot .. first_slot + npoints */
-    int combine;        /* several points reduced to one stream (band any, duty) */
+    size_t first_slot;    /* the indicator's slots are first_slot .. first_slot + npoints */
+    int combine;          /* several points reduced to one stream (band any, duty) */
     int64_t (*acc)[NCLS]; /* per day */
-    int64_t cursor;     /* combined stream emitted up to here */
-    size_t nempty;      /* combine: slots whose queue is empty (nothing to combine while > 0) */
-    int dhint;          /* day of the last accumulated time: day_at()'s first guess */
+    int64_t cursor;       /* combined stream emitted up to here */
+    size_t nempty;        /* combine: slots whose queue is empty (nothing to combine while > 0) */
+    int dhint;            /* day of the last accumulated time: day_at()'s first guess */
     /* supply interruptions */
     int in_run;
     int64_t run_start, run_end;
@@ -105,7 +106,7 @@ struct ind {
 
 struct eng {
     int ndays;
-    int64_t *day;  /* ndays + 1 */
+    int64_t *day; /* ndays + 1 */
     int64_t start, end;
     size_t npoints;
     struct point *points;
@@ -742,17 +743,16 @@ eng_new(const struct eng_period *period, size_t npoints, const struct eng_point_
         in->per_point = calloc(inds[i].npoints, sizeof(*in->per_point));
         in->lost = malloc((size_t)e->ndays * sizeof(*in->lost));
         in->unverified = malloc((size_t)e->ndays * sizeof(*in->unverified));
-        if (in->points == NULL || in->acc == NULL || in->list == NULL ||
-            in->per_point == NULL || in->lost == NULL || in->unverified == NULL)
+        if (in->points == NULL || in->acc == NULL || in->list == NULL || in->per_point == NULL ||
+            in->lost == NULL || in->unverified == NULL)
             goto nomem;
         memcpy(in->points, inds[i].points, inds[i].npoints * sizeof(*in->points));
         in->cfg.points = in->points;
         in->first_slot = s;
         in->cursor = e->start;
         in->nempty = inds[i].npoints;
-        in->combine = inds[i].npoints > 1 &&
-                      ((inds[i].kind == ENG_BAND && !inds[i].each) ||
-                       inds[i].kind == ENG_DUTY_DAYS);
+        in->combine = inds[i].npoints > 1 && ((inds[i].kind == ENG_BAND && !inds[i].each) ||
+                                              inds[i].kind == ENG_DUTY_DAYS);
         for (k = 0; k < inds[i].npoints; k++, s++) {
             e->slots[s].ind = i;
             e->slots[s].k = k;
@@ -763,8 +763,7 @@ eng_new(const struct eng_period *period, size_t npoints, const struct eng_point_
         in->lat_min = in->lat_max = NAN;
     }
     for (i = 0; i < npoints; i++) {
-        e->points[i].slots = calloc(e->points[i].nslots ? e->points[i].nslots : 1,
-                                    sizeof(size_t));
+        e->points[i].slots = calloc(e->points[i].nslots ? e->points[i].nslots : 1, sizeof(size_t));
         if (e->points[i].slots == NULL)
             goto nomem;
         e->points[i].nslots = 0;
@@ -860,8 +859,7 @@ eng_result(struct eng *e, size_t i)
             pp->highest = sl->highest;
             if (!isnan(sl->lowest) && (isnan(r->band.lowest) || sl->lowest < r->band.lowest))
                 r->band.lowest = sl->lowest;
-            if (!isnan(sl->highest) &&
-                (isnan(r->band.highest) || sl->highest > r->band.highest))
+            if (!isnan(sl->highest) && (isnan(r->band.highest) || sl->highest > r->band.highest))
                 r->band.highest = sl->highest;
             pr = rate(pp->in_ms, pp->out_ms);
             if (!isnan(pr) && (isnan(lowest_rate) || pr < lowest_rate))
@@ -1090,35 +1088,22 @@ get_dbl(struct rbuf *r)
 }
 
 static uint64_t
-fnv(uint64_t h, const void *v, size_t len)
-{
-    const unsigned char *c = v;
-    size_t i;
-
-    for (i = 0; i < len; i++) {
-        h ^= c[i];
-        h *= 1099511628211ull;
-    }
-    return h;
-}
-
-static uint64_t
 fnv_i64(uint64_t h, int64_t v)
 {
-    return fnv(h, &v, sizeof(v));
+    return fnv1a(h, &v, sizeof(v));
 }
 
 static uint64_t
 fnv_dbl(uint64_t h, double v)
 {
-    return fnv(h, &v, sizeof(v));
+    return fnv1a(h, &v, sizeof(v));
 }
 
 /* The period's midnights, as a hash: the image names its period in 8 bytes, not 2.9 KB. */
 static uint64_t
 period_hash(const struct eng *e)
 {
-    uint64_t h = 14695981039346656037ull;
+    uint64_t h = FNV1A_INIT;
     int d;
 
     for (d = 0; d <= e->ndays; d++)
@@ -1130,7 +1115,7 @@ uint64_t
 eng_fingerprint(size_t npoints, const struct eng_point_cfg *points, size_t nind,
                 const struct eng_ind_cfg *inds)
 {
-    uint64_t h = 14695981039346656037ull;
+    uint64_t h = FNV1A_INIT;
     size_t i, k;
     int j;
 
@@ -1260,7 +1245,7 @@ eng_restore(struct eng *e, uint64_t fingerprint, const void *buf, size_t len,
 {
     struct rbuf r = {buf, len, 0, 0};
     struct eng *t = NULL;
-    int64_t (*tot)[NCLS] = NULL; /* each indicator's totals, from the image */
+    int64_t(*tot)[NCLS] = NULL; /* each indicator's totals, from the image */
     uint32_t hdr[2];
     size_t i, k;
     int d, c;
@@ -1268,8 +1253,8 @@ eng_restore(struct eng *e, uint64_t fingerprint, const void *buf, size_t len,
     get(&r, hdr, sizeof(hdr));
     if (r.bad || hdr[0] != ENG_SNAP_MAGIC || hdr[1] != ENG_SNAP_VERSION)
         return ENG_ERR_INVALID;
-    if (get_u64(&r) != fingerprint || get_i64(&r) != e->ndays ||
-        get_u64(&r) != e->npoints || get_u64(&r) != e->nslots || get_u64(&r) != e->nind)
+    if (get_u64(&r) != fingerprint || get_i64(&r) != e->ndays || get_u64(&r) != e->npoints ||
+        get_u64(&r) != e->nslots || get_u64(&r) != e->nind)
         return ENG_ERR_INVALID;
     if (get_u64(&r) != period_hash(e))
         return ENG_ERR_INVALID; /* another period */
@@ -1367,8 +1352,8 @@ eng_restore(struct eng *e, uint64_t fingerprint, const void *buf, size_t len,
     /* The day rows: each in range, and together the totals the image was made with. */
     for (i = 0; i < ndays; i++) {
         const struct eng_day_acc *a = &days[i];
-        if (a->ind >= e->nind || a->day < 0 || a->day >= e->ndays || a->good < 0 ||
-            a->bad < 0 || a->unknown < 0 || a->na < 0)
+        if (a->ind >= e->nind || a->day < 0 || a->day >= e->ndays || a->good < 0 || a->bad < 0 ||
+            a->unknown < 0 || a->na < 0)
             goto invalid;
         t->inds[a->ind].acc[a->day][CLS_GOOD] = a->good;
         t->inds[a->ind].acc[a->day][CLS_BAD] = a->bad;
@@ -1500,8 +1485,8 @@ eng_point_sample(const struct eng *e, uint32_t p, int64_t *t, double *value, int
 }
 
 int
-eng_day(const struct eng *e, size_t ind, int day, int64_t *good, int64_t *bad,
-        int64_t *unknown, int64_t *na)
+eng_day(const struct eng *e, size_t ind, int day, int64_t *good, int64_t *bad, int64_t *unknown,
+        int64_t *na)
 {
     if (ind >= e->nind || day < 0 || day >= e->ndays)
         return -1;

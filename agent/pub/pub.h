@@ -121,6 +121,14 @@ int pub_publish_tracked(struct pub *p, const char *subtopic, const char *payload
 void pub_set_command_hook(struct pub *p, void (*hook)(void *ctx, const char *verb,
                                                       const char *payload, size_t len),
                           void *ctx);
+/*
+ * More for the "online" status: fn(ctx) returns a malloc()ed JSON object whose members are
+ * added to the status document (the notifier's channels); NULL adds nothing. Called on the
+ * main thread whenever "online" is published. ctx is borrowed until the hook is changed
+ * (NULL removes it). pub_status_refresh() publishes "online" again now, if connected.
+ */
+void pub_set_status_extra(struct pub *p, char *(*fn)(void *ctx), void *ctx);
+void pub_status_refresh(struct pub *p);
 /* The counters as of the last pub_dispatch() or pub_publish(). */
 void pub_get_stats(const struct pub *p, struct pub_stats *st);
 /*

@@ -279,3 +279,16 @@ pub_json_status(const struct rw_config *cfg, const char *state, double wall)
     }
     return dump(doc);
 }
+
+char *
+pub_json_merge(const char *doc, const char *extra)
+{
+    json_t *d = json_loads(doc, 0, NULL), *x = json_loads(extra, 0, NULL);
+    char *out = NULL;
+
+    if (json_is_object(d) && json_is_object(x) && json_object_update(d, x) == 0)
+        out = json_dumps(d, PUB_JSON_FLAGS);
+    json_decref(d);
+    json_decref(x);
+    return out;
+}

@@ -45,5 +45,8 @@ char *pub_json_telemetry(const struct rw_config *cfg, size_t dev, const struct s
  * "time" is null when wall is NaN (the last will). NULL with errno ENOMEM.
  */
 char *pub_json_status(const struct rw_config *cfg, const char *state, double wall);
+/* The object doc with the members of the object extra added (both JSON text): a new malloc()ed
+ * text, or NULL when either is not an object or memory runs out. */
+char *pub_json_merge(const char *doc, const char *extra);
 
 #endif

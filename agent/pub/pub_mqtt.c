@@ -81,6 +81,7 @@
 #include <MQTTAsync.h>
 
 #include "pub/pub_json.h"
+#include "rw_beat.h"
 #include "rw_clock.h"
 #include "rw_log.h"
 #include "rw_lograte.h"
@@ -93,6 +94,7 @@
 #define PUB_EV_TEXT 160 /* copied cause or TLS message, truncated */
 #define PUB_TOPIC_STACK 256
 #define PUB_TRACK_MIN 64    /* first size of the tracked-message ring */
+#define PUB_BEAT_SLACK 5.0   /* s beyond 2 x keepalive: paho's own timers are coarse */
 #define PUB_TRACK_BATCH 64  /* outcomes handed to the hook per pass, the lock released between */
 
 enum pub_ev_type {
@@ -194,8 +196,16 @@ struct pub {
     uint64_t given_up; /* tracked messages reported early because the ring was full */
     void (*cmd_hook)(void *ctx, const char *verb, const char *payload, size_t len);
     void *cmd_ctx;
+    char *(*status_extra)(void *ctx); /* pub_set_status_extra() */
+    void *status_ctx;
     char *cmd_topic; /* <prefix>/cmd/+ */
     int cmd_announced; /* the subscription logged once at info */
+    /* The watchdog's view (main thread): while connected with messages in paho's hands,
+     * paho's threads must report an outcome (PUBACK, failure, lost connection) in time. */
+    struct rw_beat *beat;
+    uint64_t beat_done;  /* outcomes seen at the last drain */
+    double beat_since;   /* monotonic: last progress, or when the wait began */
+    int beat_waiting;
 };
 
 static struct pub *track_pub;
@@ -229,6 +239,7 @@ static void on_subscribed(void *ctx, MQTTAsync_successData *resp);
 static void on_subscribe_failed(void *ctx, MQTTAsync_failureData *resp);
 static void subscribe_commands(struct pub *p);
 static void hand_commands(struct pub *p);
+static void beat(struct pub *p, uint64_t done, int events);
 static void track_mark(struct pub *p, void *ctx, int state, int failed, int code);
 static struct pub_track *track_at(struct pub *p, size_t i);
 static int track_append(struct pub *p, uint64_t tag, double keep_s, double now);
@@ -615,6 +626,9 @@ pub_new(const struct rw_config *cfg)
     strcpy(p->cmd_topic, m->prefix);
     strcat(p->cmd_topic, "/cmd/+");
 
+    if ((p->beat = rw_beat_new("publisher")) == NULL)
+        goto nomem;
+    rw_beat_idle(p->beat);
     p->efd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
     if (p->efd < 0) {
         e = errno;
@@ -767,6 +781,32 @@ drain(struct pub *p)
     track_report(p, rw_clock_mono(), 0);
     hand_commands(p);
     (void)rw_lograte_tick(&p->cmd_drops, rw_clock_mono());
+    beat(p, delivered + failed, n > 0);
+}
+
+/*
+ * The publisher's heartbeat. Connected with messages outstanding, paho owes an outcome: a
+ * PUBACK, a failure, or at worst the lost connection its keepalive detects (no PINGRESP
+ * within the keepalive after a PINGREQ sent after a keepalive of silence: 2 x keepalive).
+ * No outcome by then means its threads are stuck. Idle otherwise: while disconnected paho
+ * retries on its own schedule, and with nothing outstanding it owes nothing.
+ */
+static void
+beat(struct pub *p, uint64_t done, int events)
+{
+    double now = rw_clock_mono();
+    int progress = events || done != p->beat_done;
+
+    p->beat_done = done;
+    if (p->state != PUB_S_UP || outstanding(p) == 0) {
+        p->beat_waiting = 0;
+        rw_beat_idle(p->beat);
+        return;
+    }
+    if (!p->beat_waiting || progress)
+        p->beat_since = now;
+    p->beat_waiting = 1;
+    rw_beat_expect(p->beat, p->beat_since + 2.0 * p->cfg->mqtt.keepalive + PUB_BEAT_SLACK);
 }
 
 /* Main thread: hands the queued commands to the hook, the lock released while it runs. */
@@ -957,13 +997,40 @@ static void
 publish_status(struct pub *p, const char *state)
 {
     char *doc = pub_json_status(p->cfg, state, rw_clock_wall());
+    char *extra = p->status_extra != NULL && strcmp(state, "online") == 0
+                      ? p->status_extra(p->status_ctx)
+                      : NULL;
 
     if (doc == NULL) {
         log_err("mqtt: cannot build the %s status: out of memory", state);
+        free(extra);
         return;
+    }
+    if (extra != NULL) {
+        char *merged = pub_json_merge(doc, extra);
+
+        if (merged != NULL) {
+            free(doc);
+            doc = merged;
+        }
+        free(extra);
     }
     pub_publish(p, "status", doc, 1, 1);
     free(doc);
+}
+
+void
+pub_set_status_extra(struct pub *p, char *(*fn)(void *ctx), void *ctx)
+{
+    p->status_extra = fn;
+    p->status_ctx = ctx;
+}
+
+void
+pub_status_refresh(struct pub *p)
+{
+    if (p->state == PUB_S_UP)
+        publish_status(p, "online");
 }
 
 /*
@@ -1342,6 +1409,7 @@ pub_free(struct pub *p)
         MQTTAsync_destroy(&p->client);
     if (track_pub == p)
         track_pub = NULL;
+    rw_beat_free(p->beat);
     free(p->track);
     if (p->efd >= 0)
         close(p->efd);

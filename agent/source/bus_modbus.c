@@ -3,6 +3,7 @@
  */
 #include "source/bus_modbus.h"
 
+#include <arpa/inet.h>
 #include <errno.h>
 #include <math.h>
 #include <pthread.h>
@@ -15,6 +16,7 @@
 #include <modbus.h>
 
 #include "rw_clock.h"
+#include "rw_beat.h"
 #include "rw_log.h"
 #include "rw_thread.h"
 #include "source/mb_decode.h"
@@ -44,6 +46,7 @@ struct mb_dev {
     uint64_t failed_polls; /* consecutive polls without any answer */
     enum mb_dev_state state;
     int last_err; /* errno of the last failure, for the change-of-state log */
+    double worst;  /* s a poll may take while the device keeps its timeouts (heartbeat) */
 };
 
 struct mb_bus {
@@ -67,13 +70,50 @@ struct mb_bus {
     pthread_cond_t wake;
     atomic_int stop;
     int dropping; /* in an episode of queue overflow */
+    struct rw_beat *beat;  /* the watchdog's view of this thread's progress */
+    double connect_worst;  /* s a connect may take */
     _Atomic uint64_t st_polls, st_requests, st_failures, st_reconnects, st_dropped;
 };
 
 static void *bus_main(void *arg);
+static double poll_worst(const struct cfg_bus *bus, const struct mb_dev *d);
+static double connect_worst(const struct mb_bus *b);
 static void bus_poll_device(struct mb_bus *b, struct mb_dev *d);
 static int bus_connect(struct mb_bus *b);
 static void bus_disconnect(struct mb_bus *b);
+
+/*
+ * The longest a poll of d takes while the device keeps to its timeout: every read answered
+ * just in time, plus the request gaps and, on a serial line, the longest frame at the line's
+ * speed (request and answer of up to 256 bytes of 11 bits). Longer means the thread is stuck (a peer trickling bytes
+ * within libmodbus's byte timeout, a driver that never returns): the heartbeat's deadline.
+ */
+static double
+poll_worst(const struct cfg_bus *bus, const struct mb_dev *d)
+{
+    double frame = bus->type == CFG_BUS_RTU && bus->baud > 0 ? 2.0 * 256 * 11 / bus->baud : 0.0;
+
+    return (double)d->plan.nreads *
+           (d->cfg->timeout + frame + d->profile->request_gap_ms / 1000.0);
+}
+
+/* The longest a connect takes: the response timeout, and a host name's lookup by the system
+ * resolver (its default 5 s timeout, 2 attempts, up to 3 servers). */
+static double
+connect_worst(const struct mb_bus *b)
+{
+    unsigned char addr[16];
+    double t = 0.5;
+    size_t i;
+
+    for (i = 0; i < b->ndevs; i++)
+        if (i == 0 || b->devs[i].cfg->timeout > t)
+            t = b->devs[i].cfg->timeout;
+    if (b->bcfg->type == CFG_BUS_TCP && inet_pton(AF_INET, b->bcfg->host, addr) != 1 &&
+        inet_pton(AF_INET6, b->bcfg->host, addr) != 1)
+        t += 30.0;
+    return t;
+}
 
 struct mb_bus *
 mb_bus_new(const struct rw_config *cfg, size_t bus, struct rw_queue *samples)
@@ -123,6 +163,14 @@ mb_bus_new(const struct rw_config *cfg, size_t bus, struct rw_queue *samples)
         d->out = calloc(d->profile->npoints ? d->profile->npoints : 1, sizeof(*d->out));
         if (d->regs == NULL || d->out == NULL)
             goto fail;
+        d->worst = poll_worst(b->bcfg, d);
+    }
+    b->connect_worst = connect_worst(b);
+    {
+        char what[CFG_ID_MAX + 8];
+        snprintf(what, sizeof(what), "bus %s", b->bcfg->id);
+        if ((b->beat = rw_beat_new(what)) == NULL)
+            goto fail;
     }
     return b;
 fail:
@@ -161,6 +209,7 @@ mb_bus_free(struct mb_bus *b)
     if (b == NULL)
         return;
     mb_bus_stop(b);
+    rw_beat_free(b->beat);
     bus_disconnect(b);
     if (b->ctx != NULL)
         modbus_free(b->ctx);
@@ -534,6 +583,7 @@ bus_sleep_until(struct mb_bus *b, double t)
 
     ts.tv_sec = (time_t)floor(t);
     ts.tv_nsec = (long)((t - floor(t)) * 1e9);
+    rw_beat_expect(b->beat, t);
     pthread_mutex_lock(&b->lock);
     while (!atomic_load(&b->stop) && rw_clock_mono() < t)
         if (pthread_cond_timedwait(&b->wake, &b->lock, &ts) == ETIMEDOUT)
@@ -559,6 +609,7 @@ bus_main(void *arg)
         struct mb_dev *next = NULL;
 
         if (!b->connected && rw_clock_mono() >= b->reconnect_at) {
+            rw_beat_expect(b->beat, rw_clock_mono() + b->connect_worst);
             if (bus_connect(b) < 0) {
                 b->reconnect_delay = b->reconnect_delay == 0 ? 1.0 : b->reconnect_delay * 2;
                 if (b->reconnect_delay > MB_BACKOFF_MAX)
@@ -579,6 +630,7 @@ bus_main(void *arg)
         }
         if (bus_sleep_until(b, next->due))
             break;
+        rw_beat_expect(b->beat, rw_clock_mono() + next->worst);
         bus_poll_device(b, next);
     }
     return NULL;

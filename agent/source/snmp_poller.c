@@ -10,6 +10,7 @@
 #endif
 #include "source/snmp_poller.h"
 
+#include <arpa/inet.h>
 #include <errno.h>
 #include <math.h>
 #include <poll.h>
@@ -25,6 +26,7 @@
 #include <net-snmp/net-snmp-includes.h>
 #include <net-snmp/library/large_fd_set.h>
 
+#include "rw_beat.h"
 #include "rw_clock.h"
 #include "rw_log.h"
 #include "rw_thread.h"
@@ -33,6 +35,11 @@
 
 #define SP_THREAD_STACK (256 * 1024) /* bytes */
 #define SP_TICK 0.1                  /* s, longest sleep: how soon a stop request is seen */
+/* s one turn of the loop may take: its work is non-blocking (net-snmp's sends and reads on
+ * UDP), so this is hundreds of devices' decoding and logging with room to spare. A host name
+ * adds the system resolver's lookup (5 s timeout, 2 attempts, up to 3 servers) per open. */
+#define SP_TURN_WORST 2.0
+#define SP_RESOLVE_WORST 30.0
 #define SP_ENGINE_ID_MAX 32          /* octets of an snmpEngineID (RFC 3411: 5..32) */
 #define SP_DEFAULT_STATE_DIR "/var/lib/roomwatch/snmp"
 
@@ -147,6 +154,8 @@ struct sp_poller {
     int started;
     volatile int stop;
     int dropping;
+    struct rw_beat *beat; /* the watchdog's view of the thread's progress */
+    double turn_worst;    /* s, the heartbeat's bound for one turn */
     _Atomic uint64_t st_polls, st_requests, st_timeouts, st_auth, st_restarts, st_dropped;
 };
 
@@ -355,6 +364,16 @@ sp_poller_new(const struct rw_config *cfg, struct rw_queue *samples)
         if (dev_setup(d) < 0)
             goto fail;
     }
+    sp->turn_worst = SP_TURN_WORST;
+    for (size_t i = 0; i < sp->ndevs; i++) {
+        unsigned char addr[16];
+        const char *h = sp->devs[i].cfg->snmp.host;
+
+        if (h != NULL && inet_pton(AF_INET, h, addr) != 1 && inet_pton(AF_INET6, h, addr) != 1)
+            sp->turn_worst = SP_TURN_WORST + SP_RESOLVE_WORST;
+    }
+    if ((sp->beat = rw_beat_new("snmp poller")) == NULL)
+        goto fail;
     return sp;
 fail:
     sp_poller_free(sp);
@@ -388,6 +407,7 @@ sp_poller_free(struct sp_poller *sp)
     if (sp == NULL)
         return;
     sp_poller_stop(sp);
+    rw_beat_free(sp->beat);
     for (size_t i = 0; i < sp->ndevs; i++) {
         struct sp_dev *d = &sp->devs[i];
 
@@ -1144,6 +1164,7 @@ sp_main(void *arg)
 
         now = rw_clock_mono();
         wake = now + SP_TICK;
+        rw_beat_expect(sp->beat, now + sp->turn_worst);
         for (size_t i = 0; i < sp->ndevs; i++) {
             struct sp_dev *d = &sp->devs[i];
 
@@ -1207,6 +1228,7 @@ sp_main(void *arg)
         ms = (int)ceil((wake - rw_clock_mono()) * 1000.0);
         if (ms < 0)
             ms = 0;
+        rw_beat_expect(sp->beat, rw_clock_mono() + ms / 1000.0 + sp->turn_worst);
         n = poll(sp->pfd, (nfds_t)npfd, ms);
         if (n < 0 && errno != EINTR) {
             log_err("snmp poller: poll: %s", strerror(errno));

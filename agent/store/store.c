@@ -156,6 +156,43 @@ static const char *const migrations[] = {
     "ALTER TABLE event ADD COLUMN published INTEGER NOT NULL DEFAULT 0;"
     "UPDATE event SET published = 1;"
     "CREATE INDEX event_unpublished ON event (id) WHERE published = 0;",
+    /* 5 -> 6: notifications (store_notify.c). notify_event is the log of what a person on
+     * duty is told about: a row is added in the same transaction as the incident transition
+     * (or, later, the alert) that causes it, so no transition is left untold by a crash and
+     * none is told that did not happen. notify_channel keeps, per configured channel, how far
+     * into that log it has delivered (cursor) and its failure episode, so a restart resumes
+     * each channel where it stopped. Incidents before this version are not notified. */
+    "CREATE TABLE notify_event ("
+    "  seq INTEGER PRIMARY KEY AUTOINCREMENT,"
+    "  kind TEXT NOT NULL CHECK (kind IN ('incident', 'alert')),"
+    "  ref INTEGER NOT NULL,"             /* the incident's id, or the alert's */
+    "  what TEXT NOT NULL CHECK (what IN ('opened', 'escalated', 'resolved', 'raised', "
+    "    'recovered', 'lost')),"
+    "  at INTEGER NOT NULL,"              /* ms: when it happened */
+    "  detail TEXT"                       /* escalated: the level; alert: its facts (JSON) */
+    ");"
+    "CREATE UNIQUE INDEX notify_event_once ON notify_event (kind, ref, what, detail) "
+    "  WHERE what = 'escalated';"
+    "CREATE TABLE notify_channel ("
+    "  name TEXT PRIMARY KEY,"
+    "  cursor INTEGER NOT NULL,"          /* the last notify_event.seq done with */
+    "  failing_since INTEGER,"            /* ms; NULL while it delivers */
+    "  attempts INTEGER NOT NULL DEFAULT 0," /* failed sends in this episode */
+    "  last_error TEXT,"
+    "  last_ok INTEGER"                   /* ms: the last delivery */
+    ");"
+    /* Maintenance windows: notifications of what happens inside one are not sent (the
+     * incidents are recorded as always). rule and device NULL: any. */
+    "CREATE TABLE notify_silence ("
+    "  id INTEGER PRIMARY KEY AUTOINCREMENT,"
+    "  starts INTEGER NOT NULL,"          /* ms */
+    "  ends INTEGER NOT NULL CHECK (ends > starts)," /* ms, excluded */
+    "  rule TEXT,"
+    "  device TEXT,"
+    "  by TEXT NOT NULL,"
+    "  note TEXT NOT NULL,"
+    "  created INTEGER NOT NULL"          /* ms */
+    ");",
 };
 
 static int

@@ -21,7 +21,7 @@
 #include <stdint.h>
 
 #define STORE_FILE "roomwatch.db" /* the database's name inside the state directory */
-#define STORE_SCHEMA_VERSION 5    /* PRAGMA user_version after every migration */
+#define STORE_SCHEMA_VERSION 6    /* PRAGMA user_version after every migration */
 /* The oldest schema store_open_readonly() reads: engine_day came with version 2. */
 #define STORE_READ_MIN_VERSION 2
 
@@ -180,6 +180,8 @@ int store_incident_get(struct store *s, int64_t id,
  *    now), unless an event with the same kind, at, by, note and incident exists (changed = 0,
  *    id = that event's): a command delivered twice records one maintenance visit, not two.
  *    An incident named that does not exist is refused (ENOENT).
+ *  - silence: recorded as store_silence_add() records it (from at to until, rule, device, by,
+ *    note; created = now): the same silence again is changed = 0, id = the first's.
  * Every change to an incident also adds a row to the change log (what: "acknowledged",
  * "resolved" or "noted"; source as given: "mqtt", "cli", "replay"), which roomwatchd
  * publishes (store_change_each()).
@@ -192,25 +194,31 @@ enum store_cmd_kind {
     STORE_CMD_ACK = 1,
     STORE_CMD_RESOLVE,
     STORE_CMD_EVENT,
+    STORE_CMD_SILENCE, /* a maintenance window for notifications (store_silence_add()) */
 };
 
 struct store_cmd {
     enum store_cmd_kind kind;
     int64_t incident;       /* ack, resolve: the incident; event: the one it concerns, or 0 */
     const char *by;         /* who: every kind */
-    const char *note;       /* ack: or NULL; event: required */
+    const char *note;       /* or NULL (an MQTT or CLI event requires one: rcmd.h) */
     const char *cause;      /* resolve */
     const char *measure;    /* resolve */
     const char *event_kind; /* event: "maintenance", "inspection", "security-incident" */
-    int64_t at;             /* event: when it happened */
+    int64_t at;             /* event: when it happened; silence: its start */
+    int64_t until;          /* silence: its end (excluded) */
+    const char *rule;       /* silence: the alarm rule it covers, or NULL for any */
+    const char *device;     /* silence: the device it covers, or NULL for any */
+    int all;                /* silence: every incident and alert (rule, device NULL) */
 };
 
 #define STORE_WHY_LEN 384
 
 struct store_cmd_result {
     int changed;      /* 1: written; 0: it was so already, nothing written */
-    const char *what; /* changed: "acknowledged", "resolved", "noted", "recorded"; else NULL */
-    int64_t id;       /* the incident (ack, resolve) or the event (event) */
+    const char *what; /* changed: "acknowledged", "resolved", "noted", "recorded", "silenced";
+                       * else NULL */
+    int64_t id;       /* the incident (ack, resolve), the event (event), the silence (silence) */
     char why[STORE_WHY_LEN]; /* unchanged or refused: why, as a sentence without the id */
 };
 
@@ -271,5 +279,101 @@ int store_event_published(struct store *s, int64_t id);
  * since the last call, not with this connection's own writes.
  */
 int store_data_version(struct store *s, int64_t *v);
+
+/*
+ * Notifications (store_notify.c, schema version 6). The notification log (notify_event)
+ * holds one row per thing a person on duty is told about, in seq order. The store writes the
+ * incident rows itself, inside the transaction of the transition: store_incident_insert()
+ * adds "opened", store_incident_resolve_auto() and a resolution by hand (store_cmd_apply())
+ * add "resolved". An alert's transition adds its row with store_notify_add() inside its own
+ * transaction. The notifier (agent/notify/) reads the log with a cursor per channel.
+ */
+#define STORE_NOTIFY_DETAIL_MAX 4096 /* bytes of detail kept */
+
+struct store_notify_event {
+    int64_t seq;
+    const char *kind;   /* "incident" or "alert" */
+    int64_t ref;        /* the incident's id (or the alert's) */
+    const char *what;   /* incident: "opened", "escalated", "resolved"; alert: "raised",
+                         * "recovered", "lost" */
+    int64_t at;         /* ms */
+    const char *detail; /* NULL, the escalation level ("1"), or an alert's facts (JSON) */
+};
+
+/*
+ * Adds a row to the notification log: inside the caller's transaction when one is open on
+ * s (that is the point: the row commits or rolls back with the transition), else in its
+ * own. *seq (if not NULL) gets its seq. A second "escalated" row for the same incident and
+ * level is not added: 0 with *seq = 0. -1 with EINVAL (bad kind or what) or EIO.
+ */
+int store_notify_add(struct store *s, const char *kind, int64_t ref, const char *what, int64_t at,
+                     const char *detail, int64_t *seq);
+/* Calls fn for the rows with seq > after, in seq order, at most max of them. 0 or -1 (EIO);
+ * a non-zero return of fn stops the walk and is returned. Strings valid during the call. */
+int store_notify_each(struct store *s, int64_t after, size_t max,
+                      int (*fn)(const struct store_notify_event *ev, void *arg), void *arg);
+/* The highest seq in the log, 0 when it is empty. */
+int store_notify_last(struct store *s, int64_t *seq);
+
+/* A channel's delivery state. */
+struct store_notify_channel {
+    const char *name;
+    int64_t cursor;        /* the last seq done with: sent, or not for this channel */
+    int64_t failing_since; /* ms, 0 while it delivers */
+    int attempts;          /* failed sends in this episode */
+    const char *last_error; /* NULL when none; never holds a secret */
+    int64_t last_ok;       /* ms, 0 when never */
+};
+
+/*
+ * The state of channel name into *out (strings copied into buf of len bytes, cut to fit).
+ * A channel the store does not know yet starts at the end of the log (cursor = the last
+ * seq): a channel added to the config is told what happens from then on, not the history.
+ * 0 or -1 (EIO).
+ */
+int store_notify_channel_get(struct store *s, const char *name, struct store_notify_channel *out,
+                             char *buf, size_t len);
+/* Writes the state of channel st->name (insert or update), in its own transaction. */
+int store_notify_channel_set(struct store *s, const struct store_notify_channel *st);
+/* Calls fn for every channel's state, by name (a read-only store will do). 0, -1 (EIO), or
+ * what fn returned when non-zero. */
+int store_notify_channel_each(struct store *s,
+                              int (*fn)(const struct store_notify_channel *st, void *arg),
+                              void *arg);
+
+/*
+ * Silences (maintenance windows): while one holds, the notifications of the incidents it
+ * covers are not sent on any channel; the incidents themselves are recorded and published
+ * as always. A silence covers the incidents of rule (if not NULL) on device (if not NULL):
+ * both NULL is every incident and alert. A transition at time t is covered when
+ * max(starts, created) <= t < ends: a silence does not reach back before it was recorded,
+ * when what was going on had been told already. A resolution is covered when its incident's
+ * opening was (the caller passes the detection time): the story is told whole or not at all.
+ */
+struct store_silence {
+    int64_t id;
+    int64_t starts, ends; /* ms, [starts, ends) */
+    const char *rule, *device; /* NULL: any */
+    const char *by, *note;
+    int64_t created; /* ms */
+};
+
+/*
+ * Records a silence (id and created are set here; created = now) and sets *id. The same
+ * window, rule, device, by and note again records nothing: 0 and *id of the first (a
+ * command delivered twice). -1 with EINVAL (ends <= starts, by or note missing) or EIO.
+ */
+int store_silence_add(struct store *s, const struct store_silence *in, int64_t now, int64_t *id);
+/* Calls fn for each silence with ends > after (0: all), in id order. 0, -1 (EIO), or fn's. */
+int store_silence_each(struct store *s, int64_t after,
+                       int (*fn)(const struct store_silence *sl, void *arg), void *arg);
+/* Whether a transition of an incident of rule on device (NULL for an alert) at time at is
+ * covered: 1 and *id the silence's, 0 when not, -1 (EIO). */
+int store_silence_covers(struct store *s, const char *rule, const char *device, int64_t at,
+                         int64_t *id);
+/* The notification-log rows silence id held back, in seq order (as store_notify_each()).
+ * 0, -1 (EIO), or fn's. */
+int store_silence_held(struct store *s, int64_t id,
+                       int (*fn)(const struct store_notify_event *ev, void *arg), void *arg);
 
 #endif

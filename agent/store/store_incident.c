@@ -61,6 +61,9 @@ store_incident_insert(struct store *s, const struct store_incident *in, int64_t 
         return fail(db, st, 1);
     sqlite3_finalize(st);
     *id = sqlite3_last_insert_rowid(db);
+    /* Told in the same transaction: an incident on disk is an incident notified. */
+    if (store_notify_log(db, "incident", *id, "opened", in->detected, NULL, NULL) < 0)
+        return fail(db, NULL, 1);
     if (sqlite3_exec(db, "COMMIT", NULL, NULL, NULL) != SQLITE_OK)
         return fail(db, NULL, 1);
     return 0;
@@ -90,6 +93,9 @@ store_incident_resolve_auto(struct store *s, int64_t id, int64_t cleared, int64_
         return fail(db, st, 1);
     sqlite3_finalize(st);
     changed = sqlite3_changes(db);
+    if (changed > 0 &&
+        store_notify_log(db, "incident", id, "resolved", resolved, NULL, NULL) < 0)
+        return fail(db, NULL, 1);
     if (sqlite3_exec(db, "COMMIT", NULL, NULL, NULL) != SQLITE_OK)
         return fail(db, NULL, 1);
     if (changed == 0) {
@@ -419,7 +425,8 @@ cmd_resolve(sqlite3 *db, const struct store_cmd *c, int64_t now, const char *sou
                      "UPDATE incident SET resolved_at = ?1, resolved_how = 'hand', "
                      "resolved_by = ?3, cause = ?4, measure = ?5 WHERE id = ?2",
                      nums, 2, texts, 3) < 0 ||
-            cmd_log(db, c->incident, "resolved", now, source) < 0)
+            cmd_log(db, c->incident, "resolved", now, source) < 0 ||
+            store_notify_log(db, "incident", c->incident, "resolved", nums[0], NULL, NULL) < 0)
             return -1;
         r->changed = 1;
         r->what = "resolved";
@@ -459,7 +466,7 @@ cmd_event(sqlite3 *db, const struct store_cmd *c, int64_t now, struct store_cmd_
     sqlite3_stmt *st = NULL;
     int rc;
 
-    if (c->event_kind == NULL || c->note == NULL) {
+    if (c->event_kind == NULL) {
         errno = EINVAL;
         return -1;
     }
@@ -512,6 +519,28 @@ cmd_event(sqlite3 *db, const struct store_cmd *c, int64_t now, struct store_cmd_
     return 0;
 }
 
+static int
+cmd_silence(sqlite3 *db, const struct store_cmd *c, int64_t now, struct store_cmd_result *r)
+{
+    struct store_silence in = {.starts = c->at,
+                               .ends = c->until,
+                               .rule = c->rule,
+                               .device = c->device,
+                               .by = c->by,
+                               .note = c->note};
+    int added;
+
+    if (store_silence_insert(db, &in, now, &r->id, &added) < 0)
+        return -1;
+    if (!added) {
+        snprintf(r->why, sizeof(r->why), "the same silence is recorded already; nothing changed");
+        return 0;
+    }
+    r->changed = 1;
+    r->what = "silenced";
+    return 0;
+}
+
 int
 store_cmd_apply(struct store *s, const struct store_cmd *c, int64_t now, const char *source,
                 struct store_cmd_result *r)
@@ -523,7 +552,7 @@ store_cmd_apply(struct store *s, const struct store_cmd *c, int64_t now, const c
     r->id = c->incident;
     if (c->by == NULL || source == NULL ||
         (c->kind == STORE_CMD_RESOLVE && (c->cause == NULL || c->measure == NULL)) ||
-        (c->kind != STORE_CMD_EVENT && c->incident <= 0)) {
+        (c->kind != STORE_CMD_EVENT && c->kind != STORE_CMD_SILENCE && c->incident <= 0)) {
         errno = EINVAL;
         return -1;
     }
@@ -538,6 +567,9 @@ store_cmd_apply(struct store *s, const struct store_cmd *c, int64_t now, const c
         break;
     case STORE_CMD_EVENT:
         rc = cmd_event(db, c, now, r);
+        break;
+    case STORE_CMD_SILENCE:
+        rc = cmd_silence(db, c, now, r);
         break;
     default:
         errno = EINVAL;

@@ -6,11 +6,24 @@
 #ifndef ROOMWATCH_STORE_PRIV_H
 #define ROOMWATCH_STORE_PRIV_H
 
+#include <stdint.h>
+
 #include <sqlite3.h>
 
 struct store;
 
 /* s's connection; borrowed, valid until store_close(s). */
 sqlite3 *store_db(struct store *s);
+
+/* store_notify_add() on a connection, always inside the caller's transaction: for the
+ * transitions of store_incident.c, whose rows must commit with them. */
+int store_notify_log(sqlite3 *db, const char *kind, int64_t ref, const char *what, int64_t at,
+                     const char *detail, int64_t *seq);
+
+struct store_silence;
+/* store_silence_add() inside the caller's transaction: 0 and *id, *added 1 when it is new
+ * (0: the same silence was there), or -1 (EINVAL, EIO). For store_cmd_apply(). */
+int store_silence_insert(sqlite3 *db, const struct store_silence *in, int64_t now, int64_t *id,
+                         int *added);
 
 #endif

@@ -15,9 +15,11 @@ Each agent gets a warm-up, then a fixed measurement window. Over the window the 
 polls done and values delivered (counted by a paho-mqtt subscriber, by the poll's own
 timestamp), the agent's CPU time (utime + stime of the process, /proc/PID/stat; the same counter
 is read at ns resolution from each thread's schedstat), its peak RSS (VmHWM,
-/proc/PID/status). It prints a table per N with the ratios roomwatch / collectd and
-whether the goals hold (CPU per 1000 polls at most half of collectd's, peak RSS at most
-collectd's, every value delivered), and can write everything as JSON.
+/proc/PID/status), and at the window's end its PSS (shared pages counted by their share) and
+private memory (/proc/PID/smaps_rollup). It prints a table per N with the ratios
+roomwatch / collectd and whether the goals hold (CPU per 1000 polls at most half of
+collectd's, peak RSS at most collectd's, every value delivered), and can write everything as
+JSON.
 
     tests/bench/bench.py [--n 1,50,200] [--seconds 60] [--build DIR] [--json OUT]
     tests/bench/bench.py --quick --n 5         # ~20 s smoke run (CTest: bench-smoke)
@@ -345,6 +347,23 @@ def proc_status(pid, key):
     return 0
 
 
+def proc_rollup(pid):
+    """Pss and Private_Clean + Private_Dirty of /proc/PID/smaps_rollup, in KiB: the agent's
+    fair share of shared library pages, and what it alone holds (None where unreadable)."""
+    v = {}
+    try:
+        with open("/proc/%d/smaps_rollup" % pid) as f:
+            for line in f:
+                parts = line.split()
+                if len(parts) >= 2 and parts[0].endswith(":") and parts[1].isdigit():
+                    v[parts[0][:-1]] = int(parts[1])
+    except OSError:
+        return None, None
+    if "Pss" not in v:
+        return None, None
+    return v["Pss"], v.get("Private_Clean", 0) + v.get("Private_Dirty", 0)
+
+
 # ----------------------------------------------------------------------------------------
 # The profile, and the configs generated from it
 
@@ -631,6 +650,7 @@ def measure(world, name, argv, sub, peers, devices, npoints, args):
     peer1 = {p.name: proc_cpu(p.pid) for p in peers}
     hwm = proc_status(agent.pid, "VmHWM")
     rss = proc_status(agent.pid, "VmRSS")
+    pss, private = proc_rollup(agent.pid)
     nthreads = len(thr1)
     # The counted polls end up to one interval after the window; give their messages time.
     sleep_watching(INTERVAL + GRACE, [agent] + peers)
@@ -684,6 +704,8 @@ def measure(world, name, argv, sub, peers, devices, npoints, args):
         cpu_s_per_1000_polls=(1000.0 * cpu / c["polls"]) if c["polls"] else None,
         peak_rss_mib=hwm / 1024.0,
         rss_end_mib=rss / 1024.0,
+        pss_end_mib=pss / 1024.0 if pss is not None else None,
+        private_end_mib=private / 1024.0 if private is not None else None,
         threads=nthreads,
         thread_cpu_s={k: round(v, 4) for k, v in sorted(threads.items(), key=lambda kv: -kv[1])},
         thread_switches={k: switches[k] for k in sorted(switches, key=lambda k: -switches[k])},
@@ -840,6 +862,8 @@ def judge(r):
             polls_per_s=ratio(rw["polls_per_s"], cd["polls_per_s"]),
             cpu_s_per_1000_polls=ratio(rw["cpu_s_per_1000_polls"], cd["cpu_s_per_1000_polls"]),
             peak_rss=ratio(rw["peak_rss_mib"], cd["peak_rss_mib"]),
+            pss_end=ratio(rw.get("pss_end_mib"), cd.get("pss_end_mib")),
+            private_end=ratio(rw.get("private_end_mib"), cd.get("private_end_mib")),
             values_delivered=ratio(rw["values_good"], cd["values_good"]),
         )
         cr = r["ratios"]["cpu_s_per_1000_polls"]
@@ -886,6 +910,8 @@ def print_room(r, out=sys.stdout):
          "<= %.2f" % GOAL_CPU_RATIO),
         ("CPU % of one core", "%.2f", "cpu_pct_of_core", None, ""),
         ("peak RSS MiB (VmHWM)", "%.2f", "peak_rss_mib", "peak_rss", "<= %.2f" % GOAL_RSS_RATIO),
+        ("PSS MiB at the end", "%.2f", "pss_end_mib", "pss_end", ""),
+        ("private MiB at the end", "%.2f", "private_end_mib", "private_end", ""),
         ("threads", "%d", "threads", None, ""),
         ("context switches per poll", "%.1f", "switches_per_poll", None, ""),
         ("messages", "%d", "messages", None, ""),

@@ -38,6 +38,8 @@ def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--seconds", type=int, default=600)
     ap.add_argument("--interval", type=int, default=60)
+    ap.add_argument("--archive", choices=("on", "off"), default="on",
+                    help="the sample archive (config archive.enabled; on by default)")
     a = ap.parse_args()
     with Harness("bench-store") as h:
         broker = h.mosquitto()
@@ -59,6 +61,8 @@ def main():
                         'profile_dir = "%s"' % os.path.join(SRC, "config", "profiles"))
                .replace('state_dir = "/var/lib/roomwatch"',
                         'state_dir = "%s";\ncheckpoint_interval = %d' % (state, a.interval)))
+        if a.archive == "off":
+            cfg += "\narchive = { enabled = false; };\n"
         p = h.roomwatchd(cfg)
         db = os.path.join(state, "roomwatch.db")
 
@@ -80,9 +84,14 @@ def main():
         p.stop()
         n = int((t1 - t0) // a.interval)
         wb, wc = io1["write_bytes"] - io0["write_bytes"], io1["wchar"] - io0["wchar"]
-        print("build %s: %.0f s, %d checkpoints; write_bytes %d (%.0f per checkpoint), "
-              "wchar %d; engine image %d bytes"
-              % (BUILD, t1 - t0, n, wb, wb / max(n, 1), wc, blob))
+        arc = 0
+        for root, _, files in os.walk(os.path.join(state, "archive")):
+            arc += sum(os.path.getsize(os.path.join(root, f)) for f in files)
+        print("build %s: archive %s: %.0f s, %d checkpoints; write_bytes %d (%.0f per "
+              "checkpoint, %.0f per hour), wchar %d; engine image %d bytes; archive on disk %d "
+              "bytes at the stop"
+              % (BUILD, a.archive, t1 - t0, n, wb, wb / max(n, 1), wb * 3600.0 / (t1 - t0), wc,
+                 blob, arc))
 
 
 main()

@@ -5,8 +5,8 @@ alone (no install on this machine), and that the arm64/armhf ones beside it matc
     test_deb.py DEB_DIR VERSION
 
 amd64: control fields and Depends (from dpkg-shlibdeps), the file list, the conffiles, the
-maintainer scripts (syntax and what they must do), the binaries (stripped, the profile folder
-compiled in where the package puts the profiles), the example config passes roomwatchd -t,
+maintainer scripts (syntax and what they must do), the binaries (stripped), the example config passes
+roomwatchd -t run from the unpacked tree (it finds the profiles beside its own folder),
 and the systemd unit passes systemd-analyze verify. The unit is verified as a copy whose
 binary and config paths point into the unpacked tree: verify checks that ExecStart= and
 friends name executables, and this machine has none at /usr/sbin.
@@ -74,6 +74,12 @@ def check_amd64(deb, tmp):
     arch = field(deb, "Architecture")
     check(arch == "amd64", "Architecture %r" % arch)
     check(field(deb, "Package") == "roomwatch", "Package is not roomwatch")
+    maint = field(deb, "Maintainer")
+    check(re.fullmatch(r"[^<>@]+ <[^<>@\s]+@[^<>@\s]+\.[a-z]+>", maint) and
+          "localhost" not in maint, "Maintainer %r is not Name <address>" % maint)
+    desc = field(deb, "Description")
+    for word in ("Modbus", "SNMP", "MQTT", "indicators", "incidents"):
+        check(word in desc, "Description does not mention %s: %r" % (word, desc))
     deps = field(deb, "Depends")
     names = dep_names(deps)
     for lib in ("adduser", "libc6", "libmodbus5", "libconfig9", "libjansson4",
@@ -127,16 +133,12 @@ def check_amd64(deb, tmp):
         p = os.path.join(root, b)
         check(elf_machine(p) == ELF_MACHINE["amd64"], "%s: wrong ELF machine" % b)
         check(", stripped" in out("file", p), "%s is not stripped" % b)
-    with open(os.path.join(root, "usr/sbin/roomwatchd"), "rb") as f:
-        check(PROFILE_DIR.encode() + b"\0" in f.read(),
-              "roomwatchd does not look for profiles in " + PROFILE_DIR)
 
-    # The shipped example config is valid (its profiles resolved in the unpacked tree).
+    # The shipped example config is valid, its profiles found where the package puts them:
+    # roomwatchd looks in share/roomwatch/profiles beside its own bin/sbin folder, here the
+    # unpacked tree's, whatever prefix the build was configured with.
     cfg = os.path.join(tmp, "roomwatch.cfg")
-    with open(os.path.join(root, "etc/roomwatch/roomwatch.cfg")) as f:
-        text = f.read()
-    with open(cfg, "w") as f:
-        f.write('profile_dir = "%s";\n' % (root + PROFILE_DIR) + text)
+    shutil.copy(os.path.join(root, "etc/roomwatch/roomwatch.cfg"), cfg)
     r = subprocess.run([os.path.join(root, "usr/sbin/roomwatchd"), "-t", "-c", cfg],
                        capture_output=True, text=True)
     check(r.returncode == 0, "roomwatchd -t on the example config: %s%s" % (r.stdout, r.stderr))
@@ -150,6 +152,9 @@ def check_amd64(deb, tmp):
                 "ExecReload=/bin/kill -HUP $MAINPID"):
         check(key in unit, "unit lacks " + key)
     check("PrivateDevices=yes" not in unit, "PrivateDevices=yes hides the serial ports")
+    for cmd in re.findall(r"(?m)^Exec\w+=[-@+!]*(/\S+)", unit):
+        check(cmd.startswith("/bin/") or "." + cmd in fs,
+              "the unit runs %s, which the package does not install" % cmd)
     unit = unit.replace("/usr/sbin/roomwatchd", root + "/usr/sbin/roomwatchd")
     unit = unit.replace("/etc/roomwatch/", root + "/etc/roomwatch/")
     udir = os.path.join(tmp, "unit")

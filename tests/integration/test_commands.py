@@ -137,7 +137,7 @@ alarms = (
               bad_json[0]["error"].startswith("not valid JSON: "), "not JSON: %r" % bad_json)
         check(result("c5")["error"] == "incident 999: no such incident", "c5: %r" % result("c5"))
         check(result("c6") == {"ok": False, "command": None, "correlation_id": "c6",
-                               "error": "unknown command (ack, resolve and event are known)"},
+                               "error": "unknown command (ack, resolve, event and silence are known)"},
               "c6: %r" % result("c6"))
         check(r3["ok"] is False and r3["error"] == '"measure" is missing', "c7: %r" % r3)
         check(db_row(i1) == row, "a refused command changed the store")

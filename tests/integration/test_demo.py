@@ -42,6 +42,10 @@ def test():
         m = re.search(r"^%s\s+%s\s+(-?[0-9.]+)\s+\S+\s+good" % (dev, point), last, re.M)
         assert m, "no live %s.%s in the demo's table:\n%s\nstderr:\n%s" % (dev, point, last, r.stderr)
     assert "agent online" in last, "agent not online:\n" + last
+    # The probed services: the web application answers; the database port has been gone
+    # since 15 s in (its minute-long outage), so the last table shows it refused.
+    assert re.search(r"^app1\s+up\s+1\s+good", last, re.M), "app1 not up:\n" + last
+    assert re.search(r"^db1\s+up\s+\S+\s+IO_ERROR", last, re.M), "db1 not down:\n" + last
     time.sleep(0.5)
     left = leftovers()
     assert not left, "processes left running after the demo: %r" % left

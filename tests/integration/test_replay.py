@@ -176,9 +176,10 @@ def check_bad_events(tmp):
             "2024-03-02T00:30:00+08:00,th1.temp,24\n"
             "2024-03-02T00:31:00+08:00,th1.temp,24\n")
     cases = [
-        # Incident 1 resolved itself at 00:31 unacknowledged: an ack after that is refused.
+        # Incident 1 resolved itself at 00:31 unacknowledged: an ack after that is refused,
+        # in the words the agent answers an MQTT ack with (the store's one rule).
         (head + "2024-03-02T00:40:00+08:00,@ack,incident=1;by=wang\n",
-         ":6: incident 1 was resolved before anyone acknowledged it"),
+         ":6: incident 1: resolved before anyone acknowledged it"),
         (head + "2024-03-02T00:40:00+08:00,@ack,incident=2;by=wang\n", ":6: no incident 2"),
     ]
     for i, (text, msg) in enumerate(cases):

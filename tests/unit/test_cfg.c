@@ -224,6 +224,92 @@ group_teardown(void **state)
     return chdir(old_cwd);
 }
 
+/* Probes: their settings and defaults, and the built-in profiles shared per type. */
+static void
+test_cfg_load_probe_values(void **state)
+{
+    struct cfg_diags d = {0};
+    struct rw_config *cfg = NULL;
+    const struct cfg_device *dev;
+    const struct cfg_profile *p;
+    struct cfg_pointref ref;
+
+    (void)state;
+    assert_int_equal(cfg_load("140-probes.cfg", &cfg, &d), CFG_OK);
+    assert_int_equal(d.n, 0);
+    assert_int_equal(cfg->ndevices, 7);
+
+    dev = &cfg->devices[1]; /* db1: tcp */
+    assert_int_equal(dev->source, CFG_PROTO_PROBE);
+    assert_true(dev->bus == SIZE_MAX);
+    assert_int_equal(dev->probe.type, CFG_PROBE_TCP);
+    assert_string_equal(dev->probe.host, "10.1.2.3");
+    assert_int_equal(dev->probe.port, 5432);
+    assert_int_equal(dev->probe.backoff, 0);
+    assert_true(fabs(dev->timeout - 2.0) < 1e-9); /* min(2 s, interval / 2) */
+    p = &cfg->profiles[dev->profile];
+    assert_string_equal(p->name, "probe-tcp");
+    assert_int_equal(p->protocol, CFG_PROTO_PROBE);
+    assert_int_equal(p->npoints, 2);
+    assert_string_equal(p->points[0].name, "up");
+    assert_string_equal(p->points[1].name, "latency_ms");
+    assert_string_equal(p->points[1].unit, "ms");
+
+    dev = &cfg->devices[2]; /* app1: https */
+    assert_int_equal(dev->probe.type, CFG_PROBE_HTTP);
+    assert_int_equal(dev->probe.tls, 1);
+    assert_int_equal(dev->probe.head, 0);
+    assert_int_equal(dev->probe.nexpect, 2);
+    assert_int_equal(dev->probe.expect[1], 204);
+    assert_string_equal(dev->probe.body, "ok");
+    assert_string_equal(dev->probe.ca_file, "tls/ca.pem");
+    assert_int_equal(dev->probe.verify, 1);
+    assert_int_equal(dev->probe.backoff, 1);
+    assert_true(fabs(dev->timeout - 5.0) < 1e-9);
+    p = &cfg->profiles[dev->profile];
+    assert_string_equal(p->name, "probe-https");
+    assert_non_null(cfg_profile_point(p, "cert_days"));
+    assert_non_null(cfg_profile_point(p, "status"));
+
+    dev = &cfg->devices[3]; /* app2: http, HEAD, no certificate */
+    assert_int_equal(dev->probe.tls, 0);
+    assert_int_equal(dev->probe.head, 1);
+    assert_int_equal(dev->probe.nexpect, 0);
+    assert_true(fabs(dev->timeout - 2.0) < 1e-9); /* interval 5 s: 2 s */
+    p = &cfg->profiles[dev->profile];
+    assert_string_equal(p->name, "probe-http");
+    assert_null(cfg_profile_point(p, "cert_days"));
+
+    /* app3 shares app1's profile; verify off. */
+    assert_int_equal(cfg->devices[4].profile, cfg->devices[2].profile);
+    assert_int_equal(cfg->devices[4].probe.verify, 0);
+
+    dev = &cfg->devices[5]; /* line1: icmp, any kind */
+    assert_string_equal(dev->kind, "switch");
+    assert_int_equal(dev->probe.type, CFG_PROBE_ICMP);
+    assert_int_equal(dev->probe.count, 5);
+    p = &cfg->profiles[dev->profile];
+    assert_string_equal(p->name, "probe-icmp");
+    assert_non_null(cfg_profile_point(p, "rtt_ms"));
+    assert_string_equal(cfg_profile_point(p, "loss")->unit, "%");
+
+    dev = &cfg->devices[6]; /* dns1 */
+    assert_int_equal(dev->probe.type, CFG_PROBE_DNS);
+    assert_string_equal(dev->probe.name, "www.example.gov.cn.");
+    assert_string_equal(dev->probe.server, "192.0.2.53");
+    assert_int_equal(dev->probe.port, 5353);
+    assert_int_equal(dev->probe.aaaa, 1);
+    assert_string_equal(cfg->profiles[dev->profile].name, "probe-dns");
+
+    /* The points are ordinary points: found by name, used by indicators. */
+    assert_int_equal(cfg_find_point(cfg, "app1.latency_ms", &ref), 0);
+    assert_int_equal(ref.device, 2);
+    assert_int_equal(cfg->nindicators, 4);
+    assert_int_equal(cfg->nalarms, 3);
+    assert_string_equal(cfg_probe_type_name(CFG_PROBE_DNS), "dns");
+    cfg_free(cfg);
+}
+
 /* Every NN-name.cfg prints exactly NN-name.ok; valid ones (empty .ok) load. */
 static void
 test_cfg_load_golden_fixtures(void **state)
@@ -1467,6 +1553,108 @@ test_cfg_load_indicators_values(void **state)
     cfg_diags_free(&d);
 }
 
+/* 86-notify-valid.cfg: routes, quiet hours, limits, e-mail and escalation values. */
+static void
+test_cfg_load_notify_values(void **state)
+{
+    struct cfg_diags d = {0};
+    struct rw_config *cfg = NULL;
+    const struct cfg_notify *n;
+
+    (void)state;
+    assert_int_equal(cfg_load("86-notify-valid.cfg", &cfg, &d), CFG_OK);
+    assert_int_equal(cfg->nnotify, 3);
+    n = cfg_notify_find(cfg, "am");
+    assert_non_null(n);
+    assert_int_equal(n->type, CFG_NT_ALERTMANAGER);
+    assert_string_equal(n->url, "http://127.0.0.1:9093");
+    assert_true(n->resend == 120.0 && n->timeout == 10.0);
+    assert_int_equal(n->nroutes, 2);
+    assert_int_equal(n->routes[0].events, CFG_NT_EV_OPENED | CFG_NT_EV_RESOLVED);
+    assert_int_equal(n->routes[0].severities, (1u << CFG_SEV_CRITICAL) | (1u << CFG_SEV_MAJOR));
+    assert_int_equal(n->routes[0].categories, 1u << CFG_CAT_POWER);
+    assert_int_equal(n->routes[1].events, CFG_NT_EV_ESCALATED);
+    assert_int_equal(n->routes[1].severities, ~0u);
+    assert_int_equal(n->quiet_from, -1);
+    assert_int_equal(n->rate_limit, 0);
+    assert_int_equal(n->english, 0);
+    n = &cfg->notify[1];
+    assert_string_equal(cfg_nt_type_name(n->type), "webhook");
+    assert_int_equal(n->english, 1);
+    assert_int_equal(n->quiet_from, 22 * 60 + 30);
+    assert_int_equal(n->quiet_to, 7 * 60);
+    assert_int_equal(n->rate_limit, 30);
+    assert_true(n->timeout == 5.0);
+    assert_int_equal(n->nroutes, 1);
+    assert_int_equal(n->routes[0].events, CFG_NT_EV_ALL);
+    n = &cfg->notify[2];
+    assert_int_equal(n->type, CFG_NT_EMAIL);
+    assert_string_equal(n->from, "rw@example.org");
+    assert_int_equal(n->nto, 2);
+    assert_string_equal(n->to[1], "boss@example.org");
+    assert_int_equal(n->starttls, 0);
+    assert_null(n->username);
+    assert_null(cfg_notify_find(cfg, "none"));
+    assert_true(cfg->escalate[CFG_SEV_CRITICAL] == 900.0);
+    assert_true(cfg->escalate[CFG_SEV_MAJOR] == 3600.5);
+    assert_true(cfg->escalate[CFG_SEV_MINOR] == 0.0);
+    cfg_free(cfg);
+    cfg_diags_free(&d);
+}
+
+/* The robots' keys and secrets come from 0600 files; the endpoints have defaults; the rate
+ * limit defaults to the robots' documented one. */
+static void
+test_cfg_load_notify_secret_files(void **state)
+{
+    static const char text[] =
+        "site = { id = \"hq\"; gateway = \"gw1\"; };\n"
+        "mqtt = { uri = \"tcp://127.0.0.1:1883\"; };\n"
+        "notify = (\n"
+        "  { id = \"dt\"; type = \"dingtalk\"; key_file = \"dt.key\"; secret_file = \"dt.sec\"; },\n"
+        "  { id = \"wc\"; type = \"wecom\"; key_file = \"dt.key\"; rate_limit = 10; },\n"
+        "  { id = \"fs\"; type = \"feishu\"; url = \"http://127.0.0.1:1/hook\";\n"
+        "    key_file = \"dt.key\"; secret_file = \"dt.sec\"; }\n"
+        ");\n";
+    char *dir = make_tmpdir();
+    char path[PATH_MAX], want[2 * PATH_MAX];
+    struct rw_config *cfg = NULL;
+    char *diag;
+
+    (void)state;
+    snprintf(path, sizeof(path), "%s/dt.key", dir);
+    spit(path, "t0ken\n", 0600);
+    snprintf(path, sizeof(path), "%s/dt.sec", dir);
+    spit(path, "SECabc123\n", 0600);
+    assert_int_equal(load_text(dir, text, &cfg, &diag), CFG_OK);
+    assert_string_equal(diag, "");
+    free(diag);
+    assert_string_equal(cfg->notify[0].url, "https://oapi.dingtalk.com/robot/send");
+    assert_string_equal(cfg->notify[0].key, "t0ken");
+    assert_string_equal(cfg->notify[0].secret, "SECabc123");
+    assert_int_equal(cfg->notify[0].rate_limit, 20);
+    assert_string_equal(cfg->notify[1].url, "https://qyapi.weixin.qq.com/cgi-bin/webhook/send");
+    assert_null(cfg->notify[1].secret);
+    assert_int_equal(cfg->notify[1].rate_limit, 10);
+    assert_string_equal(cfg->notify[2].url, "http://127.0.0.1:1/hook");
+    assert_int_equal(cfg->notify[2].rate_limit, 100);
+    cfg_free(cfg);
+
+    /* Open to others: refused, and the secret is not in the message (0640 is fine: a group
+     * such as the service's may read it). */
+    snprintf(path, sizeof(path), "%s/dt.sec", dir);
+    spit(path, "SECabc123\n", 0644);
+    assert_int_equal(load_text(dir, text, &cfg, &diag), CFG_ERR_INVALID);
+    snprintf(want, sizeof(want),
+             "%s/rw.cfg:4: channel \"dt\": \"secret_file\" \"%s/dt.sec\" has mode 0644: a "
+             "secrets file must be 0600 or 0640 (group may read, others nothing); chmod 600 it\n",
+             dir, dir);
+    assert_non_null(strstr(diag, want));
+    assert_null(strstr(diag, "SECabc123"));
+    free(diag);
+    remove_tmpdir(dir);
+}
+
 /* 100-alarms.cfg: every kind of alarm rule, with defaults and states resolved per point. */
 static void
 test_cfg_load_alarms_values(void **state)
@@ -1540,6 +1728,7 @@ main(void)
         cmocka_unit_test(test_cfg_load_password_missing_refused),
         cmocka_unit_test(test_cfg_load_uri_forms),
         cmocka_unit_test(test_cfg_load_snmp_values),
+        cmocka_unit_test(test_cfg_load_probe_values),
         cmocka_unit_test(test_cfg_load_snmp_secret_files),
         cmocka_unit_test(test_cfg_load_secret_foreign_owner_refused),
         cmocka_unit_test(test_cfg_load_text_must_be_utf8),
@@ -1560,6 +1749,8 @@ main(void)
         cmocka_unit_test(test_cfg_load_indicators_values),
         cmocka_unit_test(test_cfg_load_delivery_values),
         cmocka_unit_test(test_cfg_load_alarms_values),
+        cmocka_unit_test(test_cfg_load_notify_values),
+        cmocka_unit_test(test_cfg_load_notify_secret_files),
     };
 
     return cmocka_run_group_tests_name("cfg", tests, group_setup, group_teardown);

@@ -443,6 +443,23 @@ test_status_without_time_is_null(void **state)
     free(text);
 }
 
+/* The notifier's channels are added to the online status. */
+static void
+test_status_merge(void **state)
+{
+    char *m;
+
+    (void)state;
+    m = pub_json_merge("{\"state\":\"online\",\"site\":\"hq\"}",
+                       "{\"notify\":[{\"channel\":\"duty\",\"state\":\"failing\"}]}");
+    assert_non_null(m);
+    assert_string_equal(m, "{\"state\":\"online\",\"site\":\"hq\",\"notify\":[{\"channel\":"
+                           "\"duty\",\"state\":\"failing\"}]}");
+    free(m);
+    assert_null(pub_json_merge("{\"state\":\"online\"}", "[1]"));
+    assert_null(pub_json_merge("not json", "{}"));
+}
+
 int
 main(void)
 {
@@ -459,6 +476,7 @@ main(void)
         cmocka_unit_test(test_telemetry_bad_device_is_einval),
         cmocka_unit_test(test_status_fields),
         cmocka_unit_test(test_status_without_time_is_null),
+        cmocka_unit_test(test_status_merge),
     };
 
     return cmocka_run_group_tests(tests, setup, NULL);

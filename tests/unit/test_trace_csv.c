@@ -1,6 +1,7 @@
 /*
  * test_trace_csv.c - the trace CSV line parser of `roomwatch replay`.
  */
+#include <math.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -44,6 +45,10 @@ test_trace_csv_parse_header_comments_and_rows(void **state)
     assert_false(row.answered);
     assert_int_equal(parse(&tc, "1704038400,th1.temp,-1.5e1", &row, err), TRACE_ROW);
     assert_true(row.answered && row.value == -15.0);
+    /* An answer without a valid value: answered, no number. */
+    assert_int_equal(parse(&tc, "1704038400,th1.temp,bad", &row, err), TRACE_ROW);
+    assert_true(row.answered && isnan(row.value));
+    assert_int_equal(parse(&tc, "1704038400,th1.temp,BAD", &row, err), TRACE_ERROR);
 }
 
 static void

@@ -15,6 +15,7 @@
 
 #include "cfg/cfg.h"
 #include "cmd.h"
+#include "increc.h"
 #include "rw_calendar.h"
 #include "store/store.h"
 
@@ -77,30 +78,6 @@ incidents_usage(FILE *fp)
                 "  --bom     start the CSV with a UTF-8 byte order mark (for Excel)\n");
 }
 
-static json_t *
-time_or_null(const char *tz, int64_t t)
-{
-    char buf[RW_CAL_TIME_LEN];
-
-    return t != 0 ? json_string(rw_calendar_rfc3339(tz, t, buf, sizeof(buf))) : json_null();
-}
-
-static json_t *
-text_or_null(const char *s)
-{
-    return s != NULL ? json_string(s) : json_null();
-}
-
-/* The config's name of rule id, or NULL (none, or the rule was removed since). */
-static const char *
-rule_name(const struct rw_config *cfg, const char *id)
-{
-    for (size_t i = 0; id != NULL && i < cfg->nalarms; i++)
-        if (strcmp(cfg->alarms[i].id, id) == 0)
-            return cfg->alarms[i].name;
-    return NULL;
-}
-
 /*
  * One CSV field (RFC 4180): quoted when it holds a comma, quote, CR or LF. NULL is empty.
  * text: a person's words (names, notes, cause, measure); one that begins as a spreadsheet
@@ -157,7 +134,7 @@ add_csv(const struct store_incident *in, const struct listing *ls)
         id,
         in->resolved != 0 ? "resolved" : "open",
         in->rule,
-        rule_name(ls->cfg, in->rule),
+        increc_rule_name(ls->cfg, in->rule),
         in->severity,
         in->category,
         in->device,
@@ -188,47 +165,13 @@ add_csv(const struct store_incident *in, const struct listing *ls)
         csv_field(row[i], i + 1 == n, text[i]);
 }
 
+/* The record's object (increc.h: one code path with `roomwatch report`). */
 static int
 add_json(const struct store_incident *in, const struct listing *ls)
 {
-    json_t *o = json_object(), *flags = json_array();
+    json_t *o = increc_object(ls->cfg, in);
 
-    if (o == NULL || flags == NULL) {
-        json_decref(o);
-        json_decref(flags);
-        return -1;
-    }
-    if (in->flags & STORE_INC_CLEARED_WHILE_DOWN)
-        json_array_append_new(flags, json_string("cleared_while_down"));
-    json_object_set_new(o, "id", json_integer(in->id));
-    json_object_set_new(o, "state", json_string(in->resolved != 0 ? "resolved" : "open"));
-    json_object_set_new(o, "rule", text_or_null(in->rule));
-    json_object_set_new(o, "name", text_or_null(rule_name(ls->cfg, in->rule)));
-    json_object_set_new(o, "severity", text_or_null(in->severity));
-    json_object_set_new(o, "category", text_or_null(in->category));
-    json_object_set_new(o, "device", text_or_null(in->device));
-    json_object_set_new(o, "point", text_or_null(in->point));
-    json_object_set_new(o, "started", time_or_null(ls->tz, in->started));
-    json_object_set_new(o, "detected", time_or_null(ls->tz, in->detected));
-    json_object_set_new(o, "value", isfinite(in->value) ? json_real(in->value) : json_null());
-    json_object_set_new(o, "acknowledged", time_or_null(ls->tz, in->acked));
-    json_object_set_new(o, "acknowledged_by", text_or_null(in->acked_by));
-    json_object_set_new(o, "ack_note", text_or_null(in->ack_note));
-    json_object_set_new(o, "time_to_ack_s",
-                        in->acked != 0 ? json_real((double)(in->acked - in->detected) / 1000.0)
-                                       : json_null());
-    json_object_set_new(o, "cleared", time_or_null(ls->tz, in->cleared));
-    json_object_set_new(o, "resolved", time_or_null(ls->tz, in->resolved));
-    json_object_set_new(o, "resolution", text_or_null(in->resolved_how));
-    json_object_set_new(o, "resolved_by", text_or_null(in->resolved_by));
-    json_object_set_new(o, "cause", text_or_null(in->cause));
-    json_object_set_new(o, "measure", text_or_null(in->measure));
-    json_object_set_new(o, "duration_s",
-                        in->resolved != 0
-                            ? json_real((double)(in->resolved - in->detected) / 1000.0)
-                            : json_null());
-    json_object_set_new(o, "flags", flags);
-    return json_array_append_new(ls->list, o);
+    return o != NULL ? json_array_append_new(ls->list, o) : -1;
 }
 
 static int

@@ -58,9 +58,8 @@ parse_id(const char *s)
     return errno == 0 && *end == '\0' && v > 0 ? (int64_t)v : 0;
 }
 
-/* The reasons name the JSON keys ("by" is missing); here they are options (--by). */
-static const char *
-as_options(const char *err, char *out, size_t len)
+const char *
+cmd_as_options(const char *err, char *out, size_t len)
 {
     size_t o = 0;
 
@@ -155,7 +154,7 @@ run(enum store_cmd_kind kind, const char *name, int argc, char **argv, int first
     if (rcmd_check(&c, now, err, sizeof(err)) != RCMD_OK) {
         char opt[RCMD_ERR_LEN + 16];
 
-        fprintf(stderr, "roomwatch %s: %s\n", name, as_options(err, opt, sizeof(opt)));
+        fprintf(stderr, "roomwatch %s: %s\n", name, cmd_as_options(err, opt, sizeof(opt)));
         return 2;
     }
     if ((cfg = cmd_config(cfg_path)) == NULL)

@@ -1,32 +1,7 @@
 /*
- * cmd_replay.c - `roomwatch replay -c FILE --trace TRACE.csv [--year Y] [--max-skew S]
- * [--json]`: run a recorded or synthetic trace through the indicator engine, as the daemon
- * would have run the same samples live, and print the indicators.
- *
- * The config gives the devices, their profiles' points (with the plausible ranges: a value
- * outside one goes to the engine as a bad sample) and staleness limits, and the indicators;
- * no device is contacted. The engine is set up as the daemon's (indset.h: the same points,
- * indicator configs and fingerprint), so a --db state is the daemon's kind of state. The period is the calendar year (or month, per site.period) of the
- * trace's first sample in the site's zone, or --year. The trace may interleave points out of
- * order by up to --max-skew seconds (default 3600): the engine is advanced to the newest
- * sample minus the skew, and a row older than that, or older than its point's previous row,
- * is an error naming the line. At the end the engine is finished at the period's end, so
- * time after the trace's last samples (beyond their staleness limit) is unknown.
- *
- * --db OUT.db keeps the engine's state between replays, so that a trace replayed in chunks,
- * one process each, gives the JSON of one replay of the whole: the state stored for the
- * same config (fingerprint) and period is resumed, as if the rows before had come in this
- * run; a row older than what the resumed state has already accounted (the engine's advance,
- * or its point's last sample) is an error naming the line, as it would have been in one run,
- * rather than skipped: a chunk that overlaps the one before is a mistake to report. At the
- * end the state is saved before the engine is finished at the period's end (the next chunk
- * continues the trace, not the finished period), together with the per-day accumulators
- * (table indicator_day) for reports.
- *
- * Incidents: the config's alarm rules run over the samples as in the daemon, and the trace's
- * event rows (@ack, @resolve, @event) are applied to the incidents they open (replay_inc.h);
- * the incident indicators follow the engine's in the output. They are not kept in --db: a
- * replay in chunks counts in each chunk the incidents of that chunk only.
+ * cmd_replay.c - `roomwatch replay -c FILE (--trace TRACE.csv | --archive DIR --year Y
+ * [--month M]) [--year Y] [--max-skew S] [--db OUT.db] [--json]`: the trace or archive run
+ * through the core (replay.h), and the indicators printed as a table or JSON.
  *
  * Exit status: 0, or 2 for bad usage, a bad config or a bad trace (one message, naming the
  * file and line).
@@ -41,435 +16,45 @@
 
 #include "cfg/cfg.h"
 #include "cmd.h"
-#include "engine/eng.h"
-#include "indset.h"
-#include "engine/incstat.h"
-#include "replay_inc.h"
+#include "core/core.h"
+#include "replay.h"
 #include "report/rpt_inc.h"
 #include "report/rpt_json.h"
 #include "report/rpt_table.h"
-#include "rw_calendar.h"
-#include "store/store.h"
-#include "trace_csv.h"
-
-#define MAX_SKEW_DEFAULT 3600      /* s */
-#define ADVANCE_STEP_MS (60 * 1000) /* advance the engine at most once a minute of trace time */
-#define READ_BUF (1 << 20) /* bytes read from the trace at a time; grows for longer lines */
-
-struct rpoint {
-    char name[2 * CFG_ID_MAX]; /* "device.point" */
-    double min, max;           /* plausible range */
-    int64_t last;              /* time of its last row, ms */
-    size_t dev, pidx;          /* the device and its point's index; dev SIZE_MAX: the agent */
-    long last_line;            /* 0: none yet */
-};
-
-struct replay {
-    struct rw_config *cfg;
-    const char *trace_path;
-    int year;              /* 0: from the first sample */
-    int64_t max_skew_ms;
-    int json;
-    struct indset *is;     /* the daemon's layout: engine point i is points[i] */
-    size_t npoints;
-    struct rpoint *points;
-    uint32_t *hash;        /* open addressing on the name: point index + 1, 0 for free */
-    size_t hmask;          /* hash slots - 1 (a power of two at least twice npoints) */
-    struct indset_period per;
-    struct eng *eng;
-    const char *db_path;   /* --db, or NULL */
-    struct store *db;
-    int resumed;           /* the engine continues a state from the db */
-    struct rinc *rinc;     /* incidents and event rows */
-    struct ist_result *inc_res; /* per incident indicator, at the end */
-};
-
-static void replay_usage(FILE *fp);
-static int build_points(struct replay *rp);
-static uint32_t hash_name(const char *s, size_t n);
-static long lookup_point(const struct replay *rp, const char *name, size_t n);
-static int build_hash(struct replay *rp);
-static int read_line(FILE *fp, char **buf, size_t *cap, size_t *start, size_t *end,
-                     const char **line, size_t *len);
-static int start_engine(struct replay *rp, int64_t first);
-static int run_trace(struct replay *rp, FILE *fp);
-static void replay_free(struct replay *rp);
-static int resume(struct replay *rp);
-static int save(struct replay *rp);
+#include "rw_log.h"
 
 static void
 replay_usage(FILE *fp)
 {
-    fprintf(fp, "usage: roomwatch replay -c FILE --trace TRACE.csv [--year Y] [--max-skew S] "
-                "[--db OUT.db] [--json]\n"
-                "  -c FILE         the config: devices, profiles and indicators\n"
-                "  --trace FILE    the trace CSV (ts,point,value); - for standard input\n"
-                "  --year Y        the period's year (default: the year of the first sample)\n"
-                "  --max-skew S    seconds rows of different points may be out of order "
-                "(default %d)\n"
-                "  --db OUT.db     resume from and save the engine's state in OUT.db\n"
-                "  --json          print the indicators as JSON\n",
-                MAX_SKEW_DEFAULT);
-}
-
-/* Every point of every device, and with a delivery indicator the agent's point of each device
- * (agent.delivery.<device>), as the daemon lays them out (indset). */
-static int
-build_points(struct replay *rp)
-{
-    const struct rw_config *cfg = rp->cfg;
-
-    if (indset_new(cfg, &rp->is) < 0)
-        return -1;
-    rp->npoints = rp->is->npoints;
-    rp->points = calloc(rp->npoints + 1, sizeof(*rp->points));
-    if (rp->points == NULL)
-        return -1;
-    for (size_t i = 0; i < cfg->ndevices; i++) {
-        const struct cfg_device *d = &cfg->devices[i];
-        const struct cfg_profile *p = &cfg->profiles[d->profile];
-
-        for (size_t j = 0; j < p->npoints; j++) {
-            struct rpoint *rpt = &rp->points[indset_point(rp->is, i, j)];
-
-            rpt->dev = i;
-            rpt->pidx = j;
-
-            snprintf(rpt->name, sizeof(rpt->name), "%s.%s", d->id, p->points[j].name);
-            rpt->min = p->points[j].min;
-            rpt->max = p->points[j].max;
-        }
-        if (cfg_has_delivery(cfg)) {
-            /* A report's latency, s; a negative one is no latency: a bad sample, late. */
-            struct rpoint *rpt = &rp->points[indset_delivery_point(rp->is, i)];
-
-            snprintf(rpt->name, sizeof(rpt->name), "%s.%s.%s", CFG_AGENT_ID, CFG_DELIVERY_POINT,
-                     d->id);
-            rpt->min = 0.0;
-            rpt->max = INFINITY;
-            rpt->dev = SIZE_MAX; /* no alarm rule watches the agent's reports */
-        }
-    }
-    return 0;
-}
-
-/* FNV-1a: the trace names a point on every row, and a binary search of strcmp()s was a tenth
- * of the replay's time. */
-static uint32_t
-hash_name(const char *s, size_t n)
-{
-    uint32_t h = 2166136261u;
-
-    for (size_t i = 0; i < n; i++)
-        h = (h ^ (unsigned char)s[i]) * 16777619u;
-    return h;
-}
-
-static int
-build_hash(struct replay *rp)
-{
-    size_t size = 16;
-
-    while (size < 2 * rp->npoints)
-        size *= 2;
-    rp->hash = calloc(size, sizeof(*rp->hash));
-    if (rp->hash == NULL)
-        return -1;
-    rp->hmask = size - 1;
-    for (size_t i = 0; i < rp->npoints; i++) {
-        size_t h = hash_name(rp->points[i].name, strlen(rp->points[i].name)) & rp->hmask;
-
-        while (rp->hash[h] != 0)
-            h = (h + 1) & rp->hmask;
-        rp->hash[h] = (uint32_t)i + 1;
-    }
-    return 0;
-}
-
-/* The engine index of the point a trace row names (n bytes, NUL-terminated), -1 if none. */
-static long
-lookup_point(const struct replay *rp, const char *name, size_t n)
-{
-    size_t h = hash_name(name, n) & rp->hmask;
-
-    for (; rp->hash[h] != 0; h = (h + 1) & rp->hmask) {
-        const char *cand = rp->points[rp->hash[h] - 1].name;
-
-        if (memcmp(cand, name, n + 1) == 0)
-            return (long)rp->hash[h] - 1;
-    }
-    return -1;
-}
-
-/* The period from --year or the first sample, and the engine for it. */
-static int
-start_engine(struct replay *rp, int64_t first)
-{
-    int month = 0, year = rp->year;
-    char err[256];
-
-    if (year == 0)
-        year = rw_calendar_year_of(rp->cfg->site.timezone, first, &month);
-    else if (rp->cfg->site.period == CFG_PERIOD_MONTH)
-        rw_calendar_year_of(rp->cfg->site.timezone, first, &month);
-    if (indset_period_of(rp->cfg, year, month, &rp->per) < 0) {
-        fprintf(stderr, "roomwatch replay: year %d is out of range\n", year);
-        return -1;
-    }
-    if (indset_engine(rp->is, &rp->per, &rp->eng, err, sizeof(err)) < 0) {
-        fprintf(stderr, "roomwatch replay: %s\n", err);
-        return -1;
-    }
-    return rp->db_path != NULL ? resume(rp) : 0;
-}
-
-/* Opens the db and restores the engine from it if it holds a state for this config and
- * period. */
-static int
-resume(struct replay *rp)
-{
-    if (store_open_file(rp->db_path, &rp->db) < 0) {
-        fprintf(stderr, "%s: cannot open the database: %s\n", rp->db_path,
-                errno == EIO && rp->db != NULL ? store_errmsg(rp->db) : strerror(errno));
-        return -1;
-    }
-    if (indset_load(rp->is, &rp->per, rp->db, rp->eng, NULL) < 0) {
-        if (errno == ENOENT)
-            return 0; /* a first chunk */
-        if (errno == EIO)
-            fprintf(stderr, "%s: cannot read the engine state: %s\n", rp->db_path,
-                    store_errmsg(rp->db));
-        else
-            fprintf(stderr, "%s: the stored engine state is %s\n", rp->db_path,
-                    errno == ENOMEM ? "too large for memory" : "damaged or of another version");
-        return -1;
-    }
-    for (size_t i = 0; i < rp->npoints; i++) {
-        int64_t t = eng_point_last(rp->eng, (uint32_t)i);
-
-        if (t != INT64_MIN) {
-            rp->points[i].last = t;
-            rp->points[i].last_line = -1; /* in an earlier chunk */
-        }
-    }
-    rp->resumed = 1;
-    return 0;
-}
-
-/*
- * The next line of the trace, "\n" included, in buf[*start..*end) read with large fread()s
- * (getline() and its locking were a tenth of the replay's time): 1 and *line, *len; 0 at the
- * end; -1 on a read error or out of memory. The line is valid until the next call.
- */
-static int
-read_line(FILE *fp, char **buf, size_t *cap, size_t *start, size_t *end, const char **line,
-          size_t *len)
-{
-    for (;;) {
-        const char *nl = memchr(*buf + *start, '\n', *end - *start);
-        size_t n;
-
-        if (nl != NULL) {
-            *line = *buf + *start;
-            *len = (size_t)(nl + 1 - *line);
-            *start += *len;
-            return 1;
-        }
-        if (feof(fp) || ferror(fp)) {
-            if (*start == *end)
-                return ferror(fp) ? -1 : 0;
-            *line = *buf + *start; /* the last line has no "\n" */
-            *len = *end - *start;
-            *start = *end;
-            return 1;
-        }
-        memmove(*buf, *buf + *start, *end - *start);
-        *end -= *start;
-        *start = 0;
-        if (*end == *cap) {
-            char *nb = realloc(*buf, *cap * 2);
-
-            if (nb == NULL)
-                return -1;
-            *buf = nb;
-            *cap *= 2;
-        }
-        n = fread(*buf + *end, 1, *cap - *end, fp);
-        *end += n;
-    }
-}
-
-/* Saves the engine's state and the days it changed, in one transaction. */
-static int
-save(struct replay *rp)
-{
-    int64_t newest, advanced;
-
-    eng_position(rp->eng, &newest, &advanced);
-    if (indset_save(rp->is, &rp->per, rp->db, rp->eng, newest) < 0) {
-        fprintf(stderr, "%s: cannot save the engine state: %s\n", rp->db_path,
-                errno == EIO ? store_errmsg(rp->db) : strerror(errno));
-        return -1;
-    }
-    return 0;
-}
-
-static int
-run_trace(struct replay *rp, FILE *fp)
-{
-    struct trace_csv tc;
-    struct trace_row row;
-    char *buf;
-    const char *line;
-    size_t cap = READ_BUF, start = 0, end = 0, len;
-    char err[TRACE_ERR_LEN];
-    int64_t newest = INT64_MIN, advanced = INT64_MIN;
-    long p;
-    int rc = -1;
-
-    trace_csv_init(&tc);
-    if ((buf = malloc(cap)) == NULL) {
-        fprintf(stderr, "roomwatch replay: out of memory\n");
-        return -1;
-    }
-    while ((rc = read_line(fp, &buf, &cap, &start, &end, &line, &len)) == 1) {
-        struct rpoint *pt;
-        int valid;
-
-        rc = -1;
-        switch (trace_csv_parse(&tc, line, len, &row, err, sizeof(err))) {
-        case TRACE_SKIP:
-            continue;
-        case TRACE_ERROR:
-            fprintf(stderr, "%s:%ld: %s\n", rp->trace_path, tc.line, err);
-            goto out;
-        case TRACE_ROW:
-            break;
-        }
-        if (row.directive) {
-            if (rp->eng == NULL && start_engine(rp, row.t) != 0)
-                goto out;
-            if (rinc_row(rp->rinc, &row, err, sizeof(err)) != 0) {
-                fprintf(stderr, "%s:%ld: %s\n", rp->trace_path, tc.line, err);
-                goto out;
-            }
-            continue;
-        }
-        if ((p = lookup_point(rp, row.point, row.point_len)) < 0) {
-            fprintf(stderr, "%s:%ld: unknown point \"%s\" (not a point of a configured device)\n",
-                    rp->trace_path, tc.line, row.point);
-            goto out;
-        }
-        pt = &rp->points[p];
-        if (rp->eng == NULL) {
-            if (start_engine(rp, row.t) != 0)
-                goto out;
-            if (rp->resumed)
-                eng_position(rp->eng, &newest, &advanced);
-        }
-        if (rp->resumed && row.t < advanced) {
-            fprintf(stderr, "%s:%ld: row is %.3f s older than the time the state resumed from "
-                            "%s has accounted up to\n",
-                    rp->trace_path, tc.line, (double)(advanced - row.t) / 1000.0, rp->db_path);
-            goto out;
-        }
-        if (pt->last_line < 0 && row.t < pt->last) {
-            fprintf(stderr, "%s:%ld: \"%s\" goes back in time (its previous row is in the state "
-                            "resumed from %s)\n",
-                    rp->trace_path, tc.line, row.point, rp->db_path);
-            goto out;
-        }
-        if (pt->last_line > 0 && row.t < pt->last) {
-            fprintf(stderr, "%s:%ld: \"%s\" goes back in time (its previous row is line %ld)\n",
-                    rp->trace_path, tc.line, row.point, pt->last_line);
-            goto out;
-        }
-        if (newest != INT64_MIN && row.t < newest - rp->max_skew_ms) {
-            fprintf(stderr,
-                    "%s:%ld: row is %.3f s older than the newest row, more than --max-skew %lld "
-                    "s\n",
-                    rp->trace_path, tc.line, (double)(newest - row.t) / 1000.0,
-                    (long long)(rp->max_skew_ms / 1000));
-            goto out;
-        }
-        pt->last = row.t;
-        pt->last_line = tc.line;
-        valid = row.answered && row.value >= pt->min && row.value <= pt->max;
-        if (eng_sample(rp->eng, (uint32_t)p, row.t, row.value, valid) != ENG_OK) {
-            fprintf(stderr, "%s:%ld: the engine refused the row (out of order)\n",
-                    rp->trace_path, tc.line);
-            goto out;
-        }
-        if (pt->dev != SIZE_MAX &&
-            rinc_sample(rp->rinc, pt->dev, pt->pidx, row.t, row.value, row.answered, valid) != 0) {
-            fprintf(stderr, "roomwatch replay: out of memory\n");
-            goto out;
-        }
-        if (row.t > newest) {
-            newest = row.t;
-            if (newest - rp->max_skew_ms >= advanced + ADVANCE_STEP_MS || advanced == INT64_MIN) {
-                advanced = newest - rp->max_skew_ms;
-                eng_advance(rp->eng, advanced);
-            }
-        }
-    }
-    if (rc != 0) {
-        rc = -1;
-        fprintf(stderr, "%s: %s\n", rp->trace_path, ferror(fp) ? strerror(errno) : "out of memory");
-        goto out;
-    }
-    rc = -1;
-    if (rp->eng == NULL) {
-        if (rp->year == 0) {
-            fprintf(stderr, "%s: no samples: give the period with --year\n", rp->trace_path);
-            goto out;
-        }
-        if (start_engine(rp, 0) != 0)
-            goto out;
-    }
-    if (rp->db_path != NULL && save(rp) != 0)
-        goto out;
-    eng_finish(rp->eng, rp->per.day_start[rp->per.ndays]);
-    /* Judged at the period's end, as the engine's: an incident open then stays unresolved. */
-    rp->inc_res = calloc(rp->cfg->ninc_indicators + 1, sizeof(*rp->inc_res));
-    if (rp->inc_res == NULL ||
-        rinc_results(rp->rinc, rp->per.day_start[0], rp->per.day_start[rp->per.ndays],
-                     rp->per.day_start[rp->per.ndays], rp->inc_res) != 0) {
-        fprintf(stderr, "roomwatch replay: out of memory\n");
-        goto out;
-    }
-    rc = 0;
-out:
-    free(buf);
-    return rc;
-}
-
-static void
-replay_free(struct replay *rp)
-{
-    eng_free(rp->eng);
-    rinc_free(rp->rinc);
-    for (size_t i = 0; rp->inc_res != NULL && i < rp->cfg->ninc_indicators; i++)
-        ist_result_clear(&rp->inc_res[i]);
-    free(rp->inc_res);
-    store_close(rp->db);
-    free(rp->points);
-    free(rp->hash);
-    indset_free(rp->is);
-    cfg_free(rp->cfg);
+    fprintf(fp,
+            "usage: roomwatch replay -c FILE (--trace TRACE.csv | --archive DIR --year Y "
+            "[--month M]) [--year Y] [--max-skew S] [--db OUT.db] [--json]\n"
+            "  -c FILE         the config: devices, profiles and indicators\n"
+            "  --trace FILE    the trace CSV (ts,point,value), plain or gzip; - for standard "
+            "input\n"
+            "  --archive DIR   roomwatchd's sample archive (<state_dir>/archive): the period's "
+            "hour files\n"
+            "  --year Y        the period's year (default: the year of the first sample)\n"
+            "  --month M       with a month period (site.period), the month\n"
+            "  --max-skew S    seconds rows of different points may be out of order "
+            "(default %d)\n"
+            "  --db OUT.db     resume from and save the state (and the record) in OUT.db\n"
+            "  --json          print the indicators as JSON\n",
+            REPLAY_MAX_SKEW_DEFAULT);
 }
 
 int
 cmd_replay(int argc, char **argv)
 {
-    struct replay rp;
+    struct replay_opts o = {0};
+    struct replay *rp = NULL;
+    struct rw_config *cfg;
     const char *cfg_path = NULL;
+    const struct indset_period *p;
     struct rpt_period per;
-    FILE *fp;
-    int rc = 2;
+    int json = 0, rc = 2;
 
-    memset(&rp, 0, sizeof(rp));
-    rp.max_skew_ms = MAX_SKEW_DEFAULT * 1000LL;
+    o.max_skew_ms = REPLAY_MAX_SKEW_DEFAULT * 1000LL;
     for (int i = 1; i < argc; i++) {
         char *end;
 
@@ -477,21 +62,21 @@ cmd_replay(int argc, char **argv)
             replay_usage(stdout);
             return 0;
         } else if (strcmp(argv[i], "--json") == 0) {
-            rp.json = 1;
+            json = 1;
         } else if (i + 1 < argc && strcmp(argv[i], "-c") == 0) {
             cfg_path = argv[++i];
         } else if (i + 1 < argc && strcmp(argv[i], "--db") == 0) {
-            rp.db_path = argv[++i];
+            o.db_path = argv[++i];
         } else if (i + 1 < argc && strcmp(argv[i], "--trace") == 0) {
-            rp.trace_path = argv[++i];
-        } else if (i + 1 < argc && strcmp(argv[i], "--year") == 0) {
-            long y = strtol(argv[++i], &end, 10);
-
-            if (*end != '\0' || y < 1970 || y > 9999) {
-                fprintf(stderr, "roomwatch replay: --year must be 1970 to 9999\n");
+            o.trace_path = argv[++i];
+        } else if (i + 1 < argc && strcmp(argv[i], "--archive") == 0) {
+            o.archive_dir = argv[++i];
+        } else if (i + 1 < argc && strcmp(argv[i], "--month") == 0) {
+            if (cmd_parse_month(argv[++i], &o.month) < 0)
                 return 2;
-            }
-            rp.year = (int)y;
+        } else if (i + 1 < argc && strcmp(argv[i], "--year") == 0) {
+            if (cmd_parse_year(argv[++i], &o.year) < 0)
+                return 2;
         } else if (i + 1 < argc && strcmp(argv[i], "--max-skew") == 0) {
             double s = strtod(argv[++i], &end);
 
@@ -499,46 +84,35 @@ cmd_replay(int argc, char **argv)
                 fprintf(stderr, "roomwatch replay: --max-skew must be 0 to 2678400 seconds\n");
                 return 2;
             }
-            rp.max_skew_ms = llround(s * 1000.0);
+            o.max_skew_ms = llround(s * 1000.0);
         } else {
             replay_usage(stderr);
             return 2;
         }
     }
-    if (cfg_path == NULL || rp.trace_path == NULL) {
+    if (cfg_path == NULL || (o.trace_path == NULL) == (o.archive_dir == NULL)) {
         replay_usage(stderr);
         return 2;
     }
-    if ((rp.cfg = cmd_config(cfg_path)) == NULL)
+    if (o.archive_dir != NULL && o.year == 0) {
+        fprintf(stderr, "roomwatch replay: --archive needs --year (the period to read)\n");
         return 2;
-    if (build_points(&rp) != 0 || build_hash(&rp) != 0 ||
-        rinc_open(rp.cfg, &rp.rinc) != 0) {
-        fprintf(stderr, "roomwatch replay: out of memory\n");
-        goto out;
     }
-    if (strcmp(rp.trace_path, "-") == 0) {
-        fp = stdin;
-    } else if ((fp = fopen(rp.trace_path, "r")) == NULL) {
-        fprintf(stderr, "%s: %s\n", rp.trace_path, strerror(errno));
+    if ((cfg = cmd_config(cfg_path)) == NULL)
+        return 2;
+    /* The core logs as the daemon does; here only what is wrong matters. */
+    rw_log_init("roomwatch replay", RW_LOG_WARNING);
+    if (replay_run(cfg, &o, &rp) != 0)
         goto out;
-    }
-    if (run_trace(&rp, fp) != 0) {
-        if (fp != stdin)
-            fclose(fp);
-        goto out;
-    }
-    if (fp != stdin)
-        fclose(fp);
-
-    per.tz = rp.cfg->site.timezone;
-    per.ndays = rp.per.ndays;
-    per.day_start = rp.per.day_start;
-    if (rp.json) {
-        json_t *doc = rpt_report(rp.cfg, rp.eng, &per);
+    p = core_period(replay_core(rp));
+    per.tz = cfg->site.timezone;
+    per.ndays = p->ndays;
+    per.day_start = p->day_start;
+    if (json) {
+        json_t *doc = rpt_report(cfg, core_engine(replay_core(rp)), &per);
 
         if (doc != NULL)
-            rpt_inc_append(doc, rp.cfg, rp.inc_res, &per, per.day_start[per.ndays]);
-
+            rpt_inc_append(doc, cfg, replay_inc(rp), &per, per.day_start[per.ndays]);
         if (doc == NULL || json_dumpf(doc, stdout, JSON_INDENT(2) | JSON_REAL_PRECISION(15)) != 0) {
             fprintf(stderr, "roomwatch replay: cannot write the JSON\n");
             json_decref(doc);
@@ -547,11 +121,12 @@ cmd_replay(int argc, char **argv)
         putchar('\n');
         json_decref(doc);
     } else {
-        rpt_table(stdout, rp.cfg, rp.eng, &per);
-        rpt_table_inc(stdout, rp.cfg, rp.inc_res, &per, per.day_start[per.ndays]);
+        rpt_table(stdout, cfg, core_engine(replay_core(rp)), &per);
+        rpt_table_inc(stdout, cfg, replay_inc(rp), &per, per.day_start[per.ndays]);
     }
     rc = fflush(stdout) == 0 ? 0 : 2;
 out:
-    replay_free(&rp);
+    replay_free(rp);
+    cfg_free(cfg);
     return rc;
 }

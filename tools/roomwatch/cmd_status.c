@@ -5,9 +5,12 @@
  *
  * The engine is set up as roomwatchd sets it up from the same config (indset.h: the same
  * points, fingerprint and period calendar), restored from the state the daemon saved for
- * that config and period, and reported as `roomwatch replay` reports (rpt_json.h), without
- * moving it on: the values are those the daemon had at that checkpoint, at most
- * checkpoint_interval old while it runs, final for a finished period.
+ * that config and period, and reported as `roomwatch replay` reports (rpt_json.h). For the
+ * current period it is not moved on: the values are those the daemon had at that
+ * checkpoint, at most checkpoint_interval old while it runs. A period whose end has passed
+ * is final (indset_view(), shared with `roomwatch report`): finished at its end, the time
+ * after its last samples unknown, as_of its end; a year replayed with --db reads exactly
+ * the replay's --json.
  *
  * The incident indicators (mttr, mtta, within, resolution_rate, count) are computed from the
  * store's incidents and events as of this run's time (incind.h, the daemon's code), clipped
@@ -33,8 +36,10 @@
 #include "cmd.h"
 #include "engine/eng.h"
 #include "engine/incstat.h"
-#include "incind.h"
-#include "indset.h"
+#include "core/incind.h"
+#include "core/indset.h"
+#include "rep_doc.h"
+#include "notify/nt_status.h"
 #include "report/rpt_inc.h"
 #include "report/rpt_json.h"
 #include "report/rpt_table.h"
@@ -48,9 +53,10 @@ static int pick_period(const struct rw_config *cfg, int year, int month,
 static void no_state(const struct rw_config *cfg, const struct indset *is, struct store *st,
                      const struct indset_period *p, const char *path);
 static int print_json(const struct rw_config *cfg, struct eng *e, const struct rpt_period *per,
-                      int64_t as_of, const struct ist_result *ires, int64_t now);
+                      int64_t as_of, const struct ist_result *ires, int64_t now,
+                      struct store *st);
 static void print_table(const struct rw_config *cfg, struct eng *e,
-                        const struct rpt_period *per, int64_t as_of,
+                        const struct rpt_period *per, int64_t as_of, int final,
                         const struct ist_result *ires, int64_t now);
 
 static void
@@ -123,18 +129,16 @@ no_state(const struct rw_config *cfg, const struct indset *is, struct store *st,
 
 static int
 print_json(const struct rw_config *cfg, struct eng *e, const struct rpt_period *per,
-           int64_t as_of, const struct ist_result *ires, int64_t now)
+           int64_t as_of, const struct ist_result *ires, int64_t now, struct store *st)
 {
-    json_t *doc = rpt_report(cfg, e, per);
-    char when[RW_CAL_TIME_LEN];
+    /* The document roomwatch report carries as its "status" (rep_doc.h). */
+    json_t *doc = rep_status_json(cfg, e, per, as_of, ires, now);
     int rc;
 
     if (doc == NULL)
         return -1;
-    rpt_inc_append(doc, cfg, ires, per, now);
-    json_object_set_new(
-        doc, "as_of", json_string(rw_calendar_rfc3339(cfg->site.timezone, as_of, when,
-                                                      sizeof(when))));
+    if (cfg->nnotify > 0)
+        json_object_set_new(doc, "notify", nt_status_json(cfg, st));
     rc = json_dumpf(doc, stdout, JSON_INDENT(2) | JSON_REAL_PRECISION(15));
     json_decref(doc);
     if (rc != 0)
@@ -145,14 +149,14 @@ print_json(const struct rw_config *cfg, struct eng *e, const struct rpt_period *
 
 static void
 print_table(const struct rw_config *cfg, struct eng *e, const struct rpt_period *per,
-            int64_t as_of, const struct ist_result *ires, int64_t now)
+            int64_t as_of, int final, const struct ist_result *ires, int64_t now)
 {
     char a[RW_CAL_TIME_LEN], b[RW_CAL_TIME_LEN], w[RW_CAL_TIME_LEN];
 
-    printf("period %s .. %s (%d days), as of %s\n",
+    printf("period %s .. %s (%d days), as of %s%s\n",
            rw_calendar_rfc3339(per->tz, per->day_start[0], a, sizeof(a)),
            rw_calendar_rfc3339(per->tz, per->day_start[per->ndays], b, sizeof(b)), per->ndays,
-           rw_calendar_rfc3339(per->tz, as_of, w, sizeof(w)));
+           rw_calendar_rfc3339(per->tz, as_of, w, sizeof(w)), final ? " (final)" : "");
     rpt_table(stdout, cfg, e, per);
     if (cfg->ninc_indicators > 0)
         rpt_table_inc(stdout, cfg, ires, per, now);
@@ -170,7 +174,7 @@ cmd_status(int argc, char **argv)
     struct ist_result *ires = NULL;
     const char *cfg_path = NULL;
     char path[4096], err[256];
-    int json = 0, year = 0, month = 0, rc = 2, n;
+    int json = 0, year = 0, month = 0, rc = 2, n, final = 0;
     int64_t as_of = 0, now = llround(rw_clock_wall() * 1000.0);
 
     for (int i = 1; i < argc; i++) {
@@ -248,8 +252,8 @@ cmd_status(int argc, char **argv)
     }
     /* Only incident indicators: the engine has nothing, and its state may never be saved. */
     if (cfg->nindicators == 0)
-        as_of = now < p.day_start[p.ndays] ? now : p.day_start[p.ndays];
-    else if (indset_load(is, &p, st, e, &as_of) < 0) {
+        as_of = indset_as_of(&p, now), final = now >= p.day_start[p.ndays];
+    else if (indset_view(is, &p, st, e, now, &as_of, &final) < 0) {
         if (errno == ENOENT) {
             no_state(cfg, is, st, &p, path);
             rc = 1;
@@ -271,12 +275,15 @@ cmd_status(int argc, char **argv)
     per.ndays = p.ndays;
     per.day_start = p.day_start;
     if (json) {
-        if (print_json(cfg, e, &per, as_of, ires, now) < 0) {
+        if (print_json(cfg, e, &per, as_of, ires, now, st) < 0) {
             fprintf(stderr, "roomwatch status: cannot write the JSON\n");
             goto out;
         }
     } else {
-        print_table(cfg, e, &per, as_of, ires, now);
+        print_table(cfg, e, &per, as_of, final, ires, now);
+        if (nt_status_table(stdout, cfg, st) < 0)
+            fprintf(stderr, "roomwatch status: %s: notification channels: %s\n", path,
+                    store_errmsg(st));
     }
     rc = fflush(stdout) == 0 ? 0 : 2;
 out:

@@ -305,6 +305,12 @@ trace_csv_parse(struct trace_csv *tc, const char *line, size_t len, struct trace
     if (vlen == 0 || (vlen == 3 && (v[0] | 0x20) == 'n' && (v[1] | 0x20) == 'a' &&
                       (v[2] | 0x20) == 'n'))
         return TRACE_ROW;
+    if (vlen == 3 && memcmp(v, "bad", 3) == 0) {
+        /* The device answered, without a valid value (an exception, a decode error). */
+        row->value = NAN;
+        row->answered = 1;
+        return TRACE_ROW;
+    }
     if (vlen > VALUE_MAX)
         goto bad_value;
     memcpy(buf, v, vlen);
@@ -318,7 +324,7 @@ trace_csv_parse(struct trace_csv *tc, const char *line, size_t len, struct trace
     row->answered = 1;
     return TRACE_ROW;
 bad_value:
-    snprintf(err, errlen, "bad value \"%.*s\" (a number, or empty or nan for no answer)",
+    snprintf(err, errlen, "bad value \"%.*s\" (a number, empty or nan for no answer, or bad)",
              (int)(vlen > 40 ? 40 : vlen), v);
     return TRACE_ERROR;
 }

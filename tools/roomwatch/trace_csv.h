@@ -15,7 +15,8 @@
  * so no device.point can be mistaken for one.
  * ts is RFC 3339 with a UTC offset (or Z), or Unix seconds; either may have a fraction, kept
  * to the millisecond (rounded half up). value is a number, or empty or "nan" for a poll that
- * got no valid answer. Fields are not quoted (no field can hold a comma). Blank lines and
+ * got no answer, or "bad" for an answer without a valid value (an exception, a decode error:
+ * the device answered, which a no_answer alarm rule tells apart). Fields are not quoted (no field can hold a comma). Blank lines and
  * lines starting with '#' are skipped; the header must come before the first row.
  *
  * Pure: no I/O, no allocation, no locale (numbers are read by hand, except the value: a plain
@@ -49,8 +50,8 @@ struct trace_row {
     int64_t t;                    /* ms since the epoch */
     char point[TRACE_POINT_MAX];  /* "meter1.v_l1" */
     size_t point_len;             /* strlen(point) */
-    double value;                 /* when answered */
-    int answered;                 /* 0: empty or nan, the poll got no valid answer */
+    double value;                 /* when answered; NaN for "bad" */
+    int answered;                 /* 0: empty or nan, the poll got no answer */
     int directive;                /* point is "@name": text holds the value column */
     const char *text;             /* directive: into the line passed in; not NUL-terminated */
     size_t text_len;

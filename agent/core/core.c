@@ -1,0 +1,607 @@
+/*
+ * core.c - the core (see core.h).
+ *
+ * The engine's points, indicator configs, fingerprint and periods are indset's, the same as
+ * `roomwatch status` uses.
+ *
+ * The incident indicators are published here too, beside the engine's, because they share
+ * everything that decides when and as what: the period (and its rollover: after 1 January
+ * they are the new period's), engine time, the publishing look once a second, the at least
+ * once a minute refresh and the retained topic. Only their source differs: the store's
+ * record, read through incind.h (the code `roomwatch status` uses) at each look. Reading at
+ * each look, rather than being told of changes, publishes a change within a second whoever
+ * made it (an alarm rule, an MQTT command, the CLI in another process) without any of
+ * them knowing of this file; the look costs one indexed query of the period's incidents.
+ */
+#include "core/core.h"
+
+#include <errno.h>
+#include <math.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <jansson.h>
+
+#include "cfg/cfg.h"
+#include "engine/eng.h"
+#include "engine/fnv.h"
+#include "engine/incstat.h"
+#include "core/incident.h"
+#include "core/incind.h"
+#include "core/record.h"
+#include "report/rpt_inc.h"
+#include "report/rpt_json.h"
+#include "report/rpt_judge.h"
+#include "rw_calendar.h"
+#include "rw_log.h"
+#include "store/store.h"
+
+#define PUBLISH_MAX_MS 60000 /* republish an unchanged indicator at least this often */
+#define PUBLISH_LOOK_MS 1000 /* publishing is looked at once a second */
+
+struct pubstate {
+    double value;
+    int met;
+    enum rpt_status status;
+    int64_t at; /* engine time, ms; INT64_MIN: never */
+};
+
+/* What an incident indicator's last publication said, minus the open incidents' ageing (that
+ * goes out with the minute's refresh): its value, judgement and what it counted. */
+struct incstate {
+    uint64_t sig;
+    int64_t at; /* engine time, ms; INT64_MIN: never */
+};
+
+struct core {
+    const struct rw_config *cfg;
+    const struct core_out *out;   /* NULL: nothing is published */
+    const struct core_out *taken; /* its taken_* hooks, or NULL */
+    struct store *store;
+    int fixed; /* the period is fixed: no rollover */
+    struct indset *is;
+    struct indset_period per; /* the current period: the engine's */
+    struct eng *eng;
+    /* The period that just ended and its engine, kept for CORE_LAG_MS after its end for
+     * the samples from before it that are still on their way; NULL otherwise. */
+    struct indset_period prev_per;
+    struct eng *prev;
+    int roll_failing;         /* logged once per episode */
+    int64_t next_ckpt;        /* engine time, ms; INT64_MIN: at the first tick */
+    int64_t next_pub;         /* engine time, ms */
+    int ckpt_failing;         /* logged once per episode */
+    int resumed;              /* a stored state was resumed */
+    int64_t saved_at, newest; /* of the resumed state */
+    struct pubstate *ps;
+    struct inc *inc;         /* the incidents; NULL without alarm rules */
+    struct rec *rec;         /* the record's commands and their publishing */
+    struct incstate *is_inc; /* per incident indicator */
+    struct ist_result *ires; /* per incident indicator: the last look's results */
+    int inc_failing;         /* reading the record failed: logged once per episode */
+};
+
+static int feed(struct core *c, uint32_t p, int64_t t, double v, int valid);
+
+/* The state saved beside the engine's image: the alarm detector's, when there are rules. */
+static int
+save_state(struct core *c, const struct indset_period *p, struct eng *e, int64_t now)
+{
+    void *aux = NULL;
+    size_t auxlen = 0;
+    int rc;
+
+    if (c->inc != NULL && inc_snapshot(c->inc, &aux, &auxlen) < 0)
+        return -1;
+    rc = indset_save(c->is, p, c->store, e, now, aux, auxlen);
+    free(aux);
+    return rc;
+}
+
+int
+core_checkpoint(struct core *c, int64_t now)
+{
+    return save_state(c, &c->per, c->eng, now);
+}
+
+/*
+ * The ended period's engine has all its samples: finished at the period's end (the holds
+ * run on to it) and checkpointed at engine time now, its final state. Then it goes.
+ */
+static void
+finish_prev(struct core *c, int64_t now)
+{
+    char name[16];
+
+    indset_period_name(&c->prev_per, name, sizeof(name));
+    eng_finish(c->prev, c->prev_per.day_start[c->prev_per.ndays]);
+    if (save_state(c, &c->prev_per, c->prev, now) < 0)
+        log_err("store: the final checkpoint of period %s failed: %s; its values stay as of "
+                "its last checkpoint",
+                name, errno == EIO ? store_errmsg(c->store) : strerror(errno));
+    else
+        log_notice("indicators: period %s finished; its final values are in the store", name);
+    eng_free(c->prev);
+    c->prev = NULL;
+}
+
+/*
+ * The current period ended: a new engine for the next one, given every point's last sample
+ * so that a hold across the boundary goes on (a sample holds into the period after it). The
+ * old engine stays as prev, taking the samples from before its end still on their way,
+ * until core_tick() finishes it. On error (logged once) the old engine goes on, the time
+ * past its end clipped, and the next sample or tick tries again.
+ */
+static void
+roll(struct core *c, int64_t now)
+{
+    struct indset_period next;
+    struct eng *e = NULL;
+    char err[256] = "", name[16], nname[16];
+    size_t i;
+
+    if (c->prev != NULL)
+        finish_prev(c, now); /* a period shorter than the lag: not one of ours */
+    if (indset_period_next(c->cfg, &c->per, &next) < 0 ||
+        indset_engine(c->is, &next, &e, err, sizeof(err)) < 0) {
+        if (!c->roll_failing)
+            log_err("indicators: cannot start the next period: %s; retrying",
+                    err[0] != '\0' ? err : strerror(errno));
+        c->roll_failing = 1;
+        return;
+    }
+    c->roll_failing = 0;
+    for (i = 0; i < c->is->npoints; i++) {
+        int64_t t;
+        double v;
+        int valid;
+
+        if (eng_point_sample(c->eng, (uint32_t)i, &t, &v, &valid) == 0)
+            (void)eng_sample(e, (uint32_t)i, t, v, valid);
+    }
+    indset_period_name(&c->per, name, sizeof(name));
+    indset_period_name(&next, nname, sizeof(nname));
+    log_notice("indicators: period %s ended; %s begins", name, nname);
+    c->prev = c->eng;
+    c->prev_per = c->per;
+    c->eng = e;
+    c->per = next;
+    /* The new period's values go out at the next look, changed or not. */
+    for (i = 0; i < c->cfg->nindicators; i++)
+        c->ps[i].at = INT64_MIN;
+    for (i = 0; i < c->cfg->ninc_indicators; i++)
+        c->is_inc[i].at = INT64_MIN;
+}
+
+static int64_t
+period_end(const struct indset_period *p)
+{
+    return p->day_start[p->ndays];
+}
+
+/*
+ * Resumes the state stored for this config and period, as o->resume says (core.h), at now. 0
+ * when resumed or when there is none, else -1 with a message.
+ */
+static int
+resume(struct core *c, enum core_resume how, int64_t now, char *err, size_t errlen)
+{
+    void *aux = NULL;
+    size_t auxlen = 0;
+    int64_t advanced;
+
+    if (indset_load(c->is, &c->per, c->store, c->eng, &c->saved_at, &aux, &auxlen) < 0) {
+        if (errno == ENOENT)
+            return 0;
+        snprintf(err, errlen, "store: %s",
+                 errno == EIO      ? store_errmsg(c->store)
+                 : errno == ENOMEM ? "the saved engine state is too large for memory"
+                                   : "the saved engine state is damaged");
+        return -1;
+    }
+    c->resumed = 1;
+    if (how == CORE_RESTART) {
+        eng_cut(c->eng, c->saved_at);
+        if (c->taken != NULL && c->taken->taken_restart != NULL)
+            c->taken->taken_restart(c->taken->ctx, now > c->saved_at ? now : c->saved_at,
+                                    c->saved_at);
+    }
+    eng_position(c->eng, &c->newest, &advanced);
+    /* The detector goes on exactly only when the feed does; otherwise the open incidents
+     * restored by inc_open() follow the restart rule. An image of other rules (the config
+     * changed) is not taken: the restart rule then stands. */
+    if (how == CORE_CONTINUE && c->inc != NULL && aux != NULL &&
+        inc_restore(c->inc, aux, auxlen) < 0)
+        log_notice("incidents: the alarm rules changed since the state was saved; open "
+                   "incidents are judged again from their next observation");
+    free(aux);
+    return 0;
+}
+
+int
+core_open(const struct rw_config *cfg, struct store *store, const struct core_opts *o,
+          struct core **out, char *err, size_t errlen)
+{
+    struct core *c;
+
+    *out = NULL;
+    if ((c = calloc(1, sizeof(*c))) == NULL) {
+        snprintf(err, errlen, "out of memory");
+        return -1;
+    }
+    c->cfg = cfg;
+    c->out = o->out != NULL && o->out->publish != NULL ? o->out : NULL;
+    c->taken = o->out;
+    c->store = store;
+    c->newest = INT64_MIN;
+    c->next_ckpt = INT64_MIN;
+    c->next_pub = INT64_MIN;
+    if (indset_new(cfg, &c->is) < 0) {
+        snprintf(err, errlen, "out of memory");
+        goto fail;
+    }
+    if (o->period != NULL) {
+        c->per = *o->period;
+        c->fixed = 1;
+    } else if (indset_period_at(cfg, o->now, &c->per) < 0) {
+        snprintf(err, errlen, "the clock is outside the years 1970 to 9999");
+        goto fail;
+    }
+    if (indset_engine(c->is, &c->per, &c->eng, err, errlen) < 0)
+        goto fail;
+    c->ps = calloc(cfg->nindicators + 1, sizeof(*c->ps));
+    c->is_inc = calloc(cfg->ninc_indicators + 1, sizeof(*c->is_inc));
+    c->ires = calloc(cfg->ninc_indicators + 1, sizeof(*c->ires));
+    if (c->ps == NULL || c->is_inc == NULL || c->ires == NULL) {
+        snprintf(err, errlen, "out of memory");
+        goto fail;
+    }
+    for (size_t i = 0; i < cfg->nindicators; i++)
+        c->ps[i].at = INT64_MIN;
+    for (size_t i = 0; i < cfg->ninc_indicators; i++)
+        c->is_inc[i].at = INT64_MIN;
+    if (cfg->nalarms > 0 && inc_open(cfg, store, c->out, &c->inc, err, errlen) < 0)
+        goto fail;
+    if ((c->rec = rec_new(cfg, store, c->out)) == NULL) {
+        snprintf(err, errlen, "out of memory");
+        goto fail;
+    }
+    if (resume(c, o->resume, o->now, err, errlen) < 0)
+        goto fail;
+    *out = c;
+    return 0;
+fail:
+    core_free(c);
+    return -1;
+}
+
+int
+core_resumed(const struct core *c, int64_t *saved_at, int64_t *newest)
+{
+    if (saved_at != NULL)
+        *saved_at = c->saved_at;
+    if (newest != NULL)
+        *newest = c->newest;
+    return c->resumed;
+}
+
+int
+core_sample(struct core *c, const struct core_sample *s)
+{
+    const struct rw_config *cfg = c->cfg;
+
+    if (s->device >= cfg->ndevices ||
+        s->point >= cfg->profiles[cfg->devices[s->device].profile].npoints)
+        return 0;
+    uint32_t p = indset_point(c->is, s->device, s->point);
+
+    if (c->taken != NULL && c->taken->taken_sample != NULL)
+        c->taken->taken_sample(c->taken->ctx, p, s->t, s->value, s->valid, s->q);
+    if (c->inc != NULL)
+        inc_sample(c->inc, s);
+    return feed(c, p, s->t, s->value, s->valid);
+}
+
+/*
+ * One sample of engine point p at engine time t, into the period it belongs to: the period
+ * rolls over first if t is past its end, and a sample from before the ended period's end
+ * counts there too, and holds into this one. 0, or -1 if the current engine refused it (too
+ * old: it came later than CORE_LAG_MS).
+ */
+static int
+feed(struct core *c, uint32_t p, int64_t t, double v, int valid)
+{
+    if (!c->fixed && t >= period_end(&c->per))
+        roll(c, t);
+    if (c->prev != NULL && t < period_end(&c->prev_per))
+        (void)eng_sample(c->prev, p, t, v, valid);
+    return eng_sample(c->eng, p, t, v, valid) == ENG_OK ? 0 : -1;
+}
+
+int
+core_report(struct core *c, size_t dev, int64_t t, double latency_s)
+{
+    int delivered = !isnan(latency_s);
+    double v = delivered ? (double)llround(latency_s * 1000.0) / 1000.0 : 0.0;
+    uint32_t p;
+
+    if (dev >= c->cfg->ndevices || !cfg_has_delivery(c->cfg))
+        return 0;
+    p = indset_delivery_point(c->is, dev);
+    /* A refusal is stamped with the caller's time, which may precede an outcome the
+     * publisher handed over during the same publish (the oldest report given up): keep the
+     * point in order. */
+    if (t < eng_point_last(c->eng, p))
+        t = eng_point_last(c->eng, p);
+    if (c->taken != NULL && c->taken->taken_sample != NULL)
+        c->taken->taken_sample(c->taken->ctx, p, t, v, delivered,
+                               delivered ? ALM_Q_GOOD : ALM_Q_NO_ANSWER);
+    return feed(c, p, t, v, delivered);
+}
+
+void
+core_restart(struct core *c, int64_t saved)
+{
+    /* A replayed restart is not taken again: only core_open() tells of the daemon's own. */
+    if (c->prev != NULL)
+        eng_cut(c->prev, saved);
+    eng_cut(c->eng, saved);
+    if (c->inc != NULL)
+        (void)inc_restart(c->inc); /* logged */
+}
+
+int
+core_command(struct core *c, const struct store_cmd *cmd, int64_t now, const char *source,
+             struct store_cmd_result *r)
+{
+    /* Taken (archived) as the record publishes the change: record.c. */
+    return rec_apply(c->rec, cmd, now, source, r);
+}
+
+/* The value, the judgement and each item's id, state and times, but not the durations
+ * (open incidents age every second). */
+static uint64_t
+inc_signature(const struct ist_result *r, const struct rpt_judgement *j)
+{
+    uint64_t h = FNV1A_INIT;
+    double v = isnan(r->value) ? NAN : r->value; /* one NaN */
+    int st = (int)j->status;
+
+    h = fnv1a(h, &v, sizeof(v));
+    h = fnv1a(h, &j->met, sizeof(j->met));
+    h = fnv1a(h, &st, sizeof(st));
+    h = fnv1a(h, &r->nitems, sizeof(r->nitems));
+    for (size_t i = 0; i < r->nitems; i++) {
+        const struct ist_item *it = &r->items[i];
+        int64_t f[4] = {it->id, it->is_event, it->acked, it->resolved};
+        int s = (int)it->state;
+
+        h = fnv1a(h, f, sizeof(f));
+        h = fnv1a(h, &s, sizeof(s));
+    }
+    return h;
+}
+
+/*
+ * Publishes indicator in's document doc (taken; NULL is an allocation failure) retained on
+ * <prefix>/indicator/<id>. Standing alone, a retained document says which period it is of
+ * and as of when (DESIGN.md, "MQTT"): after a rollover both periods' values may be about.
+ * 0, or -1 if the document could not be made (a refused message is counted by the
+ * publisher, which logs the state change, and is not retried here).
+ */
+static int
+publish_doc(struct core *c, const struct cfg_indicator *in, json_t *doc,
+            const struct rpt_period *per, int64_t asof)
+{
+    char topic[CFG_ID_MAX + 16], when[RW_CAL_TIME_LEN];
+    char *txt;
+
+    if (doc == NULL)
+        return -1;
+    json_object_set_new(doc, "period", rpt_period_json(per));
+    json_object_set_new(
+        doc, "as_of",
+        json_string(rw_calendar_rfc3339(c->cfg->site.timezone, asof, when, sizeof(when))));
+    txt = json_dumps(doc, JSON_COMPACT | JSON_REAL_PRECISION(15));
+    json_decref(doc);
+    if (txt == NULL)
+        return -1;
+    snprintf(topic, sizeof(topic), "indicator/%s", in->id);
+    (void)core_out_publish(c->out, topic, txt, c->cfg->mqtt.qos, 1);
+    free(txt);
+    return 0;
+}
+
+int
+core_inc_results(struct core *c, int64_t now, struct ist_result *res)
+{
+    for (size_t i = 0; i < c->cfg->ninc_indicators; i++)
+        ist_result_clear(&res[i]);
+    return incind_compute(c->cfg, c->store, c->per.day_start[0], period_end(&c->per), now, res);
+}
+
+/* Whether a publication at now is due after the last one at `at`. */
+static int
+stale(int64_t at, int64_t now)
+{
+    return at == INT64_MIN || now - at >= PUBLISH_MAX_MS;
+}
+
+/*
+ * The incident indicators from the store's record as of now, published when what they say
+ * changed, or PUBLISH_MAX_MS after the last time; all of them with force. A store that
+ * cannot be read is logged once per episode and the last documents stand (retained).
+ */
+static void
+publish_inc(struct core *c, int64_t now, int force)
+{
+    struct rpt_period per = {c->cfg->site.timezone, c->per.ndays, c->per.day_start};
+    size_t i, n = c->cfg->ninc_indicators;
+
+    if (n == 0)
+        return;
+    if (core_inc_results(c, now, c->ires) < 0) {
+        if (!c->inc_failing)
+            log_err("indicators: cannot read the incidents and events for the incident "
+                    "indicators: %s; their last values stand, retrying every second",
+                    errno == EIO ? store_errmsg(c->store) : strerror(errno));
+        c->inc_failing = 1;
+        return;
+    }
+    if (c->inc_failing)
+        log_notice("indicators: the incident indicators are computed again");
+    c->inc_failing = 0;
+    for (i = 0; i < n; i++) {
+        const struct cfg_indicator *in = &c->cfg->inc_indicators[i];
+        struct incstate *st = &c->is_inc[i];
+        struct rpt_judgement j;
+        uint64_t sig;
+
+        rpt_inc_judge(in, &c->ires[i], &per, now, &j);
+        sig = inc_signature(&c->ires[i], &j);
+        if (!force && !stale(st->at, now) && sig == st->sig)
+            continue;
+        if (publish_doc(c, in, rpt_inc_indicator(in, &c->ires[i], &per, now), &per, now) < 0)
+            continue;
+        st->at = now;
+        st->sig = sig;
+    }
+}
+
+/* Publishes the indicators that changed or were last published PUBLISH_MAX_MS ago; all of
+ * them with force. */
+static void
+publish(struct core *c, int64_t now, int force)
+{
+    struct rpt_period per = {c->cfg->site.timezone, c->per.ndays, c->per.day_start};
+    int64_t newest, asof;
+    size_t i;
+
+    if (c->out == NULL)
+        return;
+    /* The values are as of where the engine has accounted time (behind the clock by the
+     * queue's lag), which is also the "now" rpt_judge() judges at. */
+    eng_position(c->eng, &newest, &asof);
+    if (asof == INT64_MIN)
+        asof = now;
+    for (i = 0; i < c->cfg->nindicators; i++) {
+        const struct cfg_indicator *in = &c->cfg->indicators[i];
+        const struct eng_result *r = eng_result(c->eng, i);
+        struct pubstate *ps = &c->ps[i];
+        struct rpt_judgement j;
+
+        rpt_judge(in, c->eng, i, r, &per, &j);
+        if (!force && !stale(ps->at, now) && j.status == ps->status && j.met == ps->met &&
+            (r->value == ps->value || (isnan(r->value) && isnan(ps->value))))
+            continue;
+        if (publish_doc(c, in, rpt_indicator(c->cfg, in, r, &j, &per), &per, asof) < 0)
+            continue;
+        ps->at = now;
+        ps->value = r->value;
+        ps->met = j.met;
+        ps->status = j.status;
+    }
+    publish_inc(c, now, force);
+}
+
+void
+core_advance(struct core *c, int64_t t)
+{
+    if (!c->fixed && t >= period_end(&c->per))
+        roll(c, t);
+    if (c->prev != NULL && t >= period_end(&c->prev_per))
+        finish_prev(c, t + CORE_LAG_MS);
+    eng_advance(c->eng, t);
+}
+
+void
+core_tick(struct core *c, int64_t now)
+{
+    if (c->next_ckpt == INT64_MIN)
+        c->next_ckpt = now + llround(c->cfg->checkpoint_interval * 1000.0);
+    if (now >= c->next_ckpt) {
+        c->next_ckpt = now + llround(c->cfg->checkpoint_interval * 1000.0);
+        if (core_checkpoint(c, now) < 0) {
+            if (!c->ckpt_failing)
+                log_err("store: checkpoint failed: %s; retrying every %.0f s",
+                        errno == EIO ? store_errmsg(c->store) : strerror(errno),
+                        c->cfg->checkpoint_interval);
+            c->ckpt_failing = 1;
+        } else if (c->ckpt_failing) {
+            log_notice("store: checkpoints written again");
+            c->ckpt_failing = 0;
+        }
+    }
+    if (c->next_pub == INT64_MIN || now >= c->next_pub) {
+        c->next_pub = now + PUBLISH_LOOK_MS;
+        publish(c, now, 0);
+        if (c->inc != NULL)
+            inc_tick(c->inc);
+    }
+    rec_tick(c->rec, now);
+}
+
+void
+core_stop(struct core *c, int64_t now)
+{
+    /* The samples drained before this are in; account up to now and stop cleanly. */
+    if (c->prev != NULL)
+        finish_prev(c, now);
+    eng_advance(c->eng, now);
+    if (core_checkpoint(c, now) < 0)
+        log_err("store: final checkpoint failed: %s; the time since the last one will read "
+                "as unknown",
+                errno == EIO ? store_errmsg(c->store) : strerror(errno));
+    /* The retained documents end as the store does: what `roomwatch status` shows. */
+    publish(c, now, 1);
+}
+
+void
+core_finish(struct core *c)
+{
+    eng_finish(c->eng, period_end(&c->per));
+}
+
+const struct indset_period *
+core_period(const struct core *c)
+{
+    return &c->per;
+}
+
+struct eng *
+core_engine(struct core *c)
+{
+    return c->eng;
+}
+
+const struct indset *
+core_indset(const struct core *c)
+{
+    return c->is;
+}
+
+const char *
+core_errmsg(const struct core *c)
+{
+    return store_errmsg(c->store);
+}
+
+void
+core_free(struct core *c)
+{
+    if (c == NULL)
+        return;
+    rec_free(c->rec);
+    inc_free(c->inc);
+    eng_free(c->prev);
+    eng_free(c->eng);
+    indset_free(c->is);
+    free(c->ps);
+    if (c->ires != NULL)
+        for (size_t i = 0; i < c->cfg->ninc_indicators; i++)
+            ist_result_clear(&c->ires[i]);
+    free(c->ires);
+    free(c->is_inc);
+    free(c);
+}

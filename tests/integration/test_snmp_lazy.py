@@ -1,0 +1,48 @@
+#!/usr/bin/python3
+"""net-snmp is set up only for a config with SNMP devices: a Modbus-only roomwatchd never runs
+init_snmp() (it costs a gateway 3 MiB of libcrypto pages), and a SIGHUP reload that adds the
+first SNMP device sets it up then and polls it. init_snmp() creates <persistent dir>/
+cert_indexes: with SNMP_PERSISTENT_DIR pointing into the test's folder (as the harness does),
+that folder tells whether it ran."""
+import os
+import signal
+import time
+
+from harness import Harness, agent_config, check, free_port, run, snmprec, wait_for
+
+
+def test():
+    with Harness("snmp_lazy") as h:
+        broker = h.mosquitto()
+        sub = h.subscribe(broker.port, "rw/test/#")
+        port = free_port()
+        h.devsim("""
+devices = ( { id = "meter1"; profile = "eastron-sdm630"; transport = "tcp";
+              host = "127.0.0.1"; port = %d; unit = 1; } );
+""" % port)
+        bus = 'id = "gw"; type = "tcp"; host = "127.0.0.1"; port = %d;' % port
+        meter = ('id = "meter1"; kind = "meter"; bus = "gw"; unit = 1; interval = 1.0; '
+                 'profile = "eastron-sdm630";')
+        agent = h.roomwatchd(agent_config(broker.port, [bus], [meter]))
+        state = h.path("snmp-state")
+        wait_for(lambda: len(sub.all("telemetry/meter1$")) >= 2, 20, "meter1's telemetry")
+        check(not os.path.exists(state), "net-snmp was set up for a Modbus-only config")
+
+        sim = h.snmpsim({"ups": snmprec("ups")})
+        h.write("roomwatchd.cfg", agent_config(broker.port, [bus], [
+            meter, 'id = "ups1"; kind = "ups"; profile = "ups-mib"; interval = 1.0; '
+            'snmp = { host = "127.0.0.1"; port = %d; community = "ups"; };' % sim.port]))
+        t = time.monotonic()
+        agent.signal(signal.SIGHUP)
+        wait_for(lambda: any(m[0] > t for m in sub.all("telemetry/ups1$")), 15,
+                 "ups1's telemetry after the reload")
+        check(os.path.isdir(os.path.join(state, "cert_indexes")),
+              "net-snmp polled without its set-up?")
+        t = time.monotonic()
+        wait_for(lambda: any(m[0] > t for m in sub.all("telemetry/meter1$")), 5,
+                 "meter1 after the reload")
+        check(agent.stop(timeout=20) == 0, "roomwatchd failed on SIGTERM")
+
+
+if __name__ == "__main__":
+    run(test)

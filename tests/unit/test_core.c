@@ -1,0 +1,280 @@
+/*
+ * test_core.c - the core's indicators across a period's end, driven as roomwatchd drives it
+ * (core.h: samples at engine time, core_advance() behind now by the queue's lag, core_tick()
+ * every second), with the times passed in, so New Year need not be waited for. What the core
+ * publishes goes to a recorder given as its core_out.
+ *
+ * One temperature transmitter, polled every 10 s (staleness 30 s), answers 22.5 at :05, :15,
+ * ... from 23:58:05 to 00:01:55 local (Asia/Shanghai), the daemon stopping at 00:02:00.
+ * Hand-computed: the ended period holds 115 s up (23:58:05 to midnight) and two whole 60 s
+ * band windows in; the new one 120 s up and no unknown time at all (the 23:59:55 sample
+ * holds across midnight to 00:00:05), two windows in.
+ */
+#define _XOPEN_SOURCE 700 /* nftw(), mkdtemp() */
+
+#include <ftw.h>
+#include <math.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <cmocka.h>
+#include <jansson.h>
+
+#include "cfg/cfg.h"
+#include "core/core.h"
+#include "core/indset.h"
+#include "store/store.h"
+
+#define MAXPUB 256
+
+static struct {
+    char topic[64];
+    char *payload;
+    double mono; /* when it was published */
+} pubs[MAXPUB];
+static size_t npubs;
+static double mono_now;
+
+static int
+record(void *ctx, const char *subtopic, const char *payload, int qos, int retained)
+{
+    (void)ctx;
+    (void)qos;
+    assert_true(retained);
+    assert_true(npubs < MAXPUB);
+    snprintf(pubs[npubs].topic, sizeof(pubs[npubs].topic), "%s", subtopic);
+    pubs[npubs].payload = strdup(payload);
+    pubs[npubs].mono = mono_now;
+    npubs++;
+    return 0;
+}
+
+static int
+rm_one(const char *path, const struct stat *sb, int flag, struct FTW *ftw)
+{
+    (void)sb;
+    (void)flag;
+    (void)ftw;
+    return remove(path);
+}
+
+static struct rw_config *
+load(const char *dir, const char *period)
+{
+    char path[512], text[2048];
+    struct cfg_diags diags = {0};
+    struct rw_config *cfg = NULL;
+    FILE *fp;
+
+    snprintf(text, sizeof(text),
+             "site = { id = \"t\"; gateway = \"gw\"; timezone = \"Asia/Shanghai\"; "
+             "period = \"%s\"; };\n"
+             "profile_dir = \"" RW_SRC_DIR "/config/profiles\";\n"
+             "state_dir = \"%s/state\";\n"
+             "checkpoint_interval = 30;\n"
+             "mqtt = { uri = \"tcp://127.0.0.1:1883\"; };\n"
+             "buses = ( { id = \"b\"; type = \"tcp\"; host = \"127.0.0.1\"; port = 1502; } );\n"
+             "devices = ( { id = \"th1\"; kind = \"th_sensor\"; bus = \"b\"; unit = 1; "
+             "interval = 10.0; profile = \"r444a01\"; } );\n"
+             "indicators = (\n"
+             "  { id = \"avail\"; name = \"a\"; kind = \"availability\"; "
+             "points = [\"th1.temperature\"]; target = \"≥97(%%)\"; },\n"
+             "  { id = \"env\"; name = \"e\"; kind = \"band\"; points = [\"th1.temperature\"]; "
+             "band = { lo = 18.0; hi = 27.0; }; window = 60; target = \"≥97(%%)\"; }\n"
+             ");\n",
+             period, dir);
+    snprintf(path, sizeof(path), "%s/t.cfg", dir);
+    assert_non_null(fp = fopen(path, "w"));
+    fputs(text, fp);
+    fclose(fp);
+    if (cfg_load(path, &cfg, &diags) != CFG_OK)
+        cfg_diags_print(&diags, stderr);
+    cfg_diags_free(&diags);
+    assert_non_null(cfg);
+    return cfg;
+}
+
+/* The stored state of one period: the engine restored from it. */
+static struct eng *
+stored(const struct rw_config *cfg, const struct indset *is, int year, int month,
+       struct indset_period *p)
+{
+    char path[512];
+    struct store *st;
+    struct eng *e;
+    char err[128];
+
+    snprintf(path, sizeof(path), "%s/%s", cfg->state_dir, STORE_FILE);
+    assert_int_equal(store_open_readonly(path, &st), 0);
+    assert_int_equal(indset_period_of(cfg, year, month, p), 0);
+    assert_int_equal(indset_engine(is, p, &e, err, sizeof(err)), 0);
+    assert_int_equal(indset_load(is, p, st, e, NULL, NULL, NULL), 0);
+    store_close(st);
+    return e;
+}
+
+/* The last indicator/<id> document published, or NULL. */
+static json_t *
+last_doc(const char *id)
+{
+    char topic[64];
+    size_t i;
+
+    snprintf(topic, sizeof(topic), "indicator/%s", id);
+    for (i = npubs; i-- > 0;)
+        if (strcmp(pubs[i].topic, topic) == 0)
+            return json_loads(pubs[i].payload, 0, NULL);
+    return NULL;
+}
+
+/*
+ * Runs the daemon's indicators from 23:58:00 before midnight (Unix time) to 00:02:00 and
+ * checks both periods' stores and what was published.
+ */
+static void
+across(const char *period, int64_t midnight, int y0, int m0, int y1, int m1, int ndays0)
+{
+    char dir[] = "/tmp/rw-test-live-XXXXXX";
+    struct rw_config *cfg;
+    struct indset *is;
+    struct indset_period p;
+    struct core_out out = {.publish = record};
+    struct core_opts o = {0};
+    struct store *st;
+    struct core *c;
+    struct eng *e;
+    const struct eng_result *r;
+    char err[256];
+    double mono0 = 1000.0, wall0 = (double)(midnight - 120);
+    uint32_t temp;
+    json_t *doc;
+    size_t i;
+    int sec;
+
+    assert_non_null(mkdtemp(dir));
+    cfg = load(dir, period);
+    assert_int_equal(indset_new(cfg, &is), 0);
+    temp = 0; /* th1.temperature: the profile's first point */
+    assert_string_equal(cfg->profiles[cfg->devices[0].profile].points[temp].name, "temperature");
+    npubs = 0;
+    mono_now = mono0;
+    assert_int_equal(store_open(cfg->state_dir, &st), 0);
+    o.now = (int64_t)wall0 * 1000;
+    o.resume = CORE_RESTART;
+    o.out = &out;
+    assert_int_equal(core_open(cfg, st, &o, &c, err, sizeof(err)), 0);
+    for (sec = 0; sec <= 240; sec++) {
+        int64_t now = ((int64_t)wall0 + sec) * 1000;
+
+        mono_now = mono0 + sec;
+        if (sec % 10 == 5 && sec < 240) {
+            struct core_sample s;
+
+            memset(&s, 0, sizeof(s));
+            s.device = 0;
+            s.point = temp;
+            s.t = now;
+            s.value = 22.5;
+            s.valid = 1;
+            s.q = ALM_Q_GOOD;
+            s.cycle = (uint64_t)sec;
+            s.last = 1;
+            assert_int_equal(core_sample(c, &s), 0);
+        }
+        if (sec < 240) {
+            core_advance(c, now - CORE_LAG_MS);
+            core_tick(c, now);
+        }
+        if (sec == 119) {
+            /* Just before midnight the old period is published. */
+            assert_non_null(doc = last_doc("avail"));
+            assert_int_equal(json_integer_value(json_object_get(doc, "value")), 100);
+            json_decref(doc);
+        }
+    }
+    core_stop(c, ((int64_t)wall0 + 240) * 1000);
+    core_free(c);
+    store_close(st);
+
+    /* The ended period: finished at its end, 115 s up, the rest of it unknown. */
+    e = stored(cfg, is, y0, m0, &p);
+    assert_int_equal(p.ndays, ndays0);
+    r = eng_result(e, 0);
+    assert_int_equal(r->up_ms, 115000);
+    assert_int_equal(r->down_ms, 0);
+    assert_int_equal(r->unknown_ms, (int64_t)ndays0 * 86400000 - 115000);
+    r = eng_result(e, 1);
+    assert_int_equal(r->band.in_ms, 120000);
+    assert_int_equal(r->band.out_ms, 0);
+    eng_free(e);
+
+    /* The new period: the 23:59:55 sample held across midnight, so no unknown second. */
+    e = stored(cfg, is, y1, m1, &p);
+    assert_int_equal(p.day_start[0], midnight * 1000);
+    r = eng_result(e, 0);
+    assert_int_equal(r->up_ms, 120000);
+    assert_int_equal(r->unknown_ms, 0);
+    assert_int_equal(r->down_ms, 0);
+    r = eng_result(e, 1);
+    assert_int_equal(r->band.in_ms, 120000);
+    assert_int_equal(r->band.unknown_ms, 0);
+    eng_free(e);
+
+    /* Published after midnight: the new period's values (a few seconds of it, not the old
+     * period's 115 s and more); the last ones are the final 120 s. */
+    for (i = 0; i < npubs; i++) {
+        json_t *ev;
+        if (pubs[i].mono < mono0 + 121 || strcmp(pubs[i].topic, "indicator/avail") != 0)
+            continue;
+        assert_non_null(doc = json_loads(pubs[i].payload, 0, NULL));
+        ev = json_object_get(doc, "evidence");
+        assert_true(json_number_value(json_object_get(ev, "up_s")) <= 120.0);
+        assert_true(json_number_value(json_object_get(ev, "unknown_s")) == 0.0);
+        json_decref(doc);
+        break;
+    }
+    assert_true(i < npubs);
+    assert_non_null(doc = last_doc("avail"));
+    assert_int_equal(json_integer_value(json_object_get(json_object_get(doc, "evidence"), "up_s")),
+                     120);
+    json_decref(doc);
+
+    for (i = 0; i < npubs; i++)
+        free(pubs[i].payload);
+    indset_free(is);
+    cfg_free(cfg);
+    assert_int_equal(nftw(dir, rm_one, 8, FTW_DEPTH | FTW_PHYS), 0);
+}
+
+/* 2025-12-31 -> 2026-01-01, Asia/Shanghai: midnight is 2025-12-31T16:00:00Z. */
+static void
+test_new_year(void **state)
+{
+    (void)state;
+    across("year", 1767196800LL, 2025, 0, 2026, 0, 365);
+}
+
+/* site.period = "month": 2026-01-31 -> 2026-02-01 (2026-01-31T16:00:00Z). */
+static void
+test_month_end(void **state)
+{
+    (void)state;
+    across("month", 1769875200LL, 2026, 1, 2026, 2, 31);
+}
+
+int
+main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_new_year),
+        cmocka_unit_test(test_month_end),
+    };
+
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
