@@ -1,6 +1,6 @@
 /*
  * fuzz_rcmd.c - MQTT command payloads (agent/rcmd.c): the first byte picks the topic's verb
- * (ack, resolve, event, or an unknown one), the rest is the payload as the broker delivers
+ * (ack, resolve, event, silence, or an unknown one), the rest is the payload as the broker delivers
  * it, not NUL-terminated. Anyone who reaches the broker can send these.
  *
  * Beyond not crashing: a command the parser accepts must pass rcmd_check() by itself (the
@@ -36,8 +36,8 @@ check_json(char *txt)
 int
 LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-    static const char *const verbs[] = {"ack", "resolve", "event", "close", ""};
-    const char *verb = verbs[size > 0 ? data[0] % 5 : 0];
+    static const char *const verbs[] = {"ack", "resolve", "event", "silence", "close", ""};
+    const char *verb = verbs[size > 0 ? data[0] % 6 : 0];
     char *payload;
     struct rcmd cmd;
     struct store_cmd_result r;

@@ -58,7 +58,8 @@ def main():
                 seen.add(seed)
                 put("target", seed)
 
-    # Commands: the verb's selector byte (0 ack, 1 resolve, 2 event, 3 unknown) + payload.
+    # Commands: the verb's selector byte (0 ack, 1 resolve, 2 event, 3 silence, 4 unknown)
+    # + payload.
     cmds = [
         (0, '{"incident":3,"by":"张工","note":"on my way","correlation_id":"a1"}'),
         (1, '{"incident":3,"by":"张工","cause":"UPS fuse","measure":"replaced",'
@@ -69,7 +70,11 @@ def main():
             '"note":"line\\nfeed\\ttab","incident":null}'),
         (0, '{"incident":1,"by":"a","who":"b"}'),
         (0, '{"incident":1,"incident":2,"by":"a"}'),
-        (3, '{"incident":1,"by":"a"}'),
+        (3, '{"from":"2026-03-01T09:00:00+08:00","to":"2026-03-01T12:00:00+08:00",'
+            '"device":"ups1","by":"张工","note":"UPS 检修","correlation_id":"s1"}'),
+        (3, '{"from":"2026-03-01T09:00:00+08:00","to":"2026-03-01T08:00:00+08:00","all":true,'
+            '"by":"x"}'),
+        (4, '{"incident":1,"by":"a"}'),
         (0, '[1,2,3]'),
         (0, '{"incident":9223372036854775807,"by":"\\u0000"}'),
     ]
