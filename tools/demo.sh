@@ -104,7 +104,12 @@ sed -e "s|18830|$broker_port|g" -e "s|15020|$sim_port|g" -e "s|18831|$hook_port|
     -e "s|profile_dir = \"profiles\"|profile_dir = \"$top/config/profiles\"|" \
     -e "s|state_dir = \"/var/lib/roomwatch\"|state_dir = \"$run/state\"|" \
     "$top/config/demo.cfg" >"$run/roomwatch.cfg"
-"$build/agent/roomwatchd" -c "$run/roomwatch.cfg" >"$run/roomwatchd.log" 2>&1 &
+# roomwatchd refuses to run as root unless told to; the demo may be run as root.
+allow_root=""
+if [ "$(id -u)" -eq 0 ]; then
+    allow_root="--allow-root"
+fi
+"$build/agent/roomwatchd" -c "$run/roomwatch.cfg" $allow_root >"$run/roomwatchd.log" 2>&1 &
 pids="$pids $!"
 
 echo "demo: broker 127.0.0.1:$broker_port, simulator 127.0.0.1:$sim_port and $run/rtu-sim"

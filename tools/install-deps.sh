@@ -17,8 +17,12 @@ collectd-core procps time openssl faketime
 chromium fonts-noto-cjk poppler-utils libreoffice-calc-nogui
 gcc-aarch64-linux-gnu libc6-dev-arm64-cross gcc-arm-linux-gnueabihf libc6-dev-armhf-cross
 qemu-user dpkg-dev systemd file
+clang-14 libclang-rt-14-dev valgrind
 "
 
+# clang-14 and libclang-rt-14-dev: the libFuzzer harnesses (tests/fuzz/; GCC has no
+# -fsanitize=fuzzer, and --no-install-recommends would leave the runtime out otherwise);
+# valgrind: the soak's memcheck run (tests/bench/soak.py --valgrind).
 # Gateway firmware (firmware/README.md): the cross compilers above, qemu-user for the
 # aarch64 tests, dpkg-dev (dpkg-shlibdeps for CPack), systemd (systemd-analyze verify), and
 # one sysroot per foreign architecture: Debian's arm64/armhf runtime and -dev packages,

@@ -4,18 +4,19 @@
 # with AddressSanitizer + UndefinedBehaviorSanitizer and runs them once more, then the gateway
 # firmware: aarch64 and armhf cross builds whose tests run under qemu-aarch64 and qemu-arm, and
 # the .deb packages for amd64, arm64 and armhf, checked by tests/firmware/test_deb.py and the
-# amd64 one installed, run and purged (tests/firmware/test_deb_install.py).
+# amd64 one installed, run and purged (tests/firmware/test_deb_install.py); last the libFuzzer
+# harnesses (tests/fuzz/), each replaying its corpus then fuzzing for FUZZ_SECONDS (15).
 #
 #   tools/run-tests.sh            everything (all variants)
 #   RW_TEST_VARIANTS=release tools/run-tests.sh    one build only
-#   (variants: release asan aarch64 armhf packages)
+#   (variants: release asan aarch64 armhf packages fuzz)
 set -eu
 
 top=$(cd "$(dirname "$0")/.." && pwd)
 "$top/tools/install-deps.sh"
 
 jobs=$(nproc 2>/dev/null || echo 2)
-variants=${RW_TEST_VARIANTS:-"release asan aarch64 armhf packages"}
+variants=${RW_TEST_VARIANTS:-"release asan aarch64 armhf packages fuzz"}
 sysroots=${ROOMWATCH_SYSROOT_BASE:-/opt/roomwatch/sysroot}
 status=0
 for v in $variants; do
@@ -57,6 +58,13 @@ for v in $variants; do
             cmake --build "$b-$a" -j "$jobs"
             (cd "$b-$a" && cpack -G DEB) || status=1
         done
+        ;;
+    fuzz)
+        # Its own clang build (tests/fuzz/CMakeLists.txt); nothing for ctest below.
+        echo "==> $v in $b"
+        FUZZ_BUILD="$b" FUZZ_SECONDS=${FUZZ_SECONDS:-15} "$top/tests/fuzz/run.sh" || status=1
+        echo "==> $v: $(($(date +%s) - t0)) s"
+        continue
         ;;
     *) echo "run-tests: unknown variant $v" >&2; exit 2 ;;
     esac

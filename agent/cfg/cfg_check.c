@@ -593,11 +593,12 @@ void
 cfgc_sort_diags(struct cfg_diags *d, size_t from)
 {
     size_t n = d->n - from;
-    struct cfg_diag *v = d->v + from;
+    struct cfg_diag *v;
     size_t *rank;
 
     if (n < 2 || (rank = malloc(n * sizeof(*rank))) == NULL)
         return; /* unsorted is still complete */
+    v = d->v + from; /* not before: with no diagnostics d->v is NULL (UBSan, fuzzing) */
     for (size_t i = 0; i < n; i++) {
         rank[i] = i;
         for (size_t j = 0; j < i; j++) {

@@ -548,10 +548,13 @@ check_uri(const char *uri, int *tls)
 }
 
 /*
- * Reads the MQTT password: the first line of path, without its line end. Anyone who can
- * read the file can publish as the agent, so a file open to group or others is refused;
- * the check is made on the open descriptor, so the file checked is the file read. The
- * password itself never goes into a message.
+ * Reads a secret (the MQTT password, an SNMP community or passphrase): the first line of
+ * path, without its line end. Anyone who can read the file can publish as the agent or talk
+ * to its devices, so the file must be mode 0600 or 0640 (a group such as the service's own
+ * may read it, nobody else, and only the owner may write it) and owned by the user reading
+ * it or by root: a file another user owns can be rewritten or opened up by that user. The
+ * checks are made on the open descriptor, so the file checked is the file read. The secret
+ * itself never goes into a message.
  */
 static int
 read_password(struct cfgc *ck, const struct cfgc_obj *o, const config_setting_t *at,
@@ -576,11 +579,18 @@ read_password(struct cfgc *ck, const struct cfgc_obj *o, const config_setting_t 
         cfgc_problem(ck, o, at, "\"%s\" %s is not a regular file", key, q);
         goto out;
     }
-    if ((st.st_mode & 077) != 0) {
+    if ((st.st_mode & 07777 & ~(mode_t)0640) != 0) {
         cfgc_problem(ck, o, at,
-                     "\"%s\" %s can be read or written by group or others (mode %04o); "
-                     "chmod 600 it",
+                     "\"%s\" %s has mode %04o: a secrets file must be 0600 or 0640 (group may "
+                     "read, others nothing); chmod 600 it",
                      key, q, (unsigned)(st.st_mode & 07777));
+        goto out;
+    }
+    if (st.st_uid != geteuid() && st.st_uid != 0) {
+        cfgc_problem(ck, o, at,
+                     "\"%s\" %s is owned by uid %u, neither this user (uid %u) nor root: "
+                     "that user could change it; chown it",
+                     key, q, (unsigned)st.st_uid, (unsigned)geteuid());
         goto out;
     }
     while (len < sizeof(buf)) {

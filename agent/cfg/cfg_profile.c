@@ -316,6 +316,10 @@ check_point(struct cfgc *ck, const struct cfg_profile *p, const config_setting_t
             cfgc_problem(ck, &o, config_setting_get_member(s, "address"),
                          "a %d-register value at address %d runs past register 65535", w,
                          pt->address);
+        else if (end > 65536)
+            /* mb_plan would refuse it: the read is rounded up past the last register. */
+            cfgc_problem(ck, &o, config_setting_get_member(s, "address"),
+                         "reading it with register_multiple %d runs past register 65535", m);
         else if (end - first > p->max_read_registers)
             cfgc_problem(ck, &o, config_setting_get_member(s, "address"),
                          "reading it takes %ld registers (register_multiple %d) but "

@@ -12,7 +12,9 @@
 #include "core/core.h"
 #include "pub/pub.h"
 #include "rcmd.h"
+#include "rw_clock.h"
 #include "rw_log.h"
+#include "rw_lograte.h"
 #include "store/store.h"
 
 struct ctl {
@@ -21,6 +23,7 @@ struct ctl {
     struct core *core; /* NULL: no store */
     int64_t (*now_ms)(void *ctx);
     void *now_ctx;
+    struct rw_lograte refusals; /* a flood of bad commands: logged once per burst */
 };
 
 static void on_command(void *ctx, const char *verb, const char *payload, size_t len);
@@ -38,6 +41,7 @@ ctl_new(const struct rw_config *cfg, struct pub *pub, struct core *core,
     c->core = core;
     c->now_ms = now_ms;
     c->now_ctx = now_ctx;
+    c->refusals = (struct rw_lograte)RW_LOGRATE_INIT("commands refused", 5.0, 60.0);
     pub_set_command_hook(pub, on_command, c);
     return c;
 }
@@ -49,6 +53,13 @@ ctl_free(struct ctl *c)
         return;
     pub_set_command_hook(c->pub, NULL, NULL);
     free(c);
+}
+
+void
+ctl_tick(struct ctl *c, double mono)
+{
+    if (c != NULL)
+        (void)rw_lograte_tick(&c->refusals, mono);
 }
 
 static void
@@ -66,7 +77,8 @@ answer(struct ctl *c, char *txt)
 static void
 refuse(struct ctl *c, const struct rcmd *cmd, const char *why)
 {
-    log_info("command %s refused: %s", cmd->verb[0] != '\0' ? cmd->verb : "(unknown)", why);
+    rw_lograte_log(&c->refusals, rw_clock_mono(), 1, RW_LOG_INFO, "command %s refused: %s",
+                   cmd->verb[0] != '\0' ? cmd->verb : "(unknown)", why);
     answer(c, rcmd_answer_error(cmd, why));
 }
 

@@ -8,7 +8,8 @@
  * checked (rcmd_parse()), applied at the core's engine time (its own fsync()ed transaction;
  * the changed incident is published by the core), then answered, in that order.
  *
- * Errors: ctl_new returns NULL (out of memory). A refused command is logged at info, an
+ * Errors: ctl_new returns NULL (out of memory). A refused command is logged at info (once per
+ * burst, with a count: a flood from the broker must not flood the log), an
  * applied one at notice (by the core), a store failure at error.
  */
 #ifndef ROOMWATCH_CONTROL_H
@@ -31,5 +32,11 @@ struct ctl *ctl_new(const struct rw_config *cfg, struct pub *pub, struct core *c
                     int64_t (*now_ms)(void *ctx), void *now_ctx);
 /* Gives pub's command hook back. Accepts NULL. */
 void ctl_free(struct ctl *c);
+/*
+ * Call each turn of the main loop (mono: rw_clock_mono()): refusals are logged once per
+ * burst (rw_lograte.h), the first in full, and this writes the burst's count when it ends.
+ * Accepts NULL.
+ */
+void ctl_tick(struct ctl *c, double mono);
 
 #endif

@@ -115,12 +115,14 @@ on_signal(int sig)
 static void
 usage(FILE *fp)
 {
-    fprintf(fp, "usage: roomwatchd [-t] [-v] [-c FILE]\n"
+    fprintf(fp, "usage: roomwatchd [-t] [-v] [-c FILE] [--allow-root]\n"
                 "  -c FILE  configuration file (default " DEFAULT_CONFIG ")\n"
                 "  -t       check the configuration and exit: 0 if valid, 2 with\n"
                 "           file:line: messages if not\n"
                 "  -v       verbose: log debug messages\n"
-                "  -V       print the version and exit\n");
+                "  -V       print the version and exit\n"
+                "  --allow-root  run even as root (it needs no privileges: run it as\n"
+                "           its own user, as the package's unit does)\n");
 }
 
 static void
@@ -660,14 +662,21 @@ int
 main(int argc, char **argv)
 {
     const char *path = DEFAULT_CONFIG;
-    int check_only = 0, verbose = 0, ch, rc = 0;
+    static const struct option longopts[] = {
+        {"allow-root", no_argument, NULL, 'R'},
+        {NULL, 0, NULL, 0},
+    };
+    int check_only = 0, verbose = 0, allow_root = 0, ch, rc = 0;
     struct cfg_diags diags = {0};
     struct agent a;
     struct sigaction sa;
     sigset_t block, orig;
 
-    while ((ch = getopt(argc, argv, "c:thvV")) != -1) {
+    while ((ch = getopt_long(argc, argv, "c:thvV", longopts, NULL)) != -1) {
         switch (ch) {
+        case 'R':
+            allow_root = 1;
+            break;
         case 'c':
             path = optarg;
             break;
@@ -693,6 +702,16 @@ main(int argc, char **argv)
         return 2;
     }
     rw_log_init("roomwatchd", verbose ? RW_LOG_DEBUG : RW_LOG_INFO);
+    /*
+     * Least privilege: the daemon talks to a broker anyone on the intranet may reach and
+     * parses bytes from devices; it needs no root for that (serial ports: group dialout).
+     * Checking a config (-t) is allowed, as the unit's ExecStartPre may run it as root.
+     */
+    if (!check_only && geteuid() == 0 && !allow_root) {
+        log_err("refusing to run as root: roomwatchd needs no privileges; run it as its own "
+                "user (the package's unit uses \"roomwatch\"), or pass --allow-root");
+        return 1;
+    }
 
     memset(&a, 0, sizeof(a));
     if (cfg_load(path, &a.cfg, &diags) != CFG_OK) {
@@ -797,6 +816,7 @@ main(int argc, char **argv)
             }
         }
         pub_dispatch(a.pub);
+        ctl_tick(a.ctl, rw_clock_mono());
         if (notifier_status_version(a.notifier) != a.notify_version) {
             a.notify_version = notifier_status_version(a.notifier);
             pub_status_refresh(a.pub); /* a channel started or stopped failing */

@@ -84,6 +84,7 @@
 #include "rw_beat.h"
 #include "rw_clock.h"
 #include "rw_log.h"
+#include "rw_lograte.h"
 
 /* paho's reconnect backoff, s: first wait, and the cap the doubling stops at. */
 #define PUB_RETRY_MIN 1
@@ -157,6 +158,7 @@ struct pub {
     char *status_topic; /* <prefix>/status */
     char *will;         /* the "offline" document */
     int efd;
+    struct rw_lograte cmd_drops; /* main thread: a command flood's drops, once per burst */
 
     /* Shared with paho's threads, under lock. */
     pthread_mutex_t lock;
@@ -610,6 +612,7 @@ pub_new(const struct rw_config *cfg)
         goto nomem;
     p->cfg = cfg;
     p->efd = -1;
+    p->cmd_drops = (struct rw_lograte)RW_LOGRATE_INIT("mqtt: commands dropped", 5.0, 60.0);
     pthread_mutex_init(&p->lock, NULL);
     p->uri_log = mask_uri(m->uri);
     p->status_topic = malloc(strlen(m->prefix) + sizeof("/status"));
@@ -777,6 +780,7 @@ drain(struct pub *p)
     handle_counts(p, delivered, failed, code);
     track_report(p, rw_clock_mono(), 0);
     hand_commands(p);
+    (void)rw_lograte_tick(&p->cmd_drops, rw_clock_mono());
     beat(p, delivered + failed, n > 0);
 }
 
@@ -831,9 +835,10 @@ hand_commands(struct pub *p)
         free(cmds[i].payload);
     }
     if (dropped > 0) {
-        log_warn("mqtt: %llu commands dropped: more than %d arrived before the main loop took "
-                 "them",
-                 (unsigned long long)dropped, PUB_CMD_QUEUE);
+        rw_lograte_log(&p->cmd_drops, rw_clock_mono(), dropped, RW_LOG_WARNING,
+                       "mqtt: %llu commands dropped: more than %d arrived before the main loop "
+                       "took them",
+                       (unsigned long long)dropped, PUB_CMD_QUEUE);
         if (p->cmd_hook != NULL)
             p->cmd_hook(p->cmd_ctx, NULL, NULL, (size_t)dropped);
     }

@@ -55,6 +55,7 @@ struct mb_bus {
     struct rw_queue *samples;
     modbus_t *ctx;
     int connected;
+    int was_connected; /* connected once: later reconnects are not news */
     int rs485_warned;
     double reconnect_at;    /* monotonic; 0 = now */
     double reconnect_delay; /* backoff for a refused connection */
@@ -360,10 +361,18 @@ bus_connect(struct mb_bus *b)
             b->rs485_warned = 1;
         }
     }
+    /*
+     * A peer that resets every connection (a broken gateway, a hostile one) would otherwise
+     * log a line per reconnect forever: after the first, a reconnect is news only when it
+     * ends a logged connect failure; the device's own warning told of the reset, once.
+     */
     if (b->connect_err != 0)
         log_notice("%s: connected", bus_desc(b, desc, sizeof(desc)));
-    else
+    else if (!b->was_connected)
         log_info("%s: connected", bus_desc(b, desc, sizeof(desc)));
+    else
+        log_debug("%s: connected again", bus_desc(b, desc, sizeof(desc)));
+    b->was_connected = 1;
     b->connect_err = 0;
     b->connected = 1;
     b->reconnect_delay = 0;

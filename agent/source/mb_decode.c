@@ -155,6 +155,9 @@ mb_encode(const struct cfg_point *p, double value, uint16_t *regs)
     if (p->scale == 0.0)
         return -1;
     raw = (value - p->offset) / p->scale;
+    /* No integer encodes a NaN: converting one is undefined behaviour (found by fuzzing). */
+    if (isnan(raw) && p->type != CFG_T_FLOAT32)
+        return -1;
     switch (p->type) {
     case CFG_T_BIT:
         regs[0] = raw != 0.0;

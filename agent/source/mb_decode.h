@@ -26,7 +26,8 @@ enum rw_quality mb_decode(const struct cfg_point *p, const uint16_t *regs, doubl
 /*
  * The inverse, for simulators and tests: writes the registers that make mb_decode() return
  * value (before range checking). raw = (value - offset) / scale, rounded to the nearest
- * integer for integer types and clamped to the type's range. Returns 0, or -1 if scale is 0.
+ * integer for integer types and clamped to the type's range. Returns 0, or -1 if scale is 0
+ * or raw is NaN for an integer type (no registers are written then).
  */
 int mb_encode(const struct cfg_point *p, double value, uint16_t *regs);
 

@@ -86,8 +86,11 @@ mb_plan_build(const struct cfg_profile *p, struct mb_plan *plan)
             int end = r->address + r->count;
             int gap = pt->address - end;
             int nend = pend > end ? pend : end;
-            if (gap <= MB_PLAN_MAX_GAP && align_up(nend - r->address, mult) <= limit) {
-                r->count = align_up(nend - r->address, mult);
+            int ncount = align_up(nend - r->address, mult);
+
+            /* Not past register 65535 either: aligning up may reach it (found by fuzzing). */
+            if (gap <= MB_PLAN_MAX_GAP && ncount <= limit && r->address + ncount <= 65536) {
+                r->count = ncount;
                 r->npoints++;
                 continue;
             }

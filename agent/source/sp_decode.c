@@ -171,10 +171,19 @@ int
 sp_uptime_restarted(uint64_t prev, uint64_t cur, double elapsed)
 {
     /* Ticks the counter may have run between the polls, with room for late answers. */
-    uint64_t slack = (uint64_t)(elapsed > 0 ? elapsed * 200.0 : 0.0) + 6000;
+    double ticks = elapsed > 0 ? elapsed * 200.0 + 6000.0 : 6000.0;
+    uint64_t slack;
 
     if (cur >= prev)
         return 0;
+    /*
+     * Polls so far apart that the slack spans the whole counter cannot tell a wrap from a
+     * restart: say restart (a counter baseline is taken anew). Checked before converting,
+     * since a huge interval does not fit in an integer (found by fuzzing).
+     */
+    if (!(ticks < (double)UINT32_MAX))
+        return 1;
+    slack = (uint64_t)ticks;
     if (prev > UINT32_MAX - slack && cur < slack)
         return 0; /* wrapped at 2^32 */
     return 1;

@@ -809,7 +809,8 @@ def measure_roomwatch(world, n, args, roomwatchd, ports, profiles, mqtt_port, pe
     sub = Subscriber(mqtt_port, RW_PREFIX + "/#", parse_roomwatch, "rw")
     world.subs.append(sub)
     log("N=%d: roomwatchd, %g s warm-up + %g s" % (n, args.warmup, args.seconds))
-    r = measure(world, "roomwatchd", EMULATOR + [roomwatchd, "-c", rw_cfg], sub, peers,
+    root = ["--allow-root"] if os.geteuid() == 0 else []  # roomwatchd refuses root otherwise
+    r = measure(world, "roomwatchd", EMULATOR + [roomwatchd, "-c", rw_cfg] + root, sub, peers,
                 devices, len(points), args)
     sub.close()
     world.subs.remove(sub)

@@ -23,6 +23,8 @@ import paho.mqtt.client as mqtt
 SRC = os.environ.get("RW_SRC", os.path.abspath(os.path.join(os.path.dirname(__file__), "..", "..")))
 BUILD = os.environ.get("RW_BUILD", os.path.join(SRC, "build"))
 ROOMWATCHD = os.path.join(BUILD, "agent", "roomwatchd")
+# roomwatchd refuses to run as root without --allow-root; CI runs the tests as root.
+ROOT_ARGS = ["--allow-root"] if os.geteuid() == 0 else []
 DEVSIM = os.path.join(BUILD, "tools", "devsim", "roomwatch-devsim")
 PROFILES = os.path.join(SRC, "config", "profiles")
 FIXTURES = os.path.join(SRC, "tests", "fixtures")
@@ -255,7 +257,7 @@ class Harness:
 
     def roomwatchd(self, conf_text, name="roomwatchd", verbose=False):
         conf = self.write(name + ".cfg", conf_text)
-        argv = EMULATOR + [ROOMWATCHD, "-c", conf] + (["-v"] if verbose else [])
+        argv = EMULATOR + [ROOMWATCHD, "-c", conf] + ROOT_ARGS + (["-v"] if verbose else [])
         # net-snmp's persistent folder: the test's own, not /var/lib/roomwatch/snmp.
         env = dict(os.environ, SNMP_PERSISTENT_DIR=self.path("snmp-state"))
         return self.start(name, argv, env=env)

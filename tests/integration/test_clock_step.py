@@ -17,7 +17,7 @@ import re
 import sqlite3
 import time
 
-from harness import (EMULATOR, Harness, TH_PROFILE, agent_config, check, free_port, run,
+from harness import (EMULATOR, ROOT_ARGS, Harness, TH_PROFILE, agent_config, check, free_port, run,
                      wait_for)
 
 LIBFAKETIME = "/usr/lib/x86_64-linux-gnu/faketime/libfaketimeMT.so.1"
@@ -84,7 +84,7 @@ alarms = (
                                                    "verify_asan_link_order=0") if o)
         started = time.time()
         p = h.start("roomwatchd", [os.path.join(os.environ["RW_BUILD"], "agent", "roomwatchd"),
-                                   "-c", cfgpath], env=env)
+                                   "-c", cfgpath] + ROOT_ARGS, env=env)
 
         # Polling goes on: telemetry flows, dated 1970 (the wall clock is all it has).
         wait_for(lambda: len(sub.all("telemetry/th1$")) >= 4, 15, "telemetry while untrusted")

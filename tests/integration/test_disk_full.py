@@ -17,7 +17,7 @@ import sqlite3
 import subprocess
 import time
 
-from harness import (EMULATOR, ROOMWATCHD, Harness, TH_PROFILE, agent_config, check, free_port,
+from harness import (EMULATOR, ROOMWATCHD, ROOT_ARGS, Harness, TH_PROFILE, agent_config, check, free_port,
                      run, wait_for)
 
 DEVSIM_TH = """
@@ -91,7 +91,8 @@ alarms = (
                   "%s -c %s & echo $! > %s\n"
                   "wait $!; rc=$?\n"
                   "cp -a %s/. %s/ || exit 98\n"
-                  "exit $rc\n") % (state, " ".join(EMULATOR + [ROOMWATCHD]), conf, pidfile,
+                  "exit $rc\n") % (state, " ".join(EMULATOR + [ROOMWATCHD]), conf + " " +
+                                   " ".join(ROOT_ARGS), pidfile,
                                    state, copy)
         sh = h.start("roomwatchd", ["unshare", "-m", "--propagation", "private", "sh", "-c",
                                     script])

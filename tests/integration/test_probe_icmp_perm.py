@@ -13,7 +13,7 @@ import os
 import shutil
 import subprocess
 
-from harness import EMULATOR, Harness, ROOMWATCHD, SANITIZER_MARKERS, agent_config, check, run, \
+from harness import EMULATOR, Harness, ROOMWATCHD, ROOT_ARGS, SANITIZER_MARKERS, agent_config, check, run, \
     wait_for
 
 
@@ -50,7 +50,7 @@ def unprivileged():
                   "exec setpriv --inh-caps=-net_raw --bounding-set=-net_raw \"$@\"")
         try:
             r = subprocess.run(["unshare", "--net", "sh", "-c", script, "sh", "timeout", "-s",
-                                "TERM", "3"] + EMULATOR + [ROOMWATCHD, "-c", conf],
+                                "TERM", "3"] + EMULATOR + [ROOMWATCHD, "-c", conf] + ROOT_ARGS,
                                capture_output=True, text=True, timeout=30)
         except OSError as e:
             print("probe_icmp_perm: no network namespace (%s): skipped" % e)
@@ -76,7 +76,7 @@ def refused():
             'id = "self"; kind = "service"; interval = 0.5; timeout = 0.2; '
             'probe = { type = "tcp"; host = "127.0.0.1"; port = %d; };' % broker.port]))
         p = h.start("roomwatchd", ["setpriv", "--inh-caps=-net_raw", "--bounding-set=-net_raw"]
-                    + EMULATOR + [ROOMWATCHD, "-c", conf])
+                    + EMULATOR + [ROOMWATCHD, "-c", conf] + ROOT_ARGS)
         wait_for(lambda: len(sub.json("telemetry/line1$")) >= 2 and
                  len(sub.json("telemetry/self$")) >= 4, 15, "telemetry of both probes")
         check(p.alive(), "roomwatchd exited: " + p.text())

@@ -15,7 +15,7 @@ import os
 import re
 import subprocess
 
-from harness import BUILD, EMULATOR, PROFILES, ROOMWATCHD, SRC, Harness, check, free_port, \
+from harness import BUILD, EMULATOR, PROFILES, ROOMWATCHD, ROOT_ARGS, SRC, Harness, check, free_port, \
     run, snmprec, wait_for
 
 ROOMWATCH = os.path.join(BUILD, "tools", "roomwatch", "roomwatch")
@@ -128,7 +128,7 @@ def test():
                            text=True)
         check(r.returncode == 0, "roomwatchd -t on the scanned config: %s%s" % (r.stdout,
                                                                                 r.stderr))
-        h.start("roomwatchd", EMULATOR + [ROOMWATCHD, "-c", path],
+        h.start("roomwatchd", EMULATOR + [ROOMWATCHD, "-c", path] + ROOT_ARGS,
                 env=dict(os.environ, SNMP_PERSISTENT_DIR=h.path("snmp-state")))
         ids = sorted(devices(out))
         wait_for(lambda: all(sub.all("/telemetry/%s$" % d) for d in ids), 30,

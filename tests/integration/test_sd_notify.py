@@ -11,7 +11,7 @@ import socket
 import threading
 import time
 
-from harness import EMULATOR, ROOMWATCHD, Harness, agent_config, check, free_port, run, \
+from harness import EMULATOR, ROOMWATCHD, ROOT_ARGS, Harness, agent_config, check, free_port, run, \
     wait_for
 
 WATCHDOG_USEC = 1000000  # pings due every 0.5 s
@@ -59,7 +59,7 @@ def start_agent(h, name, conf, notify_socket, extra_env):
     env.pop("JOURNAL_STREAM", None)
     env.update({"NOTIFY_SOCKET": notify_socket, "WATCHDOG_USEC": str(WATCHDOG_USEC)})
     env.update(extra_env)
-    return h.start(name, EMULATOR + [ROOMWATCHD, "-c", path], env=env)
+    return h.start(name, EMULATOR + [ROOMWATCHD, "-c", path] + ROOT_ARGS, env=env)
 
 
 def test():

@@ -586,7 +586,8 @@ static const char password_config[] = "site = { id = \"hq\"; gateway = \"gw1\"; 
 static void
 test_cfg_load_password_open_to_others_refused(void **state)
 {
-    static const mode_t modes[] = {0644, 0640, 0604, 0620, 0602, 0660, 0606, 0666, 0700 | 0004};
+    static const mode_t modes[] = {0644, 0604,        0620, 0602, 0660, 0606,
+                                   0666, 0700 | 0004, 0700, 0650, 0641, 02600};
     static const char secret[] = "Zh3ngzhou-s3cret";
     char *dir = make_tmpdir();
     char pass[PATH_MAX], want[2 * PATH_MAX];
@@ -601,8 +602,8 @@ test_cfg_load_password_open_to_others_refused(void **state)
         assert_int_equal(load_text(dir, password_config, &cfg, &text), CFG_ERR_INVALID);
         assert_null(cfg);
         snprintf(want, sizeof(want),
-                 "%s/rw.cfg:5: mqtt: \"password_file\" \"%s\" can be read or written by group "
-                 "or others (mode %04o); chmod 600 it\n",
+                 "%s/rw.cfg:5: mqtt: \"password_file\" \"%s\" has mode %04o: a secrets file "
+                 "must be 0600 or 0640 (group may read, others nothing); chmod 600 it\n",
                  dir, pass, (unsigned)modes[i]);
         assert_string_equal(text, want);
         assert_null(strstr(text, secret));
@@ -622,6 +623,8 @@ test_cfg_load_password_private_accepted(void **state)
     } cases[] = {
         {"Zh3ngzhou-s3cret\n", 0600, "Zh3ngzhou-s3cret"},
         {"read-only\n", 0400, "read-only"},
+        {"group-readable\n", 0640, "group-readable"}, /* root:roomwatch 0640 */
+        {"group-read-only\n", 0440, "group-read-only"},
         {"no newline", 0600, "no newline"},
         {"crlf\r\nsecond line is ignored\n", 0600, "crlf"},
         {" spaces kept \n", 0600, " spaces kept "},
@@ -779,6 +782,75 @@ static const char v3_config[] =
     "  { id = \"ups2\"; kind = \"ups\"; profile = \"snmp-scalar\";\n"
     "    snmp = { host = \"127.0.0.1\"; community_file = \"community\"; }; } );\n";
 
+/*
+ * A secrets file owned by another user (not the one loading it, not root) is refused, for
+ * each kind of secret: that user could rewrite it or open it up. Needs root to give a file
+ * away; skipped otherwise (CI runs as root).
+ */
+static void
+test_cfg_load_secret_foreign_owner_refused(void **state)
+{
+    static const struct {
+        const char *file;
+        int line;
+        const char *key;
+        const char *what;
+    } cases[] = {
+        {"auth.pass", 6, "auth_passphrase_file", "device \"ups1\": snmp: "},
+        {"priv.pass", 7, "priv_passphrase_file", "device \"ups1\": snmp: "},
+        {"community", 9, "community_file", "device \"ups2\": snmp: "},
+    };
+    const uid_t other = 54321;
+    char *dir;
+    char path[PATH_MAX], want[4 * PATH_MAX];
+    char *text;
+    struct rw_config *cfg = NULL;
+
+    (void)state;
+    if (geteuid() != 0)
+        skip();
+    dir = make_tmpdir();
+    for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+        for (size_t k = 0; k < sizeof(cases) / sizeof(cases[0]); k++) {
+            snprintf(path, sizeof(path), "%s/%s", dir, cases[k].file);
+            (void)unlink(path); /* new files, owned by root again */
+        }
+        snprintf(path, sizeof(path), "%s/auth.pass", dir);
+        spit(path, "auth-s3cret-1\n", 0600);
+        snprintf(path, sizeof(path), "%s/priv.pass", dir);
+        spit(path, "priv-s3cret-2\n", 0640);
+        snprintf(path, sizeof(path), "%s/community", dir);
+        spit(path, "c0mmunity\n", 0600);
+        snprintf(path, sizeof(path), "%s/%s", dir, cases[i].file);
+        assert_int_equal(chown(path, other, (gid_t)-1), 0);
+        cfg = (struct rw_config *)1;
+        assert_int_equal(load_text(dir, v3_config, &cfg, &text), CFG_ERR_INVALID);
+        assert_null(cfg);
+        snprintf(want, sizeof(want),
+                 "%s/rw.cfg:%d: %s\"%s\" \"%s\" is owned by uid %u, neither this user (uid 0) "
+                 "nor root: that user could change it; chown it\n",
+                 dir, cases[i].line, cases[i].what, cases[i].key, path, (unsigned)other);
+        assert_string_equal(text, want);
+        assert_null(strstr(text, "s3cret"));
+        assert_null(strstr(text, "c0mmunity\n"));
+        free(text);
+    }
+    /* The MQTT password too. */
+    snprintf(path, sizeof(path), "%s/mqtt.pass", dir);
+    spit(path, "Zh3ngzhou-s3cret\n", 0600);
+    assert_int_equal(chown(path, other, (gid_t)-1), 0);
+    cfg = (struct rw_config *)1;
+    assert_int_equal(load_text(dir, password_config, &cfg, &text), CFG_ERR_INVALID);
+    assert_null(cfg);
+    snprintf(want, sizeof(want),
+             "%s/rw.cfg:5: mqtt: \"password_file\" \"%s\" is owned by uid %u, neither this "
+             "user (uid 0) nor root: that user could change it; chown it\n",
+             dir, path, (unsigned)other);
+    assert_string_equal(text, want);
+    free(text);
+    remove_tmpdir(dir);
+}
+
 /* Secrets come from private files; open ones and short passphrases are refused, unnamed. */
 static void
 test_cfg_load_snmp_secret_files(void **state)
@@ -819,8 +891,9 @@ test_cfg_load_snmp_secret_files(void **state)
     snprintf(want, sizeof(want),
              "%s/rw.cfg:7: device \"ups1\": snmp: \"priv_passphrase_file\" \"%s/priv.pass\": the "
              "secret must be at least 8 characters\n"
-             "%s/rw.cfg:9: device \"ups2\": snmp: \"community_file\" \"%s/community\" can be read "
-             "or written by group or others (mode 0644); chmod 600 it\n",
+             "%s/rw.cfg:9: device \"ups2\": snmp: \"community_file\" \"%s/community\" has mode "
+             "0644: a secrets file must be 0600 or 0640 (group may read, others nothing); chmod "
+             "600 it\n",
              dir, dir, dir, dir);
     assert_string_equal(text, want);
     assert_null(strstr(text, "c0mmunity\n"));
@@ -1094,6 +1167,25 @@ test_cfg_profile_point_lookup_and_defaults(void **state)
     assert_int_equal(p.npoints, 0);
     cfg_profile_clear(&p); /* twice is harmless */
     cfg_profile_clear(NULL);
+}
+
+/* A point whose aligned read runs past register 65535 is refused at its line, so that every
+ * profile the loader accepts can be planned (fuzz_profile found one that could not). */
+static void
+test_cfg_profile_aligned_read_past_end(void **state)
+{
+    struct cfg_diags d = {0};
+    struct cfg_profile p;
+    char *text;
+
+    (void)state;
+    assert_int_equal(cfg_profile_load("profiles/bad-align-end.cfg", "bad-align-end", &p, &d),
+                     CFG_ERR_INVALID);
+    text = diags_text(&d);
+    assert_string_equal(text, "profiles/bad-align-end.cfg:9: point \"last\": reading it with "
+                              "register_multiple 3 runs past register 65535\n");
+    free(text);
+    cfg_diags_free(&d);
 }
 
 /* roomwatch-devsim loads profiles on their own: problems come back the same way. */
@@ -1548,13 +1640,14 @@ test_cfg_load_notify_secret_files(void **state)
     assert_int_equal(cfg->notify[2].rate_limit, 100);
     cfg_free(cfg);
 
-    /* Open to others: refused, and the secret is not in the message. */
+    /* Open to others: refused, and the secret is not in the message (0640 is fine: a group
+     * such as the service's may read it). */
     snprintf(path, sizeof(path), "%s/dt.sec", dir);
-    spit(path, "SECabc123\n", 0640);
+    spit(path, "SECabc123\n", 0644);
     assert_int_equal(load_text(dir, text, &cfg, &diag), CFG_ERR_INVALID);
     snprintf(want, sizeof(want),
-             "%s/rw.cfg:4: channel \"dt\": \"secret_file\" \"%s/dt.sec\" can be read or written "
-             "by group or others (mode 0640); chmod 600 it\n",
+             "%s/rw.cfg:4: channel \"dt\": \"secret_file\" \"%s/dt.sec\" has mode 0644: a "
+             "secrets file must be 0600 or 0640 (group may read, others nothing); chmod 600 it\n",
              dir, dir);
     assert_non_null(strstr(diag, want));
     assert_null(strstr(diag, "SECabc123"));
@@ -1637,6 +1730,7 @@ main(void)
         cmocka_unit_test(test_cfg_load_snmp_values),
         cmocka_unit_test(test_cfg_load_probe_values),
         cmocka_unit_test(test_cfg_load_snmp_secret_files),
+        cmocka_unit_test(test_cfg_load_secret_foreign_owner_refused),
         cmocka_unit_test(test_cfg_load_text_must_be_utf8),
         cmocka_unit_test(test_cfg_load_profile_dir_default),
         cmocka_unit_test(test_cfg_load_profile_dirs_first_match_wins),
@@ -1645,6 +1739,7 @@ main(void)
         cmocka_unit_test(test_cfg_names_of_types_and_orders),
         cmocka_unit_test(test_cfg_profile_point_lookup_and_defaults),
         cmocka_unit_test(test_cfg_profile_load_reports_problems),
+        cmocka_unit_test(test_cfg_profile_aligned_read_past_end),
         cmocka_unit_test(test_cfg_real_profiles_load_clean),
         cmocka_unit_test(test_cfg_real_profile_eastron_sdm630),
         cmocka_unit_test(test_cfg_real_profile_carlo_gavazzi_em340),

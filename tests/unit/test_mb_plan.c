@@ -193,6 +193,32 @@ test_plan_empty_profile(void **state)
     mb_plan_clear(&plan);
 }
 
+/* Found by fuzzing: with register_multiple 3, merging the point at 65535 into the read at
+ * 65532 rounded it up to 65538; the plan must refuse (EINVAL), never ask past 65535. */
+static void
+test_plan_never_past_last_register(void **state)
+{
+    struct cfg_profile p = profile(125, 3);
+    struct mb_plan plan;
+
+    (void)state;
+    add(&p, 3, 65532, CFG_T_INT16);
+    add(&p, 3, 65535, CFG_T_INT16);
+    errno = 0;
+    assert_int_equal(mb_plan_build(&p, &plan), -1);
+    assert_int_equal(errno, EINVAL);
+
+    /* The same end with a multiple that divides 65536 is one read up to the last register. */
+    p = profile(125, 2);
+    add(&p, 3, 65532, CFG_T_INT16);
+    add(&p, 3, 65535, CFG_T_INT16);
+    assert_int_equal(mb_plan_build(&p, &plan), 0);
+    assert_int_equal(plan.nreads, 1);
+    assert_int_equal(plan.reads[0].address, 65532);
+    assert_int_equal(plan.reads[0].count, 4);
+    mb_plan_clear(&plan);
+}
+
 int
 main(void)
 {
@@ -205,6 +231,7 @@ main(void)
         cmocka_unit_test(test_plan_bits),
         cmocka_unit_test(test_plan_point_wider_than_limit_is_einval),
         cmocka_unit_test(test_plan_empty_profile),
+        cmocka_unit_test(test_plan_never_past_last_register),
     };
 
     return cmocka_run_group_tests(tests, NULL, NULL);

@@ -213,6 +213,12 @@ test_sp_uptime_restarted(void **state)
     assert_true(sp_uptime_restarted(1000, 999, 1.0));
     assert_false(sp_uptime_restarted(4294967200u, 50, 1.0));       /* wrapped */
     assert_true(sp_uptime_restarted(4294967200u, 2000000000u, 1.0)); /* not a wrap */
+    /* Fuzzing: an interval too long for the slack to be converted is a restart, without
+     * undefined behaviour; a NaN one counts as no time at all. */
+    assert_true(sp_uptime_restarted(1000, 999, 1e300));
+    assert_true(sp_uptime_restarted(4294967200u, 50, 3e7));
+    assert_false(sp_uptime_restarted(4294967200u, 50, NAN));
+    assert_false(sp_uptime_restarted(1000, 1000, 1e300));
 }
 
 /* A row of a walked column holding OID 1.3.6.1.2.1.33.1.6.3.<alarm> (upsWellKnownAlarms). */
