@@ -575,12 +575,6 @@ core_engine(struct core *c)
     return c->eng;
 }
 
-const struct indset *
-core_indset(const struct core *c)
-{
-    return c->is;
-}
-
 /* A read-only hook for roomwatchd's <prefix>/status (core.h); nothing else changes. */
 int
 core_store_failing(const struct core *c)

@@ -122,8 +122,6 @@ int core_inc_results(struct core *c, int64_t now, struct ist_result *res);
 /* The current period and its engine (valid until the next sample, tick or core_free()). */
 const struct indset_period *core_period(const struct core *c);
 struct eng *core_engine(struct core *c);
-/* The engine index of a device's point, as indset lays them out. */
-const struct indset *core_indset(const struct core *c);
 /* The text of the store's last error. */
 const char *core_errmsg(const struct core *c);
 /* 1 while checkpoints fail (a full disk, an I/O error), from the first failure to the next
