@@ -284,6 +284,7 @@ struct cfg_site {
     char *timezone; /* default "Asia/Shanghai" */
     char gateway[CFG_ID_MAX];
     enum cfg_period period; /* the reporting period, default the calendar year */
+    int english;            /* language = "en": alerts' explanations in English; default zh */
 };
 
 /* What an indicator computes (DESIGN.md, "Indicators"); the value's unit follows the kind. */

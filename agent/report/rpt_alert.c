@@ -278,6 +278,22 @@ rpt_alert_current(const struct rpt_alert *a)
     return a->state;
 }
 
+const struct rpt_alert_conf *
+rpt_alert_conf(const struct rpt_alert *a)
+{
+    return &a->c;
+}
+
+void
+rpt_alert_resume(struct rpt_alert *a, enum rpt_alert_state st, int64_t t)
+{
+    if (st == RPT_ALERT_NONE)
+        return;
+    a->state = st;
+    a->last_alert_t = t;
+    a->last_t = t;
+}
+
 void
 rpt_alert_burn(const struct rpt_alert *a, size_t k, double *lw, double *sw)
 {

@@ -113,6 +113,14 @@ void rpt_alert_free(struct rpt_alert *a);
 int rpt_alert_step(struct rpt_alert *a, const struct rpt_alert_obs *o,
                    struct rpt_alert_change *ch);
 enum rpt_alert_state rpt_alert_current(const struct rpt_alert *a);
+/* The conf the state runs under. */
+const struct rpt_alert_conf *rpt_alert_conf(const struct rpt_alert *a);
+/*
+ * Resumes a fresh state at the last alert kept (state st at t): the state and the minimum
+ * interval go on from it (a restarted owner does not announce it again); the burn-rate
+ * windows begin empty.
+ */
+void rpt_alert_resume(struct rpt_alert *a, enum rpt_alert_state st, int64_t t);
 /* The burn of tier k's long or short window as of the last observation; NaN: none. */
 void rpt_alert_burn(const struct rpt_alert *a, size_t k, double *lw, double *sw);
 
