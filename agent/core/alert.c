@@ -278,7 +278,12 @@ alert_doc(const struct alerts *a, const struct cfg_indicator *in, const struct r
         json_object_set_new(t, "short", rpt_num(ch->burn_short[k]));
         json_array_append_new(tiers, t);
     }
-    json_object_set_new(burn, "tiers", tiers);
+    /* The tiers only where they apply: a rate's or a downtime's budget. */
+    if (in->kind == CFG_IND_BAND || in->kind == CFG_IND_AVAILABILITY ||
+        in->kind == CFG_IND_FAULT_RATE || in->kind == CFG_IND_DOWNTIME)
+        json_object_set_new(burn, "tiers", tiers);
+    else
+        json_decref(tiers);
     json_object_set_new(burn, "fired", ch->tier >= 0 ? json_integer(ch->tier) : json_null());
     json_object_set_new(d, "burn", burn);
     json_object_set_new(d, "projection", rpt_num(j->projection));
@@ -428,4 +433,32 @@ alerts_tick(struct alerts *a)
     }
     if (r.n == 64)
         a->pub_pending = 1;
+}
+
+static int
+take_doc(const struct store_alert *sa, void *arg)
+{
+    json_t *d = json_loads(sa->doc, 0, NULL);
+
+    if (d == NULL || json_array_append_new(arg, d) != 0) {
+        errno = ENOMEM;
+        return -1;
+    }
+    return 0;
+}
+
+json_t *
+alerts_list(struct store *s, int64_t from, int64_t to)
+{
+    json_t *l = json_array();
+
+    if (l == NULL) {
+        errno = ENOMEM;
+        return NULL;
+    }
+    if (store_alert_each(s, from, to, 0, take_doc, l) != 0) {
+        json_decref(l);
+        return NULL;
+    }
+    return l;
 }

@@ -19,6 +19,8 @@
 
 #include <stdint.h>
 
+#include <jansson.h>
+
 #include "core/core_io.h"
 #include "core/indset.h"
 
@@ -40,5 +42,11 @@ void alerts_eval(struct alerts *a, struct eng *e, const struct ist_result *ires,
 void alerts_tick(struct alerts *a);
 /* Accepts NULL. */
 void alerts_free(struct alerts *a);
+/*
+ * The alerts kept in s with from <= at < to, in the order they were raised, each its
+ * published document: a new JSON array (the caller json_decref()s it), or NULL (errno: EIO,
+ * ENOMEM). `roomwatch replay --json` and `roomwatch alerts --json` list them alike.
+ */
+json_t *alerts_list(struct store *s, int64_t from, int64_t to);
 
 #endif

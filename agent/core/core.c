@@ -86,6 +86,11 @@ struct core {
     struct alerts *al;
     int64_t first_t;   /* the current period's earliest sample; INT64_MAX: none yet */
     int64_t next_eval; /* the next whole minute to evaluate */
+    /* The incident indicators' results the alerts were last evaluated on, kept while the
+     * store is unchanged and nothing is open (then only the minute moves, not the results). */
+    struct ist_result *ares;
+    int ares_ok;
+    int64_t ares_version;
 };
 
 #define EVAL_MS 60000LL /* alerts are evaluated once a minute of engine time */
@@ -182,6 +187,7 @@ roll(struct core *c, int64_t now)
         log_err("alerts: out of memory: no alerts for period %s", nname);
     c->first_t = INT64_MAX;
     c->next_eval = INT64_MIN;
+    c->ares_ok = 0;
     /* The new period's values go out at the next look, changed or not. */
     for (i = 0; i < c->cfg->nindicators; i++)
         c->ps[i].at = INT64_MIN;
@@ -270,7 +276,8 @@ core_open(const struct rw_config *cfg, struct store *store, const struct core_op
     c->ps = calloc(cfg->nindicators + 1, sizeof(*c->ps));
     c->is_inc = calloc(cfg->ninc_indicators + 1, sizeof(*c->is_inc));
     c->ires = calloc(cfg->ninc_indicators + 1, sizeof(*c->ires));
-    if (c->ps == NULL || c->is_inc == NULL || c->ires == NULL) {
+    c->ares = calloc(cfg->ninc_indicators + 1, sizeof(*c->ares));
+    if (c->ps == NULL || c->is_inc == NULL || c->ires == NULL || c->ares == NULL) {
         snprintf(err, errlen, "out of memory");
         goto fail;
     }
@@ -537,6 +544,36 @@ publish(struct core *c, int64_t now, int force)
     publish_inc(c, now, force);
 }
 
+/* Whether a result changes with time alone: an incident or a response still open. */
+static int
+ageing(const struct ist_result *r)
+{
+    return r->nopen > 0 || r->pending > 0 || r->detected > r->resolved;
+}
+
+/* The incident indicators as of minute m for the alerts, read again only when the store
+ * changed or something is open; NULL when they cannot be read. */
+static const struct ist_result *
+alert_inc_results(struct core *c, int64_t m)
+{
+    int64_t v;
+    int fresh = c->ares_ok;
+
+    if (store_write_version(c->store, &v) < 0 || v != c->ares_version)
+        fresh = 0;
+    for (size_t i = 0; fresh && i < c->cfg->ninc_indicators; i++)
+        if (ageing(&c->ares[i]))
+            fresh = 0;
+    if (fresh)
+        return c->ares;
+    for (size_t i = 0; i < c->cfg->ninc_indicators; i++)
+        ist_result_clear(&c->ares[i]);
+    c->ares_ok = incind_compute(c->cfg, c->store, c->per.day_start[0], period_end(&c->per), m,
+                                c->ares) == 0;
+    c->ares_version = v;
+    return c->ares_ok ? c->ares : NULL;
+}
+
 /*
  * The alerts at every whole minute of engine time up to t: the engine accounted up to the
  * minute, then judged there. The daemon and replay advance differently (every loop; every
@@ -563,8 +600,8 @@ eval_alerts(struct core *c, int64_t t)
         if (advanced != INT64_MIN && m < advanced)
             continue; /* accounted past it already (a resumed state) */
         eng_advance(c->eng, m);
-        if (c->cfg->ninc_indicators > 0 && core_inc_results(c, m, c->ires) == 0)
-            ires = c->ires;
+        if (c->cfg->ninc_indicators > 0)
+            ires = alert_inc_results(c, m);
         alerts_eval(c->al, c->eng, ires, m);
     }
 }
@@ -670,6 +707,10 @@ core_free(struct core *c)
         for (size_t i = 0; i < c->cfg->ninc_indicators; i++)
             ist_result_clear(&c->ires[i]);
     free(c->ires);
+    if (c->ares != NULL)
+        for (size_t i = 0; i < c->cfg->ninc_indicators; i++)
+            ist_result_clear(&c->ares[i]);
+    free(c->ares);
     free(c->is_inc);
     free(c);
 }

@@ -414,8 +414,9 @@ rpt_judge(const struct cfg_indicator *in, const struct eng *e, size_t ind,
         j->status = m ? RPT_OK : RPT_AT_RISK;
     else
         j->status = j->met == 1 ? RPT_OK : RPT_AT_RISK;
+    /* Not in the period's first hour: the first samples' minute would read as thin. */
     if (j->status != RPT_LOST && in->coverage_floor > 0 && rests_on_time(in->kind) &&
-        !(r->coverage >= in->coverage_floor)) {
+        c.asof - c.start >= RPT_GRACE_MS && !(r->coverage >= in->coverage_floor)) {
         j->met = -1;
         j->status = RPT_UNVERIFIED;
     }

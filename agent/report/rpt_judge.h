@@ -57,7 +57,8 @@
  *  - unverified: not lost, but the value rests on less than the indicator's coverage floor
  *    (coverage_floor: eng_result's coverage, the known share of the period's time so far) of
  *    the time: met is then null, whatever the value (it cannot be signed). Kinds whose value
- *    rests on time (band, availability, downtime, fault_rate, supply_days, duty_days) only;
+ *    rests on time (band, availability, downtime, fault_rate, supply_days, duty_days) only,
+ *    and not within the period's first RPT_GRACE_MS;
  *  An indicator with no value within the first RPT_GRACE_MS of the period is not judged
  *  yet (none), so that a new period does not begin with every indicator at risk for the
  *  minute its first samples and windows take. Once the period is over, lost = not met.
