@@ -132,8 +132,8 @@ cmd_replay(int argc, char **argv)
         putchar('\n');
         json_decref(doc);
     } else {
-        rpt_table(stdout, cfg, core_engine(replay_core(rp)), &per);
-        rpt_table_inc(stdout, cfg, replay_inc(rp), &per, per.day_start[per.ndays]);
+        rpt_table(stdout, cfg, core_engine(replay_core(rp)), replay_inc(rp), &per,
+                  per.day_start[per.ndays]);
     }
     rc = fflush(stdout) == 0 ? 0 : 2;
 out:

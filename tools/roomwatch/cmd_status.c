@@ -157,9 +157,7 @@ print_table(const struct rw_config *cfg, struct eng *e, const struct rpt_period 
            rw_calendar_rfc3339(per->tz, per->day_start[0], a, sizeof(a)),
            rw_calendar_rfc3339(per->tz, per->day_start[per->ndays], b, sizeof(b)), per->ndays,
            rw_calendar_rfc3339(per->tz, as_of, w, sizeof(w)), final ? " (final)" : "");
-    rpt_table(stdout, cfg, e, per);
-    if (cfg->ninc_indicators > 0)
-        rpt_table_inc(stdout, cfg, ires, per, now);
+    rpt_table(stdout, cfg, e, cfg->ninc_indicators > 0 ? ires : NULL, per, now);
 }
 
 int
