@@ -652,6 +652,7 @@ core_stop(struct core *c, int64_t now)
     /* The samples drained before this are in; account up to now and stop cleanly. */
     if (c->prev != NULL)
         finish_prev(c, now);
+    eval_alerts(c, now);
     eng_advance(c->eng, now);
     if (core_checkpoint(c, now) < 0)
         log_err("store: final checkpoint failed: %s; the time since the last one will read "

@@ -133,7 +133,8 @@ key_number(char *b, size_t len, const struct cfg_indicator *in, const struct rpt
     char a[48];
 
     if (j->status == RPT_UNVERIFIED && !isnan(coverage)) {
-        snprintf(b, len, coverage < 0.1 ? "coverage %.1f%%" : "coverage %.0f%%", coverage * 100.0);
+        snprintf(b, len, coverage < 0.1 ? "coverage %.1f%%" : "coverage %.0f%%",
+                 coverage * 100.0);
     } else if ((in->kind == CFG_IND_MTTR || in->kind == CFG_IND_MTTA) && j->has_budget &&
                j->status == RPT_AT_RISK) {
         snprintf(b, len, "%.0f min left", j->left / 60.0);

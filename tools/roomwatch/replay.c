@@ -496,6 +496,12 @@ run_trace(struct replay *rp, struct tsrc *ts)
         if (start_core(rp, 0) != 0)
             goto out;
     }
+    /* Every row is in: the alerts are evaluated up to the last one, as the daemon evaluated
+     * them up to its stop (core.h). Not with --db: the next chunk's first rows may be older
+     * than this one's last, within --max-skew. */
+    if (rp->db_path == NULL && newest != INT64_MIN && rp->until == 0 && newest > advanced &&
+        newest < rp->per.day_start[rp->per.ndays])
+        core_advance(rp->core, newest);
     if (rp->db_path != NULL && save(rp) != 0)
         goto out;
     rp->newest = newest;
