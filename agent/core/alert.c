@@ -29,8 +29,8 @@ struct alerts {
     const struct core_out *out;
     struct indset_period per;
     char period[16];
-    size_t n;                /* engine indicators, then incident indicators */
-    struct rpt_alert **st;   /* NULL: no target */
+    size_t n;              /* engine indicators, then incident indicators */
+    struct rpt_alert **st; /* NULL: no target */
     int store_failing, pub_pending;
 };
 
@@ -188,11 +188,12 @@ explain(const struct alerts *a, const struct cfg_indicator *in, const struct rpt
                  in->name, tw, tgt);
         break;
     case RPT_ALERT_UNVERIFIED:
-        snprintf(b, sizeof(b),
-                 en ? "%s: only %.0f%% of the time so far is known, below the %.0f%% floor: "
-                      "the value cannot show that %s %s is met"
-                    : "%s：目前仅 %.0f%% 的时间有数据，低于 %.0f%% 的覆盖下限，不能据此认定%s %s 达成",
-                 in->name, coverage * 100.0, in->coverage_floor * 100.0, tw, tgt);
+        snprintf(
+            b, sizeof(b),
+            en ? "%s: only %.0f%% of the time so far is known, below the %.0f%% floor: "
+                 "the value cannot show that %s %s is met"
+               : "%s：目前仅 %.0f%% 的时间有数据，低于 %.0f%% 的覆盖下限，不能据此认定%s %s 达成",
+            in->name, coverage * 100.0, in->coverage_floor * 100.0, tw, tgt);
         break;
     case RPT_ALERT_OK:
         if (left[0] != '\0')

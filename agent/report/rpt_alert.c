@@ -23,8 +23,8 @@ struct slot {
 struct rpt_alert {
     struct rpt_alert_conf c;
     enum rpt_alert_state state;
-    int64_t last_t;       /* the last observation; INT64_MIN: none */
-    int64_t last_alert_t; /* INT64_MIN: none */
+    int64_t last_t;            /* the last observation; INT64_MIN: none */
+    int64_t last_alert_t;      /* INT64_MIN: none */
     enum rpt_alert_state want; /* the less urgent state being asked for */
     int64_t want_since;
     size_t nslots;

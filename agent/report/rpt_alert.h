@@ -59,10 +59,10 @@ struct rpt_alert_tier {
 struct rpt_alert_conf {
     size_t ntiers;
     struct rpt_alert_tier tier[RPT_ALERT_MAX_TIERS];
-    double clear_ratio;   /* fast_burn is kept while a tier's windows reach this x burn */
-    int64_t hold_ms;      /* a less urgent state must be asked for this long first */
+    double clear_ratio; /* fast_burn is kept while a tier's windows reach this x burn */
+    int64_t hold_ms;    /* a less urgent state must be asked for this long first */
     int64_t min_interval_ms;
-    int64_t left_low_ms;   /* mean targets: at_risk when the time left is at most this */
+    int64_t left_low_ms; /* mean targets: at_risk when the time left is at most this */
 };
 
 struct rpt_alert_obs {
@@ -83,8 +83,8 @@ struct rpt_alert_obs {
 struct rpt_alert_change {
     int64_t t;
     enum rpt_alert_state from, to;
-    const char *kind;   /* "raised", "recovered" or "lost" */
-    int tier;           /* the tier that fired (fast_burn), else -1 */
+    const char *kind; /* "raised", "recovered" or "lost" */
+    int tier;         /* the tier that fired (fast_burn), else -1 */
     size_t ntiers;
     double burn_long[RPT_ALERT_MAX_TIERS], burn_short[RPT_ALERT_MAX_TIERS]; /* NaN: none */
 };
@@ -110,8 +110,7 @@ void rpt_alert_free(struct rpt_alert *a);
  * changes and that is an alert; 0 otherwise. An observation that is not at a whole minute, or
  * not after the previous one, is ignored (0).
  */
-int rpt_alert_step(struct rpt_alert *a, const struct rpt_alert_obs *o,
-                   struct rpt_alert_change *ch);
+int rpt_alert_step(struct rpt_alert *a, const struct rpt_alert_obs *o, struct rpt_alert_change *ch);
 enum rpt_alert_state rpt_alert_current(const struct rpt_alert *a);
 /* The conf the state runs under. */
 const struct rpt_alert_conf *rpt_alert_conf(const struct rpt_alert *a);
@@ -133,8 +132,8 @@ void rpt_alert_observe(const struct cfg_indicator *in, const struct eng_result *
                        const struct rpt_judgement *j, int64_t t, struct rpt_alert_obs *o);
 /* The observation at t of incident indicator judgement j (rpt_inc_judge()): status, and the
  * time left of a mean target (MTTR, mean response) while an incident is open. */
-void rpt_alert_observe_inc(const struct cfg_indicator *in, const struct rpt_judgement *j,
-                           int64_t t, struct rpt_alert_obs *o);
+void rpt_alert_observe_inc(const struct cfg_indicator *in, const struct rpt_judgement *j, int64_t t,
+                           struct rpt_alert_obs *o);
 
 /* "ok", "unverified", "at_risk", "fast_burn", "lost"; NULL for NONE. */
 const char *rpt_alert_state_name(enum rpt_alert_state s);

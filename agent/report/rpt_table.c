@@ -133,8 +133,7 @@ key_number(char *b, size_t len, const struct cfg_indicator *in, const struct rpt
     char a[48];
 
     if (j->status == RPT_UNVERIFIED && !isnan(coverage)) {
-        snprintf(b, len, coverage < 0.1 ? "coverage %.1f%%" : "coverage %.0f%%",
-                 coverage * 100.0);
+        snprintf(b, len, coverage < 0.1 ? "coverage %.1f%%" : "coverage %.0f%%", coverage * 100.0);
     } else if ((in->kind == CFG_IND_MTTR || in->kind == CFG_IND_MTTA) && j->has_budget &&
                j->status == RPT_AT_RISK) {
         snprintf(b, len, "%.0f min left", j->left / 60.0);
@@ -161,7 +160,9 @@ fill(struct row *r, size_t order, const struct cfg_indicator *in, double value,
     snprintf(r->cell[C_TARGET], sizeof(r->cell[C_TARGET]), "%s",
              in->target_text != NULL ? in->target_text : "-");
     snprintf(r->cell[C_MET], sizeof(r->cell[C_MET]), "%s",
-             j->met < 0 ? "-" : j->met ? "yes" : "no");
+             j->met < 0 ? "-"
+             : j->met   ? "yes"
+                        : "no");
     snprintf(r->cell[C_STATUS], sizeof(r->cell[C_STATUS]), "%s", st != NULL ? st : "-");
     key_number(r->cell[C_KEY], sizeof(r->cell[C_KEY]), in, j, coverage);
     if (isnan(j->projection))

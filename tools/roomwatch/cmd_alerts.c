@@ -76,8 +76,9 @@ cmd_alerts(int argc, char **argv)
     snprintf(path, sizeof(path), "%s/%s", cfg->state_dir, STORE_FILE);
     if (store_open_readonly(path, &s) < 0) {
         if (errno == ENOENT)
-            fprintf(stderr, "roomwatch alerts: %s: no store yet (roomwatchd has not run with "
-                            "this state_dir)\n",
+            fprintf(stderr,
+                    "roomwatch alerts: %s: no store yet (roomwatchd has not run with "
+                    "this state_dir)\n",
                     path);
         else if (errno == EPROTO)
             fprintf(stderr,
