@@ -559,7 +559,8 @@ alert_inc_results(struct core *c, int64_t m)
     int64_t v;
     int fresh = c->ares_ok;
 
-    if (store_write_version(c->store, &v) < 0 || v != c->ares_version)
+    /* Only the daemon's store has other writers (the CLI); replay's is its own. */
+    if (store_write_version(c->store, c->out != NULL, &v) < 0 || v != c->ares_version)
         fresh = 0;
     for (size_t i = 0; fresh && i < c->cfg->ninc_indicators; i++)
         if (ageing(&c->ares[i]))

@@ -355,11 +355,12 @@ int store_alert_each(struct store *s, int64_t from, int64_t to, int unpublished_
 int store_alert_last(struct store *s, const char *indicator, const char *period, char *state,
                      size_t len, int64_t *at);
 /*
- * A number that changes whenever anything is written to the database, by this connection or
- * another process (store_data_version() and this connection's changes): a reader of the record can keep what it computed while it stays the
- * same. 0 or -1 (EIO).
+ * A number that changes whenever anything is written to the database by this connection,
+ * and with others, by another process too (store_data_version()): a reader of the record can
+ * keep what it computed while it stays the same. Without others it costs no query. 0 or -1
+ * (EIO).
  */
-int store_write_version(struct store *s, int64_t *v);
+int store_write_version(struct store *s, int others, int64_t *v);
 
 /* A channel's delivery state. */
 struct store_notify_channel {

@@ -203,16 +203,21 @@ store_alert_last(struct store *s, const char *indicator, const char *period, cha
 }
 
 int
-store_write_version(struct store *s, int64_t *v)
+store_write_version(struct store *s, int others, int64_t *v)
 {
     sqlite3 *db = store_db(s);
     sqlite3_stmt *st = NULL;
+    int64_t dv = 0;
 
-    if (sqlite3_prepare_v2(db, "PRAGMA data_version", -1, &st, NULL) != SQLITE_OK ||
-        sqlite3_step(st) != SQLITE_ROW)
-        return fail(db, st, 0);
-    /* data_version moves with other connections' commits, total_changes with this one's. */
-    *v = sqlite3_column_int64(st, 0) * 1000000007LL + (int64_t)sqlite3_total_changes64(db);
-    sqlite3_finalize(st);
+    /* data_version moves with other connections' commits (a query: a shared lock on the
+     * file), total_changes with this one's (in memory). */
+    if (others) {
+        if (sqlite3_prepare_v2(db, "PRAGMA data_version", -1, &st, NULL) != SQLITE_OK ||
+            sqlite3_step(st) != SQLITE_ROW)
+            return fail(db, st, 0);
+        dv = sqlite3_column_int64(st, 0);
+        sqlite3_finalize(st);
+    }
+    *v = dv * 1000000007LL + (int64_t)sqlite3_total_changes64(db);
     return 0;
 }

@@ -36,6 +36,7 @@
 #include "cmd.h"
 #include "engine/eng.h"
 #include "engine/incstat.h"
+#include "core/alert.h"
 #include "core/incind.h"
 #include "core/indset.h"
 #include "rep_doc.h"
@@ -66,8 +67,8 @@ status_usage(FILE *fp)
                 "  -c FILE     the daemon's config: its state_dir holds the store\n"
                 "  --year Y    a past period's final values (default: the current period)\n"
                 "  --month M   with site.period = \"month\": the month 1..12 of year Y\n"
-                "  --json      print the indicators as JSON (as `roomwatch replay --json`, "
-                "with \"as_of\")\n"
+                "  --json      print the indicators and the period's alerts as JSON (as "
+                "`roomwatch replay --json`, with \"as_of\")\n"
                 "exit status: 0; 1 no store or no state for this config and period; 2 bad "
                 "usage, config or store\n");
 }
@@ -132,13 +133,22 @@ print_json(const struct rw_config *cfg, struct eng *e, const struct rpt_period *
            int64_t as_of, const struct ist_result *ires, int64_t now, struct store *st)
 {
     /* The document roomwatch report carries as its "status" (rep_doc.h). */
-    json_t *doc = rep_status_json(cfg, e, per, as_of, ires, now);
+    json_t *doc = rep_status_json(cfg, e, per, as_of, ires, now), *al;
     int rc;
 
     if (doc == NULL)
         return -1;
     if (cfg->nnotify > 0)
         json_object_set_new(doc, "notify", nt_status_json(cfg, st));
+    /* The period's alerts, as `roomwatch replay --json` lists them. */
+    al = alerts_list(st, per->day_start[0], per->day_start[per->ndays]);
+    if (al == NULL) {
+        fprintf(stderr, "roomwatch status: the alerts: %s\n",
+                errno == EIO ? store_errmsg(st) : strerror(errno));
+        json_decref(doc);
+        return -1;
+    }
+    json_object_set_new(doc, "alerts", al);
     rc = json_dumpf(doc, stdout, JSON_INDENT(2) | JSON_REAL_PRECISION(15));
     json_decref(doc);
     if (rc != 0)
