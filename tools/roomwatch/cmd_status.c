@@ -133,22 +133,14 @@ print_json(const struct rw_config *cfg, struct eng *e, const struct rpt_period *
            int64_t as_of, const struct ist_result *ires, int64_t now, struct store *st)
 {
     /* The document roomwatch report carries as its "status" (rep_doc.h). */
-    json_t *doc = rep_status_json(cfg, e, per, as_of, ires, now), *al;
+    /* With the period's alerts, as `roomwatch replay --json` lists them. */
+    json_t *doc = rep_status_json(cfg, e, per, as_of, ires, now, st);
     int rc;
 
     if (doc == NULL)
         return -1;
     if (cfg->nnotify > 0)
         json_object_set_new(doc, "notify", nt_status_json(cfg, st));
-    /* The period's alerts, as `roomwatch replay --json` lists them. */
-    al = alerts_list(st, per->day_start[0], per->day_start[per->ndays]);
-    if (al == NULL) {
-        fprintf(stderr, "roomwatch status: the alerts: %s\n",
-                errno == EIO ? store_errmsg(st) : strerror(errno));
-        json_decref(doc);
-        return -1;
-    }
-    json_object_set_new(doc, "alerts", al);
     rc = json_dumpf(doc, stdout, JSON_INDENT(2) | JSON_REAL_PRECISION(15));
     json_decref(doc);
     if (rc != 0)
