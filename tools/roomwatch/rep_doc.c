@@ -109,12 +109,14 @@ rep_status_json(const struct rw_config *cfg, struct eng *e, const struct rpt_per
         return NULL;
     rpt_inc_append(doc, cfg, ires, per, now);
     if (st != NULL) {
-        /* The period's alerts, as `roomwatch replay --json` lists them. */
-        if ((al = alerts_list(st, per->day_start[0], per->day_start[per->ndays])) == NULL) {
+        /* The period's alerts, as `roomwatch replay --json` lists them; null when the store
+         * cannot give them (a store the daemon has not upgraded to schema 7 yet). */
+        al = alerts_list(st, per->day_start[0], per->day_start[per->ndays]);
+        if (al == NULL && errno == ENOMEM) {
             json_decref(doc);
             return NULL;
         }
-        json_object_set_new(doc, "alerts", al);
+        json_object_set_new(doc, "alerts", al != NULL ? al : json_null());
     }
     json_object_set_new(
         doc, "as_of",
