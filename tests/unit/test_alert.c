@@ -24,6 +24,7 @@
 #include "report/rpt_alert.h"
 #include "report/rpt_inc.h"
 #include "report/rpt_judge.h"
+#include "report/rpt_table.h"
 
 #define S 1000LL
 #define MIN (60 * S)
@@ -401,6 +402,91 @@ test_open_incident_counts_down_to_mttr_lost(void **state)
     rpt_alert_free(a);
 }
 
+/* The display column where needle (after its leading space) starts in line: Chinese takes
+ * two columns (lead bytes 0xE3..0xE9 here), any other character one. -1 if absent. */
+static int
+col_at(const char *line, const char *needle)
+{
+    const char *at = strstr(line, needle);
+    int cols = 0;
+
+    if (at == NULL)
+        return -1;
+    for (const unsigned char *p = (const unsigned char *)line; p <= (const unsigned char *)at; p++)
+        if ((*p & 0xC0) != 0x80)
+            cols += (*p >= 0xE3 && *p <= 0xE9) ? 2 : 1;
+    return cols;
+}
+
+/*
+ * The table: the most urgent first, and columns aligned by display width whatever the
+ * targets hold (≥ is 3 bytes and one column; 分钟 is 6 bytes and four columns).
+ * Three count targets on 2025-07-02T12:00 (half the year gone): "=0" with 1 event is lost;
+ * "≥ 12" with 2 is behind its pace (projection 4.0): at_risk; "<=5分钟"-style text on a
+ * count with 0 is met: ok.
+ */
+static void
+test_table_urgent_first_aligned_by_width(void **state)
+{
+    struct rw_config cfg;
+    struct cfg_indicator in[3];
+    struct ist_result res[3];
+    struct rpt_period p;
+    const char *tg[3] = {"<=5", "≥ 12", "=0"};
+    const char *ids[3] = {"quiet", "visits", "security"};
+    const double val[3] = {0, 2, 1};
+    char err[TGT_ERR_LEN], *buf = NULL, *line[4];
+    size_t len = 0;
+    FILE *fp;
+    int n = 0;
+
+    (void)state;
+    year_days();
+    memset(&cfg, 0, sizeof(cfg));
+    cfg.site.timezone = "UTC";
+    cfg.ninc_indicators = 3;
+    cfg.inc_indicators = in;
+    for (int i = 0; i < 3; i++) {
+        memset(&in[i], 0, sizeof(in[i]));
+        strcpy(in[i].id, ids[i]);
+        in[i].name = "运维";
+        in[i].kind = CFG_IND_COUNT;
+        in[i].event = "maintenance";
+        in[i].target_text = (char *)tg[i];
+        assert_int_equal(tgt_parse(tg[i], NULL, &in[i].target, err, sizeof(err)), TGT_OK);
+        memset(&res[i], 0, sizeof(res[i]));
+        res[i].value = val[i];
+        res[i].events = (uint64_t)val[i];
+    }
+    in[0].target_text = "<=5分钟"; /* the text shown; the parsed bound is 5 */
+    p.tz = "UTC";
+    p.ndays = 365;
+    p.day_start = days;
+    assert_non_null(fp = open_memstream(&buf, &len));
+    rpt_table(fp, &cfg, NULL, res, &p, Y2025 + 182 * DAY + 12 * HOUR);
+    fclose(fp);
+    for (char *t = strtok(buf, "\n"); t != NULL && n < 4; t = strtok(NULL, "\n"))
+        line[n++] = t;
+    assert_int_equal(n, 4);
+    assert_true(strncmp(line[1], "security ", 9) == 0); /* lost */
+    assert_true(strncmp(line[2], "visits ", 7) == 0);   /* at_risk */
+    assert_true(strncmp(line[3], "quiet ", 6) == 0);    /* ok */
+    assert_non_null(strstr(line[1], " lost "));
+    assert_non_null(strstr(line[2], " at_risk "));
+    /* The columns after the targets start where their headers do, on every line. */
+    {
+        const char *met[4] = {" met ", " no ", " no ", " yes "};
+        const char *st[4] = {" status ", " lost ", " at_risk ", " ok "};
+
+        for (int i = 1; i < 4; i++) {
+            if (col_at(line[i], met[i]) != col_at(line[0], met[0]) ||
+                col_at(line[i], st[i]) != col_at(line[0], st[0]))
+                fail_msg("line %d misaligned:\n%s\n%s", i, line[0], line[i]);
+        }
+    }
+    free(buf);
+}
+
 int
 main(void)
 {
@@ -412,6 +498,7 @@ main(void)
         cmocka_unit_test(test_lost_never_alerts_again),
         cmocka_unit_test(test_month_without_data_is_unverified),
         cmocka_unit_test(test_open_incident_counts_down_to_mttr_lost),
+        cmocka_unit_test(test_table_urgent_first_aligned_by_width),
     };
 
     return cmocka_run_group_tests(tests, NULL, NULL);
