@@ -6,6 +6,8 @@
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
+#include <sys/timex.h>
 #include <time.h>
 
 double
@@ -24,6 +26,17 @@ rw_clock_wall(void)
 
     clock_gettime(CLOCK_REALTIME, &ts);
     return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+int
+rw_clock_synced(void)
+{
+    struct timex tx;
+
+    memset(&tx, 0, sizeof(tx)); /* modes 0: read only, no privilege needed */
+    if (ntp_adjtime(&tx) < 0)
+        return -1;
+    return (tx.status & STA_UNSYNC) == 0;
 }
 
 char *

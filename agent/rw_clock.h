@@ -9,6 +9,10 @@
 
 double rw_clock_mono(void);
 double rw_clock_wall(void);
+/* The kernel's word on the wall clock (adjtimex(2) without changing anything): 1 when it is
+ * synchronized (STA_UNSYNC clear, set by chrony, ntpd, systemd-timesyncd), 0 when not, -1
+ * when the kernel cannot be asked. rw_ctrust.h decides what follows. */
+int rw_clock_synced(void);
 /* Formats wall time t as RFC 3339 with milliseconds and the local UTC offset
  * ("2026-11-23T18:40:00.123+08:00") into buf; returns buf. */
 char *rw_clock_rfc3339(double t, char *buf, unsigned long len);

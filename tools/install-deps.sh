@@ -13,7 +13,7 @@ libcurl4-openssl-dev libc-ares-dev
 mosquitto mosquitto-clients socat snmpsim snmpd snmp
 python3 python3-pymodbus python3-serial-asyncio python3-paho-mqtt python3-openpyxl python3-aiosmtpd
 prometheus-alertmanager
-collectd-core procps time openssl
+collectd-core procps time openssl faketime
 chromium fonts-noto-cjk poppler-utils libreoffice-calc-nogui
 gcc-aarch64-linux-gnu libc6-dev-arm64-cross gcc-arm-linux-gnueabihf libc6-dev-armhf-cross
 qemu-user dpkg-dev systemd file

@@ -331,6 +331,7 @@ arc_get_stats(const struct arc *a, struct arc_stats *st)
     for (size_t i = 0; i < a->ndone; i++)
         st->bytes += a->done[i].size;
     st->open_files = a->nf;
+    st->failing = a->failing;
     st->bound_bytes = a->o.max_bytes;
 }
 

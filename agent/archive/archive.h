@@ -87,6 +87,7 @@ struct arc_stats {
     uint64_t bytes;         /* size on disk of the finished files the archive holds now */
     size_t open_files;      /* files open now (0, 1 or 2) */
     uint64_t bound_bytes;   /* the size bound in force (lowered to fit the disk at open) */
+    int failing;            /* 1 in an error episode: from a failed write to the next success */
 };
 
 /*

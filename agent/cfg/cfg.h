@@ -19,6 +19,7 @@
 #include <stdio.h>
 
 #include "engine/target.h"
+#include "rw_ctrust.h"
 
 #define CFG_ID_MAX 64 /* ids and point names, including the NUL */
 #define CFG_STATE_DIR_DEFAULT "/var/lib/roomwatch"
@@ -530,6 +531,12 @@ struct cfg_archive {
     int max_days;  /* bound on its age: hour files older than this many days go */
 };
 
+/* When the wall clock is trusted to date samples (rw_ctrust.h): the "clock" group. */
+struct cfg_clock {
+    enum rw_ctrust_mode trust; /* default RW_CTRUST_FLOOR */
+    int64_t floor;             /* s since the epoch, UTC: default the build's date */
+};
+
 struct rw_config {
     char *file;        /* the main config file */
     /* Where profiles are looked up, in order: the first folder holding <name>.cfg wins.
@@ -540,6 +547,7 @@ struct rw_config {
     char *state_dir;   /* the store's folder (absolute, or joined to the config's folder) */
     double checkpoint_interval; /* s between writes of the engine's state to the store */
     struct cfg_archive archive;
+    struct cfg_clock clock;
     struct cfg_site site;
     struct cfg_mqtt mqtt;
     size_t nbuses;

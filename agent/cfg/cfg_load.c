@@ -105,11 +105,13 @@ static void check_indicators(struct cl *c, const struct cfgc_obj *root);
 static void check_alarms(struct cl *c, const struct cfgc_obj *root);
 static void check_state(struct cl *c, const struct cfgc_obj *root);
 static void check_archive(struct cl *c, const struct cfgc_obj *root);
+static void check_clock(struct cl *c, const struct cfgc_obj *root);
 
 static const char *const top_keys[] = {
-    "site", "profile_dir", "queue_size", "state_dir", "checkpoint_interval", "archive", "mqtt", "buses", "devices", "indicators", "alarms", "report", "notify", "escalation", NULL,
+    "site", "profile_dir", "queue_size", "state_dir", "checkpoint_interval", "archive", "clock", "mqtt", "buses", "devices", "indicators", "alarms", "report", "notify", "escalation", NULL,
 };
 static const char *const archive_keys[] = {"enabled", "max_mb", "max_days", NULL};
+static const char *const clock_keys[] = {"trust", "floor", NULL};
 static const char *const site_keys[] = {"id",     "name",     "timezone", "gateway",
                                         "period", "language", NULL};
 static const char *const mqtt_keys[] = {
@@ -259,6 +261,7 @@ check_config(struct cl *c, const config_setting_t *root)
         c->cfg->queue_size = (size_t)qs;
     check_state(c, &top);
     check_archive(c, &top);
+    check_clock(c, &top);
     check_mqtt(c, &top);
     check_buses(c, &top);
     check_profile_dir(c, &top);
@@ -1666,4 +1669,40 @@ check_archive(struct cl *c, const struct cfgc_obj *root)
     (void)cfgc_get_bool(&c->ck, &o, "enabled", &ar->enabled);
     (void)cfgc_get_number(&c->ck, &o, "max_mb", 1, 1000000, &ar->max_mb);
     (void)cfgc_get_int(&c->ck, &o, "max_days", 1, 36600, &ar->max_days);
+}
+
+/*
+ * When the wall clock is trusted to date samples (rw_ctrust.h). The default floor is the date
+ * the build was configured (ROOMWATCH_BUILD_DATE, from SOURCE_DATE_EPOCH when set): no clock
+ * reading before the software existed can be right.
+ */
+static void
+check_clock(struct cl *c, const struct cfgc_obj *root)
+{
+    struct cfg_clock *ck = &c->cfg->clock;
+    const config_setting_t *g;
+    const char *v;
+    struct cfgc_obj o;
+
+    ck->trust = RW_CTRUST_FLOOR;
+    if (rw_ctrust_parse_date(ROOMWATCH_BUILD_DATE, &ck->floor) < 0)
+        ck->floor = 0;
+    if ((g = cfgc_get_group(&c->ck, root, "clock", 0)) == NULL)
+        return;
+    cfgc_obj_init(&o, g, "clock", NULL, 0);
+    cfgc_check_keys(&c->ck, &o, clock_keys);
+    if (cfgc_get_string(&c->ck, &o, "trust", &v) > 0) {
+        if (strcmp(v, "floor") == 0)
+            ck->trust = RW_CTRUST_FLOOR;
+        else if (strcmp(v, "sync") == 0)
+            ck->trust = RW_CTRUST_SYNC;
+        else if (strcmp(v, "always") == 0)
+            ck->trust = RW_CTRUST_ALWAYS;
+        else
+            cfgc_problem(&c->ck, &o, config_setting_get_member(g, "trust"),
+                         "\"trust\" must be \"floor\", \"sync\" or \"always\", not \"%s\"", v);
+    }
+    if (cfgc_get_string(&c->ck, &o, "floor", &v) > 0 && rw_ctrust_parse_date(v, &ck->floor) < 0)
+        cfgc_problem(&c->ck, &o, config_setting_get_member(g, "floor"),
+                     "\"floor\" must be a date YYYY-MM-DD from 1970 on, not \"%s\"", v);
 }

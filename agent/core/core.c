@@ -687,6 +687,13 @@ core_indset(const struct core *c)
     return c->is;
 }
 
+/* A read-only hook for roomwatchd's <prefix>/status (core.h); nothing else changes. */
+int
+core_store_failing(const struct core *c)
+{
+    return c->ckpt_failing;
+}
+
 const char *
 core_errmsg(const struct core *c)
 {

@@ -126,6 +126,9 @@ struct eng *core_engine(struct core *c);
 const struct indset *core_indset(const struct core *c);
 /* The text of the store's last error. */
 const char *core_errmsg(const struct core *c);
+/* 1 while checkpoints fail (a full disk, an I/O error), from the first failure to the next
+ * success; else 0. For the daemon's status document: the failure is logged here, once. */
+int core_store_failing(const struct core *c);
 /* Accepts NULL. Writes nothing: core_stop() or core_checkpoint() first. */
 void core_free(struct core *c);
 

@@ -39,6 +39,7 @@
 #include "pub/pub.h"
 #include "pub/pub_json.h"
 #include "rw_clock.h"
+#include "rw_ctrust.h"
 #include "rw_etime.h"
 #include "rw_log.h"
 #include "rw_notify.h"
@@ -84,7 +85,17 @@ struct agent {
     struct ctl *ctl;          /* commands in over MQTT */
     struct notifier *notifier; /* channels told from the store's log; NULL without any */
     uint64_t notify_version;   /* of the channels' state last put in <prefix>/status */
+    /* Waiting for a trusted wall clock (rw_ctrust.h): the store, the core, the archive,
+     * commands and the notifier are not started yet; polling and telemetry go on. */
+    int clock_wait;
+    double clock_wait_since; /* monotonic s */
+    uint64_t clock_held;     /* samples taken while waiting: not filed, their time unknown */
+    int disk_state;          /* DISK_* bits as last put in <prefix>/status */
 };
+
+/* What fails to reach the disk (a full disk, an I/O error): in <prefix>/status. */
+#define DISK_STORE 1   /* the store's checkpoints */
+#define DISK_ARCHIVE 2 /* the sample archive's writes */
 
 /* Modbus exceptions a TCP gateway sends for the device behind it: gateway path unavailable
  * (10) and gateway target device failed to respond (11), Modbus Application Protocol 1.1b3,
@@ -143,7 +154,10 @@ flush_cycle(struct agent *a, size_t dev)
     snprintf(topic, sizeof(topic), "telemetry/%s", a->cfg->devices[dev].id);
     /* A refused message is counted by pub, which logs the state change; the reports a
      * delivery indicator counts are tracked. */
-    (void)dlv_publish(a->dlv, dev, topic, json, rw_clock_mono());
+    if (a->dlv != NULL)
+        (void)dlv_publish(a->dlv, dev, topic, json, rw_clock_mono());
+    else /* waiting for the clock: no core counts the report yet */
+        (void)pub_publish(a->pub, topic, json, a->cfg->mqtt.qos, 0);
     free(json);
 }
 
@@ -203,8 +217,12 @@ take_sample(struct agent *a, const struct sample *s)
     prof = &a->cfg->profiles[a->cfg->devices[s->device].profile];
     if (s->point >= prof->npoints)
         return;
-    if (a->core != NULL)
+    /* A sample taken before the core was anchored (while the clock was not trusted) is not
+     * filed: its time is unknown. */
+    if (a->core != NULL && s->mono >= a->et.mono0)
         feed_core(a, s);
+    else if (a->clock_wait || a->core != NULL)
+        a->clock_held++;
     /* A cycle whose last sample was dropped by a full queue is published when the next
      * cycle begins, with the points that did arrive. */
     if (cb->n > 0 && cb->cycle != s->cycle)
@@ -404,6 +422,130 @@ core_start(struct agent *a)
     return 0;
 }
 
+/* The agent keeps a store (and runs the core) with indicators or alarm rules. */
+static int
+keeps_store(const struct rw_config *cfg)
+{
+    return cfg->nindicators > 0 || cfg->ninc_indicators > 0 || cfg->nalarms > 0;
+}
+
+/* Whether the wall clock may date samples now (rw_ctrust.h); the kernel is asked only when
+ * the mode needs it. */
+static int
+clock_trusted(const struct rw_config *cfg)
+{
+    int synced = cfg->clock.trust == RW_CTRUST_SYNC ? rw_clock_synced() : -1;
+
+    return rw_ctrust_ok(cfg->clock.trust, cfg->clock.floor, rw_clock_wall(), synced);
+}
+
+/* The floor as YYYY-MM-DD into buf (len > 10 bytes); returns buf. */
+static char *
+floor_text(const struct rw_config *cfg, char *buf, size_t len)
+{
+    time_t t = (time_t)cfg->clock.floor;
+    struct tm tm;
+
+    gmtime_r(&t, &tm);
+    strftime(buf, len, "%Y-%m-%d", &tm);
+    return buf;
+}
+
+/* DISK_* bits of what fails to reach the disk now. */
+static int
+disk_state(const struct agent *a)
+{
+    struct arc_stats st;
+    int bits = 0;
+
+    if (a->core != NULL && core_store_failing(a->core))
+        bits |= DISK_STORE;
+    if (a->arc != NULL) {
+        arc_get_stats(a->arc, &st);
+        if (st.failing)
+            bits |= DISK_ARCHIVE;
+    }
+    return bits;
+}
+
+/* extra with the members of the JSON object more merged in; frees extra. */
+static char *
+merge_extra(char *extra, const char *more)
+{
+    char *merged = pub_json_merge(extra != NULL ? extra : "{}", more);
+
+    if (merged == NULL)
+        return extra; /* out of memory: the status goes out without them */
+    free(extra);
+    return merged;
+}
+
+/* More for the "online" status (pub_set_status_extra()): the notifier's channels;
+ * "clock":"untrusted" while samples wait for a trusted clock; with a store, "store" and
+ * (with the archive) "archive": "ok" or "failing" (writes fail: a full disk, an I/O error). */
+static char *
+status_extra(void *ctx)
+{
+    const struct agent *a = ctx;
+    char *extra = a->notifier != NULL ? notifier_status(a->notifier) : NULL;
+    char more[64];
+    int bits = disk_state(a);
+
+    if (a->clock_wait)
+        extra = merge_extra(extra, "{\"clock\":\"untrusted\"}");
+    if (a->core != NULL) {
+        snprintf(more, sizeof(more), "{\"store\":\"%s\"%s}",
+                 bits & DISK_STORE ? "failing" : "ok",
+                 a->arc == NULL           ? ""
+                 : bits & DISK_ARCHIVE ? ",\"archive\":\"failing\""
+                                       : ",\"archive\":\"ok\"");
+        extra = merge_extra(extra, more);
+    }
+    return extra;
+}
+
+/*
+ * What needs a trusted clock: the store, the core and the archive (core_start()), the
+ * delivery tracking and commands (both at engine time), and the notifier (which reads the
+ * migrated store). Returns 0, or -1 after logging why.
+ */
+static int
+record_start(struct agent *a)
+{
+    struct rw_config *cfg = a->cfg;
+
+    if (keeps_store(cfg) && core_start(a) < 0)
+        return -1;
+    if ((a->dlv = dlv_new(cfg, a->pub, a->core, &a->et)) == NULL ||
+        (a->ctl = ctl_new(cfg, a->pub, a->core, engine_now, a)) == NULL) {
+        log_err("out of memory");
+        return -1;
+    }
+    /* After core_start(): the store is migrated. Reads the store's log on its own. */
+    a->notifier = notifier_start(cfg);
+    return 0;
+}
+
+/* Called each round of the main loop while waiting: starts what waits once the clock is
+ * trusted. Returns 0, or -1 after logging why it could not start. */
+static int
+clock_check(struct agent *a)
+{
+    char now[40];
+
+    if (!a->clock_wait || !clock_trusted(a->cfg))
+        return 0;
+    a->clock_wait = 0;
+    log_notice("clock: the wall clock (%s) is trusted now, after %.0f s; filing samples from "
+               "here (%llu taken before were not filed: that time reads as unknown)",
+               rw_clock_rfc3339(rw_clock_wall(), now, sizeof(now)),
+               rw_clock_mono() - a->clock_wait_since, (unsigned long long)a->clock_held);
+    if (record_start(a) < 0)
+        return -1;
+    pub_status_refresh(a->pub);
+    return 0;
+}
+
 /* Starts workers and publisher for a->cfg. Returns 0, or -1 after logging why. */
 static int
 agent_start(struct agent *a)
@@ -437,17 +579,25 @@ agent_start(struct agent *a)
     a->pub = pub_new(cfg);
     if (a->pub == NULL || pub_start(a->pub) < 0)
         return -1;
-    if ((cfg->nindicators > 0 || cfg->ninc_indicators > 0 || cfg->nalarms > 0) && core_start(a) < 0)
-        return -1;
-    if ((a->dlv = dlv_new(cfg, a->pub, a->core, &a->et)) == NULL ||
-        (a->ctl = ctl_new(cfg, a->pub, a->core, engine_now, a)) == NULL) {
-        log_err("out of memory");
-        return -1;
-    }
-    /* After core_start(): the store is migrated. Reads the store's log on its own. */
-    if ((a->notifier = notifier_start(cfg)) != NULL)
-        pub_set_status_extra(a->pub, notifier_status, a->notifier);
+    pub_set_status_extra(a->pub, status_extra, a);
     a->notify_version = 0;
+    a->clock_held = 0;
+    a->clock_wait = 0;
+    a->disk_state = 0;
+    if (!keeps_store(cfg) || clock_trusted(cfg)) {
+        if (record_start(a) < 0)
+            return -1;
+    } else {
+        char now[40], fl[16];
+
+        a->clock_wait = 1;
+        a->clock_wait_since = rw_clock_mono();
+        log_warn("clock: the wall clock (%s) is not trusted (clock.trust \"%s\", floor %s): "
+                 "polling and telemetry go on, but no sample is filed, and the store, the "
+                 "archive and commands wait until it is",
+                 rw_clock_rfc3339(rw_clock_wall(), now, sizeof(now)),
+                 rw_ctrust_mode_name(cfg->clock.trust), floor_text(cfg, fl, sizeof(fl)));
+    }
     for (i = 0; i < cfg->nbuses; i++) {
         a->buses[i] = mb_bus_new(cfg, i, a->samples);
         if (a->buses[i] == NULL) {
@@ -629,6 +779,10 @@ main(int argc, char **argv)
             continue;
         }
         drain_samples(&a);
+        if (clock_check(&a) < 0) {
+            rc = 1;
+            break;
+        }
         if (a.core != NULL) {
             int64_t now = rw_etime_at(&a.et, rw_clock_mono());
 
@@ -637,6 +791,10 @@ main(int argc, char **argv)
             core_tick(a.core, now);
             if (a.arc != NULL)
                 arc_tick(a.arc, now);
+            if (disk_state(&a) != a.disk_state) {
+                a.disk_state = disk_state(&a);
+                pub_status_refresh(a.pub); /* the store or the archive failing, or again ok */
+            }
         }
         pub_dispatch(a.pub);
         if (notifier_status_version(a.notifier) != a.notify_version) {

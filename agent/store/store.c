@@ -266,7 +266,7 @@ migrate(struct store *s)
         snprintf(sql, sizeof(sql), "PRAGMA user_version = %d", v + 1);
         if (exec(s, migrations[v]) < 0 || exec(s, sql) < 0 || exec(s, "COMMIT") < 0) {
             int e = errno;
-            sqlite3_exec(s->db, "ROLLBACK", NULL, NULL, NULL);
+            store_rollback(s->db);
             errno = e;
             return -1;
         }
@@ -379,10 +379,28 @@ store_close(struct store *s)
     free(s);
 }
 
+/* The message of the last failure store_rollback() ended, per thread: each connection is
+ * used by one thread (the main loop's, the notifier's, the CLI's). */
+static _Thread_local char rollback_why[256];
+
+void
+store_rollback(sqlite3 *db)
+{
+    snprintf(rollback_why, sizeof(rollback_why), "%s", sqlite3_errmsg(db));
+    if (!sqlite3_get_autocommit(db))
+        sqlite3_exec(db, "ROLLBACK", NULL, NULL, NULL);
+}
+
 const char *
 store_errmsg(const struct store *s)
 {
-    return s != NULL && s->db != NULL ? sqlite3_errmsg(s->db) : "no database";
+    if (s == NULL || s->db == NULL)
+        return "no database";
+    /* A ROLLBACK that succeeded reset the connection's error: the failure's message is
+     * the one store_rollback() kept. */
+    if (sqlite3_errcode(s->db) == SQLITE_OK && rollback_why[0] != '\0')
+        return rollback_why;
+    return sqlite3_errmsg(s->db);
 }
 
 static int64_t
@@ -553,7 +571,7 @@ err:
 out:
     e = errno;
     sqlite3_finalize(st);
-    sqlite3_exec(s->db, "ROLLBACK", NULL, NULL, NULL);
+    store_rollback(s->db);
     free(*blob);
     *blob = NULL;
     *len = 0;
@@ -673,7 +691,7 @@ store_checkpoint(struct store *s, int64_t now, uint64_t fingerprint, int64_t per
 err:
     sqlite3_finalize(st);
     e = EIO;
-    sqlite3_exec(s->db, "ROLLBACK", NULL, NULL, NULL);
+    store_rollback(s->db);
     errno = e;
     return -1;
 }

@@ -28,7 +28,7 @@ fail(sqlite3 *db, sqlite3_stmt *st, int in_tx)
 {
     sqlite3_finalize(st);
     if (in_tx)
-        sqlite3_exec(db, "ROLLBACK", NULL, NULL, NULL);
+        store_rollback(db);
     errno = EIO;
     return -1;
 }
@@ -583,7 +583,7 @@ store_cmd_apply(struct store *s, const struct store_cmd *c, int64_t now, const c
     if (rc < 0 || !r->changed) {
         /* Nothing to keep: a refusal, a repeat, or a failed commit. */
         e = errno;
-        sqlite3_exec(db, "ROLLBACK", NULL, NULL, NULL);
+        store_rollback(db);
         errno = e;
         if (rc < 0) {
             r->changed = 0;

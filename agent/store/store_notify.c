@@ -22,7 +22,7 @@ fail(sqlite3 *db, sqlite3_stmt *st, int in_tx)
 {
     sqlite3_finalize(st);
     if (in_tx)
-        sqlite3_exec(db, "ROLLBACK", NULL, NULL, NULL);
+        store_rollback(db);
     errno = EIO;
     return -1;
 }
@@ -85,7 +85,7 @@ store_notify_add(struct store *s, const char *kind, int64_t ref, const char *wha
     if (store_notify_log(db, kind, ref, what, at, detail, seq) < 0) {
         e = errno;
         if (own)
-            sqlite3_exec(db, "ROLLBACK", NULL, NULL, NULL);
+            store_rollback(db);
         errno = e;
         return -1;
     }
@@ -319,7 +319,7 @@ store_silence_add(struct store *s, const struct store_silence *in, int64_t now, 
         return fail(db, NULL, 0);
     if (store_silence_insert(db, in, now, id, &added) < 0) {
         e = errno;
-        sqlite3_exec(db, "ROLLBACK", NULL, NULL, NULL);
+        store_rollback(db);
         errno = e;
         return -1;
     }

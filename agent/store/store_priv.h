@@ -26,4 +26,13 @@ struct store_silence;
 int store_silence_insert(sqlite3 *db, const struct store_silence *in, int64_t now, int64_t *id,
                          int *added);
 
+/*
+ * Ends a failed transaction: rolls back what SQLite has not already rolled back itself (it
+ * does after SQLITE_FULL and most I/O errors), keeping the failure's message for
+ * store_errmsg() on this thread. A plain ROLLBACK would replace it with its own ("cannot
+ * rollback - no transaction is active", or "not an error"), and a full disk would be logged
+ * as something else.
+ */
+void store_rollback(sqlite3 *db);
+
 #endif
