@@ -1,6 +1,7 @@
 #!/usr/bin/python3
 """Live table of what a roomwatch agent publishes: subscribes to <prefix>/# on a broker and
-redraws, once a second, the latest value, unit, quality and age of every point it has seen.
+redraws, once a second, the latest value, unit, quality and age of every point it has seen,
+the indicators, and the target alerts as they fire (<prefix>/alert/#, the last 8).
 
     tools/demo-watch.py --port 18830 --prefix roomwatch/v1/demo/gw1 [--duration 30]
 
@@ -23,6 +24,7 @@ class State:
         self.lock = threading.Lock()
         self.devices = {}  # device -> (received monotonic, document)
         self.indicators = {}  # id -> document
+        self.alerts = []  # alert documents, as they fire (the last ALERTS_SHOWN shown)
         self.status = "unknown"
         self.count = 0
         self.connected = False
@@ -61,6 +63,11 @@ def main():
                 st.devices[sub[len("telemetry/"):]] = (time.monotonic(), doc)
             elif sub.startswith("indicator/"):
                 st.indicators[sub[len("indicator/"):]] = doc
+            elif sub.startswith("alert/"):
+                # QoS 1 may bring one twice: the id says so.
+                if all(a.get("id") != doc.get("id") for a in st.alerts):
+                    st.alerts.append(doc)
+                    del st.alerts[:-ALERTS_SHOWN]
 
     c = mqtt.Client(client_id="roomwatch-demo-watch-%d" % os.getpid())
     c.on_connect = on_connect
@@ -94,6 +101,9 @@ def main():
     c.disconnect()
 
 
+ALERTS_SHOWN = 8
+
+
 def fmt_value(v):
     if v is None:
         return "-"
@@ -118,6 +128,7 @@ def render(st, args, now):
     with st.lock:
         devices = dict(st.devices)
         indicators = dict(st.indicators)
+        alerts = list(st.alerts)
         status, count, connected = st.status, st.count, st.connected
     lines = [
         "roomwatch demo - broker %s:%d %s - agent %s - %d messages - %s" % (
@@ -147,6 +158,12 @@ def render(st, args, now):
                 iid, pad_cjk(d.get("name") or "", 22), fmt_value(d.get("value")),
                 d.get("unit") or "", d.get("target") or "-",
                 "-" if met is None else ("yes" if met else "NO"), d.get("status") or "-"))
+    if alerts:
+        lines += ["", "alerts (%s/alert/#), newest last" % args.prefix, "-" * 90]
+        for a in alerts:
+            lines.append("%s  %-20s %s -> %s" % ((a.get("at") or "")[11:19], a.get("indicator"),
+                                                 a.get("previous"), str(a.get("state")).upper()))
+            lines.append("          " + (a.get("explanation") or ""))
     lines.append("")
     lines.append("Ctrl-C to stop" if args.duration == 0 else
                  "stops after %g s" % args.duration)

@@ -285,6 +285,7 @@ struct cfg_site {
     char *timezone; /* default "Asia/Shanghai" */
     char gateway[CFG_ID_MAX];
     enum cfg_period period; /* the reporting period, default the calendar year */
+    int english;            /* language = "en": alerts' explanations in English; default zh */
 };
 
 /* What an indicator computes (DESIGN.md, "Indicators"); the value's unit follows the kind. */
@@ -373,8 +374,22 @@ struct cfg_indicator {
     double inventory;
     char *source;
     double weight; /* report.weights: the line's 分值 in the self-evaluation; 0: none */
+    /* alert { }: the known share of the period's time below which the value is unverified
+     * (0: never), and the alert tiers and timings (report/rpt_alert.h); alert_set says which
+     * were given (bits CFG_ALERT_*), the rest default by the period's length. */
+    double coverage_floor;
+    unsigned alert_set;
+    size_t alert_ntiers;
+    double alert_tier[4][3]; /* long s, short s, burn */
+    double alert_hold, alert_min_interval, alert_left_low, alert_clear_ratio; /* s, s, s, 0..1 */
     int line;
 };
+#define CFG_ALERT_TIERS 1u
+#define CFG_ALERT_HOLD 2u
+#define CFG_ALERT_MIN_INTERVAL 4u
+#define CFG_ALERT_LEFT_LOW 8u
+#define CFG_ALERT_CLEAR_RATIO 16u
+#define CFG_COVERAGE_FLOOR_DEFAULT 0.9
 
 /* A form line the agent cannot measure, entered by hand (config report.entered): 满意度
  * surveys, 预算执行率, qualitative lines such as 健全. Strings NULL when not given. */

@@ -38,6 +38,7 @@
 #include "cfg/cfg_indicator.h"
 
 #include <math.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -78,13 +79,18 @@ static int get_names(struct cfgc *ck, const struct cfgc_obj *o, const char *key,
 static void free_names(char **v, size_t n);
 static void free_indicator(struct cfg_indicator *in);
 static const struct cfg_indicator *find_id(const struct rw_config *cfg, const char *id);
+static void check_alert(struct cfgc *ck, const struct cfgc_obj *io, struct cfg_indicator *in);
 
 static const char *const ind_keys[] = {
     "id",     "name",      "category",  "subcategory", "kind",       "points",      "band",
     "assess", "window",    "combine",   "condition",   "duty_share", "target",      "target_unit",
     "rule",   "deadline",  "devices",   "rules",       "categories", "severities",  "aggregate",
-    "limit",  "of",        "event",     "inventory",   "source",     NULL,
+    "limit",  "of",        "event",     "inventory",   "source",     "alert",       NULL,
 };
+static const char *const alert_keys[] = {"coverage_floor", "tiers", "hold", "min_interval",
+                                         "left_low", "clear_ratio", NULL};
+static const char *const tier_keys[] = {"long", "short", "burn", NULL};
+#define ALERT_WINDOW_MAX (366.0 * 86400.0) /* s */
 /* Event kinds, as the commands record them (`roomwatch event add --kind`). */
 static const char *const event_kinds[] = {"maintenance", "inspection", "security-incident"};
 #define INC_KINDS                                                                                  \
@@ -343,6 +349,7 @@ check_indicator(struct cfgc *ck, struct rw_config *cfg, const int *profile_ok,
     in->line = cfgc_src_line(s);
     in->duty_share = DUTY_SHARE_DEFAULT;
     in->deadline = CFG_DELIVERY_DEADLINE_DEFAULT;
+    in->coverage_floor = CFG_COVERAGE_FLOOR_DEFAULT;
     if (cfgc_get_id(ck, &o, "id", CFGC_ID_ANY, 1, &v) > 0) {
         const struct cfg_indicator *first = find_id(cfg, v);
 
@@ -380,6 +387,7 @@ check_indicator(struct cfgc *ck, struct rw_config *cfg, const int *profile_ok,
     }
 
     check_target(ck, &o, in);
+    check_alert(ck, &o, in);
     if (!kind_ok)
         return; /* which keys belong cannot be told */
 
@@ -1079,4 +1087,83 @@ cfg_indicator_incstat(const struct cfg_indicator *in, struct ist_cfg *c)
     c->count_incidents = in->kind == CFG_IND_COUNT && has_sel;
     c->has_inventory = in->has_inventory;
     c->inventory = in->inventory;
+}
+
+/* A window of a tier: whole minutes, since alerts are evaluated once a minute. */
+static int
+tier_window(struct cfgc *ck, const struct cfgc_obj *to, const char *key, double *out)
+{
+    int r = cfgc_get_number(ck, to, key, 60, ALERT_WINDOW_MAX, out);
+
+    if (r == 0)
+        cfgc_missing(ck, to, key);
+    if (r > 0 && fmod(*out, 60.0) != 0) {
+        cfgc_problem(ck, to, config_setting_get_member(to->s, key),
+                     "\"%s\" must be a whole number of minutes, in s (is %.10g)", key, *out);
+        return -1;
+    }
+    return r;
+}
+
+/*
+ * alert { coverage_floor, tiers ( { long, short, burn }, ... ), hold, min_interval, left_low,
+ * clear_ratio }: what is not given defaults by the period's length (report/rpt_alert.h).
+ */
+static void
+check_alert(struct cfgc *ck, const struct cfgc_obj *io, struct cfg_indicator *in)
+{
+    config_setting_t *g = cfgc_get_group(ck, io, "alert", 0), *tl;
+    struct cfgc_obj o;
+    char what[CFG_ID_MAX + 16];
+
+    if (g == NULL)
+        return;
+    snprintf(what, sizeof(what), "%s alert", in->id);
+    cfgc_obj_init(&o, g, "indicator", what, 0);
+    cfgc_check_keys(ck, &o, alert_keys);
+    cfgc_get_number(ck, &o, "coverage_floor", 0, 1, &in->coverage_floor);
+    if (cfgc_get_number(ck, &o, "hold", 0, ALERT_WINDOW_MAX, &in->alert_hold) > 0)
+        in->alert_set |= CFG_ALERT_HOLD;
+    if (cfgc_get_number(ck, &o, "min_interval", 0, ALERT_WINDOW_MAX, &in->alert_min_interval) >
+        0)
+        in->alert_set |= CFG_ALERT_MIN_INTERVAL;
+    if (cfgc_get_number(ck, &o, "left_low", 0, ALERT_WINDOW_MAX, &in->alert_left_low) > 0)
+        in->alert_set |= CFG_ALERT_LEFT_LOW;
+    if (cfgc_get_number(ck, &o, "clear_ratio", 0, 1, &in->alert_clear_ratio) > 0)
+        in->alert_set |= CFG_ALERT_CLEAR_RATIO;
+    tl = cfgc_get_list(ck, &o, "tiers", 0);
+    if (tl == NULL)
+        return;
+    in->alert_set |= CFG_ALERT_TIERS;
+    if (config_setting_length(tl) > 4) {
+        cfgc_problem(ck, &o, tl, "\"tiers\" takes at most 4 tiers (has %d)",
+                     config_setting_length(tl));
+        return;
+    }
+    for (int k = 0; k < config_setting_length(tl); k++) {
+        config_setting_t *t = config_setting_get_elem(tl, (unsigned)k);
+        struct cfgc_obj to;
+        double *v = in->alert_tier[in->alert_ntiers];
+        int rl, rs, rb;
+
+        cfgc_obj_init(&to, t, "alert tier", NULL, k + 1);
+        if (!config_setting_is_group(t)) {
+            cfgc_problem(ck, &to, t, "must be a group { long, short, burn }");
+            continue;
+        }
+        cfgc_check_keys(ck, &to, tier_keys);
+        rl = tier_window(ck, &to, "long", &v[0]);
+        rs = tier_window(ck, &to, "short", &v[1]);
+        rb = cfgc_get_number(ck, &to, "burn", 0, 1e6, &v[2]);
+        if (rb == 0)
+            cfgc_missing(ck, &to, "burn");
+        else if (rb > 0 && !(v[2] > 0))
+            cfgc_problem(ck, &to, config_setting_get_member(t, "burn"),
+                         "\"burn\" must be above 0");
+        if (rl > 0 && rs > 0 && !(v[1] < v[0]))
+            cfgc_problem(ck, &to, config_setting_get_member(t, "short"),
+                         "\"short\" (%.10g s) must be shorter than \"long\" (%.10g s)", v[1],
+                         v[0]);
+        in->alert_ntiers++;
+    }
 }

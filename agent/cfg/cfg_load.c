@@ -112,7 +112,8 @@ static const char *const top_keys[] = {
 };
 static const char *const archive_keys[] = {"enabled", "max_mb", "max_days", NULL};
 static const char *const clock_keys[] = {"trust", "floor", NULL};
-static const char *const site_keys[] = {"id", "name", "timezone", "gateway", "period", NULL};
+static const char *const site_keys[] = {"id",     "name",     "timezone", "gateway",
+                                        "period", "language", NULL};
 static const char *const mqtt_keys[] = {
     "uri",      "client_id",     "prefix",  "qos",       "keepalive", "buffer",
     "username", "password_file", "ca_file", "cert_file", "key_file",  NULL,
@@ -326,6 +327,18 @@ check_site(struct cl *c, const struct cfgc_obj *root)
     if (cfgc_get_text(&c->ck, &o, "name", CFGC_TEXT_MAX, &v) > 0)
         site->name = cfgc_strdup(&c->ck, v);
     check_timezone(c, &o);
+    /* The language of the sentences the agent writes for people (an alert's explanation). */
+    if (cfgc_get_string(&c->ck, &o, "language", &v) > 0) {
+        if (strcmp(v, "en") == 0) {
+            site->english = 1;
+        } else if (strcmp(v, "zh") != 0) {
+            char q[CFGC_QBUF];
+
+            cfgc_problem(&c->ck, &o, config_setting_get_member(g, "language"),
+                         "\"language\" must be \"zh\" or \"en\" (is %s)",
+                         cfgc_quote(q, sizeof(q), v));
+        }
+    }
     site->period = CFG_PERIOD_YEAR;
     if (cfgc_get_string(&c->ck, &o, "period", &v) > 0) {
         if (strcmp(v, "month") == 0) {

@@ -28,6 +28,7 @@
 #include "engine/eng.h"
 #include "engine/fnv.h"
 #include "engine/incstat.h"
+#include "core/alert.h"
 #include "core/incident.h"
 #include "core/incind.h"
 #include "core/record.h"
@@ -80,7 +81,19 @@ struct core {
     struct incstate *is_inc; /* per incident indicator */
     struct ist_result *ires; /* per incident indicator: the last look's results */
     int inc_failing;         /* reading the record failed: logged once per episode */
+    /* Alerts (alert.h): evaluated at every whole minute of engine time from the first one
+     * at or after the period's first sample; next_eval INT64_MIN until that is known. */
+    struct alerts *al;
+    int64_t first_t;   /* the current period's earliest sample; INT64_MAX: none yet */
+    int64_t next_eval; /* the next whole minute to evaluate */
+    /* The incident indicators' results the alerts were last evaluated on, kept while the
+     * store is unchanged and nothing is open (then only the minute moves, not the results). */
+    struct ist_result *ares;
+    int ares_ok;
+    int64_t ares_version;
 };
+
+#define EVAL_MS 60000LL /* alerts are evaluated once a minute of engine time */
 
 static int feed(struct core *c, uint32_t p, int64_t t, double v, int valid);
 
@@ -167,6 +180,14 @@ roll(struct core *c, int64_t now)
     c->prev_per = c->per;
     c->eng = e;
     c->per = next;
+    /* The new period's alerts start afresh, from its first sample. */
+    alerts_free(c->al);
+    c->al = alerts_new(c->cfg, c->store, c->out, &c->per);
+    if (c->al == NULL)
+        log_err("alerts: out of memory: no alerts for period %s", nname);
+    c->first_t = INT64_MAX;
+    c->next_eval = INT64_MIN;
+    c->ares_ok = 0;
     /* The new period's values go out at the next look, changed or not. */
     for (i = 0; i < c->cfg->nindicators; i++)
         c->ps[i].at = INT64_MIN;
@@ -237,6 +258,8 @@ core_open(const struct rw_config *cfg, struct store *store, const struct core_op
     c->newest = INT64_MIN;
     c->next_ckpt = INT64_MIN;
     c->next_pub = INT64_MIN;
+    c->first_t = INT64_MAX;
+    c->next_eval = INT64_MIN;
     if (indset_new(cfg, &c->is) < 0) {
         snprintf(err, errlen, "out of memory");
         goto fail;
@@ -253,7 +276,8 @@ core_open(const struct rw_config *cfg, struct store *store, const struct core_op
     c->ps = calloc(cfg->nindicators + 1, sizeof(*c->ps));
     c->is_inc = calloc(cfg->ninc_indicators + 1, sizeof(*c->is_inc));
     c->ires = calloc(cfg->ninc_indicators + 1, sizeof(*c->ires));
-    if (c->ps == NULL || c->is_inc == NULL || c->ires == NULL) {
+    c->ares = calloc(cfg->ninc_indicators + 1, sizeof(*c->ares));
+    if (c->ps == NULL || c->is_inc == NULL || c->ires == NULL || c->ares == NULL) {
         snprintf(err, errlen, "out of memory");
         goto fail;
     }
@@ -269,6 +293,19 @@ core_open(const struct rw_config *cfg, struct store *store, const struct core_op
     }
     if (resume(c, o->resume, o->now, err, errlen) < 0)
         goto fail;
+    if ((c->al = alerts_new(cfg, store, c->out, &c->per)) == NULL) {
+        snprintf(err, errlen, "out of memory");
+        goto fail;
+    }
+    if (c->resumed) {
+        int64_t newest, advanced;
+
+        /* Resumed: the minutes before where the state was accounted are not evaluated again. */
+        eng_position(c->eng, &newest, &advanced);
+        c->first_t = newest != INT64_MIN ? newest : INT64_MAX;
+        if (advanced != INT64_MIN)
+            c->next_eval = (advanced / EVAL_MS + 1) * EVAL_MS;
+    }
     *out = c;
     return 0;
 fail:
@@ -316,6 +353,8 @@ feed(struct core *c, uint32_t p, int64_t t, double v, int valid)
         roll(c, t);
     if (c->prev != NULL && t < period_end(&c->prev_per))
         (void)eng_sample(c->prev, p, t, v, valid);
+    if (t < c->first_t && t >= c->per.day_start[0])
+        c->first_t = t;
     return eng_sample(c->eng, p, t, v, valid) == ENG_OK ? 0 : -1;
 }
 
@@ -505,6 +544,69 @@ publish(struct core *c, int64_t now, int force)
     publish_inc(c, now, force);
 }
 
+/* Whether a result changes with time alone: an incident or a response still open. */
+static int
+ageing(const struct ist_result *r)
+{
+    return r->nopen > 0 || r->pending > 0 || r->detected > r->resolved;
+}
+
+/* The incident indicators as of minute m for the alerts, read again only when the store
+ * changed or something is open; NULL when they cannot be read. */
+static const struct ist_result *
+alert_inc_results(struct core *c, int64_t m)
+{
+    int64_t v;
+    int fresh = c->ares_ok;
+
+    /* Only the daemon's store has other writers (the CLI); replay's is its own. */
+    if (store_write_version(c->store, c->out != NULL, &v) < 0 || v != c->ares_version)
+        fresh = 0;
+    for (size_t i = 0; fresh && i < c->cfg->ninc_indicators; i++)
+        if (ageing(&c->ares[i]))
+            fresh = 0;
+    if (fresh)
+        return c->ares;
+    for (size_t i = 0; i < c->cfg->ninc_indicators; i++)
+        ist_result_clear(&c->ares[i]);
+    c->ares_ok = incind_compute(c->cfg, c->store, c->per.day_start[0], period_end(&c->per), m,
+                                c->ares) == 0;
+    c->ares_version = v;
+    return c->ares_ok ? c->ares : NULL;
+}
+
+/*
+ * The alerts at every whole minute of engine time up to t: the engine accounted up to the
+ * minute, then judged there. The daemon and replay advance differently (every loop; every
+ * ADVANCE_STEP_MS of the trace), but both reach each minute with every sample up to it fed,
+ * so both evaluate the same minutes on the same accounts. Minutes begin at the first one at
+ * or after the period's first sample (before it there is nothing to judge) and end at the
+ * period's end.
+ */
+static void
+eval_alerts(struct core *c, int64_t t)
+{
+    int64_t end = period_end(&c->per), newest, advanced;
+
+    if (c->al == NULL || c->first_t == INT64_MAX)
+        return;
+    if (c->next_eval == INT64_MIN)
+        c->next_eval = (c->first_t + EVAL_MS - 1) / EVAL_MS * EVAL_MS;
+    eng_position(c->eng, &newest, &advanced);
+    while (c->next_eval <= t && c->next_eval <= end) {
+        int64_t m = c->next_eval;
+        const struct ist_result *ires = NULL;
+
+        c->next_eval += EVAL_MS;
+        if (advanced != INT64_MIN && m < advanced)
+            continue; /* accounted past it already (a resumed state) */
+        eng_advance(c->eng, m);
+        if (c->cfg->ninc_indicators > 0)
+            ires = alert_inc_results(c, m);
+        alerts_eval(c->al, c->eng, ires, m);
+    }
+}
+
 void
 core_advance(struct core *c, int64_t t)
 {
@@ -512,6 +614,7 @@ core_advance(struct core *c, int64_t t)
         roll(c, t);
     if (c->prev != NULL && t >= period_end(&c->prev_per))
         finish_prev(c, t + CORE_LAG_MS);
+    eval_alerts(c, t);
     eng_advance(c->eng, t);
 }
 
@@ -540,6 +643,8 @@ core_tick(struct core *c, int64_t now)
             inc_tick(c->inc);
     }
     rec_tick(c->rec, now);
+    if (c->al != NULL)
+        alerts_tick(c->al);
 }
 
 void
@@ -548,6 +653,7 @@ core_stop(struct core *c, int64_t now)
     /* The samples drained before this are in; account up to now and stop cleanly. */
     if (c->prev != NULL)
         finish_prev(c, now);
+    eval_alerts(c, now);
     eng_advance(c->eng, now);
     if (core_checkpoint(c, now) < 0)
         log_err("store: final checkpoint failed: %s; the time since the last one will read "
@@ -593,6 +699,7 @@ core_free(struct core *c)
 {
     if (c == NULL)
         return;
+    alerts_free(c->al);
     rec_free(c->rec);
     inc_free(c->inc);
     eng_free(c->prev);
@@ -603,6 +710,10 @@ core_free(struct core *c)
         for (size_t i = 0; i < c->cfg->ninc_indicators; i++)
             ist_result_clear(&c->ires[i]);
     free(c->ires);
+    if (c->ares != NULL)
+        for (size_t i = 0; i < c->cfg->ninc_indicators; i++)
+            ist_result_clear(&c->ares[i]);
+    free(c->ares);
     free(c->is_inc);
     free(c);
 }

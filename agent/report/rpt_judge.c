@@ -37,7 +37,6 @@ static void read_course(const struct eng *e, size_t ind, const struct rpt_period
                         struct course *c);
 static double best_rate(int64_t good, int64_t bad, int64_t rest);
 static double projected_rate(int64_t good, int64_t bad, int64_t rest, const struct course *c);
-static double allowed_share(const struct cfg_indicator *in, const struct tgt *t);
 static double rate_burn(const int64_t *w, double share);
 static double course_rate(const struct cfg_indicator *in, const struct tgt *t,
                           const struct eng_result *r, const struct course *c,
@@ -160,8 +159,8 @@ projected_rate(int64_t good, int64_t bad, int64_t rest, const struct course *c)
  * The share of the known time a rate target lets go wrong: 0.03 for ≥97 % (band,
  * availability) or ≤3 % (fault_rate); NaN when the target has no such bound.
  */
-static double
-allowed_share(const struct cfg_indicator *in, const struct tgt *t)
+double
+rpt_allowed_share(const struct cfg_indicator *in, const struct tgt *t)
 {
     double s;
 
@@ -195,7 +194,7 @@ static double
 course_rate(const struct cfg_indicator *in, const struct tgt *t, const struct eng_result *r,
             const struct course *c, struct rpt_judgement *j)
 {
-    double share = allowed_share(in, t);
+    double share = rpt_allowed_share(in, t);
     double best = NAN, proj = NAN, total_ms = NAN;
     int64_t used_ms = 0;
 
@@ -335,6 +334,14 @@ course_days(const struct cfg_indicator *in, const struct tgt *t, const struct en
     return (double)(r->days - (int)r->nlost); /* no further day lost */
 }
 
+/* The kinds whose value is a share or a count of known time, for the coverage floor. */
+static int
+rests_on_time(enum cfg_ind_kind k)
+{
+    return k == CFG_IND_BAND || k == CFG_IND_AVAILABILITY || k == CFG_IND_DOWNTIME ||
+           k == CFG_IND_FAULT_RATE || k == CFG_IND_SUPPLY_DAYS || k == CFG_IND_DUTY_DAYS;
+}
+
 void
 rpt_judge(const struct cfg_indicator *in, const struct eng *e, size_t ind,
           const struct eng_result *r, const struct rpt_period *p, struct rpt_judgement *j)
@@ -407,6 +414,12 @@ rpt_judge(const struct cfg_indicator *in, const struct eng *e, size_t ind,
         j->status = m ? RPT_OK : RPT_AT_RISK;
     else
         j->status = j->met == 1 ? RPT_OK : RPT_AT_RISK;
+    /* Not in the period's first hour: the first samples' minute would read as thin. */
+    if (j->status != RPT_LOST && in->coverage_floor > 0 && rests_on_time(in->kind) &&
+        c.asof - c.start >= RPT_GRACE_MS && !(r->coverage >= in->coverage_floor)) {
+        j->met = -1;
+        j->status = RPT_UNVERIFIED;
+    }
 }
 
 const char *
@@ -419,6 +432,8 @@ rpt_status_name(enum rpt_status st)
         return "at_risk";
     case RPT_LOST:
         return "lost";
+    case RPT_UNVERIFIED:
+        return "unverified";
     case RPT_NONE:
         break;
     }

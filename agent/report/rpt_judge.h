@@ -54,6 +54,11 @@
  *    yet: an unmeasured value cannot be signed);
  *  - ok: otherwise (the projection meets the target, or it is met so far and there is no
  *    projection).
+ *  - unverified: not lost, but the value rests on less than the indicator's coverage floor
+ *    (coverage_floor: eng_result's coverage, the known share of the period's time so far) of
+ *    the time: met is then null, whatever the value (it cannot be signed). Kinds whose value
+ *    rests on time (band, availability, downtime, fault_rate, supply_days, duty_days) only,
+ *    and not within the period's first RPT_GRACE_MS;
  *  An indicator with no value within the first RPT_GRACE_MS of the period is not judged
  *  yet (none), so that a new period does not begin with every indicator at risk for the
  *  minute its first samples and windows take. Once the period is over, lost = not met.
@@ -83,6 +88,7 @@ enum rpt_status {
     RPT_OK,
     RPT_AT_RISK,
     RPT_LOST,
+    RPT_UNVERIFIED, /* the value rests on less known time than the coverage floor */
 };
 
 struct rpt_judgement {
@@ -103,7 +109,7 @@ struct rpt_judgement {
 void rpt_judge(const struct cfg_indicator *in, const struct eng *e, size_t ind,
                const struct eng_result *r, const struct rpt_period *p, struct rpt_judgement *j);
 
-/* "ok", "at_risk", "lost"; NULL for RPT_NONE. */
+/* "ok", "at_risk", "lost", "unverified"; NULL for RPT_NONE. */
 const char *rpt_status_name(enum rpt_status st);
 
 /* The comparison an indicator is judged by: its rule if it has one (a qualitative target),
@@ -112,6 +118,10 @@ const struct tgt *rpt_goal(const struct cfg_indicator *in);
 /* 1, 0 or -1 (unknown: NaN, or units that do not convert): v, in the kind's unit, converted
  * to t's and compared. */
 int rpt_meets(const struct cfg_indicator *in, const struct tgt *t, double v);
+
+/* The share of the known time a rate target (band, availability, fault_rate) lets go wrong:
+ * 0.03 for ≥97 % or ≤3 %; NaN when t has no such bound. */
+double rpt_allowed_share(const struct cfg_indicator *in, const struct tgt *t);
 
 /* The burn-rate windows' names, as the JSON gives them. */
 #define RPT_SHORT_WINDOW "today"

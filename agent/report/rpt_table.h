@@ -16,11 +16,14 @@
 #include "engine/incstat.h"
 #include "report/rpt_judge.h"
 
-/* cfg's indicators as judged now (engine indicator i being cfg->indicators[i]), to fp, with
- * the header line. */
-void rpt_table(FILE *fp, const struct rw_config *cfg, struct eng *e, const struct rpt_period *p);
-/* Then the incident indicators (cfg->inc_indicators, results res[i]) as judged at now (ms). */
-void rpt_table_inc(FILE *fp, const struct rw_config *cfg, const struct ist_result *res,
-                   const struct rpt_period *p, int64_t now);
+/*
+ * cfg's indicators (engine indicator i being cfg->indicators[i]; e may be NULL) and then its
+ * incident indicators (results res[i], judged at now, ms; res NULL: none) to fp, with the
+ * header line: the most urgent first (lost, at_risk, unverified, ok, not judged; config order
+ * within each), each with its key number (coverage when unverified, minutes left on an open
+ * incident, budget left), columns aligned by display width.
+ */
+void rpt_table(FILE *fp, const struct rw_config *cfg, struct eng *e, const struct ist_result *res,
+               const struct rpt_period *p, int64_t now);
 
 #endif

@@ -193,6 +193,31 @@ static const char *const migrations[] = {
     "  note TEXT NOT NULL,"
     "  created INTEGER NOT NULL"          /* ms */
     ");",
+    /* 6 -> 7: alerts (store_alert.c): one row per change of a target's alert state, with the
+     * numbers it was decided on and the document published on <prefix>/alert/<id>; written
+     * in the transaction that adds its notify_event row. published: taken by the publisher. */
+    "CREATE TABLE alert ("
+    "  id INTEGER PRIMARY KEY AUTOINCREMENT,"
+    "  indicator TEXT NOT NULL,"
+    "  period TEXT NOT NULL,"             /* "2025", "2025-03" */
+    "  at INTEGER NOT NULL,"              /* ms, a whole minute of engine time */
+    "  state TEXT NOT NULL,"
+    "  previous TEXT NOT NULL,"
+    "  what TEXT NOT NULL CHECK (what IN ('raised', 'recovered', 'lost')),"
+    "  value REAL,"
+    "  target TEXT,"
+    "  budget_left REAL,"
+    "  budget_unit TEXT,"
+    "  burn_short REAL,"
+    "  burn_long REAL,"
+    "  projection REAL,"
+    "  time_left REAL,"                   /* s: an open incident's, for mean targets */
+    "  coverage REAL,"
+    "  doc TEXT NOT NULL,"
+    "  published INTEGER NOT NULL DEFAULT 0"
+    ");"
+    "CREATE INDEX alert_at ON alert (at);"
+    "CREATE INDEX alert_indicator ON alert (indicator, period, id);",
 };
 
 static int

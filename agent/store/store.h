@@ -21,7 +21,7 @@
 #include <stdint.h>
 
 #define STORE_FILE "roomwatch.db" /* the database's name inside the state directory */
-#define STORE_SCHEMA_VERSION 6    /* PRAGMA user_version after every migration */
+#define STORE_SCHEMA_VERSION 7    /* PRAGMA user_version after every migration */
 /* The oldest schema store_open_readonly() reads: engine_day came with version 2. */
 #define STORE_READ_MIN_VERSION 2
 
@@ -314,6 +314,53 @@ int store_notify_each(struct store *s, int64_t after, size_t max,
                       int (*fn)(const struct store_notify_event *ev, void *arg), void *arg);
 /* The highest seq in the log, 0 when it is empty. */
 int store_notify_last(struct store *s, int64_t *seq);
+
+/*
+ * Alerts (store_alert.c, schema version 7): one row per change of a target's alert state
+ * (report/rpt_alert.h). NaN numbers are NULL. Strings are borrowed (for the call, or valid
+ * during a callback).
+ */
+struct store_alert {
+    int64_t id;
+    const char *indicator, *period;
+    int64_t at; /* ms */
+    const char *state, *previous, *what; /* what: "raised", "recovered" or "lost" */
+    double value;
+    const char *target; /* NULL if none */
+    double budget_left;
+    const char *budget_unit; /* NULL if none */
+    double burn_short, burn_long, projection, time_left, coverage;
+    const char *doc; /* the published JSON */
+    int published;
+};
+
+/*
+ * Adds alert a and its notify_event row ("alert", its id, a->what, a->at, the doc as detail)
+ * in one transaction. *id gets the alert's id. 0 or -1 (EINVAL: a->what; EIO).
+ */
+int store_alert_add(struct store *s, const struct store_alert *a, int64_t *id);
+/* Marks alert id published (taken by the publisher). 0 or -1 (EIO). */
+int store_alert_published(struct store *s, int64_t id);
+/*
+ * Calls fn for the alerts with from <= at < to (all: INT64_MIN, INT64_MAX) in id order, or
+ * only the unpublished ones. 0 or -1 (EIO); a non-zero return of fn stops the walk and is
+ * returned.
+ */
+int store_alert_each(struct store *s, int64_t from, int64_t to, int unpublished_only,
+                     int (*fn)(const struct store_alert *a, void *arg), void *arg);
+/*
+ * The last alert of indicator in period: its state into state (len bytes) and *at. 1 when
+ * there is one, 0 when none, -1 (EIO).
+ */
+int store_alert_last(struct store *s, const char *indicator, const char *period, char *state,
+                     size_t len, int64_t *at);
+/*
+ * A number that changes whenever anything is written to the database by this connection,
+ * and with others, by another process too (store_data_version()): a reader of the record can
+ * keep what it computed while it stays the same. Without others it costs no query. 0 or -1
+ * (EIO).
+ */
+int store_write_version(struct store *s, int others, int64_t *v);
 
 /* A channel's delivery state. */
 struct store_notify_channel {

@@ -45,7 +45,12 @@ static int
 record(void *ctx, const char *subtopic, const char *payload, int qos, int retained)
 {
     (void)ctx;
-    (void)qos;
+    if (strncmp(subtopic, "alert/", 6) == 0) {
+        /* Alerts are events (QoS 1, not retained); this test follows the indicators. */
+        assert_int_equal(qos, 1);
+        assert_false(retained);
+        return 0;
+    }
     assert_true(retained);
     assert_true(npubs < MAXPUB);
     snprintf(pubs[npubs].topic, sizeof(pubs[npubs].topic), "%s", subtopic);

@@ -23,6 +23,8 @@ const char *cmd_as_options(const char *err, char *out, size_t len);
 int cmd_ack(int argc, char **argv);
 int cmd_resolve(int argc, char **argv);
 int cmd_event(int argc, char **argv);
+/* cmd_alerts.c */
+int cmd_alerts(int argc, char **argv);
 /* cmd_incidents.c */
 int cmd_incidents(int argc, char **argv);
 /* cmd_notify.c */

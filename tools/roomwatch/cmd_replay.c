@@ -19,6 +19,7 @@
 #include "core/core.h"
 #include "replay.h"
 #include "report/rpt_inc.h"
+#include "core/alert.h"
 #include "report/rpt_json.h"
 #include "report/rpt_table.h"
 #include "rw_log.h"
@@ -39,7 +40,7 @@ replay_usage(FILE *fp)
             "  --max-skew S    seconds rows of different points may be out of order "
             "(default %d)\n"
             "  --db OUT.db     resume from and save the state (and the record) in OUT.db\n"
-            "  --json          print the indicators as JSON\n",
+            "  --json          print the indicators as JSON, and the alerts raised (\"alerts\")\n",
             REPLAY_MAX_SKEW_DEFAULT);
 }
 
@@ -111,8 +112,18 @@ cmd_replay(int argc, char **argv)
     if (json) {
         json_t *doc = rpt_report(cfg, core_engine(replay_core(rp)), &per);
 
-        if (doc != NULL)
+        if (doc != NULL) {
+            json_t *al = alerts_list(replay_store(rp), per.day_start[0], per.day_start[per.ndays]);
+
             rpt_inc_append(doc, cfg, replay_inc(rp), &per, per.day_start[per.ndays]);
+            /* The alerts the core raised, as the daemon keeps and publishes them. */
+            if (al == NULL) {
+                json_decref(doc);
+                doc = NULL;
+            } else {
+                json_object_set_new(doc, "alerts", al);
+            }
+        }
         if (doc == NULL || json_dumpf(doc, stdout, JSON_INDENT(2) | JSON_REAL_PRECISION(15)) != 0) {
             fprintf(stderr, "roomwatch replay: cannot write the JSON\n");
             json_decref(doc);
@@ -121,8 +132,8 @@ cmd_replay(int argc, char **argv)
         putchar('\n');
         json_decref(doc);
     } else {
-        rpt_table(stdout, cfg, core_engine(replay_core(rp)), &per);
-        rpt_table_inc(stdout, cfg, replay_inc(rp), &per, per.day_start[per.ndays]);
+        rpt_table(stdout, cfg, core_engine(replay_core(rp)), replay_inc(rp), &per,
+                  per.day_start[per.ndays]);
     }
     rc = fflush(stdout) == 0 ? 0 : 2;
 out:

@@ -36,6 +36,7 @@
 #include "cmd.h"
 #include "engine/eng.h"
 #include "engine/incstat.h"
+#include "core/alert.h"
 #include "core/incind.h"
 #include "core/indset.h"
 #include "rep_doc.h"
@@ -66,8 +67,8 @@ status_usage(FILE *fp)
                 "  -c FILE     the daemon's config: its state_dir holds the store\n"
                 "  --year Y    a past period's final values (default: the current period)\n"
                 "  --month M   with site.period = \"month\": the month 1..12 of year Y\n"
-                "  --json      print the indicators as JSON (as `roomwatch replay --json`, "
-                "with \"as_of\")\n"
+                "  --json      print the indicators and the period's alerts as JSON (as "
+                "`roomwatch replay --json`, with \"as_of\")\n"
                 "exit status: 0; 1 no store or no state for this config and period; 2 bad "
                 "usage, config or store\n");
 }
@@ -132,7 +133,8 @@ print_json(const struct rw_config *cfg, struct eng *e, const struct rpt_period *
            int64_t as_of, const struct ist_result *ires, int64_t now, struct store *st)
 {
     /* The document roomwatch report carries as its "status" (rep_doc.h). */
-    json_t *doc = rep_status_json(cfg, e, per, as_of, ires, now);
+    /* With the period's alerts, as `roomwatch replay --json` lists them. */
+    json_t *doc = rep_status_json(cfg, e, per, as_of, ires, now, st);
     int rc;
 
     if (doc == NULL)
@@ -157,9 +159,7 @@ print_table(const struct rw_config *cfg, struct eng *e, const struct rpt_period 
            rw_calendar_rfc3339(per->tz, per->day_start[0], a, sizeof(a)),
            rw_calendar_rfc3339(per->tz, per->day_start[per->ndays], b, sizeof(b)), per->ndays,
            rw_calendar_rfc3339(per->tz, as_of, w, sizeof(w)), final ? " (final)" : "");
-    rpt_table(stdout, cfg, e, per);
-    if (cfg->ninc_indicators > 0)
-        rpt_table_inc(stdout, cfg, ires, per, now);
+    rpt_table(stdout, cfg, e, cfg->ninc_indicators > 0 ? ires : NULL, per, now);
 }
 
 int

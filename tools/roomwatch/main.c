@@ -20,6 +20,9 @@ static const struct {
     {"ack", cmd_ack,
      "ack ID --by NAME [--note TEXT] [-c FILE]\n"
      "                      acknowledge an incident"},
+    {"alerts", cmd_alerts,
+     "alerts [--year Y] [--json] [-c FILE]\n"
+     "                      list the alerts the agent raised (targets at risk, lost, back)"},
     {"event", cmd_event,
      "event add --kind KIND --at TIME --by NAME --note TEXT [--incident ID] [-c FILE]\n"
      "                      record a maintenance visit, an inspection or a security incident"},

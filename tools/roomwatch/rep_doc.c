@@ -12,6 +12,7 @@
 #include <string.h>
 
 #include "engine/target.h"
+#include "core/alert.h"
 #include "core/incind.h"
 #include "increc.h"
 #include "report/rpt_inc.h"
@@ -99,14 +100,24 @@ num(const json_t *o, const char *key)
 
 json_t *
 rep_status_json(const struct rw_config *cfg, struct eng *e, const struct rpt_period *per,
-                int64_t as_of, const struct ist_result *ires, int64_t now)
+                int64_t as_of, const struct ist_result *ires, int64_t now, struct store *st)
 {
-    json_t *doc = rpt_report(cfg, e, per);
+    json_t *doc = rpt_report(cfg, e, per), *al;
     char buf[RW_CAL_TIME_LEN];
 
     if (doc == NULL)
         return NULL;
     rpt_inc_append(doc, cfg, ires, per, now);
+    if (st != NULL) {
+        /* The period's alerts, as `roomwatch replay --json` lists them; null when the store
+         * cannot give them (a store the daemon has not upgraded to schema 7 yet). */
+        al = alerts_list(st, per->day_start[0], per->day_start[per->ndays]);
+        if (al == NULL && errno == ENOMEM) {
+            json_decref(doc);
+            return NULL;
+        }
+        json_object_set_new(doc, "alerts", al != NULL ? al : json_null());
+    }
     json_object_set_new(
         doc, "as_of",
         json_string(rw_calendar_rfc3339(cfg->site.timezone, as_of, buf, sizeof(buf))));
@@ -847,7 +858,7 @@ rep_doc_build(const struct rw_config *cfg, struct store *st, const struct indset
                     "department", cfg->report.department, "implementer", cfg->report.implementer,
                     "year", p->year, "month", p->month, "site", cfg->site.id, "site_name",
                     cfg->site.name, "timezone", cfg->site.timezone, "final", final);
-    b.status = rep_status_json(cfg, b.e, &b.per, b.as_of, b.ires, now);
+    b.status = rep_status_json(cfg, b.e, &b.per, b.as_of, b.ires, now, st);
     if (doc == NULL || b.status == NULL) {
         json_decref(b.status);
         snprintf(err, errlen, "out of memory");

@@ -50,11 +50,13 @@ enum rep_lang { REP_ZH = 0, REP_EN };
 
 /*
  * The document `roomwatch status --json` prints: the indicators of e (may be NULL without
- * engine indicators) and the incident indicators ires, with "as_of". NULL when memory runs
- * out.
+ * engine indicators) and the incident indicators ires, with "as_of", and with a store st
+ * (NULL: none) the period's "alerts" kept in it (null when the store cannot give them: an
+ * older schema). NULL when memory runs out.
  */
 json_t *rep_status_json(const struct rw_config *cfg, struct eng *e, const struct rpt_period *per,
-                        int64_t as_of, const struct ist_result *ires, int64_t now);
+                        int64_t as_of, const struct ist_result *ires, int64_t now,
+                        struct store *st);
 
 /*
  * The report of period p of cfg's store st as of wall time now (ms): 0 and *out; -1 with a

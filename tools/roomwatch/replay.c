@@ -496,6 +496,13 @@ run_trace(struct replay *rp, struct tsrc *ts)
         if (start_core(rp, 0) != 0)
             goto out;
     }
+    /* Every row is in: the engine is accounted (and the alerts evaluated) up to the last row
+     * less --max-skew, not only to the last step of ADVANCE_STEP_MS, as the daemon evaluated
+     * them up to its stop (core.h). No further: with --db the next chunk's first rows may be
+     * that much older than this one's last, and chunks must give what the whole gives. */
+    if (newest != INT64_MIN && rp->until == 0 && newest - rp->max_skew_ms > advanced &&
+        newest - rp->max_skew_ms < rp->per.day_start[rp->per.ndays])
+        core_advance(rp->core, newest - rp->max_skew_ms);
     if (rp->db_path != NULL && save(rp) != 0)
         goto out;
     rp->newest = newest;

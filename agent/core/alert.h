@@ -1,0 +1,52 @@
+/*
+ * alert.h - the core's alerts (DESIGN.md, "Targets and risk"): each indicator with a target
+ * has an alert state (report/rpt_alert.h), evaluated by the core at every whole minute of
+ * engine time (core.c: core_advance() steps the engine minute by minute), so that roomwatchd
+ * and `roomwatch replay` evaluate at the same minutes from the same samples and give the same
+ * alerts. A change is one alert: kept in the store's alert table with its notify_event row in
+ * one transaction (store_alert_add()), then published on <prefix>/alert/<indicator> (QoS 1,
+ * not retained); one the publisher refused is published again at the next tick.
+ *
+ * The states are per period: a new period starts every indicator afresh. A state opened on a
+ * store that holds alerts of this period resumes from the last one (a restarted daemon does
+ * not announce again what it already announced; a lost target stays lost), though its
+ * burn-rate windows begin again.
+ *
+ * Ownership: cfg, store and out are borrowed and must outlive the alerts.
+ */
+#ifndef ROOMWATCH_CORE_ALERT_H
+#define ROOMWATCH_CORE_ALERT_H
+
+#include <stdint.h>
+
+#include <jansson.h>
+
+#include "core/core_io.h"
+#include "core/indset.h"
+
+struct alerts;
+struct eng;
+struct ist_result;
+struct rw_config;
+struct store;
+
+/* The alerts of period per (copied). NULL when out of memory. */
+struct alerts *alerts_new(const struct rw_config *cfg, struct store *store,
+                          const struct core_out *out, const struct indset_period *per);
+/*
+ * Evaluates every indicator at whole minute m: e accounted up to m, ires the incident
+ * indicators' results as of m (NULL when they could not be read: they are not evaluated).
+ */
+void alerts_eval(struct alerts *a, struct eng *e, const struct ist_result *ires, int64_t m);
+/* Publishes what the publisher refused before. */
+void alerts_tick(struct alerts *a);
+/* Accepts NULL. */
+void alerts_free(struct alerts *a);
+/*
+ * The alerts kept in s with from <= at < to, in the order they were raised, each its
+ * published document: a new JSON array (the caller json_decref()s it), or NULL (errno: EIO,
+ * ENOMEM). `roomwatch replay --json` and `roomwatch alerts --json` list them alike.
+ */
+json_t *alerts_list(struct store *s, int64_t from, int64_t to);
+
+#endif

@@ -1,0 +1,328 @@
+/*
+ * rpt_alert.c - alert states and their changes (see rpt_alert.h).
+ *
+ * The burn-rate windows are read from a ring of the cumulative bad and known time, one slot
+ * per evaluated minute, as long as the longest window: burn over [t - w, t] is the
+ * difference of the sums at its ends. A window the history does not reach back to (the
+ * period's first hours, or after the state was created mid-period) has no burn: a tier
+ * never fires on less than its whole long window.
+ */
+#include "report/rpt_alert.h"
+
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define MIN_MS RPT_ALERT_STEP_MS
+
+struct slot {
+    int64_t minute; /* t / MIN_MS; -1: empty */
+    double bad, known;
+};
+
+struct rpt_alert {
+    struct rpt_alert_conf c;
+    enum rpt_alert_state state;
+    int64_t last_t;            /* the last observation; INT64_MIN: none */
+    int64_t last_alert_t;      /* INT64_MIN: none */
+    enum rpt_alert_state want; /* the less urgent state being asked for */
+    int64_t want_since;
+    size_t nslots;
+    struct slot *ring;
+    double lw[RPT_ALERT_MAX_TIERS], sw[RPT_ALERT_MAX_TIERS];
+};
+
+void
+rpt_alert_defaults(int64_t period_ms, struct rpt_alert_conf *c)
+{
+    /* Pyrra's 28-day page tiers, scaled by period / 28 days. */
+    static const int64_t base_long[] = {3600000LL, 6 * 3600000LL};
+    static const double burn[] = {14.0, 7.0};
+    const double scale = (double)period_ms / (28.0 * 86400000.0);
+
+    memset(c, 0, sizeof(*c));
+    c->ntiers = 2;
+    for (size_t k = 0; k < c->ntiers; k++) {
+        int64_t lw = (int64_t)llround((double)base_long[k] * scale / (double)MIN_MS) * MIN_MS;
+        int64_t sw = (int64_t)llround((double)lw / 12.0 / (double)MIN_MS) * MIN_MS;
+
+        c->tier[k].long_ms = lw < MIN_MS ? MIN_MS : lw;
+        c->tier[k].short_ms = sw < MIN_MS ? MIN_MS : sw;
+        c->tier[k].burn = burn[k];
+    }
+    c->clear_ratio = 0.5;
+    c->hold_ms = 3600000LL;
+    c->min_interval_ms = 15 * MIN_MS;
+    c->left_low_ms = 30 * MIN_MS;
+}
+
+struct rpt_alert *
+rpt_alert_new(const struct rpt_alert_conf *c)
+{
+    struct rpt_alert *a = calloc(1, sizeof(*a));
+    int64_t longest = 0;
+
+    if (a == NULL)
+        return NULL;
+    a->c = *c;
+    if (a->c.ntiers > RPT_ALERT_MAX_TIERS)
+        a->c.ntiers = RPT_ALERT_MAX_TIERS;
+    for (size_t k = 0; k < a->c.ntiers; k++)
+        if (a->c.tier[k].long_ms > longest)
+            longest = a->c.tier[k].long_ms;
+    a->nslots = (size_t)(longest / MIN_MS) + 1;
+    a->ring = malloc(a->nslots * sizeof(*a->ring));
+    if (a->ring == NULL) {
+        free(a);
+        return NULL;
+    }
+    for (size_t i = 0; i < a->nslots; i++)
+        a->ring[i].minute = -1;
+    a->state = RPT_ALERT_NONE;
+    a->last_t = a->last_alert_t = INT64_MIN;
+    a->want = RPT_ALERT_NONE;
+    for (size_t k = 0; k < RPT_ALERT_MAX_TIERS; k++)
+        a->lw[k] = a->sw[k] = NAN;
+    return a;
+}
+
+void
+rpt_alert_free(struct rpt_alert *a)
+{
+    if (a == NULL)
+        return;
+    free(a->ring);
+    free(a);
+}
+
+static const struct slot *
+slot_at(const struct rpt_alert *a, int64_t minute)
+{
+    const struct slot *s;
+
+    if (minute < 0)
+        return NULL;
+    s = &a->ring[(size_t)(minute % (int64_t)a->nslots)];
+    return s->minute == minute ? s : NULL;
+}
+
+/* The burn over the window of w ms ending at the observation now (minute m). */
+static double
+window_burn(const struct rpt_alert *a, int64_t m, int64_t w, double share)
+{
+    const struct slot *now = slot_at(a, m), *then = slot_at(a, m - w / MIN_MS);
+    double known;
+
+    if (now == NULL || then == NULL || !(share > 0))
+        return NAN;
+    known = now->known - then->known;
+    if (!(known > 0))
+        return NAN;
+    return (now->bad - then->bad) / known / share;
+}
+
+/* The state o asks for, given the current state (for fast_burn's hysteresis). */
+static enum rpt_alert_state
+asked(struct rpt_alert *a, const struct rpt_alert_obs *o)
+{
+    int fast = 0, still = 0;
+
+    for (size_t k = 0; k < a->c.ntiers; k++) {
+        const struct rpt_alert_tier *tr = &a->c.tier[k];
+
+        if (!isnan(a->lw[k]) && !isnan(a->sw[k]) && a->lw[k] >= tr->burn && a->sw[k] >= tr->burn)
+            fast = 1;
+        if (!isnan(a->lw[k]) && !isnan(a->sw[k]) && a->lw[k] >= a->c.clear_ratio * tr->burn &&
+            a->sw[k] >= a->c.clear_ratio * tr->burn)
+            still = 1;
+    }
+    if (o->status == RPT_LOST)
+        return RPT_ALERT_LOST;
+    if (fast || (a->state == RPT_ALERT_FAST_BURN && still))
+        return RPT_ALERT_FAST_BURN;
+    if (o->status == RPT_NONE)
+        return RPT_ALERT_NONE;
+    if (o->status == RPT_UNVERIFIED)
+        return RPT_ALERT_UNVERIFIED;
+    if (o->status == RPT_AT_RISK) {
+        if (isnan(o->left_ms) || o->left_ms <= (double)a->c.left_low_ms)
+            return RPT_ALERT_AT_RISK;
+    }
+    return RPT_ALERT_OK;
+}
+
+/* The tier that fires now, or -1. */
+static int
+firing_tier(const struct rpt_alert *a)
+{
+    for (size_t k = 0; k < a->c.ntiers; k++)
+        if (!isnan(a->lw[k]) && !isnan(a->sw[k]) && a->lw[k] >= a->c.tier[k].burn &&
+            a->sw[k] >= a->c.tier[k].burn)
+            return (int)k;
+    return -1;
+}
+
+int
+rpt_alert_step(struct rpt_alert *a, const struct rpt_alert_obs *o, struct rpt_alert_change *ch)
+{
+    int64_t m;
+    enum rpt_alert_state want, from;
+
+    if (o->t % MIN_MS != 0 || (a->last_t != INT64_MIN && o->t <= a->last_t))
+        return 0;
+    a->last_t = o->t;
+    m = o->t / MIN_MS;
+    if (o->share > 0 && !isnan(o->bad_ms) && !isnan(o->known_ms)) {
+        struct slot *s = &a->ring[(size_t)(m % (int64_t)a->nslots)];
+
+        s->minute = m;
+        s->bad = o->bad_ms;
+        s->known = o->known_ms;
+    }
+    for (size_t k = 0; k < a->c.ntiers; k++) {
+        a->lw[k] = window_burn(a, m, a->c.tier[k].long_ms, o->share);
+        a->sw[k] = window_burn(a, m, a->c.tier[k].short_ms, o->share);
+    }
+    if (a->state == RPT_ALERT_LOST)
+        return 0; /* lost stays lost */
+    want = asked(a, o);
+    if (want == RPT_ALERT_NONE || want == a->state) {
+        a->want = RPT_ALERT_NONE;
+        return 0;
+    }
+    if (a->state == RPT_ALERT_NONE && want == RPT_ALERT_OK) {
+        a->state = RPT_ALERT_OK; /* the first judgement: nothing to announce */
+        return 0;
+    }
+    if (want < a->state && a->state != RPT_ALERT_NONE) {
+        /* Less urgent: only once asked for without a break for hold. */
+        if (a->want != want) {
+            a->want = want;
+            a->want_since = o->t;
+        }
+        if (o->t - a->want_since < a->c.hold_ms)
+            return 0;
+    }
+    if (want != RPT_ALERT_LOST && a->last_alert_t != INT64_MIN &&
+        o->t - a->last_alert_t < a->c.min_interval_ms)
+        return 0;
+    from = a->state == RPT_ALERT_NONE ? RPT_ALERT_OK : a->state;
+    a->state = want;
+    a->want = RPT_ALERT_NONE;
+    a->last_alert_t = o->t;
+    memset(ch, 0, sizeof(*ch));
+    ch->t = o->t;
+    ch->from = from;
+    ch->to = want;
+    ch->kind = want == RPT_ALERT_LOST ? "lost" : want == RPT_ALERT_OK ? "recovered" : "raised";
+    ch->tier = want == RPT_ALERT_FAST_BURN ? firing_tier(a) : -1;
+    ch->ntiers = a->c.ntiers;
+    for (size_t k = 0; k < a->c.ntiers; k++) {
+        ch->burn_long[k] = a->lw[k];
+        ch->burn_short[k] = a->sw[k];
+    }
+    return 1;
+}
+
+void
+rpt_alert_observe(const struct cfg_indicator *in, const struct eng_result *r,
+                  const struct rpt_judgement *j, int64_t t, struct rpt_alert_obs *o)
+{
+    memset(o, 0, sizeof(*o));
+    o->t = t;
+    o->status = j->status;
+    o->coverage = r->coverage;
+    o->bad_ms = o->known_ms = o->share = o->left_ms = NAN;
+    switch (in->kind) {
+    case CFG_IND_BAND:
+        o->bad_ms = (double)r->band.out_ms;
+        o->known_ms = (double)(r->band.in_ms + r->band.out_ms);
+        o->share = rpt_allowed_share(in, rpt_goal(in));
+        break;
+    case CFG_IND_AVAILABILITY:
+    case CFG_IND_FAULT_RATE:
+        o->bad_ms = (double)r->down_ms;
+        o->known_ms = (double)(r->up_ms + r->down_ms);
+        o->share = rpt_allowed_share(in, rpt_goal(in));
+        break;
+    case CFG_IND_DOWNTIME:
+        /* Down time per wall-clock time, against the budget per period time. */
+        if (j->has_budget && r->period_ms > 0) {
+            o->bad_ms = j->used * 3600000.0;
+            o->known_ms = (double)r->elapsed_ms;
+            o->share = j->total * 3600000.0 / (double)r->period_ms;
+        }
+        break;
+    default:
+        break; /* day counts, energy, delivery: no burn-rate tiers */
+    }
+}
+
+void
+rpt_alert_observe_inc(const struct cfg_indicator *in, const struct rpt_judgement *j, int64_t t,
+                      struct rpt_alert_obs *o)
+{
+    memset(o, 0, sizeof(*o));
+    o->t = t;
+    o->status = j->status;
+    o->coverage = o->bad_ms = o->known_ms = o->share = o->left_ms = NAN;
+    /* rpt_inc.h: a mean's budget is in s, left what the open incidents may still last. */
+    if ((in->kind == CFG_IND_MTTR || in->kind == CFG_IND_MTTA) && j->has_budget &&
+        j->status == RPT_AT_RISK)
+        o->left_ms = j->left * 1000.0;
+}
+
+enum rpt_alert_state
+rpt_alert_current(const struct rpt_alert *a)
+{
+    return a->state;
+}
+
+const struct rpt_alert_conf *
+rpt_alert_conf(const struct rpt_alert *a)
+{
+    return &a->c;
+}
+
+void
+rpt_alert_resume(struct rpt_alert *a, enum rpt_alert_state st, int64_t t)
+{
+    if (st == RPT_ALERT_NONE)
+        return;
+    a->state = st;
+    a->last_alert_t = t;
+    a->last_t = t;
+}
+
+void
+rpt_alert_burn(const struct rpt_alert *a, size_t k, double *lw, double *sw)
+{
+    *lw = k < a->c.ntiers ? a->lw[k] : NAN;
+    *sw = k < a->c.ntiers ? a->sw[k] : NAN;
+}
+
+const char *
+rpt_alert_state_name(enum rpt_alert_state s)
+{
+    switch (s) {
+    case RPT_ALERT_OK:
+        return "ok";
+    case RPT_ALERT_UNVERIFIED:
+        return "unverified";
+    case RPT_ALERT_AT_RISK:
+        return "at_risk";
+    case RPT_ALERT_FAST_BURN:
+        return "fast_burn";
+    case RPT_ALERT_LOST:
+        return "lost";
+    case RPT_ALERT_NONE:
+        break;
+    }
+    return NULL;
+}
+
+int
+rpt_alert_urgency(enum rpt_alert_state s)
+{
+    return s == RPT_ALERT_NONE ? -1 : (int)s - (int)RPT_ALERT_OK;
+}
