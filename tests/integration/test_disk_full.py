@@ -88,8 +88,10 @@ alarms = (
         # The tmpfs lives as long as the namespace: the shell copies the state out after
         # roomwatchd's clean stop, for the checks.
         script = ("mount -t tmpfs -o size=4m rwstate %s || exit 97\n"
-                  "%s -c %s & echo $! > %s\n"
-                  "wait $!; rc=$?\n"
+                  "%s -c %s & child=$!; echo $child > %s\n"
+                  # Stopped by the harness (a failed check): roomwatchd goes with the shell.
+                  "trap 'kill $child; wait $child; exit 99' TERM INT\n"
+                  "wait $child; rc=$?\n"
                   "cp -a %s/. %s/ || exit 98\n"
                   "exit $rc\n") % (state, " ".join(EMULATOR + [ROOMWATCHD]), conf + " " +
                                    " ".join(ROOT_ARGS), pidfile,
