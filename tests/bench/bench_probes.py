@@ -161,7 +161,10 @@ def run_agent(args, tmp, broker, probes):
     # In a cross build roomwatchd runs under the emulator (RW_EMULATOR, as in the harness):
     # its figures are the emulator's then, and only the verdict means anything.
     emulator = os.environ.get("RW_EMULATOR", "").split()
-    p = subprocess.Popen(emulator + [os.path.join(args.build, "agent", "roomwatchd"), "-c", conf],
+    # roomwatchd refuses root without --allow-root; CI runs the benchmarks as root.
+    root = ["--allow-root"] if os.geteuid() == 0 else []
+    p = subprocess.Popen(emulator + [os.path.join(args.build, "agent", "roomwatchd"), "-c", conf] +
+                         root,
                          stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
     try:
         time.sleep(args.warmup)
