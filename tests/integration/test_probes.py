@@ -314,8 +314,9 @@ alarms = (
                 v = doc["points"]["up"]["value"]
                 rows.append("%s,%s.up,%s" % (doc["time"], dev, "" if v is None else v))
         trace = h.write("probes.csv", "\n".join(rows) + "\n")
-        r = subprocess.run(EMULATOR + [ROOMWATCH, "replay", "-c", rwd.argv[-1], "--trace", trace,
-                                       "--json"], capture_output=True, text=True, timeout=60)
+        r = subprocess.run(EMULATOR + [ROOMWATCH, "replay", "-c", h.path("roomwatchd.cfg"),
+                                       "--trace", trace, "--json"],
+                           capture_output=True, text=True, timeout=60)
         check(r.returncode == 0, "replay: exit %d: %s" % (r.returncode, r.stderr))
         got = {i["id"]: i for i in json.loads(r.stdout)["indicators"]}
         ev = got["db_avail"]["evidence"]
