@@ -19,34 +19,7 @@
 
 #include "store/store.h"
 
-static char dir[64];
-static char path[128];
-
-static int
-setup(void **state)
-{
-    (void)state;
-    snprintf(dir, sizeof(dir), "/tmp/rw-notify-XXXXXX");
-    if (mkdtemp(dir) == NULL)
-        return -1;
-    snprintf(path, sizeof(path), "%s/%s", dir, STORE_FILE);
-    return 0;
-}
-
-static int
-teardown(void **state)
-{
-    char f[160];
-    const char *const sfx[] = {"", "-wal", "-shm"};
-
-    (void)state;
-    for (size_t i = 0; i < 3; i++) {
-        snprintf(f, sizeof(f), "%s%s", path, sfx[i]);
-        unlink(f);
-    }
-    rmdir(dir);
-    return 0;
-}
+#include "store_tmp.h"
 
 struct log {
     size_t n;
