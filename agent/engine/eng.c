@@ -81,6 +81,8 @@ struct ind {
     size_t first_slot;    /* the indicator's slots are first_slot .. first_slot + npoints */
     int combine;          /* several points reduced to one stream (band any, duty) */
     int64_t (*acc)[NCLS]; /* per day */
+    int64_t tot[NCLS];    /* acc summed over the days, kept as acc grows: eng_result() is
+                             asked every minute (alerts) and must not add up a year each time */
     int64_t cursor;       /* combined stream emitted up to here */
     size_t nempty;        /* combine: slots whose queue is empty (nothing to combine while > 0) */
     int dhint;            /* day of the last accumulated time: day_at()'s first guess */
@@ -261,6 +263,7 @@ accumulate(struct eng *e, struct ind *in, int64_t a, int64_t b, int cls)
         int d = day_at(e, &in->dhint, a);
         int64_t end = b < e->day[d + 1] ? b : e->day[d + 1];
         in->acc[d][cls] += end - a;
+        in->tot[cls] += end - a;
         day_changed(e, d);
         a = end;
     }
@@ -534,6 +537,7 @@ count_report(struct eng *e, struct ind *in, int64_t t, double latency, int deliv
     int on_time = delivered && latency <= (double)in->cfg.deadline_ms / 1000.0;
 
     in->acc[d][on_time ? CLS_GOOD : CLS_BAD]++;
+    in->tot[on_time ? CLS_GOOD : CLS_BAD]++;
     day_changed(e, d);
     if (!delivered)
         return;
@@ -830,17 +834,15 @@ eng_result(struct eng *e, size_t i)
 {
     struct ind *in = &e->inds[i];
     struct eng_result *r = &in->res;
-    int64_t tot[NCLS] = {0}, h = horizon(e, in), elapsed;
+    const int64_t *tot = in->tot;
+    int64_t h = horizon(e, in), elapsed;
     size_t k;
-    int d, c;
+    int d;
 
     memset(r, 0, sizeof(*r));
     r->kind = in->cfg.kind;
     r->days = e->ndays;
     r->period_ms = e->end - e->start;
-    for (d = 0; d < e->ndays; d++)
-        for (c = 0; c < NCLS; c++)
-            tot[c] += in->acc[d][c];
     elapsed = h - e->start;
 
     switch (in->cfg.kind) {
@@ -1397,6 +1399,10 @@ eng_restore(struct eng *e, uint64_t fingerprint, const void *buf, size_t len,
     for (i = 0; i < e->nind; i++) {
         struct ind *in = &e->inds[i], *ti = &t->inds[i];
         memcpy(in->acc, ti->acc, (size_t)e->ndays * sizeof(*in->acc));
+        memset(in->tot, 0, sizeof(in->tot));
+        for (int dd = 0; dd < e->ndays; dd++)
+            for (int cc = 0; cc < NCLS; cc++)
+                in->tot[cc] += in->acc[dd][cc];
         in->cursor = ti->cursor;
         in->in_run = ti->in_run;
         in->run_start = ti->run_start;
