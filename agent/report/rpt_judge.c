@@ -112,8 +112,20 @@ read_course(const struct eng *e, size_t ind, const struct rpt_period *p, struct 
     eng_position(e, &newest, &advanced);
     c->asof = advanced < c->start ? c->start : advanced > c->end ? c->end : advanced;
     c->over = c->asof >= c->end;
-    while (c->today + 1 < p->ndays && p->day_start[c->today + 1] <= c->asof)
-        c->today++;
+    {
+        /* The day holding asof: a binary search (asked every minute, over a year's days). */
+        int lo = 0, hi = p->ndays - 1;
+
+        while (lo < hi) {
+            int mid = lo + (hi - lo + 1) / 2;
+
+            if (p->day_start[mid] <= c->asof)
+                lo = mid;
+            else
+                hi = mid - 1;
+        }
+        c->today = lo;
+    }
     c->first = c->today >= RPT_LONG_DAYS - 1 ? c->today - (RPT_LONG_DAYS - 1) : 0;
     c->sw_start = p->day_start[c->today];
     c->lw_start = p->day_start[c->first];
