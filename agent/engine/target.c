@@ -551,6 +551,12 @@ tgt_convert(double value, const char *from_unit, const char *to_unit, double *ou
     double fs = 0, ts = 0;
     size_t i;
 
+    /* The same text is the same unit: the common case (a value in its target's own unit),
+     * asked every minute by the target alerts, needs no lookup. */
+    if (strcmp(from_unit, to_unit) == 0) {
+        *out = value;
+        return TGT_OK;
+    }
     if (tgt_unit_canonical(from_unit, from, sizeof(from)) == NULL ||
         tgt_unit_canonical(to_unit, to, sizeof(to)) == NULL)
         return TGT_ERR_UNIT;
