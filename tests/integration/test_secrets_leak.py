@@ -24,7 +24,7 @@ import time
 
 import paho.mqtt.client as mqtt
 
-from harness import BUILD, ROOMWATCHD, ROOT_ARGS, Harness, agent_config, check, free_port, \
+from harness import BUILD, EMULATOR, ROOMWATCHD, ROOT_ARGS, Harness, agent_config, check, free_port, \
     port_open, run, snmprec, wait_for
 
 ROOMWATCH = os.path.join(BUILD, "tools", "roomwatch", "roomwatch")
@@ -144,7 +144,7 @@ def test():
                      [ROOMWATCH, "status", "-c", cfg_path, "--json"],
                      [ROOMWATCH, "incidents", "-c", cfg_path, "--format", "csv"],
                      [ROOMWATCHD, "-t", "-c", cfg_path]):
-            r = subprocess.run(argv, capture_output=True, timeout=60, env=env)
+            r = subprocess.run(EMULATOR + argv, capture_output=True, timeout=60, env=env)
             check(r.returncode in (0, 1, 2, 3), "%s: exit %d" % (argv[1:3], r.returncode))
             found += leaks(" ".join(os.path.basename(a) for a in argv[:2]), r.stdout + r.stderr)
 
