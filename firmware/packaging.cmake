@@ -72,8 +72,8 @@ else()
     # bookworm packages (firmware/tests/test_deb.py checks they still agree).
     set(CPACK_DEBIAN_PACKAGE_DEPENDS "${RW_DEB_DEPENDS}, libc-ares2 (>= 1.16.0), libc6 (>= 2.34), \
 libconfig9, libcurl4 (>= 7.66.0), libjansson4 (>= 2.14), libmodbus5 (>= 3.1.4), \
-libpaho-mqtt1.3 (>= 1.3.0), libsnmp40 (>= 5.9.3+dfsg), libsqlite3-0 (>= 3.8.7), \
-libxlsxwriter4 (>= 1.1.4), zlib1g (>= 1:1.2.6)")
+libpaho-mqtt1.3 (>= 1.3.0), libsnmp40 (>= 5.9.3+dfsg), libsqlite3-0 (>= 3.37.0), \
+libssl3 (>= 3.0.0), libxlsxwriter4 (>= 1.1.4), zlib1g (>= 1:1.2.6)")
 endif()
 # Debug info stays in the build tree; a gateway's flash gets stripped binaries.
 set(CPACK_STRIP_FILES ON)
