@@ -96,6 +96,10 @@
 #define PUB_TRACK_MIN 64    /* first size of the tracked-message ring */
 #define PUB_BEAT_SLACK 5.0   /* s beyond 2 x keepalive: paho's own timers are coarse */
 #define PUB_TRACK_BATCH 64  /* outcomes handed to the hook per pass, the lock released between */
+/* A session the broker keeps closing: PUB_SHORT_RUN connections in a row, each closed within
+ * PUB_SHORT_S of its CONNACK, and the client is made anew (renew_client()). */
+#define PUB_SHORT_S 5.0
+#define PUB_SHORT_RUN 3
 
 enum pub_ev_type {
     PUB_EV_CONNECTED = 1, /* every successful connect, the first and each reconnect */
@@ -191,6 +195,10 @@ struct pub {
     int tls_logged;
     int disconnect_done;
     double down_since; /* monotonic, s: when the outage (or the first connect) began */
+    double up_since;   /* monotonic, s: the latest CONNACK */
+    int short_run;     /* connections in a row closed soon after their CONNACK */
+    int renew_due;     /* short_run reached PUB_SHORT_RUN: drain() renews the client */
+    uint64_t renewals; /* clients made anew (renew_client()) */
     void (*hook)(void *ctx, uint64_t tag, double latency_s, double mono);
     void *hook_ctx;
     uint64_t given_up; /* tracked messages reported early because the ring was full */
@@ -227,6 +235,9 @@ static void on_disconnected(void *ctx, MQTTAsync_successData *resp);
 static void on_disconnect_failed(void *ctx, MQTTAsync_failureData *resp);
 static int on_tls_error(const char *str, size_t len, void *ctx);
 static void drain(struct pub *p);
+static void renew_client(struct pub *p);
+static int client_create(struct pub *p);
+static int client_connect(struct pub *p, int clean);
 static void handle_event(struct pub *p, const struct pub_event *ev);
 static void handle_counts(struct pub *p, uint64_t delivered, uint64_t failed, int code);
 static void publish_status(struct pub *p, const char *state);
@@ -589,14 +600,48 @@ on_tls_error(const char *str, size_t len, void *ctx)
  * Main thread.
  */
 
+/*
+ * A paho client for p->cfg with our callbacks, in p->client. Returns 0, or -1 (logged) with
+ * p->client NULL or still to be destroyed by pub_free().
+ */
+static int
+client_create(struct pub *p)
+{
+    MQTTAsync_createOptions co = MQTTAsync_createOptions_initializer;
+    const struct cfg_mqtt *m = &p->cfg->mqtt;
+    int rc;
+
+    co.MQTTVersion = MQTTVERSION_3_1_1;
+    co.sendWhileDisconnected = 1;
+    /* Also before the first connect, or a broker down at start would refuse all telemetry. */
+    co.allowDisconnectedSendAtAnyTime = 1;
+    co.maxBufferedMessages = m->buffer;
+    co.deleteOldestMessages = 1;
+    co.restoreMessages = 0; /* nothing to restore: memory only */
+    co.persistQoS0 = 0;
+    rc = MQTTAsync_createWithOptions(&p->client, m->uri, m->client_id, MQTTCLIENT_PERSISTENCE_NONE,
+                                     NULL, &co);
+    if (rc != MQTTASYNC_SUCCESS) {
+        log_err("mqtt: cannot create a client for %s: %s", p->uri_log, code_name(rc));
+        p->client = NULL;
+        return -1;
+    }
+    track_pub = p;
+    if (MQTTAsync_setCallbacks(p->client, p, on_lost, on_message, NULL) != MQTTASYNC_SUCCESS ||
+        MQTTAsync_setConnected(p->client, p, on_connected) != MQTTASYNC_SUCCESS) {
+        log_err("mqtt: cannot set paho callbacks");
+        return -1;
+    }
+    return 0;
+}
+
 struct pub *
 pub_new(const struct rw_config *cfg)
 {
     static pthread_once_t paho_once = PTHREAD_ONCE_INIT;
-    MQTTAsync_createOptions co = MQTTAsync_createOptions_initializer;
     const struct cfg_mqtt *m;
     struct pub *p;
-    int rc, e;
+    int e;
 
     pthread_once(&paho_once, paho_global_init);
 
@@ -638,27 +683,7 @@ pub_new(const struct rw_config *cfg)
         return NULL;
     }
 
-    co.MQTTVersion = MQTTVERSION_3_1_1;
-    co.sendWhileDisconnected = 1;
-    /* Also before the first connect, or a broker down at start would refuse all telemetry. */
-    co.allowDisconnectedSendAtAnyTime = 1;
-    co.maxBufferedMessages = m->buffer;
-    co.deleteOldestMessages = 1;
-    co.restoreMessages = 0; /* nothing to restore: memory only */
-    co.persistQoS0 = 0;
-    rc = MQTTAsync_createWithOptions(&p->client, m->uri, m->client_id, MQTTCLIENT_PERSISTENCE_NONE,
-                                     NULL, &co);
-    if (rc != MQTTASYNC_SUCCESS) {
-        log_err("mqtt: cannot create a client for %s: %s", p->uri_log, code_name(rc));
-        p->client = NULL;
-        pub_free(p);
-        errno = EINVAL;
-        return NULL;
-    }
-    track_pub = p;
-    if (MQTTAsync_setCallbacks(p->client, p, on_lost, on_message, NULL) != MQTTASYNC_SUCCESS ||
-        MQTTAsync_setConnected(p->client, p, on_connected) != MQTTASYNC_SUCCESS) {
-        log_err("mqtt: cannot set paho callbacks");
+    if (client_create(p) < 0) {
         pub_free(p);
         errno = EINVAL;
         return NULL;
@@ -672,8 +697,12 @@ nomem:
     return NULL;
 }
 
-int
-pub_start(struct pub *p)
+/*
+ * Starts p->client connecting, retrying on its own; clean: a clean session (renew_client()).
+ * Returns 0, or -1 (logged, errno EINVAL).
+ */
+static int
+client_connect(struct pub *p, int clean)
 {
     const struct cfg_mqtt *m = &p->cfg->mqtt;
     MQTTAsync_connectOptions co = MQTTAsync_connectOptions_initializer;
@@ -681,17 +710,13 @@ pub_start(struct pub *p)
     MQTTAsync_SSLOptions so = MQTTAsync_SSLOptions_initializer;
     int rc;
 
-    if (p->state != PUB_S_NEW) {
-        errno = EALREADY;
-        return -1;
-    }
     co.MQTTVersion = MQTTVERSION_3_1_1;
     co.keepAliveInterval = m->keepalive;
     /* A session that survives the connection lets paho resend the QoS 1 messages that were in
      * flight when the link broke, instead of failing them: telemetry of an outage arrives
      * whole. The broker also keeps the commands subscription (pub_set_command_hook()) and
      * queues QoS 1 commands sent while we are away: they are applied when we are back. */
-    co.cleansession = 0;
+    co.cleansession = clean;
     co.automaticReconnect = 1;
     co.minRetryInterval = PUB_RETRY_MIN;
     co.maxRetryInterval = PUB_RETRY_MAX;
@@ -725,6 +750,20 @@ pub_start(struct pub *p)
         errno = EINVAL;
         return -1;
     }
+    return 0;
+}
+
+int
+pub_start(struct pub *p)
+{
+    const struct cfg_mqtt *m = &p->cfg->mqtt;
+
+    if (p->state != PUB_S_NEW) {
+        errno = EALREADY;
+        return -1;
+    }
+    if (client_connect(p, 0) < 0)
+        return -1;
     p->state = PUB_S_CONNECTING;
     p->down_since = rw_clock_mono();
     log_info("mqtt: connecting to %s as %s%s%s", p->uri_log, m->client_id,
@@ -778,10 +817,54 @@ drain(struct pub *p)
     for (i = 0; i < n; i++)
         handle_event(p, &ev[i]);
     handle_counts(p, delivered, failed, code);
+    if (p->renew_due && p->state == PUB_S_DOWN)
+        renew_client(p);
     track_report(p, rw_clock_mono(), 0);
     hand_commands(p);
     (void)rw_lograte_tick(&p->cmd_drops, rw_clock_mono());
     beat(p, delivered + failed, n > 0);
+}
+
+/*
+ * A broker that closes every connection moments after accepting it is refusing something
+ * that paho sends at once on every reconnect, or the session it resumes. Seen once in CI:
+ * mosquitto 2.0.11 closed paho 1.3.12's reconnects "due to malformed packet" in a loop after
+ * a broker restart while telemetry piled up in memory (not reproduced since; the cause is
+ * not known). What paho holds (its buffer, the
+ * session's messages in flight) cannot be inspected or repaired, so both sides start over:
+ * the client is made anew and connects with a clean session, which the broker answers by
+ * dropping the one it kept. The messages paho held are given up, counted as failed (tracked
+ * ones reported undelivered) and logged. The session stays clean from then on (paho reuses
+ * the connect options): QoS 1 commands sent while the agent is away are no longer queued by
+ * the broker until roomwatchd restarts. A second client with our client_id makes the broker
+ * close connections the same way; the log says to check for that.
+ */
+static void
+renew_client(struct pub *p)
+{
+    uint64_t left;
+
+    p->renew_due = 0;
+    p->short_run = 0;
+    /* Our only client: paho's threads end here (MQTTAsync_terminate()), no callback follows. */
+    MQTTAsync_destroy(&p->client);
+    p->client = NULL;
+    track_report(p, rw_clock_mono(), 1);
+    left = outstanding(p);
+    p->st.failed += left;
+    p->dropped += left;
+    p->outage_dropped += left;
+    p->renewals++;
+    log_err("mqtt: %s closed %d connections in a row within %.0f s of accepting them; giving up "
+            "the %llu messages paho held and starting a new, clean session (is another client "
+            "using client_id %s?)",
+            p->uri_log, PUB_SHORT_RUN, PUB_SHORT_S, (unsigned long long)left,
+            p->cfg->mqtt.client_id);
+    if (client_create(p) < 0 || client_connect(p, 1) < 0) {
+        /* Only memory can fail here: the same options worked before. */
+        log_err("mqtt: cannot make a new client for %s: publishing stops", p->uri_log);
+        p->state = PUB_S_STOPPED;
+    }
 }
 
 /*
@@ -902,6 +985,7 @@ handle_event(struct pub *p, const struct pub_event *ev)
             log_notice("mqtt: connected to %s", p->uri_log);
         }
         p->state = PUB_S_UP;
+        p->up_since = rw_clock_mono();
         p->outage_failed = 0;
         p->outage_dropped = 0;
         p->connect_fail_logged = 0;
@@ -932,6 +1016,12 @@ handle_event(struct pub *p, const struct pub_event *ev)
         p->down_since = rw_clock_mono();
         log_warn("mqtt: connection to %s lost: %s; reconnecting, messages are buffered", p->uri_log,
                  ev->text[0] != '\0' ? ev->text : "closed by the broker or network");
+        if (p->down_since - p->up_since < PUB_SHORT_S) {
+            if (++p->short_run >= PUB_SHORT_RUN)
+                p->renew_due = 1;
+        } else {
+            p->short_run = 0;
+        }
         break;
     case PUB_EV_CONNECT_FAILED:
         /* Once per outage: paho retries on its own, and says nothing more about it. */

@@ -5,6 +5,8 @@ socat pty pairs, snmpsimd, snmpd, roomwatchd), remembers the PID of every proces
 those at the end, whatever happened. Nothing here touches any other address.
 
 Paths come from the environment CTest sets: RW_BUILD (build tree), RW_SRC (source tree).
+To read a run afterwards: RW_KEEP=1 keeps a passing test's folder (a failing one's is always
+kept), RW_MQTT_LOG=all makes mosquitto log every packet.
 """
 import json
 import os
@@ -188,7 +190,9 @@ class Harness:
                     break
         if et is None:
             self.ok = True
-            shutil.rmtree(self.dir, ignore_errors=True)
+            # RW_KEEP=1 keeps a passing test's folder too, to read its peers' logs.
+            if os.environ.get("RW_KEEP") != "1":
+                shutil.rmtree(self.dir, ignore_errors=True)
         else:
             sys.stderr.write("%s: FAILED: %s\n" % (self.name, ev))
             for p in self.procs:
@@ -223,6 +227,9 @@ class Harness:
             conf += "persistence true\npersistence_location %s/\nautosave_interval 1\n" % self.dir
         else:
             conf += "persistence false\n"
+        if os.environ.get("RW_MQTT_LOG"):
+            # RW_MQTT_LOG=all: every packet in the broker's log, to read a failure.
+            conf += "log_type %s\n" % os.environ["RW_MQTT_LOG"]
         if os.geteuid() == 0:
             conf += "user root\n"  # else mosquitto drops to a user who cannot read our files
         path = self.write("mosquitto-%d.conf" % port, conf)
