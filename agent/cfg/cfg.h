@@ -272,6 +272,7 @@ struct cfg_mqtt {
     char *cert_file; /* TLS client certificate, optional */
     char *key_file;
     int buffer;      /* messages kept while the broker is away */
+    int outbox;      /* QoS 1 messages kept on disk until acknowledged (daemon/outbox.h) */
 };
 
 enum cfg_period {

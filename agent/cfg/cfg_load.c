@@ -116,7 +116,7 @@ static const char *const site_keys[] = {"id",     "name",     "timezone", "gatew
                                         "period", "language", NULL};
 static const char *const mqtt_keys[] = {
     "uri",      "client_id",     "prefix",  "qos",       "keepalive", "buffer",
-    "username", "password_file", "ca_file", "cert_file", "key_file",  NULL,
+    "outbox",   "username",      "password_file", "ca_file", "cert_file", "key_file", NULL,
 };
 static const char *const bus_keys[] = {
     "id",     "type",      "host",      "port",  "device", "baud",
@@ -418,6 +418,7 @@ check_mqtt(struct cl *c, const struct cfgc_obj *root)
     m->qos = 1;
     m->keepalive = 30;
     m->buffer = 10000;
+    m->outbox = 100000;
     if ((g = cfgc_get_group(&c->ck, root, "mqtt", 1)) == NULL)
         return;
     cfgc_obj_init(&o, g, "mqtt", NULL, 0);
@@ -462,6 +463,7 @@ check_mqtt(struct cl *c, const struct cfgc_obj *root)
     cfgc_get_int(&c->ck, &o, "qos", 0, 1, &m->qos);
     cfgc_get_int(&c->ck, &o, "keepalive", 5, 3600, &m->keepalive);
     cfgc_get_int(&c->ck, &o, "buffer", 10, 1000000, &m->buffer);
+    cfgc_get_int(&c->ck, &o, "outbox", 100, 10000000, &m->outbox);
 
     r = cfgc_get_text(&c->ck, &o, "username", 65536, &v);
     if (r > 0 && v[0] == '\0')

@@ -35,6 +35,7 @@
 #include "control.h"
 #include "core/core.h"
 #include "delivery.h"
+#include "outbox.h"
 #include "notify/notifier.h"
 #include "pub/pub.h"
 #include "pub/pub_json.h"
@@ -82,6 +83,7 @@ struct agent {
     struct rw_etime et;       /* engine time: the wall clock at start, then monotonic */
     uint64_t refused;         /* samples the core refused (too late) */
     struct dlv *dlv;          /* telemetry, tracked for the delivery indicators */
+    struct outbox *ob;        /* the core's QoS 1 messages until acknowledged; with a store */
     struct ctl *ctl;          /* commands in over MQTT */
     struct notifier *notifier; /* channels told from the store's log; NULL without any */
     uint64_t notify_version;   /* of the channels' state last put in <prefix>/status */
@@ -303,6 +305,10 @@ agent_stop(struct agent *a)
     }
     arc_close(a->arc); /* the open hours finished and fsync()ed */
     a->arc = NULL;
+    /* Messages still awaiting their PUBACK stay in the outbox: out again at the next start,
+     * with the same msg_id. */
+    ob_free(a->ob);
+    a->ob = NULL;
     store_close(a->store);
     a->store = NULL;
     if (a->pub != NULL) {
@@ -319,12 +325,16 @@ agent_stop(struct agent *a)
     a->cycles = NULL;
 }
 
-/* The core's messages go out through the publisher. */
+/* The core's messages go out through the publisher; QoS 1 ones that are not retained
+ * (incident changes, events, alerts) through the outbox, which keeps them on disk until the
+ * broker has them. Retained indicators need no outbox: the next one replaces them. */
 static int
 out_publish(void *ctx, const char *subtopic, const char *payload, int qos, int retain)
 {
     const struct agent *a = ctx;
 
+    if (a->ob != NULL && qos == 1 && !retain)
+        return ob_publish(a->ob, subtopic, payload, rw_etime_at(&a->et, rw_clock_mono()));
     return pub_publish(a->pub, subtopic, payload, qos, retain);
 }
 
@@ -382,6 +392,11 @@ core_start(struct agent *a)
     if (store_open(cfg->state_dir, &a->store) < 0) {
         log_err("indicators: store %s/%s: %s", cfg->state_dir, STORE_FILE,
                 errno == EIO && a->store != NULL ? store_errmsg(a->store) : strerror(errno));
+        return -1;
+    }
+    /* Before the core, which may publish as it opens. */
+    if ((a->ob = ob_new(cfg, a->store, a->pub)) == NULL) {
+        log_err("out of memory");
         return -1;
     }
     rw_etime_anchor(&a->et, wall, mono, 0);
@@ -502,6 +517,14 @@ status_extra(void *ctx)
                  : bits & DISK_ARCHIVE ? ",\"archive\":\"failing\""
                                        : ",\"archive\":\"ok\"");
         extra = merge_extra(extra, more);
+    }
+    if (a->ob != NULL) {
+        char *ob = ob_status(a->ob);
+
+        if (ob != NULL) {
+            extra = merge_extra(extra, ob);
+            free(ob);
+        }
     }
     return extra;
 }
@@ -816,6 +839,7 @@ main(int argc, char **argv)
             }
         }
         pub_dispatch(a.pub);
+        ob_tick(a.ob, rw_clock_mono());
         ctl_tick(a.ctl, rw_clock_mono());
         if (notifier_status_version(a.notifier) != a.notify_version) {
             a.notify_version = notifier_status_version(a.notifier);

@@ -104,6 +104,20 @@ void pub_set_outcome_hook(struct pub *p, void (*hook)(void *ctx, uint64_t tag, d
 int pub_publish_tracked(struct pub *p, const char *subtopic, const char *payload, int qos,
                         int retained, uint64_t tag, double keep_s);
 /*
+ * Acknowledged publishing, for the outbox (agent/daemon/outbox.h): a QoS 1, not retained
+ * message whose outcome goes to the ack hook, on the main thread from pub_dispatch() or
+ * pub_stop(), at most once per message: id (the caller's, 1 to UINTPTR_MAX) and ok, 1 for
+ * the broker's PUBACK, 0 when paho failed it. Some messages get no outcome at all: those
+ * paho dropped from its full buffer without a callback, and those lost to a lost
+ * connection that paho resends itself; the caller must resend what has had no outcome for
+ * a while. When everything outstanding is given up at once (pub_stop(), or the publisher
+ * starting over on a new client), the hook is called once with id 0: no outcome will come
+ * for any message published before. The hook must not publish. pub_publish_acked()
+ * returns 0 (taken) or -1 as pub_publish() (EINVAL also for id 0).
+ */
+void pub_set_ack_hook(struct pub *p, void (*hook)(void *ctx, uint64_t id, int ok), void *ctx);
+int pub_publish_acked(struct pub *p, const char *subtopic, const char *payload, uint64_t id);
+/*
  * Commands in. Once a hook is set the publisher subscribes to <prefix>/cmd/+ at QoS 1 on
  * every connect (the first and each reconnect: the session is persistent, cleansession=0,
  * so the broker also keeps commands sent while the agent was away, but a broker that lost

@@ -141,6 +141,11 @@ struct pub_track {
 };
 
 /* An outcome on its way to the hook. */
+struct pub_ack {
+    uint64_t id;
+    int ok;
+};
+
 struct pub_outcome {
     uint64_t tag;
     double latency; /* s, NaN: not delivered */
@@ -177,6 +182,8 @@ struct pub {
     struct pub_track *track; /* ring of tracked messages, publication order */
     size_t track_cap, track_first, track_n;
     uint64_t track_head; /* sequence number of track[track_first] */
+    struct pub_ack *acks; /* outcomes of pub_publish_acked() messages, in arrival order */
+    size_t nacks, acks_cap;
     struct pub_cmd cmdq[PUB_CMD_QUEUE]; /* commands in, arrival order */
     size_t cmdq_head, cmdq_count;
     uint64_t cmdq_dropped; /* dropped from a full queue since the last drain */
@@ -204,6 +211,8 @@ struct pub {
     uint64_t given_up; /* tracked messages reported early because the ring was full */
     void (*cmd_hook)(void *ctx, const char *verb, const char *payload, size_t len);
     void *cmd_ctx;
+    void (*ack_hook)(void *ctx, uint64_t id, int ok); /* pub_set_ack_hook() */
+    void *ack_ctx;
     char *(*status_extra)(void *ctx); /* pub_set_status_extra() */
     void *status_ctx;
     char *cmd_topic; /* <prefix>/cmd/+ */
@@ -255,8 +264,17 @@ static void track_mark(struct pub *p, void *ctx, int state, int failed, int code
 static struct pub_track *track_at(struct pub *p, size_t i);
 static int track_append(struct pub *p, uint64_t tag, double keep_s, double now);
 static void track_report(struct pub *p, double now, int all);
+/* How send_one() learns a message's outcome. */
+enum pub_how {
+    PUB_PLAIN,   /* counted */
+    PUB_TRACKED, /* counted and marked in p->track; ref is its sequence number */
+    PUB_ACKED,   /* counted and handed to the ack hook; ref is the caller's id */
+};
 static int send_one(struct pub *p, const char *subtopic, const char *payload, int qos,
-                    int retained, const uint64_t *seq);
+                    int retained, enum pub_how how, uint64_t ref);
+static void on_acked_sent(void *ctx, MQTTAsync_successData *resp);
+static void on_acked_failed(void *ctx, MQTTAsync_failureData *resp);
+static void hand_acks(struct pub *p);
 
 /* A URI with "user:secret@" before the host gets "***@" instead; others are copied. */
 static char *
@@ -544,6 +562,95 @@ on_tracked_failed(void *ctx, MQTTAsync_failureData *resp)
     track_mark(track_pub, ctx, PUB_T_FAILED, 1, resp != NULL ? resp->code : MQTTASYNC_FAILURE);
 }
 
+/*
+ * The outcome of a pub_publish_acked() message (context: its id) joins p->acks for the main
+ * thread. The array grows as needed: its length is bounded by the messages the caller has
+ * outstanding (the outbox keeps a small window). Out of memory, the outcome is lost: the
+ * caller resends what has no outcome after a while, so that costs a duplicate, not a loss.
+ */
+static void
+ack_push(struct pub *p, void *ctx, int ok, int code)
+{
+    int need_wake;
+
+    pthread_mutex_lock(&p->lock);
+    if (ok) {
+        p->cb_delivered++;
+    } else {
+        p->cb_failed++;
+        p->cb_fail_code = code;
+    }
+    if (p->nacks == p->acks_cap) {
+        size_t cap = p->acks_cap ? 2 * p->acks_cap : 16;
+        struct pub_ack *a = realloc(p->acks, cap * sizeof(*a));
+
+        if (a != NULL) {
+            p->acks = a;
+            p->acks_cap = cap;
+        }
+    }
+    if (p->nacks < p->acks_cap) {
+        p->acks[p->nacks].id = (uint64_t)(uintptr_t)ctx;
+        p->acks[p->nacks].ok = ok;
+        p->nacks++;
+    }
+    need_wake = !p->woken;
+    p->woken = 1;
+    pthread_mutex_unlock(&p->lock);
+    if (need_wake)
+        wake(p);
+}
+
+static void
+on_acked_sent(void *ctx, MQTTAsync_successData *resp)
+{
+    (void)resp;
+    ack_push(track_pub, ctx, 1, 0);
+}
+
+static void
+on_acked_failed(void *ctx, MQTTAsync_failureData *resp)
+{
+    ack_push(track_pub, ctx, 0, resp != NULL ? resp->code : MQTTASYNC_FAILURE);
+}
+
+/* Main thread: hands the outcomes that came to the ack hook, the lock released meanwhile. */
+static void
+hand_acks(struct pub *p)
+{
+    struct pub_ack batch[PUB_TRACK_BATCH];
+    size_t n, i;
+
+    do {
+        pthread_mutex_lock(&p->lock);
+        n = p->nacks < PUB_TRACK_BATCH ? p->nacks : PUB_TRACK_BATCH;
+        memcpy(batch, p->acks, n * sizeof(*batch));
+        memmove(p->acks, p->acks + n, (p->nacks - n) * sizeof(*batch));
+        p->nacks -= n;
+        pthread_mutex_unlock(&p->lock);
+        for (i = 0; i < n && p->ack_hook != NULL; i++)
+            p->ack_hook(p->ack_ctx, batch[i].id, batch[i].ok);
+    } while (n == PUB_TRACK_BATCH);
+}
+
+void
+pub_set_ack_hook(struct pub *p, void (*hook)(void *ctx, uint64_t id, int ok), void *ctx)
+{
+    p->ack_hook = hook;
+    p->ack_ctx = ctx;
+}
+
+int
+pub_publish_acked(struct pub *p, const char *subtopic, const char *payload, uint64_t id)
+{
+    if (id == 0 || id > UINTPTR_MAX) {
+        p->st.failed++;
+        errno = EINVAL;
+        return -1;
+    }
+    return send_one(p, subtopic, payload, 1, 0, PUB_ACKED, id);
+}
+
 static void
 track_mark(struct pub *p, void *ctx, int state, int failed, int code)
 {
@@ -820,6 +927,7 @@ drain(struct pub *p)
     if (p->renew_due && p->state == PUB_S_DOWN)
         renew_client(p);
     track_report(p, rw_clock_mono(), 0);
+    hand_acks(p);
     hand_commands(p);
     (void)rw_lograte_tick(&p->cmd_drops, rw_clock_mono());
     beat(p, delivered + failed, n > 0);
@@ -850,6 +958,9 @@ renew_client(struct pub *p)
     MQTTAsync_destroy(&p->client);
     p->client = NULL;
     track_report(p, rw_clock_mono(), 1);
+    hand_acks(p);
+    if (p->ack_hook != NULL)
+        p->ack_hook(p->ack_ctx, 0, 0); /* the rest will never come */
     left = outstanding(p);
     p->st.failed += left;
     p->dropped += left;
@@ -1162,7 +1273,7 @@ outstanding(struct pub *p)
 int
 pub_publish(struct pub *p, const char *subtopic, const char *payload, int qos, int retained)
 {
-    return send_one(p, subtopic, payload, qos, retained, NULL);
+    return send_one(p, subtopic, payload, qos, retained, PUB_PLAIN, 0);
 }
 
 void
@@ -1182,7 +1293,7 @@ pub_publish_tracked(struct pub *p, const char *subtopic, const char *payload, in
     int rc;
 
     if (p->state == PUB_S_STOPPED || p->client == NULL || subtopic == NULL || payload == NULL)
-        return send_one(p, subtopic, payload, qos, retained, NULL); /* refuses, counts */
+        return send_one(p, subtopic, payload, qos, retained, PUB_PLAIN, 0); /* refuses, counts */
     /* The entry goes in before paho has the message: its callback may come at once. */
     if (track_append(p, tag, keep_s, rw_clock_mono()) < 0) {
         p->st.failed++;
@@ -1190,7 +1301,7 @@ pub_publish_tracked(struct pub *p, const char *subtopic, const char *payload, in
         return -1;
     }
     seq = p->track_head + p->track_n - 1; /* only this thread moves either */
-    rc = send_one(p, subtopic, payload, qos, retained, &seq);
+    rc = send_one(p, subtopic, payload, qos, retained, PUB_TRACKED, seq);
     if (rc < 0) {
         /* Refused: no callback will come for it, and it is still the newest entry. */
         pthread_mutex_lock(&p->lock);
@@ -1313,10 +1424,10 @@ track_report(struct pub *p, double now, int all)
     }
 }
 
-/* Publishes one message; seq: a tracked message's sequence number, or NULL. */
+/* Publishes one message, its outcome learnt as how says. */
 static int
 send_one(struct pub *p, const char *subtopic, const char *payload, int qos, int retained,
-         const uint64_t *seq)
+         enum pub_how how, uint64_t ref)
 {
     MQTTAsync_message msg = MQTTAsync_message_initializer;
     MQTTAsync_responseOptions ro = MQTTAsync_responseOptions_initializer;
@@ -1353,10 +1464,14 @@ send_one(struct pub *p, const char *subtopic, const char *payload, int qos, int 
         msg.payloadlen = (int)len;
         msg.qos = qos;
         msg.retained = retained != 0;
-        if (seq != NULL) {
+        if (how == PUB_TRACKED) {
             ro.onSuccess = on_tracked_sent;
             ro.onFailure = on_tracked_failed;
-            ro.context = (void *)(uintptr_t)*seq;
+            ro.context = (void *)(uintptr_t)ref;
+        } else if (how == PUB_ACKED) {
+            ro.onSuccess = on_acked_sent;
+            ro.onFailure = on_acked_failed;
+            ro.context = (void *)(uintptr_t)ref;
         } else {
             ro.onSuccess = on_sent;
             ro.onFailure = on_send_failed;
@@ -1472,6 +1587,9 @@ pub_stop(struct pub *p, int timeout_ms)
 
     /* Tracked messages without an outcome by now will not get one here. */
     track_report(p, rw_clock_mono(), 1);
+    hand_acks(p);
+    if (p->ack_hook != NULL)
+        p->ack_hook(p->ack_ctx, 0, 0);
     /* Whatever paho still holds is freed by MQTTAsync_destroy() without a callback. */
     left = outstanding(p);
     p->st.failed += left;
@@ -1501,6 +1619,7 @@ pub_free(struct pub *p)
         track_pub = NULL;
     rw_beat_free(p->beat);
     free(p->track);
+    free(p->acks);
     if (p->efd >= 0)
         close(p->efd);
     pthread_mutex_destroy(&p->lock);

@@ -218,6 +218,15 @@ static const char *const migrations[] = {
     ");"
     "CREATE INDEX alert_at ON alert (at);"
     "CREATE INDEX alert_indicator ON alert (indicator, period, id);",
+    /* 7 -> 8: the outbox (store_outbox.c): each QoS 1 message roomwatchd publishes, kept
+     * until the broker acknowledged it. AUTOINCREMENT: the id is the message's msg_id, which
+     * subscribers use to drop repeats, and must never be handed out twice. */
+    "CREATE TABLE outbox ("
+    "  id INTEGER PRIMARY KEY AUTOINCREMENT,"
+    "  topic TEXT NOT NULL,"              /* under <prefix>/ */
+    "  payload TEXT NOT NULL,"            /* a JSON object, without its msg_id */
+    "  queued_at INTEGER NOT NULL"        /* ms */
+    ");",
 };
 
 static int

@@ -21,7 +21,7 @@
 #include <stdint.h>
 
 #define STORE_FILE "roomwatch.db" /* the database's name inside the state directory */
-#define STORE_SCHEMA_VERSION 7    /* PRAGMA user_version after every migration */
+#define STORE_SCHEMA_VERSION 8    /* PRAGMA user_version after every migration */
 /* The oldest schema store_open_readonly() reads: engine_day came with version 2. */
 #define STORE_READ_MIN_VERSION 2
 
@@ -354,6 +354,31 @@ int store_alert_each(struct store *s, int64_t from, int64_t to, int unpublished_
  */
 int store_alert_last(struct store *s, const char *indicator, const char *period, char *state,
                      size_t len, int64_t *at);
+/*
+ * The outbox (schema version 8): roomwatchd's QoS 1 messages until the broker acknowledged
+ * them (agent/daemon/outbox.h). Strings are borrowed (valid during a callback).
+ */
+struct store_outbox_msg {
+    int64_t id; /* the msg_id */
+    const char *topic, *payload;
+    int64_t queued_at; /* ms */
+};
+/* Adds a message, committed (synchronous=FULL) before it returns; *id gets its id. 0 or -1
+ * (EIO; ENOSPC when the outbox holds max messages already: nothing added). */
+int store_outbox_add(struct store *s, const char *topic, const char *payload, int64_t at,
+                     int64_t max, int64_t *id);
+/* Deletes the n messages ids (acknowledged) in one transaction; ids not there are fine. 0 or
+ * -1 (EIO). */
+int store_outbox_done(struct store *s, const int64_t *ids, size_t n);
+/*
+ * Calls fn for at most max messages with an id above after, in id order. 0 or -1 (EIO); a
+ * non-zero return of fn stops the walk and is returned.
+ */
+int store_outbox_each(struct store *s, int64_t after, size_t max,
+                      int (*fn)(const struct store_outbox_msg *m, void *arg), void *arg);
+/* How many messages wait and when the oldest was queued (ms; 0 when none). 0 or -1 (EIO). */
+int store_outbox_stats(struct store *s, int64_t *count, int64_t *oldest);
+
 /*
  * A number that changes whenever anything is written to the database by this connection,
  * and with others, by another process too (store_data_version()): a reader of the record can

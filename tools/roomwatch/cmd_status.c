@@ -128,6 +128,43 @@ no_state(const struct rw_config *cfg, const struct indset *is, struct store *st,
             path, name, cfg->checkpoint_interval);
 }
 
+/*
+ * The outbox's fill (daemon/outbox.h): messages awaiting the broker's PUBACK. NULL when the
+ * store cannot say (a store older than the outbox: nothing to show). In the table only: the
+ * JSON is the period's figures, the document report and replay --json carry too; the live
+ * fill is also in <prefix>/status.
+ */
+static json_t *
+outbox_json(const struct rw_config *cfg, struct store *st)
+{
+    char when[RW_CAL_TIME_LEN];
+    int64_t n, oldest;
+
+    if (store_outbox_stats(st, &n, &oldest) < 0)
+        return NULL;
+    return json_pack("{s:I, s:i, s:o}", "messages", (json_int_t)n, "max", cfg->mqtt.outbox,
+                     "oldest",
+                     oldest != 0 && rw_calendar_rfc3339(cfg->site.timezone, oldest, when,
+                                                        sizeof(when)) != NULL
+                         ? json_string(when)
+                         : json_null());
+}
+
+static void
+print_outbox(const struct rw_config *cfg, struct store *st)
+{
+    json_t *o = outbox_json(cfg, st);
+
+    if (o == NULL)
+        return;
+    printf("\noutbox: %lld of at most %d messages await the broker's acknowledgement",
+           (long long)json_integer_value(json_object_get(o, "messages")), cfg->mqtt.outbox);
+    if (json_is_string(json_object_get(o, "oldest")))
+        printf(", the oldest queued %s", json_string_value(json_object_get(o, "oldest")));
+    printf("\n");
+    json_decref(o);
+}
+
 static int
 print_json(const struct rw_config *cfg, struct eng *e, const struct rpt_period *per,
            int64_t as_of, const struct ist_result *ires, int64_t now, struct store *st)
@@ -284,6 +321,7 @@ cmd_status(int argc, char **argv)
         if (nt_status_table(stdout, cfg, st) < 0)
             fprintf(stderr, "roomwatch status: %s: notification channels: %s\n", path,
                     store_errmsg(st));
+        print_outbox(cfg, st);
     }
     rc = fflush(stdout) == 0 ? 0 : 2;
 out:

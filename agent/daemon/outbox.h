@@ -1,0 +1,54 @@
+/*
+ * outbox.h - roomwatchd's QoS 1 messages (incident changes, events, alerts), kept on disk
+ * from the moment they are made until the broker acknowledged them.
+ *
+ * ob_publish() writes the message into the store's outbox table (store_outbox_add(): its own
+ * FULL-synced commit) and returns; 0 means it survives a power cut, so the core may mark
+ * its change published. The rows go to the broker oldest first, at most OB_WINDOW awaiting
+ * their PUBACK at a time, and each leaves the table only on its PUBACK. A message with no
+ * outcome for a while (paho lost it with the connection, or dropped it), or one paho
+ * failed, is sent again; after a restart the whole backlog is. Live telemetry does not wait
+ * behind the backlog (it does not go through here), and the window bounds the backlog's
+ * rate. At-least-once: each payload (a JSON object) carries "msg_id", the row's id, never
+ * handed out twice by one store, so a subscriber drops repeats by (topic prefix, msg_id).
+ *
+ * Bounded by cfg->mqtt.outbox messages: a message that finds the outbox full (or the disk
+ * failing) is refused, logged once per burst, and the caller keeps it: the record's change
+ * log, events and alerts stay unpublished in the store and are offered again at the next look,
+ * so no incident change, event or alert is lost; only the detector's live notice of an
+ * incident opening or resolving is not retried (the incident is in the store, and its next
+ * change is published whole).
+ *
+ * DESIGN: main thread only. pub's ack hook marks outcomes; ob_tick() (each round of the main
+ * loop, after pub_dispatch()) deletes the acknowledged rows in one transaction and sends
+ * what the window allows while connected.
+ *
+ * Ownership: cfg, store and pub are borrowed and must outlive the outbox; the outbox sets
+ * pub's ack hook and gives it back in ob_free(). ob_new() returns NULL when out of memory.
+ */
+#ifndef ROOMWATCH_OUTBOX_H
+#define ROOMWATCH_OUTBOX_H
+
+#include <stdint.h>
+
+struct outbox;
+struct pub;
+struct rw_config;
+struct store;
+
+#define OB_WINDOW 32 /* messages awaiting their PUBACK at a time */
+
+struct outbox *ob_new(const struct rw_config *cfg, struct store *store, struct pub *pub);
+/* Queues a message for <prefix>/<subtopic> at engine time now (ms). 0 (kept on disk) or -1
+ * (refused, logged: ENOBUFS when full, EIO when the store cannot write). */
+int ob_publish(struct outbox *ob, const char *subtopic, const char *payload, int64_t now);
+/* Deletes what was acknowledged, resends what waited too long, sends what the window allows.
+ * mono: now (monotonic s). */
+void ob_tick(struct outbox *ob, double mono);
+/* For <prefix>/status: {"outbox":{"messages":N,"max":M,"oldest":"<RFC 3339>"|null,
+ * "refused":R}}, malloc()ed; NULL when out of memory or the store cannot be read. */
+char *ob_status(struct outbox *ob);
+/* Deletes what was acknowledged and gives pub's ack hook back. Accepts NULL. */
+void ob_free(struct outbox *ob);
+
+#endif

@@ -1,0 +1,129 @@
+/*
+ * store_outbox.c - the outbox table (schema version 8; see store.h): roomwatchd's QoS 1
+ * messages from the moment they are made until the broker acknowledged them. Each add is its
+ * own FULL-synced commit, so a message the daemon counted as taken survives a power cut;
+ * acknowledgements are deleted in batches.
+ */
+#include "store/store.h"
+#include "store/store_priv.h"
+
+#include <errno.h>
+
+#include <sqlite3.h>
+
+static int
+fail(sqlite3 *db, sqlite3_stmt *st, int in_tx)
+{
+    sqlite3_finalize(st);
+    if (in_tx)
+        store_rollback(db);
+    errno = EIO;
+    return -1;
+}
+
+int
+store_outbox_add(struct store *s, const char *topic, const char *payload, int64_t at,
+                 int64_t max, int64_t *id)
+{
+    sqlite3 *db = store_db(s);
+    sqlite3_stmt *st = NULL;
+    int64_t n;
+
+    *id = 0;
+    if (sqlite3_exec(db, "BEGIN IMMEDIATE", NULL, NULL, NULL) != SQLITE_OK)
+        return fail(db, NULL, 0);
+    if (sqlite3_prepare_v2(db, "SELECT count(*) FROM outbox", -1, &st, NULL) != SQLITE_OK ||
+        sqlite3_step(st) != SQLITE_ROW)
+        return fail(db, st, 1);
+    n = sqlite3_column_int64(st, 0);
+    sqlite3_finalize(st);
+    st = NULL;
+    if (n >= max) {
+        sqlite3_exec(db, "ROLLBACK", NULL, NULL, NULL);
+        errno = ENOSPC;
+        return -1;
+    }
+    if (sqlite3_prepare_v2(db, "INSERT INTO outbox (topic, payload, queued_at) VALUES (?, ?, ?)",
+                           -1, &st, NULL) != SQLITE_OK)
+        return fail(db, st, 1);
+    sqlite3_bind_text(st, 1, topic, -1, SQLITE_STATIC);
+    sqlite3_bind_text(st, 2, payload, -1, SQLITE_STATIC);
+    sqlite3_bind_int64(st, 3, at);
+    if (sqlite3_step(st) != SQLITE_DONE)
+        return fail(db, st, 1);
+    sqlite3_finalize(st);
+    if (sqlite3_exec(db, "COMMIT", NULL, NULL, NULL) != SQLITE_OK)
+        return fail(db, NULL, 1);
+    *id = sqlite3_last_insert_rowid(db);
+    return 0;
+}
+
+int
+store_outbox_done(struct store *s, const int64_t *ids, size_t n)
+{
+    sqlite3 *db = store_db(s);
+    sqlite3_stmt *st = NULL;
+    size_t i;
+
+    if (n == 0)
+        return 0;
+    if (sqlite3_exec(db, "BEGIN IMMEDIATE", NULL, NULL, NULL) != SQLITE_OK)
+        return fail(db, NULL, 0);
+    if (sqlite3_prepare_v2(db, "DELETE FROM outbox WHERE id = ?", -1, &st, NULL) != SQLITE_OK)
+        return fail(db, st, 1);
+    for (i = 0; i < n; i++) {
+        sqlite3_bind_int64(st, 1, ids[i]);
+        if (sqlite3_step(st) != SQLITE_DONE)
+            return fail(db, st, 1);
+        sqlite3_reset(st);
+    }
+    sqlite3_finalize(st);
+    if (sqlite3_exec(db, "COMMIT", NULL, NULL, NULL) != SQLITE_OK)
+        return fail(db, NULL, 1);
+    return 0;
+}
+
+int
+store_outbox_each(struct store *s, int64_t after, size_t max,
+                  int (*fn)(const struct store_outbox_msg *m, void *arg), void *arg)
+{
+    sqlite3 *db = store_db(s);
+    sqlite3_stmt *st = NULL;
+    struct store_outbox_msg m;
+    int rc, r = 0;
+
+    if (sqlite3_prepare_v2(db,
+                           "SELECT id, topic, payload, queued_at FROM outbox WHERE id > ? "
+                           "ORDER BY id LIMIT ?",
+                           -1, &st, NULL) != SQLITE_OK)
+        return fail(db, st, 0);
+    sqlite3_bind_int64(st, 1, after);
+    sqlite3_bind_int64(st, 2, (sqlite3_int64)max);
+    while (r == 0 && (rc = sqlite3_step(st)) == SQLITE_ROW) {
+        m.id = sqlite3_column_int64(st, 0);
+        m.topic = (const char *)sqlite3_column_text(st, 1);
+        m.payload = (const char *)sqlite3_column_text(st, 2);
+        m.queued_at = sqlite3_column_int64(st, 3);
+        r = fn(&m, arg);
+    }
+    if (r == 0 && rc != SQLITE_DONE)
+        return fail(db, st, 0);
+    sqlite3_finalize(st);
+    return r;
+}
+
+int
+store_outbox_stats(struct store *s, int64_t *count, int64_t *oldest)
+{
+    sqlite3 *db = store_db(s);
+    sqlite3_stmt *st = NULL;
+
+    if (sqlite3_prepare_v2(db, "SELECT count(*), min(queued_at) FROM outbox", -1, &st, NULL) !=
+            SQLITE_OK ||
+        sqlite3_step(st) != SQLITE_ROW)
+        return fail(db, st, 0);
+    *count = sqlite3_column_int64(st, 0);
+    *oldest = sqlite3_column_type(st, 1) == SQLITE_NULL ? 0 : sqlite3_column_int64(st, 1);
+    sqlite3_finalize(st);
+    return 0;
+}
