@@ -6,7 +6,12 @@ the outbox's ids (msg_id in each payload) arrive without a gap from 1 to the las
 store handed out, repeats carry a repeated msg_id and the same payload, each incident's
 changes arrive in order, every incident and event in the store was published, and the outbox
 is empty at the end. The outage's telemetry is not part of this (the outbox holds the
-record's messages; telemetry waits in paho's buffer, lost at a kill)."""
+record's messages; telemetry waits in paho's buffer, lost at a kill).
+
+The CTest run is a 28 s outage with 3 kills. The long version is the same script with
+--outage and --kills (tests/bench/README.md: a 1 h outage with 1,000 kills); --json writes
+the counts."""
+import argparse
 import json
 import os
 import signal
@@ -18,13 +23,29 @@ from harness import (BUILD, EMULATOR, Harness, PROFILES, agent_config, check, fr
                      wait_for)
 
 ROOMWATCH = os.path.join(BUILD, "tools", "roomwatch", "roomwatch")
-OUTAGE_START, OUTAGE_END = 4.0, 32.0  # s after devsim starts
-KILLS = (11.0, 17.5, 26.5)
-EVENTS = (10.0, 16.0, 27.5)
-ACK_AT = 24.0  # the third dip's incident is open
+OUTAGE_START = 4.0  # s after devsim starts
+DIP_EVERY, DIP_LEN = 7.0, 4.0  # v_l1 at 190 V from 7 s on; hold 2 s, clear hold 2 s
+EVENT_EVERY = 6.0
+A = None
+
+
+def plan(outage, kills):
+    """Dips, kill moments, event moments and the acknowledgement, in s after devsim starts."""
+    end = OUTAGE_START + outage
+    dips = [7.0 + DIP_EVERY * k for k in range(int((end - 6.0 - 7.0) // DIP_EVERY) + 1)]
+    # Spread out, never in the 1.5 s around an acknowledgement, with the last one 4 s before
+    # the broker is back.
+    span = end - 4.0 - 11.0
+    kill_at = [11.0 + span * (i + 0.5) / kills for i in range(kills)] if kills else []
+    events = [10.0 + EVENT_EVERY * k for k in range(int((end - 2.0 - 10.0) // EVENT_EVERY) + 1)]
+    ack_at = dips[min(2, len(dips) - 1)] + 3.0  # that dip's incident is open
+    kill_at = [t if abs(t - ack_at) > 0.75 else t + 1.5 for t in kill_at]
+    return end, dips, kill_at, events, ack_at
 
 
 def test():
+    outage, kills = A.outage, A.kills
+    end_at, dips, kill_at, event_at, ack_at = plan(outage, kills)
     with Harness("outbox") as h:
         pm = free_port()
         broker = h.mosquitto(persist=True)
@@ -34,12 +55,10 @@ def test():
         h.devsim("""
 devices = ( { id = "meter1"; profile = "eastron-sdm630"; transport = "tcp"; host = "127.0.0.1";
               port = %d; unit = 1; values = { v_l1 = 230.0; }; } );
-scenario = (
-  { at = 7.0; device = "meter1"; action = "set"; point = "v_l1"; value = 190.0; duration = 4.0; },
-  { at = 14.0; device = "meter1"; action = "set"; point = "v_l1"; value = 190.0; duration = 4.0; },
-  { at = 21.0; device = "meter1"; action = "set"; point = "v_l1"; value = 190.0; duration = 4.0; }
-);
-""" % pm, profiles=PROFILES)
+scenario = ( %s );
+""" % (pm, ",\n  ".join('{ at = %.1f; device = "meter1"; action = "set"; point = "v_l1"; '
+                        'value = 190.0; duration = %.1f; }' % (t, DIP_LEN) for t in dips)),
+                 profiles=PROFILES)
         t0 = time.monotonic()
         state = h.path("state")
         conf = agent_config(
@@ -70,16 +89,21 @@ alarms = (
         wait_for(lambda: sub.all("/status$"), 15, "roomwatchd online")
         at(OUTAGE_START)
         broker.stop()
-        plan = sorted([(t, "kill") for t in KILLS] + [(t, "event") for t in EVENTS] +
-                      [(ACK_AT, "ack")])
+        steps = sorted([(t, "kill") for t in kill_at] + [(t, "event") for t in event_at] +
+                       [(ack_at, "ack")])
         n, acked_id = 0, None
-        for t, what in plan:
+        for t, what in steps:
             at(t)
             if what == "kill":
                 check(agent.alive(), "roomwatchd exited: " + agent.text()[-2000:])
                 agent.signal(signal.SIGKILL)
                 agent.p.wait(5)
                 n += 1
+                # Keep the last few logs: a thousand kills would fill the folder.
+                if n > 5:
+                    old = h.procs.pop(-2)
+                    if os.path.exists(old.logpath):
+                        os.unlink(old.logpath)
                 agent = h.roomwatchd(conf, name="roomwatchd-%d" % n)
             elif what == "event":
                 cli("event", "add", "--kind", "inspection", "--at",
@@ -91,7 +115,7 @@ alarms = (
                 check(row is not None, "no incident open at %.0f s to acknowledge" % t)
                 acked_id = row[0]
                 cli("ack", str(acked_id), "--by", "值班员", "--note", "seen during the outage")
-        at(OUTAGE_END)
+        at(end_at)
         con = sqlite3.connect(os.path.join(state, "roomwatch.db"))
         waiting = con.execute("SELECT count(*) FROM outbox").fetchone()[0]
         check(waiting > 0, "nothing waited in the outbox during the outage")
@@ -100,7 +124,7 @@ alarms = (
         def outbox_empty():
             return con.execute("SELECT count(*) FROM outbox").fetchone()[0] == 0
 
-        wait_for(outbox_empty, 60, "the outbox to empty after the broker came back")
+        wait_for(outbox_empty, 60 + outage / 10, "the outbox to empty after the broker came back")
         time.sleep(1.0)
         check(agent.stop() == 0, "clean stop: " + agent.text()[-2000:])
 
@@ -123,8 +147,9 @@ alarms = (
             check(mids == sorted(mids), "%s: changes out of order: %r" % (topic, mids))
         incidents = [r[0] for r in con.execute("SELECT id FROM incident ORDER BY id")]
         events = [r[0] for r in con.execute("SELECT id FROM event ORDER BY id")]
-        check(len(incidents) >= 3, "expected 3 incidents from the dips, got %r" % incidents)
-        check(len(events) == len(EVENTS), "expected %d events, got %r" % (len(EVENTS), events))
+        check(len(incidents) >= len(dips),
+              "expected %d incidents from the dips, got %r" % (len(dips), incidents))
+        check(len(events) == len(event_at), "expected %d events, got %r" % (len(event_at), events))
         topics = {t.split("rw/test/", 1)[1] for t, _ in got.values()}
         for i in incidents:
             check("incident/%d" % i in topics, "incident %d was never published" % i)
@@ -133,9 +158,24 @@ alarms = (
         acked = [json.loads(p) for t, p in got.values() if t.endswith("/incident/%d" % acked_id)]
         check(any(d.get("event") == "acknowledged" for d in acked),
               "the acknowledgement of incident %d was not published: %r" % (acked_id, acked))
-        print("outbox: %d messages (msg_id 1..%d), %d repeats, %d incidents, %d events, %d kills"
-              % (len(got), last, len(sub.all(r"/(incident|event|alert)/\d+$")) - len(got),
-                 len(incidents), len(events), len(KILLS)))
+        integrity = con.execute("PRAGMA integrity_check").fetchone()[0]
+        check(integrity == "ok", "integrity_check: " + integrity)
+        repeats = len(sub.all(r"/(incident|event|alert)/\d+$")) - len(got)
+        print("outbox: %.0f s outage, %d kills: %d messages produced (msg_id 1..%d), %d "
+              "delivered, %d repeats, 0 lost; %d incidents, %d events; integrity ok"
+              % (outage, kills, last, last, len(got), repeats, len(incidents), len(events)))
+        if A.json:
+            with open(A.json, "w") as f:
+                json.dump({"outage_s": outage, "kills": kills, "produced": last,
+                           "delivered": len(got), "repeats": repeats, "lost": len(missing),
+                           "incidents": len(incidents), "events": len(events),
+                           "integrity": integrity}, f, indent=1)
 
 
-run(test)
+if __name__ == "__main__":
+    ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    ap.add_argument("--outage", type=float, default=28.0, help="s the broker is away")
+    ap.add_argument("--kills", type=int, default=3, help="SIGKILLs during the outage")
+    ap.add_argument("--json", help="write the counts here")
+    A = ap.parse_args()
+    run(test)
