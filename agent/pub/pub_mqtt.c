@@ -624,9 +624,11 @@ hand_acks(struct pub *p)
     do {
         pthread_mutex_lock(&p->lock);
         n = p->nacks < PUB_TRACK_BATCH ? p->nacks : PUB_TRACK_BATCH;
-        memcpy(batch, p->acks, n * sizeof(*batch));
-        memmove(p->acks, p->acks + n, (p->nacks - n) * sizeof(*batch));
-        p->nacks -= n;
+        if (n > 0) { /* p->acks is NULL until the first outcome */
+            memcpy(batch, p->acks, n * sizeof(*batch));
+            memmove(p->acks, p->acks + n, (p->nacks - n) * sizeof(*batch));
+            p->nacks -= n;
+        }
         pthread_mutex_unlock(&p->lock);
         for (i = 0; i < n && p->ack_hook != NULL; i++)
             p->ack_hook(p->ack_ctx, batch[i].id, batch[i].ok);
