@@ -14,7 +14,7 @@
  * before the first connect. paho reconnects on its own with exponential backoff (1 s
  * doubling to 60 s, +-20 % jitter), and in paho 1.3.12 that includes a first connect that
  * fails because the broker is not up yet. A retained "offline" status is the last will.
- * Should the broker close three connections in a row within seconds of accepting each, the
+ * Should the broker close three connections in a row within 2 s of accepting each, the
  * publisher gives up what paho holds (counted as failed, logged) and starts over on a new
  * paho client with a clean session (pub_mqtt.c, renew_client()).
  *

@@ -98,7 +98,7 @@
 #define PUB_TRACK_BATCH 64  /* outcomes handed to the hook per pass, the lock released between */
 /* A session the broker keeps closing: PUB_SHORT_RUN connections in a row, each closed within
  * PUB_SHORT_S of its CONNACK, and the client is made anew (renew_client()). */
-#define PUB_SHORT_S 5.0
+#define PUB_SHORT_S 2.0
 #define PUB_SHORT_RUN 3
 
 enum pub_ev_type {

@@ -370,6 +370,127 @@ devices = ( %s );
        ",\n  ".join("{ %s }" % b for b in buses), ",\n  ".join("{ %s }" % d for d in devices))
 
 
+# --- an MQTT-aware TCP proxy, for broker faults a real mosquitto does not make on order ---
+
+MQTT_CONNACK, MQTT_PUBLISH, MQTT_PUBACK = 2, 3, 4
+
+
+def mqtt_read_packet(sock):
+    """One MQTT control packet (fixed header + remaining bytes) from sock, or None at EOF."""
+    def exact(n):
+        buf = b""
+        while len(buf) < n:
+            chunk = sock.recv(n - len(buf))
+            if not chunk:
+                return None
+            buf += chunk
+        return buf
+
+    first = exact(1)
+    if first is None:
+        return None
+    header, length, mult = first, 0, 1
+    while True:
+        b = exact(1)
+        if b is None:
+            return None
+        header += b
+        length += (b[0] & 0x7F) * mult
+        if not b[0] & 0x80:
+            break
+        mult *= 128
+    body = exact(length) if length else b""
+    return None if body is None else header + body
+
+
+class MqttProxy:
+    """127.0.0.1:port -> the broker on 127.0.0.1:upstream, a packet at a time, with faults:
+      hold_acks    the broker's PUBACKs are dropped (messages stay in flight);
+      cut_resumed  a connection is cut cut_after s after a CONNACK that resumes a session
+                   (session present), as a broker that cannot resume it would (self.cuts);
+      cut_publish  set to n: the next n PUBLISH packets from the client are forwarded only
+                   half way, then the connection is cut (self.publish_cuts).
+    A daemon thread per direction; close() ends them."""
+
+    def __init__(self, upstream, cut_after=0.3):
+        self.upstream = upstream
+        self.port = free_port()
+        self.cut_after = cut_after
+        self.hold_acks = False
+        self.cut_resumed = False
+        self.cut_publish = 0
+        self.conns = []
+        self.cuts = []          # times of connections cut for resuming
+        self.publish_cuts = []  # times of connections cut half way through a PUBLISH
+        self.lock = threading.Lock()
+        self.srv = socket.socket()
+        self.srv.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        self.srv.bind(("127.0.0.1", self.port))
+        self.srv.listen(8)
+        threading.Thread(target=self._accept, daemon=True).start()
+
+    def _accept(self):
+        while True:
+            try:
+                c, _ = self.srv.accept()
+            except OSError:
+                return
+            try:
+                u = socket.create_connection(("127.0.0.1", self.upstream))
+            except OSError:
+                c.close()
+                continue
+            with self.lock:
+                self.conns.append((c, u))
+            threading.Thread(target=self._pump, args=(c, u, True), daemon=True).start()
+            threading.Thread(target=self._pump, args=(u, c, False), daemon=True).start()
+
+    def _pump(self, src, dst, from_client):
+        try:
+            while True:
+                pkt = mqtt_read_packet(src)
+                if pkt is None:
+                    break
+                kind = pkt[0] >> 4
+                if not from_client and kind == MQTT_PUBACK and self.hold_acks:
+                    continue
+                if from_client and kind == MQTT_PUBLISH and self.cut_publish > 0:
+                    with self.lock:
+                        self.cut_publish -= 1
+                        self.publish_cuts.append(time.time())
+                    dst.sendall(pkt[:len(pkt) // 2])
+                    break
+                dst.sendall(pkt)
+                # CONNACK: fixed header (2 bytes), then the flags; bit 0 is session present.
+                if (not from_client and kind == MQTT_CONNACK and pkt[2] & 1 and
+                        self.cut_resumed):
+                    with self.lock:
+                        self.cuts.append(time.time())
+                    threading.Timer(self.cut_after, self._cut, args=(src, dst)).start()
+        except OSError:
+            pass
+        self._cut(src, dst)
+        src.close()
+
+    @staticmethod
+    def _cut(*socks):
+        for s in socks:
+            try:
+                s.shutdown(socket.SHUT_RDWR)
+            except OSError:
+                pass
+
+    def cut_all(self):
+        with self.lock:
+            conns, self.conns = self.conns, []
+        for pair in conns:
+            self._cut(*pair)
+
+    def close(self):
+        self.srv.close()
+        self.cut_all()
+
+
 def run(test):
     """Runs test() and exits 0 on success, 1 on failure, printing the result."""
     name = os.path.basename(sys.argv[0])
