@@ -610,8 +610,12 @@ eval_alerts(struct core *c, int64_t t)
 void
 core_advance(struct core *c, int64_t t)
 {
-    if (!c->fixed && t >= period_end(&c->per))
+    if (!c->fixed && t >= period_end(&c->per)) {
+        /* The period's last minutes are judged on its own engine before it hands over:
+         * every sample up to its end is in once t has passed it. */
+        eval_alerts(c, period_end(&c->per));
         roll(c, t);
+    }
     if (c->prev != NULL && t >= period_end(&c->prev_per))
         finish_prev(c, t + CORE_LAG_MS);
     eval_alerts(c, t);

@@ -273,12 +273,84 @@ test_month_end(void **state)
     across("month", 1769875200LL, 2026, 1, 2026, 2, 31);
 }
 
+static int
+count_alert(const struct store_alert *a, void *arg)
+{
+    const char *period = ((const char **)arg)[0];
+
+    if (strcmp(a->period, period) == 0)
+        (*(int *)((const char **)arg)[1])++;
+    return 0;
+}
+
+/*
+ * The period's last minute is judged by its own alerts before the next period begins: with
+ * its first sample at 23:59:05 the only minute to judge is its end, 00:00:00, and the
+ * month's figures (a minute's worth of data, coverage far below the floor) make its first
+ * judgement "unverified", an alert of period 2026-01. Before the fix, the roll to February
+ * came first and that minute was never judged.
+ */
+static void
+test_last_minute_judged(void **state)
+{
+    char dir[] = "/tmp/rw-test-live-XXXXXX";
+    const int64_t midnight = 1769875200LL; /* 2026-02-01T00:00:00+08:00 */
+    struct rw_config *cfg;
+    struct core_out out = {.publish = record};
+    struct core_opts o = {0};
+    struct store *st;
+    struct core *c;
+    char err[256];
+    int n = 0;
+    const char *arg[2] = {"2026-01", (const char *)&n};
+    int sec;
+
+    (void)state;
+    assert_non_null(mkdtemp(dir));
+    cfg = load(dir, "month");
+    npubs = 0;
+    assert_int_equal(store_open(cfg->state_dir, &st), 0);
+    o.now = (midnight - 60) * 1000;
+    o.resume = CORE_RESTART;
+    o.out = &out;
+    assert_int_equal(core_open(cfg, st, &o, &c, err, sizeof(err)), 0);
+    for (sec = 0; sec <= 120; sec++) {
+        int64_t now = (midnight - 60 + sec) * 1000;
+
+        mono_now = 1000.0 + sec;
+        if (sec % 10 == 5) {
+            struct core_sample s;
+
+            memset(&s, 0, sizeof(s));
+            s.t = now;
+            s.value = 22.5;
+            s.valid = 1;
+            s.q = ALM_Q_GOOD;
+            s.cycle = (uint64_t)sec;
+            s.last = 1;
+            assert_int_equal(core_sample(c, &s), 0);
+        }
+        core_advance(c, now - CORE_LAG_MS);
+        core_tick(c, now);
+    }
+    core_stop(c, (midnight + 60) * 1000);
+    core_free(c);
+    assert_int_equal(store_alert_each(st, INT64_MIN, INT64_MAX, 0, count_alert, arg), 0);
+    assert_true(n >= 1);
+    store_close(st);
+    for (size_t i = 0; i < npubs; i++)
+        free(pubs[i].payload);
+    cfg_free(cfg);
+    assert_int_equal(nftw(dir, rm_one, 8, FTW_DEPTH | FTW_PHYS), 0);
+}
+
 int
 main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_new_year),
         cmocka_unit_test(test_month_end),
+        cmocka_unit_test(test_last_minute_judged),
     };
 
     return cmocka_run_group_tests(tests, NULL, NULL);
