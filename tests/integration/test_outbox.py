@@ -38,9 +38,13 @@ def plan(outage, kills):
     span = end - 4.0 - 11.0
     kill_at = [11.0 + span * (i + 0.5) / kills for i in range(kills)] if kills else []
     events = [10.0 + EVENT_EVERY * k for k in range(int((end - 2.0 - 10.0) // EVENT_EVERY) + 1)]
-    ack_at = dips[min(2, len(dips) - 1)] + 3.0  # that dip's incident is open
-    kill_at = [t if abs(t - ack_at) > 0.75 else t + 1.5 for t in kill_at]
-    return end, dips, kill_at, events, ack_at
+    ack_dip = dips[min(2, len(dips) - 1)]
+    ack_at = ack_dip + 3.0  # that dip's incident is open (the 2 s hold ran in one run)
+    # No kill from just before that dip until the acknowledgement is in: those move after.
+    quiet = [t for t in kill_at if ack_dip - 0.5 <= t <= ack_at + 0.75]
+    kill_at = [t for t in kill_at if t not in quiet] + [ack_at + 1.0 + 0.5 * i
+                                                        for i in range(len(quiet))]
+    return end, dips, sorted(kill_at), events, ack_at
 
 
 def test():
