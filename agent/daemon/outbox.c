@@ -39,7 +39,7 @@ struct outbox {
     int64_t cursor;    /* rows up to this id were handed to pub in this run (or are done) */
     double resend_s;   /* no outcome for this long: send again */
     uint64_t refused;  /* messages refused: full, or the store failing */
-    uint64_t resent;   /* messages sent again */
+    uint64_t resent;   /* messages sent again after no outcome came in time */
     int failing;       /* the store's outbox cannot be read or written: logged once */
     struct rw_lograte full;
 };
@@ -247,8 +247,9 @@ ob_status(struct outbox *ob)
     }
     if (asprintf(&out,
                  "{\"outbox\":{\"messages\":%" PRId64 ",\"max\":%d,\"oldest\":%s,"
-                 "\"refused\":%llu}}",
-                 n, ob->cfg->mqtt.outbox, when, (unsigned long long)ob->refused) < 0)
+                 "\"refused\":%llu,\"resent\":%llu}}",
+                 n, ob->cfg->mqtt.outbox, when, (unsigned long long)ob->refused,
+                 (unsigned long long)ob->resent) < 0)
         return NULL;
     return out;
 }

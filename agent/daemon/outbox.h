@@ -46,7 +46,8 @@ int ob_publish(struct outbox *ob, const char *subtopic, const char *payload, int
  * mono: now (monotonic s). */
 void ob_tick(struct outbox *ob, double mono);
 /* For <prefix>/status: {"outbox":{"messages":N,"max":M,"oldest":"<RFC 3339>"|null,
- * "refused":R}}, malloc()ed; NULL when out of memory or the store cannot be read. */
+ * "refused":R,"resent":S}} (S: sent again for want of an outcome in time), malloc()ed; NULL
+ * when out of memory or the store cannot be read. */
 char *ob_status(struct outbox *ob);
 /* Deletes what was acknowledged and gives pub's ack hook back. Accepts NULL. */
 void ob_free(struct outbox *ob);

@@ -205,7 +205,6 @@ struct pub {
     double up_since;   /* monotonic, s: the latest CONNACK */
     int short_run;     /* connections in a row closed soon after their CONNACK */
     int renew_due;     /* short_run reached PUB_SHORT_RUN: drain() renews the client */
-    uint64_t renewals; /* clients made anew (renew_client()) */
     void (*hook)(void *ctx, uint64_t tag, double latency_s, double mono);
     void *hook_ctx;
     uint64_t given_up; /* tracked messages reported early because the ring was full */
@@ -967,7 +966,6 @@ renew_client(struct pub *p)
     p->st.failed += left;
     p->dropped += left;
     p->outage_dropped += left;
-    p->renewals++;
     log_err("mqtt: %s closed %d connections in a row within %.0f s of accepting them; giving up "
             "the %llu messages paho held and starting a new, clean session (is another client "
             "using client_id %s?)",

@@ -72,6 +72,10 @@ scenario = ( %s );
             extra="""
 state_dir = "%s";
 checkpoint_interval = 1;
+indicators = (
+  { id = "supply"; name = "机房设备日常运行稳定性"; kind = "availability";
+    points = ["meter1.v_l1"]; target = "≥97(%%)"; }
+);
 alarms = (
   { id = "mains"; severity = "major"; category = "power"; points = ["meter1.v_l1"];
     outside = [198.0, 235.4]; hold = 2; clear_hold = 2; }
@@ -123,6 +127,11 @@ alarms = (
         con = sqlite3.connect(os.path.join(state, "roomwatch.db"))
         waiting = con.execute("SELECT count(*) FROM outbox").fetchone()[0]
         check(waiting > 0, "nothing waited in the outbox during the outage")
+        r = subprocess.run(EMULATOR + [ROOMWATCH, "status", "-c", cfg_path],
+                           capture_output=True, text=True, timeout=60)
+        check("outbox: %d of at most 100000 messages" % waiting in r.stdout,
+              "roomwatch status does not show the %d waiting messages:\n%s%s" % (
+                  waiting, r.stdout[-1500:], r.stderr))
         broker = h.mosquitto(port=port, persist=True)
 
         def outbox_empty():
@@ -165,6 +174,12 @@ alarms = (
         acked = [json.loads(p) for t, p in got.values() if t.endswith("/incident/%d" % acked_id)]
         check(any(d.get("event") == "acknowledged" for d in acked),
               "the acknowledgement of incident %d was not published: %r" % (acked_id, acked))
+        # <prefix>/status shows the outbox, as the agent saw it when it connected again.
+        status = [json.loads(p) for _, _, p, _ in sub.all(r"/status$")]
+        ob = [d["outbox"] for d in status if d.get("state") == "online" and "outbox" in d]
+        check(ob and ob[-1]["max"] == 100000 and {"messages", "oldest", "refused",
+                                                   "resent"} <= set(ob[-1]),
+              "no outbox in the online status: %r" % status[-2:])
         integrity = con.execute("PRAGMA integrity_check").fetchone()[0]
         check(integrity == "ok", "integrity_check: " + integrity)
         repeats = len(sub.all(r"/(incident|event|alert)/\d+$")) - len(got)
