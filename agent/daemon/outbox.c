@@ -123,7 +123,6 @@ in_flight(const struct outbox *ob, int64_t id)
 struct walk {
     struct outbox *ob;
     double mono;
-    int refused; /* pub refused one: stop, again at the next tick */
 };
 
 static int
@@ -145,10 +144,8 @@ send_row(const struct store_outbox_msg *m, void *arg)
     doc = pub_json_merge(m->payload, extra);
     rc = pub_publish_acked(ob->pub, m->topic, doc != NULL ? doc : m->payload, (uint64_t)m->id);
     free(doc);
-    if (rc < 0) {
-        w->refused = 1; /* counted and logged by pub */
-        return 1;
-    }
+    if (rc < 0)
+        return 1; /* counted and logged by pub; again at the next round */
     ob->flight[ob->nflight].id = m->id;
     ob->flight[ob->nflight].sent = w->mono;
     ob->nflight++;
@@ -168,7 +165,7 @@ void
 ob_tick(struct outbox *ob, double mono)
 {
     struct pub_stats st;
-    struct walk w = {ob, mono, 0};
+    struct walk w = {ob, mono};
     size_t i;
     int r;
 

@@ -26,6 +26,8 @@ ROOMWATCH = os.path.join(BUILD, "tools", "roomwatch", "roomwatch")
 OUTAGE_START = 4.0  # s after devsim starts
 DIP_EVERY, DIP_LEN = 7.0, 4.0  # v_l1 at 190 V from 7 s on; hold 2 s, clear hold 2 s
 EVENT_EVERY = 6.0
+# What goes through the outbox: incident/<id>, event/<id>, alert/<indicator>.
+OUTBOX_TOPICS = r"/(incident/\d+|event/\d+|alert/[^/]+)$"
 A = None
 
 
@@ -144,7 +146,7 @@ alarms = (
         last = con.execute("SELECT seq FROM sqlite_sequence WHERE name = 'outbox'").fetchone()[0]
         got = {}
         order = {}
-        for _, topic, p, _ in sub.all(r"/(incident|event|alert)/\d+$"):
+        for _, topic, p, _ in sub.all(OUTBOX_TOPICS):
             d = json.loads(p)
             check("msg_id" in d, "a message without msg_id on %s: %s" % (topic, p))
             mid = d["msg_id"]
@@ -182,7 +184,7 @@ alarms = (
               "no outbox in the online status: %r" % status[-2:])
         integrity = con.execute("PRAGMA integrity_check").fetchone()[0]
         check(integrity == "ok", "integrity_check: " + integrity)
-        repeats = len(sub.all(r"/(incident|event|alert)/\d+$")) - len(got)
+        repeats = len(sub.all(OUTBOX_TOPICS)) - len(got)
         print("outbox: %.0f s outage, %d kills: %d messages produced (msg_id 1..%d), %d "
               "delivered, %d repeats, 0 lost; %d incidents, %d events; integrity ok"
               % (outage, kills, last, last, len(got), repeats, len(incidents), len(events)))
