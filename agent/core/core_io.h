@@ -11,14 +11,15 @@
  * bus workers number cycles and mark the last sample; a trace's rows of one device with one
  * timestamp are one cycle.
  *
- * roomwatchd gives the publisher (pub_publish() on <prefix>/<subtopic>); `roomwatch replay`
- * gives nothing (a NULL struct, or a NULL publish): the record and the indicators are the
+ * roomwatchd gives the publisher (pub_publish() on <prefix>/<subtopic>), and for QoS 1
+ * messages that are not retained its outbox (agent/daemon/outbox.h: taken means committed to
+ * the store, sent until the broker's PUBACK); `roomwatch replay` gives nothing (a NULL struct, or a NULL publish): the record and the indicators are the
  * same either way, since what is published is always read from, or written to, the store
  * first.
  *
  * publish() takes payload for the call (it copies what it keeps) and returns 0 when the
- * message was taken, -1 when it was refused (the publisher's buffer is full; the publisher
- * counts and logs that). The core retries what must not be lost (incident changes, events)
+ * message was taken, -1 when it was refused (the publisher's buffer or the outbox is full, or
+ * the outbox cannot write; whoever refused counts and logs it). The core retries what must not be lost (incident changes, events)
  * and lets the next look republish what is retained (indicators).
  */
 #ifndef ROOMWATCH_CORE_IO_H

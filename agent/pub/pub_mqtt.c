@@ -57,10 +57,16 @@
  * newer tracked message beyond that reports the oldest at once, as paho has most likely
  * dropped it. The ring grows from PUB_TRACK_MIN as needed.
  *
- * Global state: track_pub, the publisher whose tracked callbacks carry a sequence number
- * (roomwatchd has one publisher at a time: set in pub_new(), cleared in pub_free() after
- * paho's threads are gone); and paho's own: its two threads, and SIGPIPE set to SIG_IGN for the whole
- * process by MQTTAsync_createWithOptions() (checked), so a dead socket gives EPIPE. paho is
+ * Acknowledged messages (pub_publish_acked(), the outbox's): the callbacks append (id,
+ * outcome) to p->acks under p->lock; drain() hands them to the ack hook on the main thread.
+ * When paho's state is thrown away (renew_client(), pub_stop()) the hook hears id 0: no
+ * outcome will come for what was outstanding, and the outbox sends it again.
+ *
+ * Global state: track_pub, the publisher whose tracked and acknowledged callbacks carry a
+ * sequence number or an id instead of p (roomwatchd has one publisher at a time: set in
+ * client_create(), cleared in pub_free() after paho's threads are gone); and paho's own: its
+ * two threads, and SIGPIPE set to SIG_IGN for the whole process by
+ * MQTTAsync_createWithOptions() (checked), so a dead socket gives EPIPE. paho is
  * told once (pthread_once) not to initialise OpenSSL: OpenSSL 3 initialises itself on first
  * use, so a plain tcp:// connection never loads its tables (1.3 MiB of resident memory on a
  * small gateway, measured by tests/bench), and TLS works the same.
