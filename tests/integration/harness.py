@@ -220,9 +220,10 @@ class Harness:
 
     # --- peers -------------------------------------------------------------------------
 
-    def mosquitto(self, port=None, persist=False):
+    def mosquitto(self, port=None, persist=False, extra=""):
+        """A broker on 127.0.0.1; extra: more lines for its config."""
         port = port or free_port()
-        conf = "listener %d 127.0.0.1\nallow_anonymous true\n" % port
+        conf = "listener %d 127.0.0.1\nallow_anonymous true\n%s" % (port, extra)
         if persist:
             conf += "persistence true\npersistence_location %s/\nautosave_interval 1\n" % self.dir
         else:
