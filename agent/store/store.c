@@ -400,6 +400,16 @@ store_rollback(sqlite3 *db)
         sqlite3_exec(db, "ROLLBACK", NULL, NULL, NULL);
 }
 
+int
+store_fail(sqlite3 *db, sqlite3_stmt *st, int in_tx)
+{
+    sqlite3_finalize(st);
+    if (in_tx)
+        store_rollback(db);
+    errno = EIO;
+    return -1;
+}
+
 const char *
 store_errmsg(const struct store *s)
 {

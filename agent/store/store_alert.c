@@ -13,15 +13,6 @@
 
 #include <sqlite3.h>
 
-static int
-fail(sqlite3 *db, sqlite3_stmt *st, int in_tx)
-{
-    sqlite3_finalize(st);
-    if (in_tx)
-        sqlite3_exec(db, "ROLLBACK", NULL, NULL, NULL);
-    errno = EIO;
-    return -1;
-}
 
 static void
 bind_num(sqlite3_stmt *st, int i, double v)
@@ -67,14 +58,14 @@ store_alert_add(struct store *s, const struct store_alert *a, int64_t *id)
         return -1;
     }
     if (sqlite3_exec(db, "BEGIN IMMEDIATE", NULL, NULL, NULL) != SQLITE_OK)
-        return fail(db, NULL, 0);
+        return store_fail(db, NULL, 0);
     if (sqlite3_prepare_v2(db,
                            "INSERT INTO alert (indicator, period, at, state, previous, what, "
                            "value, target, budget_left, budget_unit, burn_short, burn_long, "
                            "projection, time_left, coverage, doc) "
                            "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
                            -1, &st, NULL) != SQLITE_OK)
-        return fail(db, st, 1);
+        return store_fail(db, st, 1);
     bind_str(st, 1, a->indicator);
     bind_str(st, 2, a->period);
     sqlite3_bind_int64(st, 3, a->at);
@@ -92,7 +83,7 @@ store_alert_add(struct store *s, const struct store_alert *a, int64_t *id)
     bind_num(st, 15, a->coverage);
     bind_str(st, 16, a->doc != NULL ? a->doc : "{}");
     if (sqlite3_step(st) != SQLITE_DONE)
-        return fail(db, st, 1);
+        return store_fail(db, st, 1);
     sqlite3_finalize(st);
     *id = sqlite3_last_insert_rowid(db);
     /* The notifier shows an alert's detail member by member: the document is its facts. */
@@ -105,7 +96,7 @@ store_alert_add(struct store *s, const struct store_alert *a, int64_t *id)
     }
     if (sqlite3_exec(db, "COMMIT", NULL, NULL, NULL) != SQLITE_OK) {
         *id = 0;
-        return fail(db, NULL, 1);
+        return store_fail(db, NULL, 1);
     }
     return 0;
 }
@@ -118,10 +109,10 @@ store_alert_published(struct store *s, int64_t id)
 
     if (sqlite3_prepare_v2(db, "UPDATE alert SET published = 1 WHERE id = ?", -1, &st, NULL) !=
         SQLITE_OK)
-        return fail(db, st, 0);
+        return store_fail(db, st, 0);
     sqlite3_bind_int64(st, 1, id);
     if (sqlite3_step(st) != SQLITE_DONE)
-        return fail(db, st, 0);
+        return store_fail(db, st, 0);
     sqlite3_finalize(st);
     return 0;
 }
@@ -140,7 +131,7 @@ store_alert_each(struct store *s, int64_t from, int64_t to, int unpublished_only
                            "projection, time_left, coverage, doc, published FROM alert "
                            "WHERE at >= ? AND at < ? AND (? = 0 OR published = 0) ORDER BY id",
                            -1, &st, NULL) != SQLITE_OK)
-        return fail(db, st, 0);
+        return store_fail(db, st, 0);
     sqlite3_bind_int64(st, 1, from);
     sqlite3_bind_int64(st, 2, to);
     sqlite3_bind_int(st, 3, unpublished_only);
@@ -169,7 +160,7 @@ store_alert_each(struct store *s, int64_t from, int64_t to, int unpublished_only
             break;
     }
     if (r == 0 && rc != SQLITE_DONE)
-        return fail(db, st, 0);
+        return store_fail(db, st, 0);
     sqlite3_finalize(st);
     return r;
 }
@@ -186,7 +177,7 @@ store_alert_last(struct store *s, const char *indicator, const char *period, cha
                            "SELECT state, at FROM alert WHERE indicator = ? AND period = ? "
                            "ORDER BY id DESC LIMIT 1",
                            -1, &st, NULL) != SQLITE_OK)
-        return fail(db, st, 0);
+        return store_fail(db, st, 0);
     sqlite3_bind_text(st, 1, indicator, -1, SQLITE_STATIC);
     sqlite3_bind_text(st, 2, period, -1, SQLITE_STATIC);
     rc = sqlite3_step(st);
@@ -197,7 +188,7 @@ store_alert_last(struct store *s, const char *indicator, const char *period, cha
         return 1;
     }
     if (rc != SQLITE_DONE)
-        return fail(db, st, 0);
+        return store_fail(db, st, 0);
     sqlite3_finalize(st);
     return 0;
 }
@@ -214,7 +205,7 @@ store_write_version(struct store *s, int others, int64_t *v)
     if (others) {
         if (sqlite3_prepare_v2(db, "PRAGMA data_version", -1, &st, NULL) != SQLITE_OK ||
             sqlite3_step(st) != SQLITE_ROW)
-            return fail(db, st, 0);
+            return store_fail(db, st, 0);
         dv = sqlite3_column_int64(st, 0);
         sqlite3_finalize(st);
     }

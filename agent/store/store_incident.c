@@ -23,15 +23,6 @@
     "acked_at, acked_by, ack_note, cleared_at, resolved_at, resolved_how, resolved_by, cause, "    \
     "measure, flags"
 
-static int
-fail(sqlite3 *db, sqlite3_stmt *st, int in_tx)
-{
-    sqlite3_finalize(st);
-    if (in_tx)
-        store_rollback(db);
-    errno = EIO;
-    return -1;
-}
 
 int
 store_incident_insert(struct store *s, const struct store_incident *in, int64_t *id)
@@ -40,13 +31,13 @@ store_incident_insert(struct store *s, const struct store_incident *in, int64_t 
     sqlite3_stmt *st = NULL;
 
     if (sqlite3_exec(db, "BEGIN IMMEDIATE", NULL, NULL, NULL) != SQLITE_OK)
-        return fail(db, NULL, 0);
+        return store_fail(db, NULL, 0);
     if (sqlite3_prepare_v2(db,
                            "INSERT INTO incident (rule, device, point, severity, category, "
                            "started_at, detected_at, detected_value) "
                            "VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
                            -1, &st, NULL) != SQLITE_OK)
-        return fail(db, st, 1);
+        return store_fail(db, st, 1);
     sqlite3_bind_text(st, 1, in->rule, -1, SQLITE_STATIC);
     sqlite3_bind_text(st, 2, in->device, -1, SQLITE_STATIC);
     if (in->point != NULL)
@@ -58,14 +49,14 @@ store_incident_insert(struct store *s, const struct store_incident *in, int64_t 
     if (isfinite(in->value))
         sqlite3_bind_double(st, 8, in->value);
     if (sqlite3_step(st) != SQLITE_DONE)
-        return fail(db, st, 1);
+        return store_fail(db, st, 1);
     sqlite3_finalize(st);
     *id = sqlite3_last_insert_rowid(db);
     /* Told in the same transaction: an incident on disk is an incident notified. */
     if (store_notify_log(db, "incident", *id, "opened", in->detected, NULL, NULL) < 0)
-        return fail(db, NULL, 1);
+        return store_fail(db, NULL, 1);
     if (sqlite3_exec(db, "COMMIT", NULL, NULL, NULL) != SQLITE_OK)
-        return fail(db, NULL, 1);
+        return store_fail(db, NULL, 1);
     return 0;
 }
 
@@ -78,26 +69,26 @@ store_incident_resolve_auto(struct store *s, int64_t id, int64_t cleared, int64_
     int changed;
 
     if (sqlite3_exec(db, "BEGIN IMMEDIATE", NULL, NULL, NULL) != SQLITE_OK)
-        return fail(db, NULL, 0);
+        return store_fail(db, NULL, 0);
     if (sqlite3_prepare_v2(db,
                            "UPDATE incident SET cleared_at = ?, resolved_at = ?, "
                            "resolved_how = 'auto', flags = flags | ? "
                            "WHERE id = ? AND resolved_at IS NULL",
                            -1, &st, NULL) != SQLITE_OK)
-        return fail(db, st, 1);
+        return store_fail(db, st, 1);
     sqlite3_bind_int64(st, 1, cleared);
     sqlite3_bind_int64(st, 2, resolved);
     sqlite3_bind_int64(st, 3, (sqlite3_int64)flags);
     sqlite3_bind_int64(st, 4, id);
     if (sqlite3_step(st) != SQLITE_DONE)
-        return fail(db, st, 1);
+        return store_fail(db, st, 1);
     sqlite3_finalize(st);
     changed = sqlite3_changes(db);
     if (changed > 0 &&
         store_notify_log(db, "incident", id, "resolved", resolved, NULL, NULL) < 0)
-        return fail(db, NULL, 1);
+        return store_fail(db, NULL, 1);
     if (sqlite3_exec(db, "COMMIT", NULL, NULL, NULL) != SQLITE_OK)
-        return fail(db, NULL, 1);
+        return store_fail(db, NULL, 1);
     if (changed == 0) {
         errno = ENOENT;
         return -1;
@@ -154,7 +145,7 @@ store_incident_each(struct store *s, int open_only,
                                        "WHERE resolved_at IS NULL ORDER BY id"
                                      : "SELECT " COLUMNS " FROM incident ORDER BY id",
                            -1, &st, NULL) != SQLITE_OK)
-        return fail(db, st, 0);
+        return store_fail(db, st, 0);
     while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
         struct store_incident in;
 
@@ -163,7 +154,7 @@ store_incident_each(struct store *s, int open_only,
             break;
     }
     if (r == 0 && rc != SQLITE_DONE)
-        return fail(db, st, 0);
+        return store_fail(db, st, 0);
     sqlite3_finalize(st);
     return r;
 }
@@ -182,7 +173,7 @@ store_incident_period(struct store *s, int64_t start, int64_t end,
                            "SELECT " COLUMNS " FROM incident WHERE detected_at < ?1 AND "
                            "(resolved_at IS NULL OR resolved_at >= ?2) ORDER BY id",
                            -1, &st, NULL) != SQLITE_OK)
-        return fail(db, st, 0);
+        return store_fail(db, st, 0);
     sqlite3_bind_int64(st, 1, end);
     sqlite3_bind_int64(st, 2, start);
     while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
@@ -193,7 +184,7 @@ store_incident_period(struct store *s, int64_t start, int64_t end,
             break;
     }
     if (r == 0 && rc != SQLITE_DONE)
-        return fail(db, st, 0);
+        return store_fail(db, st, 0);
     sqlite3_finalize(st);
     return r;
 }
@@ -209,7 +200,7 @@ event_walk(sqlite3 *db, const char *sql, const int64_t *nums, size_t nnums,
     int rc, r = 0;
 
     if (sqlite3_prepare_v2(db, sql, -1, &st, NULL) != SQLITE_OK)
-        return fail(db, st, 0);
+        return store_fail(db, st, 0);
     for (size_t i = 0; i < nnums; i++)
         sqlite3_bind_int64(st, (int)(i + 1), nums[i]);
     while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
@@ -226,7 +217,7 @@ event_walk(sqlite3 *db, const char *sql, const int64_t *nums, size_t nnums,
             break;
     }
     if (r == 0 && rc != SQLITE_DONE)
-        return fail(db, st, 0);
+        return store_fail(db, st, 0);
     sqlite3_finalize(st);
     return r;
 }
@@ -262,7 +253,7 @@ store_incident_get(struct store *s, int64_t id,
 
     if (sqlite3_prepare_v2(db, "SELECT " COLUMNS " FROM incident WHERE id = ?", -1, &st, NULL) !=
         SQLITE_OK)
-        return fail(db, st, 0);
+        return store_fail(db, st, 0);
     sqlite3_bind_int64(st, 1, id);
     rc = sqlite3_step(st);
     if (rc == SQLITE_DONE) {
@@ -271,7 +262,7 @@ store_incident_get(struct store *s, int64_t id,
         return -1;
     }
     if (rc != SQLITE_ROW)
-        return fail(db, st, 0);
+        return store_fail(db, st, 0);
     read_row(st, &in);
     rc = fn(&in, arg);
     sqlite3_finalize(st);
@@ -306,7 +297,7 @@ cmd_load(sqlite3 *db, const struct store_cmd *c, struct cmd_row *row)
                            "resolved_by IS ? AND cause IS ? AND measure IS ?, acked_by "
                            "FROM incident WHERE id = ?",
                            -1, &st, NULL) != SQLITE_OK)
-        return fail(db, st, 0);
+        return store_fail(db, st, 0);
     sqlite3_bind_text(st, 1, c->by, -1, SQLITE_STATIC);
     sqlite3_bind_text(st, 2, c->cause, -1, SQLITE_STATIC);
     sqlite3_bind_text(st, 3, c->measure, -1, SQLITE_STATIC);
@@ -318,7 +309,7 @@ cmd_load(sqlite3 *db, const struct store_cmd *c, struct cmd_row *row)
         return -1;
     }
     if (rc != SQLITE_ROW)
-        return fail(db, st, 0);
+        return store_fail(db, st, 0);
     row->detected = col_time(st, 0);
     row->acked = col_time(st, 1);
     row->resolved = col_time(st, 2);
@@ -342,14 +333,14 @@ cmd_exec(sqlite3 *db, const char *sql, const int64_t *nums, size_t nnums, const 
     size_t i;
 
     if (sqlite3_prepare_v2(db, sql, -1, &st, NULL) != SQLITE_OK)
-        return fail(db, st, 0);
+        return store_fail(db, st, 0);
     for (i = 0; i < nnums; i++)
         sqlite3_bind_int64(st, (int)(i + 1), nums[i]);
     for (i = 0; i < ntexts; i++)
         if (texts[i] != NULL)
             sqlite3_bind_text(st, (int)(nnums + i + 1), texts[i], -1, SQLITE_STATIC);
     if (sqlite3_step(st) != SQLITE_DONE)
-        return fail(db, st, 0);
+        return store_fail(db, st, 0);
     sqlite3_finalize(st);
     return 0;
 }
@@ -480,7 +471,7 @@ cmd_event(sqlite3 *db, const struct store_cmd *c, int64_t now, struct store_cmd_
                            "SELECT id FROM event WHERE kind = ? AND at = ? AND by = ? AND "
                            "note IS ? AND incident IS ? ORDER BY id LIMIT 1",
                            -1, &st, NULL) != SQLITE_OK)
-        return fail(db, st, 0);
+        return store_fail(db, st, 0);
     sqlite3_bind_text(st, 1, c->event_kind, -1, SQLITE_STATIC);
     sqlite3_bind_int64(st, 2, c->at);
     sqlite3_bind_text(st, 3, c->by, -1, SQLITE_STATIC);
@@ -495,14 +486,14 @@ cmd_event(sqlite3 *db, const struct store_cmd *c, int64_t now, struct store_cmd_
         return 0;
     }
     if (rc != SQLITE_DONE)
-        return fail(db, st, 0);
+        return store_fail(db, st, 0);
     sqlite3_finalize(st);
     st = NULL;
     if (sqlite3_prepare_v2(db,
                            "INSERT INTO event (kind, at, by, note, incident, recorded_at) "
                            "VALUES (?, ?, ?, ?, ?, ?)",
                            -1, &st, NULL) != SQLITE_OK)
-        return fail(db, st, 0);
+        return store_fail(db, st, 0);
     sqlite3_bind_text(st, 1, c->event_kind, -1, SQLITE_STATIC);
     sqlite3_bind_int64(st, 2, c->at);
     sqlite3_bind_text(st, 3, c->by, -1, SQLITE_STATIC);
@@ -511,7 +502,7 @@ cmd_event(sqlite3 *db, const struct store_cmd *c, int64_t now, struct store_cmd_
         sqlite3_bind_int64(st, 5, c->incident);
     sqlite3_bind_int64(st, 6, now);
     if (sqlite3_step(st) != SQLITE_DONE)
-        return fail(db, st, 0);
+        return store_fail(db, st, 0);
     sqlite3_finalize(st);
     r->id = sqlite3_last_insert_rowid(db);
     r->changed = 1;
@@ -557,7 +548,7 @@ store_cmd_apply(struct store *s, const struct store_cmd *c, int64_t now, const c
         return -1;
     }
     if (sqlite3_exec(db, "BEGIN IMMEDIATE", NULL, NULL, NULL) != SQLITE_OK)
-        return fail(db, NULL, 0);
+        return store_fail(db, NULL, 0);
     switch (c->kind) {
     case STORE_CMD_ACK:
         rc = cmd_ack(db, c, now, source, r);
@@ -606,7 +597,7 @@ store_change_each(struct store *s, int (*fn)(const struct store_change *ch, void
                            "SELECT seq, incident, what, at FROM incident_change "
                            "WHERE published = 0 ORDER BY seq",
                            -1, &st, NULL) != SQLITE_OK)
-        return fail(db, st, 0);
+        return store_fail(db, st, 0);
     while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
         struct store_change ch;
 
@@ -618,7 +609,7 @@ store_change_each(struct store *s, int (*fn)(const struct store_change *ch, void
             break;
     }
     if (r == 0 && rc != SQLITE_DONE)
-        return fail(db, st, 0);
+        return store_fail(db, st, 0);
     sqlite3_finalize(st);
     return r;
 }
@@ -648,7 +639,7 @@ store_data_version(struct store *s, int64_t *v)
 
     if (sqlite3_prepare_v2(db, "PRAGMA data_version", -1, &st, NULL) != SQLITE_OK ||
         sqlite3_step(st) != SQLITE_ROW)
-        return fail(db, st, 0);
+        return store_fail(db, st, 0);
     *v = sqlite3_column_int64(st, 0);
     sqlite3_finalize(st);
     return 0;

@@ -17,15 +17,6 @@
 
 #include <sqlite3.h>
 
-static int
-fail(sqlite3 *db, sqlite3_stmt *st, int in_tx)
-{
-    sqlite3_finalize(st);
-    if (in_tx)
-        store_rollback(db);
-    errno = EIO;
-    return -1;
-}
 
 static int
 one_of(const char *v, const char *const *names)
@@ -57,7 +48,7 @@ store_notify_log(sqlite3 *db, const char *kind, int64_t ref, const char *what, i
                            "INSERT OR IGNORE INTO notify_event (kind, ref, what, at, detail) "
                            "VALUES (?, ?, ?, ?, ?)",
                            -1, &st, NULL) != SQLITE_OK)
-        return fail(db, st, 0);
+        return store_fail(db, st, 0);
     sqlite3_bind_text(st, 1, kind, -1, SQLITE_STATIC);
     sqlite3_bind_int64(st, 2, ref);
     sqlite3_bind_text(st, 3, what, -1, SQLITE_STATIC);
@@ -65,7 +56,7 @@ store_notify_log(sqlite3 *db, const char *kind, int64_t ref, const char *what, i
     if (detail != NULL)
         sqlite3_bind_text(st, 5, detail, -1, SQLITE_STATIC);
     if (sqlite3_step(st) != SQLITE_DONE)
-        return fail(db, st, 0);
+        return store_fail(db, st, 0);
     sqlite3_finalize(st);
     if (seq != NULL && sqlite3_changes(db) > 0)
         *seq = sqlite3_last_insert_rowid(db);
@@ -81,7 +72,7 @@ store_notify_add(struct store *s, const char *kind, int64_t ref, const char *wha
     int e;
 
     if (own && sqlite3_exec(db, "BEGIN IMMEDIATE", NULL, NULL, NULL) != SQLITE_OK)
-        return fail(db, NULL, 0);
+        return store_fail(db, NULL, 0);
     if (store_notify_log(db, kind, ref, what, at, detail, seq) < 0) {
         e = errno;
         if (own)
@@ -90,7 +81,7 @@ store_notify_add(struct store *s, const char *kind, int64_t ref, const char *wha
         return -1;
     }
     if (own && sqlite3_exec(db, "COMMIT", NULL, NULL, NULL) != SQLITE_OK)
-        return fail(db, NULL, 1);
+        return store_fail(db, NULL, 1);
     return 0;
 }
 
@@ -106,7 +97,7 @@ store_notify_each(struct store *s, int64_t after, size_t max,
                            "SELECT seq, kind, ref, what, at, detail FROM notify_event "
                            "WHERE seq > ? ORDER BY seq LIMIT ?",
                            -1, &st, NULL) != SQLITE_OK)
-        return fail(db, st, 0);
+        return store_fail(db, st, 0);
     sqlite3_bind_int64(st, 1, after);
     sqlite3_bind_int64(st, 2, (sqlite3_int64)max);
     while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
@@ -122,7 +113,7 @@ store_notify_each(struct store *s, int64_t after, size_t max,
             break;
     }
     if (r == 0 && rc != SQLITE_DONE)
-        return fail(db, st, 0);
+        return store_fail(db, st, 0);
     sqlite3_finalize(st);
     return r;
 }
@@ -136,7 +127,7 @@ store_notify_last(struct store *s, int64_t *seq)
     if (sqlite3_prepare_v2(db, "SELECT coalesce(max(seq), 0) FROM notify_event", -1, &st, NULL) !=
             SQLITE_OK ||
         sqlite3_step(st) != SQLITE_ROW)
-        return fail(db, st, 0);
+        return store_fail(db, st, 0);
     *seq = sqlite3_column_int64(st, 0);
     sqlite3_finalize(st);
     return 0;
@@ -181,7 +172,7 @@ store_notify_channel_get(struct store *s, const char *name, struct store_notify_
 
     if (sqlite3_prepare_v2(db, "SELECT " CHANNEL_COLUMNS " FROM notify_channel WHERE name = ?", -1,
                            &st, NULL) != SQLITE_OK)
-        return fail(db, st, 0);
+        return store_fail(db, st, 0);
     sqlite3_bind_text(st, 1, name, -1, SQLITE_STATIC);
     rc = sqlite3_step(st);
     if (rc == SQLITE_ROW) {
@@ -190,7 +181,7 @@ store_notify_channel_get(struct store *s, const char *name, struct store_notify_
         return 0;
     }
     if (rc != SQLITE_DONE)
-        return fail(db, st, 0);
+        return store_fail(db, st, 0);
     sqlite3_finalize(st);
     memset(out, 0, sizeof(*out));
     snprintf(buf, len, "%s", name);
@@ -213,7 +204,7 @@ store_notify_channel_set(struct store *s, const struct store_notify_channel *c)
                            "attempts = excluded.attempts, last_error = excluded.last_error, "
                            "last_ok = excluded.last_ok",
                            -1, &st, NULL) != SQLITE_OK)
-        return fail(db, st, 0);
+        return store_fail(db, st, 0);
     sqlite3_bind_text(st, 1, c->name, -1, SQLITE_STATIC);
     sqlite3_bind_int64(st, 2, c->cursor);
     if (c->failing_since != 0)
@@ -224,7 +215,7 @@ store_notify_channel_set(struct store *s, const struct store_notify_channel *c)
     if (c->last_ok != 0)
         sqlite3_bind_int64(st, 6, c->last_ok);
     if (sqlite3_step(st) != SQLITE_DONE)
-        return fail(db, st, 0);
+        return store_fail(db, st, 0);
     sqlite3_finalize(st);
     return 0;
 }
@@ -239,7 +230,7 @@ store_notify_channel_each(struct store *s,
 
     if (sqlite3_prepare_v2(db, "SELECT " CHANNEL_COLUMNS " FROM notify_channel ORDER BY name", -1,
                            &st, NULL) != SQLITE_OK)
-        return fail(db, st, 0);
+        return store_fail(db, st, 0);
     while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
         struct store_notify_channel c;
         char buf[1024];
@@ -249,7 +240,7 @@ store_notify_channel_each(struct store *s,
             break;
     }
     if (r == 0 && rc != SQLITE_DONE)
-        return fail(db, st, 0);
+        return store_fail(db, st, 0);
     sqlite3_finalize(st);
     return r;
 }
@@ -273,7 +264,7 @@ store_silence_insert(sqlite3 *db, const struct store_silence *in, int64_t now, i
                            "SELECT id FROM notify_silence WHERE starts = ? AND ends = ? AND "
                            "rule IS ? AND device IS ? AND by = ? AND note = ? ORDER BY id LIMIT 1",
                            -1, &st, NULL) != SQLITE_OK)
-        return fail(db, st, 0);
+        return store_fail(db, st, 0);
     sqlite3_bind_int64(st, 1, in->starts);
     sqlite3_bind_int64(st, 2, in->ends);
     sqlite3_bind_text(st, 3, in->rule, -1, SQLITE_STATIC);
@@ -287,13 +278,13 @@ store_silence_insert(sqlite3 *db, const struct store_silence *in, int64_t now, i
         return 0;
     }
     if (rc != SQLITE_DONE)
-        return fail(db, st, 0);
+        return store_fail(db, st, 0);
     sqlite3_finalize(st);
     if (sqlite3_prepare_v2(db,
                            "INSERT INTO notify_silence (starts, ends, rule, device, by, note, "
                            "created) VALUES (?, ?, ?, ?, ?, ?, ?)",
                            -1, &st, NULL) != SQLITE_OK)
-        return fail(db, st, 0);
+        return store_fail(db, st, 0);
     sqlite3_bind_int64(st, 1, in->starts);
     sqlite3_bind_int64(st, 2, in->ends);
     sqlite3_bind_text(st, 3, in->rule, -1, SQLITE_STATIC);
@@ -302,7 +293,7 @@ store_silence_insert(sqlite3 *db, const struct store_silence *in, int64_t now, i
     sqlite3_bind_text(st, 6, in->note, -1, SQLITE_STATIC);
     sqlite3_bind_int64(st, 7, now);
     if (sqlite3_step(st) != SQLITE_DONE)
-        return fail(db, st, 0);
+        return store_fail(db, st, 0);
     sqlite3_finalize(st);
     *id = sqlite3_last_insert_rowid(db);
     *added = 1;
@@ -316,7 +307,7 @@ store_silence_add(struct store *s, const struct store_silence *in, int64_t now, 
     int added, e;
 
     if (sqlite3_exec(db, "BEGIN IMMEDIATE", NULL, NULL, NULL) != SQLITE_OK)
-        return fail(db, NULL, 0);
+        return store_fail(db, NULL, 0);
     if (store_silence_insert(db, in, now, id, &added) < 0) {
         e = errno;
         store_rollback(db);
@@ -324,7 +315,7 @@ store_silence_add(struct store *s, const struct store_silence *in, int64_t now, 
         return -1;
     }
     if (sqlite3_exec(db, "COMMIT", NULL, NULL, NULL) != SQLITE_OK)
-        return fail(db, NULL, 1);
+        return store_fail(db, NULL, 1);
     return 0;
 }
 
@@ -340,7 +331,7 @@ store_silence_each(struct store *s, int64_t after,
                            "SELECT id, starts, ends, rule, device, by, note, created "
                            "FROM notify_silence WHERE ends > ? ORDER BY id",
                            -1, &st, NULL) != SQLITE_OK)
-        return fail(db, st, 0);
+        return store_fail(db, st, 0);
     sqlite3_bind_int64(st, 1, after);
     while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
         struct store_silence sl;
@@ -357,7 +348,7 @@ store_silence_each(struct store *s, int64_t after,
             break;
     }
     if (r == 0 && rc != SQLITE_DONE)
-        return fail(db, st, 0);
+        return store_fail(db, st, 0);
     sqlite3_finalize(st);
     return r;
 }
@@ -377,7 +368,7 @@ store_silence_covers(struct store *s, const char *rule, const char *device, int6
                            "(rule IS NULL OR rule = ?2) AND (device IS NULL OR device = ?3) "
                            "ORDER BY id LIMIT 1",
                            -1, &st, NULL) != SQLITE_OK)
-        return fail(db, st, 0);
+        return store_fail(db, st, 0);
     sqlite3_bind_int64(st, 1, at);
     sqlite3_bind_text(st, 2, rule, -1, SQLITE_STATIC);
     sqlite3_bind_text(st, 3, device, -1, SQLITE_STATIC);
@@ -385,7 +376,7 @@ store_silence_covers(struct store *s, const char *rule, const char *device, int6
     if (rc == SQLITE_ROW)
         *id = sqlite3_column_int64(st, 0);
     else if (rc != SQLITE_DONE)
-        return fail(db, st, 0);
+        return store_fail(db, st, 0);
     sqlite3_finalize(st);
     return *id != 0;
 }
@@ -410,7 +401,7 @@ store_silence_held(struct store *s, int64_t id,
             "(s.rule IS NULL OR s.rule = i.rule) AND (s.device IS NULL OR s.device = i.device) "
             "ORDER BY e.seq",
             -1, &st, NULL) != SQLITE_OK)
-        return fail(db, st, 0);
+        return store_fail(db, st, 0);
     sqlite3_bind_int64(st, 1, id);
     while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
         struct store_notify_event ev;
@@ -425,7 +416,7 @@ store_silence_held(struct store *s, int64_t id,
             break;
     }
     if (r == 0 && rc != SQLITE_DONE)
-        return fail(db, st, 0);
+        return store_fail(db, st, 0);
     sqlite3_finalize(st);
     return r;
 }

@@ -11,15 +11,6 @@
 
 #include <sqlite3.h>
 
-static int
-fail(sqlite3 *db, sqlite3_stmt *st, int in_tx)
-{
-    sqlite3_finalize(st);
-    if (in_tx)
-        store_rollback(db);
-    errno = EIO;
-    return -1;
-}
 
 int
 store_outbox_add(struct store *s, const char *topic, const char *payload, int64_t at,
@@ -31,10 +22,10 @@ store_outbox_add(struct store *s, const char *topic, const char *payload, int64_
 
     *id = 0;
     if (sqlite3_exec(db, "BEGIN IMMEDIATE", NULL, NULL, NULL) != SQLITE_OK)
-        return fail(db, NULL, 0);
+        return store_fail(db, NULL, 0);
     if (sqlite3_prepare_v2(db, "SELECT count(*) FROM outbox", -1, &st, NULL) != SQLITE_OK ||
         sqlite3_step(st) != SQLITE_ROW)
-        return fail(db, st, 1);
+        return store_fail(db, st, 1);
     n = sqlite3_column_int64(st, 0);
     sqlite3_finalize(st);
     st = NULL;
@@ -45,15 +36,15 @@ store_outbox_add(struct store *s, const char *topic, const char *payload, int64_
     }
     if (sqlite3_prepare_v2(db, "INSERT INTO outbox (topic, payload, queued_at) VALUES (?, ?, ?)",
                            -1, &st, NULL) != SQLITE_OK)
-        return fail(db, st, 1);
+        return store_fail(db, st, 1);
     sqlite3_bind_text(st, 1, topic, -1, SQLITE_STATIC);
     sqlite3_bind_text(st, 2, payload, -1, SQLITE_STATIC);
     sqlite3_bind_int64(st, 3, at);
     if (sqlite3_step(st) != SQLITE_DONE)
-        return fail(db, st, 1);
+        return store_fail(db, st, 1);
     sqlite3_finalize(st);
     if (sqlite3_exec(db, "COMMIT", NULL, NULL, NULL) != SQLITE_OK)
-        return fail(db, NULL, 1);
+        return store_fail(db, NULL, 1);
     *id = sqlite3_last_insert_rowid(db);
     return 0;
 }
@@ -68,18 +59,18 @@ store_outbox_done(struct store *s, const int64_t *ids, size_t n)
     if (n == 0)
         return 0;
     if (sqlite3_exec(db, "BEGIN IMMEDIATE", NULL, NULL, NULL) != SQLITE_OK)
-        return fail(db, NULL, 0);
+        return store_fail(db, NULL, 0);
     if (sqlite3_prepare_v2(db, "DELETE FROM outbox WHERE id = ?", -1, &st, NULL) != SQLITE_OK)
-        return fail(db, st, 1);
+        return store_fail(db, st, 1);
     for (i = 0; i < n; i++) {
         sqlite3_bind_int64(st, 1, ids[i]);
         if (sqlite3_step(st) != SQLITE_DONE)
-            return fail(db, st, 1);
+            return store_fail(db, st, 1);
         sqlite3_reset(st);
     }
     sqlite3_finalize(st);
     if (sqlite3_exec(db, "COMMIT", NULL, NULL, NULL) != SQLITE_OK)
-        return fail(db, NULL, 1);
+        return store_fail(db, NULL, 1);
     return 0;
 }
 
@@ -96,7 +87,7 @@ store_outbox_each(struct store *s, int64_t after, size_t max,
                            "SELECT id, topic, payload, queued_at FROM outbox WHERE id > ? "
                            "ORDER BY id LIMIT ?",
                            -1, &st, NULL) != SQLITE_OK)
-        return fail(db, st, 0);
+        return store_fail(db, st, 0);
     sqlite3_bind_int64(st, 1, after);
     sqlite3_bind_int64(st, 2, (sqlite3_int64)max);
     while (r == 0 && (rc = sqlite3_step(st)) == SQLITE_ROW) {
@@ -107,7 +98,7 @@ store_outbox_each(struct store *s, int64_t after, size_t max,
         r = fn(&m, arg);
     }
     if (r == 0 && rc != SQLITE_DONE)
-        return fail(db, st, 0);
+        return store_fail(db, st, 0);
     sqlite3_finalize(st);
     return r;
 }
@@ -121,7 +112,7 @@ store_outbox_stats(struct store *s, int64_t *count, int64_t *oldest)
     if (sqlite3_prepare_v2(db, "SELECT count(*), min(queued_at) FROM outbox", -1, &st, NULL) !=
             SQLITE_OK ||
         sqlite3_step(st) != SQLITE_ROW)
-        return fail(db, st, 0);
+        return store_fail(db, st, 0);
     *count = sqlite3_column_int64(st, 0);
     *oldest = sqlite3_column_type(st, 1) == SQLITE_NULL ? 0 : sqlite3_column_int64(st, 1);
     sqlite3_finalize(st);

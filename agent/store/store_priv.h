@@ -35,4 +35,8 @@ int store_silence_insert(sqlite3 *db, const struct store_silence *in, int64_t no
  */
 void store_rollback(sqlite3 *db);
 
+/* A failed step: finalizes st (NULL is fine), ends the transaction with store_rollback() when
+ * in_tx, sets errno EIO and returns -1, for `return store_fail(db, st, 1);`. */
+int store_fail(sqlite3 *db, sqlite3_stmt *st, int in_tx);
+
 #endif
