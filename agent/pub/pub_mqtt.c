@@ -518,6 +518,25 @@ on_connect_failed(void *ctx, MQTTAsync_failureData *resp)
     push_event(ctx, PUB_EV_CONNECT_FAILED, code, msg, msg != NULL ? strlen(msg) : 0);
 }
 
+/*
+ * Under p->lock: counts a delivery outcome (ok, or failed with code) and arms the wake-up.
+ * Returns whether the caller must wake() the main loop once the lock is released.
+ */
+static int
+count_outcome(struct pub *p, int ok, int code)
+{
+    int need_wake = !p->woken;
+
+    if (ok) {
+        p->cb_delivered++;
+    } else {
+        p->cb_failed++;
+        p->cb_fail_code = code;
+    }
+    p->woken = 1;
+    return need_wake;
+}
+
 static void
 on_sent(void *ctx, MQTTAsync_successData *resp)
 {
@@ -526,9 +545,7 @@ on_sent(void *ctx, MQTTAsync_successData *resp)
 
     (void)resp;
     pthread_mutex_lock(&p->lock);
-    p->cb_delivered++;
-    need_wake = !p->woken;
-    p->woken = 1;
+    need_wake = count_outcome(p, 1, 0);
     pthread_mutex_unlock(&p->lock);
     if (need_wake)
         wake(p);
@@ -541,10 +558,7 @@ on_send_failed(void *ctx, MQTTAsync_failureData *resp)
     int need_wake;
 
     pthread_mutex_lock(&p->lock);
-    p->cb_failed++;
-    p->cb_fail_code = resp != NULL ? resp->code : MQTTASYNC_FAILURE;
-    need_wake = !p->woken;
-    p->woken = 1;
+    need_wake = count_outcome(p, 0, resp != NULL ? resp->code : MQTTASYNC_FAILURE);
     pthread_mutex_unlock(&p->lock);
     if (need_wake)
         wake(p);
@@ -579,12 +593,7 @@ ack_push(struct pub *p, void *ctx, int ok, int code)
     int need_wake;
 
     pthread_mutex_lock(&p->lock);
-    if (ok) {
-        p->cb_delivered++;
-    } else {
-        p->cb_failed++;
-        p->cb_fail_code = code;
-    }
+    need_wake = count_outcome(p, ok, code);
     if (p->nacks == p->acks_cap) {
         size_t cap = p->acks_cap ? 2 * p->acks_cap : 16;
         struct pub_ack *a = realloc(p->acks, cap * sizeof(*a));
@@ -599,8 +608,6 @@ ack_push(struct pub *p, void *ctx, int ok, int code)
         p->acks[p->nacks].ok = ok;
         p->nacks++;
     }
-    need_wake = !p->woken;
-    p->woken = 1;
     pthread_mutex_unlock(&p->lock);
     if (need_wake)
         wake(p);
@@ -666,12 +673,7 @@ track_mark(struct pub *p, void *ctx, int state, int failed, int code)
     int need_wake;
 
     pthread_mutex_lock(&p->lock);
-    if (failed) {
-        p->cb_failed++;
-        p->cb_fail_code = code;
-    } else {
-        p->cb_delivered++;
-    }
+    need_wake = count_outcome(p, !failed, code);
     /* Sequence numbers are consecutive: the entry's offset from the head, modulo the width
      * of a pointer (32-bit gateways wrap after 2^32 messages, long after an entry is gone). */
     d = (uintptr_t)ctx - (uintptr_t)p->track_head;
@@ -682,8 +684,6 @@ track_mark(struct pub *p, void *ctx, int state, int failed, int code)
             t->at = now;
         }
     }
-    need_wake = !p->woken;
-    p->woken = 1;
     pthread_mutex_unlock(&p->lock);
     if (need_wake)
         wake(p);
