@@ -9,7 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "trace_csv.h"
+#include "archive/trace_csv.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 

@@ -25,7 +25,7 @@
 #include "rw_log.h"
 #include "store/store.h"
 #include "trace_cmd.h"
-#include "trace_csv.h"
+#include "archive/trace_csv.h"
 
 static int
 import(const char *trace, const char *dir)

@@ -38,7 +38,7 @@
 #include "store/store.h"
 #include "core/indset.h"
 #include "trace_cmd.h"
-#include "trace_csv.h"
+#include "archive/trace_csv.h"
 
 #define H (3600 * 1000LL)
 /* 2024-03-01T00:00:00Z */

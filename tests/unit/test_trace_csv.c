@@ -12,7 +12,7 @@
 
 #include <cmocka.h>
 
-#include "trace_csv.h"
+#include "archive/trace_csv.h"
 
 static enum trace_line
 parse(struct trace_csv *tc, const char *line, struct trace_row *row, char *err)

@@ -26,7 +26,7 @@
 #include "archive/tsrc.h"
 #include "replay.h"
 #include "trace_cmd.h"
-#include "trace_csv.h"
+#include "archive/trace_csv.h"
 
 #define ADVANCE_STEP_MS (60 * 1000) /* advance the engine at most once a minute of trace time */
 #define LATE_DAYS 31 /* an archive is read this far past the period for commands entered late */

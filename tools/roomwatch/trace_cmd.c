@@ -7,7 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "trace_csv.h"
+#include "archive/trace_csv.h"
 
 enum key {
     K_INCIDENT = 0,

@@ -1,7 +1,7 @@
 /*
  * trace_csv.c - parsing trace CSV lines (see trace_csv.h).
  */
-#include "trace_csv.h"
+#include "archive/trace_csv.h"
 
 #include <math.h>
 #include <stdio.h>
