@@ -227,6 +227,14 @@ static const char *const migrations[] = {
     "  payload TEXT NOT NULL,"            /* a JSON object, without its msg_id */
     "  queued_at INTEGER NOT NULL"        /* ms */
     ");",
+    /* 8 -> 9: the late telemetry backlog (store_late.c): spans of engine time whose
+     * telemetry did not go out live and is still to be sent, marked late, from the sample
+     * archive. */
+    "CREATE TABLE late ("
+    "  id INTEGER PRIMARY KEY,"
+    "  start INTEGER NOT NULL,"           /* ms: sent up to here (the cursor) */
+    "  end INTEGER"                       /* ms, exclusive; NULL while the span is open */
+    ");",
 };
 
 static int

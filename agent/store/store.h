@@ -21,7 +21,7 @@
 #include <stdint.h>
 
 #define STORE_FILE "roomwatch.db" /* the database's name inside the state directory */
-#define STORE_SCHEMA_VERSION 8    /* PRAGMA user_version after every migration */
+#define STORE_SCHEMA_VERSION 9    /* PRAGMA user_version after every migration */
 /* The oldest schema store_open_readonly() reads: engine_day came with version 2. */
 #define STORE_READ_MIN_VERSION 2
 
@@ -378,6 +378,28 @@ int store_outbox_each(struct store *s, int64_t after, size_t max,
                       int (*fn)(const struct store_outbox_msg *m, void *arg), void *arg);
 /* How many messages wait and when the oldest was queued (ms; 0 when none). 0 or -1 (EIO). */
 int store_outbox_stats(struct store *s, int64_t *count, int64_t *oldest);
+
+/*
+ * The late telemetry backlog (schema version 9; agent/daemon/late.h): spans [start, end) of
+ * engine time (ms) whose telemetry did not go out live, oldest first. At most one span is
+ * open (end unknown: the broker is still away). Every write is its own FULL-synced commit.
+ */
+struct store_late_span {
+    int64_t id;
+    int64_t start; /* sent up to here */
+    int64_t end;   /* exclusive; INT64_MAX while open */
+};
+/* Opens a span from start, unless one is open already (then nothing changes). 0 or -1 (EIO). */
+int store_late_open(struct store *s, int64_t start);
+/* Closes the open span at end (nothing when none is open); a span that ends at or before its
+ * start is deleted. 0 or -1 (EIO). */
+int store_late_close(struct store *s, int64_t end);
+/* Moves span id's start to start (what is before it was sent or given up); a closed span
+ * whose start reaches its end is deleted. 0 or -1 (EIO). */
+int store_late_advance(struct store *s, int64_t id, int64_t start);
+/* The spans, oldest first, into v[0..max); *n gets how many there are (may exceed max). 0 or
+ * -1 (EIO). */
+int store_late_list(struct store *s, struct store_late_span *v, size_t max, size_t *n);
 
 /*
  * A number that changes whenever anything is written to the database by this connection,

@@ -112,7 +112,7 @@ test_incident_schema_and_read_only_open(void **state)
     int64_t id = 0;
 
     (void)state;
-    assert_int_equal(STORE_SCHEMA_VERSION, 8);
+    assert_int_equal(STORE_SCHEMA_VERSION, 9);
     snprintf(missing, sizeof(missing), "%s/none.db", dir);
     assert_int_equal(store_open_readonly(missing, &s), -1);
     assert_int_equal(errno, ENOENT);
