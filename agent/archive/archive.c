@@ -323,6 +323,15 @@ arc_tick(struct arc *a, int64_t now)
     advance(a, now);
 }
 
+int
+arc_flush(struct arc *a)
+{
+    if (a->nf == 0)
+        return 0;
+    a->last_flush = a->clock;
+    return flush_files(a);
+}
+
 void
 arc_get_stats(const struct arc *a, struct arc_stats *st)
 {

@@ -148,6 +148,14 @@ int arc_restart(struct arc *a, int64_t t, int64_t saved);
  */
 void arc_tick(struct arc *a, int64_t now);
 
+/*
+ * The minute flush, now: every row taken so far is decodable on disk, for a reader of the
+ * open files (roomwatchd's late telemetry, agent/daemon/late.h). Costs a partial gzip block
+ * (a few dozen bytes); the next minute flush counts from here. 0, or -1 when the write
+ * failed (an error episode, as for a row).
+ */
+int arc_flush(struct arc *a);
+
 void arc_get_stats(const struct arc *a, struct arc_stats *st);
 
 /* Finishes and fsync()s the open files and frees a. Accepts NULL. */
