@@ -252,6 +252,80 @@ pub_json_telemetry(const struct rw_config *cfg, size_t dev, const struct sample 
     return dump(doc);
 }
 
+/* A late point's document: what the archive kept of the sample (pub_json.h). */
+static json_t *
+late_point_doc(const struct pub_late_point *lp, const struct cfg_profile *prof,
+               const struct cfg_point *pt)
+{
+    json_t *o = json_object();
+    const char *label;
+    int good = lp->answered && lp->valid, rc = 0;
+
+    if (o == NULL)
+        return NULL;
+    rc |= set(o, "value", good ? real_or_null(lp->value, pt) : json_null());
+    if (good && pt->nenum > 0 && (label = cfg_point_label(prof, pt, lp->value)) != NULL)
+        rc |= set(o, "label", json_string(label));
+    rc |= set(o, "unit", json_string(pt->unit));
+    rc |= set(o, "quality", json_string(good ? "good" : lp->answered ? "bad" : "no_answer"));
+    if (rc != 0) {
+        json_decref(o);
+        return NULL;
+    }
+    return o;
+}
+
+char *
+pub_json_late(const struct rw_config *cfg, size_t dev, int64_t t, const struct pub_late_point *p,
+              size_t n)
+{
+    const struct cfg_device *d;
+    const struct cfg_profile *prof;
+    json_t *doc, *points;
+    double wall = (double)t / 1000.0;
+    int rc = 0;
+
+    if (cfg == NULL || dev >= cfg->ndevices || (n > 0 && p == NULL) ||
+        cfg->devices[dev].profile >= cfg->nprofiles) {
+        errno = EINVAL;
+        return NULL;
+    }
+    d = &cfg->devices[dev];
+    prof = &cfg->profiles[d->profile];
+    doc = json_object();
+    points = json_object();
+    if (doc == NULL || points == NULL) {
+        json_decref(doc);
+        json_decref(points);
+        errno = ENOMEM;
+        return NULL;
+    }
+    rc |= set(doc, "device", json_string(d->id));
+    rc |= set(doc, "kind", json_string(d->kind));
+    rc |= set(doc, "cycle", json_null());
+    rc |= set(doc, "time", time_or_null(wall));
+    rc |= set(doc, "ts", json_real(wall));
+    rc |= set(doc, "late", json_true());
+    /* Profile order, as live documents have it. */
+    for (size_t k = 0; k < prof->npoints && rc == 0; k++)
+        for (size_t i = 0; i < n; i++)
+            if (p[i].point == k) {
+                rc |= set(points, prof->points[k].name, late_point_doc(&p[i], prof,
+                                                                       &prof->points[k]));
+                break;
+            }
+    if (rc == 0)
+        rc |= set(doc, "points", points);
+    else
+        json_decref(points);
+    if (rc != 0) {
+        json_decref(doc);
+        errno = ENOMEM;
+        return NULL;
+    }
+    return dump(doc);
+}
+
 char *
 pub_json_status(const struct rw_config *cfg, const char *state, double wall)
 {

@@ -27,6 +27,7 @@
 #define ROOMWATCH_PUB_JSON_H
 
 #include <stddef.h>
+#include <stdint.h>
 
 #include "cfg/cfg.h"
 #include "source/sample.h"
@@ -39,6 +40,30 @@
  */
 char *pub_json_telemetry(const struct rw_config *cfg, size_t dev, const struct sample *s,
                          size_t n);
+
+/*
+ * A telemetry document sent late (agent/daemon/late.h), rebuilt from the sample archive,
+ * which keeps of each sample its time, its value and whether the device answered with a
+ * valid value:
+ *   {"device":"meter1","kind":"meter","cycle":null,"time":"2026-11-23T18:40:00.123+08:00",
+ *    "ts":1795430400.123,"late":true,
+ *    "points":{"v_l1":{"value":230.1,"unit":"V","quality":"good"},
+ *              "i_l1":{"value":null,"unit":"A","quality":"no_answer"}, ...}}
+ * t is the cycle's time (ms, engine time: the archive's clock, within milliseconds of the
+ * live document's "ts"). "quality" is "good", "no_answer" (timeouts and link errors) or
+ * "bad" (an answer without a valid value: exceptions, decode errors, out of range); there is
+ * no "raw", "code" or "reset". Points in profile order; p[i].point indexes the device's
+ * profile points, one entry per point at most. Returns a string to free(), or NULL with errno
+ * ENOMEM, or EINVAL for a dev that is not in cfg.
+ */
+struct pub_late_point {
+    uint32_t point;
+    double value; /* when answered with a valid value */
+    int answered; /* 0: the poll got no answer */
+    int valid;    /* answered with a valid value */
+};
+char *pub_json_late(const struct rw_config *cfg, size_t dev, int64_t t,
+                    const struct pub_late_point *p, size_t n);
 
 /*
  * {"state":"online"|"offline","site":...,"gateway":...,"version":...,"time":...}; free().

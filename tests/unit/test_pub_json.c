@@ -400,6 +400,52 @@ test_telemetry_bad_device_is_einval(void **state)
     assert_int_equal(errno, EINVAL);
 }
 
+/* A late document: what the archive kept (value, answered, valid), the cycle's time from the
+ * engine's ms, "late":true, points in profile order whatever the order given. */
+static void
+test_late_document(void **state)
+{
+    const struct pub_late_point p[] = {
+        {P_F, NAN, 1, 0},                  /* answered, no valid value: "bad" */
+        {P_V_L1, (double)230.1f, 1, 1},    /* as the archive reads a float32 back */
+        {P_I_L1, NAN, 0, 0},               /* no answer */
+    };
+    json_error_t err;
+    char *text;
+    json_t *doc;
+    const char *k1, *k2, *k3;
+
+    (void)state;
+    text = pub_json_late(&cfg, 1, (int64_t)(T0 * 1000.0) + 250, p, 3);
+    assert_non_null(text);
+    doc = json_loads(text, 0, &err);
+    assert_non_null(doc);
+    assert_str(doc, "device", "meter2");
+    assert_true(json_is_true(json_object_get(doc, "late")));
+    assert_true(json_is_null(json_object_get(doc, "cycle")));
+    assert_true(json_real_value(json_object_get(doc, "ts")) == 1795430400.373);
+    assert_non_null(strstr(json_string_value(json_object_get(doc, "time")), ".373+08:00"));
+    assert_true(json_real_value(json_object_get(point(doc, "v_l1"), "value")) == 230.1);
+    assert_str(point(doc, "v_l1"), "quality", "good");
+    assert_str(point(doc, "v_l1"), "unit", "V");
+    assert_true(json_is_null(json_object_get(point(doc, "i_l1"), "value")));
+    assert_str(point(doc, "i_l1"), "quality", "no_answer");
+    assert_true(json_is_null(json_object_get(point(doc, "freq"), "value")));
+    assert_str(point(doc, "freq"), "quality", "bad");
+    assert_null(json_object_get(json_object_get(doc, "points"), "e_total"));
+    /* Profile order, as live documents. */
+    k1 = strstr(text, "\"v_l1\"");
+    k2 = strstr(text, "\"i_l1\"");
+    k3 = strstr(text, "\"freq\"");
+    assert_true(k1 != NULL && k2 != NULL && k3 != NULL && k1 < k2 && k2 < k3);
+    json_decref(doc);
+    free(text);
+
+    errno = 0;
+    assert_null(pub_json_late(&cfg, 2, 0, p, 1));
+    assert_int_equal(errno, EINVAL);
+}
+
 static void
 test_status_fields(void **state)
 {
@@ -474,6 +520,7 @@ main(void)
         cmocka_unit_test(test_telemetry_time_is_rfc3339_local),
         cmocka_unit_test(test_telemetry_points_in_profile_order),
         cmocka_unit_test(test_telemetry_bad_device_is_einval),
+        cmocka_unit_test(test_late_document),
         cmocka_unit_test(test_status_fields),
         cmocka_unit_test(test_status_without_time_is_null),
         cmocka_unit_test(test_status_merge),
