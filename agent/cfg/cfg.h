@@ -273,6 +273,10 @@ struct cfg_mqtt {
     char *key_file;
     int buffer;      /* messages kept while the broker is away */
     int outbox;      /* QoS 1 messages kept on disk until acknowledged (daemon/outbox.h) */
+    /* Telemetry that could not go out live, sent late from the archive (daemon/late.h). */
+    int late_max_hours; /* the oldest sent late; older is given up */
+    int late_max_mb;    /* the archive files the backlog spans, at most (10^6 bytes) */
+    int late_rate;      /* late documents a second, at most */
 };
 
 enum cfg_period {

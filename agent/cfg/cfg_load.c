@@ -116,7 +116,8 @@ static const char *const site_keys[] = {"id",     "name",     "timezone", "gatew
                                         "period", "language", NULL};
 static const char *const mqtt_keys[] = {
     "uri",      "client_id",     "prefix",  "qos",       "keepalive", "buffer",
-    "outbox",   "username",      "password_file", "ca_file", "cert_file", "key_file", NULL,
+    "outbox",   "late_max_hours", "late_max_mb", "late_rate", "username", "password_file",
+    "ca_file",  "cert_file",     "key_file", NULL,
 };
 static const char *const bus_keys[] = {
     "id",     "type",      "host",      "port",  "device", "baud",
@@ -419,6 +420,9 @@ check_mqtt(struct cl *c, const struct cfgc_obj *root)
     m->keepalive = 30;
     m->buffer = 10000;
     m->outbox = 100000;
+    m->late_max_hours = 72;
+    m->late_max_mb = 200;
+    m->late_rate = 50;
     if ((g = cfgc_get_group(&c->ck, root, "mqtt", 1)) == NULL)
         return;
     cfgc_obj_init(&o, g, "mqtt", NULL, 0);
@@ -464,6 +468,9 @@ check_mqtt(struct cl *c, const struct cfgc_obj *root)
     cfgc_get_int(&c->ck, &o, "keepalive", 5, 3600, &m->keepalive);
     cfgc_get_int(&c->ck, &o, "buffer", 10, 1000000, &m->buffer);
     cfgc_get_int(&c->ck, &o, "outbox", 100, 10000000, &m->outbox);
+    cfgc_get_int(&c->ck, &o, "late_max_hours", 1, 8784, &m->late_max_hours);
+    cfgc_get_int(&c->ck, &o, "late_max_mb", 1, 1000000, &m->late_max_mb);
+    cfgc_get_int(&c->ck, &o, "late_rate", 1, 10000, &m->late_rate);
 
     r = cfgc_get_text(&c->ck, &o, "username", 65536, &v);
     if (r > 0 && v[0] == '\0')

@@ -84,6 +84,13 @@ dlv_publish(struct dlv *d, size_t dev, const char *subtopic, const char *payload
 }
 
 void
+dlv_skip(struct dlv *d, size_t dev, double mono)
+{
+    if (d != NULL && d->keep != NULL && dev < d->cfg->ndevices && d->keep[dev] > 0)
+        feed(d, dev, NAN, mono);
+}
+
+void
 dlv_free(struct dlv *d)
 {
     if (d == NULL)

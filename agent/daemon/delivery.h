@@ -32,6 +32,10 @@ struct dlv *dlv_new(const struct rw_config *cfg, struct pub *pub, struct core *c
  * (a refusal is counted and logged by pub, and is a late report).
  */
 int dlv_publish(struct dlv *d, size_t dev, const char *subtopic, const char *payload, double mono);
+/* Device dev's report does not go out live at mono (the broker is away; it goes out late,
+ * agent/daemon/late.h): a report a delivery indicator counts is fed at once, late. Accepts
+ * NULL. */
+void dlv_skip(struct dlv *d, size_t dev, double mono);
 /* Gives the publisher's outcome hook back. Accepts NULL. */
 void dlv_free(struct dlv *d);
 

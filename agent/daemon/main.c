@@ -35,6 +35,7 @@
 #include "control.h"
 #include "core/core.h"
 #include "delivery.h"
+#include "late.h"
 #include "outbox.h"
 #include "notify/notifier.h"
 #include "pub/pub.h"
@@ -84,6 +85,7 @@ struct agent {
     uint64_t refused;         /* samples the core refused (too late) */
     struct dlv *dlv;          /* telemetry, tracked for the delivery indicators */
     struct outbox *ob;        /* the core's QoS 1 messages until acknowledged; with a store */
+    struct late *late;        /* telemetry sent late from the archive; with the archive */
     struct ctl *ctl;          /* commands in over MQTT */
     struct notifier *notifier; /* channels told from the store's log; NULL without any */
     uint64_t notify_version;   /* of the channels' state last put in <prefix>/status */
@@ -145,10 +147,14 @@ flush_cycle(struct agent *a, size_t dev)
 {
     struct cycle_buf *cb = &a->cycles[dev];
     char topic[CFG_ID_MAX + 16];
+    double mono = rw_clock_mono(), first = cb->n > 0 ? cb->s[0].mono : 0.0;
     char *json;
 
     if (cb->n == 0)
         return;
+    for (size_t i = 1; i < cb->n; i++)
+        if (cb->s[i].mono < first)
+            first = cb->s[i].mono;
     json = pub_json_telemetry(a->cfg, dev, cb->s, cb->n);
     cb->n = 0;
     if (json == NULL) {
@@ -156,10 +162,17 @@ flush_cycle(struct agent *a, size_t dev)
         return;
     }
     snprintf(topic, sizeof(topic), "telemetry/%s", a->cfg->devices[dev].id);
+    /* While the broker is away the cycle stays in the archive, and goes out late. */
+    if (a->late != NULL &&
+        late_owed(a->late, rw_etime_at(&a->et, first), rw_etime_at(&a->et, mono), mono)) {
+        dlv_skip(a->dlv, dev, mono);
+        free(json);
+        return;
+    }
     /* A refused message is counted by pub, which logs the state change; the reports a
      * delivery indicator counts are tracked. */
     if (a->dlv != NULL)
-        (void)dlv_publish(a->dlv, dev, topic, json, rw_clock_mono());
+        (void)dlv_publish(a->dlv, dev, topic, json, mono);
     else /* waiting for the clock: no core counts the report yet */
         (void)pub_publish(a->pub, topic, json, a->cfg->mqtt.qos, 0);
     free(json);
@@ -292,6 +305,11 @@ agent_stop(struct agent *a)
     a->ctl = NULL;
     dlv_free(a->dlv);
     a->dlv = NULL;
+    if (a->pub != NULL)
+        pub_set_ack_hook(a->pub, NULL, NULL);
+    /* The cursor saved; before the archive it reads. */
+    late_free(a->late);
+    a->late = NULL;
     /* After the last samples are in: the final checkpoint and the run's clean end. */
     if (a->core != NULL) {
         int64_t now = rw_etime_at(&a->et, rw_clock_mono());
@@ -336,6 +354,19 @@ out_publish(void *ctx, const char *subtopic, const char *payload, int qos, int r
     if (a->ob != NULL && qos == 1 && !retain)
         return ob_publish(a->ob, subtopic, payload, rw_etime_at(&a->et, rw_clock_mono()));
     return pub_publish(a->pub, subtopic, payload, qos, retain);
+}
+
+/* pub's outcomes of acknowledged messages: late telemetry's ids carry LATE_ID_FLAG, the
+ * outbox's are its rows' ids; 0 (nothing published before will have one) is for both. */
+static void
+on_ack(void *ctx, uint64_t id, int ok)
+{
+    const struct agent *a = ctx;
+
+    if (id == 0 || (id & LATE_ID_FLAG))
+        late_acked(a->late, id, ok);
+    if (id == 0 || !(id & LATE_ID_FLAG))
+        ob_acked(a->ob, id, ok);
 }
 
 /* What the core took goes into the sample archive (archive.h). */
@@ -425,6 +456,18 @@ core_start(struct agent *a)
         log_err("indicators: %s", err);
         return -1;
     }
+    /* Telemetry the broker misses goes out late from the archive; after a kill, what paho
+     * held then is lost: from the last checkpoint on it goes out again. */
+    if (a->arc != NULL &&
+        (a->late = late_new(cfg, a->store, a->pub, a->arc, o.now,
+                            prev.id != 0 && !prev.clean
+                                ? (prev.last_checkpoint > 0 ? prev.last_checkpoint : prev.start)
+                                : INT64_MIN,
+                            mono)) == NULL) {
+        log_err("late telemetry: cannot start");
+        return -1;
+    }
+    pub_set_ack_hook(a->pub, on_ack, a);
     a->refused = 0;
     if (core_resumed(a->core, &saved, &newest)) {
         int64_t floor = prev.id != 0 ? (prev.clean ? prev.stop : prev.last_checkpoint) : 0;
@@ -524,6 +567,14 @@ status_extra(void *ctx)
         if (ob != NULL) {
             extra = merge_extra(extra, ob);
             free(ob);
+        }
+    }
+    if (a->late != NULL) {
+        char *late = late_status(a->late, rw_etime_at(&a->et, rw_clock_mono()));
+
+        if (late != NULL) {
+            extra = merge_extra(extra, late);
+            free(late);
         }
     }
     return extra;
@@ -840,6 +891,7 @@ main(int argc, char **argv)
         }
         pub_dispatch(a.pub);
         ob_tick(a.ob, rw_clock_mono());
+        late_tick(a.late, rw_etime_at(&a.et, rw_clock_mono()), rw_clock_mono());
         ctl_tick(a.ctl, rw_clock_mono());
         if (notifier_status_version(a.notifier) != a.notify_version) {
             a.notify_version = notifier_status_version(a.notifier);

@@ -44,8 +44,6 @@ struct outbox {
     struct rw_lograte full;
 };
 
-static void on_ack(void *ctx, uint64_t id, int ok);
-
 struct outbox *
 ob_new(const struct rw_config *cfg, struct store *store, struct pub *pub)
 {
@@ -58,7 +56,6 @@ ob_new(const struct rw_config *cfg, struct store *store, struct pub *pub)
     ob->pub = pub;
     ob->resend_s = 2.0 * cfg->mqtt.keepalive + OB_RESEND_SLACK;
     ob->full = (struct rw_lograte)RW_LOGRATE_INIT("outbox: messages refused", 10.0, 600.0);
-    pub_set_ack_hook(pub, on_ack, ob);
     return ob;
 }
 
@@ -77,12 +74,13 @@ again(struct outbox *ob, int64_t id)
         ob->cursor = id - 1;
 }
 
-static void
-on_ack(void *ctx, uint64_t id, int ok)
+void
+ob_acked(struct outbox *ob, uint64_t id, int ok)
 {
-    struct outbox *ob = ctx;
     size_t i;
 
+    if (ob == NULL)
+        return;
     if (id == 0) {
         /* Every outcome still due is given up: send them all again. */
         for (i = 0; i < ob->nflight; i++)
@@ -260,7 +258,6 @@ ob_free(struct outbox *ob)
         log_warn("outbox: cannot delete %zu acknowledged messages: %s; they go out again at "
                  "the next start",
                  ob->ndone, store_errmsg(ob->store));
-    pub_set_ack_hook(ob->pub, NULL, NULL);
     free(ob->done);
     free(ob);
 }

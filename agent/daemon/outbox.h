@@ -19,12 +19,13 @@
  * incident opening or resolving is not retried (the incident is in the store, and its next
  * change is published whole).
  *
- * DESIGN: main thread only. pub's ack hook marks outcomes; ob_tick() (each round of the main
- * loop, after pub_dispatch()) deletes the acknowledged rows in one transaction and sends
- * what the window allows while connected.
+ * DESIGN: main thread only. pub's ack hook (set by the caller, who shares it with late
+ * telemetry) hands outcomes to ob_acked(); ob_tick() (each round of the main loop, after
+ * pub_dispatch()) deletes the acknowledged rows in one transaction and sends what the window
+ * allows while connected.
  *
- * Ownership: cfg, store and pub are borrowed and must outlive the outbox; the outbox sets
- * pub's ack hook and gives it back in ob_free(). ob_new() returns NULL when out of memory.
+ * Ownership: cfg, store and pub are borrowed and must outlive the outbox. ob_new() returns
+ * NULL when out of memory.
  */
 #ifndef ROOMWATCH_OUTBOX_H
 #define ROOMWATCH_OUTBOX_H
@@ -42,6 +43,9 @@ struct outbox *ob_new(const struct rw_config *cfg, struct store *store, struct p
 /* Queues a message for <prefix>/<subtopic> at engine time now (ms). 0 (kept on disk) or -1
  * (refused, logged: ENOBUFS when full, EIO when the store cannot write). */
 int ob_publish(struct outbox *ob, const char *subtopic, const char *payload, int64_t now);
+/* pub's outcome for message id (pub_set_ack_hook()): ok 1 for its PUBACK, 0 when it failed;
+ * id 0: no outcome will come for any message published before. Accepts a NULL ob. */
+void ob_acked(struct outbox *ob, uint64_t id, int ok);
 /* Deletes what was acknowledged, resends what waited too long, sends what the window allows.
  * mono: now (monotonic s). */
 void ob_tick(struct outbox *ob, double mono);
@@ -49,7 +53,7 @@ void ob_tick(struct outbox *ob, double mono);
  * "refused":R,"resent":S}} (S: sent again for want of an outcome in time), malloc()ed; NULL
  * when out of memory or the store cannot be read. */
 char *ob_status(struct outbox *ob);
-/* Deletes what was acknowledged and gives pub's ack hook back. Accepts NULL. */
+/* Deletes what was acknowledged. Accepts NULL; the caller clears pub's ack hook first. */
 void ob_free(struct outbox *ob);
 
 #endif

@@ -391,8 +391,8 @@ struct store_late_span {
 };
 /* Opens a span from start, unless one is open already (then nothing changes). 0 or -1 (EIO). */
 int store_late_open(struct store *s, int64_t start);
-/* Closes the open span at end (nothing when none is open); a span that ends at or before its
- * start is deleted. 0 or -1 (EIO). */
+/* Closes the open span at end; a span that ends at or before its start is deleted. 1 when a
+ * span was open, 0 when none was, -1 (EIO). */
 int store_late_close(struct store *s, int64_t end);
 /* Moves span id's start to start (what is before it was sent or given up); a closed span
  * whose start reaches its end is deleted. 0 or -1 (EIO). */

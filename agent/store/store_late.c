@@ -42,11 +42,16 @@ store_late_open(struct store *s, int64_t start)
 int
 store_late_close(struct store *s, int64_t end)
 {
+    int closed;
+
     /* One statement each, so a cut between them leaves a closed span that is empty: the
-     * next close or advance deletes it. */
+     * next close deletes it. */
     if (run(s, "UPDATE late SET end = ?1 WHERE end IS NULL", end, 0) < 0)
         return -1;
-    return run(s, "DELETE FROM late WHERE end IS NOT NULL AND end <= start", 0, 0);
+    closed = sqlite3_changes(store_db(s)) > 0;
+    if (run(s, "DELETE FROM late WHERE end IS NOT NULL AND end <= start", 0, 0) < 0)
+        return -1;
+    return closed;
 }
 
 int

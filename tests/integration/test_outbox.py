@@ -5,19 +5,24 @@ during the outage. When the broker is back, every QoS 1 message roomwatchd produ
 the outbox's ids (msg_id in each payload) arrive without a gap from 1 to the last id the
 store handed out, repeats carry a repeated msg_id and the same payload, each incident's
 changes arrive in order, every incident and event in the store was published, and the outbox
-is empty at the end. The outage's telemetry is not part of this (the outbox holds the
-record's messages; telemetry waits in paho's buffer, lost at a kill).
+is empty at the end. The outage's telemetry arrives afterwards, marked late, with its
+original times: every v_l1 sample the archive holds from the outage is in a telemetry
+document (live before the broker went, late after), and every late document is of the
+outage.
 
 The CTest run is a 28 s outage with 3 kills. The long version is the same script with
 --outage and --kills (tests/bench/README.md: a 1 h outage with 1,000 kills); --json writes
 the counts."""
 import argparse
+import bisect
+import glob
 import json
 import os
 import signal
 import sqlite3
 import subprocess
 import time
+import zlib
 
 from harness import (BUILD, EMULATOR, Harness, PROFILES, agent_config, check, free_port, run,
                      wait_for)
@@ -29,6 +34,24 @@ EVENT_EVERY = 6.0
 # What goes through the outbox: incident/<id>, event/<id>, alert/<indicator>.
 OUTBOX_TOPICS = r"/(incident/\d+|event/\d+|alert/[^/]+)$"
 A = None
+
+
+def archive_rows(state, point):
+    """(t s, value or None) of every row of point in the archive, cut files read up to their
+    last whole line."""
+    rows = []
+    for path in glob.glob(os.path.join(state, "archive", "*", "*", "*", "*.csv.gz")):
+        with open(path, "rb") as f:
+            raw = f.read()
+        try:  # a stream cut short by a kill decodes up to its last flush
+            data = zlib.decompressobj(16 + zlib.MAX_WBITS).decompress(raw)
+        except zlib.error:
+            data = b""
+        for line in data.decode().split("\n")[:-1]:
+            f = line.split(",")
+            if len(f) == 3 and f[1] == point:
+                rows.append((float(f[0]), float(f[2]) if f[2] not in ("", "bad") else None))
+    return sorted(rows)
 
 
 def plan(outage, kills):
@@ -98,6 +121,7 @@ alarms = (
         agent = h.roomwatchd(conf, name="roomwatchd-0")
         wait_for(lambda: sub.all("/status$"), 15, "roomwatchd online")
         at(OUTAGE_START)
+        stopped_at = time.time()
         broker.stop()
         steps = sorted([(t, "kill") for t in kill_at] + [(t, "event") for t in event_at] +
                        [(ack_at, "ack")])
@@ -134,12 +158,19 @@ alarms = (
         check("outbox: %d of at most 100000 messages" % waiting in r.stdout,
               "roomwatch status does not show the %d waiting messages:\n%s%s" % (
                   waiting, r.stdout[-1500:], r.stderr))
+        late_open = con.execute("SELECT count(*) FROM late WHERE end IS NULL").fetchone()[0]
+        check(late_open == 1, "no open span of late telemetry during the outage")
+        back_at, back_mono = time.time(), time.monotonic()
         broker = h.mosquitto(port=port, persist=True)
 
         def outbox_empty():
             return con.execute("SELECT count(*) FROM outbox").fetchone()[0] == 0
 
+        def late_sent():
+            return con.execute("SELECT count(*) FROM late").fetchone()[0] == 0
+
         wait_for(outbox_empty, 60 + outage / 10, "the outbox to empty after the broker came back")
+        wait_for(late_sent, 60 + outage / 5, "the late telemetry to go out")
         time.sleep(1.0)
         check(agent.stop() == 0, "clean stop: " + agent.text()[-2000:])
 
@@ -182,17 +213,64 @@ alarms = (
         check(ob and ob[-1]["max"] == 100000 and {"messages", "oldest", "refused",
                                                    "resent"} <= set(ob[-1]),
               "no outbox in the online status: %r" % status[-2:])
+        # Telemetry: each v_l1 sample of the outage is in a document (a cycle's "ts" is its
+        # last answer, at most an interval after), and late documents are the outage's.
+        docs = []
+        for _, topic, p, _ in sub.all(r"/telemetry/meter1$"):
+            d = json.loads(p)
+            v = d["points"].get("v_l1")
+            if v is not None:
+                docs.append((d["ts"], bool(d.get("late")), v["value"]))
+        late = [d for d in docs if d[1]]
+        check(late, "no late telemetry arrived")
+        # Late: from 1.5 x keepalive before the broker went until roomwatchd was back online
+        # (paho's reconnect backoff may take a few seconds after the broker).
+        keepalive = 30.0
+        online = [m for m, _, p, _ in sub.all(r"/status$")
+                  if m >= back_mono and json.loads(p).get("state") == "online"]
+        check(online, "roomwatchd never came back online")
+        reconnected = back_at + online[0] - back_mono
+        for ts, _, _ in late:
+            check(stopped_at - 1.5 * keepalive - 1.0 <= ts <= reconnected + 0.5,
+                  "a late document of %.3f, outside the outage %.3f..%.3f" % (
+                      ts, stopped_at, reconnected))
+        samples = [r for r in archive_rows(state, "meter1.v_l1")
+                   if stopped_at + 1.0 <= r[0] <= back_at - 1.0]
+        check(len(samples) > outage, "only %d archive samples from the outage" % len(samples))
+        by_ts = sorted(docs)
+        missing_t = []
+        for t, value in samples:
+            i = bisect.bisect_left(by_ts, (t - 0.005,))
+            found = False
+            while i < len(by_ts) and by_ts[i][0] <= t + 0.3:
+                dv = by_ts[i][2]
+                if (value is None and dv is None) or (
+                        value is not None and dv is not None and abs(dv - value) < 1e-3):
+                    found = True
+                    break
+                i += 1
+            if not found:
+                missing_t.append(t)
+        check(not missing_t, "%d of %d outage samples never arrived as telemetry, first %r" % (
+            len(missing_t), len(samples), missing_t[:5]))
+        ls = [d["late"] for d in status if d.get("state") == "online" and "late" in d]
+        check(ls and {"pending_s", "oldest", "sent", "dropped_s", "max_hours", "max_mb"} <= set(
+            ls[-1]), "no late telemetry in the online status: %r" % status[-2:])
         integrity = con.execute("PRAGMA integrity_check").fetchone()[0]
         check(integrity == "ok", "integrity_check: " + integrity)
         repeats = len(sub.all(OUTBOX_TOPICS)) - len(got)
         print("outbox: %.0f s outage, %d kills: %d messages produced (msg_id 1..%d), %d "
               "delivered, %d repeats, 0 lost; %d incidents, %d events; integrity ok"
               % (outage, kills, last, last, len(got), repeats, len(incidents), len(events)))
+        print("telemetry: %d outage samples of v_l1 in the archive, all delivered; %d late "
+              "documents" % (len(samples), len(late)))
         if A.json:
             with open(A.json, "w") as f:
                 json.dump({"outage_s": outage, "kills": kills, "produced": last,
                            "delivered": len(got), "repeats": repeats, "lost": len(missing),
                            "incidents": len(incidents), "events": len(events),
+                           "telemetry_samples": len(samples), "late_documents": len(late),
+                           "telemetry_lost": len(missing_t),
                            "integrity": integrity}, f, indent=1)
 
 

@@ -165,6 +165,39 @@ print_outbox(const struct rw_config *cfg, struct store *st)
     json_decref(o);
 }
 
+/*
+ * The late telemetry backlog (daemon/late.h): how much telemetry the broker missed and still
+ * gets, marked late, from the archive. Nothing when none is owed or the store cannot say.
+ */
+static void
+print_late(const struct rw_config *cfg, struct store *st, int64_t now)
+{
+    struct store_late_span v[64];
+    char when[RW_CAL_TIME_LEN];
+    double owed = 0.0;
+    size_t n;
+    int open = 0;
+
+    if (store_late_list(st, v, 64, &n) < 0 || n == 0)
+        return;
+    for (size_t i = 0; i < n && i < 64; i++) {
+        int64_t end = v[i].end < now ? v[i].end : now;
+
+        open |= v[i].end == INT64_MAX;
+        if (end > v[i].start)
+            owed += (double)(end - v[i].start) / 1000.0;
+    }
+    printf("late telemetry: %.0f s of telemetry from %s on %s (at most %d h, %d MB of the "
+           "archive)\n",
+           owed,
+           rw_calendar_rfc3339(cfg->site.timezone, v[0].start, when, sizeof(when)) != NULL
+               ? when
+               : "?",
+           open ? "wait for the broker, and go out marked late once it is back"
+                : "go out marked late now",
+           cfg->mqtt.late_max_hours, cfg->mqtt.late_max_mb);
+}
+
 static int
 print_json(const struct rw_config *cfg, struct eng *e, const struct rpt_period *per,
            int64_t as_of, const struct ist_result *ires, int64_t now, struct store *st)
@@ -322,6 +355,7 @@ cmd_status(int argc, char **argv)
             fprintf(stderr, "roomwatch status: %s: notification channels: %s\n", path,
                     store_errmsg(st));
         print_outbox(cfg, st);
+        print_late(cfg, st, now);
     }
     rc = fflush(stdout) == 0 ? 0 : 2;
 out:
