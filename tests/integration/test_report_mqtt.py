@@ -25,14 +25,20 @@ import subprocess
 
 import openpyxl
 
-from harness import BUILD, EMULATOR, Harness, agent_config, check, free_port, run, wait_for
+from harness import BUILD, EMULATOR, SANITIZER_MARKERS, Harness, agent_config, check, \
+    free_port, run, wait_for
 
 ROOMWATCH = os.path.join(BUILD, "tools", "roomwatch", "roomwatch")
 FORM_FIRST_ROW = 8  # 1-based: after the header block and the column headings (rep_xlsx.c)
 
 
 def roomwatch(*args):
-    return subprocess.run(EMULATOR + [ROOMWATCH] + list(args), capture_output=True, timeout=120)
+    r = subprocess.run(EMULATOR + [ROOMWATCH] + list(args), capture_output=True, timeout=120)
+    # Exit 1 is an answer here (a site missing): a sanitizer report must not pass for one.
+    for marker in SANITIZER_MARKERS:
+        check(marker.encode() not in r.stderr, "roomwatch %s: %s" % (
+            " ".join(args[:3]), r.stderr.decode(errors="replace")[-3000:]))
+    return r
 
 
 def ok(r, what):

@@ -204,11 +204,16 @@ receive(struct collect *c, char *err, size_t errlen)
         co.ssl = &so;
     }
     if ((prc = MQTTClient_connect(client, &co)) != MQTTCLIENT_SUCCESS) {
+        /* CONNACK return codes 4 and 5 (MQTT 3.1.1 3.2.2.3); paho's own failure is a
+         * connection that did not come up at all, plain TCP or TLS. */
         snprintf(err, errlen, "%s: cannot connect: %s", o->uri,
                  prc == 4   ? "bad user name or password"
                  : prc == 5 ? "not authorised"
                  : prc > 0  ? "refused by the broker"
-                            : MQTTClient_strerror(prc));
+                 : prc == MQTTCLIENT_FAILURE
+                     ? "no broker answered (wrong host or port, or TLS failed: ca_file, the "
+                       "certificate's host name)"
+                     : MQTTClient_strerror(prc));
         goto out;
     }
     for (size_t i = 0; i < c->nfilters; i++) {
