@@ -420,6 +420,7 @@ struct cfg_report {
     char *project;     /* 项目名称 */
     char *department;  /* 主管部门 */
     char *implementer; /* 实施单位 */
+    int publish_interval; /* s between builds of the retained report document, at most */
     size_t nentered;
     struct cfg_entered *entered;
 };

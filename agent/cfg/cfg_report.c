@@ -27,8 +27,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-static const char *const report_keys[] = {"project", "department", "implementer",
-                                          "weights", "entered",    NULL};
+static const char *const report_keys[] = {"project", "department",      "implementer",
+                                          "weights", "entered",         "publish_interval",
+                                          NULL};
 static const char *const entered_keys[] = {"id",    "name",   "category", "subcategory", "target",
                                            "rule",  "value",  "unit",     "text",        "met",
                                            "score", "weight", "by",       "basis",       NULL};
@@ -195,6 +196,7 @@ cfg_check_report(struct cfgc *ck, const struct cfgc_obj *root, struct rw_config 
     struct cfgc_obj o;
     const char *v;
 
+    cfg->report.publish_interval = 900;
     if (g == NULL)
         return;
     cfgc_obj_init(&o, g, "report", NULL, 0);
@@ -202,6 +204,7 @@ cfg_check_report(struct cfgc *ck, const struct cfgc_obj *root, struct rw_config 
     for (size_t i = 0; i < sizeof(texts) / sizeof(texts[0]); i++)
         if (cfgc_get_text(ck, &o, texts[i], CFGC_TEXT_MAX, &v) > 0)
             *dst[i] = cfgc_strdup(ck, v);
+    cfgc_get_int(ck, &o, "publish_interval", 60, 86400, &cfg->report.publish_interval);
     check_weights(ck, &o, cfg);
     check_entered(ck, &o, cfg);
 }

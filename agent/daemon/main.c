@@ -40,6 +40,7 @@
 #include "notify/notifier.h"
 #include "pub/pub.h"
 #include "pub/pub_json.h"
+#include "repub.h"
 #include "rw_clock.h"
 #include "rw_ctrust.h"
 #include "rw_etime.h"
@@ -87,6 +88,7 @@ struct agent {
     struct outbox *ob;        /* the core's QoS 1 messages until acknowledged; with a store */
     struct late *late;        /* telemetry sent late from the archive; with the archive */
     struct ctl *ctl;          /* commands in over MQTT */
+    struct repub *repub;      /* the retained <prefix>/report/<period>; with a store */
     struct notifier *notifier; /* channels told from the store's log; NULL without any */
     uint64_t notify_version;   /* of the channels' state last put in <prefix>/status */
     /* Waiting for a trusted wall clock (rw_ctrust.h): the store, the core, the archive,
@@ -318,9 +320,12 @@ agent_stop(struct agent *a)
         if (store_run_end(a->store, now) < 0)
             log_err("store: cannot record the run's clean end: %s; it will read as killed",
                     store_errmsg(a->store));
+        repub_final(a->repub, now); /* after the final checkpoint, before pub_stop() */
         core_free(a->core);
         a->core = NULL;
     }
+    repub_free(a->repub);
+    a->repub = NULL;
     arc_close(a->arc); /* the open hours finished and fsync()ed */
     a->arc = NULL;
     /* Messages still awaiting their PUBACK stay in the outbox: out again at the next start,
@@ -593,7 +598,8 @@ record_start(struct agent *a)
     if (keeps_store(cfg) && core_start(a) < 0)
         return -1;
     if ((a->dlv = dlv_new(cfg, a->pub, a->core, &a->et)) == NULL ||
-        (a->ctl = ctl_new(cfg, a->pub, a->core, engine_now, a)) == NULL) {
+        (a->ctl = ctl_new(cfg, a->pub, a->core, engine_now, a)) == NULL ||
+        (a->store != NULL && (a->repub = repub_new(cfg, a->store, a->pub)) == NULL)) {
         log_err("out of memory");
         return -1;
     }
@@ -890,6 +896,7 @@ main(int argc, char **argv)
             }
         }
         pub_dispatch(a.pub);
+        repub_tick(a.repub, rw_clock_mono(), engine_now(&a)); /* after pub_dispatch(): connects */
         ob_tick(a.ob, rw_clock_mono());
         late_tick(a.late, rw_etime_at(&a.et, rw_clock_mono()), rw_clock_mono());
         ctl_tick(a.ctl, rw_clock_mono());

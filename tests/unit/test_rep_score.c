@@ -13,7 +13,7 @@
 
 #include "cfg/cfg.h"
 #include "engine/target.h"
-#include "rep_score.h"
+#include "report/rep_score.h"
 
 /* An indicator with target text (and rule text for a qualitative one), parsed. */
 static struct cfg_indicator

@@ -15,7 +15,7 @@
 
 #include "cfg/cfg.h"
 #include "cmd.h"
-#include "increc.h"
+#include "report/increc.h"
 #include "rw_calendar.h"
 #include "store/store.h"
 

@@ -19,8 +19,14 @@
  * Several -c (rooms): one workbook with a summary sheet, JSON {"rooms": [...]}, CSV of every
  * room's lines; an HTML page shows one room.
  *
+ * --from mqtt://BROKER instead of -c: the same, of the documents the gateways keep retained on
+ * <root>/<site>/<gateway>/report/<period> (rep_mqtt.h), for rooms the finance PC cannot
+ * reach; --sites names the rooms that must be there. The documents are the gateways' own, in
+ * their site.language (--lang does not apply).
+ *
  * Exit status: 0; 1 when there is nothing to report (no store, no state of this config and
- * period); 2 for bad usage, a bad config, or a store or output that fails.
+ * period; a site asked for with --sites that has no document); 2 for bad usage, a bad config,
+ * a store, broker, document or output that fails.
  */
 #include <errno.h>
 #include <math.h>
@@ -33,8 +39,9 @@
 #include "cfg/cfg.h"
 #include "cmd.h"
 #include "core/indset.h"
-#include "rep_doc.h"
 #include "rep_html.h"
+#include "rep_mqtt.h"
+#include "report/rep_doc.h"
 #include "rw_calendar.h"
 #include "rw_clock.h"
 #include "store/store.h"
@@ -42,7 +49,8 @@
 #include "rep_xlsx.h"
 #endif
 
-#define REP_MAX_ROOMS 16 /* -c options: rooms in one report */
+#define REP_MAX_ROOMS 16      /* -c options: rooms in one report */
+#define REP_MQTT_TIMEOUT_S 10 /* --from: the whole collection, by default */
 
 static void
 report_usage(FILE *fp)
@@ -50,6 +58,9 @@ report_usage(FILE *fp)
     fprintf(fp,
             "usage: roomwatch report -c FILE [-c FILE ...] --year Y [--month M]\n"
             "                        [--format xlsx|html|csv|json] [--lang zh|en] [-o FILE]\n"
+            "       roomwatch report --from mqtt://HOST:PORT [--sites SITE[/GATEWAY],...]\n"
+            "                        [--prefix-root ROOT] [--mqtt-config FILE] [--timeout S]\n"
+            "                        --year Y [--month M] [--format xlsx|html|csv|json] [-o FILE]\n"
             "  -c FILE      the daemon's config: its state_dir holds the store, its report\n"
             "               group the form's header and weights; repeat it for several rooms\n"
             "  --year Y     the year (a period that is over gives its final values)\n"
@@ -58,8 +69,17 @@ report_usage(FILE *fp)
             "(the form's lines) or json (everything); default: -o's extension, else json\n"
             "  --lang L     zh (default) or en\n"
             "  -o FILE      write to FILE (required for xlsx; default standard output)\n"
-            "exit status: 0; 1 no store or no state for this config and period; 2 bad usage, "
-            "config, store or output\n");
+            "  --from URI   collect the rooms' documents retained at this broker (tcp://, "
+            "mqtt://, ssl://, mqtts://) on ROOT/SITE/GATEWAY/report/Y[-MM]\n"
+            "  --sites L    the rooms that must be there: SITE (all its gateways) or "
+            "SITE/GATEWAY, comma-separated (default: every room that answers)\n"
+            "  --prefix-root ROOT  the topic root before SITE (default roomwatch/v1)\n"
+            "  --mqtt-config FILE  a roomwatch config whose mqtt group gives username, "
+            "password_file, ca_file, cert_file, key_file\n"
+            "  --timeout S  give up collecting after S seconds (default 10)\n"
+            "exit status: 0; 1 no store or no state for this config and period, or a site "
+            "asked for has no document; 2 bad usage, config, store, broker, document or "
+            "output\n");
 }
 
 /* One CSV field (RFC 4180); text that a spreadsheet would run as a formula gets a leading
@@ -289,14 +309,57 @@ out:
     return rc;
 }
 
+/* Splits list (modified) at commas into sites: their number, or -1 for too many. */
+static int
+split_sites(char *list, const char **sites, size_t max)
+{
+    size_t n = 0;
+
+    for (char *save = NULL, *s = strtok_r(list, ",", &save); s != NULL;
+         s = strtok_r(NULL, ",", &save)) {
+        if (n == max)
+            return -1;
+        sites[n++] = s;
+    }
+    return (int)n;
+}
+
+/* The rooms' documents from the broker (--from): 0 and *docs, *n, or the exit status after
+ * saying why. mqtt_cfg: a config for the broker's credentials, or NULL. */
+static int
+mqtt_docs(struct rep_mqtt_opts *o, const char *mqtt_cfg, int year, int month, json_t ***docs,
+          size_t *n)
+{
+    struct rw_config *cfg = NULL;
+    char period[16], err[1024];
+    int rc;
+
+    if (mqtt_cfg != NULL) {
+        if ((cfg = cmd_config(mqtt_cfg)) == NULL)
+            return 2;
+        o->auth = &cfg->mqtt;
+    }
+    if (month != 0)
+        snprintf(period, sizeof(period), "%d-%02d", year, month);
+    else
+        snprintf(period, sizeof(period), "%d", year);
+    if ((rc = rep_mqtt_collect(o, period, docs, n, err, sizeof(err))) != 0)
+        fprintf(stderr, "roomwatch report: %s\n", err);
+    cfg_free(cfg);
+    return rc;
+}
+
 int
 cmd_report(int argc, char **argv)
 {
-    const char *cfg_paths[REP_MAX_ROOMS], *format = NULL, *out = NULL;
-    json_t *docs[REP_MAX_ROOMS] = {NULL};
+    const char *cfg_paths[REP_MAX_ROOMS], *format = NULL, *out = NULL, *mqtt_cfg = NULL;
+    const char *sites[REP_MQTT_MAX_SITES], *dl;
+    json_t *local[REP_MAX_ROOMS] = {NULL}, **docs = local;
+    struct rep_mqtt_opts mo = {
+        .root = "roomwatch/v1", .sites = sites, .timeout_s = REP_MQTT_TIMEOUT_S};
     size_t nrooms = 0;
     enum rep_lang lang = REP_ZH;
-    int year = 0, month = 0, rc = 2;
+    int year = 0, month = 0, rc = 2, lang_given = 0;
     int64_t now = llround(rw_clock_wall() * 1000.0);
 
     for (int i = 1; i < argc; i++) {
@@ -316,7 +379,31 @@ cmd_report(int argc, char **argv)
             out = argv[++i];
         } else if (i + 1 < argc && strcmp(argv[i], "--format") == 0) {
             format = argv[++i];
+        } else if (i + 1 < argc && strcmp(argv[i], "--from") == 0) {
+            mo.uri = argv[++i];
+        } else if (i + 1 < argc && strcmp(argv[i], "--sites") == 0) {
+            int ns = split_sites(argv[++i], sites, REP_MQTT_MAX_SITES);
+
+            if (ns <= 0) {
+                fprintf(stderr, "roomwatch report: --sites: 1 to %d SITE or SITE/GATEWAY\n",
+                        REP_MQTT_MAX_SITES);
+                return 2;
+            }
+            mo.nsites = (size_t)ns;
+        } else if (i + 1 < argc && strcmp(argv[i], "--prefix-root") == 0) {
+            mo.root = argv[++i];
+        } else if (i + 1 < argc && strcmp(argv[i], "--mqtt-config") == 0) {
+            mqtt_cfg = argv[++i];
+        } else if (i + 1 < argc && strcmp(argv[i], "--timeout") == 0) {
+            double t = strtod(argv[++i], &end);
+
+            if (*end != '\0' || !(t > 0 && t <= 3600)) {
+                fprintf(stderr, "roomwatch report: --timeout must be 0 to 3600 seconds\n");
+                return 2;
+            }
+            mo.timeout_s = t;
         } else if (i + 1 < argc && strcmp(argv[i], "--lang") == 0) {
+            lang_given = 1;
             i++;
             if (strcmp(argv[i], "zh") == 0)
                 lang = REP_ZH;
@@ -347,8 +434,17 @@ cmd_report(int argc, char **argv)
             return 2;
         }
     }
-    if (nrooms == 0 || year == 0) {
+    if ((nrooms == 0) == (mo.uri == NULL) || year == 0) {
         report_usage(stderr);
+        return 2;
+    }
+    if (mo.uri == NULL && (mo.nsites > 0 || mqtt_cfg != NULL)) {
+        fprintf(stderr, "roomwatch report: --sites and --mqtt-config go with --from\n");
+        return 2;
+    }
+    if (mo.uri != NULL && lang_given) {
+        fprintf(stderr, "roomwatch report: --lang does not apply to --from: the gateways "
+                        "write their documents in their site.language\n");
         return 2;
     }
     if (format == NULL)
@@ -366,12 +462,29 @@ cmd_report(int argc, char **argv)
         fprintf(stderr, "roomwatch report: an HTML report shows one room: give one -c\n");
         return 2;
     }
-    for (size_t k = 0; k < nrooms; k++)
+    if (mo.uri != NULL) {
+        if ((rc = mqtt_docs(&mo, mqtt_cfg, year, month, &docs, &nrooms)) != 0)
+            return rc;
+        if (nrooms > 1 && strcmp(format, "html") == 0) {
+            fprintf(stderr,
+                    "roomwatch report: an HTML report shows one room, and %zu "
+                    "answered: name one with --sites SITE/GATEWAY\n",
+                    nrooms);
+            rc = 2;
+            goto out;
+        }
+        /* The CSV's header row in the first room's language. */
+        dl = json_string_value(json_object_get(docs[0], "lang"));
+        lang = dl != NULL && strcmp(dl, "en") == 0 ? REP_EN : REP_ZH;
+    }
+    for (size_t k = 0; mo.uri == NULL && k < nrooms; k++)
         if ((rc = room_doc(cfg_paths[k], year, month, now, lang, &docs[k])) != 0)
             goto out;
     rc = emit(docs, nrooms, format, out, lang == REP_ZH) == 0 ? 0 : 2;
 out:
     for (size_t k = 0; k < nrooms; k++)
         json_decref(docs[k]);
+    if (docs != local)
+        free(docs);
     return rc;
 }

@@ -1,11 +1,13 @@
 /*
  * rep_doc.h - the year-end self-evaluation (绩效自评) of one store as one JSON document: what
- * `roomwatch report --format json` prints and what the workbook, CSV and HTML writers lay
+ * `roomwatch report --format json` prints, what roomwatchd publishes retained on
+ * <prefix>/report/<period> (daemon/repub.h) and what the workbook, CSV and HTML writers lay
  * out. Every number in it is the one `roomwatch status --json` gives for the same store and
  * period (the "status" member is that very document), so the writers only arrange.
  *
- *   {"title", "lang", "header": {"project", "department", "implementer", "year", "month",
- *                                "site", "site_name", "timezone"},
+ *   {"schema": REP_DOC_SCHEMA, "title", "lang",
+ *    "header": {"project", "department", "implementer", "year", "month", "site", "gateway",
+ *               "site_name", "timezone"},
  *    "period": {...}, "as_of", "final",
  *    "status": {the status --json document},
  *    "lines": [{"id", "level1", "level2", "level3", "target", "value", "unit",
@@ -45,6 +47,13 @@
 #include "core/indset.h"
 #include "report/rpt_judge.h"
 #include "store/store.h"
+
+/*
+ * The document's version, its "schema" member. A reader (roomwatch report --from mqtt) takes
+ * documents of this version only: raise it when a member is removed or changes meaning, so
+ * that a central roomwatch older than a gateway says so instead of laying out wrong numbers.
+ */
+#define REP_DOC_SCHEMA 1
 
 enum rep_lang { REP_ZH = 0, REP_EN };
 

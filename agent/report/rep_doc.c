@@ -853,11 +853,12 @@ rep_doc_build(const struct rw_config *cfg, struct store *st, const struct indset
                    "Project expenditure performance self-evaluation "
                    "(%d-%02d)"),
                  p->year, p->month);
-    doc = json_pack("{s:s,s:s,s:{s:s?,s:s?,s:s?,s:i,s:i,s:s,s:s?,s:s},s:b}", "title", title, "lang",
-                    lang == REP_ZH ? "zh" : "en", "header", "project", cfg->report.project,
-                    "department", cfg->report.department, "implementer", cfg->report.implementer,
-                    "year", p->year, "month", p->month, "site", cfg->site.id, "site_name",
-                    cfg->site.name, "timezone", cfg->site.timezone, "final", final);
+    doc = json_pack("{s:i,s:s,s:s,s:{s:s?,s:s?,s:s?,s:i,s:i,s:s,s:s,s:s?,s:s},s:b}", "schema",
+                    REP_DOC_SCHEMA, "title", title, "lang", lang == REP_ZH ? "zh" : "en", "header",
+                    "project", cfg->report.project, "department", cfg->report.department,
+                    "implementer", cfg->report.implementer, "year", p->year, "month", p->month,
+                    "site", cfg->site.id, "gateway", cfg->site.gateway, "site_name", cfg->site.name,
+                    "timezone", cfg->site.timezone, "final", final);
     b.status = rep_status_json(cfg, b.e, &b.per, b.as_of, b.ires, now, st);
     if (doc == NULL || b.status == NULL) {
         json_decref(b.status);
