@@ -29,6 +29,7 @@ import argparse
 import json
 import os
 import re
+import sqlite3
 import subprocess
 import sys
 import time
@@ -158,6 +159,22 @@ def main():
                 restarts += 1
                 next_broker += a.broker_every
             time.sleep(0.5)
+
+        # The end reading once the telemetry the broker missed has gone out late: while it
+        # does, the archive file it reads from is one more descriptor.
+        def late_sent():
+            try:
+                con = sqlite3.connect("file:%s?mode=ro" % os.path.join(state, "roomwatch.db"),
+                                      uri=True)
+                n = con.execute("SELECT count(*) FROM late").fetchone()[0]
+                con.close()
+                return n == 0
+            except sqlite3.Error:
+                return False
+        wait_for(late_sent, 180, "the late telemetry to go out", interval=0.5)
+        rss, fds, threads = figures(agent.pid)
+        readings.append({"t": round(time.monotonic() - t0, 1), "rss_kb": rss, "fds": fds,
+                         "threads": threads, "messages": len(sub.all())})
 
         # Under ASan freed memory sits in its quarantine (256 MB): RSS means nothing there,
         # only descriptors and threads are judged.
