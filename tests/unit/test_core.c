@@ -139,59 +139,80 @@ last_doc(const char *id)
 }
 
 /*
+ * The daemon's core over a fresh state folder: dir (a buffer of at least LIVE_DIR_LEN bytes)
+ * gets the folder, *cfg its config for period, *st its store; opened at now (ms) as
+ * roomwatchd opens it, publishing to record().
+ */
+#define LIVE_DIR_LEN 32
+static struct core *
+open_live(char *dir, const char *period, int64_t now, struct rw_config **cfg, struct store **st)
+{
+    static struct core_out out = {.publish = record};
+    struct core_opts o = {0};
+    struct core *c;
+    char err[256];
+
+    snprintf(dir, LIVE_DIR_LEN, "/tmp/rw-test-live-XXXXXX"); /* mkdtemp()'s template */
+    assert_non_null(mkdtemp(dir));
+    *cfg = load(dir, period);
+    npubs = 0;
+    assert_int_equal(store_open((*cfg)->state_dir, st), 0);
+    o.now = now;
+    o.resume = CORE_RESTART;
+    o.out = &out;
+    assert_int_equal(core_open(*cfg, *st, &o, &c, err, sizeof(err)), 0);
+    return c;
+}
+
+/* A good 22.5 of point p of device 0 at now (ms), the last of its cycle. */
+static void
+feed_temp(struct core *c, uint32_t p, int64_t now, int cycle)
+{
+    struct core_sample s;
+
+    memset(&s, 0, sizeof(s));
+    s.point = p;
+    s.t = now;
+    s.value = 22.5;
+    s.valid = 1;
+    s.q = ALM_Q_GOOD;
+    s.cycle = (uint64_t)cycle;
+    s.last = 1;
+    assert_int_equal(core_sample(c, &s), 0);
+}
+
+/*
  * Runs the daemon's indicators from 23:58:00 before midnight (Unix time) to 00:02:00 and
  * checks both periods' stores and what was published.
  */
 static void
 across(const char *period, int64_t midnight, int y0, int m0, int y1, int m1, int ndays0)
 {
-    char dir[] = "/tmp/rw-test-live-XXXXXX";
+    char dir[LIVE_DIR_LEN];
     struct rw_config *cfg;
     struct indset *is;
     struct indset_period p;
-    struct core_out out = {.publish = record};
-    struct core_opts o = {0};
     struct store *st;
     struct core *c;
     struct eng *e;
     const struct eng_result *r;
-    char err[256];
     double mono0 = 1000.0, wall0 = (double)(midnight - 120);
     uint32_t temp;
     json_t *doc;
     size_t i;
     int sec;
 
-    assert_non_null(mkdtemp(dir));
-    cfg = load(dir, period);
+    mono_now = mono0;
+    c = open_live(dir, period, (int64_t)wall0 * 1000, &cfg, &st);
     assert_int_equal(indset_new(cfg, &is), 0);
     temp = 0; /* th1.temperature: the profile's first point */
     assert_string_equal(cfg->profiles[cfg->devices[0].profile].points[temp].name, "temperature");
-    npubs = 0;
-    mono_now = mono0;
-    assert_int_equal(store_open(cfg->state_dir, &st), 0);
-    o.now = (int64_t)wall0 * 1000;
-    o.resume = CORE_RESTART;
-    o.out = &out;
-    assert_int_equal(core_open(cfg, st, &o, &c, err, sizeof(err)), 0);
     for (sec = 0; sec <= 240; sec++) {
         int64_t now = ((int64_t)wall0 + sec) * 1000;
 
         mono_now = mono0 + sec;
-        if (sec % 10 == 5 && sec < 240) {
-            struct core_sample s;
-
-            memset(&s, 0, sizeof(s));
-            s.device = 0;
-            s.point = temp;
-            s.t = now;
-            s.value = 22.5;
-            s.valid = 1;
-            s.q = ALM_Q_GOOD;
-            s.cycle = (uint64_t)sec;
-            s.last = 1;
-            assert_int_equal(core_sample(c, &s), 0);
-        }
+        if (sec % 10 == 5 && sec < 240)
+            feed_temp(c, temp, now, sec);
         if (sec < 240) {
             core_advance(c, now - CORE_LAG_MS);
             core_tick(c, now);
@@ -293,43 +314,23 @@ count_alert(const struct store_alert *a, void *arg)
 static void
 test_last_minute_judged(void **state)
 {
-    char dir[] = "/tmp/rw-test-live-XXXXXX";
+    char dir[LIVE_DIR_LEN];
     const int64_t midnight = 1769875200LL; /* 2026-02-01T00:00:00+08:00 */
     struct rw_config *cfg;
-    struct core_out out = {.publish = record};
-    struct core_opts o = {0};
     struct store *st;
     struct core *c;
-    char err[256];
     int n = 0;
     const char *arg[2] = {"2026-01", (const char *)&n};
     int sec;
 
     (void)state;
-    assert_non_null(mkdtemp(dir));
-    cfg = load(dir, "month");
-    npubs = 0;
-    assert_int_equal(store_open(cfg->state_dir, &st), 0);
-    o.now = (midnight - 60) * 1000;
-    o.resume = CORE_RESTART;
-    o.out = &out;
-    assert_int_equal(core_open(cfg, st, &o, &c, err, sizeof(err)), 0);
+    c = open_live(dir, "month", (midnight - 60) * 1000, &cfg, &st);
     for (sec = 0; sec <= 120; sec++) {
         int64_t now = (midnight - 60 + sec) * 1000;
 
         mono_now = 1000.0 + sec;
-        if (sec % 10 == 5) {
-            struct core_sample s;
-
-            memset(&s, 0, sizeof(s));
-            s.t = now;
-            s.value = 22.5;
-            s.valid = 1;
-            s.q = ALM_Q_GOOD;
-            s.cycle = (uint64_t)sec;
-            s.last = 1;
-            assert_int_equal(core_sample(c, &s), 0);
-        }
+        if (sec % 10 == 5)
+            feed_temp(c, 0, now, sec);
         core_advance(c, now - CORE_LAG_MS);
         core_tick(c, now);
     }
