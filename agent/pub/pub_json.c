@@ -185,23 +185,65 @@ dump(json_t *doc)
     return s;
 }
 
+/* Device dev of cfg when the arguments are sound (n items at ptr); else NULL, errno EINVAL. */
+static const struct cfg_device *
+cycle_device(const struct rw_config *cfg, size_t dev, size_t n, const void *ptr)
+{
+    if (cfg == NULL || dev >= cfg->ndevices || (n > 0 && ptr == NULL) ||
+        cfg->devices[dev].profile >= cfg->nprofiles) {
+        errno = EINVAL;
+        return NULL;
+    }
+    return &cfg->devices[dev];
+}
+
+/*
+ * One cycle's document, live or late: device, kind, cycle (taken: null when NULL), time and
+ * ts of wall (s; null when not finite), "late":true when late, then points (taken). rc is
+ * the builder's failures so far. The text to free(), or NULL with errno ENOMEM.
+ */
+static char *
+cycle_doc(const struct cfg_device *d, json_t *cycle, double wall, int late, json_t *points,
+          int rc)
+{
+    json_t *doc = json_object();
+
+    if (doc == NULL || cycle == NULL || points == NULL || rc != 0) {
+        json_decref(doc);
+        json_decref(cycle);
+        json_decref(points);
+        errno = ENOMEM;
+        return NULL;
+    }
+    rc |= set(doc, "device", json_string(d->id));
+    rc |= set(doc, "kind", json_string(d->kind));
+    rc |= set(doc, "cycle", cycle);
+    rc |= set(doc, "time", time_or_null(wall));
+    rc |= set(doc, "ts", isfinite(wall) ? json_real(round(wall * 1000.0) / 1000.0) : json_null());
+    if (late)
+        rc |= set(doc, "late", json_true());
+    rc |= set(doc, "points", points);
+    if (rc != 0) {
+        json_decref(doc);
+        errno = ENOMEM;
+        return NULL;
+    }
+    return dump(doc);
+}
+
 char *
 pub_json_telemetry(const struct rw_config *cfg, size_t dev, const struct sample *s, size_t n)
 {
-    const struct cfg_device *d;
+    const struct cfg_device *d = cycle_device(cfg, dev, n, s);
     const struct cfg_profile *prof;
-    json_t *doc, *points;
+    json_t *points;
     double wall = NAN;
     uint64_t cycle = 0;
     size_t i, k;
     int rc = 0;
 
-    if (cfg == NULL || dev >= cfg->ndevices || (n > 0 && s == NULL) ||
-        cfg->devices[dev].profile >= cfg->nprofiles) {
-        errno = EINVAL;
+    if (d == NULL)
         return NULL;
-    }
-    d = &cfg->devices[dev];
     prof = &cfg->profiles[d->profile];
 
     /* The cycle is stamped with its last answer: that is when it was complete. */
@@ -213,25 +255,12 @@ pub_json_telemetry(const struct rw_config *cfg, size_t dev, const struct sample 
         cycle = s[i].cycle;
     }
 
-    doc = json_object();
-    points = json_object();
-    if (doc == NULL || points == NULL) {
-        json_decref(doc);
-        json_decref(points);
-        errno = ENOMEM;
-        return NULL;
-    }
-    rc |= set(doc, "device", json_string(d->id));
-    rc |= set(doc, "kind", json_string(d->kind));
-    rc |= set(doc, "cycle", cycle > 0 ? json_integer((json_int_t)cycle) : json_null());
-    rc |= set(doc, "time", time_or_null(wall));
-    rc |= set(doc, "ts", isfinite(wall) ? json_real(round(wall * 1000.0) / 1000.0) : json_null());
-
     /*
      * Points in profile order, whatever order the samples came in, so that two documents of
      * one device read alike. O(points * samples), both a few dozen at most.
      */
-    for (k = 0; k < prof->npoints && rc == 0; k++) {
+    points = json_object();
+    for (k = 0; k < prof->npoints && points != NULL && rc == 0; k++) {
         const struct sample *found = NULL;
 
         for (i = 0; i < n; i++)
@@ -240,16 +269,8 @@ pub_json_telemetry(const struct rw_config *cfg, size_t dev, const struct sample 
         if (found != NULL)
             rc |= set(points, prof->points[k].name, point_doc(found, prof, &prof->points[k]));
     }
-    if (rc == 0)
-        rc |= set(doc, "points", points);
-    else
-        json_decref(points);
-    if (rc != 0) {
-        json_decref(doc);
-        errno = ENOMEM;
-        return NULL;
-    }
-    return dump(doc);
+    return cycle_doc(d, cycle > 0 ? json_integer((json_int_t)cycle) : json_null(), wall, 0,
+                     points, rc);
 }
 
 /* A late point's document: what the archive kept of the sample (pub_json.h). */
@@ -279,51 +300,24 @@ char *
 pub_json_late(const struct rw_config *cfg, size_t dev, int64_t t, const struct pub_late_point *p,
               size_t n)
 {
-    const struct cfg_device *d;
+    const struct cfg_device *d = cycle_device(cfg, dev, n, p);
     const struct cfg_profile *prof;
-    json_t *doc, *points;
-    double wall = (double)t / 1000.0;
+    json_t *points;
     int rc = 0;
 
-    if (cfg == NULL || dev >= cfg->ndevices || (n > 0 && p == NULL) ||
-        cfg->devices[dev].profile >= cfg->nprofiles) {
-        errno = EINVAL;
+    if (d == NULL)
         return NULL;
-    }
-    d = &cfg->devices[dev];
     prof = &cfg->profiles[d->profile];
-    doc = json_object();
-    points = json_object();
-    if (doc == NULL || points == NULL) {
-        json_decref(doc);
-        json_decref(points);
-        errno = ENOMEM;
-        return NULL;
-    }
-    rc |= set(doc, "device", json_string(d->id));
-    rc |= set(doc, "kind", json_string(d->kind));
-    rc |= set(doc, "cycle", json_null());
-    rc |= set(doc, "time", time_or_null(wall));
-    rc |= set(doc, "ts", json_real(wall));
-    rc |= set(doc, "late", json_true());
     /* Profile order, as live documents have it. */
-    for (size_t k = 0; k < prof->npoints && rc == 0; k++)
+    points = json_object();
+    for (size_t k = 0; k < prof->npoints && points != NULL && rc == 0; k++)
         for (size_t i = 0; i < n; i++)
             if (p[i].point == k) {
-                rc |= set(points, prof->points[k].name, late_point_doc(&p[i], prof,
-                                                                       &prof->points[k]));
+                rc |= set(points, prof->points[k].name,
+                          late_point_doc(&p[i], prof, &prof->points[k]));
                 break;
             }
-    if (rc == 0)
-        rc |= set(doc, "points", points);
-    else
-        json_decref(points);
-    if (rc != 0) {
-        json_decref(doc);
-        errno = ENOMEM;
-        return NULL;
-    }
-    return dump(doc);
+    return cycle_doc(d, json_null(), (double)t / 1000.0, 1, points, rc);
 }
 
 char *
