@@ -39,9 +39,8 @@ struct rw_config;
 struct store;
 
 #define REPUB_INTERVAL_S 60.0  /* at most one build (and publication) a minute */
-/* report.publish_interval (default 900 s) sets a longer one: the document of a room watched
- * for part of a year lists each unknown day, hundreds of KB that a metered uplink pays for
- * each time the values change, which is every checkpoint. */
+/* report.publish_interval (default 900 s) sets a longer one: the document (tens of KB)
+ * changes at every checkpoint, and a metered uplink pays for each copy. */
 #define REPUB_RETRY_S 5.0      /* no state in the store yet: until the first checkpoint */
 #define REPUB_FINAL_DELAY_S 10 /* after a period's end: the core's final checkpoint of it */
 

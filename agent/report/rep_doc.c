@@ -618,7 +618,30 @@ add_event(const struct store_event *ev, void *arg)
                : 1;
 }
 
-/* Days with unknown time, per engine indicator that measures time. */
+/* One entry of the unknown list: indicator in's days [d0, d1], u ms unknown in all. */
+static void
+unknown_entry(const struct build *b, json_t *list, const struct cfg_indicator *in, int d0, int d1,
+              int64_t u)
+{
+    char from[16], to[16];
+
+    rw_calendar_date(b->cfg->site.timezone, b->p->day_start[d0], from, sizeof(from));
+    rw_calendar_date(b->cfg->site.timezone, b->p->day_start[d1], to, sizeof(to));
+    json_array_append_new(
+        list, json_pack("{s:s,s:s,s:s,s:s,s:i,s:o,s:s}", "indicator", in->id, "name", in->name,
+                        "date", from, "to", to, "days", d1 - d0 + 1, "unknown_s", rpt_secs(u),
+                        "reason",
+                        L(b, "无有效样本：设备未应答超过保持时限，或采集程序未运行",
+                          "no fresh sample: the devices did not answer within their "
+                          "staleness limit, or the agent was not running")));
+}
+
+/*
+ * Days with unknown time, per engine indicator that measures time. A run of days with
+ * nothing known (no good, bad or not-assessed time: before the agent was installed, a month
+ * switched off) is one entry from "date" to "to": a room watched since December would
+ * otherwise list every day of the year before: 705 KB of the demo room's document, 4 KB now.
+ */
 static json_t *
 unknown_days(const struct build *b)
 {
@@ -626,23 +649,33 @@ unknown_days(const struct build *b)
 
     for (size_t i = 0; i < b->cfg->nindicators; i++) {
         const struct cfg_indicator *in = &b->cfg->indicators[i];
+        int run = -1; /* first day of the run of wholly unknown days, or -1 */
+        int64_t run_u = 0;
+        int d;
 
         if (in->kind == CFG_IND_ENERGY || in->kind == CFG_IND_DELIVERY)
             continue;
-        for (int d = 0; d < b->p->ndays && b->p->day_start[d] < b->as_of; d++) {
+        for (d = 0; d < b->p->ndays && b->p->day_start[d] < b->as_of; d++) {
             int64_t g, x, u, n;
-            char date[16];
+            int whole;
 
-            if (eng_day(b->e, i, d, &g, &x, &u, &n) < 0 || u <= 0)
-                continue;
-            rw_calendar_date(b->cfg->site.timezone, b->p->day_start[d], date, sizeof(date));
-            json_array_append_new(
-                list, json_pack("{s:s,s:s,s:s,s:o,s:s}", "indicator", in->id, "name", in->name,
-                                "date", date, "unknown_s", rpt_secs(u), "reason",
-                                L(b, "无有效样本：设备未应答超过保持时限，或采集程序未运行",
-                                  "no fresh sample: the devices did not answer within their "
-                                  "staleness limit, or the agent was not running")));
+            if (eng_day(b->e, i, d, &g, &x, &u, &n) < 0)
+                g = x = u = n = 0;
+            whole = u > 0 && g == 0 && x == 0 && n == 0;
+            if (run >= 0 && !whole) {
+                unknown_entry(b, list, in, run, d - 1, run_u);
+                run = -1;
+            }
+            if (whole) {
+                if (run < 0)
+                    run = d, run_u = 0;
+                run_u += u;
+            } else if (u > 0) {
+                unknown_entry(b, list, in, d, d, u);
+            }
         }
+        if (run >= 0)
+            unknown_entry(b, list, in, run, d - 1, run_u);
     }
     return list;
 }

@@ -21,7 +21,8 @@
  *    "incidents": [the fault-handling record, increc.h],
  *    "interruptions": [{"indicator", "start", "end", "seconds"}],
  *    "events": [{"id", "kind", "at", "by", "note", "incident", "recorded"}],
- *    "unknown": [{"indicator", "date", "unknown_s", "reason"}],
+ *    "unknown": [{"indicator", "name", "date", "to", "days", "unknown_s", "reason"}],
+ *               (days date..to, local dates; a run of days with nothing known is one entry),
  *    "notes": [{"id", "name", "method", "numerator", "denominator", "numerator_label",
  *               "denominator_label", "value", "unit"}]}
  *

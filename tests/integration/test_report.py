@@ -247,11 +247,15 @@ def part1(tmp):
     check(list(wb["故障处理记录"].iter_rows(min_row=2, values_only=True)) == [] and
           inc["incidents"] == [], "a replayed store holds no incidents")
 
-    # Unknown time: per indicator, its days add up to the evidence's unknown time.
+    # Unknown time: per indicator, its days add up to the evidence's unknown time; a row is
+    # a run of days from its first to its last date, and says how many.
     unk = {}
     for r in wb["未知时段"].iter_rows(min_row=2, values_only=True):
-        unk[r[0]] = unk.get(r[0], 0) + r[3]
-        check(isinstance(r[2], datetime.datetime), "unknown date %r" % (r[2],))
+        unk[r[0]] = unk.get(r[0], 0) + r[5]
+        check(isinstance(r[2], datetime.datetime) and isinstance(r[3], datetime.datetime),
+              "unknown dates %r" % (r[2:4],))
+        check(r[4] == (r[3] - r[2]).days + 1, "unknown run %r..%r of %r days" % r[2:5])
+        check(r[4] == 1 or r[5] <= r[4] * 86400, "unknown run: %r s in %r days" % (r[5], r[4]))
     for ind in status["indicators"]:
         u = ind["evidence"].get("unknown_s")
         if u is not None:

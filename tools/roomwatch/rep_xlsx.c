@@ -436,15 +436,16 @@ static void
 unknown_sheet(struct wb *w, const json_t *doc)
 {
     lxw_worksheet *ws = add_sheet(w, L(w, "未知时段", "Unknown time"), NULL);
-    const char *zh[] = {"指标", "三级指标", "日期", "未知时长(秒)", "未知时长(分钟)", "原因"};
-    const char *en[] = {"id", "indicator", "date", "seconds", "minutes", "why"};
+    const char *zh[] = {"指标",         "三级指标",       "起始日期", "截止日期", "天数",
+                        "未知时长(秒)", "未知时长(分钟)", "原因"};
+    const char *en[] = {"id", "indicator", "from", "to", "days", "seconds", "minutes", "why"};
     const json_t *u;
     size_t i;
 
-    header_row(w, ws, 0, w->zh ? zh : en, 6);
+    header_row(w, ws, 0, w->zh ? zh : en, 8);
     worksheet_set_column(ws, 0, 1, 22, NULL);
-    worksheet_set_column(ws, 2, 4, 14, NULL);
-    worksheet_set_column(ws, 5, 5, 60, NULL);
+    worksheet_set_column(ws, 2, 6, 14, NULL);
+    worksheet_set_column(ws, 7, 7, 60, NULL);
     json_array_foreach(json_object_get(doc, "unknown"), i, u)
     {
         int r = (int)i + 1;
@@ -453,11 +454,13 @@ unknown_sheet(struct wb *w, const json_t *doc)
         put_text(ws, r, 0, str(u, "indicator"), w->text);
         put_text(ws, r, 1, str(u, "name"), w->text);
         put_time(w, ws, r, 2, str(u, "date"));
-        put_num(ws, r, 3, json_object_get(u, "unknown_s"), w->num);
-        snprintf(f, sizeof(f), "=D%d/60", r + 1);
-        worksheet_write_formula_num(ws, (lxw_row_t)r, 4, f, w->num,
+        put_time(w, ws, r, 3, str(u, "to"));
+        put_num(ws, r, 4, json_object_get(u, "days"), w->num);
+        put_num(ws, r, 5, json_object_get(u, "unknown_s"), w->num);
+        snprintf(f, sizeof(f), "=F%d/60", r + 1);
+        worksheet_write_formula_num(ws, (lxw_row_t)r, 6, f, w->num,
                                     json_number_value(json_object_get(u, "unknown_s")) / 60.0);
-        put_text(ws, r, 5, str(u, "reason"), w->text);
+        put_text(ws, r, 7, str(u, "reason"), w->text);
     }
 }
 
