@@ -321,7 +321,7 @@ send_dev(struct late *l, size_t d, double mono)
         return -1;
     }
     snprintf(topic, sizeof(topic), "telemetry/%s", l->cfg->devices[d].id);
-    id = LATE_ID_FLAG | ++l->next_id;
+    id = LATE_ID_FLAG | (++l->next_id & (LATE_ID_FLAG - 1));
     rc = pub_publish_acked(l->pub, topic, json, id);
     free(json);
     if (rc < 0) { /* counted and logged by pub */

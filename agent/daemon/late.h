@@ -43,7 +43,9 @@ struct rw_config;
 struct store;
 
 #define LATE_WINDOW 64                  /* late documents awaiting their PUBACK at a time */
-#define LATE_ID_FLAG ((uint64_t)1 << 62) /* pub_publish_acked() ids of late documents */
+/* pub_publish_acked() ids of late documents: the top bit of a pointer-sized id (pub keeps
+ * an id where paho keeps a pointer: 32 bits on armhf); the outbox's row ids stay below it. */
+#define LATE_ID_FLAG (((uint64_t)UINTPTR_MAX >> 1) + 1)
 #define LATE_SAVE_S 10.0                /* between saves of the cursor */
 #define LATE_FIRST_S 10.0               /* at start, telemetry waits in paho's buffer this
                                            long for the first connection before it is late */

@@ -362,7 +362,8 @@ out_publish(void *ctx, const char *subtopic, const char *payload, int qos, int r
 }
 
 /* pub's outcomes of acknowledged messages: late telemetry's ids carry LATE_ID_FLAG, the
- * outbox's are its rows' ids; 0 (nothing published before will have one) is for both. */
+ * outbox's are its rows' ids (below the flag: 2^31 messages even on a 32-bit gateway); 0
+ * (nothing published before will have one) is for both. */
 static void
 on_ack(void *ctx, uint64_t id, int ok)
 {
