@@ -299,17 +299,14 @@ alert_doc(const struct alerts *a, const struct cfg_indicator *in, const struct r
 static void
 publish_one(struct alerts *a, const char *indicator, const char *doc, int64_t id)
 {
+    const struct store_pubmark mark = {STORE_PUB_ALERT, id};
     char topic[CFG_ID_MAX + 16];
 
     if (a->out == NULL || a->out->publish == NULL)
         return; /* replay: kept, nothing to publish to */
     snprintf(topic, sizeof(topic), "alert/%s", indicator);
-    if (core_out_publish(a->out, topic, doc, 1, 0) != 0) {
-        a->pub_pending = 1;
-        return;
-    }
-    if (store_alert_published(a->store, id) < 0)
-        a->pub_pending = 1; /* published twice at worst: subscribers drop repeats by id */
+    if (core_out_publish(a->out, topic, doc, 1, 0, &mark) != 0)
+        a->pub_pending = 1; /* refused (counted and logged): again at the next tick */
 }
 
 /* Keeps and publishes one change. */

@@ -285,7 +285,7 @@ core_open(const struct rw_config *cfg, struct store *store, const struct core_op
         c->ps[i].at = INT64_MIN;
     for (size_t i = 0; i < cfg->ninc_indicators; i++)
         c->is_inc[i].at = INT64_MIN;
-    if (cfg->nalarms > 0 && inc_open(cfg, store, c->out, &c->inc, err, errlen) < 0)
+    if (cfg->nalarms > 0 && inc_open(cfg, store, &c->inc, err, errlen) < 0)
         goto fail;
     if ((c->rec = rec_new(cfg, store, c->out)) == NULL) {
         snprintf(err, errlen, "out of memory");
@@ -335,8 +335,8 @@ core_sample(struct core *c, const struct core_sample *s)
 
     if (c->taken != NULL && c->taken->taken_sample != NULL)
         c->taken->taken_sample(c->taken->ctx, p, s->t, s->value, s->valid, s->q);
-    if (c->inc != NULL)
-        inc_sample(c->inc, s);
+    if (c->inc != NULL && inc_sample(c->inc, s))
+        rec_publish(c->rec); /* the transition's change, from the store's change log */
     return feed(c, p, s->t, s->value, s->valid);
 }
 
@@ -447,7 +447,7 @@ publish_doc(struct core *c, const struct cfg_indicator *in, json_t *doc,
     if (txt == NULL)
         return -1;
     snprintf(topic, sizeof(topic), "indicator/%s", in->id);
-    (void)core_out_publish(c->out, topic, txt, c->cfg->mqtt.qos, 1);
+    (void)core_out_publish(c->out, topic, txt, c->cfg->mqtt.qos, 1, NULL);
     free(txt);
     return 0;
 }
@@ -643,8 +643,8 @@ core_tick(struct core *c, int64_t now)
     if (c->next_pub == INT64_MIN || now >= c->next_pub) {
         c->next_pub = now + PUBLISH_LOOK_MS;
         publish(c, now, 0);
-        if (c->inc != NULL)
-            inc_tick(c->inc);
+        if (c->inc != NULL && inc_tick(c->inc))
+            rec_publish(c->rec);
     }
     rec_tick(c->rec, now);
     if (c->al != NULL)

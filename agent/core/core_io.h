@@ -19,8 +19,14 @@
  *
  * publish() takes payload for the call (it copies what it keeps) and returns 0 when the
  * message was taken, -1 when it was refused (the publisher's buffer or the outbox is full, or
- * the outbox cannot write; whoever refused counts and logs it). The core retries what must not be lost (incident changes, events)
- * and lets the next look republish what is retained (indicators).
+ * the outbox cannot write; whoever refused counts and logs it). The core retries what must
+ * not be lost (incident changes, events, alerts) and lets the next look republish what is
+ * retained (indicators). A message made from a store row that waits to be published (an
+ * incident's change, an event, an alert) comes with mark, naming the row: taking the message
+ * means marking the row published, in the outbox's transaction (store_outbox_add()), so that
+ * a power cut at any moment leaves the row unmarked with no message queued, or marked with
+ * its message on disk; never one message queued twice under two msg_ids. mark is NULL for
+ * the rest.
  */
 #ifndef ROOMWATCH_CORE_IO_H
 #define ROOMWATCH_CORE_IO_H
@@ -41,6 +47,7 @@ struct core_sample {
 };
 
 struct store_cmd;
+struct store_pubmark;
 
 /*
  * The taken_* hooks are optional (NULL: nobody is told). They see every input the core takes,
@@ -54,7 +61,8 @@ struct store_cmd;
  */
 struct core_out {
     void *ctx;
-    int (*publish)(void *ctx, const char *subtopic, const char *payload, int qos, int retain);
+    int (*publish)(void *ctx, const char *subtopic, const char *payload, int qos, int retain,
+                   const struct store_pubmark *mark);
     void (*taken_sample)(void *ctx, uint32_t p, int64_t t, double value, int valid,
                          enum alm_quality q);
     void (*taken_command)(void *ctx, int64_t t, const struct store_cmd *cmd);
@@ -65,11 +73,11 @@ struct core_out {
  * no publish (replay) publishes nothing and keeps nothing to publish later. */
 static inline int
 core_out_publish(const struct core_out *out, const char *subtopic, const char *payload, int qos,
-                 int retain)
+                 int retain, const struct store_pubmark *mark)
 {
     if (out == NULL || out->publish == NULL)
         return -1;
-    return out->publish(out->ctx, subtopic, payload, qos, retain);
+    return out->publish(out->ctx, subtopic, payload, qos, retain, mark);
 }
 
 #endif

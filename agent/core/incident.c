@@ -45,7 +45,6 @@ struct itgt {
 struct inc {
     const struct rw_config *cfg;
     struct store *store;
-    const struct core_out *out;
     struct alm *alm;
     size_t ntargets;
     struct itgt *tg;
@@ -53,7 +52,7 @@ struct inc {
     int store_failing;     /* logged once per episode */
 };
 
-static void transition(struct inc *c, const struct alm_event *ev);
+static int transition(struct inc *c, const struct alm_event *ev);
 static int save(struct inc *c, struct itgt *g);
 static void announce(struct inc *c, struct itgt *g, const struct alm_event *ev);
 
@@ -145,8 +144,8 @@ inc_restart(struct inc *c)
 }
 
 int
-inc_open(const struct rw_config *cfg, struct store *store, const struct core_out *pub,
-         struct inc **out, char *err, size_t errlen)
+inc_open(const struct rw_config *cfg, struct store *store, struct inc **out, char *err,
+         size_t errlen)
 {
     struct alm_rule_cfg *rules = NULL;
     struct alm_target *targets = NULL;
@@ -161,7 +160,6 @@ inc_open(const struct rw_config *cfg, struct store *store, const struct core_out
     }
     c->cfg = cfg;
     c->store = store;
-    c->out = pub;
     if (cfg_alarm_detector(cfg, &rules, &targets, &n) < 0) {
         snprintf(err, errlen, "out of memory");
         goto fail;
@@ -215,14 +213,15 @@ inc_free(struct inc *c)
     free(c);
 }
 
-void
+int
 inc_sample(struct inc *c, const struct core_sample *s)
 {
     struct alm_sample as;
     size_t n, i;
+    int stored = 0;
 
     if (s->device >= c->cfg->ndevices)
-        return;
+        return 0;
     as.t = s->t;
     as.device = s->device;
     as.point = s->point;
@@ -233,7 +232,8 @@ inc_sample(struct inc *c, const struct core_sample *s)
     as.q = s->q;
     n = alm_sample(c->alm, &as, c->evs, alm_max_events(c->alm));
     for (i = 0; i < n; i++)
-        transition(c, &c->evs[i]);
+        stored |= transition(c, &c->evs[i]);
+    return stored;
 }
 
 int
@@ -256,7 +256,8 @@ inc_restore(struct inc *c, const void *buf, size_t len)
     return 0;
 }
 
-static void
+/* 1 when the transition is in the store now, else 0. */
+static int
 transition(struct inc *c, const struct alm_event *ev)
 {
     struct itgt *g = &c->tg[ev->target];
@@ -267,7 +268,7 @@ transition(struct inc *c, const struct alm_event *ev)
         log_notice("alarm %s on %s: cleared before the store took its incident; dropped", g->al->id,
                    target_text(c->cfg, g->t, what, sizeof(what)));
         g->pending = P_NONE;
-        return;
+        return 0;
     }
     if (ev->kind == ALM_OPEN && g->pending == P_RESOLVE) {
         /* The store never took the resolution: for it the incident is still open, and so it
@@ -276,24 +277,31 @@ transition(struct inc *c, const struct alm_event *ev)
                    "stays open",
                    (long long)g->id);
         g->pending = P_NONE;
-        return;
+        return 0;
     }
     g->ev = *ev;
     g->pending = ev->kind == ALM_OPEN ? P_OPEN : P_RESOLVE;
-    if (save(c, g) == 0)
-        announce(c, g, ev);
+    if (save(c, g) != 0)
+        return 0;
+    announce(c, g, ev);
+    return 1;
 }
 
-void
+int
 inc_tick(struct inc *c)
 {
+    int stored = 0;
+
     for (size_t i = 0; i < c->ntargets; i++) {
         struct itgt *g = &c->tg[i];
         struct alm_event ev = g->ev;
 
-        if (g->pending != P_NONE && save(c, g) == 0)
+        if (g->pending != P_NONE && save(c, g) == 0) {
             announce(c, g, &ev);
+            stored = 1;
+        }
     }
+    return stored;
 }
 
 /*
@@ -371,35 +379,11 @@ real_or_null(double v)
     return isfinite(v) ? json_real(v) : json_null();
 }
 
-/* The acknowledgement of an incident, read back from the store into buf. */
-struct ack_copy {
-    struct store_incident *in;
-    char buf[INC_NOTES_MAX];
-};
-
-static int
-copy_ack(const struct store_incident *in, void *arg)
-{
-    struct ack_copy *ac = arg;
-    const char **dst[] = {&ac->in->acked_by, &ac->in->ack_note};
-    const char *src[] = {in->acked_by, in->ack_note};
-    size_t off = 0;
-
-    ac->in->acked = in->acked;
-    for (size_t i = 0; i < 2; i++) {
-        size_t n = src[i] != NULL ? strlen(src[i]) + 1 : 0;
-
-        *dst[i] = NULL;
-        if (n == 0 || off + n > sizeof(ac->buf))
-            continue;
-        memcpy(ac->buf + off, src[i], n);
-        *dst[i] = ac->buf + off;
-        off += n;
-    }
-    return 0;
-}
-
-/* Publishes and logs a transition that is in the store. */
+/*
+ * Logs a transition that is in the store. Its message goes out from the store's change log,
+ * where the transition put its row (record.h), so that every change of an incident is
+ * published one way, in order, and marked in the outbox's transaction.
+ */
 static void
 announce(struct inc *c, struct itgt *g, const struct alm_event *ev)
 {
@@ -407,40 +391,10 @@ announce(struct inc *c, struct itgt *g, const struct alm_event *ev)
     const char *tz = cfg->site.timezone, *pname = point_name(cfg, g->t), *label = NULL;
     const struct cfg_profile *prof = &cfg->profiles[cfg->devices[g->t->device].profile];
     const struct cfg_point *pt = pname ? &prof->points[g->t->point] : NULL;
-    int resolved = ev->kind == ALM_RESOLVE;
-    char topic[48], what[2 * CFG_ID_MAX], tbuf[RW_CAL_TIME_LEN], vbuf[64 + CFG_LABEL_MAX];
-    struct store_incident row;
-    struct store_incident *in = &row;
-    struct ack_copy ac;
-    char *txt;
+    char what[2 * CFG_ID_MAX], tbuf[RW_CAL_TIME_LEN], vbuf[64 + CFG_LABEL_MAX];
 
     if (pt != NULL && isfinite(g->value))
         label = cfg_point_label(prof, pt, g->value);
-    memset(&row, 0, sizeof(row));
-    in->id = g->id;
-    in->rule = g->al->id;
-    in->device = cfg->devices[g->t->device].id;
-    in->point = pname;
-    in->severity = cfg_severity_name(g->al->severity);
-    in->category = cfg_category_name(g->al->category);
-    in->started = g->started;
-    in->detected = g->detected;
-    in->value = g->value;
-    if (resolved) {
-        in->cleared = ev->since;
-        in->resolved = ev->at;
-        in->resolved_how = "auto";
-        if (ev->flags & ALM_F_CLEARED_WHILE_DOWN)
-            in->flags |= STORE_INC_CLEARED_WHILE_DOWN;
-        /* An acknowledgement made meanwhile is in the store only. Unreadable now: the
-         * document goes without it rather than not at all. */
-        ac.in = in;
-        if (store_incident_get(c->store, g->id, copy_ack, &ac) < 0)
-            log_debug("incident %lld: cannot read its acknowledgement back: %s", (long long)g->id,
-                      store_errmsg(c->store));
-    }
-    txt = inc_json(cfg, in, resolved ? "resolved" : "detected");
-
     target_text(cfg, g->t, what, sizeof(what));
     if (pname == NULL)
         snprintf(vbuf, sizeof(vbuf), "no answer");
@@ -448,7 +402,7 @@ announce(struct inc *c, struct itgt *g, const struct alm_event *ev)
         snprintf(vbuf, sizeof(vbuf), "%.10g (%s)", g->value, label);
     else
         snprintf(vbuf, sizeof(vbuf), "%.10g%s%s", g->value, pt->unit[0] ? " " : "", pt->unit);
-    if (!resolved)
+    if (ev->kind != ALM_RESOLVE)
         log_notice("incident %lld opened: alarm %s (%s, %s) on %s: %s, since %s", (long long)g->id,
                    g->al->id, cfg_severity_name(g->al->severity),
                    cfg_category_name(g->al->category), what, vbuf,
@@ -460,16 +414,8 @@ announce(struct inc *c, struct itgt *g, const struct alm_event *ev)
                    (ev->flags & ALM_F_CLEARED_WHILE_DOWN) ? " (cleared while the agent was down)"
                                                           : "",
                    (double)(ev->at - g->detected) / 1000.0);
-    snprintf(topic, sizeof(topic), "incident/%lld", (long long)g->id);
-    if (resolved)
+    if (ev->kind == ALM_RESOLVE)
         g->id = 0;
-    if (txt == NULL) {
-        log_err("%s: cannot build its message: out of memory", topic);
-        return;
-    }
-    /* A refused message is counted by the publisher, which logs the state change. */
-    (void)core_out_publish(c->out, topic, txt, 1, 0);
-    free(txt);
 }
 
 static json_t *

@@ -1,15 +1,18 @@
 /*
  * incident.h - the core's incidents: samples through the alarm rules (engine/alarm.h),
- * each transition written to the store, then published on <prefix>/incident/<id> and logged.
+ * each transition written to the store and logged; record.h publishes it on
+ * <prefix>/incident/<id> from the store's change log.
  * One lifecycle for roomwatchd and `roomwatch replay` (core.h).
  *
  * DESIGN: runs on the thread that owns the core, its store connection (borrowed) and this
  * object. At start the incidents still open in the store are
  * matched to the configured rules (rule id, device, point) and restored open; an open
  * incident no rule watches any more stays open (it is resolved by hand) and is logged once.
- * A transition goes to the store first, in its own fsync()ed transaction, and is published
- * (QoS 1, not retained) only once it is there: a published incident is never lost to a
- * power cut. If the store refuses it, it waits in memory and is retried every second
+ * A transition goes to the store first, in its own fsync()ed transaction with its change-log
+ * row, and is published (QoS 1, not retained) from that row by the record (rec_publish(),
+ * which the core calls when inc_sample() or inc_tick() says a transition was stored): a
+ * published incident is never lost to a power cut, and a stored one is published even if the
+ * process dies right after. If the store refuses it, it waits in memory and is retried every second
  * (inc_tick), logged once per episode; an opening that never reached the store and whose
  * condition clears meanwhile is dropped with a notice, since nobody has seen it.
  *
@@ -43,18 +46,18 @@
 #include <stddef.h>
 #include <stdint.h>
 
-struct core_out;
 struct core_sample;
 struct inc;
 struct rw_config;
 struct store;
 struct store_incident;
 
-/* cfg, store and pub (NULL: nothing is published) are borrowed and must outlive the object. */
-int inc_open(const struct rw_config *cfg, struct store *store, const struct core_out *pub,
-             struct inc **out, char *err, size_t errlen);
-/* One sample (core_io.h). */
-void inc_sample(struct inc *c, const struct core_sample *s);
+/* cfg and store are borrowed and must outlive the object. */
+int inc_open(const struct rw_config *cfg, struct store *store, struct inc **out, char *err,
+             size_t errlen);
+/* One sample (core_io.h). 1 when a transition was stored (its change waits to be
+ * published), else 0. */
+int inc_sample(struct inc *c, const struct core_sample *s);
 /*
  * The detector's state (alm_snapshot(): malloc()ed, the caller frees it), and taking one back
  * for a feed that goes on without a gap (a trace replayed in chunks): then the open incidents
@@ -70,8 +73,9 @@ int inc_restore(struct inc *c, const void *buf, size_t len);
  * (logged).
  */
 int inc_restart(struct inc *c);
-/* Retries the transitions the store refused. Call about once a second. */
-void inc_tick(struct inc *c);
+/* Retries the transitions the store refused. Call about once a second. 1 when one was
+ * stored, else 0. */
+int inc_tick(struct inc *c);
 /*
  * The document above for incident in as given (normally as stored), with event; the rule's
  * name and the point's unit and label from cfg if it still has them. malloc()ed (free() it),

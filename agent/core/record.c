@@ -80,6 +80,13 @@ rec_free(struct rec *c)
 }
 
 void
+rec_publish(struct rec *c)
+{
+    if (c->out != NULL && c->out->publish != NULL)
+        (void)publish_changes(c); /* logged; again at the next look if it failed */
+}
+
+void
 rec_tick(struct rec *c, int64_t now)
 {
     int64_t v;
@@ -124,18 +131,30 @@ struct doc_ctx {
     char *txt;
 };
 
+/* A change the alarm detector made (not a command): its document's event. */
+static const char *
+detector_event(const char *what)
+{
+    if (strcmp(what, "detected") == 0)
+        return "detected";
+    if (strcmp(what, "auto_resolved") == 0)
+        return "resolved";
+    return NULL;
+}
+
 /*
  * The command that made a change, as the store holds it now, told to the owner's
  * taken_command hook (the sample archive): whoever applied it (this process, or the CLI in
- * another), it is archived once it is published. A change published twice (a crash between
- * publishing and marking) is archived twice: a repeated command changes nothing.
+ * another), it is archived once it is published. A change offered twice (the outbox refused
+ * it the first time) is archived twice: a repeated command changes nothing. The detector's
+ * changes are not commands: the archive has the samples they follow from.
  */
 static void
 take_change(const struct doc_ctx *d, const struct store_incident *in)
 {
     struct store_cmd cmd;
 
-    if (d->out->taken_command == NULL)
+    if (d->out->taken_command == NULL || detector_event(d->what) != NULL)
         return;
     memset(&cmd, 0, sizeof(cmd));
     cmd.incident = in->id;
@@ -156,8 +175,9 @@ static int
 build_doc(const struct store_incident *in, void *arg)
 {
     struct doc_ctx *d = arg;
+    const char *event = detector_event(d->what);
 
-    d->txt = inc_json(d->cfg, in, d->what);
+    d->txt = inc_json(d->cfg, in, event != NULL ? event : d->what);
     take_change(d, in);
     return 0;
 }
@@ -183,6 +203,7 @@ publish_changes(struct rec *c)
             goto store_failed;
         for (i = 0; i < b.n; i++) {
             struct doc_ctx d = {c->cfg, c->out, b.ch[i].what, b.ch[i].at, NULL};
+            const struct store_pubmark mark = {STORE_PUB_CHANGE, b.ch[i].seq};
             char topic[48];
 
             if (store_incident_get(c->store, b.ch[i].incident, build_doc, &d) < 0) {
@@ -190,6 +211,8 @@ publish_changes(struct rec *c)
                     goto store_failed;
                 log_warn("incident %lld: changed, but no longer in the store; not published",
                          (long long)b.ch[i].incident);
+                if (store_mark_published(c->store, &mark) < 0)
+                    goto store_failed;
             } else {
                 if (d.txt == NULL) {
                     log_err("incident/%lld: cannot build its message: out of memory",
@@ -197,13 +220,11 @@ publish_changes(struct rec *c)
                     return -1;
                 }
                 snprintf(topic, sizeof(topic), "incident/%lld", (long long)b.ch[i].incident);
-                r = core_out_publish(c->out, topic, d.txt, 1, 0);
+                r = core_out_publish(c->out, topic, d.txt, 1, 0, &mark);
                 free(d.txt);
                 if (r < 0)
                     return -1; /* counted and logged by the publisher; again at the next look */
             }
-            if (store_change_published(c->store, b.ch[i].seq) < 0)
-                goto store_failed;
         }
     } while (b.n == REC_BATCH);
     if (publish_events(c) < 0)
@@ -293,6 +314,7 @@ publish_events(struct rec *c)
             break;
         }
         for (i = 0; i < b.n && r == 0; i++) {
+            const struct store_pubmark mark = {STORE_PUB_EVENT, b.id[i]};
             char topic[48];
 
             if (b.txt[i] == NULL) {
@@ -301,10 +323,8 @@ publish_events(struct rec *c)
                 break;
             }
             snprintf(topic, sizeof(topic), "event/%lld", (long long)b.id[i]);
-            if (core_out_publish(c->out, topic, b.txt[i], 1, 0) < 0)
+            if (core_out_publish(c->out, topic, b.txt[i], 1, 0, &mark) < 0)
                 r = -1; /* counted and logged by the publisher; again at the next look */
-            else if (store_event_published(c->store, b.id[i]) < 0)
-                r = -2;
         }
         for (i = 0; i < b.n; i++)
             free(b.txt[i]);

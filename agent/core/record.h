@@ -11,16 +11,19 @@
  * first, as for every incident transition.
  *
  * Publishing changes: store_cmd_apply() adds a row to the store's change log (incident_change)
- * for every incident it changes, whoever calls it. rec publishes the rows not yet marked, in
- * order, each as the whole incident read back from the store, and marks each once the
- * publisher has taken it. It looks right after applying a command, at start (changes the CLI
- * made while the daemon was stopped), and once a second when PRAGMA data_version says another
- * connection (the CLI) has committed. So each change is published once, whoever made it, and
- * none is missed: a CLI commit that lands while rec reads is seen at the next look, since it
- * is not marked. A row is marked after the publisher took the message: a crash between the
- * two (milliseconds) publishes that change once more at the next start, the same document
- * again. A repeated or refused command changes no row, so publishes nothing. Without a
- * publisher (core_out NULL: replay) nothing is published or marked.
+ * for every incident it changes, whoever calls it, and the alarm detector's transitions add
+ * theirs ("detected", "auto_resolved": incident.h) in their own transactions. rec publishes
+ * the rows not yet marked, in order, each as the whole incident read back from the store
+ * (event "detected", "acknowledged", "resolved" or "noted"), and the publisher marks each as it
+ * takes the message (core_io.h: in the outbox's transaction). It looks right after applying a
+ * command or a transition (rec_publish()), at start (changes the CLI made while the daemon was
+ * stopped, and whatever a crash or a full outbox left), and once a second when PRAGMA
+ * data_version says another connection (the CLI) has committed. So each change is published
+ * once, whoever made it, in the order it was made, and none is missed: a CLI commit that
+ * lands while rec reads is seen at the next look, since it is not marked; a power cut leaves
+ * a change either unmarked with no message, or marked with its message in the outbox. A
+ * repeated or refused command changes no row, so publishes nothing. Without a publisher
+ * (core_out NULL: replay) nothing is published or marked.
  *
  * Publishing events: every recorded event (a maintenance visit, an inspection, a security
  * incident; by a command or by `roomwatch event add`) is published once on
@@ -53,6 +56,8 @@ struct rec *rec_new(const struct rw_config *cfg, struct store *store, const stru
 /* Applies cmd at engine time now (source: "mqtt", "cli", "replay"), then publishes. */
 int rec_apply(struct rec *c, const struct store_cmd *cmd, int64_t now, const char *source,
               struct store_cmd_result *r);
+/* Publishes what is not yet published (the detector's transition just stored). */
+void rec_publish(struct rec *c);
 /* Publishes changes other connections made; now is engine time. Call about once a second. */
 void rec_tick(struct rec *c, int64_t now);
 /* Accepts NULL. */

@@ -350,15 +350,24 @@ agent_stop(struct agent *a)
 
 /* The core's messages go out through the publisher; QoS 1 ones that are not retained
  * (incident changes, events, alerts) through the outbox, which keeps them on disk until the
- * broker has them. Retained indicators need no outbox: the next one replaces them. */
+ * broker has them and marks the row they come from in the same commit (core_io.h). Retained
+ * indicators need no outbox: the next one replaces them. */
 static int
-out_publish(void *ctx, const char *subtopic, const char *payload, int qos, int retain)
+out_publish(void *ctx, const char *subtopic, const char *payload, int qos, int retain,
+            const struct store_pubmark *mark)
 {
     const struct agent *a = ctx;
 
     if (a->ob != NULL && qos == 1 && !retain)
-        return ob_publish(a->ob, subtopic, payload, rw_etime_at(&a->et, rw_clock_mono()));
-    return pub_publish(a->pub, subtopic, payload, qos, retain);
+        return ob_publish(a->ob, subtopic, payload, rw_etime_at(&a->et, rw_clock_mono()), mark);
+    if (pub_publish(a->pub, subtopic, payload, qos, retain) < 0)
+        return -1;
+    if (mark != NULL && store_mark_published(a->store, mark) < 0) {
+        log_err("store: cannot mark %s published: %s; it may go out again", subtopic,
+                store_errmsg(a->store));
+        return -1;
+    }
+    return 0;
 }
 
 /* pub's outcomes of acknowledged messages: late telemetry's ids carry LATE_ID_FLAG, the

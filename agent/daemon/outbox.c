@@ -200,12 +200,13 @@ ob_tick(struct outbox *ob, double mono)
 }
 
 int
-ob_publish(struct outbox *ob, const char *subtopic, const char *payload, int64_t now)
+ob_publish(struct outbox *ob, const char *subtopic, const char *payload, int64_t now,
+           const struct store_pubmark *mark)
 {
     int64_t id;
     int e;
 
-    if (store_outbox_add(ob->store, subtopic, payload, now, ob->cfg->mqtt.outbox, &id) < 0) {
+    if (store_outbox_add(ob->store, subtopic, payload, now, ob->cfg->mqtt.outbox, mark, &id) < 0) {
         e = errno;
         ob->refused++;
         if (e == ENOSPC)

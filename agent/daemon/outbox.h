@@ -3,8 +3,8 @@
  * from the moment they are made until the broker acknowledged them.
  *
  * ob_publish() writes the message into the store's outbox table (store_outbox_add(): its own
- * FULL-synced commit) and returns; 0 means it survives a power cut, so the core may mark
- * its change published. The rows go to the broker oldest first, at most OB_WINDOW awaiting
+ * FULL-synced commit, which also marks the row the message publishes) and returns; 0 means
+ * it survives a power cut. The rows go to the broker oldest first, at most OB_WINDOW awaiting
  * their PUBACK at a time, and each leaves the table only on its PUBACK. A message with no
  * outcome for a while (paho lost it with the connection, or dropped it), or one paho
  * failed, is sent again; after a restart the whole backlog is. Live telemetry does not wait
@@ -14,10 +14,9 @@
  *
  * Bounded by cfg->mqtt.outbox messages: a message that finds the outbox full (or the disk
  * failing) is refused, logged once per burst, and the caller keeps it: the record's change
- * log, events and alerts stay unpublished in the store and are offered again at the next look,
- * so no incident change, event or alert is lost; only the detector's live notice of an
- * incident opening or resolving is not retried (the incident is in the store, and its next
- * change is published whole).
+ * log (the detector's transitions and the commands' changes), events and alerts stay
+ * unpublished in the store and are offered again at the next look, so no incident change,
+ * event or alert is lost.
  *
  * DESIGN: main thread only. pub's ack hook (set by the caller, who shares it with late
  * telemetry) hands outcomes to ob_acked(); ob_tick() (each round of the main loop, after
@@ -36,13 +35,16 @@ struct outbox;
 struct pub;
 struct rw_config;
 struct store;
+struct store_pubmark;
 
 #define OB_WINDOW 32 /* messages awaiting their PUBACK at a time */
 
 struct outbox *ob_new(const struct rw_config *cfg, struct store *store, struct pub *pub);
-/* Queues a message for <prefix>/<subtopic> at engine time now (ms). 0 (kept on disk) or -1
- * (refused, logged: ENOBUFS when full, EIO when the store cannot write). */
-int ob_publish(struct outbox *ob, const char *subtopic, const char *payload, int64_t now);
+/* Queues a message for <prefix>/<subtopic> at engine time now (ms), marking the row mark
+ * names (NULL: none) published in the same commit. 0 (kept on disk) or -1 (refused, logged:
+ * ENOBUFS when full, EIO when the store cannot write; nothing marked). */
+int ob_publish(struct outbox *ob, const char *subtopic, const char *payload, int64_t now,
+               const struct store_pubmark *mark);
 /* pub's outcome for message id (pub_set_ack_hook()): ok 1 for its PUBACK, 0 when it failed;
  * id 0: no outcome will come for any message published before. Accepts a NULL ob. */
 void ob_acked(struct outbox *ob, uint64_t id, int ok);

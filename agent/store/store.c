@@ -235,6 +235,25 @@ static const char *const migrations[] = {
     "  start INTEGER NOT NULL,"           /* ms: sent up to here (the cursor) */
     "  end INTEGER"                       /* ms, exclusive; NULL while the span is open */
     ");",
+    /* 9 -> 10: the change log also holds the alarm detector's transitions ('detected',
+     * 'auto_resolved', source 'detector'), written in the transaction of the transition, so
+     * that every change of an incident is published the same way: from an unmarked row, marked
+     * in the transaction that puts its message in the outbox. SQLite cannot change a CHECK:
+     * the table is made again. The index goes with the old table and is made again. */
+    "CREATE TABLE incident_change_10 ("
+    "  seq INTEGER PRIMARY KEY AUTOINCREMENT,"
+    "  incident INTEGER NOT NULL REFERENCES incident (id),"
+    "  what TEXT NOT NULL CHECK (what IN ('detected', 'acknowledged', 'resolved', 'noted',"
+    "                                     'auto_resolved')),"
+    "  at INTEGER NOT NULL,"              /* ms: when the change was made */
+    "  source TEXT NOT NULL,"             /* mqtt, cli, replay, detector */
+    "  published INTEGER NOT NULL DEFAULT 0"
+    ");"
+    "INSERT INTO incident_change_10 (seq, incident, what, at, source, published) "
+    "  SELECT seq, incident, what, at, source, published FROM incident_change;"
+    "DROP TABLE incident_change;"
+    "ALTER TABLE incident_change_10 RENAME TO incident_change;"
+    "CREATE INDEX incident_change_unpublished ON incident_change (seq) WHERE published = 0;",
 };
 
 static int

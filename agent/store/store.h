@@ -21,7 +21,7 @@
 #include <stdint.h>
 
 #define STORE_FILE "roomwatch.db" /* the database's name inside the state directory */
-#define STORE_SCHEMA_VERSION 9    /* PRAGMA user_version after every migration */
+#define STORE_SCHEMA_VERSION 10   /* PRAGMA user_version after every migration */
 /* The oldest schema store_open_readonly() reads: engine_day came with version 2. */
 #define STORE_READ_MIN_VERSION 2
 
@@ -133,12 +133,14 @@ struct store_incident {
     unsigned flags; /* STORE_INC_* */
 };
 
-/* Records a new open incident (rule .. value of in; the rest is ignored) and sets *id. */
+/* Records a new open incident (rule .. value of in; the rest is ignored) and sets *id; its
+ * change-log row ("detected", source "detector") and notification row in the same commit. */
 int store_incident_insert(struct store *s, const struct store_incident *in, int64_t *id);
 /*
  * Resolves open incident id automatically: the condition was first seen clear at cleared
- * and the resolution decided at resolved; flags are added. -1 with ENOENT if there is no
- * such open incident (nothing changes).
+ * and the resolution decided at resolved; flags are added, and the change-log row
+ * ("auto_resolved", source "detector") and notification row in the same commit. -1 with
+ * ENOENT if there is no such open incident (nothing changes).
  */
 int store_incident_resolve_auto(struct store *s, int64_t id, int64_t cleared, int64_t resolved,
                                 unsigned flags);
@@ -225,11 +227,16 @@ struct store_cmd_result {
 int store_cmd_apply(struct store *s, const struct store_cmd *c, int64_t now, const char *source,
                     struct store_cmd_result *r);
 
-/* One row of the change log: incident changed by a command, not yet published. */
+/*
+ * One row of the change log, not yet published: an incident changed by a command, or by the
+ * alarm detector (schema version 10: store_incident_insert() and store_incident_resolve_auto()
+ * add their row in the transition's transaction).
+ */
 struct store_change {
     int64_t seq;
     int64_t incident;
-    const char *what; /* "acknowledged", "resolved", "noted"; valid during the call */
+    const char *what; /* "detected", "acknowledged", "resolved", "noted", "auto_resolved";
+                       * valid during the call */
     int64_t at;
 };
 
@@ -239,8 +246,21 @@ struct store_change {
  */
 int store_change_each(struct store *s, int (*fn)(const struct store_change *ch, void *arg),
                       void *arg);
-/* Marks change seq published. */
-int store_change_published(struct store *s, int64_t seq);
+
+/*
+ * A row that waits to be published (a change, an event, an alert) and is marked published by
+ * the write that hands its message on: store_outbox_add() sets the flag in the transaction
+ * that adds the message, so a power cut leaves both or neither, never a message queued twice
+ * under two msg_ids; store_mark_published() sets it alone, for a message that did not go
+ * through the outbox.
+ */
+enum store_pubtable { STORE_PUB_CHANGE = 1, STORE_PUB_EVENT, STORE_PUB_ALERT };
+struct store_pubmark {
+    enum store_pubtable table;
+    int64_t id; /* the change's seq, the event's or the alert's id */
+};
+/* 0 or -1 (EINVAL: table; EIO). */
+int store_mark_published(struct store *s, const struct store_pubmark *m);
 /*
  * The record of one period [start, end) (ms), as the incident indicators read it
  * (incind.h): store_incident_period() calls fn for every incident detected before end and
@@ -266,13 +286,12 @@ struct store_event {
 int store_event_period(struct store *s, int64_t start, int64_t end,
                        int (*fn)(const struct store_event *ev, void *arg), void *arg);
 /*
- * Events not yet published (schema version 5), in id order, like store_change_each(); and
- * marking one published. An event is published once, whoever recorded it (the daemon or the
- * CLI): control.h.
+ * Events not yet published (schema version 5), in id order, like store_change_each(); they
+ * are marked with store_pubmark STORE_PUB_EVENT. An event is published once, whoever recorded
+ * it (the daemon or the CLI): record.h.
  */
 int store_event_unpublished(struct store *s, int (*fn)(const struct store_event *ev, void *arg),
                             void *arg);
-int store_event_published(struct store *s, int64_t id);
 
 /*
  * PRAGMA data_version into *v: it changes when another connection (the CLI) has committed
@@ -339,8 +358,6 @@ struct store_alert {
  * in one transaction. *id gets the alert's id. 0 or -1 (EINVAL: a->what; EIO).
  */
 int store_alert_add(struct store *s, const struct store_alert *a, int64_t *id);
-/* Marks alert id published (taken by the publisher). 0 or -1 (EIO). */
-int store_alert_published(struct store *s, int64_t id);
 /*
  * Calls fn for the alerts with from <= at < to (all: INT64_MIN, INT64_MAX) in id order, or
  * only the unpublished ones. 0 or -1 (EIO); a non-zero return of fn stops the walk and is
@@ -363,10 +380,13 @@ struct store_outbox_msg {
     const char *topic, *payload;
     int64_t queued_at; /* ms */
 };
-/* Adds a message, committed (synchronous=FULL) before it returns; *id gets its id. 0 or -1
- * (EIO; ENOSPC when the outbox holds max messages already: nothing added). */
+/*
+ * Adds a message and, in the same transaction, marks the row it publishes (mark; NULL: none),
+ * committed (synchronous=FULL) before it returns; *id gets its id. 0 or -1 (EIO; EINVAL: mark;
+ * ENOSPC when the outbox holds max messages already: nothing added, nothing marked).
+ */
 int store_outbox_add(struct store *s, const char *topic, const char *payload, int64_t at,
-                     int64_t max, int64_t *id);
+                     int64_t max, const struct store_pubmark *mark, int64_t *id);
 /* Deletes the n messages ids (acknowledged) in one transaction; ids not there are fine. 0 or
  * -1 (EIO). */
 int store_outbox_done(struct store *s, const int64_t *ids, size_t n);

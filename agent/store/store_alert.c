@@ -102,22 +102,6 @@ store_alert_add(struct store *s, const struct store_alert *a, int64_t *id)
 }
 
 int
-store_alert_published(struct store *s, int64_t id)
-{
-    sqlite3 *db = store_db(s);
-    sqlite3_stmt *st = NULL;
-
-    if (sqlite3_prepare_v2(db, "UPDATE alert SET published = 1 WHERE id = ?", -1, &st, NULL) !=
-        SQLITE_OK)
-        return store_fail(db, st, 0);
-    sqlite3_bind_int64(st, 1, id);
-    if (sqlite3_step(st) != SQLITE_DONE)
-        return store_fail(db, st, 0);
-    sqlite3_finalize(st);
-    return 0;
-}
-
-int
 store_alert_each(struct store *s, int64_t from, int64_t to, int unpublished_only,
                  int (*fn)(const struct store_alert *a, void *arg), void *arg)
 {

@@ -5,7 +5,9 @@
  * fsync()ed by synchronous=FULL) rather than with the next checkpoint, because it is
  * published right after: a checkpoint may be a minute away, and an incident the broker has
  * seen must not vanish with a power cut in that minute. Transitions are rare (a few a day),
- * so the fsync each costs nothing next to the checkpoints.
+ * so the fsync each costs nothing next to the checkpoints. Each transition, the detector's
+ * and a command's, adds its row to the change log (incident_change) in its transaction: the
+ * publisher's to-do list, marked when the message is in the outbox (store_outbox_add()).
  */
 #include "store/store.h"
 #include "store/store_priv.h"
@@ -17,6 +19,9 @@
 #include <string.h>
 
 #include <sqlite3.h>
+
+static int cmd_log(sqlite3 *db, int64_t incident, const char *what, int64_t now,
+                   const char *source);
 
 #define COLUMNS                                                                                    \
     "id, rule, device, point, severity, category, started_at, detected_at, detected_value, "       \
@@ -52,8 +57,10 @@ store_incident_insert(struct store *s, const struct store_incident *in, int64_t 
         return store_fail(db, st, 1);
     sqlite3_finalize(st);
     *id = sqlite3_last_insert_rowid(db);
-    /* Told in the same transaction: an incident on disk is an incident notified. */
-    if (store_notify_log(db, "incident", *id, "opened", in->detected, NULL, NULL) < 0)
+    /* Told and logged for the publisher in the same transaction: an incident on disk is an
+     * incident notified and published. */
+    if (store_notify_log(db, "incident", *id, "opened", in->detected, NULL, NULL) < 0 ||
+        cmd_log(db, *id, "detected", in->detected, "detector") < 0)
         return store_fail(db, NULL, 1);
     if (sqlite3_exec(db, "COMMIT", NULL, NULL, NULL) != SQLITE_OK)
         return store_fail(db, NULL, 1);
@@ -85,7 +92,8 @@ store_incident_resolve_auto(struct store *s, int64_t id, int64_t cleared, int64_
     sqlite3_finalize(st);
     changed = sqlite3_changes(db);
     if (changed > 0 &&
-        store_notify_log(db, "incident", id, "resolved", resolved, NULL, NULL) < 0)
+        (store_notify_log(db, "incident", id, "resolved", resolved, NULL, NULL) < 0 ||
+         cmd_log(db, id, "auto_resolved", resolved, "detector") < 0))
         return store_fail(db, NULL, 1);
     if (sqlite3_exec(db, "COMMIT", NULL, NULL, NULL) != SQLITE_OK)
         return store_fail(db, NULL, 1);
@@ -612,23 +620,6 @@ store_change_each(struct store *s, int (*fn)(const struct store_change *ch, void
         return store_fail(db, st, 0);
     sqlite3_finalize(st);
     return r;
-}
-
-int
-store_change_published(struct store *s, int64_t seq)
-{
-    const int64_t nums[] = {seq};
-
-    return cmd_exec(store_db(s), "UPDATE incident_change SET published = 1 WHERE seq = ?", nums, 1,
-                    NULL, 0);
-}
-
-int
-store_event_published(struct store *s, int64_t id)
-{
-    const int64_t nums[] = {id};
-
-    return cmd_exec(store_db(s), "UPDATE event SET published = 1 WHERE id = ?", nums, 1, NULL, 0);
 }
 
 int

@@ -1,8 +1,9 @@
 /*
  * store_outbox.c - the outbox table (schema version 8; see store.h): roomwatchd's QoS 1
  * messages from the moment they are made until the broker acknowledged them. Each add is its
- * own FULL-synced commit, so a message the daemon counted as taken survives a power cut;
- * acknowledgements are deleted in batches.
+ * own FULL-synced commit, so a message the daemon counted as taken survives a power cut, and
+ * it marks the row it publishes (store_pubmark) in that commit; acknowledgements are deleted
+ * in batches.
  */
 #include "store/store.h"
 #include "store/store_priv.h"
@@ -12,15 +13,49 @@
 #include <sqlite3.h>
 
 
+/* Sets the published flag of the row m names, inside the caller's transaction if one is open. */
+static int
+mark(sqlite3 *db, const struct store_pubmark *m)
+{
+    static const char *const sql[] = {
+        [STORE_PUB_CHANGE] = "UPDATE incident_change SET published = 1 WHERE seq = ?",
+        [STORE_PUB_EVENT] = "UPDATE event SET published = 1 WHERE id = ?",
+        [STORE_PUB_ALERT] = "UPDATE alert SET published = 1 WHERE id = ?",
+    };
+    sqlite3_stmt *st = NULL;
+
+    if (m->table < STORE_PUB_CHANGE || m->table > STORE_PUB_ALERT) {
+        errno = EINVAL;
+        return -1;
+    }
+    if (sqlite3_prepare_v2(db, sql[m->table], -1, &st, NULL) != SQLITE_OK)
+        return store_fail(db, st, 0);
+    sqlite3_bind_int64(st, 1, m->id);
+    if (sqlite3_step(st) != SQLITE_DONE)
+        return store_fail(db, st, 0);
+    sqlite3_finalize(st);
+    return 0;
+}
+
+int
+store_mark_published(struct store *s, const struct store_pubmark *m)
+{
+    return mark(store_db(s), m);
+}
+
 int
 store_outbox_add(struct store *s, const char *topic, const char *payload, int64_t at,
-                 int64_t max, int64_t *id)
+                 int64_t max, const struct store_pubmark *m, int64_t *id)
 {
     sqlite3 *db = store_db(s);
     sqlite3_stmt *st = NULL;
     int64_t n;
 
     *id = 0;
+    if (m != NULL && (m->table < STORE_PUB_CHANGE || m->table > STORE_PUB_ALERT)) {
+        errno = EINVAL;
+        return -1;
+    }
     if (sqlite3_exec(db, "BEGIN IMMEDIATE", NULL, NULL, NULL) != SQLITE_OK)
         return store_fail(db, NULL, 0);
     if (sqlite3_prepare_v2(db, "SELECT count(*) FROM outbox", -1, &st, NULL) != SQLITE_OK ||
@@ -43,9 +78,15 @@ store_outbox_add(struct store *s, const char *topic, const char *payload, int64_
     if (sqlite3_step(st) != SQLITE_DONE)
         return store_fail(db, st, 1);
     sqlite3_finalize(st);
-    if (sqlite3_exec(db, "COMMIT", NULL, NULL, NULL) != SQLITE_OK)
-        return store_fail(db, NULL, 1);
     *id = sqlite3_last_insert_rowid(db);
+    if (m != NULL && mark(db, m) < 0) {
+        *id = 0;
+        return store_fail(db, NULL, 1);
+    }
+    if (sqlite3_exec(db, "COMMIT", NULL, NULL, NULL) != SQLITE_OK) {
+        *id = 0;
+        return store_fail(db, NULL, 1);
+    }
     return 0;
 }
 

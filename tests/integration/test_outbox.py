@@ -202,6 +202,26 @@ alarms = (
         topics = {t.split("rw/test/", 1)[1] for t, _ in got.values()}
         for i in incidents:
             check("incident/%d" % i in topics, "incident %d was never published" % i)
+        # Each change once: the detector's opening and resolution of every incident too (a
+        # kill between the transition and its message loses neither), and no change under
+        # two msg_ids (a row is marked in the commit that queues its message).
+        seen = {}
+        for mid, (topic, p) in got.items():
+            d = json.loads(p)
+            del d["msg_id"]
+            key = (topic, json.dumps(d, sort_keys=True))
+            check(key not in seen, "one message under two msg_ids, %d and %d: %s" % (
+                seen.get(key, 0), mid, p))
+            seen[key] = mid
+        docs = [json.loads(p) for _, p in got.values()]
+        for i, resolved in con.execute("SELECT id, resolved_at IS NOT NULL FROM incident"):
+            evs = {d["event"] for d in docs if d.get("id") == i and "event" in d}
+            check("detected" in evs, "incident %d: its opening was never published" % i)
+            check(not resolved or "resolved" in evs,
+                  "incident %d: its resolution was never published: %r" % (i, evs))
+        unmarked = con.execute("SELECT count(*) FROM incident_change WHERE published = 0"
+                               ).fetchone()[0]
+        check(unmarked == 0, "%d changes of the record never published" % unmarked)
         for e in events:
             check("event/%d" % e in topics, "event %d was never published" % e)
         acked = [json.loads(p) for t, p in got.values() if t.endswith("/incident/%d" % acked_id)]

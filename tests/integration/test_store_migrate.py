@@ -1,10 +1,12 @@
 #!/usr/bin/python3
-"""The store's schema migration 1 -> 2, on a database as roomwatch of schema version 1 left
+"""The store's schema migrations. 1 -> 2, on a database as roomwatch of schema version 1 left
 it (its tables made by that version's statements): `roomwatch replay --db` opens it, and
 afterwards the schema is version 2, the version-1 engine image (which no roomwatch reads any
 more) is gone, the reports' per-day rows are all still there, now in a table keyed day
 first, the engine's own day rows are stored beside its new image, the run log is kept, and
-PRAGMA integrity_check passes. A second open migrates nothing again."""
+PRAGMA integrity_check passes. A second open migrates nothing again. Then 9 -> 10: the
+change log of version 9 (commands only) keeps its rows, published and not, and takes the
+alarm detector's rows."""
 import os
 import shutil
 import sqlite3
@@ -77,6 +79,49 @@ def test():
                          "(fingerprint, period_start)").fetchone()[0]
         check(nd > 0, "no engine_day rows for the new states")
         check(con.execute("SELECT count(*) FROM run_log").fetchone()[0] == 1, "run_log kept")
+
+        # 9 -> 10: the change log as version 9 had it (commands only), with rows, published
+        # and not; the migration keeps them and lets the detector's transitions in.
+        con.executescript("""
+            DROP TABLE incident_change;
+            CREATE TABLE incident_change (
+              seq INTEGER PRIMARY KEY AUTOINCREMENT,
+              incident INTEGER NOT NULL REFERENCES incident (id),
+              what TEXT NOT NULL CHECK (what IN ('acknowledged', 'resolved', 'noted')),
+              at INTEGER NOT NULL, source TEXT NOT NULL,
+              published INTEGER NOT NULL DEFAULT 0);
+            CREATE INDEX incident_change_unpublished ON incident_change (seq)
+              WHERE published = 0;
+            INSERT INTO incident (rule, device, point, severity, category, started_at,
+              detected_at) VALUES ('r', 'd', NULL, 'major', 'power', 1000, 2000);
+            INSERT INTO incident_change (incident, what, at, source, published)
+              VALUES (last_insert_rowid(), 'acknowledged', 3000, 'mqtt', 1),
+                     (last_insert_rowid(), 'resolved', 4000, 'cli', 0);
+            PRAGMA user_version = 9;
+        """)
+        con.commit()
+        con.close()
+        later = os.path.join(tmp, "later.csv")  # replay --db goes on from where it stopped
+        with open(later, "w") as f:
+            f.write("ts,point,value\n1704934800,meter1.kwh,14.0\n")
+        r = subprocess.run(EMULATOR + [ROOMWATCH, "replay", "-c", CFG, "--trace", later,
+                                       "--db", db, "--json", "--year", "2025"],
+                           capture_output=True, text=True, timeout=60)
+        check(r.returncode == 0, "replay --db on a version-9 store: exit %d: %s"
+              % (r.returncode, r.stderr))
+        con = sqlite3.connect(db)
+        check(con.execute("PRAGMA user_version").fetchone()[0] >= 10, "user_version after 9")
+        rows = con.execute("SELECT what, at, source, published FROM incident_change "
+                           "ORDER BY seq").fetchall()
+        check(rows[:2] == [("acknowledged", 3000, "mqtt", 1), ("resolved", 4000, "cli", 0)],
+              "the version-9 change log after the migration: %r" % rows)
+        con.execute("INSERT INTO incident_change (incident, what, at, source) "
+                    "SELECT max(id), 'detected', 5000, 'detector' FROM incident")
+        check(con.execute("SELECT count(*) FROM sqlite_master WHERE name = "
+                          "'incident_change_unpublished'").fetchone()[0] == 1,
+              "the change log's index is gone")
+        check(con.execute("PRAGMA integrity_check").fetchone()[0] == "ok",
+              "integrity_check after 9 -> 10")
         con.close()
     finally:
         shutil.rmtree(tmp)

@@ -105,7 +105,8 @@ test_alerts_kept_with_their_notification(void **state)
     assert_int_equal(errno, EINVAL);
     assert_int_equal(id3, 0);
     assert_true(id2 > id1 && id1 > 0);
-    assert_int_equal(store_alert_published(s, id1), 0);
+    struct store_pubmark m1 = {STORE_PUB_ALERT, id1};
+    assert_int_equal(store_mark_published(s, &m1), 0);
 
     assert_int_equal(store_alert_each(s, INT64_MIN, INT64_MAX, 0, take, &all), 0);
     assert_int_equal(all.n, 2);

@@ -112,7 +112,7 @@ test_incident_schema_and_read_only_open(void **state)
     int64_t id = 0;
 
     (void)state;
-    assert_int_equal(STORE_SCHEMA_VERSION, 9);
+    assert_int_equal(STORE_SCHEMA_VERSION, 10);
     snprintf(missing, sizeof(missing), "%s/none.db", dir);
     assert_int_equal(store_open_readonly(missing, &s), -1);
     assert_int_equal(errno, ENOENT);
@@ -234,7 +234,7 @@ test_cmd_ack(void **state)
     assert_int_equal(row.acked, 20000);
     assert_string_equal(row.acked_by, "alice");
     assert_string_equal(row.ack_note, "on it");
-    assert_int_equal(nchanges(s), 1);
+    assert_int_equal(nchanges(s), 4); /* the three detections, the acknowledgement */
 
     /* A repeat, even by someone else, changes nothing and says so. */
     ack.by = "bob";
@@ -247,7 +247,7 @@ test_cmd_ack(void **state)
     assert_int_equal(row.acked, 20000);
     assert_string_equal(row.acked_by, "alice");
     assert_string_equal(row.ack_note, "on it");
-    assert_int_equal(nchanges(s), 1);
+    assert_int_equal(nchanges(s), 4); /* the three detections, the acknowledgement */
 
     /* A clock behind the detection: the acknowledgement is at the detection, not before. */
     ack.incident = b;
@@ -267,7 +267,7 @@ test_cmd_ack(void **state)
     assert_int_equal(store_cmd_apply(s, &ack, 60000, "mqtt", &r), -1);
     assert_int_equal(errno, ENOENT);
     assert_string_equal(r.why, "no such incident");
-    assert_int_equal(nchanges(s), 2);
+    assert_int_equal(nchanges(s), 6); /* and c's automatic resolution, b's acknowledgement */
 
     /* A field missing is the caller's error, not a state. */
     ack.incident = a;
@@ -343,21 +343,43 @@ test_cmd_resolve(void **state)
     assert_int_equal(store_cmd_apply(s, &res, 70000, "cli", &r), -1);
     assert_int_equal(errno, ENOENT);
 
-    /* The change log: ack a, resolve a, noted b, in order, then published one by one. */
+    /* The change log: every change in the order it was made, the detector's (written with
+     * the transition) and the commands', then published one by one. */
     assert_int_equal(store_change_each(s, get_change, &ch), 0);
-    assert_int_equal(ch.n, 3);
-    assert_string_equal(ch.what[0], "acknowledged");
-    assert_int_equal(ch.incident[0], a);
-    assert_string_equal(ch.what[1], "resolved");
-    assert_int_equal(ch.incident[1], a);
-    assert_string_equal(ch.what[2], "noted");
-    assert_int_equal(ch.incident[2], b);
-    assert_true(ch.seq[0] < ch.seq[1] && ch.seq[1] < ch.seq[2]);
-    assert_int_equal(store_change_published(s, ch.seq[0]), 0);
+    assert_int_equal(ch.n, 6);
+    const char *const what[] = {"detected", "detected", "acknowledged",
+                                "resolved", "auto_resolved", "noted"};
+    const int64_t inc[] = {a, b, a, a, b, b};
+    for (size_t i = 0; i < 6; i++) {
+        assert_string_equal(ch.what[i], what[i]);
+        assert_int_equal(ch.incident[i], inc[i]);
+        assert_true(i == 0 || ch.seq[i - 1] < ch.seq[i]);
+    }
+
+    /* Marked with the message that publishes it, in one commit: a full outbox takes neither. */
+    struct store_pubmark m0 = {STORE_PUB_CHANGE, ch.seq[0]}, bad = {(enum store_pubtable)9, 1};
+    int64_t id, n, oldest;
+
+    assert_int_equal(store_outbox_add(s, "incident/1", "{}", 1000, 0, &m0, &id), -1);
+    assert_int_equal(errno, ENOSPC);
+    assert_int_equal(nchanges(s), 6);
+    assert_int_equal(store_outbox_add(s, "incident/1", "{}", 1000, 10, &bad, &id), -1);
+    assert_int_equal(errno, EINVAL);
+    assert_int_equal(store_outbox_stats(s, &n, &oldest), 0);
+    assert_int_equal(n, 0);
+    assert_int_equal(store_outbox_add(s, "incident/1", "{}", 1000, 10, &m0, &id), 0);
+    assert_true(id > 0);
+    assert_int_equal(store_outbox_stats(s, &n, &oldest), 0);
+    assert_int_equal(n, 1);
     memset(&ch, 0, sizeof(ch));
     assert_int_equal(store_change_each(s, get_change, &ch), 0);
-    assert_int_equal(ch.n, 2);
-    assert_string_equal(ch.what[0], "resolved");
+    assert_int_equal(ch.n, 5);
+    assert_string_equal(ch.what[0], "detected");
+    assert_int_equal(ch.incident[0], b);
+    /* Marked alone (a message that did not go through the outbox). */
+    m0.id = ch.seq[0];
+    assert_int_equal(store_mark_published(s, &m0), 0);
+    assert_int_equal(nchanges(s), 4);
     store_close(s);
 }
 
@@ -397,8 +419,8 @@ test_cmd_event(void **state)
     assert_int_equal(store_cmd_apply(s, &ev, 1772330001000LL, "cli", &r), 0);
     assert_int_equal(r.changed, 1);
     assert_int_equal(r.id, 3);
-    /* Events are not incident changes: nothing to publish on incident/<id>. */
-    assert_int_equal(nchanges(s), 0);
+    /* Events are not incident changes: nothing to publish on incident/<id> but the detection. */
+    assert_int_equal(nchanges(s), 1);
     store_close(s);
 }
 
@@ -469,8 +491,9 @@ test_period_and_event_publishing(void **state)
 
     assert_int_equal(store_event_unpublished(s, collect_event, &unpub), 0);
     assert_int_equal(unpub.n, 3);
-    assert_int_equal(store_event_published(s, unpub.id[0]), 0);
-    assert_int_equal(store_event_published(s, unpub.id[2]), 0);
+    struct store_pubmark e0 = {STORE_PUB_EVENT, unpub.id[0]}, e2 = {STORE_PUB_EVENT, unpub.id[2]};
+    assert_int_equal(store_mark_published(s, &e0), 0);
+    assert_int_equal(store_mark_published(s, &e2), 0);
     memset(&unpub, 0, sizeof(unpub));
     assert_int_equal(store_event_unpublished(s, collect_event, &unpub), 0);
     assert_int_equal(unpub.n, 1);
@@ -499,7 +522,7 @@ test_data_version(void **state)
     store_close(cli);
     assert_int_equal(store_data_version(d, &v2), 0);
     assert_true(v2 != v1);
-    assert_int_equal(nchanges(d), 1);
+    assert_int_equal(nchanges(d), 3); /* two detections, the CLI's acknowledgement */
     store_close(d);
 }
 
