@@ -4,6 +4,7 @@
 #include "increc.h"
 
 #include <math.h>
+#include <stdio.h>
 #include <string.h>
 
 #include "rw_calendar.h"
@@ -13,6 +14,61 @@ struct walk {
     int64_t from, to;
     json_t *list;
 };
+
+const struct increc_column increc_columns[INCREC_NCOLUMNS] = {
+    {"id", "id", "编号", 0, 0},
+    {"state", "state", "状态", 0, 0},
+    {"rule", "rule", "规则", 0, 0},
+    {"name", "name", "名称", 1, 0},
+    {"severity", "severity", "级别", 0, 0},
+    {"category", "category", "类别", 0, 0},
+    {"device", "device", "设备", 0, 0},
+    {"point", "point", "测点", 0, 0},
+    {"value", "value", "值", 0, 0},
+    {"started", "started", "开始", 0, 1},
+    {"detected", "detected", "发现", 0, 1},
+    {"acknowledged", "acknowledged", "确认", 0, 1},
+    {"acknowledged_by", "acknowledged_by", "确认人", 1, 0},
+    {"ack_note", "ack_note", "确认说明", 1, 0},
+    {"time_to_ack_s", "time_to_ack_s", "响应用时(秒)", 0, 0},
+    {"cleared", "cleared", "恢复", 0, 1},
+    {"resolved", "resolved", "解决", 0, 1},
+    {"resolution", "resolution", "解决方式", 0, 0},
+    {"resolved_by", "resolved_by", "解决人", 1, 0},
+    {"cause", "cause", "原因", 1, 0},
+    {"measure", "measure", "措施", 1, 0},
+    {"duration_s", "time_to_resolve_s", "处理用时(秒)", 0, 0},
+    {"flags", "flags", "标记", 0, 0},
+};
+_Static_assert(sizeof(increc_columns) / sizeof(increc_columns[0]) == INCREC_NCOLUMNS &&
+                   INCREC_NCOLUMNS == 23,
+               "one entry per column");
+
+const char *
+increc_text(const json_t *v, char *buf, size_t len)
+{
+    const json_t *f;
+    size_t k, off = 0;
+
+    if (json_is_string(v))
+        return json_string_value(v);
+    if (len == 0)
+        return NULL;
+    if (json_is_number(v)) {
+        snprintf(buf, len, "%.15g", json_number_value(v));
+        return buf;
+    }
+    if (!json_is_array(v) || json_array_size(v) == 0)
+        return NULL;
+    buf[0] = '\0';
+    json_array_foreach(v, k, f)
+    {
+        if (off < len)
+            off += (size_t)snprintf(buf + off, len - off, "%s%s", k ? ";" : "",
+                                    json_is_string(f) ? json_string_value(f) : "");
+    }
+    return buf;
+}
 
 static json_t *
 time_or_null(const char *tz, int64_t t)

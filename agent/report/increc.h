@@ -20,6 +20,26 @@
 #include "cfg/cfg.h"
 #include "store/store.h"
 
+/*
+ * The record's columns, in order: the member of increc_object() each shows, its header in
+ * `roomwatch incidents --format csv` (tools/roomwatch/README.md), its heading in the
+ * workbook's 故障处理记录 sheet (English: the member's name), whether people write it (text:
+ * quoted in CSV) and whether it is a time. One list for every tabular form of the record.
+ */
+struct increc_column {
+    const char *key, *csv, *zh;
+    unsigned text : 1, time : 1;
+};
+#define INCREC_NCOLUMNS 23
+extern const struct increc_column increc_columns[INCREC_NCOLUMNS];
+
+/*
+ * A member of the record's object as one cell's text: a string as it is, a number as the JSON
+ * has it (%.15g: 75, 75.5), the flags joined by ";" (in buf, len bytes), NULL for null or
+ * no flags.
+ */
+const char *increc_text(const json_t *v, char *buf, size_t len);
+
 /* The config's name of alarm rule id, or NULL (none, or the rule was removed since). */
 const char *increc_rule_name(const struct rw_config *cfg, const char *id);
 

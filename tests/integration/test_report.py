@@ -385,8 +385,9 @@ def check_incident_sheet(ws, incidents):
     keys = ["id", "state", "rule", "name", "severity", "category", "device", "point", "value",
             "started", "detected", "acknowledged", "acknowledged_by", "ack_note",
             "time_to_ack_s", "cleared", "resolved", "resolution", "resolved_by", "cause",
-            "measure", "duration_s"]
-    check(heads[:3] == ["编号", "状态", "规则"] and len(heads) == len(keys), "headings %r" % heads)
+            "measure", "duration_s", "flags"]
+    check(heads[:3] == ["编号", "状态", "规则"] and heads[-1] == "标记" and
+          len(heads) == len(keys), "headings %r" % heads)
     rows = list(ws.iter_rows(min_row=2, values_only=True))
     check(len(rows) == len(incidents), "%d incident rows, want %d" % (len(rows), len(incidents)))
     for row, want in zip(rows, incidents):
@@ -398,6 +399,8 @@ def check_incident_sheet(ws, incidents):
                       (v is not None and w is not None and
                        abs((v - local(w)).total_seconds()) < 0.001),
                       "incident %s: %r, want %r" % (k, v, w))
+            elif k == "flags":  # one cell: the flags joined by ";"
+                check(v == (";".join(w) or None), "incident flags: %r, want %r" % (v, w))
             elif isinstance(w, float):
                 close(v, w, "incident " + k)
             else:

@@ -37,33 +37,6 @@ struct listing {
     int64_t from, to; /* --year: detected in [from, to), ms; to = 0: no filter */
 };
 
-/* The fault-handling record's columns, in order (tools/roomwatch/README.md). */
-static const char *const csv_columns[] = {
-    "id",
-    "state",
-    "rule",
-    "name",
-    "severity",
-    "category",
-    "device",
-    "point",
-    "value",
-    "started",
-    "detected",
-    "acknowledged",
-    "acknowledged_by",
-    "ack_note",
-    "time_to_ack_s",
-    "cleared",
-    "resolved",
-    "resolution",
-    "resolved_by",
-    "cause",
-    "measure",
-    "time_to_resolve_s",
-    "flags",
-};
-
 static void
 incidents_usage(FILE *fp)
 {
@@ -105,64 +78,25 @@ csv_field(const char *v, int last, int text)
     fputs(last ? "\r\n" : ",", stdout);
 }
 
-static const char *
-csv_time(const char *tz, int64_t t, char *buf, size_t len)
-{
-    return t != 0 ? rw_calendar_rfc3339(tz, t, buf, len) : NULL;
-}
-
-/* Seconds from a to b as the JSON has them (%.15g: 75, 75.5); NULL when b is not set. */
-static const char *
-csv_secs(int64_t a, int64_t b, char *buf, size_t len)
-{
-    if (b == 0)
-        return NULL;
-    snprintf(buf, len, "%.15g", (double)(b - a) / 1000.0);
-    return buf;
-}
-
-static void
+/*
+ * One incident as a CSV row: the record's object (increc.h), column by column. Numbers as the
+ * JSON has them (%.15g: 75, 75.5), flags joined by ";", null empty. -1 when memory runs out.
+ */
+static int
 add_csv(const struct store_incident *in, const struct listing *ls)
 {
-    char t[5][RW_CAL_TIME_LEN], id[24], val[32], ack[32], res[32];
-    const char *tz = ls->tz;
+    json_t *o = increc_object(ls->cfg, in);
 
-    snprintf(id, sizeof(id), "%lld", (long long)in->id);
-    if (isfinite(in->value))
-        snprintf(val, sizeof(val), "%.15g", in->value);
-    const char *const row[] = {
-        id,
-        in->resolved != 0 ? "resolved" : "open",
-        in->rule,
-        increc_rule_name(ls->cfg, in->rule),
-        in->severity,
-        in->category,
-        in->device,
-        in->point,
-        isfinite(in->value) ? val : NULL,
-        csv_time(tz, in->started, t[0], sizeof(t[0])),
-        csv_time(tz, in->detected, t[1], sizeof(t[1])),
-        csv_time(tz, in->acked, t[2], sizeof(t[2])),
-        in->acked_by,
-        in->ack_note,
-        csv_secs(in->detected, in->acked, ack, sizeof(ack)),
-        csv_time(tz, in->cleared, t[3], sizeof(t[3])),
-        csv_time(tz, in->resolved, t[4], sizeof(t[4])),
-        in->resolved_how,
-        in->resolved_by,
-        in->cause,
-        in->measure,
-        csv_secs(in->detected, in->resolved, res, sizeof(res)),
-        (in->flags & STORE_INC_CLEARED_WHILE_DOWN) ? "cleared_while_down" : NULL,
-    };
-    /* The columns people write: the rule's name, who, and their notes. */
-    static const int text[] = {0, 0, 0, 1, 0, 0, 0, 0, 0, 0, 0, 0, 1, 1, 0, 0, 0, 0, 1, 1, 1, 0, 0};
-    size_t n = sizeof(row) / sizeof(row[0]);
+    if (o == NULL)
+        return -1;
+    for (size_t i = 0; i < INCREC_NCOLUMNS; i++) {
+        char buf[512];
 
-    _Static_assert(sizeof(text) / sizeof(text[0]) == sizeof(row) / sizeof(row[0]),
-                   "one text flag per column");
-    for (size_t i = 0; i < n; i++)
-        csv_field(row[i], i + 1 == n, text[i]);
+        csv_field(increc_text(json_object_get(o, increc_columns[i].key), buf, sizeof(buf)),
+                  i + 1 == INCREC_NCOLUMNS, increc_columns[i].text);
+    }
+    json_decref(o);
+    return 0;
 }
 
 /* The record's object (increc.h: one code path with `roomwatch report`). */
@@ -183,12 +117,10 @@ each(const struct store_incident *in, void *arg)
     if (ls->to != 0 && (in->detected < ls->from || in->detected >= ls->to))
         return 0;
     ls->n++;
-    if (ls->fmt == F_RECORD_CSV) {
-        add_csv(in, ls);
-        return 0;
-    }
+    if (ls->fmt == F_RECORD_CSV)
+        return add_csv(in, ls) == 0 ? 0 : 1; /* 1: out of memory */
     if (ls->fmt != F_TABLE)
-        return add_json(in, ls) == 0 ? 0 : -1;
+        return add_json(in, ls) == 0 ? 0 : 1;
     snprintf(target, sizeof(target), "%s%s%s", in->device, in->point ? "." : "",
              in->point ? in->point : "");
     printf("%-6lld %-8s %-8s %-11s %-20s %-24s %-25s %s%s\n", (long long)in->id,
@@ -283,12 +215,10 @@ cmd_incidents(int argc, char **argv)
     if ((ls.fmt == F_JSON || ls.fmt == F_RECORD_JSON) && (ls.list = json_array()) == NULL)
         goto out;
     if (ls.fmt == F_RECORD_CSV) {
-        size_t nc = sizeof(csv_columns) / sizeof(csv_columns[0]);
-
         if (bom)
             fputs("\xef\xbb\xbf", stdout);
-        for (size_t i = 0; i < nc; i++)
-            csv_field(csv_columns[i], i + 1 == nc, 0);
+        for (size_t i = 0; i < INCREC_NCOLUMNS; i++)
+            csv_field(increc_columns[i].csv, i + 1 == INCREC_NCOLUMNS, 0);
     }
     if (ls.fmt == F_TABLE)
         printf("%-6s %-8s %-8s %-11s %-20s %-24s %-25s %s\n", "ID", "STATE", "SEVERITY", "CATEGORY",

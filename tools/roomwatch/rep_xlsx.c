@@ -9,6 +9,8 @@
 
 #include <xlsxwriter.h>
 
+#include "report/increc.h"
+
 #define CHART_ROWS 15 /* rows a monthly chart takes */
 #define CHART_COLS 8
 #define SHEET_MAX 31  /* characters in a sheet name (Excel's limit) */
@@ -322,52 +324,29 @@ static void
 incident_sheet(struct wb *w, const json_t *doc)
 {
     lxw_worksheet *ws = add_sheet(w, L(w, "故障处理记录", "Incidents"), NULL);
-    static const char *const keys[] = {"id",
-                                       "state",
-                                       "rule",
-                                       "name",
-                                       "severity",
-                                       "category",
-                                       "device",
-                                       "point",
-                                       "value",
-                                       "started",
-                                       "detected",
-                                       "acknowledged",
-                                       "acknowledged_by",
-                                       "ack_note",
-                                       "time_to_ack_s",
-                                       "cleared",
-                                       "resolved",
-                                       "resolution",
-                                       "resolved_by",
-                                       "cause",
-                                       "measure",
-                                       "duration_s"};
-    static const char *const zh[] = {
-        "编号", "状态",     "规则",   "名称", "级别",   "类别",        "设备",         "测点",
-        "值",   "开始",     "发现",   "确认", "确认人", "确认说明",    "响应用时(秒)", "恢复",
-        "解决", "解决方式", "解决人", "原因", "措施",   "处理用时(秒)"};
-    size_t n = sizeof(keys) / sizeof(keys[0]), i;
+    const char *head[INCREC_NCOLUMNS];
+    size_t n = INCREC_NCOLUMNS, i;
     const json_t *in;
 
-    _Static_assert(sizeof(zh) == sizeof(keys), "one heading per column");
-    header_row(w, ws, 0, w->zh ? zh : keys, n);
-    worksheet_set_column(ws, 0, (lxw_col_t)(n - 1), 14, NULL);
-    worksheet_set_column(ws, 9, 11, 20, NULL);
-    worksheet_set_column(ws, 15, 16, 20, NULL);
+    for (size_t c = 0; c < n; c++) {
+        head[c] = w->zh ? increc_columns[c].zh : increc_columns[c].key;
+        worksheet_set_column(ws, (lxw_col_t)c, (lxw_col_t)c, increc_columns[c].time ? 20 : 14,
+                             NULL);
+    }
+    header_row(w, ws, 0, head, n);
     json_array_foreach(json_object_get(doc, "incidents"), i, in)
     {
         for (size_t c = 0; c < n; c++) {
-            const json_t *v = json_object_get(in, keys[c]);
+            const json_t *v = json_object_get(in, increc_columns[c].key);
             int r = (int)i + 1;
+            char flags[256];
 
-            if (c == 9 || c == 10 || c == 11 || c == 15 || c == 16)
+            if (increc_columns[c].time)
                 put_time(w, ws, r, (int)c, json_string_value(v));
             else if (json_is_number(v))
                 put_num(ws, r, (int)c, v, w->num);
             else
-                put_text(ws, r, (int)c, json_string_value(v), w->wrap);
+                put_text(ws, r, (int)c, increc_text(v, flags, sizeof(flags)), w->wrap);
         }
     }
     worksheet_freeze_panes(ws, 1, 1);
