@@ -22,9 +22,17 @@ status=0
 for v in $variants; do
     b="$top/build-test-$v"
     ctest_args=""
+    beside="" # a long, mostly idle test run beside the others (its own ctest)
     t0=$(date +%s)
     case $v in
-    release) opts="-DCMAKE_BUILD_TYPE=RelWithDebInfo" ;;
+    release)
+        opts="-DCMAKE_BUILD_TYPE=RelWithDebInfo"
+        # The ten-minute broker outage waits most of its time (one meter polled, the broker
+        # away) and checks what arrives, not when: it runs beside the rest rather than adding
+        # eleven minutes to the run.
+        beside="integration-outbox_10min"
+        ctest_args="-E ^$beside$"
+        ;;
     asan)
         opts="-DCMAKE_BUILD_TYPE=Debug -DROOMWATCH_SANITIZE=ON"
         # integration-alerts waits three wall-clock minutes for the minute evaluations; under
@@ -93,11 +101,22 @@ for v in $variants; do
     cmake -S "$top" -B "$b" -DROOMWATCH_WERROR=ON $opts >/dev/null
     cmake --build "$b" -j "$jobs"
     echo "==> $v tests"
+    bpid=""
+    if [ -n "$beside" ]; then
+        (cd "$b" && ctest --output-on-failure --timeout 1200 -R "^$beside$") \
+            >"$b/beside.log" 2>&1 &
+        bpid=$!
+    fi
     # ASan: fail on leaks too; UBSan reports already abort (-fno-sanitize-recover).
     # shellcheck disable=SC2086
     if ! (cd "$b" && ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 \
         ctest --output-on-failure --timeout 600 -j "$jobs" $ctest_args); then
         status=1
+    fi
+    if [ -n "$bpid" ]; then
+        wait "$bpid" || status=1
+        echo "==> $v: $beside (run beside the others)"
+        cat "$b/beside.log"
     fi
     unset RW_EMULATOR RW_DEB_REQUIRE
     echo "==> $v: $(($(date +%s) - t0)) s"
