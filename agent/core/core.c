@@ -392,10 +392,10 @@ core_restart(struct core *c, int64_t saved)
 
 int
 core_command(struct core *c, const struct store_cmd *cmd, int64_t now, const char *source,
-             struct store_cmd_result *r)
+             struct store_cmd_result *r, struct store_cmd_reply *reply)
 {
     /* Taken (archived) as the record publishes the change: record.c. */
-    return rec_apply(c->rec, cmd, now, source, r);
+    return rec_apply(c->rec, cmd, now, source, r, reply);
 }
 
 /* The value, the judgement and each item's id, state and times, but not the durations

@@ -94,9 +94,11 @@ int core_report(struct core *c, size_t dev, int64_t t, double latency_s);
  * saved, the alarm detector forgets its runs and takes the open incidents from the store.
  */
 void core_restart(struct core *c, int64_t saved);
-/* A command on the record applied at now (record.h: rec_apply()). */
+/* A command on the record applied at now (record.h: rec_apply()); reply (NULL: none) queues
+ * its answer with it (store.h: store_cmd_apply_answered()). */
+struct store_cmd_reply;
 int core_command(struct core *c, const struct store_cmd *cmd, int64_t now, const char *source,
-                 struct store_cmd_result *r);
+                 struct store_cmd_result *r, struct store_cmd_reply *reply);
 /* The engine accounts for time up to t (eng_advance()). */
 void core_advance(struct core *c, int64_t t);
 /* What is due at now (see above). Call about once a second. */

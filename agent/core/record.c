@@ -340,9 +340,9 @@ publish_events(struct rec *c)
 
 int
 rec_apply(struct rec *c, const struct store_cmd *cmd, int64_t now, const char *source,
-          struct store_cmd_result *r)
+          struct store_cmd_result *r, struct store_cmd_reply *reply)
 {
-    if (store_cmd_apply(c->store, cmd, now, source, r) < 0)
+    if (store_cmd_apply_answered(c->store, cmd, now, source, r, reply) < 0)
         return -1;
     if (r->changed && cmd->kind == STORE_CMD_SILENCE)
         log_notice("silence %lld recorded by %s", (long long)r->id, cmd->by);

@@ -53,9 +53,10 @@ struct rw_config;
 
 /* cfg, store and out (NULL: nothing is published) are borrowed and must outlive the object. */
 struct rec *rec_new(const struct rw_config *cfg, struct store *store, const struct core_out *out);
-/* Applies cmd at engine time now (source: "mqtt", "cli", "replay"), then publishes. */
+/* Applies cmd at engine time now (source: "mqtt", "cli", "replay"), with its answer when
+ * reply is not NULL (store_cmd_apply_answered()), then publishes. */
 int rec_apply(struct rec *c, const struct store_cmd *cmd, int64_t now, const char *source,
-              struct store_cmd_result *r);
+              struct store_cmd_result *r, struct store_cmd_reply *reply);
 /* Publishes what is not yet published (the detector's transition just stored). */
 void rec_publish(struct rec *c);
 /* Publishes changes other connections made; now is engine time. Call about once a second. */

@@ -10,6 +10,7 @@
 
 #include "cfg/cfg.h"
 #include "core/core.h"
+#include "daemon/outbox.h"
 #include "pub/pub.h"
 #include "rcmd.h"
 #include "rw_clock.h"
@@ -21,6 +22,7 @@ struct ctl {
     const struct rw_config *cfg;
     struct pub *pub;
     struct core *core; /* NULL: no store */
+    struct outbox *ob; /* NULL: no answer goes through the outbox */
     int64_t (*now_ms)(void *ctx);
     void *now_ctx;
     struct rw_lograte refusals; /* a flood of bad commands: logged once per burst */
@@ -29,7 +31,7 @@ struct ctl {
 static void on_command(void *ctx, const char *verb, const char *payload, size_t len);
 
 struct ctl *
-ctl_new(const struct rw_config *cfg, struct pub *pub, struct core *core,
+ctl_new(const struct rw_config *cfg, struct pub *pub, struct core *core, struct outbox *ob,
         int64_t (*now_ms)(void *ctx), void *now_ctx)
 {
     struct ctl *c = calloc(1, sizeof(*c));
@@ -39,6 +41,7 @@ ctl_new(const struct rw_config *cfg, struct pub *pub, struct core *core,
     c->cfg = cfg;
     c->pub = pub;
     c->core = core;
+    c->ob = ob;
     c->now_ms = now_ms;
     c->now_ctx = now_ctx;
     c->refusals = (struct rw_lograte)RW_LOGRATE_INIT("commands refused", 5.0, 60.0);
@@ -62,6 +65,8 @@ ctl_tick(struct ctl *c, double mono)
         (void)rw_lograte_tick(&c->refusals, mono);
 }
 
+/* An answer that changes nothing goes from paho's buffer: a flood of bad commands must not
+ * become a flood of fsync()s. */
 static void
 answer(struct ctl *c, char *txt)
 {
@@ -72,6 +77,13 @@ answer(struct ctl *c, char *txt)
     /* A refused message is counted by pub, which logs the state change. */
     (void)pub_publish(c->pub, "cmd/result", txt, 1, 0);
     free(txt);
+}
+
+/* store_cmd_reply's build(): the answer to the command being applied. */
+static char *
+build_ok(const struct store_cmd_result *r, void *arg)
+{
+    return rcmd_answer_ok(arg, r);
 }
 
 static void
@@ -112,7 +124,11 @@ on_command(void *ctx, const char *verb, const char *payload, size_t len)
         rcmd_free(&cmd);
         return;
     }
-    if (core_command(c->core, &cmd.cmd, now, "mqtt", &r) < 0) {
+    /* A change is answered in the transaction that makes it (the outbox): whoever sent the
+     * command hears of it even if the agent dies right after. */
+    struct store_cmd_reply reply = {"cmd/result", c->cfg->mqtt.outbox, build_ok, &cmd, 0};
+
+    if (core_command(c->core, &cmd.cmd, now, "mqtt", &r, c->ob != NULL ? &reply : NULL) < 0) {
         if (errno == ENOENT)
             snprintf(why, sizeof(why), "incident %lld: no such incident",
                      (long long)cmd.cmd.incident);
@@ -128,7 +144,9 @@ on_command(void *ctx, const char *verb, const char *payload, size_t len)
         rcmd_free(&cmd);
         return;
     }
-    /* The core published the changed incident or the recorded event; then the answer. */
-    answer(c, rcmd_answer_ok(&cmd, &r));
+    /* The core published the changed incident or the recorded event; then the answer, unless
+     * it went with the change. */
+    if (!reply.queued)
+        answer(c, rcmd_answer_ok(&cmd, &r));
     rcmd_free(&cmd);
 }

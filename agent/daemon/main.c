@@ -608,7 +608,7 @@ record_start(struct agent *a)
     if (keeps_store(cfg) && core_start(a) < 0)
         return -1;
     if ((a->dlv = dlv_new(cfg, a->pub, a->core, &a->et)) == NULL ||
-        (a->ctl = ctl_new(cfg, a->pub, a->core, engine_now, a)) == NULL ||
+        (a->ctl = ctl_new(cfg, a->pub, a->core, a->ob, engine_now, a)) == NULL ||
         (a->store != NULL && (a->repub = repub_new(cfg, a->store, a->pub)) == NULL)) {
         log_err("out of memory");
         return -1;

@@ -228,6 +228,27 @@ int store_cmd_apply(struct store *s, const struct store_cmd *c, int64_t now, con
                     struct store_cmd_result *r);
 
 /*
+ * The answer to a command, for store_cmd_apply_answered(): when the command changes the
+ * record, build() makes the answer from the result and it is queued in the outbox (topic under
+ * the prefix; ENOSPC beyond max messages) in the command's own transaction, so that a command
+ * applied is a command answered, whatever happens next. build() returns a malloc()ed payload,
+ * or NULL when memory runs out. queued (out) is 1 when the answer is in the outbox; 0 when the
+ * command changed nothing or failed, the outbox was full or build() failed: the caller
+ * answers another way.
+ */
+struct store_cmd_reply {
+    const char *topic;
+    int64_t max;
+    char *(*build)(const struct store_cmd_result *r, void *arg);
+    void *arg;
+    int queued;
+};
+/* store_cmd_apply(), answered through the outbox (reply NULL: as store_cmd_apply()). */
+int store_cmd_apply_answered(struct store *s, const struct store_cmd *c, int64_t now,
+                             const char *source, struct store_cmd_result *r,
+                             struct store_cmd_reply *reply);
+
+/*
  * One row of the change log, not yet published: an incident changed by a command, or by the
  * alarm detector (schema version 10: store_incident_insert() and store_incident_resolve_auto()
  * add their row in the transition's transaction).

@@ -15,6 +15,7 @@
 #include <errno.h>
 #include <math.h>
 #include <stddef.h>
+#include <stdlib.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -540,14 +541,47 @@ cmd_silence(sqlite3 *db, const struct store_cmd *c, int64_t now, struct store_cm
     return 0;
 }
 
+/*
+ * The answer of a command that changed the record, into the outbox inside its transaction.
+ * 0 (queued, or left to the caller: the outbox full, out of memory) or -1 (EIO: the command
+ * is not kept either).
+ */
+static int
+queue_answer(sqlite3 *db, const struct store_cmd_result *r, int64_t now,
+             struct store_cmd_reply *reply)
+{
+    char *payload = reply->build(r, reply->arg);
+    int64_t id;
+    int rc = 0;
+
+    if (payload == NULL)
+        return 0;
+    if (store_outbox_insert(db, reply->topic, payload, now, reply->max, &id) == 0)
+        reply->queued = 1;
+    else if (errno != ENOSPC)
+        rc = -1;
+    free(payload);
+    return rc;
+}
+
 int
 store_cmd_apply(struct store *s, const struct store_cmd *c, int64_t now, const char *source,
                 struct store_cmd_result *r)
+{
+    return store_cmd_apply_answered(s, c, now, source, r, NULL);
+}
+
+int
+store_cmd_apply_answered(struct store *s, const struct store_cmd *c, int64_t now,
+                         const char *source, struct store_cmd_result *r,
+                         struct store_cmd_reply *reply)
 {
     sqlite3 *db = store_db(s);
     int rc, e;
 
     memset(r, 0, sizeof(*r));
+    if (reply != NULL)
+        reply->queued = 0;
     r->id = c->incident;
     if (c->by == NULL || source == NULL ||
         (c->kind == STORE_CMD_RESOLVE && (c->cause == NULL || c->measure == NULL)) ||
@@ -575,10 +609,14 @@ store_cmd_apply(struct store *s, const struct store_cmd *c, int64_t now, const c
         rc = -1;
         break;
     }
+    if (rc == 0 && r->changed && reply != NULL && queue_answer(db, r, now, reply) < 0)
+        rc = -1; /* errno EIO */
     if (rc == 0 && r->changed && sqlite3_exec(db, "COMMIT", NULL, NULL, NULL) != SQLITE_OK) {
         errno = EIO;
         rc = -1;
     }
+    if (rc < 0 && reply != NULL)
+        reply->queued = 0;
     if (rc < 0 || !r->changed) {
         /* Nothing to keep: a refusal, a repeat, or a failed commit. */
         e = errno;

@@ -44,12 +44,41 @@ store_mark_published(struct store *s, const struct store_pubmark *m)
 }
 
 int
+store_outbox_insert(sqlite3 *db, const char *topic, const char *payload, int64_t at, int64_t max,
+                    int64_t *id)
+{
+    sqlite3_stmt *st = NULL;
+    int64_t n;
+
+    *id = 0;
+    if (sqlite3_prepare_v2(db, "SELECT count(*) FROM outbox", -1, &st, NULL) != SQLITE_OK ||
+        sqlite3_step(st) != SQLITE_ROW)
+        return store_fail(db, st, 0);
+    n = sqlite3_column_int64(st, 0);
+    sqlite3_finalize(st);
+    st = NULL;
+    if (n >= max) {
+        errno = ENOSPC;
+        return -1;
+    }
+    if (sqlite3_prepare_v2(db, "INSERT INTO outbox (topic, payload, queued_at) VALUES (?, ?, ?)",
+                           -1, &st, NULL) != SQLITE_OK)
+        return store_fail(db, st, 0);
+    sqlite3_bind_text(st, 1, topic, -1, SQLITE_STATIC);
+    sqlite3_bind_text(st, 2, payload, -1, SQLITE_STATIC);
+    sqlite3_bind_int64(st, 3, at);
+    if (sqlite3_step(st) != SQLITE_DONE)
+        return store_fail(db, st, 0);
+    sqlite3_finalize(st);
+    *id = sqlite3_last_insert_rowid(db);
+    return 0;
+}
+
+int
 store_outbox_add(struct store *s, const char *topic, const char *payload, int64_t at,
                  int64_t max, const struct store_pubmark *m, int64_t *id)
 {
     sqlite3 *db = store_db(s);
-    sqlite3_stmt *st = NULL;
-    int64_t n;
 
     *id = 0;
     if (m != NULL && (m->table < STORE_PUB_CHANGE || m->table > STORE_PUB_ALERT)) {
@@ -58,32 +87,15 @@ store_outbox_add(struct store *s, const char *topic, const char *payload, int64_
     }
     if (sqlite3_exec(db, "BEGIN IMMEDIATE", NULL, NULL, NULL) != SQLITE_OK)
         return store_fail(db, NULL, 0);
-    if (sqlite3_prepare_v2(db, "SELECT count(*) FROM outbox", -1, &st, NULL) != SQLITE_OK ||
-        sqlite3_step(st) != SQLITE_ROW)
-        return store_fail(db, st, 1);
-    n = sqlite3_column_int64(st, 0);
-    sqlite3_finalize(st);
-    st = NULL;
-    if (n >= max) {
-        sqlite3_exec(db, "ROLLBACK", NULL, NULL, NULL);
-        errno = ENOSPC;
+    if (store_outbox_insert(db, topic, payload, at, max, id) < 0) {
+        int e = errno;
+
+        store_rollback(db);
+        errno = e;
         return -1;
     }
-    if (sqlite3_prepare_v2(db, "INSERT INTO outbox (topic, payload, queued_at) VALUES (?, ?, ?)",
-                           -1, &st, NULL) != SQLITE_OK)
-        return store_fail(db, st, 1);
-    sqlite3_bind_text(st, 1, topic, -1, SQLITE_STATIC);
-    sqlite3_bind_text(st, 2, payload, -1, SQLITE_STATIC);
-    sqlite3_bind_int64(st, 3, at);
-    if (sqlite3_step(st) != SQLITE_DONE)
-        return store_fail(db, st, 1);
-    sqlite3_finalize(st);
-    *id = sqlite3_last_insert_rowid(db);
-    if (m != NULL && mark(db, m) < 0) {
-        *id = 0;
-        return store_fail(db, NULL, 1);
-    }
-    if (sqlite3_exec(db, "COMMIT", NULL, NULL, NULL) != SQLITE_OK) {
+    if ((m != NULL && mark(db, m) < 0) ||
+        sqlite3_exec(db, "COMMIT", NULL, NULL, NULL) != SQLITE_OK) {
         *id = 0;
         return store_fail(db, NULL, 1);
     }

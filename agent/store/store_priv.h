@@ -20,6 +20,11 @@ sqlite3 *store_db(struct store *s);
 int store_notify_log(sqlite3 *db, const char *kind, int64_t ref, const char *what, int64_t at,
                      const char *detail, int64_t *seq);
 
+/* Adds an outbox row inside the caller's transaction: 0 and *id, or -1 (ENOSPC: max rows
+ * there already; EIO). For store_outbox_add() and the answers of store_cmd_apply_answered(). */
+int store_outbox_insert(sqlite3 *db, const char *topic, const char *payload, int64_t at,
+                        int64_t max, int64_t *id);
+
 struct store_silence;
 /* store_silence_add() inside the caller's transaction: 0 and *id, *added 1 when it is new
  * (0: the same silence was there), or -1 (EINVAL, EIO). For store_cmd_apply(). */

@@ -10,6 +10,7 @@ kept), RW_MQTT_LOG=all makes mosquitto log every packet.
 """
 import json
 import os
+import random
 import re
 import shutil
 import signal
@@ -51,14 +52,40 @@ def check(cond, msg):
 _used_ports = set()
 
 
+def _ephemeral_range():
+    try:
+        with open("/proc/sys/net/ipv4/ip_local_port_range") as f:
+            lo, hi = (int(x) for x in f.read().split())
+            return lo, hi
+    except (OSError, ValueError):
+        return 32768, 60999
+
+
+def _bindable(port):
+    for kind in (socket.SOCK_STREAM, socket.SOCK_DGRAM):
+        s = socket.socket(socket.AF_INET, kind)
+        try:
+            s.bind(("127.0.0.1", port))
+        except OSError:
+            return False
+        finally:
+            s.close()
+    return True
+
+
 def free_port():
-    """A TCP (and UDP) port on 127.0.0.1 that is free now and not handed out before."""
-    for _ in range(100):
-        s = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
-        s.bind(("127.0.0.1", 0))
-        port = s.getsockname()[1]
-        s.close()
-        if port not in _used_ports and port > 10000:
+    """A TCP (and UDP) port on 127.0.0.1 that is free now and not handed out before, below the
+    kernel's ephemeral range: a broker stopped for minutes and started again on its port must
+    not find it taken by some outgoing connection (an agent's, or another test's) meanwhile,
+    as an ephemeral port may be."""
+    lo_eph, hi_eph = _ephemeral_range()
+    lo, hi = 20000, lo_eph - 1
+    if hi - lo < 1000:
+        lo, hi = hi_eph + 1, 65535
+    rnd = random.Random(os.getpid() ^ time.monotonic_ns())
+    for _ in range(200):
+        port = rnd.randint(lo, hi)
+        if port not in _used_ports and _bindable(port):
             _used_ports.add(port)
             return port
     raise Failure("no free port")

@@ -34,7 +34,7 @@ OUTAGE_START = 4.0  # s after devsim starts
 DIP_EVERY, DIP_LEN = 7.0, 4.0  # v_l1 at 190 V from 7 s on; hold 2 s, clear hold 2 s
 EVENT_EVERY = 6.0
 # What goes through the outbox: incident/<id>, event/<id>, alert/<indicator>.
-OUTBOX_TOPICS = r"/(incident/\d+|event/\d+|alert/[^/]+)$"
+OUTBOX_TOPICS = r"/(incident/\d+|event/\d+|alert/[^/]+|cmd/result)$"
 A = None
 
 

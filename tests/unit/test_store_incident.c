@@ -277,6 +277,71 @@ test_cmd_ack(void **state)
     store_close(s);
 }
 
+static char *
+answer_of(const struct store_cmd_result *r, void *arg)
+{
+    char *t = malloc(64);
+
+    (void)arg;
+    snprintf(t, 64, "{\"incident\":%lld,\"message\":\"%s\"}", (long long)r->id, r->what);
+    return t;
+}
+
+struct msgs {
+    size_t n;
+    char payload[4][64];
+};
+
+static int
+get_msg(const struct store_outbox_msg *m, void *arg)
+{
+    struct msgs *o = arg;
+
+    assert_string_equal(m->topic, "cmd/result");
+    snprintf(o->payload[o->n++], sizeof(o->payload[0]), "%s", m->payload);
+    return 0;
+}
+
+/* A command that changes the record is answered in its own transaction: the answer is in the
+ * outbox with the change; a repeat queues nothing; a full outbox keeps the change and leaves
+ * the answer to the caller. */
+static void
+test_cmd_answered(void **state)
+{
+    struct store_cmd ack = {.kind = STORE_CMD_ACK, .by = "alice"};
+    struct store_cmd_reply reply = {"cmd/result", 10, answer_of, NULL, 0};
+    struct store_cmd_result r;
+    struct store *s = NULL;
+    struct msgs m = {0};
+    int64_t a, b;
+
+    (void)state;
+    assert_int_equal(store_open(dir, &s), 0);
+    insert(s, 11000, &a);
+    insert(s, 12000, &b);
+    ack.incident = a;
+    assert_int_equal(store_cmd_apply_answered(s, &ack, 20000, "mqtt", &r, &reply), 0);
+    assert_int_equal(reply.queued, 1);
+    assert_int_equal(store_outbox_each(s, 0, 4, get_msg, &m), 0);
+    assert_int_equal(m.n, 1);
+    assert_string_equal(m.payload[0], "{\"incident\":1,\"message\":\"acknowledged\"}");
+
+    assert_int_equal(store_cmd_apply_answered(s, &ack, 21000, "mqtt", &r, &reply), 0);
+    assert_int_equal(r.changed, 0);
+    assert_int_equal(reply.queued, 0);
+
+    reply.max = 1; /* full */
+    ack.incident = b;
+    assert_int_equal(store_cmd_apply_answered(s, &ack, 22000, "mqtt", &r, &reply), 0);
+    assert_int_equal(r.changed, 1);
+    assert_int_equal(reply.queued, 0);
+    assert_int_equal(row_of(s, b).acked, 22000);
+    memset(&m, 0, sizeof(m));
+    assert_int_equal(store_outbox_each(s, 0, 4, get_msg, &m), 0);
+    assert_int_equal(m.n, 1);
+    store_close(s);
+}
+
 /* Resolution by hand: an open incident is resolved (not before its ack); the same notes
  * again change nothing, other notes are refused; an automatic resolution gets its notes
  * once, keeping its time and "auto". */
@@ -533,6 +598,7 @@ main(void)
         cmocka_unit_test_setup_teardown(test_incident_insert_resolve_list, setup, teardown),
         cmocka_unit_test_setup_teardown(test_incident_schema_and_read_only_open, setup, teardown),
         cmocka_unit_test_setup_teardown(test_cmd_ack, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_cmd_answered, setup, teardown),
         cmocka_unit_test_setup_teardown(test_cmd_resolve, setup, teardown),
         cmocka_unit_test_setup_teardown(test_cmd_event, setup, teardown),
         cmocka_unit_test_setup_teardown(test_period_and_event_publishing, setup, teardown),

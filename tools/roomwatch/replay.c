@@ -359,7 +359,7 @@ command(struct replay *rp, const struct trace_row *row, long line)
         fprintf(stderr, "%s:%ld: %s\n", rp->cur, line, err);
         return -1;
     }
-    if (core_command(rp->core, &rp->tcmd.cmd, row->t, "replay", &r) == 0)
+    if (core_command(rp->core, &rp->tcmd.cmd, row->t, "replay", &r, NULL) == 0)
         return 0;
     if (errno == ENOENT)
         fprintf(stderr,
