@@ -97,19 +97,98 @@ struct core {
 
 static int feed(struct core *c, uint32_t p, int64_t t, double v, int valid);
 
-/* The state saved beside the engine's image: the alarm detector's, when there are rules. */
+/*
+ * The state saved beside the engine's image (indset_save()'s aux): AUX_MAGIC, the number of
+ * sections, then each section's tag and length (uint32) and its bytes: the alarm detector's
+ * image when there are rules (AUX_ALARMS), the alerts' when the period's alerts are saved
+ * (AUX_ALERTS). A store from before the alerts were saved holds the detector's image alone,
+ * with no header: it begins with the detector's own magic and version (alarm.c), never this
+ * one, and is read as that. Unknown tags are skipped.
+ */
+#define AUX_MAGIC 0x52574158u /* "RWAX" */
+#define AUX_ALARMS 1u
+#define AUX_ALERTS 2u
+
+struct aux_part {
+    uint32_t tag;
+    void *buf;
+    size_t len;
+};
+
 static int
 save_state(struct core *c, const struct indset_period *p, struct eng *e, int64_t now)
 {
-    void *aux = NULL;
-    size_t auxlen = 0;
-    int rc;
+    struct aux_part part[2] = {{AUX_ALARMS, NULL, 0}, {AUX_ALERTS, NULL, 0}};
+    uint32_t hdr[2] = {AUX_MAGIC, 0};
+    char *aux = NULL, *q;
+    size_t auxlen = sizeof(hdr);
+    int rc = -1;
 
-    if (c->inc != NULL && inc_snapshot(c->inc, &aux, &auxlen) < 0)
-        return -1;
-    rc = indset_save(c->is, p, c->store, e, now, aux, auxlen);
+    if (c->inc != NULL && inc_snapshot(c->inc, &part[0].buf, &part[0].len) < 0)
+        goto out;
+    /* The alerts are the current period's: an ended period's final save has none. */
+    if (e == c->eng && c->al != NULL && alerts_snapshot(c->al, &part[1].buf, &part[1].len) < 0)
+        goto out;
+    for (size_t i = 0; i < 2; i++)
+        if (part[i].buf != NULL) {
+            auxlen += 2 * sizeof(uint32_t) + part[i].len;
+            hdr[1]++;
+        }
+    if (hdr[1] > 0) {
+        if ((aux = q = malloc(auxlen)) == NULL) {
+            errno = ENOMEM;
+            goto out;
+        }
+        memcpy(q, hdr, sizeof(hdr));
+        q += sizeof(hdr);
+        for (size_t i = 0; i < 2; i++) {
+            uint32_t l[2] = {part[i].tag, (uint32_t)part[i].len};
+
+            if (part[i].buf == NULL)
+                continue;
+            memcpy(q, l, sizeof(l));
+            memcpy(q + sizeof(l), part[i].buf, part[i].len);
+            q += sizeof(l) + part[i].len;
+        }
+    }
+    rc = indset_save(c->is, p, c->store, e, now, aux, aux != NULL ? auxlen : 0);
+out:
+    for (size_t i = 0; i < 2; i++)
+        free(part[i].buf);
     free(aux);
     return rc;
+}
+
+/* Section tag of a saved aux (see save_state()): 0 and *p, *n, or -1 when there is none. An
+ * aux without the header is the alarm detector's image alone. */
+static int
+aux_section(const void *aux, size_t len, uint32_t tag, const void **p, size_t *n)
+{
+    uint32_t hdr[2], l[2];
+    size_t off = sizeof(hdr);
+
+    if (aux == NULL || len == 0)
+        return -1;
+    if (len < sizeof(hdr) || (memcpy(hdr, aux, sizeof(hdr)), hdr[0] != AUX_MAGIC)) {
+        if (tag != AUX_ALARMS)
+            return -1;
+        *p = aux;
+        *n = len;
+        return 0;
+    }
+    for (uint32_t k = 0; k < hdr[1] && len - off >= sizeof(l); k++) {
+        memcpy(l, (const char *)aux + off, sizeof(l));
+        off += sizeof(l);
+        if (len - off < l[1])
+            return -1;
+        if (l[0] == tag) {
+            *p = (const char *)aux + off;
+            *n = l[1];
+            return 0;
+        }
+        off += l[1];
+    }
+    return -1;
 }
 
 int
@@ -209,7 +288,8 @@ static int
 resume(struct core *c, enum core_resume how, int64_t now, char *err, size_t errlen)
 {
     void *aux = NULL;
-    size_t auxlen = 0;
+    const void *part;
+    size_t auxlen = 0, partlen;
     int64_t advanced;
 
     if (indset_load(c->is, &c->per, c->store, c->eng, &c->saved_at, &aux, &auxlen) < 0) {
@@ -232,10 +312,17 @@ resume(struct core *c, enum core_resume how, int64_t now, char *err, size_t errl
     /* The detector goes on exactly only when the feed does; otherwise the open incidents
      * restored by inc_open() follow the restart rule. An image of other rules (the config
      * changed) is not taken: the restart rule then stands. */
-    if (how == CORE_CONTINUE && c->inc != NULL && aux != NULL &&
-        inc_restore(c->inc, aux, auxlen) < 0)
+    if (how == CORE_CONTINUE && c->inc != NULL &&
+        aux_section(aux, auxlen, AUX_ALARMS, &part, &partlen) == 0 &&
+        inc_restore(c->inc, part, partlen) < 0)
         log_notice("incidents: the alarm rules changed since the state was saved; open "
                    "incidents are judged again from their next observation");
+    /* The alerts go on either way: the minutes before the checkpoint were judged on what
+     * the agent saw, and the burn-rate windows over them stand after a restart (alert.h). */
+    if (c->al != NULL && aux_section(aux, auxlen, AUX_ALERTS, &part, &partlen) == 0 &&
+        alerts_restore(c->al, part, partlen) != 0)
+        log_notice("alerts: the alert settings changed since the state was saved; the "
+                   "changed indicators' burn-rate windows begin empty");
     free(aux);
     return 0;
 }
@@ -291,12 +378,13 @@ core_open(const struct rw_config *cfg, struct store *store, const struct core_op
         snprintf(err, errlen, "out of memory");
         goto fail;
     }
-    if (resume(c, o->resume, o->now, err, errlen) < 0)
-        goto fail;
+    /* Before resume(): the alerts take their saved state from the same checkpoint. */
     if ((c->al = alerts_new(cfg, store, c->out, &c->per)) == NULL) {
         snprintf(err, errlen, "out of memory");
         goto fail;
     }
+    if (resume(c, o->resume, o->now, err, errlen) < 0)
+        goto fail;
     if (c->resumed) {
         int64_t newest, advanced;
 
