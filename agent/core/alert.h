@@ -3,7 +3,9 @@
  * has an alert state (report/rpt_alert.h), evaluated by the core at every whole minute of
  * engine time (core.c: core_advance() steps the engine minute by minute), so that roomwatchd
  * and `roomwatch replay` evaluate at the same minutes from the same samples and give the same
- * alerts. A change is one alert: kept in the store's alert table with its notify_event row in
+ * alerts, to the last digit: each minute is judged on the engine with every sample up to it
+ * and none after (the core holds back the samples past the next minute until it is judged;
+ * the daemon's queue lag and replay's steps would otherwise feed different seconds past it). A change is one alert: kept in the store's alert table with its notify_event row in
  * one transaction (store_alert_add()), then published on <prefix>/alert/<indicator> (QoS 1,
  * not retained); one the publisher refused is published again at the next tick.
  *
