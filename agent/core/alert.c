@@ -32,6 +32,7 @@ struct alerts {
     size_t n;              /* engine indicators, then incident indicators */
     struct rpt_alert **st; /* NULL: no target */
     int store_failing, pub_pending;
+    int today; /* the day the last evaluation was in: rpt_judge_hint()'s guess */
 };
 
 static const struct cfg_indicator *
@@ -483,7 +484,7 @@ alerts_eval(struct alerts *a, struct eng *e, const struct ist_result *ires, int6
         if (a->st[i] == NULL)
             continue;
         r = eng_result(e, i);
-        rpt_judge(in, e, i, r, &per, &j);
+        rpt_judge_hint(in, e, i, r, &per, &a->today, &j);
         rpt_alert_observe(in, r, &j, m, &o);
         if (rpt_alert_step(a->st[i], &o, &ch))
             record(a, in, a->st[i], &ch, &j, r->value, r->coverage, NAN);

@@ -33,7 +33,7 @@ static int every_day(const struct cfg_indicator *in, const struct tgt *t,
                      const struct rpt_period *p);
 static int meets_goal(const struct cfg_indicator *in, const struct tgt *t,
                       const struct rpt_period *p, double v);
-static void read_course(const struct eng *e, size_t ind, const struct rpt_period *p,
+static void read_course(const struct eng *e, size_t ind, const struct rpt_period *p, int *hint,
                         struct course *c);
 static double best_rate(int64_t good, int64_t bad, int64_t rest);
 static double projected_rate(int64_t good, int64_t bad, int64_t rest, const struct course *c);
@@ -102,17 +102,23 @@ meets_goal(const struct cfg_indicator *in, const struct tgt *t, const struct rpt
 }
 
 static void
-read_course(const struct eng *e, size_t ind, const struct rpt_period *p, struct course *c)
+read_course(const struct eng *e, size_t ind, const struct rpt_period *p, int *hint,
+            struct course *c)
 {
     int64_t newest, advanced;
 
-    memset(c, 0, sizeof(*c));
+    /* Every field is set below (no memset: a rep stos per indicator and minute showed). */
+    for (int k = 0; k < W_N; k++)
+        c->sw[k] = c->lw[k] = 0;
     c->start = p->day_start[0];
     c->end = p->day_start[p->ndays];
     eng_position(e, &newest, &advanced);
     c->asof = advanced < c->start ? c->start : advanced > c->end ? c->end : advanced;
     c->over = c->asof >= c->end;
-    {
+    if (*hint >= 0 && *hint < p->ndays && p->day_start[*hint] <= c->asof &&
+        (*hint == p->ndays - 1 || p->day_start[*hint + 1] > c->asof)) {
+        c->today = *hint; /* the caller's guess holds: the day the last indicator was in */
+    } else {
         /* The day holding asof: a binary search (asked every minute, over a year's days). */
         int lo = 0, hi = p->ndays - 1;
 
@@ -125,6 +131,7 @@ read_course(const struct eng *e, size_t ind, const struct rpt_period *p, struct 
                 hi = mid - 1;
         }
         c->today = lo;
+        *hint = lo;
     }
     c->first = c->today >= RPT_LONG_DAYS - 1 ? c->today - (RPT_LONG_DAYS - 1) : 0;
     c->sw_start = p->day_start[c->today];
@@ -210,6 +217,7 @@ course_rate(const struct cfg_indicator *in, const struct tgt *t, const struct en
     double best = NAN, proj = NAN, total_ms = NAN;
     int64_t used_ms = 0;
 
+    j->share = share;
     if (in->kind == CFG_IND_BAND && in->each) {
         /* The value is the lowest point's rate: so are its best and its projection, and
          * the budget that binds is the point's with the least left. */
@@ -319,9 +327,11 @@ course_days(const struct cfg_indicator *in, const struct tgt *t, const struct en
         if (!duty || p->day_start[d + 1] <= c->asof)
             days_w++;
     days_s = !duty || p->day_start[c->today + 1] <= c->asof;
-    for (int d = 0; d < p->ndays; d++)
-        if (p->day_start[d + 1] > c->asof && !(d == c->today && lost_today))
-            open++;
+    /* The days not over yet, today's unless lost already: today and the ones after it
+     * (day_start[today] <= asof < day_start[today + 1]), none once the period is over.
+     * Counted, not looped: this runs every minute over a year's days. */
+    if (p->day_start[c->today + 1] > c->asof)
+        open = p->ndays - c->today - (lost_today ? 1 : 0);
     j->projection =
         (double)(r->days - (int)r->nlost) - (days_w > 0 ? (double)open * lost_w / days_w : 0.0);
 
@@ -358,17 +368,29 @@ void
 rpt_judge(const struct cfg_indicator *in, const struct eng *e, size_t ind,
           const struct eng_result *r, const struct rpt_period *p, struct rpt_judgement *j)
 {
+    int hint = -1;
+
+    rpt_judge_hint(in, e, ind, r, p, &hint, j);
+}
+
+void
+rpt_judge_hint(const struct cfg_indicator *in, const struct eng *e, size_t ind,
+               const struct eng_result *r, const struct rpt_period *p, int *today,
+               struct rpt_judgement *j)
+{
     const struct tgt *t = rpt_goal(in);
     struct course c;
     double best = NAN;
     int m;
 
-    memset(j, 0, sizeof(*j));
     j->met = -1;
     j->status = RPT_NONE;
+    j->has_budget = 0;
+    j->budget_unit = NULL;
+    j->method = NULL;
     j->total = j->used = j->left = NAN;
-    j->burn_short = j->burn_long = j->projection = NAN;
-    read_course(e, ind, p, &c);
+    j->burn_short = j->burn_long = j->projection = j->share = NAN;
+    read_course(e, ind, p, today, &c);
 
     switch (in->kind) {
     case CFG_IND_BAND:

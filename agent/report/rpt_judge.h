@@ -100,6 +100,7 @@ struct rpt_judgement {
     double burn_short, burn_long; /* NaN: nothing to go on */
     double projection;            /* in the value's unit; NaN: none */
     const char *method;           /* "last_7_days" or "final"; NULL without a projection */
+    double share; /* rates: the share of the known time the target lets go wrong; else NaN */
 };
 
 /*
@@ -108,6 +109,14 @@ struct rpt_judgement {
  */
 void rpt_judge(const struct cfg_indicator *in, const struct eng *e, size_t ind,
                const struct eng_result *r, const struct rpt_period *p, struct rpt_judgement *j);
+/*
+ * As rpt_judge(), with *today a guess at the day (0 = the period's first) holding the
+ * engine's "now", checked before it is used, and set to that day: a caller judging many
+ * indicators of one engine every minute saves the search for it. Any value is a guess.
+ */
+void rpt_judge_hint(const struct cfg_indicator *in, const struct eng *e, size_t ind,
+                    const struct eng_result *r, const struct rpt_period *p, int *today,
+                    struct rpt_judgement *j);
 
 /* "ok", "at_risk", "lost", "unverified"; NULL for RPT_NONE. */
 const char *rpt_status_name(enum rpt_status st);
