@@ -29,7 +29,8 @@ struct rpt_alert {
     int64_t last_alert_t;      /* INT64_MIN: none */
     enum rpt_alert_state want; /* the less urgent state being asked for */
     int64_t want_since;
-    size_t nslots;
+    size_t nslots; /* a power of two */
+    size_t span;   /* minutes the windows reach back, the newest included */
     struct slot *ring;
     double lw[RPT_ALERT_MAX_TIERS], sw[RPT_ALERT_MAX_TIERS];
 };
@@ -72,7 +73,11 @@ rpt_alert_new(const struct rpt_alert_conf *c)
     for (size_t k = 0; k < a->c.ntiers; k++)
         if (a->c.tier[k].long_ms > longest)
             longest = a->c.tier[k].long_ms;
-    a->nslots = (size_t)(longest / MIN_MS) + 1;
+    /* A power of two: a slot is found by a mask, not a division, four times a tier a minute. */
+    a->span = (size_t)(longest / MIN_MS) + 1;
+    a->nslots = 1;
+    while (a->nslots < a->span)
+        a->nslots *= 2;
     a->ring = malloc(a->nslots * sizeof(*a->ring));
     if (a->ring == NULL) {
         free(a);
@@ -104,7 +109,7 @@ slot_at(const struct rpt_alert *a, int64_t minute)
 
     if (minute < 0)
         return NULL;
-    s = &a->ring[(size_t)(minute % (int64_t)a->nslots)];
+    s = &a->ring[(size_t)minute & (a->nslots - 1)];
     return s->minute == minute ? s : NULL;
 }
 
@@ -112,10 +117,14 @@ slot_at(const struct rpt_alert *a, int64_t minute)
 static double
 window_burn(const struct rpt_alert *a, int64_t m, int64_t w, double share)
 {
-    const struct slot *now = slot_at(a, m), *then = slot_at(a, m - w / MIN_MS);
+    const struct slot *now, *then;
     double known;
 
-    if (now == NULL || then == NULL || !(share > 0))
+    if (!(share > 0))
+        return NAN; /* day counts, incident indicators: no ring to read (asked every minute) */
+    now = slot_at(a, m);
+    then = slot_at(a, m - w / MIN_MS);
+    if (now == NULL || then == NULL)
         return NAN;
     known = now->known - then->known;
     if (!(known > 0))
@@ -175,7 +184,7 @@ rpt_alert_step(struct rpt_alert *a, const struct rpt_alert_obs *o, struct rpt_al
     a->last_t = o->t;
     m = o->t / MIN_MS;
     if (o->share > 0 && !isnan(o->bad_ms) && !isnan(o->known_ms)) {
-        struct slot *s = &a->ring[(size_t)(m % (int64_t)a->nslots)];
+        struct slot *s = &a->ring[(size_t)m & (a->nslots - 1)];
 
         s->minute = m;
         s->bad = o->bad_ms;
@@ -184,6 +193,16 @@ rpt_alert_step(struct rpt_alert *a, const struct rpt_alert_obs *o, struct rpt_al
     for (size_t k = 0; k < a->c.ntiers; k++) {
         a->lw[k] = window_burn(a, m, a->c.tier[k].long_ms, o->share);
         a->sw[k] = window_burn(a, m, a->c.tier[k].short_ms, o->share);
+#if defined(__GNUC__)
+        /* The slots the next minute's windows begin at were written hours or days ago and
+         * are out of the cache by now: fetched while the minute's samples are fed. */
+        if (o->share > 0) {
+            __builtin_prefetch(&a->ring[(size_t)(m + 1 - a->c.tier[k].long_ms / MIN_MS) &
+                                        (a->nslots - 1)]);
+            __builtin_prefetch(&a->ring[(size_t)(m + 1 - a->c.tier[k].short_ms / MIN_MS) &
+                                        (a->nslots - 1)]);
+        }
+#endif
     }
     if (a->state == RPT_ALERT_LOST)
         return 0; /* lost stays lost */
@@ -239,13 +258,13 @@ rpt_alert_observe(const struct cfg_indicator *in, const struct eng_result *r,
     case CFG_IND_BAND:
         o->bad_ms = (double)r->band.out_ms;
         o->known_ms = (double)(r->band.in_ms + r->band.out_ms);
-        o->share = rpt_allowed_share(in, rpt_goal(in));
+        o->share = j->share; /* rpt_allowed_share(), as rpt_judge() found it */
         break;
     case CFG_IND_AVAILABILITY:
     case CFG_IND_FAULT_RATE:
         o->bad_ms = (double)r->down_ms;
         o->known_ms = (double)(r->up_ms + r->down_ms);
-        o->share = rpt_allowed_share(in, rpt_goal(in));
+        o->share = j->share; /* rpt_allowed_share(), as rpt_judge() found it */
         break;
     case CFG_IND_DOWNTIME:
         /* Down time per wall-clock time, against the budget per period time. */
@@ -332,7 +351,7 @@ rpt_alert_urgency(enum rpt_alert_state s)
 /*
  * The image (rpt_alert_snapshot()): a header, the state's scalars, then the ring from its
  * oldest minute to its newest as runs, since a checkpoint rewrites it every minute on an SD
- * card and a year's ring is 4693 slots of 24 bytes. A run is a tag and a count:
+ * card and a year's windows reach 4694 minutes of 24 bytes back. A run is a tag and a count:
  *  - GAP: count minutes without a slot;
  *  - STEP: count slots, each the one before plus (dbad, dknown), integers as zigzag varints.
  *    Taken only where the sum reads back to the very same double, so a restored ring is
@@ -491,7 +510,7 @@ rpt_alert_snapshot(const struct rpt_alert *a, void **buf, size_t *len)
 {
     struct wbuf w = {0};
     uint32_t hdr[2] = {SNAP_MAGIC, SNAP_VERSION};
-    uint64_t h = conf_hash(&a->c), nslots = a->nslots, count = 0;
+    uint64_t h = conf_hash(&a->c), span = a->span, count = 0;
     int32_t st[2] = {(int32_t)a->state, (int32_t)a->want};
     int64_t times[3] = {a->last_t, a->last_alert_t, a->want_since};
     int64_t newest = -1, db = 0, dk = 0;
@@ -507,9 +526,9 @@ rpt_alert_snapshot(const struct rpt_alert *a, void **buf, size_t *len)
     put(&w, times, sizeof(times));
     put(&w, a->lw, sizeof(a->lw));
     put(&w, a->sw, sizeof(a->sw));
-    put(&w, &nslots, sizeof(nslots));
+    put(&w, &span, sizeof(span));
     put(&w, &newest, sizeof(newest));
-    for (int64_t m = newest - (int64_t)a->nslots + 1; newest >= 0 && m <= newest; m++) {
+    for (int64_t m = newest - (int64_t)a->span + 1; newest >= 0 && m <= newest; m++) {
         const struct slot *s = slot_at(a, m);
         int64_t b, k;
 
@@ -560,7 +579,7 @@ rpt_alert_restore(struct rpt_alert *a, const void *buf, size_t len)
 {
     struct rbuf r = {buf, len, 0, 0};
     uint32_t hdr[2];
-    uint64_t h, nslots;
+    uint64_t h, span;
     int32_t st[2];
     int64_t times[3], newest, m;
     double lw[RPT_ALERT_MAX_TIERS], sw[RPT_ALERT_MAX_TIERS];
@@ -572,17 +591,17 @@ rpt_alert_restore(struct rpt_alert *a, const void *buf, size_t len)
     get(&r, times, sizeof(times));
     get(&r, lw, sizeof(lw));
     get(&r, sw, sizeof(sw));
-    get(&r, &nslots, sizeof(nslots));
+    get(&r, &span, sizeof(span));
     get(&r, &newest, sizeof(newest));
     if (r.fail || hdr[0] != SNAP_MAGIC || hdr[1] != SNAP_VERSION || h != conf_hash(&a->c) ||
-        nslots != a->nslots || st[0] < RPT_ALERT_NONE || st[0] > RPT_ALERT_LOST ||
+        span != a->span || st[0] < RPT_ALERT_NONE || st[0] > RPT_ALERT_LOST ||
         st[1] < RPT_ALERT_NONE || st[1] > RPT_ALERT_LOST || newest < -1)
         return -1;
     if ((ring = malloc(a->nslots * sizeof(*ring))) == NULL)
         return -1;
     for (size_t i = 0; i < a->nslots; i++)
         ring[i].minute = -1;
-    m = newest - (int64_t)a->nslots + 1;
+    m = newest - (int64_t)a->span + 1;
     while (newest >= 0 && !r.fail && m <= newest) {
         unsigned char tag;
         uint64_t count = 0;
@@ -612,7 +631,7 @@ rpt_alert_restore(struct rpt_alert *a, const void *buf, size_t len)
                 r.fail = 1;
                 break;
             }
-            s = &ring[(size_t)(m % (int64_t)a->nslots)];
+            s = &ring[(size_t)m & (a->nslots - 1)];
             s->minute = m;
             if (tag == RUN_RAW) {
                 get(&r, &s->bad, sizeof(s->bad));
