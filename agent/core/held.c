@@ -20,6 +20,7 @@ struct held {
     size_t nb; /* buckets, a power of two */
     struct bucket *b;
     size_t count;
+    int64_t lo; /* no minute before it is held; INT64_MAX: none held */
 };
 
 /* The minute t belongs to: the first whole minute at or after it. */
@@ -39,6 +40,7 @@ held_new(void)
     if (h == NULL)
         return NULL;
     h->nb = 64;
+    h->lo = INT64_MAX;
     if ((h->b = calloc(h->nb, sizeof(*h->b))) == NULL) {
         free(h);
         return NULL;
@@ -128,6 +130,8 @@ held_push(struct held *h, const struct held_sample *s)
     b->minute = m;
     b->s[b->n++] = *s;
     h->count++;
+    if (m < h->lo)
+        h->lo = m;
     return 0;
 }
 
@@ -152,6 +156,19 @@ due(const struct held *h, int64_t last, size_t *idx)
     return n;
 }
 
+/* Takes out bucket b, its samples in arrival order. */
+static void
+take_bucket(struct held *h, struct bucket *b, void (*fn)(void *arg, const struct held_sample *s),
+            void *arg)
+{
+    size_t cnt = b->n;
+
+    b->n = 0;
+    h->count -= cnt;
+    for (size_t i = 0; i < cnt; i++)
+        fn(arg, &b->s[i]);
+}
+
 void
 held_take(struct held *h, int64_t upto, void (*fn)(void *arg, const struct held_sample *s),
           void *arg)
@@ -159,20 +176,23 @@ held_take(struct held *h, int64_t upto, void (*fn)(void *arg, const struct held_
     int64_t last = upto == INT64_MAX ? INT64_MAX : upto / HELD_MINUTE_MS;
     size_t idx[64], *ix = idx, n;
 
-    if (h->count == 0)
+    if (h->count == 0 || h->lo > last)
         return;
+    if (h->lo == last) {
+        /* The usual case, at every minute judged: one minute is due, the oldest held. */
+        struct bucket *b = &h->b[(size_t)last & (h->nb - 1)];
+
+        if (b->n > 0 && b->minute == last)
+            take_bucket(h, b, fn, arg);
+        h->lo = h->count > 0 ? last + 1 : INT64_MAX;
+        return;
+    }
     if (h->nb > 64 && (ix = malloc(h->nb * sizeof(*ix))) == NULL)
         return; /* taken at the next call */
     n = due(h, last, ix);
-    for (size_t k = 0; k < n; k++) {
-        struct bucket *b = &h->b[ix[k]];
-        size_t cnt = b->n;
-
-        b->n = 0;
-        h->count -= cnt;
-        for (size_t i = 0; i < cnt; i++)
-            fn(arg, &b->s[i]);
-    }
+    for (size_t k = 0; k < n; k++)
+        take_bucket(h, &h->b[ix[k]], fn, arg);
+    h->lo = h->count == 0 ? INT64_MAX : last == INT64_MAX ? h->lo : last + 1;
     if (ix != idx)
         free(ix);
 }
