@@ -5,9 +5,10 @@
  * and `roomwatch replay` evaluate at the same minutes from the same samples and give the same
  * alerts, to the last digit: each minute is judged on the engine with every sample up to it
  * and none after (the core holds back the samples past the next minute until it is judged;
- * the daemon's queue lag and replay's steps would otherwise feed different seconds past it). A change is one alert: kept in the store's alert table with its notify_event row in
- * one transaction (store_alert_add()), then published on <prefix>/alert/<indicator> (QoS 1,
- * not retained); one the publisher refused is published again at the next tick.
+ * the daemon's queue lag and replay's steps would otherwise feed different seconds past it).
+ * A change is one alert: kept in the store's alert table with its notify_event row in one
+ * transaction (store_alert_add()), then published on <prefix>/alert/<indicator> (QoS 1, not
+ * retained); one the publisher refused is published again at the next tick.
  *
  * The states are per period: a new period starts every indicator afresh. A state opened on a
  * store that holds alerts of this period resumes from the last one (a restarted daemon does

@@ -128,8 +128,7 @@ struct aux_part {
 static int
 save_state(struct core *c, const struct indset_period *p, struct eng *e, int64_t now)
 {
-    struct aux_part part[3] = {
-        {AUX_ALARMS, NULL, 0}, {AUX_ALERTS, NULL, 0}, {AUX_HELD, NULL, 0}};
+    struct aux_part part[3] = {{AUX_ALARMS, NULL, 0}, {AUX_ALERTS, NULL, 0}, {AUX_HELD, NULL, 0}};
     uint32_t hdr[2] = {AUX_MAGIC, 0};
     char *aux = NULL, *q;
     size_t auxlen = sizeof(hdr);
@@ -518,12 +517,9 @@ release_one(void *arg, const struct held_sample *s)
 static void
 release(struct core *c)
 {
-    int64_t upto = c->next_eval != INT64_MIN && c->al != NULL &&
-                           c->next_eval <= period_end(&c->per)
-                       ? c->next_eval
-                       : INT64_MAX;
+    int judging = c->next_eval != INT64_MIN && c->al != NULL && c->next_eval <= period_end(&c->per);
 
-    held_take(c->held, upto, release_one, c);
+    held_take(c->held, judging ? c->next_eval : INT64_MAX, release_one, c);
 }
 
 /*

@@ -197,10 +197,10 @@ rpt_alert_step(struct rpt_alert *a, const struct rpt_alert_obs *o, struct rpt_al
         /* The slots the next minute's windows begin at were written hours or days ago and
          * are out of the cache by now: fetched while the minute's samples are fed. */
         if (o->share > 0) {
-            __builtin_prefetch(&a->ring[(size_t)(m + 1 - a->c.tier[k].long_ms / MIN_MS) &
-                                        (a->nslots - 1)]);
-            __builtin_prefetch(&a->ring[(size_t)(m + 1 - a->c.tier[k].short_ms / MIN_MS) &
-                                        (a->nslots - 1)]);
+            __builtin_prefetch(
+                &a->ring[(size_t)(m + 1 - a->c.tier[k].long_ms / MIN_MS) & (a->nslots - 1)]);
+            __builtin_prefetch(
+                &a->ring[(size_t)(m + 1 - a->c.tier[k].short_ms / MIN_MS) & (a->nslots - 1)]);
         }
 #endif
     }
@@ -542,7 +542,8 @@ rpt_alert_snapshot(const struct rpt_alert *a, void **buf, size_t *len)
             prev = NULL;
             continue;
         }
-        if (prev != NULL && int_step(prev->bad, s->bad, &b) && int_step(prev->known, s->known, &k)) {
+        if (prev != NULL && int_step(prev->bad, s->bad, &b) &&
+            int_step(prev->known, s->known, &k)) {
             if (tag == RUN_STEP && b == db && k == dk) {
                 count++;
             } else {

@@ -376,8 +376,8 @@ list_alert(const struct store_alert *a, void *arg)
     size_t n = *out != NULL ? strlen(*out) : 0, m = strlen(a->doc) + 128;
 
     assert_non_null(*out = realloc(*out, n + m));
-    snprintf(*out + n, m, "%s %s %lld\n%s\n", a->indicator, a->state,
-             (long long)(a->at / 60000), a->doc);
+    snprintf(*out + n, m, "%s %s %lld\n%s\n", a->indicator, a->state, (long long)(a->at / 60000),
+             a->doc);
     return 0;
 }
 
@@ -394,9 +394,9 @@ list_alert(const struct store_alert *a, void *arg)
  * 40 s known (whole: more than 29 s), so the long window ending at minute m (60 known
  * minutes) holds m - 40 out: 25/60 = 0.417 at 01:05, 26/60 = 0.433 >= 0.42 first at 01:06,
  * the short one all out. (At 00:42 the projection turns it at_risk first; fast_burn, more
- * urgent, is taken at once, 24 minutes later, past the 15 min interval.) A restarted daemon whose windows began empty at 00:50 has no long window before
- * 01:51, when the short one is back in band: it never raised fast_burn.
- * Returns the alerts kept.
+ * urgent, is taken at once, 24 minutes later, past the 15 min interval.) A restarted daemon
+ * whose windows began empty at 00:50 has no long window before 01:51, when the short one is
+ * back in band: it never raised fast_burn. Returns the alerts kept.
  */
 static char *
 burst(int restart)
