@@ -473,6 +473,73 @@ test_burst_across_restart(void **state)
     free(daemon);
 }
 
+/*
+ * A store written before the alerts were saved: its state holds the engine's image alone, or
+ * with the alarm detector's bare image beside it (no section header). Both still resume, and
+ * the alerts then go on from their last alert, windows empty; a later checkpoint writes the
+ * sections.
+ */
+static void
+test_old_state_resumes(void **state)
+{
+    static const char *const aux[] = {NULL, "an alarm detector's image"};
+    const int64_t midnight = 1767196800LL; /* 2026-01-01T00:00:00+08:00 */
+
+    (void)state;
+    for (size_t k = 0; k < sizeof(aux) / sizeof(aux[0]); k++) {
+        char dir[LIVE_DIR_LEN], err[128];
+        struct rw_config *cfg;
+        struct store *st;
+        struct core *c;
+        struct indset *is;
+        struct indset_period p;
+        struct eng *e;
+        int64_t saved;
+        int sec;
+
+        pubs_ignored = 1;
+        c = open_live(dir, "year", midnight * 1000, &cfg, &st);
+        for (sec = 0; sec <= 300; sec++) {
+            int64_t now = (midnight + sec) * 1000;
+
+            if (sec % 10 == 5)
+                feed_temp(c, 0, now, sec);
+            core_advance(c, now - CORE_LAG_MS);
+            core_tick(c, now);
+        }
+        core_stop(c, (midnight + 300) * 1000);
+        core_free(c);
+        /* The state written again as the older versions wrote it. */
+        assert_int_equal(indset_new(cfg, &is), 0);
+        assert_int_equal(indset_period_at(cfg, midnight * 1000, &p), 0);
+        assert_int_equal(indset_engine(is, &p, &e, err, sizeof(err)), 0);
+        assert_int_equal(indset_load(is, &p, st, e, &saved, NULL, NULL), 0);
+        assert_int_equal(indset_save(is, &p, st, e, saved, aux[k], aux[k] ? strlen(aux[k]) : 0),
+                         0);
+        eng_free(e);
+        c = reopen_live(cfg, st, (midnight + 320) * 1000);
+        assert_int_equal(core_resumed(c, &saved, NULL), 1);
+        assert_int_equal(saved, (midnight + 300) * 1000);
+        for (sec = 320; sec <= 400; sec++) {
+            int64_t now = (midnight + sec) * 1000;
+
+            if (sec % 10 == 5)
+                feed_temp(c, 0, now, sec);
+            core_advance(c, now - CORE_LAG_MS);
+            core_tick(c, now);
+        }
+        core_stop(c, (midnight + 400) * 1000);
+        core_free(c);
+        indset_free(is);
+        store_close(st);
+        for (size_t i = 0; i < npubs; i++)
+            free(pubs[i].payload);
+        pubs_ignored = 0;
+        cfg_free(cfg);
+        assert_int_equal(nftw(dir, rm_one, 8, FTW_DEPTH | FTW_PHYS), 0);
+    }
+}
+
 int
 main(void)
 {
@@ -481,6 +548,7 @@ main(void)
         cmocka_unit_test(test_month_end),
         cmocka_unit_test(test_last_minute_judged),
         cmocka_unit_test(test_burst_across_restart),
+        cmocka_unit_test(test_old_state_resumes),
     };
 
     return cmocka_run_group_tests(tests, NULL, NULL);
