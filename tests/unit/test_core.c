@@ -514,8 +514,7 @@ test_old_state_resumes(void **state)
         assert_int_equal(indset_period_at(cfg, midnight * 1000, &p), 0);
         assert_int_equal(indset_engine(is, &p, &e, err, sizeof(err)), 0);
         assert_int_equal(indset_load(is, &p, st, e, &saved, NULL, NULL), 0);
-        assert_int_equal(indset_save(is, &p, st, e, saved, aux[k], aux[k] ? strlen(aux[k]) : 0),
-                         0);
+        assert_int_equal(indset_save(is, &p, st, e, saved, aux[k], aux[k] ? strlen(aux[k]) : 0), 0);
         eng_free(e);
         c = reopen_live(cfg, st, (midnight + 320) * 1000);
         assert_int_equal(core_resumed(c, &saved, NULL), 1);
