@@ -785,8 +785,11 @@ eval_alerts(struct core *c, int64_t t)
 {
     int64_t end = period_end(&c->per), newest, advanced;
 
-    if (c->al == NULL || c->first_t == INT64_MAX)
+    if (c->al == NULL || c->first_t == INT64_MAX) {
+        if (held_count(c->held) > 0)
+            release(c); /* nothing to judge (no alerts, out of memory): all of them */
         return;
+    }
     if (c->next_eval == INT64_MIN)
         c->next_eval = (c->first_t + EVAL_MS - 1) / EVAL_MS * EVAL_MS;
     eng_position(c->eng, &newest, &advanced);
