@@ -32,7 +32,7 @@ struct alerts {
     size_t n;              /* engine indicators, then incident indicators */
     struct rpt_alert **st; /* NULL: no target */
     int store_failing, pub_pending;
-    int today; /* the day the last evaluation was in: rpt_judge_hint()'s guess */
+    struct rpt_judge_memo *memo; /* per engine indicator (rpt_judge_memo()) */
 };
 
 static const struct cfg_indicator *
@@ -90,7 +90,10 @@ alerts_new(const struct rw_config *cfg, struct store *store, const struct core_o
     indset_period_name(per, a->period, sizeof(a->period));
     a->n = cfg->nindicators + cfg->ninc_indicators;
     a->st = calloc(a->n + 1, sizeof(*a->st));
-    if (a->st == NULL) {
+    a->memo = calloc(cfg->nindicators + 1, sizeof(*a->memo));
+    if (a->st == NULL || a->memo == NULL) {
+        free(a->st);
+        free(a->memo);
         free(a);
         return NULL;
     }
@@ -231,6 +234,7 @@ alerts_free(struct alerts *a)
     for (size_t i = 0; i < a->n; i++)
         rpt_alert_free(a->st[i]);
     free(a->st);
+    free(a->memo);
     free(a);
 }
 
@@ -484,7 +488,7 @@ alerts_eval(struct alerts *a, struct eng *e, const struct ist_result *ires, int6
         if (a->st[i] == NULL)
             continue;
         r = eng_result(e, i);
-        rpt_judge_hint(in, e, i, r, &per, &a->today, &j);
+        rpt_judge_memo(in, e, i, r, &per, &a->memo[i], &j);
         rpt_alert_observe(in, r, &j, m, &o);
         if (rpt_alert_step(a->st[i], &o, &ch))
             record(a, in, a->st[i], &ch, &j, r->value, r->coverage, NAN);

@@ -126,6 +126,7 @@ struct eng {
     int64_t newest;   /* the newest sample of any point, INT64_MIN before the first */
     int dlo, dhi;     /* days accumulated since eng_days_mark(); dlo > dhi: none */
     int dtop;         /* no day after it has ever accumulated anything (-1: none has) */
+    uint64_t past;    /* eng_past_changes() */
 };
 
 static void emit_raw(struct eng *e, struct point *pt, int64_t a, int64_t b, int raw, double v);
@@ -225,6 +226,10 @@ cond_holds(const struct eng_cond *c, double v)
 static void
 day_changed(struct eng *e, int d)
 {
+    /* A day over by the last advance changed: for eng_past_changes(). Counted per engine,
+     * not per indicator, as day_changed() is told of the day only. */
+    if (e->day[d + 1] <= e->advanced)
+        e->past++;
     if (d < e->dlo)
         e->dlo = d;
     if (d > e->dhi)
@@ -1469,6 +1474,8 @@ eng_restore(struct eng *e, uint64_t fingerprint, const void *buf, size_t len,
                     in->nempty++;
         }
     }
+    /* Every day may be another now. */
+    e->past++;
     eng_days_mark(e); /* the days are as the caller has them stored */
     snap_scratch_free(e, t);
     free(tot);
@@ -1540,6 +1547,12 @@ eng_day(const struct eng *e, size_t ind, int day, int64_t *good, int64_t *bad, i
     *unknown = e->inds[ind].acc[day][CLS_UNKNOWN];
     *na = e->inds[ind].acc[day][CLS_NA];
     return 0;
+}
+
+uint64_t
+eng_past_changes(const struct eng *e)
+{
+    return e->past;
 }
 
 int

@@ -33,8 +33,8 @@ static int every_day(const struct cfg_indicator *in, const struct tgt *t,
                      const struct rpt_period *p);
 static int meets_goal(const struct cfg_indicator *in, const struct tgt *t,
                       const struct rpt_period *p, double v);
-static void read_course(const struct eng *e, size_t ind, const struct rpt_period *p, int *hint,
-                        struct course *c);
+static void read_course(const struct eng *e, size_t ind, const struct rpt_period *p,
+                        struct rpt_judge_memo *m, struct course *c);
 static double best_rate(int64_t good, int64_t bad, int64_t rest);
 static double projected_rate(int64_t good, int64_t bad, int64_t rest, const struct course *c);
 static double rate_burn(const int64_t *w, double share);
@@ -102,9 +102,11 @@ meets_goal(const struct cfg_indicator *in, const struct tgt *t, const struct rpt
 }
 
 static void
-read_course(const struct eng *e, size_t ind, const struct rpt_period *p, int *hint,
+read_course(const struct eng *e, size_t ind, const struct rpt_period *p, struct rpt_judge_memo *m,
             struct course *c)
 {
+    uint64_t past = eng_past_changes(e) + 1; /* + 1: a zeroed memo matches no engine */
+    int64_t w[W_N];
     int64_t newest, advanced;
 
     /* Every field is set below (no memset: a rep stos per indicator and minute showed). */
@@ -115,9 +117,9 @@ read_course(const struct eng *e, size_t ind, const struct rpt_period *p, int *hi
     eng_position(e, &newest, &advanced);
     c->asof = advanced < c->start ? c->start : advanced > c->end ? c->end : advanced;
     c->over = c->asof >= c->end;
-    if (*hint >= 0 && *hint < p->ndays && p->day_start[*hint] <= c->asof &&
-        (*hint == p->ndays - 1 || p->day_start[*hint + 1] > c->asof)) {
-        c->today = *hint; /* the caller's guess holds: the day the last indicator was in */
+    if (m->today >= 0 && m->today < p->ndays && p->day_start[m->today] <= c->asof &&
+        (m->today == p->ndays - 1 || p->day_start[m->today + 1] > c->asof)) {
+        c->today = m->today; /* the guess holds: the day of the last judgement */
     } else {
         /* The day holding asof: a binary search (asked every minute, over a year's days). */
         int lo = 0, hi = p->ndays - 1;
@@ -131,20 +133,32 @@ read_course(const struct eng *e, size_t ind, const struct rpt_period *p, int *hi
                 hi = mid - 1;
         }
         c->today = lo;
-        *hint = lo;
+        m->today = lo;
     }
     c->first = c->today >= RPT_LONG_DAYS - 1 ? c->today - (RPT_LONG_DAYS - 1) : 0;
     c->sw_start = p->day_start[c->today];
     c->lw_start = p->day_start[c->first];
-    for (int d = c->first; d <= c->today; d++) {
-        int64_t w[W_N];
-
-        if (eng_day(e, ind, d, &w[W_GOOD], &w[W_BAD], &w[W_UNKNOWN], &w[W_NA]) != 0)
-            continue;
+    /* The long window's days before today, summed again only when one of them changed:
+     * integers, so the sum is the same in any order. */
+    if (m->first != c->first || m->last != c->today - 1 || m->past != past) {
+        m->first = c->first;
+        m->last = c->today - 1;
+        m->past = past;
+        for (int k = 0; k < W_N; k++)
+            m->sum[k] = 0;
+        for (int d = c->first; d < c->today; d++) {
+            if (eng_day(e, ind, d, &w[W_GOOD], &w[W_BAD], &w[W_UNKNOWN], &w[W_NA]) != 0)
+                continue;
+            for (int k = 0; k < W_N; k++)
+                m->sum[k] += w[k];
+        }
+    }
+    for (int k = 0; k < W_N; k++)
+        c->lw[k] = m->sum[k];
+    if (eng_day(e, ind, c->today, &w[W_GOOD], &w[W_BAD], &w[W_UNKNOWN], &w[W_NA]) == 0) {
         for (int k = 0; k < W_N; k++) {
             c->lw[k] += w[k];
-            if (d == c->today)
-                c->sw[k] += w[k];
+            c->sw[k] += w[k];
         }
     }
 }
@@ -368,14 +382,15 @@ void
 rpt_judge(const struct cfg_indicator *in, const struct eng *e, size_t ind,
           const struct eng_result *r, const struct rpt_period *p, struct rpt_judgement *j)
 {
-    int hint = -1;
+    struct rpt_judge_memo m;
 
-    rpt_judge_hint(in, e, ind, r, p, &hint, j);
+    memset(&m, 0, sizeof(m)); /* nothing kept: summed afresh */
+    rpt_judge_memo(in, e, ind, r, p, &m, j);
 }
 
 void
-rpt_judge_hint(const struct cfg_indicator *in, const struct eng *e, size_t ind,
-               const struct eng_result *r, const struct rpt_period *p, int *today,
+rpt_judge_memo(const struct cfg_indicator *in, const struct eng *e, size_t ind,
+               const struct eng_result *r, const struct rpt_period *p, struct rpt_judge_memo *memo,
                struct rpt_judgement *j)
 {
     const struct tgt *t = rpt_goal(in);
@@ -390,7 +405,7 @@ rpt_judge_hint(const struct cfg_indicator *in, const struct eng *e, size_t ind,
     j->method = NULL;
     j->total = j->used = j->left = NAN;
     j->burn_short = j->burn_long = j->projection = j->share = NAN;
-    read_course(e, ind, p, today, &c);
+    read_course(e, ind, p, memo, &c);
 
     switch (in->kind) {
     case CFG_IND_BAND:
