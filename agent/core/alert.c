@@ -32,6 +32,7 @@ struct alerts {
     size_t n;              /* engine indicators, then incident indicators */
     struct rpt_alert **st; /* NULL: no target */
     int store_failing, pub_pending;
+    struct rpt_judge_memo *memo; /* per engine indicator (rpt_judge_memo()) */
 };
 
 static const struct cfg_indicator *
@@ -89,7 +90,10 @@ alerts_new(const struct rw_config *cfg, struct store *store, const struct core_o
     indset_period_name(per, a->period, sizeof(a->period));
     a->n = cfg->nindicators + cfg->ninc_indicators;
     a->st = calloc(a->n + 1, sizeof(*a->st));
-    if (a->st == NULL) {
+    a->memo = calloc(cfg->nindicators + 1, sizeof(*a->memo));
+    if (a->st == NULL || a->memo == NULL) {
+        free(a->st);
+        free(a->memo);
         free(a);
         return NULL;
     }
@@ -113,6 +117,115 @@ alerts_new(const struct rw_config *cfg, struct store *store, const struct core_o
     return a;
 }
 
+/*
+ * The image: ALERTS_MAGIC, version, count, then per state the indicator's id and its
+ * rpt_alert image, each behind its length (uint32). By id, so that an indicator added or
+ * removed in the config leaves the others' states alone.
+ */
+#define ALERTS_MAGIC 0x52574154u /* "RWAT" */
+#define ALERTS_VERSION 1u
+
+int
+alerts_snapshot(const struct alerts *a, void **buf, size_t *len)
+{
+    uint32_t hdr[3] = {ALERTS_MAGIC, ALERTS_VERSION, 0};
+    void **img = calloc(a->n + 1, sizeof(*img));
+    size_t *ilen = calloc(a->n + 1, sizeof(*ilen));
+    size_t total = sizeof(hdr), i;
+    char *p = NULL, *q;
+    int rc = -1;
+
+    if (img == NULL || ilen == NULL)
+        goto out;
+    for (i = 0; i < a->n; i++) {
+        if (a->st[i] == NULL)
+            continue;
+        if (rpt_alert_snapshot(a->st[i], &img[i], &ilen[i]) < 0)
+            goto out;
+        total += 2 * sizeof(uint32_t) + strlen(ind_at(a, i)->id) + ilen[i];
+        hdr[2]++;
+    }
+    if ((p = q = malloc(total)) == NULL)
+        goto out;
+    memcpy(q, hdr, sizeof(hdr));
+    q += sizeof(hdr);
+    for (i = 0; i < a->n; i++) {
+        const char *id = ind_at(a, i)->id;
+        uint32_t l[2] = {(uint32_t)strlen(id), (uint32_t)ilen[i]};
+
+        if (a->st[i] == NULL)
+            continue;
+        memcpy(q, &l[0], sizeof(l[0]));
+        memcpy(q + sizeof(l[0]), id, l[0]);
+        q += sizeof(l[0]) + l[0];
+        memcpy(q, &l[1], sizeof(l[1]));
+        memcpy(q + sizeof(l[1]), img[i], l[1]);
+        q += sizeof(l[1]) + l[1];
+    }
+    *buf = p;
+    *len = total;
+    rc = 0;
+out:
+    for (i = 0; img != NULL && i < a->n; i++)
+        free(img[i]);
+    free(img);
+    free(ilen);
+    if (rc < 0)
+        errno = ENOMEM;
+    return rc;
+}
+
+/* The length-prefixed field at *off of an image of len bytes: 0 and *p, *n; -1 if cut. */
+static int
+field(const char *buf, size_t len, size_t *off, const char **p, uint32_t *n)
+{
+    if (len - *off < sizeof(*n))
+        return -1;
+    memcpy(n, buf + *off, sizeof(*n));
+    *off += sizeof(*n);
+    if (len - *off < *n)
+        return -1;
+    *p = buf + *off;
+    *off += *n;
+    return 0;
+}
+
+int
+alerts_restore(struct alerts *a, const void *buf, size_t len)
+{
+    uint32_t hdr[3], n, ilen;
+    size_t off = sizeof(hdr), taken = 0;
+    const char *id, *img;
+
+    if (len < sizeof(hdr))
+        return -1;
+    memcpy(hdr, buf, sizeof(hdr));
+    if (hdr[0] != ALERTS_MAGIC || hdr[1] != ALERTS_VERSION)
+        return -1;
+    for (uint32_t k = 0; k < hdr[2]; k++) {
+        if (field(buf, len, &off, &id, &n) < 0 || field(buf, len, &off, &img, &ilen) < 0)
+            return -1;
+        for (size_t i = 0; i < a->n; i++) {
+            const struct cfg_indicator *in = ind_at(a, i);
+            char last[16];
+            int64_t at;
+
+            if (a->st[i] == NULL || strlen(in->id) != n || memcmp(in->id, id, n) != 0)
+                continue;
+            if (rpt_alert_restore(a->st[i], img, ilen) < 0)
+                break; /* another conf: resumed from its last alert alone (alerts_new()) */
+            taken++;
+            /* An alert raised after the checkpoint (the daemon was killed between the two)
+             * is not announced again. */
+            if (store_alert_last(a->store, in->id, a->period, last, sizeof(last), &at) == 1 &&
+                at > rpt_alert_last(a->st[i]))
+                rpt_alert_resume(a->st[i], state_named(last), at);
+            break;
+        }
+    }
+    return taken == hdr[2] ? 0 : 1;
+}
+
 void
 alerts_free(struct alerts *a)
 {
@@ -121,6 +234,7 @@ alerts_free(struct alerts *a)
     for (size_t i = 0; i < a->n; i++)
         rpt_alert_free(a->st[i]);
     free(a->st);
+    free(a->memo);
     free(a);
 }
 
@@ -371,7 +485,7 @@ alerts_eval(struct alerts *a, struct eng *e, const struct ist_result *ires, int6
         if (a->st[i] == NULL)
             continue;
         r = eng_result(e, i);
-        rpt_judge(in, e, i, r, &per, &j);
+        rpt_judge_memo(in, e, i, r, &per, &a->memo[i], &j);
         rpt_alert_observe(in, r, &j, m, &o);
         if (rpt_alert_step(a->st[i], &o, &ch))
             record(a, in, a->st[i], &ch, &j, r->value, r->coverage, NAN);

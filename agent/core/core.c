@@ -29,6 +29,7 @@
 #include "engine/fnv.h"
 #include "engine/incstat.h"
 #include "core/alert.h"
+#include "core/held.h"
 #include "core/incident.h"
 #include "core/incind.h"
 #include "core/record.h"
@@ -91,25 +92,124 @@ struct core {
     struct ist_result *ares;
     int ares_ok;
     int64_t ares_version;
+    /* Samples after next_eval, held back in arrival order until that minute is judged, so
+     * that each minute is judged on the engine with every sample up to it and none after
+     * (the daemon's queue lag and replay's steps feed different amounts past a minute before
+     * it is judged: the values, coverage above all, differed in their last digits). */
+    struct held *held;
+    int64_t *held_last; /* per engine point, its newest held sample; INT64_MIN: none */
 };
 
 #define EVAL_MS 60000LL /* alerts are evaluated once a minute of engine time */
 
 static int feed(struct core *c, uint32_t p, int64_t t, double v, int valid);
+static int feed_now(struct core *c, uint32_t p, int64_t t, double v, int valid);
+static void eval_alerts(struct core *c, int64_t t);
 
-/* The state saved beside the engine's image: the alarm detector's, when there are rules. */
+/*
+ * The state saved beside the engine's image (indset_save()'s aux): AUX_MAGIC, the number of
+ * sections, then each section's tag and length (uint32) and its bytes: the alarm detector's
+ * image when there are rules (AUX_ALARMS), the alerts' when the period's alerts are saved
+ * (AUX_ALERTS). A store from before the alerts were saved holds the detector's image alone,
+ * with no header: it begins with the detector's own magic and version (alarm.c), never this
+ * one, and is read as that. Unknown tags are skipped.
+ */
+#define AUX_MAGIC 0x52574158u /* "RWAX" */
+#define AUX_ALARMS 1u
+#define AUX_ALERTS 2u
+#define AUX_HELD 3u /* the held samples (struct held_sample), as held_export() gives them */
+
+struct aux_part {
+    uint32_t tag;
+    void *buf;
+    size_t len;
+};
+
 static int
 save_state(struct core *c, const struct indset_period *p, struct eng *e, int64_t now)
 {
-    void *aux = NULL;
-    size_t auxlen = 0;
-    int rc;
+    struct aux_part part[3] = {{AUX_ALARMS, NULL, 0}, {AUX_ALERTS, NULL, 0}, {AUX_HELD, NULL, 0}};
+    uint32_t hdr[2] = {AUX_MAGIC, 0};
+    char *aux = NULL, *q;
+    size_t auxlen = sizeof(hdr);
+    int rc = -1;
 
-    if (c->inc != NULL && inc_snapshot(c->inc, &aux, &auxlen) < 0)
-        return -1;
-    rc = indset_save(c->is, p, c->store, e, now, aux, auxlen);
+    if (c->inc != NULL && inc_snapshot(c->inc, &part[0].buf, &part[0].len) < 0)
+        goto out;
+    /* The alerts are the current period's: an ended period's final save has none. */
+    if (e == c->eng && c->al != NULL && alerts_snapshot(c->al, &part[1].buf, &part[1].len) < 0)
+        goto out;
+    if (e == c->eng && held_count(c->held) > 0) {
+        struct held_sample *hs;
+        size_t n;
+
+        if (held_export(c->held, &hs, &n) < 0) {
+            errno = ENOMEM;
+            goto out;
+        }
+        part[2].buf = hs;
+        part[2].len = n * sizeof(*hs);
+    }
+    for (size_t i = 0; i < 3; i++)
+        if (part[i].buf != NULL) {
+            auxlen += 2 * sizeof(uint32_t) + part[i].len;
+            hdr[1]++;
+        }
+    if (hdr[1] > 0) {
+        if ((aux = q = malloc(auxlen)) == NULL) {
+            errno = ENOMEM;
+            goto out;
+        }
+        memcpy(q, hdr, sizeof(hdr));
+        q += sizeof(hdr);
+        for (size_t i = 0; i < 3; i++) {
+            uint32_t l[2] = {part[i].tag, (uint32_t)part[i].len};
+
+            if (part[i].buf == NULL)
+                continue;
+            memcpy(q, l, sizeof(l));
+            memcpy(q + sizeof(l), part[i].buf, part[i].len);
+            q += sizeof(l) + part[i].len;
+        }
+    }
+    rc = indset_save(c->is, p, c->store, e, now, aux, aux != NULL ? auxlen : 0);
+out:
+    for (size_t i = 0; i < 3; i++)
+        free(part[i].buf);
     free(aux);
     return rc;
+}
+
+/* Section tag of a saved aux (see save_state()): 0 and *p, *n, or -1 when there is none. An
+ * aux without the header is the alarm detector's image alone. */
+static int
+aux_section(const void *aux, size_t len, uint32_t tag, const void **p, size_t *n)
+{
+    uint32_t hdr[2], l[2];
+    size_t off = sizeof(hdr);
+
+    if (aux == NULL || len == 0)
+        return -1;
+    if (len < sizeof(hdr) || (memcpy(hdr, aux, sizeof(hdr)), hdr[0] != AUX_MAGIC)) {
+        if (tag != AUX_ALARMS)
+            return -1;
+        *p = aux;
+        *n = len;
+        return 0;
+    }
+    for (uint32_t k = 0; k < hdr[1] && len - off >= sizeof(l); k++) {
+        memcpy(l, (const char *)aux + off, sizeof(l));
+        off += sizeof(l);
+        if (len - off < l[1])
+            return -1;
+        if (l[0] == tag) {
+            *p = (const char *)aux + off;
+            *n = l[1];
+            return 0;
+        }
+        off += l[1];
+    }
+    return -1;
 }
 
 int
@@ -209,7 +309,8 @@ static int
 resume(struct core *c, enum core_resume how, int64_t now, char *err, size_t errlen)
 {
     void *aux = NULL;
-    size_t auxlen = 0;
+    const void *part;
+    size_t auxlen = 0, partlen;
     int64_t advanced;
 
     if (indset_load(c->is, &c->per, c->store, c->eng, &c->saved_at, &aux, &auxlen) < 0) {
@@ -232,10 +333,37 @@ resume(struct core *c, enum core_resume how, int64_t now, char *err, size_t errl
     /* The detector goes on exactly only when the feed does; otherwise the open incidents
      * restored by inc_open() follow the restart rule. An image of other rules (the config
      * changed) is not taken: the restart rule then stands. */
-    if (how == CORE_CONTINUE && c->inc != NULL && aux != NULL &&
-        inc_restore(c->inc, aux, auxlen) < 0)
+    if (how == CORE_CONTINUE && c->inc != NULL &&
+        aux_section(aux, auxlen, AUX_ALARMS, &part, &partlen) == 0 &&
+        inc_restore(c->inc, part, partlen) < 0)
         log_notice("incidents: the alarm rules changed since the state was saved; open "
                    "incidents are judged again from their next observation");
+    /* The alerts go on either way: the minutes before the checkpoint were judged on what
+     * the agent saw, and the burn-rate windows over them stand after a restart (alert.h). */
+    if (c->al != NULL && aux_section(aux, auxlen, AUX_ALERTS, &part, &partlen) == 0 &&
+        alerts_restore(c->al, part, partlen) != 0)
+        log_notice("alerts: the alert settings changed since the state was saved; the "
+                   "changed indicators' burn-rate windows begin empty");
+    /* The samples held back for the next minute go on with the feed; after a restart they
+     * are of the seconds after a whole minute that the checkpoint had not yet accounted,
+     * cut with the rest. */
+    if (how == CORE_CONTINUE && aux_section(aux, auxlen, AUX_HELD, &part, &partlen) == 0 &&
+        partlen % sizeof(struct held_sample) == 0) {
+        for (size_t i = 0; i < partlen / sizeof(struct held_sample); i++) {
+            struct held_sample hs;
+
+            memcpy(&hs, (const char *)part + i * sizeof(hs), sizeof(hs));
+            if (hs.p >= c->is->npoints)
+                continue;
+            if (held_push(c->held, &hs) < 0) {
+                free(aux);
+                snprintf(err, errlen, "out of memory");
+                return -1;
+            }
+            if (hs.t > c->held_last[hs.p])
+                c->held_last[hs.p] = hs.t;
+        }
+    }
     free(aux);
     return 0;
 }
@@ -277,10 +405,15 @@ core_open(const struct rw_config *cfg, struct store *store, const struct core_op
     c->is_inc = calloc(cfg->ninc_indicators + 1, sizeof(*c->is_inc));
     c->ires = calloc(cfg->ninc_indicators + 1, sizeof(*c->ires));
     c->ares = calloc(cfg->ninc_indicators + 1, sizeof(*c->ares));
-    if (c->ps == NULL || c->is_inc == NULL || c->ires == NULL || c->ares == NULL) {
+    c->held_last = malloc((c->is->npoints + 1) * sizeof(*c->held_last));
+    c->held = held_new();
+    if (c->ps == NULL || c->is_inc == NULL || c->ires == NULL || c->ares == NULL ||
+        c->held_last == NULL || c->held == NULL) {
         snprintf(err, errlen, "out of memory");
         goto fail;
     }
+    for (size_t i = 0; i < c->is->npoints; i++)
+        c->held_last[i] = INT64_MIN;
     for (size_t i = 0; i < cfg->nindicators; i++)
         c->ps[i].at = INT64_MIN;
     for (size_t i = 0; i < cfg->ninc_indicators; i++)
@@ -291,12 +424,13 @@ core_open(const struct rw_config *cfg, struct store *store, const struct core_op
         snprintf(err, errlen, "out of memory");
         goto fail;
     }
-    if (resume(c, o->resume, o->now, err, errlen) < 0)
-        goto fail;
+    /* Before resume(): the alerts take their saved state from the same checkpoint. */
     if ((c->al = alerts_new(cfg, store, c->out, &c->per)) == NULL) {
         snprintf(err, errlen, "out of memory");
         goto fail;
     }
+    if (resume(c, o->resume, o->now, err, errlen) < 0)
+        goto fail;
     if (c->resumed) {
         int64_t newest, advanced;
 
@@ -340,22 +474,82 @@ core_sample(struct core *c, const struct core_sample *s)
     return feed(c, p, s->t, s->value, s->valid);
 }
 
+/* Whether a sample at t waits for the next minute to be judged first (struct core). */
+static int
+held_back(const struct core *c, int64_t t)
+{
+    return t > c->next_eval && c->next_eval != INT64_MIN && c->al != NULL &&
+           c->next_eval <= period_end(&c->per);
+}
+
 /*
- * One sample of engine point p at engine time t, into the period it belongs to: the period
- * rolls over first if t is past its end, and a sample from before the ended period's end
- * counts there too, and holds into this one. 0, or -1 if the current engine refused it (too
- * old: it came later than CORE_LAG_MS).
+ * One sample of engine point p at engine time t: held back while it is past the next minute
+ * to judge, else fed. 0, or -1 if it was refused (older than what the engine accounted, or
+ * than the point's last sample).
  */
 static int
 feed(struct core *c, uint32_t p, int64_t t, double v, int valid)
+{
+    struct held_sample s;
+
+    if (!held_back(c, t))
+        return feed_now(c, p, t, v, valid);
+    if (t < c->held_last[p])
+        return -1; /* as the engine would refuse it */
+    s.t = t;
+    s.v = v;
+    s.p = p;
+    s.valid = valid;
+    if (held_push(c->held, &s) < 0)
+        return feed_now(c, p, t, v, valid); /* judged a little off rather than lost */
+    c->held_last[p] = t;
+    return 0;
+}
+
+static void
+release_one(void *arg, const struct held_sample *s)
+{
+    (void)feed_now(arg, s->p, s->t, s->v, s->valid);
+}
+
+/* Feeds the held samples that need no longer wait: up to the next minute to judge, or all
+ * when nothing is judged any more. */
+static void
+release(struct core *c)
+{
+    int judging = c->next_eval != INT64_MIN && c->al != NULL && c->next_eval <= period_end(&c->per);
+
+    held_take(c->held, judging ? c->next_eval : INT64_MAX, release_one, c);
+}
+
+/*
+ * One sample into the period it belongs to: the period rolls over first if t is past its
+ * end, and a sample from before the ended period's end counts there too, and holds into
+ * this one. The period's first sample fixes its first minute to judge. 0, or -1 if the
+ * current engine refused it (too old: it came later than CORE_LAG_MS).
+ */
+static int
+feed_now(struct core *c, uint32_t p, int64_t t, double v, int valid)
 {
     if (!c->fixed && t >= period_end(&c->per))
         roll(c, t);
     if (c->prev != NULL && t < period_end(&c->prev_per))
         (void)eng_sample(c->prev, p, t, v, valid);
-    if (t < c->first_t && t >= c->per.day_start[0])
+    if (t < c->first_t && t >= c->per.day_start[0]) {
+        if (c->first_t == INT64_MAX && c->next_eval == INT64_MIN)
+            c->next_eval = (t / EVAL_MS + 1) * EVAL_MS;
         c->first_t = t;
+    }
     return eng_sample(c->eng, p, t, v, valid) == ENG_OK ? 0 : -1;
+}
+
+/* Point p's last sample, held back or in the engine. */
+static int64_t
+point_last(const struct core *c, uint32_t p)
+{
+    int64_t t = eng_point_last(c->eng, p);
+
+    return c->held_last[p] > t ? c->held_last[p] : t;
 }
 
 int
@@ -371,8 +565,8 @@ core_report(struct core *c, size_t dev, int64_t t, double latency_s)
     /* A refusal is stamped with the caller's time, which may precede an outcome the
      * publisher handed over during the same publish (the oldest report given up): keep the
      * point in order. */
-    if (t < eng_point_last(c->eng, p))
-        t = eng_point_last(c->eng, p);
+    if (t < point_last(c, p))
+        t = point_last(c, p);
     if (c->taken != NULL && c->taken->taken_sample != NULL)
         c->taken->taken_sample(c->taken->ctx, p, t, v, delivered,
                                delivered ? ALM_Q_GOOD : ALM_Q_NO_ANSWER);
@@ -382,7 +576,10 @@ core_report(struct core *c, size_t dev, int64_t t, double latency_s)
 void
 core_restart(struct core *c, int64_t saved)
 {
-    /* A replayed restart is not taken again: only core_open() tells of the daemon's own. */
+    /* The minutes up to the checkpoint judged, and the samples before it in, as the daemon's
+     * core_stop() left them. A replayed restart is not taken again: only core_open() tells
+     * of the daemon's own. */
+    eval_alerts(c, saved);
     if (c->prev != NULL)
         eng_cut(c->prev, saved);
     eng_cut(c->eng, saved);
@@ -588,8 +785,11 @@ eval_alerts(struct core *c, int64_t t)
 {
     int64_t end = period_end(&c->per), newest, advanced;
 
-    if (c->al == NULL || c->first_t == INT64_MAX)
+    if (c->al == NULL || c->first_t == INT64_MAX) {
+        if (held_count(c->held) > 0)
+            release(c); /* nothing to judge (no alerts, out of memory): all of them */
         return;
+    }
     if (c->next_eval == INT64_MIN)
         c->next_eval = (c->first_t + EVAL_MS - 1) / EVAL_MS * EVAL_MS;
     eng_position(c->eng, &newest, &advanced);
@@ -597,6 +797,11 @@ eval_alerts(struct core *c, int64_t t)
         int64_t m = c->next_eval;
         const struct ist_result *ires = NULL;
 
+        if (held_count(c->held) > 0) {
+            release(c); /* every sample up to m, none after it */
+            if (period_end(&c->per) != end)
+                return; /* a sample at the very end began the next period */
+        }
         c->next_eval += EVAL_MS;
         if (advanced != INT64_MIN && m < advanced)
             continue; /* accounted past it already (a resumed state) */
@@ -605,6 +810,8 @@ eval_alerts(struct core *c, int64_t t)
             ires = alert_inc_results(c, m);
         alerts_eval(c->al, c->eng, ires, m);
     }
+    if (held_count(c->held) > 0)
+        release(c); /* up to the next minute to judge */
 }
 
 void
@@ -614,7 +821,8 @@ core_advance(struct core *c, int64_t t)
         /* The period's last minutes are judged on its own engine before it hands over:
          * every sample up to its end is in once t has passed it. */
         eval_alerts(c, period_end(&c->per));
-        roll(c, t);
+        if (t >= period_end(&c->per)) /* unless a released sample began it */
+            roll(c, t);
     }
     if (c->prev != NULL && t >= period_end(&c->prev_per))
         finish_prev(c, t + CORE_LAG_MS);
@@ -670,6 +878,8 @@ core_stop(struct core *c, int64_t now)
 void
 core_finish(struct core *c)
 {
+    /* Every sample in, held back or not: the engine's values are the period's. */
+    held_take(c->held, INT64_MAX, release_one, c);
     eng_finish(c->eng, period_end(&c->per));
 }
 
@@ -719,5 +929,7 @@ core_free(struct core *c)
             ist_result_clear(&c->ares[i]);
     free(c->ares);
     free(c->is_inc);
+    held_free(c->held);
+    free(c->held_last);
     free(c);
 }

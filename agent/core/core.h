@@ -32,6 +32,13 @@
  * the samples from before its end still on their way, then finishes it at its end and
  * checkpoints its final state (its values stay readable: `roomwatch status --year`).
  *
+ * Alerts (alert.h): judged at every whole minute of engine time from the first one after the
+ * period's first sample, each on the engine with every sample up to it and none after: a
+ * sample past the next minute to judge waits in the core (in arrival order, at most the
+ * queue's lag in the daemon, a step of replay) until that minute is judged; a checkpoint
+ * keeps the waiting ones for a continued feed (CORE_CONTINUE), a restart cuts them with the
+ * rest. core_finish() takes them all in.
+ *
  * Publishing (with a core_out): the engine's indicators and the incident indicators on the
  * retained <prefix>/indicator/<id> when they change and at least once a minute, naming their
  * period and as_of; incident transitions and changes on <prefix>/incident/<id> (incident.h);

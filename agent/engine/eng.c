@@ -104,6 +104,12 @@ struct ind {
     struct eng_result res;
     struct eng_band_ev *per_point;
     int *lost, *unverified;
+    /* supply_days, duty_days: lost and unverified as eng_result() last listed them (res_nlost
+     * and res_nunv entries), valid for the days before res_from (no day since accumulated
+     * there) and, for duty, before res_upto (judged). Kept, since eng_result() is asked every
+     * minute (alerts) and must not go through a year's days each time. */
+    int res_from, res_upto;
+    size_t res_nlost, res_nunv;
 };
 
 struct eng {
@@ -119,6 +125,8 @@ struct eng {
     int64_t advanced; /* the last eng_advance(), INT64_MIN before the first */
     int64_t newest;   /* the newest sample of any point, INT64_MIN before the first */
     int dlo, dhi;     /* days accumulated since eng_days_mark(); dlo > dhi: none */
+    int dtop;         /* no day after it has ever accumulated anything (-1: none has) */
+    uint64_t past;    /* eng_past_changes() */
 };
 
 static void emit_raw(struct eng *e, struct point *pt, int64_t a, int64_t b, int raw, double v);
@@ -218,10 +226,16 @@ cond_holds(const struct eng_cond *c, double v)
 static void
 day_changed(struct eng *e, int d)
 {
+    /* A day over by the last advance changed: for eng_past_changes(). Counted per engine,
+     * not per indicator, as day_changed() is told of the day only. */
+    if (e->day[d + 1] <= e->advanced)
+        e->past++;
     if (d < e->dlo)
         e->dlo = d;
     if (d > e->dhi)
         e->dhi = d;
+    if (d > e->dtop)
+        e->dtop = d;
 }
 
 static void
@@ -265,6 +279,8 @@ accumulate(struct eng *e, struct ind *in, int64_t a, int64_t b, int cls)
         in->acc[d][cls] += end - a;
         in->tot[cls] += end - a;
         day_changed(e, d);
+        if (d < in->res_from)
+            in->res_from = d;
         a = end;
     }
 }
@@ -716,6 +732,7 @@ eng_new(const struct eng_period *period, size_t npoints, const struct eng_point_
         goto nomem;
     memcpy(e->day, period->day_start, ((size_t)period->ndays + 1) * sizeof(*e->day));
     e->start = e->day[0];
+    e->dtop = -1;
     e->end = e->day[e->ndays];
     e->advanced = e->newest = INT64_MIN;
     eng_days_mark(e);
@@ -909,12 +926,23 @@ eng_result(struct eng *e, size_t i)
         int64_t total = in->run_total, longest = in->run_longest;
         r->lost = in->lost;
         r->unverified = in->unverified;
-        for (d = 0; d < e->ndays; d++) {
+        /* The lists as last made, up to the first day accumulated since; days after dtop
+         * hold nothing. */
+        r->nlost = in->res_nlost;
+        r->nunverified = in->res_nunv;
+        while (r->nlost > 0 && in->lost[r->nlost - 1] >= in->res_from)
+            r->nlost--;
+        while (r->nunverified > 0 && in->unverified[r->nunverified - 1] >= in->res_from)
+            r->nunverified--;
+        for (d = in->res_from; d <= e->dtop && d < e->ndays; d++) {
             if (in->acc[d][CLS_BAD] > 0)
                 in->lost[r->nlost++] = d;
             else if (in->acc[d][CLS_UNKNOWN] > 0)
                 in->unverified[r->nunverified++] = d;
         }
+        in->res_from = d > in->res_from ? d : in->res_from;
+        in->res_nlost = r->nlost;
+        in->res_nunv = r->nunverified;
         /* An interruption still going on counts as it stands. */
         if (in->in_run) {
             int64_t len = in->run_end - in->run_start;
@@ -941,9 +969,16 @@ eng_result(struct eng *e, size_t i)
         break;
     }
     case ENG_DUTY_DAYS: {
-        int on = 0;
+        int on;
         r->lost = in->lost;
-        for (d = 0; d < e->ndays; d++) {
+        /* The days judged last time, up to the first one accumulated since: each of those
+         * is either on duty or in the list. The horizon only grows. */
+        d = in->res_from < in->res_upto ? in->res_from : in->res_upto;
+        r->nlost = in->res_nlost;
+        while (r->nlost > 0 && in->lost[r->nlost - 1] >= d)
+            r->nlost--;
+        on = d - (int)r->nlost;
+        for (; d < e->ndays; d++) {
             int64_t len = e->day[d + 1] - e->day[d];
             if (e->day[d + 1] > h)
                 break; /* a day not over yet is neither on nor off duty */
@@ -952,6 +987,9 @@ eng_result(struct eng *e, size_t i)
             else
                 in->lost[r->nlost++] = d;
         }
+        in->res_upto = d;
+        in->res_from = e->ndays;
+        in->res_nlost = r->nlost;
         r->up_ms = tot[CLS_GOOD];
         r->unknown_ms = tot[CLS_UNKNOWN];
         r->known_ms = tot[CLS_GOOD];
@@ -1396,13 +1434,19 @@ eng_restore(struct eng *e, uint64_t fingerprint, const void *buf, size_t len,
         sl->q = ts->q;
         ts->q = q; /* the old queue is freed with the scratch copy */
     }
+    e->dtop = -1;
     for (i = 0; i < e->nind; i++) {
         struct ind *in = &e->inds[i], *ti = &t->inds[i];
         memcpy(in->acc, ti->acc, (size_t)e->ndays * sizeof(*in->acc));
+        in->res_from = in->res_upto = 0; /* listed again at the next eng_result() */
+        in->res_nlost = in->res_nunv = 0;
         memset(in->tot, 0, sizeof(in->tot));
         for (int dd = 0; dd < e->ndays; dd++)
-            for (int cc = 0; cc < NCLS; cc++)
+            for (int cc = 0; cc < NCLS; cc++) {
                 in->tot[cc] += in->acc[dd][cc];
+                if (in->acc[dd][cc] != 0 && dd > e->dtop)
+                    e->dtop = dd;
+            }
         in->cursor = ti->cursor;
         in->in_run = ti->in_run;
         in->run_start = ti->run_start;
@@ -1430,6 +1474,8 @@ eng_restore(struct eng *e, uint64_t fingerprint, const void *buf, size_t len,
                     in->nempty++;
         }
     }
+    /* Every day may be another now. */
+    e->past++;
     eng_days_mark(e); /* the days are as the caller has them stored */
     snap_scratch_free(e, t);
     free(tot);
@@ -1501,6 +1547,12 @@ eng_day(const struct eng *e, size_t ind, int day, int64_t *good, int64_t *bad, i
     *unknown = e->inds[ind].acc[day][CLS_UNKNOWN];
     *na = e->inds[ind].acc[day][CLS_NA];
     return 0;
+}
+
+uint64_t
+eng_past_changes(const struct eng *e)
+{
+    return e->past;
 }
 
 int

@@ -228,6 +228,12 @@ int eng_point_sample(const struct eng *e, uint32_t p, int64_t *t, double *value,
  * changed ones. O(1); tracked as time is accumulated, not guessed from the clock.
  */
 int eng_days_changed(const struct eng *e, int *first, int *last);
+/*
+ * A count that changes whenever the accumulators of a day that was over by the last
+ * eng_advance() change (a late sample, a restore), of any indicator: a caller that summed
+ * such days (eng_day()) may keep the sum while the count stays. O(1).
+ */
+uint64_t eng_past_changes(const struct eng *e);
 void eng_days_mark(struct eng *e);
 
 /*

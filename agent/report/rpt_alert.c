@@ -13,6 +13,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "engine/fnv.h"
+
 #define MIN_MS RPT_ALERT_STEP_MS
 
 struct slot {
@@ -27,7 +29,8 @@ struct rpt_alert {
     int64_t last_alert_t;      /* INT64_MIN: none */
     enum rpt_alert_state want; /* the less urgent state being asked for */
     int64_t want_since;
-    size_t nslots;
+    size_t nslots; /* a power of two */
+    size_t span;   /* minutes the windows reach back, the newest included */
     struct slot *ring;
     double lw[RPT_ALERT_MAX_TIERS], sw[RPT_ALERT_MAX_TIERS];
 };
@@ -70,7 +73,11 @@ rpt_alert_new(const struct rpt_alert_conf *c)
     for (size_t k = 0; k < a->c.ntiers; k++)
         if (a->c.tier[k].long_ms > longest)
             longest = a->c.tier[k].long_ms;
-    a->nslots = (size_t)(longest / MIN_MS) + 1;
+    /* A power of two: a slot is found by a mask, not a division, four times a tier a minute. */
+    a->span = (size_t)(longest / MIN_MS) + 1;
+    a->nslots = 1;
+    while (a->nslots < a->span)
+        a->nslots *= 2;
     a->ring = malloc(a->nslots * sizeof(*a->ring));
     if (a->ring == NULL) {
         free(a);
@@ -102,7 +109,7 @@ slot_at(const struct rpt_alert *a, int64_t minute)
 
     if (minute < 0)
         return NULL;
-    s = &a->ring[(size_t)(minute % (int64_t)a->nslots)];
+    s = &a->ring[(size_t)minute & (a->nslots - 1)];
     return s->minute == minute ? s : NULL;
 }
 
@@ -110,10 +117,14 @@ slot_at(const struct rpt_alert *a, int64_t minute)
 static double
 window_burn(const struct rpt_alert *a, int64_t m, int64_t w, double share)
 {
-    const struct slot *now = slot_at(a, m), *then = slot_at(a, m - w / MIN_MS);
+    const struct slot *now, *then;
     double known;
 
-    if (now == NULL || then == NULL || !(share > 0))
+    if (!(share > 0))
+        return NAN; /* day counts, incident indicators: no ring to read (asked every minute) */
+    now = slot_at(a, m);
+    then = slot_at(a, m - w / MIN_MS);
+    if (now == NULL || then == NULL)
         return NAN;
     known = now->known - then->known;
     if (!(known > 0))
@@ -173,7 +184,7 @@ rpt_alert_step(struct rpt_alert *a, const struct rpt_alert_obs *o, struct rpt_al
     a->last_t = o->t;
     m = o->t / MIN_MS;
     if (o->share > 0 && !isnan(o->bad_ms) && !isnan(o->known_ms)) {
-        struct slot *s = &a->ring[(size_t)(m % (int64_t)a->nslots)];
+        struct slot *s = &a->ring[(size_t)m & (a->nslots - 1)];
 
         s->minute = m;
         s->bad = o->bad_ms;
@@ -182,6 +193,16 @@ rpt_alert_step(struct rpt_alert *a, const struct rpt_alert_obs *o, struct rpt_al
     for (size_t k = 0; k < a->c.ntiers; k++) {
         a->lw[k] = window_burn(a, m, a->c.tier[k].long_ms, o->share);
         a->sw[k] = window_burn(a, m, a->c.tier[k].short_ms, o->share);
+#if defined(__GNUC__)
+        /* The slots the next minute's windows begin at were written hours or days ago and
+         * are out of the cache by now: fetched while the minute's samples are fed. */
+        if (o->share > 0) {
+            __builtin_prefetch(
+                &a->ring[(size_t)(m + 1 - a->c.tier[k].long_ms / MIN_MS) & (a->nslots - 1)]);
+            __builtin_prefetch(
+                &a->ring[(size_t)(m + 1 - a->c.tier[k].short_ms / MIN_MS) & (a->nslots - 1)]);
+        }
+#endif
     }
     if (a->state == RPT_ALERT_LOST)
         return 0; /* lost stays lost */
@@ -237,13 +258,13 @@ rpt_alert_observe(const struct cfg_indicator *in, const struct eng_result *r,
     case CFG_IND_BAND:
         o->bad_ms = (double)r->band.out_ms;
         o->known_ms = (double)(r->band.in_ms + r->band.out_ms);
-        o->share = rpt_allowed_share(in, rpt_goal(in));
+        o->share = j->share; /* rpt_allowed_share(), as rpt_judge() found it */
         break;
     case CFG_IND_AVAILABILITY:
     case CFG_IND_FAULT_RATE:
         o->bad_ms = (double)r->down_ms;
         o->known_ms = (double)(r->up_ms + r->down_ms);
-        o->share = rpt_allowed_share(in, rpt_goal(in));
+        o->share = j->share; /* rpt_allowed_share(), as rpt_judge() found it */
         break;
     case CFG_IND_DOWNTIME:
         /* Down time per wall-clock time, against the budget per period time. */
@@ -325,4 +346,322 @@ int
 rpt_alert_urgency(enum rpt_alert_state s)
 {
     return s == RPT_ALERT_NONE ? -1 : (int)s - (int)RPT_ALERT_OK;
+}
+
+/*
+ * The image (rpt_alert_snapshot()): a header, the state's scalars, then the ring from its
+ * oldest minute to its newest as runs, since a checkpoint rewrites it every minute on an SD
+ * card and a year's windows reach 4694 minutes of 24 bytes back. A run is a tag and a count:
+ *  - GAP: count minutes without a slot;
+ *  - STEP: count slots, each the one before plus (dbad, dknown), integers as zigzag varints.
+ *    Taken only where the sum reads back to the very same double, so a restored ring is
+ *    the saved one bit for bit;
+ *  - RAW: one slot, its two doubles as they are (the first one, or a step that is no
+ *    integer: downtime's sums are hours x 3600000).
+ * Steady time (every minute known, nothing out or a constant share) is one RAW and one STEP
+ * run, a few dozen bytes; the worst case, a state that changes every minute, about 7 bytes a
+ * minute of the longest window. Host byte order: the image stays on its machine.
+ */
+#define SNAP_MAGIC 0x52574153u /* "RWAS" */
+#define SNAP_VERSION 1u
+
+enum { RUN_GAP = 0, RUN_STEP, RUN_RAW };
+
+struct wbuf {
+    unsigned char *p;
+    size_t len, cap;
+    int fail;
+};
+
+static void
+put(struct wbuf *w, const void *v, size_t n)
+{
+    if (w->fail)
+        return;
+    if (w->len + n > w->cap) {
+        size_t cap = w->cap > 0 ? w->cap * 2 : 256;
+        unsigned char *p;
+
+        while (cap < w->len + n)
+            cap *= 2;
+        if ((p = realloc(w->p, cap)) == NULL) {
+            w->fail = 1;
+            return;
+        }
+        w->p = p;
+        w->cap = cap;
+    }
+    memcpy(w->p + w->len, v, n);
+    w->len += n;
+}
+
+static void
+put_var(struct wbuf *w, uint64_t v)
+{
+    unsigned char b[10];
+    size_t n = 0;
+
+    do {
+        b[n] = (unsigned char)(v & 0x7f);
+        v >>= 7;
+        if (v != 0)
+            b[n] |= 0x80;
+        n++;
+    } while (v != 0);
+    put(w, b, n);
+}
+
+struct rbuf {
+    const unsigned char *p;
+    size_t len, off;
+    int fail;
+};
+
+static void
+get(struct rbuf *r, void *v, size_t n)
+{
+    if (r->fail || r->len - r->off < n) {
+        r->fail = 1;
+        memset(v, 0, n);
+        return;
+    }
+    memcpy(v, r->p + r->off, n);
+    r->off += n;
+}
+
+static uint64_t
+get_var(struct rbuf *r)
+{
+    uint64_t v = 0;
+
+    for (unsigned shift = 0; shift < 64; shift += 7) {
+        unsigned char b;
+
+        get(r, &b, 1);
+        if (r->fail)
+            return 0;
+        v |= (uint64_t)(b & 0x7f) << shift;
+        if (!(b & 0x80))
+            return v;
+    }
+    r->fail = 1;
+    return 0;
+}
+
+static uint64_t
+zigzag(int64_t v)
+{
+    return ((uint64_t)v << 1) ^ (uint64_t)(v >> 63);
+}
+
+static int64_t
+unzigzag(uint64_t v)
+{
+    return (int64_t)(v >> 1) ^ -(int64_t)(v & 1);
+}
+
+/* The conf, hashed field by field (no padding): an image of another conf is not taken. */
+static uint64_t
+conf_hash(const struct rpt_alert_conf *c)
+{
+    uint64_t h = FNV1A_INIT, n = c->ntiers;
+
+    h = fnv1a(h, &n, sizeof(n));
+    for (size_t k = 0; k < c->ntiers; k++) {
+        h = fnv1a(h, &c->tier[k].long_ms, sizeof(c->tier[k].long_ms));
+        h = fnv1a(h, &c->tier[k].short_ms, sizeof(c->tier[k].short_ms));
+        h = fnv1a(h, &c->tier[k].burn, sizeof(c->tier[k].burn));
+    }
+    h = fnv1a(h, &c->clear_ratio, sizeof(c->clear_ratio));
+    h = fnv1a(h, &c->hold_ms, sizeof(c->hold_ms));
+    h = fnv1a(h, &c->min_interval_ms, sizeof(c->min_interval_ms));
+    return fnv1a(h, &c->left_low_ms, sizeof(c->left_low_ms));
+}
+
+/* An integer step from a to b that reads back exactly: 1 and *d, else 0. */
+static int
+int_step(double a, double b, int64_t *d)
+{
+    double x = b - a;
+
+    if (!(fabs(x) < 9007199254740992.0) || x != floor(x))
+        return 0;
+    *d = (int64_t)x;
+    return a + (double)*d == b;
+}
+
+static void
+put_run(struct wbuf *w, int tag, uint64_t count, int64_t db, int64_t dk)
+{
+    unsigned char t = (unsigned char)tag;
+
+    if (count == 0)
+        return;
+    put(w, &t, 1);
+    put_var(w, count);
+    if (tag == RUN_STEP) {
+        put_var(w, zigzag(db));
+        put_var(w, zigzag(dk));
+    }
+}
+
+int
+rpt_alert_snapshot(const struct rpt_alert *a, void **buf, size_t *len)
+{
+    struct wbuf w = {0};
+    uint32_t hdr[2] = {SNAP_MAGIC, SNAP_VERSION};
+    uint64_t h = conf_hash(&a->c), span = a->span, count = 0;
+    int32_t st[2] = {(int32_t)a->state, (int32_t)a->want};
+    int64_t times[3] = {a->last_t, a->last_alert_t, a->want_since};
+    int64_t newest = -1, db = 0, dk = 0;
+    const struct slot *prev = NULL;
+    int tag = RUN_GAP;
+
+    for (size_t i = 0; i < a->nslots; i++)
+        if (a->ring[i].minute > newest)
+            newest = a->ring[i].minute;
+    put(&w, hdr, sizeof(hdr));
+    put(&w, &h, sizeof(h));
+    put(&w, st, sizeof(st));
+    put(&w, times, sizeof(times));
+    put(&w, a->lw, sizeof(a->lw));
+    put(&w, a->sw, sizeof(a->sw));
+    put(&w, &span, sizeof(span));
+    put(&w, &newest, sizeof(newest));
+    for (int64_t m = newest - (int64_t)a->span + 1; newest >= 0 && m <= newest; m++) {
+        const struct slot *s = slot_at(a, m);
+        int64_t b, k;
+
+        if (s == NULL) {
+            if (tag != RUN_GAP) {
+                put_run(&w, tag, count, db, dk);
+                tag = RUN_GAP;
+                count = 0;
+            }
+            count++;
+            prev = NULL;
+            continue;
+        }
+        if (prev != NULL && int_step(prev->bad, s->bad, &b) &&
+            int_step(prev->known, s->known, &k)) {
+            if (tag == RUN_STEP && b == db && k == dk) {
+                count++;
+            } else {
+                put_run(&w, tag, count, db, dk);
+                tag = RUN_STEP;
+                count = 1;
+                db = b;
+                dk = k;
+            }
+        } else {
+            unsigned char t = RUN_RAW;
+
+            put_run(&w, tag, count, db, dk);
+            tag = RUN_GAP;
+            count = 0;
+            put(&w, &t, 1);
+            put(&w, &s->bad, sizeof(s->bad));
+            put(&w, &s->known, sizeof(s->known));
+        }
+        prev = s;
+    }
+    put_run(&w, tag, count, db, dk);
+    if (w.fail) {
+        free(w.p);
+        return -1;
+    }
+    *buf = w.p;
+    *len = w.len;
+    return 0;
+}
+
+int
+rpt_alert_restore(struct rpt_alert *a, const void *buf, size_t len)
+{
+    struct rbuf r = {buf, len, 0, 0};
+    uint32_t hdr[2];
+    uint64_t h, span;
+    int32_t st[2];
+    int64_t times[3], newest, m;
+    double lw[RPT_ALERT_MAX_TIERS], sw[RPT_ALERT_MAX_TIERS];
+    struct slot *ring, last = {-1, 0, 0};
+
+    get(&r, hdr, sizeof(hdr));
+    get(&r, &h, sizeof(h));
+    get(&r, st, sizeof(st));
+    get(&r, times, sizeof(times));
+    get(&r, lw, sizeof(lw));
+    get(&r, sw, sizeof(sw));
+    get(&r, &span, sizeof(span));
+    get(&r, &newest, sizeof(newest));
+    if (r.fail || hdr[0] != SNAP_MAGIC || hdr[1] != SNAP_VERSION || h != conf_hash(&a->c) ||
+        span != a->span || st[0] < RPT_ALERT_NONE || st[0] > RPT_ALERT_LOST ||
+        st[1] < RPT_ALERT_NONE || st[1] > RPT_ALERT_LOST || newest < -1)
+        return -1;
+    if ((ring = malloc(a->nslots * sizeof(*ring))) == NULL)
+        return -1;
+    for (size_t i = 0; i < a->nslots; i++)
+        ring[i].minute = -1;
+    m = newest - (int64_t)a->span + 1;
+    while (newest >= 0 && !r.fail && m <= newest) {
+        unsigned char tag;
+        uint64_t count = 0;
+        int64_t db = 0, dk = 0;
+
+        get(&r, &tag, 1);
+        if (tag == RUN_RAW) {
+            count = 1;
+        } else {
+            count = get_var(&r);
+            if (tag == RUN_STEP) {
+                db = unzigzag(get_var(&r));
+                dk = unzigzag(get_var(&r));
+            }
+        }
+        if (r.fail || tag > RUN_RAW || count == 0 || count > (uint64_t)(newest - m + 1) ||
+            (tag == RUN_STEP && last.minute != m - 1))
+            break;
+        for (uint64_t i = 0; i < count; i++, m++) {
+            struct slot *s;
+
+            if (tag == RUN_GAP) {
+                last.minute = -1;
+                continue;
+            }
+            if (m < 0) {
+                r.fail = 1;
+                break;
+            }
+            s = &ring[(size_t)m & (a->nslots - 1)];
+            s->minute = m;
+            if (tag == RUN_RAW) {
+                get(&r, &s->bad, sizeof(s->bad));
+                get(&r, &s->known, sizeof(s->known));
+            } else {
+                s->bad = last.bad + (double)db;
+                s->known = last.known + (double)dk;
+            }
+            last = *s;
+        }
+    }
+    if (r.fail || r.off != r.len || (newest >= 0 && m != newest + 1)) {
+        free(ring);
+        return -1;
+    }
+    free(a->ring);
+    a->ring = ring;
+    a->state = (enum rpt_alert_state)st[0];
+    a->want = (enum rpt_alert_state)st[1];
+    a->last_t = times[0];
+    a->last_alert_t = times[1];
+    a->want_since = times[2];
+    memcpy(a->lw, lw, sizeof(lw));
+    memcpy(a->sw, sw, sizeof(sw));
+    return 0;
+}
+
+int64_t
+rpt_alert_last(const struct rpt_alert *a)
+{
+    return a->last_t;
 }

@@ -117,9 +117,27 @@ const struct rpt_alert_conf *rpt_alert_conf(const struct rpt_alert *a);
 /*
  * Resumes a fresh state at the last alert kept (state st at t): the state and the minimum
  * interval go on from it (a restarted owner does not announce it again); the burn-rate
- * windows begin empty.
+ * windows begin empty. The fallback when there is no image (rpt_alert_restore()), and on
+ * top of one older than the alert.
  */
 void rpt_alert_resume(struct rpt_alert *a, enum rpt_alert_state st, int64_t t);
+/*
+ * The whole state as an image, for the owner's checkpoint: the state, the hysteresis being
+ * timed, and the burn-rate windows' history, so that a restarted owner goes on exactly as
+ * one that never stopped (a burst across a restart raises fast_burn at the same minute).
+ * Compact (rpt_alert.c): steady time costs a few dozen bytes, the worst case about 7 bytes
+ * a minute of the longest window. *buf is malloc()ed (the caller frees it); 0, or -1 when
+ * out of memory. Host byte order: read back where it was written.
+ */
+int rpt_alert_snapshot(const struct rpt_alert *a, void **buf, size_t *len);
+/*
+ * Takes an image of rpt_alert_snapshot() into a (fresh or not): 0; -1 and nothing changed
+ * when it is damaged, of another version, or made under another conf (changed tiers or
+ * hysteresis: the state then begins afresh, as rpt_alert_new() leaves it).
+ */
+int rpt_alert_restore(struct rpt_alert *a, const void *buf, size_t len);
+/* The time of the last observation taken (or resumed at); INT64_MIN: none. */
+int64_t rpt_alert_last(const struct rpt_alert *a);
 /* The burn of tier k's long or short window as of the last observation; NaN: none. */
 void rpt_alert_burn(const struct rpt_alert *a, size_t k, double *lw, double *sw);
 

@@ -34,7 +34,7 @@ static int every_day(const struct cfg_indicator *in, const struct tgt *t,
 static int meets_goal(const struct cfg_indicator *in, const struct tgt *t,
                       const struct rpt_period *p, double v);
 static void read_course(const struct eng *e, size_t ind, const struct rpt_period *p,
-                        struct course *c);
+                        struct rpt_judge_memo *m, struct course *c);
 static double best_rate(int64_t good, int64_t bad, int64_t rest);
 static double projected_rate(int64_t good, int64_t bad, int64_t rest, const struct course *c);
 static double rate_burn(const int64_t *w, double share);
@@ -102,17 +102,25 @@ meets_goal(const struct cfg_indicator *in, const struct tgt *t, const struct rpt
 }
 
 static void
-read_course(const struct eng *e, size_t ind, const struct rpt_period *p, struct course *c)
+read_course(const struct eng *e, size_t ind, const struct rpt_period *p, struct rpt_judge_memo *m,
+            struct course *c)
 {
+    uint64_t past = eng_past_changes(e) + 1; /* + 1: a zeroed memo matches no engine */
+    int64_t w[W_N];
     int64_t newest, advanced;
 
-    memset(c, 0, sizeof(*c));
+    /* Every field is set below (no memset: a rep stos per indicator and minute showed). */
+    for (int k = 0; k < W_N; k++)
+        c->sw[k] = c->lw[k] = 0;
     c->start = p->day_start[0];
     c->end = p->day_start[p->ndays];
     eng_position(e, &newest, &advanced);
     c->asof = advanced < c->start ? c->start : advanced > c->end ? c->end : advanced;
     c->over = c->asof >= c->end;
-    {
+    if (m->today >= 0 && m->today < p->ndays && p->day_start[m->today] <= c->asof &&
+        (m->today == p->ndays - 1 || p->day_start[m->today + 1] > c->asof)) {
+        c->today = m->today; /* the guess holds: the day of the last judgement */
+    } else {
         /* The day holding asof: a binary search (asked every minute, over a year's days). */
         int lo = 0, hi = p->ndays - 1;
 
@@ -125,19 +133,32 @@ read_course(const struct eng *e, size_t ind, const struct rpt_period *p, struct 
                 hi = mid - 1;
         }
         c->today = lo;
+        m->today = lo;
     }
     c->first = c->today >= RPT_LONG_DAYS - 1 ? c->today - (RPT_LONG_DAYS - 1) : 0;
     c->sw_start = p->day_start[c->today];
     c->lw_start = p->day_start[c->first];
-    for (int d = c->first; d <= c->today; d++) {
-        int64_t w[W_N];
-
-        if (eng_day(e, ind, d, &w[W_GOOD], &w[W_BAD], &w[W_UNKNOWN], &w[W_NA]) != 0)
-            continue;
+    /* The long window's days before today, summed again only when one of them changed:
+     * integers, so the sum is the same in any order. */
+    if (m->first != c->first || m->last != c->today - 1 || m->past != past) {
+        m->first = c->first;
+        m->last = c->today - 1;
+        m->past = past;
+        for (int k = 0; k < W_N; k++)
+            m->sum[k] = 0;
+        for (int d = c->first; d < c->today; d++) {
+            if (eng_day(e, ind, d, &w[W_GOOD], &w[W_BAD], &w[W_UNKNOWN], &w[W_NA]) != 0)
+                continue;
+            for (int k = 0; k < W_N; k++)
+                m->sum[k] += w[k];
+        }
+    }
+    for (int k = 0; k < W_N; k++)
+        c->lw[k] = m->sum[k];
+    if (eng_day(e, ind, c->today, &w[W_GOOD], &w[W_BAD], &w[W_UNKNOWN], &w[W_NA]) == 0) {
         for (int k = 0; k < W_N; k++) {
             c->lw[k] += w[k];
-            if (d == c->today)
-                c->sw[k] += w[k];
+            c->sw[k] += w[k];
         }
     }
 }
@@ -210,6 +231,7 @@ course_rate(const struct cfg_indicator *in, const struct tgt *t, const struct en
     double best = NAN, proj = NAN, total_ms = NAN;
     int64_t used_ms = 0;
 
+    j->share = share;
     if (in->kind == CFG_IND_BAND && in->each) {
         /* The value is the lowest point's rate: so are its best and its projection, and
          * the budget that binds is the point's with the least left. */
@@ -319,9 +341,11 @@ course_days(const struct cfg_indicator *in, const struct tgt *t, const struct en
         if (!duty || p->day_start[d + 1] <= c->asof)
             days_w++;
     days_s = !duty || p->day_start[c->today + 1] <= c->asof;
-    for (int d = 0; d < p->ndays; d++)
-        if (p->day_start[d + 1] > c->asof && !(d == c->today && lost_today))
-            open++;
+    /* The days not over yet, today's unless lost already: today and the ones after it
+     * (day_start[today] <= asof < day_start[today + 1]), none once the period is over.
+     * Counted, not looped: this runs every minute over a year's days. */
+    if (p->day_start[c->today + 1] > c->asof)
+        open = p->ndays - c->today - (lost_today ? 1 : 0);
     j->projection =
         (double)(r->days - (int)r->nlost) - (days_w > 0 ? (double)open * lost_w / days_w : 0.0);
 
@@ -358,17 +382,30 @@ void
 rpt_judge(const struct cfg_indicator *in, const struct eng *e, size_t ind,
           const struct eng_result *r, const struct rpt_period *p, struct rpt_judgement *j)
 {
+    struct rpt_judge_memo m;
+
+    memset(&m, 0, sizeof(m)); /* nothing kept: summed afresh */
+    rpt_judge_memo(in, e, ind, r, p, &m, j);
+}
+
+void
+rpt_judge_memo(const struct cfg_indicator *in, const struct eng *e, size_t ind,
+               const struct eng_result *r, const struct rpt_period *p, struct rpt_judge_memo *memo,
+               struct rpt_judgement *j)
+{
     const struct tgt *t = rpt_goal(in);
     struct course c;
     double best = NAN;
     int m;
 
-    memset(j, 0, sizeof(*j));
     j->met = -1;
     j->status = RPT_NONE;
+    j->has_budget = 0;
+    j->budget_unit = NULL;
+    j->method = NULL;
     j->total = j->used = j->left = NAN;
-    j->burn_short = j->burn_long = j->projection = NAN;
-    read_course(e, ind, p, &c);
+    j->burn_short = j->burn_long = j->projection = j->share = NAN;
+    read_course(e, ind, p, memo, &c);
 
     switch (in->kind) {
     case CFG_IND_BAND:

@@ -100,6 +100,7 @@ struct rpt_judgement {
     double burn_short, burn_long; /* NaN: nothing to go on */
     double projection;            /* in the value's unit; NaN: none */
     const char *method;           /* "last_7_days" or "final"; NULL without a projection */
+    double share; /* rates: the share of the known time the target lets go wrong; else NaN */
 };
 
 /*
@@ -108,6 +109,25 @@ struct rpt_judgement {
  */
 void rpt_judge(const struct cfg_indicator *in, const struct eng *e, size_t ind,
                const struct eng_result *r, const struct rpt_period *p, struct rpt_judgement *j);
+/*
+ * What rpt_judge_memo() keeps of one indicator between its judgements: the day holding the
+ * engine's "now" (a guess, checked before use) and the long window's days before today,
+ * summed, with the engine's eng_past_changes() they were summed at. Zeroed: nothing kept.
+ */
+struct rpt_judge_memo {
+    int today;
+    int first, last; /* the days summed (none when last < first) */
+    uint64_t past;   /* eng_past_changes() + 1 when they were summed; 0: never */
+    int64_t sum[4];  /* good, bad, unknown, not assessed, ms */
+};
+/*
+ * As rpt_judge(), for a caller that judges indicator ind of engine e every minute: *memo (one
+ * per indicator, zeroed at first) saves the search for today and the summing of the days
+ * before it while they stay as they were. The judgement is the same as rpt_judge()'s.
+ */
+void rpt_judge_memo(const struct cfg_indicator *in, const struct eng *e, size_t ind,
+                    const struct eng_result *r, const struct rpt_period *p,
+                    struct rpt_judge_memo *memo, struct rpt_judgement *j);
 
 /* "ok", "at_risk", "lost", "unverified"; NULL for RPT_NONE. */
 const char *rpt_status_name(enum rpt_status st);

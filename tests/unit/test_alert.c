@@ -237,6 +237,82 @@ test_short_severe_burst_fast_burn_once(void **state)
 }
 
 /*
+ * The image across the burst above: a state restored at any of several minutes (mid-burst,
+ * in the hold before recovery) and the one that never stopped give the same changes at the
+ * same minutes with the same burns; the steady minutes before the burst take a few dozen
+ * bytes. An image cut short, or made under another conf, is refused and changes nothing.
+ */
+static void
+test_image_goes_on_exactly(void **state)
+{
+    static const int64_t at[] = {700, 10100, 10400, 10500, 10550};
+    const int64_t B = 10000, E = B + 480;
+    struct rpt_alert_conf c, other;
+    struct rpt_alert_change ch, ch2;
+
+    (void)state;
+    rpt_alert_defaults(YEAR_MS, &c);
+    for (size_t k = 0; k < sizeof(at) / sizeof(at[0]); k++) {
+        struct rpt_alert *a = rpt_alert_new(&c), *b = NULL;
+        void *img = NULL;
+        size_t len = 0;
+        int changes = 0;
+
+        assert_non_null(a);
+        for (int64_t m = 1; m <= 20000; m++) {
+            double bad = m <= B ? 0 : m <= E ? (double)(m - B) : 480;
+            int r1 = step_rate(a, m, bad, RPT_OK, &ch);
+
+            if (m == at[k]) {
+                assert_int_equal(rpt_alert_snapshot(a, &img, &len), 0);
+                if (m < B)
+                    assert_true(len < 200); /* header and two runs */
+                /* Every cut is refused, and leaves a fresh state as it was. */
+                b = rpt_alert_new(&c);
+                assert_non_null(b);
+                for (size_t cut = 0; cut < len; cut++)
+                    assert_int_equal(rpt_alert_restore(b, img, cut), -1);
+                assert_int_equal(rpt_alert_current(b), RPT_ALERT_NONE);
+                other = c;
+                other.hold_ms += MIN;
+                {
+                    struct rpt_alert *o = rpt_alert_new(&other);
+
+                    assert_non_null(o);
+                    assert_int_equal(rpt_alert_restore(o, img, len), -1);
+                    rpt_alert_free(o);
+                }
+                assert_int_equal(rpt_alert_restore(b, img, len), 0);
+                assert_int_equal(rpt_alert_last(b), rpt_alert_last(a));
+                free(img);
+                continue;
+            }
+            if (b != NULL) {
+                int r2 = step_rate(b, m, bad, RPT_OK, &ch2);
+                double l1, s1, l2, s2;
+
+                assert_int_equal(r1, r2);
+                for (size_t t = 0; t < c.ntiers; t++) {
+                    rpt_alert_burn(a, t, &l1, &s1);
+                    rpt_alert_burn(b, t, &l2, &s2);
+                    assert_memory_equal(&l1, &l2, sizeof(l1));
+                    assert_memory_equal(&s1, &s2, sizeof(s1));
+                }
+                if (r1) {
+                    assert_int_equal(ch.t, ch2.t);
+                    assert_int_equal(ch.to, ch2.to);
+                    changes++;
+                }
+            }
+        }
+        /* Before the burst both changes come after the restore; later, fewer. */
+        assert_int_equal(changes, at[k] < B + 329 ? 2 : 1);
+        rpt_alert_free(a);
+        rpt_alert_free(b);
+    }
+}
+
+/*
  * Hysteresis and the minimum interval on a status that flaps: at_risk at minute 100, ok from
  * 101 to 130, at_risk again 131..140, then ok for good from 141. The flap back to ok at 101
  * is never held for an hour, so nothing is sent until ok has lasted 60 min: recovered at 201.
@@ -494,6 +570,7 @@ main(void)
         cmocka_unit_test(test_default_tiers_year_and_month),
         cmocka_unit_test(test_slow_drift_at_risk_months_before_lost),
         cmocka_unit_test(test_short_severe_burst_fast_burn_once),
+        cmocka_unit_test(test_image_goes_on_exactly),
         cmocka_unit_test(test_flapping_status_alerts_once_each_way),
         cmocka_unit_test(test_lost_never_alerts_again),
         cmocka_unit_test(test_month_without_data_is_unverified),

@@ -40,6 +40,7 @@ static struct {
 } pubs[MAXPUB];
 static size_t npubs;
 static double mono_now;
+static int pubs_ignored; /* a long run: the indicators' documents are not kept */
 
 static int
 record(void *ctx, const char *subtopic, const char *payload, int qos, int retained,
@@ -54,6 +55,8 @@ record(void *ctx, const char *subtopic, const char *payload, int qos, int retain
         return 0;
     }
     assert_true(retained);
+    if (pubs_ignored)
+        return 0;
     assert_true(npubs < MAXPUB);
     snprintf(pubs[npubs].topic, sizeof(pubs[npubs].topic), "%s", subtopic);
     pubs[npubs].payload = strdup(payload);
@@ -72,7 +75,7 @@ rm_one(const char *path, const struct stat *sb, int flag, struct FTW *ftw)
 }
 
 static struct rw_config *
-load(const char *dir, const char *period)
+load_alert(const char *dir, const char *period, const char *alert)
 {
     char path[512], text[2048];
     struct cfg_diags diags = {0};
@@ -93,9 +96,9 @@ load(const char *dir, const char *period)
              "  { id = \"avail\"; name = \"a\"; kind = \"availability\"; "
              "points = [\"th1.temperature\"]; target = \"≥97(%%)\"; },\n"
              "  { id = \"env\"; name = \"e\"; kind = \"band\"; points = [\"th1.temperature\"]; "
-             "band = { lo = 18.0; hi = 27.0; }; window = 60; target = \"≥97(%%)\"; }\n"
+             "band = { lo = 18.0; hi = 27.0; }; window = 60; target = \"≥97(%%)\"; %s }\n"
              ");\n",
-             period, dir);
+             period, dir, alert);
     snprintf(path, sizeof(path), "%s/t.cfg", dir);
     assert_non_null(fp = fopen(path, "w"));
     fputs(text, fp);
@@ -147,40 +150,60 @@ last_doc(const char *id)
  */
 #define LIVE_DIR_LEN 32
 static struct core *
-open_live(char *dir, const char *period, int64_t now, struct rw_config **cfg, struct store **st)
+reopen_live(const struct rw_config *cfg, struct store *st, int64_t now)
 {
     static struct core_out out = {.publish = record};
     struct core_opts o = {0};
     struct core *c;
     char err[256];
 
-    snprintf(dir, LIVE_DIR_LEN, "/tmp/rw-test-live-XXXXXX"); /* mkdtemp()'s template */
-    assert_non_null(mkdtemp(dir));
-    *cfg = load(dir, period);
-    npubs = 0;
-    assert_int_equal(store_open((*cfg)->state_dir, st), 0);
     o.now = now;
     o.resume = CORE_RESTART;
     o.out = &out;
-    assert_int_equal(core_open(*cfg, *st, &o, &c, err, sizeof(err)), 0);
+    assert_int_equal(core_open(cfg, st, &o, &c, err, sizeof(err)), 0);
     return c;
 }
 
-/* A good 22.5 of point p of device 0 at now (ms), the last of its cycle. */
+static struct core *
+open_live_alert(char *dir, const char *period, const char *alert, int64_t now,
+                struct rw_config **cfg, struct store **st)
+{
+    snprintf(dir, LIVE_DIR_LEN, "/tmp/rw-test-live-XXXXXX"); /* mkdtemp()'s template */
+    assert_non_null(mkdtemp(dir));
+    *cfg = load_alert(dir, period, alert);
+    npubs = 0;
+    assert_int_equal(store_open((*cfg)->state_dir, st), 0);
+    return reopen_live(*cfg, *st, now);
+}
+
+static struct core *
+open_live(char *dir, const char *period, int64_t now, struct rw_config **cfg, struct store **st)
+{
+    return open_live_alert(dir, period, "", now, cfg, st);
+}
+
+/* A reading v of point p of device 0 at now (ms), the last of its cycle. */
 static void
-feed_temp(struct core *c, uint32_t p, int64_t now, int cycle)
+feed_value(struct core *c, uint32_t p, int64_t now, int cycle, double v)
 {
     struct core_sample s;
 
     memset(&s, 0, sizeof(s));
     s.point = p;
     s.t = now;
-    s.value = 22.5;
+    s.value = v;
     s.valid = 1;
     s.q = ALM_Q_GOOD;
     s.cycle = (uint64_t)cycle;
     s.last = 1;
     assert_int_equal(core_sample(c, &s), 0);
+}
+
+/* A good 22.5 of point p of device 0 at now (ms), the last of its cycle. */
+static void
+feed_temp(struct core *c, uint32_t p, int64_t now, int cycle)
+{
+    feed_value(c, p, now, cycle, 22.5);
 }
 
 /*
@@ -347,6 +370,177 @@ test_last_minute_judged(void **state)
     assert_int_equal(nftw(dir, rm_one, 8, FTW_DEPTH | FTW_PHYS), 0);
 }
 
+/* The alerts kept, as "state@minute" lines, each followed by its document. */
+static int
+list_alert(const struct store_alert *a, void *arg)
+{
+    char **out = arg;
+    size_t n = *out != NULL ? strlen(*out) : 0, m = strlen(a->doc) + 128;
+
+    assert_non_null(*out = realloc(*out, n + m));
+    snprintf(*out + n, m, "%s %s %lld\n%s\n", a->indicator, a->state, (long long)(a->at / 60000),
+             a->doc);
+    return 0;
+}
+
+/*
+ * The env band (18..27 degrees, >= 97 %) of a year, with one burn-rate tier of a 60 min long
+ * and a 5 min short window at burn 14 (out of band at least 42 % of the known time of both).
+ * Samples every 10 s at :05, :15, ... from 2026-01-01 00:00 local: 22.5 for 40 minutes, then
+ * 30.0 (out) until 01:40, then 22.5 again; the daemon stops at 00:50:30 and starts again at
+ * 00:50:50, or (restart 0) a replay of the same samples applies the restart row there.
+ *
+ * Hand-computed: the first minute judged is 00:01; the windows ending at minute m (minutes
+ * since midnight) reach back to m - 60, so the long window exists from 01:01. Out-of-band
+ * windows from 00:40 on, the restart's 20 s (00:50:30 to 00:50:50) leaving the 00:50 window
+ * 40 s known (whole: more than 29 s), so the long window ending at minute m (60 known
+ * minutes) holds m - 40 out: 25/60 = 0.417 at 01:05, 26/60 = 0.433 >= 0.42 first at 01:06,
+ * the short one all out. (At 00:42 the projection turns it at_risk first; fast_burn, more
+ * urgent, is taken at once, 24 minutes later, past the 15 min interval.) A restarted daemon
+ * whose windows began empty at 00:50 has no long window before 01:51, when the short one is
+ * back in band: it never raised fast_burn. Returns the alerts kept.
+ */
+static char *
+burst(int restart)
+{
+    static const char alert[] =
+        "alert = { tiers = ( { long = 3600; short = 300; burn = 14.0; } ); };";
+    const int64_t midnight = 1767196800LL; /* 2026-01-01T00:00:00+08:00 */
+    const int stop = 50 * 60 + 30, start = 50 * 60 + 50, end = 130 * 60;
+    char dir[LIVE_DIR_LEN], *got = NULL;
+    struct rw_config *cfg;
+    struct store *st;
+    struct core *c;
+    int sec;
+
+    pubs_ignored = 1;
+    c = open_live_alert(dir, "year", alert, midnight * 1000, &cfg, &st);
+    for (sec = 0; sec <= end; sec++) {
+        int64_t now = (midnight + sec) * 1000;
+
+        mono_now = 1000.0 + sec;
+        if (sec > stop && sec < start)
+            continue; /* the daemon is down */
+        if (sec == start) {
+            int64_t saved = (midnight + stop) * 1000;
+
+            if (restart) {
+                core_free(c);
+                c = reopen_live(cfg, st, now);
+            } else {
+                core_restart(c, saved);
+            }
+        }
+        if (sec % 10 == 5)
+            feed_value(c, 0, now, sec, sec >= 40 * 60 && sec < 100 * 60 ? 30.0 : 22.5);
+        if (sec == stop) {
+            if (restart)
+                core_stop(c, now);
+            else
+                core_advance(c, now); /* as far as the daemon's stop accounted */
+            continue;
+        }
+        core_advance(c, now - CORE_LAG_MS);
+        core_tick(c, now);
+    }
+    core_stop(c, (midnight + end) * 1000);
+    core_free(c);
+    assert_int_equal(store_alert_each(st, INT64_MIN, INT64_MAX, 0, list_alert, &got), 0);
+    store_close(st);
+    for (size_t i = 0; i < npubs; i++)
+        free(pubs[i].payload);
+    cfg_free(cfg);
+    assert_int_equal(nftw(dir, rm_one, 8, FTW_DEPTH | FTW_PHYS), 0);
+    pubs_ignored = 0;
+    assert_non_null(got);
+    return got;
+}
+
+/*
+ * A burst across a restart raises fast_burn at the minute a run that never stopped does,
+ * with the same numbers: the burn-rate windows survive the restart in the checkpoint.
+ */
+static void
+test_burst_across_restart(void **state)
+{
+    char *cont, *daemon;
+
+    (void)state;
+    cont = burst(0);
+    daemon = burst(1);
+    /* 01:06 is minute 66 of the year: 1767196800 / 60 + 66. */
+    assert_non_null(strstr(cont, "env fast_burn 29453346\n"));
+    assert_string_equal(daemon, cont);
+    free(cont);
+    free(daemon);
+}
+
+/*
+ * A store written before the alerts were saved: its state holds the engine's image alone, or
+ * with the alarm detector's bare image beside it (no section header). Both still resume, and
+ * the alerts then go on from their last alert, windows empty; a later checkpoint writes the
+ * sections.
+ */
+static void
+test_old_state_resumes(void **state)
+{
+    static const char *const aux[] = {NULL, "an alarm detector's image"};
+    const int64_t midnight = 1767196800LL; /* 2026-01-01T00:00:00+08:00 */
+
+    (void)state;
+    for (size_t k = 0; k < sizeof(aux) / sizeof(aux[0]); k++) {
+        char dir[LIVE_DIR_LEN], err[128];
+        struct rw_config *cfg;
+        struct store *st;
+        struct core *c;
+        struct indset *is;
+        struct indset_period p;
+        struct eng *e;
+        int64_t saved;
+        int sec;
+
+        pubs_ignored = 1;
+        c = open_live(dir, "year", midnight * 1000, &cfg, &st);
+        for (sec = 0; sec <= 300; sec++) {
+            int64_t now = (midnight + sec) * 1000;
+
+            if (sec % 10 == 5)
+                feed_temp(c, 0, now, sec);
+            core_advance(c, now - CORE_LAG_MS);
+            core_tick(c, now);
+        }
+        core_stop(c, (midnight + 300) * 1000);
+        core_free(c);
+        /* The state written again as the older versions wrote it. */
+        assert_int_equal(indset_new(cfg, &is), 0);
+        assert_int_equal(indset_period_at(cfg, midnight * 1000, &p), 0);
+        assert_int_equal(indset_engine(is, &p, &e, err, sizeof(err)), 0);
+        assert_int_equal(indset_load(is, &p, st, e, &saved, NULL, NULL), 0);
+        assert_int_equal(indset_save(is, &p, st, e, saved, aux[k], aux[k] ? strlen(aux[k]) : 0), 0);
+        eng_free(e);
+        c = reopen_live(cfg, st, (midnight + 320) * 1000);
+        assert_int_equal(core_resumed(c, &saved, NULL), 1);
+        assert_int_equal(saved, (midnight + 300) * 1000);
+        for (sec = 320; sec <= 400; sec++) {
+            int64_t now = (midnight + sec) * 1000;
+
+            if (sec % 10 == 5)
+                feed_temp(c, 0, now, sec);
+            core_advance(c, now - CORE_LAG_MS);
+            core_tick(c, now);
+        }
+        core_stop(c, (midnight + 400) * 1000);
+        core_free(c);
+        indset_free(is);
+        store_close(st);
+        for (size_t i = 0; i < npubs; i++)
+            free(pubs[i].payload);
+        pubs_ignored = 0;
+        cfg_free(cfg);
+        assert_int_equal(nftw(dir, rm_one, 8, FTW_DEPTH | FTW_PHYS), 0);
+    }
+}
+
 int
 main(void)
 {
@@ -354,6 +548,8 @@ main(void)
         cmocka_unit_test(test_new_year),
         cmocka_unit_test(test_month_end),
         cmocka_unit_test(test_last_minute_judged),
+        cmocka_unit_test(test_burst_across_restart),
+        cmocka_unit_test(test_old_state_resumes),
     };
 
     return cmocka_run_group_tests(tests, NULL, NULL);
