@@ -184,6 +184,7 @@ struct pub {
     uint64_t cb_failed;
     int cb_fail_code; /* the latest delivery failure's code */
     int woken;        /* efd written since the last drain */
+    int wake_all;     /* every outcome wakes the main loop (pub_stop() waits for them) */
     struct pub_track *track; /* ring of tracked messages, publication order */
     size_t track_cap, track_first, track_n;
     uint64_t track_head; /* sequence number of track[track_first] */
@@ -504,11 +505,18 @@ on_connect_failed(void *ctx, MQTTAsync_failureData *resp)
 /*
  * Under p->lock: counts a delivery outcome (ok, or failed with code) and arms the wake-up.
  * Returns whether the caller must wake() the main loop once the lock is released.
+ *
+ * A message delivered that nobody waits for (urgent 0: telemetry, plain or tracked, whose
+ * delivery time is taken here) does not wake the main loop: it is counted at the loop's next
+ * round (a sample, or its tick of at most a second), so that one poll a second wakes the main
+ * thread once rather than twice (tests/bench: the CPU of a one-device room). Failures, the
+ * outbox's acknowledgements (urgent 1: it sends its next window on them) and everything
+ * during pub_stop() wake it at once.
  */
 static int
-count_outcome(struct pub *p, int ok, int code)
+count_outcome(struct pub *p, int ok, int code, int urgent)
 {
-    int need_wake = !p->woken;
+    int need_wake = !p->woken && (!ok || urgent || p->wake_all);
 
     if (ok) {
         p->cb_delivered++;
@@ -516,7 +524,8 @@ count_outcome(struct pub *p, int ok, int code)
         p->cb_failed++;
         p->cb_fail_code = code;
     }
-    p->woken = 1;
+    if (need_wake)
+        p->woken = 1;
     return need_wake;
 }
 
@@ -528,7 +537,7 @@ on_sent(void *ctx, MQTTAsync_successData *resp)
 
     (void)resp;
     pthread_mutex_lock(&p->lock);
-    need_wake = count_outcome(p, 1, 0);
+    need_wake = count_outcome(p, 1, 0, 0);
     pthread_mutex_unlock(&p->lock);
     if (need_wake)
         wake(p);
@@ -541,7 +550,7 @@ on_send_failed(void *ctx, MQTTAsync_failureData *resp)
     int need_wake;
 
     pthread_mutex_lock(&p->lock);
-    need_wake = count_outcome(p, 0, resp != NULL ? resp->code : MQTTASYNC_FAILURE);
+    need_wake = count_outcome(p, 0, resp != NULL ? resp->code : MQTTASYNC_FAILURE, 1);
     pthread_mutex_unlock(&p->lock);
     if (need_wake)
         wake(p);
@@ -576,7 +585,7 @@ ack_push(struct pub *p, void *ctx, int ok, int code)
     int need_wake;
 
     pthread_mutex_lock(&p->lock);
-    need_wake = count_outcome(p, ok, code);
+    need_wake = count_outcome(p, ok, code, 1);
     if (p->nacks == p->acks_cap) {
         size_t cap = p->acks_cap ? 2 * p->acks_cap : 16;
         struct pub_ack *a = realloc(p->acks, cap * sizeof(*a));
@@ -656,7 +665,7 @@ track_mark(struct pub *p, void *ctx, int state, int failed, int code)
     int need_wake;
 
     pthread_mutex_lock(&p->lock);
-    need_wake = count_outcome(p, !failed, code);
+    need_wake = count_outcome(p, !failed, code, 0);
     /* Sequence numbers are consecutive: the entry's offset from the head, modulo the width
      * of a pointer (32-bit gateways wrap after 2^32 messages, long after an entry is gone). */
     d = (uintptr_t)ctx - (uintptr_t)p->track_head;
@@ -1555,6 +1564,9 @@ pub_stop(struct pub *p, int timeout_ms)
     if (p->state == PUB_S_UP)
         publish_status(p, "offline");
     p->state = PUB_S_STOPPING;
+    pthread_mutex_lock(&p->lock);
+    p->wake_all = 1;
+    pthread_mutex_unlock(&p->lock);
 
     /*
      * paho's disconnect timeout covers QoS 1 flows already in flight, not messages still in
