@@ -739,6 +739,8 @@ reload(struct agent *a, const char *path)
 {
     struct cfg_diags diags = {0};
     struct rw_config *ncfg = NULL;
+    struct modules mod;
+    char err[512];
 
     if (cfg_load(path, &ncfg, &diags) != CFG_OK) {
         log_diags(&diags);
@@ -747,6 +749,12 @@ reload(struct agent *a, const char *path)
         return;
     }
     cfg_diags_free(&diags);
+    /* What the new config uses must load before the running one is stopped. */
+    if (modules_load(ncfg, &mod, err, sizeof(err)) < 0) {
+        log_err("reload: %s; keeping the running configuration", err);
+        cfg_free(ncfg);
+        return;
+    }
     log_notice("reload: %s is valid; restarting buses and publisher", path);
     agent_stop(a);
     cfg_free(a->cfg);

@@ -78,6 +78,24 @@ def test():
                 check("module snmp: cannot load it:" in r.stderr and
                       "roomwatch-snmp.so" in r.stderr,
                       "the message does not name the module's file:\n" + r.stderr)
+            # A reload to that config is refused before anything stops.
+            cfg = h.write("lone.cfg", modbus_only)
+            with open(h.path("lone.log"), "w") as log:
+                p = subprocess.Popen([lone, "-c", cfg, "--allow-root"], stdout=log,
+                                     stderr=subprocess.STDOUT)
+            try:
+                logtext = lambda: open(h.path("lone.log")).read()
+                wait_for(lambda: "started" in logtext(), 10, "the lone roomwatchd's start")
+                h.write("lone.cfg", snmp)
+                p.send_signal(signal.SIGHUP)
+                wait_for(lambda: "keeping the running configuration" in logtext(), 10,
+                         "the refused reload")
+                time.sleep(0.5)
+                check(p.poll() is None, "roomwatchd stopped on a reload whose module fails")
+                check("roomwatch-snmp.so" in logtext(), "reload refusal without the file")
+            finally:
+                p.terminate()
+                p.wait(20)
 
         # SIGHUP with a broken config: refused, the daemon keeps running on the old one.
         broker = h.mosquitto()
