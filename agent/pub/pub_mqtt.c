@@ -1557,6 +1557,11 @@ pub_stop(struct pub *p, int timeout_ms)
     if (timeout_ms < 0)
         timeout_ms = 0;
     deadline = rw_clock_mono() + timeout_ms / 1000.0;
+    /* From here every outcome wakes wait_events(); those counted quietly before are taken
+     * by the drain. */
+    pthread_mutex_lock(&p->lock);
+    p->wake_all = 1;
+    pthread_mutex_unlock(&p->lock);
     drain(p);
     failed_before = p->st.failed;
 
@@ -1564,9 +1569,6 @@ pub_stop(struct pub *p, int timeout_ms)
     if (p->state == PUB_S_UP)
         publish_status(p, "offline");
     p->state = PUB_S_STOPPING;
-    pthread_mutex_lock(&p->lock);
-    p->wake_all = 1;
-    pthread_mutex_unlock(&p->lock);
 
     /*
      * paho's disconnect timeout covers QoS 1 flows already in flight, not messages still in
