@@ -26,6 +26,15 @@ rw_log_init(const char *ident, int max_level)
     log_journal = getenv("JOURNAL_STREAM") != NULL;
 }
 
+/* Lines this thread formatted (rw_log_thread_lines()). */
+static _Thread_local unsigned thread_lines;
+
+unsigned
+rw_log_thread_lines(void)
+{
+    return thread_lines;
+}
+
 void
 rw_vlog(int level, const char *fmt, va_list ap)
 {
@@ -35,6 +44,7 @@ rw_vlog(int level, const char *fmt, va_list ap)
 
     if (level > log_max)
         return;
+    thread_lines++;
     if (level < 0)
         level = 0;
     if (level > RW_LOG_DEBUG)

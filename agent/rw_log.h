@@ -25,6 +25,9 @@
 void rw_log_init(const char *ident, int max_level);
 void rw_log(int level, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 void rw_vlog(int level, const char *fmt, va_list ap) __attribute__((format(printf, 2, 0)));
+/* Lines the calling thread has formatted so far (messages above max_level not counted): a
+ * worker that sees it change knows its stack went some 3 KiB deep (rw_thread_trim_stack()). */
+unsigned rw_log_thread_lines(void);
 /* Like rw_log(RW_LOG_ERR, ...) then exit(1): for start-up failures only. */
 void rw_fatal(const char *fmt, ...) __attribute__((format(printf, 1, 2), noreturn));
 

@@ -687,6 +687,8 @@ const char *cfg_dtype_name(enum cfg_dtype t);
 const char *cfg_ind_kind_name(enum cfg_ind_kind k);
 /* 1 if some indicator is of kind delivery: then the engine has the agent's points. */
 int cfg_has_delivery(const struct rw_config *cfg);
+/* Number of devices read from source (CFG_PROTO_SNMP, CFG_PROTO_PROBE...). */
+size_t cfg_device_count(const struct rw_config *cfg, enum cfg_proto source);
 /* The unit of an indicator kind's value: "%", "day", "h", "kWh", or "" (count). */
 const char *cfg_ind_kind_unit(enum cfg_ind_kind k);
 /* "critical", ...; "power", ... (as in the config and the incident topic). */

@@ -620,6 +620,17 @@ cfg_has_delivery(const struct rw_config *cfg)
     return 0;
 }
 
+size_t
+cfg_device_count(const struct rw_config *cfg, enum cfg_proto source)
+{
+    size_t n = 0;
+
+    for (size_t i = 0; i < cfg->ndevices; i++)
+        if (cfg->devices[i].source == source)
+            n++;
+    return n;
+}
+
 /* Devices whose profile did not load have no known points (and a problem reported). */
 static int
 all_points(struct cfgc *ck, struct rw_config *cfg, const int *profile_ok,

@@ -11,8 +11,9 @@
  * Under systemd (Type=notify) the loop reports READY/RELOADING/STOPPING and feeds the
  * watchdog itself (rw_notify): a hung main loop stops the pings and gets restarted.
  *
- * Global state: the signal flags below, the log sink (rw_log_init before any thread) and the
- * notification socket (rw_notify_init, likewise).
+ * Global state: the signal flags below, the log sink (rw_log_init before any thread), the
+ * notification socket (rw_notify_init, likewise), and the modules loaded (modules.h; never
+ * unloaded) with snmp_library, the one whose net-snmp was initialised.
  */
 #ifndef _GNU_SOURCE
 #define _GNU_SOURCE /* ppoll() */
@@ -36,8 +37,8 @@
 #include "core/core.h"
 #include "delivery.h"
 #include "late.h"
+#include "modules.h"
 #include "outbox.h"
-#include "notify/notifier.h"
 #include "pub/pub.h"
 #include "pub/pub_json.h"
 #include "repub.h"
@@ -49,8 +50,6 @@
 #include "rw_queue.h"
 #include "source/bus_modbus.h"
 #include "source/sample.h"
-#include "source/probe.h"
-#include "source/snmp_poller.h"
 #include "store/store.h"
 
 #define DEFAULT_CONFIG "/etc/roomwatch/roomwatch.cfg"
@@ -60,6 +59,8 @@
 
 static volatile sig_atomic_t sig_stop;
 static volatile sig_atomic_t sig_reload;
+/* The SNMP module once net-snmp is initialised: shut down at exit, whatever reloads did. */
+static const struct sp_module *snmp_library;
 
 /* The samples of one device's poll cycle, collected until its last sample arrives. */
 struct cycle_buf {
@@ -70,6 +71,7 @@ struct cycle_buf {
 
 struct agent {
     struct rw_config *cfg;
+    struct modules mod;       /* what cfg uses of the SNMP poller, the prober, the notifier */
     struct rw_queue *samples;
     struct pub *pub;
     size_t nbuses;
@@ -109,6 +111,13 @@ struct agent {
 #define MB_EX_GATEWAY_PATH 10
 #define MB_EX_GATEWAY_TARGET 11
 
+/* notifier_status_version(): 0 without a notifier. */
+static uint64_t
+notify_version(const struct agent *a)
+{
+    return a->notifier != NULL ? a->mod.notify->status_version(a->notifier) : 0;
+}
+
 static void
 on_signal(int sig)
 {
@@ -124,7 +133,8 @@ usage(FILE *fp)
     fprintf(fp, "usage: roomwatchd [-t] [-v] [-c FILE] [--allow-root]\n"
                 "  -c FILE  configuration file (default " DEFAULT_CONFIG ")\n"
                 "  -t       check the configuration and exit: 0 if valid, 2 with\n"
-                "           file:line: messages if not\n"
+                "           file:line: messages if not, 1 if a module it needs\n"
+                "           does not load\n"
                 "  -v       verbose: log debug messages\n"
                 "  -V       print the version and exit\n"
                 "  --allow-root  run even as root (it needs no privileges: run it as\n"
@@ -288,9 +298,11 @@ agent_stop(struct agent *a)
     free(a->buses);
     a->buses = NULL;
     a->nbuses = 0;
-    sp_poller_free(a->snmp);
+    if (a->snmp != NULL)
+        a->mod.snmp->poller_free(a->snmp);
     a->snmp = NULL;
-    prb_free(a->probes);
+    if (a->probes != NULL)
+        a->mod.probe->free_prober(a->probes);
     a->probes = NULL;
     if (a->samples != NULL) {
         drain_samples(a);
@@ -300,7 +312,8 @@ agent_stop(struct agent *a)
     }
     if (a->pub != NULL)
         pub_set_status_extra(a->pub, NULL, NULL);
-    notifier_stop(a->notifier);
+    if (a->notifier != NULL)
+        a->mod.notify->stop(a->notifier);
     a->notifier = NULL;
     /* Before the core goes. */
     ctl_free(a->ctl);
@@ -562,7 +575,7 @@ static char *
 status_extra(void *ctx)
 {
     const struct agent *a = ctx;
-    char *extra = a->notifier != NULL ? notifier_status(a->notifier) : NULL;
+    char *extra = a->notifier != NULL ? a->mod.notify->status(a->notifier) : NULL;
     char more[64];
     int bits = disk_state(a);
 
@@ -614,7 +627,7 @@ record_start(struct agent *a)
         return -1;
     }
     /* After core_start(): the store is migrated. Reads the store's log on its own. */
-    a->notifier = notifier_start(cfg);
+    a->notifier = a->mod.notify != NULL ? a->mod.notify->start(cfg) : NULL;
     return 0;
 }
 
@@ -643,14 +656,24 @@ static int
 agent_start(struct agent *a)
 {
     struct rw_config *cfg = a->cfg;
+    char err[512];
     size_t i;
 
+    /* Only what the config uses is loaded (modules.h): at start-up, or on the reload that
+     * adds the first SNMP device, probe or channel. */
+    if (modules_load(cfg, &a->mod, err, sizeof(err)) < 0) {
+        log_err("%s", err);
+        return -1;
+    }
     /* net-snmp's one-time set-up, only for a config with SNMP devices (it touches 3 MiB of
      * libcrypto), before any thread starts (libraries.md): at start-up, or on the reload that
      * adds the first SNMP device, which stopped every thread first. */
-    if (sp_device_count(cfg) > 0 && sp_library_init() < 0) {
-        log_err("snmp: cannot initialise net-snmp");
-        return -1;
+    if (a->mod.snmp != NULL) {
+        if (a->mod.snmp->library_init() < 0) {
+            log_err("snmp: cannot initialise net-snmp");
+            return -1;
+        }
+        snmp_library = a->mod.snmp;
     }
     a->samples = rw_queue_new(cfg->queue_size, sizeof(struct sample));
     a->cycles = calloc(cfg->ndevices ? cfg->ndevices : 1, sizeof(*a->cycles));
@@ -702,14 +725,16 @@ agent_start(struct agent *a)
             return -1;
         }
     }
-    if (sp_device_count(cfg) > 0) {
-        if ((a->snmp = sp_poller_new(cfg, a->samples)) == NULL || sp_poller_start(a->snmp) < 0) {
+    if (a->mod.snmp != NULL) {
+        if ((a->snmp = a->mod.snmp->poller_new(cfg, a->samples)) == NULL ||
+            a->mod.snmp->poller_start(a->snmp) < 0) {
             log_err("snmp poller: cannot start: %s", strerror(errno));
             return -1;
         }
     }
-    if (prb_device_count(cfg) > 0 &&
-        ((a->probes = prb_new(cfg, a->samples)) == NULL || prb_start(a->probes) < 0)) {
+    if (a->mod.probe != NULL &&
+        ((a->probes = a->mod.probe->new_prober(cfg, a->samples)) == NULL ||
+         a->mod.probe->start(a->probes) < 0)) {
         log_err("prober: cannot start: %s", strerror(errno));
         return -1;
     }
@@ -723,6 +748,8 @@ reload(struct agent *a, const char *path)
 {
     struct cfg_diags diags = {0};
     struct rw_config *ncfg = NULL;
+    struct modules mod;
+    char err[512];
 
     if (cfg_load(path, &ncfg, &diags) != CFG_OK) {
         log_diags(&diags);
@@ -731,6 +758,12 @@ reload(struct agent *a, const char *path)
         return;
     }
     cfg_diags_free(&diags);
+    /* What the new config uses must load before the running one is stopped. */
+    if (modules_load(ncfg, &mod, err, sizeof(err)) < 0) {
+        log_err("reload: %s; keeping the running configuration", err);
+        cfg_free(ncfg);
+        return;
+    }
     log_notice("reload: %s is valid; restarting buses and publisher", path);
     agent_stop(a);
     cfg_free(a->cfg);
@@ -811,7 +844,16 @@ main(int argc, char **argv)
     }
     cfg_diags_free(&diags);
     if (check_only) {
+        struct modules mod;
+        char err[512];
         size_t points = 0, i;
+
+        /* What the config uses must load, as at start. */
+        if (modules_load(a.cfg, &mod, err, sizeof(err)) < 0) {
+            fprintf(stderr, "roomwatchd: %s\n", err);
+            cfg_free(a.cfg);
+            return 1;
+        }
         for (i = 0; i < a.cfg->ndevices; i++)
             points += a.cfg->profiles[a.cfg->devices[i].profile].npoints;
         printf("%s: OK: %zu buses, %zu devices, %zu points\n", path, a.cfg->nbuses, a.cfg->ndevices,
@@ -910,8 +952,8 @@ main(int argc, char **argv)
         ob_tick(a.ob, rw_clock_mono());
         late_tick(a.late, rw_etime_at(&a.et, rw_clock_mono()), rw_clock_mono());
         ctl_tick(a.ctl, rw_clock_mono());
-        if (notifier_status_version(a.notifier) != a.notify_version) {
-            a.notify_version = notifier_status_version(a.notifier);
+        if (notify_version(&a) != a.notify_version) {
+            a.notify_version = notify_version(&a);
             pub_status_refresh(a.pub); /* a channel started or stopped failing */
         }
         check_queue(&a);
@@ -919,7 +961,8 @@ main(int argc, char **argv)
     log_notice("stopping");
     (void)rw_notify("STOPPING=1\nSTATUS=stopping");
     agent_stop(&a);
-    sp_library_shutdown();
+    if (snmp_library != NULL)
+        snmp_library->library_shutdown();
     cfg_free(a.cfg);
     rw_notify_close();
     return rc;

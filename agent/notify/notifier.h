@@ -33,6 +33,8 @@
 
 #include <stdint.h>
 
+#include "rw_module.h"
+
 struct notifier;
 struct rw_config;
 
@@ -51,5 +53,18 @@ void notifier_stop(struct notifier *n);
  */
 char *notifier_status(void *n);
 uint64_t notifier_status_version(struct notifier *n);
+
+/*
+ * roomwatchd loads the notifier as the module roomwatch-notify.so (rw_module.h) when its
+ * config has a channel, so that libcurl and libcrypto are in memory only then. Its table,
+ * rw_module_notify, holds the functions above.
+ */
+struct notifier_module {
+    struct rw_module_head head;
+    struct notifier *(*start)(const struct rw_config *cfg);
+    void (*stop)(struct notifier *n);
+    char *(*status)(void *n);
+    uint64_t (*status_version)(struct notifier *n);
+};
 
 #endif

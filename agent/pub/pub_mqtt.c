@@ -66,10 +66,8 @@
  * sequence number or an id instead of p (roomwatchd has one publisher at a time: set in
  * client_create(), cleared in pub_free() after paho's threads are gone); and paho's own: its
  * two threads, and SIGPIPE set to SIG_IGN for the whole process by
- * MQTTAsync_createWithOptions() (checked), so a dead socket gives EPIPE. paho is
- * told once (pthread_once) not to initialise OpenSSL: OpenSSL 3 initialises itself on first
- * use, so a plain tcp:// connection never loads its tables (1.3 MiB of resident memory on a
- * small gateway, measured by tests/bench), and TLS works the same.
+ * MQTTAsync_createWithOptions() (checked), so a dead socket gives EPIPE; and paho, the
+ * library in use, set by pub_new(): libpaho-mqtt3a, or 3as for a TLS broker (pub_paho.h).
  */
 #include "pub/pub.h"
 
@@ -87,6 +85,7 @@
 #include <MQTTAsync.h>
 
 #include "pub/pub_json.h"
+#include "pub/pub_paho.h"
 #include "rw_beat.h"
 #include "rw_clock.h"
 #include "rw_log.h"
@@ -185,6 +184,7 @@ struct pub {
     uint64_t cb_failed;
     int cb_fail_code; /* the latest delivery failure's code */
     int woken;        /* efd written since the last drain */
+    int wake_all;     /* every outcome wakes the main loop (pub_stop() waits for them) */
     struct pub_track *track; /* ring of tracked messages, publication order */
     size_t track_cap, track_first, track_n;
     uint64_t track_head; /* sequence number of track[track_first] */
@@ -231,10 +231,10 @@ struct pub {
 };
 
 static struct pub *track_pub;
+static const struct paho_api *paho;
 
 static char *mask_uri(const char *uri);
 static char *make_topic(const struct pub *p, const char *subtopic, char *stack, size_t len);
-static int is_tls_uri(const char *uri);
 static const char *code_name(int code);
 static const char *connect_error(const struct pub_event *ev, char *buf, size_t len);
 static void push_event(struct pub *p, int type, int code, const char *text, size_t len);
@@ -327,22 +327,6 @@ make_topic(const struct pub *p, const char *subtopic, char *stack, size_t len)
     return t;
 }
 
-static void
-paho_global_init(void)
-{
-    MQTTAsync_init_options io = MQTTAsync_init_options_initializer;
-
-    io.do_openssl_init = 0;
-    MQTTAsync_global_init(&io);
-}
-
-static int
-is_tls_uri(const char *uri)
-{
-    /* paho 1.3.12 takes mqtts:// as it is (MQTTAsync_createWithOptions): no rewrite needed. */
-    return strncmp(uri, "ssl://", 6) == 0 || strncmp(uri, "mqtts://", 8) == 0 ||
-           strncmp(uri, "wss://", 6) == 0;
-}
 
 /* Text for a paho return code, or for a CONNACK code (MQTT 3.1.1 3.2.2.3) of a refusal. */
 static const char *
@@ -364,7 +348,7 @@ code_name(int code)
     default:
         break;
     }
-    s = MQTTAsync_strerror(code);
+    s = paho->strerror(code);
     return s != NULL ? s : "unknown error";
 }
 
@@ -489,8 +473,8 @@ on_message(void *ctx, char *topic, int topic_len, MQTTAsync_message *msg)
     if (need_wake)
         wake(p);
 out:
-    MQTTAsync_freeMessage(&msg);
-    MQTTAsync_free(topic);
+    paho->freeMessage(&msg);
+    paho->free(topic);
     return 1;
 }
 
@@ -521,11 +505,18 @@ on_connect_failed(void *ctx, MQTTAsync_failureData *resp)
 /*
  * Under p->lock: counts a delivery outcome (ok, or failed with code) and arms the wake-up.
  * Returns whether the caller must wake() the main loop once the lock is released.
+ *
+ * A message delivered that nobody waits for (urgent 0: telemetry, plain or tracked, whose
+ * delivery time is taken here) does not wake the main loop: it is counted at the loop's next
+ * round (a sample, or its tick of at most a second), so that one poll a second wakes the main
+ * thread once rather than twice (tests/bench: the CPU of a one-device room). Failures, the
+ * outbox's acknowledgements (urgent 1: it sends its next window on them) and everything
+ * during pub_stop() wake it at once.
  */
 static int
-count_outcome(struct pub *p, int ok, int code)
+count_outcome(struct pub *p, int ok, int code, int urgent)
 {
-    int need_wake = !p->woken;
+    int need_wake = !p->woken && (!ok || urgent || p->wake_all);
 
     if (ok) {
         p->cb_delivered++;
@@ -533,7 +524,8 @@ count_outcome(struct pub *p, int ok, int code)
         p->cb_failed++;
         p->cb_fail_code = code;
     }
-    p->woken = 1;
+    if (need_wake)
+        p->woken = 1;
     return need_wake;
 }
 
@@ -545,7 +537,7 @@ on_sent(void *ctx, MQTTAsync_successData *resp)
 
     (void)resp;
     pthread_mutex_lock(&p->lock);
-    need_wake = count_outcome(p, 1, 0);
+    need_wake = count_outcome(p, 1, 0, 0);
     pthread_mutex_unlock(&p->lock);
     if (need_wake)
         wake(p);
@@ -558,7 +550,7 @@ on_send_failed(void *ctx, MQTTAsync_failureData *resp)
     int need_wake;
 
     pthread_mutex_lock(&p->lock);
-    need_wake = count_outcome(p, 0, resp != NULL ? resp->code : MQTTASYNC_FAILURE);
+    need_wake = count_outcome(p, 0, resp != NULL ? resp->code : MQTTASYNC_FAILURE, 1);
     pthread_mutex_unlock(&p->lock);
     if (need_wake)
         wake(p);
@@ -593,7 +585,7 @@ ack_push(struct pub *p, void *ctx, int ok, int code)
     int need_wake;
 
     pthread_mutex_lock(&p->lock);
-    need_wake = count_outcome(p, ok, code);
+    need_wake = count_outcome(p, ok, code, 1);
     if (p->nacks == p->acks_cap) {
         size_t cap = p->acks_cap ? 2 * p->acks_cap : 16;
         struct pub_ack *a = realloc(p->acks, cap * sizeof(*a));
@@ -673,7 +665,7 @@ track_mark(struct pub *p, void *ctx, int state, int failed, int code)
     int need_wake;
 
     pthread_mutex_lock(&p->lock);
-    need_wake = count_outcome(p, !failed, code);
+    need_wake = count_outcome(p, !failed, code, 0);
     /* Sequence numbers are consecutive: the entry's offset from the head, modulo the width
      * of a pointer (32-bit gateways wrap after 2^32 messages, long after an entry is gone). */
     d = (uintptr_t)ctx - (uintptr_t)p->track_head;
@@ -733,7 +725,7 @@ client_create(struct pub *p)
     co.deleteOldestMessages = 1;
     co.restoreMessages = 0; /* nothing to restore: memory only */
     co.persistQoS0 = 0;
-    rc = MQTTAsync_createWithOptions(&p->client, m->uri, m->client_id, MQTTCLIENT_PERSISTENCE_NONE,
+    rc = paho->createWithOptions(&p->client, m->uri, m->client_id, MQTTCLIENT_PERSISTENCE_NONE,
                                      NULL, &co);
     if (rc != MQTTASYNC_SUCCESS) {
         log_err("mqtt: cannot create a client for %s: %s", p->uri_log, code_name(rc));
@@ -741,8 +733,8 @@ client_create(struct pub *p)
         return -1;
     }
     track_pub = p;
-    if (MQTTAsync_setCallbacks(p->client, p, on_lost, on_message, NULL) != MQTTASYNC_SUCCESS ||
-        MQTTAsync_setConnected(p->client, p, on_connected) != MQTTASYNC_SUCCESS) {
+    if (paho->setCallbacks(p->client, p, on_lost, on_message, NULL) != MQTTASYNC_SUCCESS ||
+        paho->setConnected(p->client, p, on_connected) != MQTTASYNC_SUCCESS) {
         log_err("mqtt: cannot set paho callbacks");
         return -1;
     }
@@ -752,17 +744,21 @@ client_create(struct pub *p)
 struct pub *
 pub_new(const struct rw_config *cfg)
 {
-    static pthread_once_t paho_once = PTHREAD_ONCE_INIT;
     const struct cfg_mqtt *m;
     struct pub *p;
+    char err[512];
     int e;
-
-    pthread_once(&paho_once, paho_global_init);
 
     if (cfg == NULL || cfg->mqtt.uri == NULL || cfg->mqtt.client_id == NULL ||
         cfg->mqtt.prefix == NULL || cfg->mqtt.buffer <= 0) {
         log_err("mqtt: incomplete configuration (uri, client_id, prefix, buffer > 0)");
         errno = EINVAL;
+        return NULL;
+    }
+    /* The client of the last publisher is gone (pub_free()): the library may change. */
+    if ((paho = paho_load(cfg->mqtt.uri, err, sizeof(err))) == NULL) {
+        log_err("%s", err);
+        errno = ENOENT;
         return NULL;
     }
     m = &cfg->mqtt;
@@ -846,7 +842,7 @@ client_connect(struct pub *p, int clean)
     wo.qos = 1;
     co.will = &wo;
 
-    if (is_tls_uri(m->uri)) {
+    if (paho_uri_is_tls(m->uri)) {
         so.trustStore = m->ca_file; /* NULL: OpenSSL's default paths */
         so.keyStore = m->cert_file;
         so.privateKey = m->key_file;
@@ -858,7 +854,7 @@ client_connect(struct pub *p, int clean)
         co.ssl = &so;
     }
 
-    rc = MQTTAsync_connect(p->client, &co);
+    rc = paho->connect(p->client, &co);
     if (rc != MQTTASYNC_SUCCESS) {
         log_err("mqtt: cannot start connecting to %s: %s", p->uri_log, code_name(rc));
         errno = EINVAL;
@@ -962,7 +958,7 @@ renew_client(struct pub *p)
     p->renew_due = 0;
     p->short_run = 0;
     /* Our only client: paho's threads end here (MQTTAsync_terminate()), no callback follows. */
-    MQTTAsync_destroy(&p->client);
+    paho->destroy(&p->client);
     p->client = NULL;
     track_report(p, rw_clock_mono(), 1);
     hand_acks(p);
@@ -1053,7 +1049,7 @@ subscribe_commands(struct pub *p)
     ro.onSuccess = on_subscribed;
     ro.onFailure = on_subscribe_failed;
     ro.context = p;
-    rc = MQTTAsync_subscribe(p->client, p->cmd_topic, 1, &ro);
+    rc = paho->subscribe(p->client, p->cmd_topic, 1, &ro);
     if (rc != MQTTASYNC_SUCCESS)
         log_warn("mqtt: cannot subscribe to %s: %s; commands will not arrive until the next "
                  "connect",
@@ -1252,7 +1248,7 @@ pub_status_refresh(struct pub *p)
 static void
 count_buffer_drop(struct pub *p)
 {
-    if (MQTTAsync_isConnected(p->client))
+    if (paho->isConnected(p->client))
         return;
     if (outstanding(p) <= (uint64_t)p->cfg->mqtt.buffer)
         return;
@@ -1483,7 +1479,7 @@ send_one(struct pub *p, const char *subtopic, const char *payload, int qos, int 
             ro.onFailure = on_send_failed;
             ro.context = p;
         }
-        rc = MQTTAsync_sendMessage(p->client, topic, &msg, &ro);
+        rc = paho->sendMessage(p->client, topic, &msg, &ro);
     }
     if (rc != MQTTASYNC_SUCCESS) {
         p->st.failed++;
@@ -1561,6 +1557,11 @@ pub_stop(struct pub *p, int timeout_ms)
     if (timeout_ms < 0)
         timeout_ms = 0;
     deadline = rw_clock_mono() + timeout_ms / 1000.0;
+    /* From here every outcome wakes wait_events(); those counted quietly before are taken
+     * by the drain. */
+    pthread_mutex_lock(&p->lock);
+    p->wake_all = 1;
+    pthread_mutex_unlock(&p->lock);
     drain(p);
     failed_before = p->st.failed;
 
@@ -1573,7 +1574,7 @@ pub_stop(struct pub *p, int timeout_ms)
      * paho's disconnect timeout covers QoS 1 flows already in flight, not messages still in
      * its buffer: wait for those while the connection lasts.
      */
-    while (outstanding(p) > 0 && MQTTAsync_isConnected(p->client) && rw_clock_mono() < deadline)
+    while (outstanding(p) > 0 && paho->isConnected(p->client) && rw_clock_mono() < deadline)
         wait_events(p, deadline);
 
     dopts.timeout = (int)fmax(0.0, (deadline - rw_clock_mono()) * 1000.0);
@@ -1581,7 +1582,7 @@ pub_stop(struct pub *p, int timeout_ms)
     dopts.onFailure = on_disconnect_failed;
     dopts.context = p;
     /* Also ends paho's reconnect attempts when the broker is away (MQTTASYNC_DISCONNECTED). */
-    rc = MQTTAsync_disconnect(p->client, &dopts);
+    rc = paho->disconnect(p->client, &dopts);
     if (rc == MQTTASYNC_SUCCESS) {
         /* paho gives up at dopts.timeout itself; one more second for its threads to say so. */
         double hard = fmax(deadline, rw_clock_mono()) + 1.0;
@@ -1620,7 +1621,7 @@ pub_free(struct pub *p)
      * (MQTTAsync_terminate() waits for them), so no callback can touch p after this.
      */
     if (p->client != NULL)
-        MQTTAsync_destroy(&p->client);
+        paho->destroy(&p->client);
     if (track_pub == p)
         track_pub = NULL;
     rw_beat_free(p->beat);

@@ -71,6 +71,7 @@ struct mb_bus {
     atomic_int stop;
     int dropping; /* in an episode of queue overflow */
     struct rw_beat *beat;  /* the watchdog's view of this thread's progress */
+    unsigned log_lines;    /* rw_log_thread_lines() at the last stack trim */
     double connect_worst;  /* s a connect may take */
     _Atomic uint64_t st_polls, st_requests, st_failures, st_reconnects, st_dropped;
 };
@@ -499,10 +500,18 @@ bus_poll_device(struct mb_bus *b, struct mb_dev *d)
         switch (r->fc) {
         case 1:
         case 2: {
-            uint8_t bits[MODBUS_MAX_READ_BITS];
+            /*
+             * The bits land one a byte in the first half of d->regs (count uint16_t, so
+             * room for count bytes) and are widened in place from the last: regs[k] takes
+             * bytes 2k and 2k+1, never a byte still to be read. A 2000-byte array here
+             * made this frame 2.2 KiB and each bus thread keep a third page of stack
+             * resident (tests/bench: 800 KiB at 200 buses).
+             */
+            uint8_t *bits = (uint8_t *)d->regs;
+
             rc = r->fc == 1 ? modbus_read_bits(b->ctx, r->address, r->count, bits)
                             : modbus_read_input_bits(b->ctx, r->address, r->count, bits);
-            for (k = 0; rc > 0 && k < (size_t)r->count; k++)
+            for (k = rc > 0 ? (size_t)r->count : 0; k-- > 0;)
                 d->regs[k] = bits[k];
             break;
         }
@@ -583,6 +592,11 @@ bus_sleep_until(struct mb_bus *b, double t)
 
     ts.tv_sec = (time_t)floor(t);
     ts.tv_nsec = (long)((t - floor(t)) * 1e9);
+    /* A logged line (a state change, a reconnect) took the stack deeper than a poll does. */
+    if (rw_log_thread_lines() != b->log_lines) {
+        b->log_lines = rw_log_thread_lines();
+        rw_thread_trim_stack();
+    }
     rw_beat_expect(b->beat, t);
     pthread_mutex_lock(&b->lock);
     while (!atomic_load(&b->stop) && rw_clock_mono() < t)

@@ -53,12 +53,7 @@ static void lookup_cb(void *arg, int status, int timeouts, struct ares_addrinfo 
 size_t
 prb_device_count(const struct rw_config *cfg)
 {
-    size_t n = 0;
-
-    for (size_t i = 0; i < cfg->ndevices; i++)
-        if (cfg->devices[i].source == CFG_PROTO_PROBE)
-            n++;
-    return n;
+    return cfg_device_count(cfg, CFG_PROTO_PROBE);
 }
 
 struct prb *

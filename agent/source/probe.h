@@ -40,6 +40,7 @@
 #include <stdint.h>
 
 #include "cfg/cfg.h"
+#include "rw_module.h"
 #include "rw_queue.h"
 
 #define PRB_BACKOFF_MAX 60.0 /* s, longest delay between attempts at a backed-off probe */
@@ -69,5 +70,19 @@ void prb_stop(struct prb *p);
 void prb_free(struct prb *p);
 /* Any thread. */
 void prb_get_stats(struct prb *p, struct prb_stats *st);
+
+/*
+ * roomwatchd loads the prober as the module roomwatch-probe.so (rw_module.h) when its config
+ * probes a service, so that libcurl, c-ares and what they pull in (TLS, Kerberos, LDAP) are
+ * in memory only then. Its table, rw_module_probe, holds the functions above.
+ */
+struct prb_module {
+    struct rw_module_head head;
+    struct prb *(*new_prober)(const struct rw_config *cfg, struct rw_queue *samples);
+    int (*start)(struct prb *p);
+    void (*stop)(struct prb *p);
+    void (*free_prober)(struct prb *p);
+    void (*get_stats)(struct prb *p, struct prb_stats *st);
+};
 
 #endif

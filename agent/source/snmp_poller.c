@@ -230,12 +230,7 @@ sp_library_shutdown(void)
 size_t
 sp_device_count(const struct rw_config *cfg)
 {
-    size_t n = 0;
-
-    for (size_t i = 0; i < cfg->ndevices; i++)
-        if (cfg->devices[i].source == CFG_PROTO_SNMP)
-            n++;
-    return n;
+    return cfg_device_count(cfg, CFG_PROTO_SNMP);
 }
 
 /* ------------------------------------------------------------------------------------- */

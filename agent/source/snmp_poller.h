@@ -51,6 +51,7 @@
 #include <stdint.h>
 
 #include "cfg/cfg.h"
+#include "rw_module.h"
 #include "rw_queue.h"
 
 #define SP_BACKOFF_MAX 60.0 /* s, longest delay between attempts at a silent agent */
@@ -81,7 +82,7 @@ int sp_library_init(void);
 /* At exit, after every poller is freed. */
 void sp_library_shutdown(void);
 
-/* Number of SNMP devices in cfg: no poller is needed when it is 0. */
+/* Number of SNMP devices in cfg (cfg_device_count()): no poller is needed when it is 0. */
 size_t sp_device_count(const struct rw_config *cfg);
 
 /*
@@ -98,5 +99,21 @@ void sp_poller_stop(struct sp_poller *sp);
 void sp_poller_free(struct sp_poller *sp);
 /* Any thread. */
 void sp_poller_get_stats(struct sp_poller *sp, struct sp_poller_stats *st);
+
+/*
+ * roomwatchd loads the poller as the module roomwatch-snmp.so (rw_module.h) when its config
+ * has an SNMP device, so that net-snmp (and the libcrypto it initialises) is in memory only
+ * then. Its table, rw_module_snmp, holds the functions above.
+ */
+struct sp_module {
+    struct rw_module_head head;
+    int (*library_init)(void);
+    void (*library_shutdown)(void);
+    struct sp_poller *(*poller_new)(const struct rw_config *cfg, struct rw_queue *samples);
+    int (*poller_start)(struct sp_poller *sp);
+    void (*poller_stop)(struct sp_poller *sp);
+    void (*poller_free)(struct sp_poller *sp);
+    void (*poller_get_stats)(struct sp_poller *sp, struct sp_poller_stats *st);
+};
 
 #endif

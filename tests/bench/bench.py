@@ -11,6 +11,13 @@ simulator and broker:
   2. collectd (Debian collectd-core, modbus + mqtt plugins), reading the same registers once a
      second and publishing one message per value under collectd/.
 
+With --n full (alone or beside sizes: --n 1,50,200,full) it also runs the full room: the demo
+room's Modbus devices (an SDM630 meter and two temperature/humidity sensors, one of them on a
+second endpoint), a UPS over SNMP (snmpsimd serving tests/fixtures/snmp/ups.snmprec), with
+indicators and alarm rules (so the store, the core and the sample archive work too), beside
+collectd reading the same registers and scalar OIDs with its modbus, snmp, mqtt and threshold
+plugins.
+
 Each agent gets a warm-up, then a fixed measurement window. Over the window the bench takes:
 polls done and values delivered (counted by a paho-mqtt subscriber, by the poll's own
 timestamp), the agent's CPU time (utime + stime of the process, /proc/PID/stat; the same counter
@@ -21,7 +28,7 @@ roomwatch / collectd and whether the goals hold (CPU per 1000 polls at most half
 collectd's, peak RSS at most collectd's, every value delivered), and can write everything as
 JSON.
 
-    tests/bench/bench.py [--n 1,50,200] [--seconds 60] [--build DIR] [--json OUT]
+    tests/bench/bench.py [--n 1,50,200,full] [--seconds 60] [--build DIR] [--json OUT]
     tests/bench/bench.py --quick --n 5         # ~20 s smoke run (CTest: bench-smoke)
 
 Exit status: 0 when every process ran and each agent delivered at least 90 % of the expected
@@ -594,6 +601,8 @@ def count_window(recs, devices, t0, window, interval):
     for r in recs:
         by_dev[r[0]].append(r)
     res = dict(messages=0, good=0, bad=0, duplicates=0, devices_seen=0, unknown_devices=0)
+    good_by_dev = collections.Counter()
+    res["good_by_dev"] = good_by_dev
     lags = []
     for dev, rs in by_dev.items():
         if dev not in devices:
@@ -614,6 +623,7 @@ def count_window(recs, devices, t0, window, interval):
             res["messages"] += 1
             res["good"] += good
             res["bad"] += bad
+            good_by_dev[dev] += good
             lags.append(recv - ts)
         if seen:
             res["devices_seen"] += 1
@@ -659,10 +669,12 @@ def measure(world, name, argv, sub, peers, devices, npoints, args):
     elapsed = m1 - m0
     recs = sub.records()
     c = count_window(recs, devices, t0, args.seconds, INTERVAL)
+    if not isinstance(npoints, dict):
+        npoints = {d: npoints for d in devices}
     if name == "collectd":
         # One message per value: a poll is a device's full set of values.
-        c["polls"] = c["good"] // npoints
-    expected = len(devices) * npoints * int(round(args.seconds / INTERVAL))
+        c["polls"] = sum(c["good_by_dev"][d] // npoints[d] for d in devices)
+    expected = sum(npoints[d] for d in devices) * int(round(args.seconds / INTERVAL))
     cpu_stat = cpu1 - cpu0
     cpu_sched = sched_delta(sch0, sch1)
     cpu = cpu_sched if cpu_sched is not None else cpu_stat
@@ -725,6 +737,8 @@ def run_room(n, args, build, points):
             raise BenchError("%s is missing: build first (see README.md)" % exe)
     world = World(args.keep)
     try:
+        if n == "full":
+            return _run_full(world, args, build)
         return _run_room(world, n, args, build, points)
     except KeyboardInterrupt:
         raise  # Ctrl-C or SIGTERM: stop everything (finally below), no post-mortem
@@ -766,14 +780,7 @@ def _run_room(world, n, args, build, points):
     wait_for(lambda: port_open(ports[0]) and port_open(ports[-1]), 10,
              "roomwatch-devsim on ports %d..%d" % (ports[0], ports[-1]), [sim])
 
-    # The broker. max_queued_messages: the bench's own subscriber must never be the reason a
-    # message is dropped (mosquitto's default queue is 1000 QoS 1 messages per client).
-    conf = ("listener %d 127.0.0.1\nallow_anonymous true\npersistence false\n"
-            "max_queued_messages 0\nlog_dest stdout\n" % mqtt_port)
-    if os.geteuid() == 0:
-        conf += "user root\n"  # else it drops to `mosquitto`, who cannot read our folder
-    broker = world.start("mosquitto", [MOSQUITTO, "-c", world.write("mosquitto.conf", conf)])
-    wait_for(lambda: port_open(mqtt_port), 10, "mosquitto on port %d" % mqtt_port, [broker])
+    broker = start_broker(world, mqtt_port)
     peers = [sim, broker]
     result = dict(n=n, points_per_device=len(points), seconds=args.seconds, warmup=args.warmup,
                   ports=[ports[0], ports[-1]], mqtt_port=mqtt_port)
@@ -793,9 +800,29 @@ def _run_room(world, n, args, build, points):
     return result
 
 
+def start_broker(world, mqtt_port):
+    """mosquitto on 127.0.0.1:mqtt_port. max_queued_messages: the bench's own subscriber must
+    never be the reason a message is dropped (mosquitto's default queue is 1000 QoS 1 messages
+    per client)."""
+    conf = ("listener %d 127.0.0.1\nallow_anonymous true\npersistence false\n"
+            "max_queued_messages 0\nlog_dest stdout\n" % mqtt_port)
+    if os.geteuid() == 0:
+        conf += "user root\n"  # else it drops to `mosquitto`, who cannot read our folder
+    broker = world.start("mosquitto", [MOSQUITTO, "-c", world.write("mosquitto.conf", conf)])
+    wait_for(lambda: port_open(mqtt_port), 10, "mosquitto on port %d" % mqtt_port, [broker])
+    broker.port = mqtt_port
+    return broker
+
+
 def measure_roomwatch(world, n, args, roomwatchd, ports, profiles, mqtt_port, peers, devices,
                       points):
     rw_cfg = world.write("roomwatch.cfg", roomwatch_config(ports, profiles, mqtt_port))
+    return run_roomwatch(world, n, args, roomwatchd, rw_cfg, peers, devices, len(points))
+
+
+def run_roomwatch(world, n, args, roomwatchd, rw_cfg, peers, devices, npoints):
+    """Checks rw_cfg with roomwatchd -t, then measures roomwatchd -c rw_cfg."""
+    mqtt_port = peers[-1].port
     try:
         chk = subprocess.run(EMULATOR + [roomwatchd, "-t", "-c", rw_cfg],
                              stdout=subprocess.PIPE, stderr=subprocess.STDOUT, timeout=60)
@@ -808,17 +835,24 @@ def measure_roomwatch(world, n, args, roomwatchd, ports, profiles, mqtt_port, pe
             chk.returncode, chk.stdout.decode("utf-8", "replace")))
     sub = Subscriber(mqtt_port, RW_PREFIX + "/#", parse_roomwatch, "rw")
     world.subs.append(sub)
-    log("N=%d: roomwatchd, %g s warm-up + %g s" % (n, args.warmup, args.seconds))
+    log("N=%s: roomwatchd, %g s warm-up + %g s" % (n, args.warmup, args.seconds))
     root = ["--allow-root"] if os.geteuid() == 0 else []  # roomwatchd refuses root otherwise
     r = measure(world, "roomwatchd", EMULATOR + [roomwatchd, "-c", rw_cfg] + root, sub, peers,
-                devices, len(points), args)
+                devices, npoints, args)
     sub.close()
     world.subs.remove(sub)
     return r
 
 
 def measure_collectd(world, n, args, ports, mqtt_port, peers, devices, points):
-    cd_cfg = world.write("collectd.conf", collectd_config(world, ports, points, mqtt_port))
+    return run_collectd(world, n, args, collectd_config(world, ports, points, mqtt_port), peers,
+                        devices, len(points))
+
+
+def run_collectd(world, n, args, conf_text, peers, devices, npoints):
+    """Checks the config with collectd -t, then measures collectd -f -C it."""
+    mqtt_port = peers[-1].port
+    cd_cfg = world.write("collectd.conf", conf_text)
     os.makedirs(world.path("collectd"))
     chk = subprocess.run([COLLECTD, "-t", "-C", cd_cfg], stdout=subprocess.PIPE,
                          stderr=subprocess.STDOUT, timeout=30)
@@ -827,13 +861,279 @@ def measure_collectd(world, n, args, ports, mqtt_port, peers, devices, points):
             chk.returncode, chk.stdout.decode("utf-8", "replace")))
     sub = Subscriber(mqtt_port, CD_PREFIX + "/#", parse_collectd, "cd")
     world.subs.append(sub)
-    log("N=%d: collectd, %g s warm-up + %g s" % (n, args.warmup, args.seconds))
+    log("N=%s: collectd, %g s warm-up + %g s" % (n, args.warmup, args.seconds))
     r = measure(world, "collectd", [COLLECTD, "-f", "-C", cd_cfg], sub, peers, devices,
-                len(points), args)
+                npoints, args)
     r["plugin_log_errors"] = count_errors(world.path("collectd-plugin.log"))
     sub.close()
     world.subs.remove(sub)
     return r
+
+# ----------------------------------------------------------------------------------------
+# The full room (--n full): the demo room's Modbus devices, an SNMP UPS, indicators and alarm
+# rules, beside collectd reading the same registers and OIDs with its modbus, snmp, mqtt and
+# threshold plugins.
+
+SHIPPED_PROFILES = os.path.join(SRC, "config", "profiles")
+UPS_SNMPREC = os.path.join(SRC, "tests", "fixtures", "snmp", "ups.snmprec")
+SNMPSIMD = "/usr/bin/snmpsimd"
+# (device, profile, bus: 0 = the gateway with two units, 1 = a second endpoint, None = SNMP,
+# unit): the demo room (config/demo.cfg), its RS-485 sensor th2 served over TCP here.
+FULL_DEVICES = (("meter1", "eastron-sdm630", 0, 1), ("th1", "r444a01", 0, 2),
+                ("th2", "xy-md02", 1, 1), ("ups1", "ups-mib", None, None))
+# collectd types (types.db) for roomwatch quantities; anything else is a gauge.
+CD_TYPES = {"voltage": "voltage", "current": "current", "power": "power",
+            "frequency": "frequency", "energy": "energy", "temperature": "temperature",
+            "humidity": "humidity", "uptime": "uptime", "charge": "percent", "load": "percent"}
+
+
+def profile_points(name):
+    """Every point of a shipped profile as a dict (name, quantity, fc, address, type, oid,
+    walk; missing keys absent)."""
+    with open(os.path.join(SHIPPED_PROFILES, name + ".cfg")) as f:
+        text = re.sub(r"#[^\n]*", "", f.read())
+    pts = []
+    for m in re.finditer(r"\{\s*name\s*=\s*\"(\w+)\";(.*?)\}", text, re.S):
+        p = dict(name=m.group(1))
+        for key in ("quantity", "type", "oid", "walk"):
+            v = re.search(r"\b%s\s*=\s*\"([^\"]+)\"" % key, m.group(2))
+            if v:
+                p[key] = v.group(1)
+        for key in ("fc", "address"):
+            v = re.search(r"\b%s\s*=\s*(0x[0-9A-Fa-f]+|\d+)" % key, m.group(2))
+            if v:
+                p[key] = int(v.group(1), 0)
+        pts.append(p)
+    if not pts:
+        raise BenchError("profile %s: no points found" % name)
+    return pts
+
+
+def full_devsim_config(ports):
+    with open(os.path.join(SRC, "config", "devsim", "demo-room.cfg")) as f:
+        demo = f.read()
+    values = {}  # the demo room's value models, by device
+    for m in re.finditer(r"id = \"(\w+)\";.*?values = \{(.*?)\n    \};", demo, re.S):
+        values[m.group(1)] = m.group(2)
+    devs = []
+    for dev, prof, bus, unit in FULL_DEVICES:
+        if bus is None:
+            continue
+        if dev not in values:
+            raise BenchError("config/devsim/demo-room.cfg has no values for %s" % dev)
+        devs.append("  { id = \"%s\"; profile = \"%s\"; transport = \"tcp\"; "
+                    "host = \"127.0.0.1\"; port = %d; unit = %d;\n    values = {%s\n    }; }"
+                    % (dev, prof, ports[bus], unit, values[dev]))
+    return ("# roomwatch-devsim config written by tests/bench/bench.py (full room)\n"
+            "seed = 1;\ndevices = (\n%s\n);\n" % ",\n".join(devs))
+
+
+def full_roomwatch_config(world, ports, snmp_port, mqtt_port):
+    dev = []
+    for d, prof, bus, unit in FULL_DEVICES:
+        if bus is None:
+            dev.append("  { id = \"%s\"; kind = \"ups\"; profile = \"%s\"; interval = %.1f;\n"
+                       "    snmp = { host = \"127.0.0.1\"; port = %d; community = \"ups\"; }; }"
+                       % (d, prof, INTERVAL, snmp_port))
+        else:
+            dev.append("  { id = \"%s\"; kind = \"%s\"; bus = \"%s\"; unit = %d; interval = %.1f; "
+                       "timeout = 0.5; profile = \"%s\"; }"
+                       % (d, "meter" if d.startswith("meter") else "th_sensor",
+                          ("lan-gw", "gw2")[bus], unit, INTERVAL, prof))
+    return """# roomwatchd config written by tests/bench/bench.py: the full room (the demo room's
+# Modbus devices, an SNMP UPS, its indicators and alarm rules).
+site = { id = "bench"; gateway = "gw1"; timezone = "Asia/Shanghai"; };
+profile_dir = "%s";
+state_dir = "%s";
+mqtt = { uri = "tcp://127.0.0.1:%d"; client_id = "roomwatch-bench-%d";
+         prefix = "%s"; qos = 1; };
+buses = (
+  { id = "lan-gw"; type = "tcp"; host = "127.0.0.1"; port = %d; },
+  { id = "gw2"; type = "tcp"; host = "127.0.0.1"; port = %d; }
+);
+devices = (
+%s
+);
+indicators = (
+  { id = "voltage_stability"; name = "voltage stability"; category = "output";
+    kind = "band"; points = ["meter1.v_l1", "meter1.v_l2", "meter1.v_l3"];
+    band = { nominal = 220.0; minus_pct = 10.0; plus_pct = 7.0; };
+    window = 60; combine = "any"; target = ">=97(%%)"; },
+  { id = "supply_days"; name = "supply days"; category = "output";
+    kind = "supply_days"; points = ["meter1.v_l1"]; condition = { above = 150.0; };
+    target = "=365(days)"; },
+  { id = "supply_completion"; name = "supply"; category = "output";
+    kind = "availability"; points = ["meter1.v_l1"]; condition = { above = 150.0; };
+    target = "=100(%%)"; },
+  { id = "device_stability"; name = "device stability"; category = "output";
+    kind = "availability"; points = ["meter1.v_l1", "th1.temperature", "th2.temperature",
+                                     "ups1.output_voltage"];
+    target = ">=97(%%)"; },
+  { id = "device_fault_rate"; name = "fault rate"; category = "output";
+    kind = "fault_rate"; points = ["meter1.v_l1", "th1.temperature", "th2.temperature"];
+    target = "<=3(%%)"; },
+  { id = "env_stability"; name = "room temperature"; category = "effect";
+    kind = "band"; points = ["th1.temperature", "th2.temperature"]; band = { lo = 18.0; hi = 27.0; };
+    combine = "each"; target = ">=97(%%)"; },
+  { id = "data_timeliness"; name = "delivery"; category = "effect";
+    kind = "delivery"; deadline = 60; target = "=100%%"; },
+  { id = "energy_kwh"; name = "energy"; category = "cost";
+    kind = "energy"; points = ["meter1.energy_import"]; },
+  { id = "mttr"; name = "repair time"; category = "output";
+    kind = "mttr"; target = ">=0&&<=2"; target_unit = "h"; }
+);
+alarms = (
+  { id = "mains_voltage"; name = "mains voltage"; severity = "major"; category = "power";
+    points = ["meter1.v_l1", "meter1.v_l2", "meter1.v_l3"];
+    outside = [198.0, 235.4]; hold = 10; clear_hold = 30; },
+  { id = "room_hot"; name = "room hot"; severity = "major"; category = "environment";
+    points = ["th1.temperature", "th2.temperature"]; above = 27.0; hold = 60;
+    clear_hold = 60; },
+  { id = "ups_battery_low"; name = "UPS battery low"; severity = "critical";
+    category = "power"; points = ["ups1.battery_charge"]; below = 50.0; hold = 10;
+    clear_hold = 30; },
+  { id = "device_silent"; name = "device silent"; severity = "major"; category = "device";
+    devices = ["meter1", "th1", "th2", "ups1"]; no_answer = 3; clear_hold = 10; }
+);
+""" % (SHIPPED_PROFILES, world.path("state"), mqtt_port, os.getpid(), RW_PREFIX,
+       ports[0], ports[1], ",\n".join(dev))
+
+
+def full_collectd_config(world, ports, snmp_port, mqtt_port):
+    """collectd.conf for the full room, and the values per poll of each device (collectd
+    reads the UPS's scalar OIDs; the alarm table's walk points have no equivalent)."""
+    data, hosts, snmp_data, npoints = [], [], [], {}
+    for dev, prof, bus, unit in FULL_DEVICES:
+        pts = profile_points(prof)
+        collect = []
+        for p in pts:
+            ctype = CD_TYPES.get(p.get("quantity"), "gauge")
+            key = "%s_%s" % (prof.replace("-", "_"), p["name"])
+            if bus is None:
+                if "oid" not in p:
+                    continue
+                snmp_data.append("  <Data \"%s\">\n    Type \"%s\"\n    Table false\n"
+                                 "    Instance \"%s\"\n    Values \"%s\"\n  </Data>\n"
+                                 % (key, ctype, p["name"], p["oid"]))
+            else:
+                rtype = {"float32": "Float", "int16": "Int16", "uint16": "Uint16",
+                         "int32": "Int32", "uint32": "Uint32"}.get(p.get("type"))
+                if rtype is None or p.get("fc") not in (3, 4):
+                    raise BenchError("profile %s: point %s (%s, fc %s) has no collectd "
+                                     "equivalent" % (prof, p["name"], p.get("type"),
+                                                     p.get("fc")))
+                if key not in {d[0] for d in data}:
+                    data.append((key, "  <Data \"%s\">\n    RegisterBase %d\n"
+                                      "    RegisterType %s\n    RegisterCmd %s\n"
+                                      "    Type %s\n    Instance \"%s\"\n  </Data>\n"
+                                 % (key, p["address"], rtype,
+                                    "ReadInput" if p["fc"] == 4 else "ReadHolding", ctype,
+                                    p["name"])))
+            collect.append("      Collect \"%s\"\n" % key)
+        npoints[dev] = len(collect)
+        if bus is None:
+            hosts.append(None)
+            snmp_host = ("  <Host \"%s\">\n    Address \"127.0.0.1:%d\"\n    Version 2\n"
+                         "    Community \"ups\"\n%s    Interval %g\n  </Host>\n"
+                         % (dev, snmp_port, "".join(c.replace("      ", "    ") for c in collect),
+                            INTERVAL))
+        else:
+            hosts.append("  <Host \"%s\">\n    Address \"127.0.0.1\"\n    Port \"%d\"\n"
+                         "    Interval %g\n    <Slave %d>\n%s    </Slave>\n  </Host>\n"
+                         % (dev, ports[bus], INTERVAL, unit, "".join(collect)))
+    text = ("# collectd.conf written by tests/bench/bench.py (full room)\n"
+            "Hostname \"bench\"\nFQDNLookup false\nBaseDir \"%s\"\nPIDFile \"%s\"\n"
+            "PluginDir \"%s\"\nTypesDB \"%s\"\nInterval %g\n\n"
+            "LoadPlugin logfile\n<Plugin logfile>\n  LogLevel info\n  File \"%s\"\n"
+            "  Timestamp true\n  PrintSeverity true\n</Plugin>\n\n"
+            "LoadPlugin modbus\nLoadPlugin snmp\nLoadPlugin mqtt\nLoadPlugin threshold\n\n"
+            "<Plugin modbus>\n%s%s</Plugin>\n\n"
+            "<Plugin snmp>\n%s%s</Plugin>\n\n"
+            # The alarm rules' thresholds. collectd's modbus plugin does not scale, so the
+            # sensors' temperatures arrive in tenths of a degree.
+            "<Plugin threshold>\n"
+            "  <Type \"voltage\">\n    WarningMin 198.0\n    WarningMax 235.4\n    Hits 10\n"
+            "  </Type>\n"
+            "  <Type \"temperature\">\n    WarningMax 270.0\n    Hits 60\n  </Type>\n"
+            "  <Plugin \"snmp\">\n    <Type \"percent\">\n      Instance \"battery_charge\"\n"
+            "      WarningMin 50.0\n      Hits 10\n    </Type>\n  </Plugin>\n"
+            "</Plugin>\n\n"
+            "<Plugin mqtt>\n  <Publish \"bench\">\n    Host \"127.0.0.1\"\n    Port \"%d\"\n"
+            "    ClientId \"collectd-bench-%d\"\n    Prefix \"%s\"\n    QoS 1\n  </Publish>\n"
+            "</Plugin>\n") % (
+                world.path("collectd"), world.path("collectd.pid"), COLLECTD_PLUGINS,
+                COLLECTD_TYPES_DB, INTERVAL, world.path("collectd-plugin.log"),
+                "".join(d[1] for d in data), "".join(h for h in hosts if h),
+                "".join(snmp_data), snmp_host, mqtt_port, os.getpid(), CD_PREFIX)
+    return text, npoints
+
+
+def start_snmpsim(world, port):
+    """snmpsimd serving the UPS (tests/fixtures/snmp/ups.snmprec, community "ups")."""
+    data = world.path("snmpsim-data")
+    cache = world.path("snmpsim-cache")
+    os.makedirs(data)
+    os.makedirs(cache)
+    shutil.copy(UPS_SNMPREC, os.path.join(data, "ups.snmprec"))
+    os.chmod(os.path.join(data, "ups.snmprec"), 0o644)
+    argv = [SNMPSIMD, "--data-dir=" + data, "--cache-dir=" + cache,
+            "--agent-udpv4-endpoint=127.0.0.1:%d" % port]
+    if os.geteuid() == 0:
+        # As root snmpsimd drops to a user, who must reach the data and the cache.
+        os.chmod(world.dir, 0o711)
+        os.chmod(data, 0o755)
+        shutil.chown(cache, "nobody", "nogroup")
+        argv += ["--process-user=nobody", "--process-group=nogroup"]
+    sim = world.start("snmpsimd", argv)
+
+    def answers():
+        r = subprocess.run(["snmpget", "-v2c", "-c", "ups", "-t", "0.5", "-r", "0", "-On",
+                            "127.0.0.1:%d" % port, "1.3.6.1.2.1.1.3.0"],
+                           stdout=subprocess.PIPE, stderr=subprocess.DEVNULL,
+                           env=dict(os.environ, MIBS="", SNMP_PERSISTENT_DIR=world.dir))
+        return r.returncode == 0
+    wait_for(answers, 60, "snmpsimd on port %d" % port, [sim])
+    return sim
+
+
+def _run_full(world, args, build):
+    roomwatchd = roomwatchd_path(build)
+    devsim = devsim_path(build)
+    ports = free_ports(2)
+    (mqtt_port,) = free_ports(1)
+    (snmp_port,) = free_ports(1)
+    devices = [d[0] for d in FULL_DEVICES]
+    rw_points = {d: len(profile_points(p)) for d, p, _, _ in FULL_DEVICES}
+
+    sim_cfg = world.write("sim.cfg", full_devsim_config(ports))
+    ready = world.path("devsim.ready")
+    sim = world.start("devsim", EMULATOR + [devsim, "-c", sim_cfg, "-P", SHIPPED_PROFILES,
+                                            "--ready-file", ready])
+    wait_for(lambda: os.path.exists(ready), 30, "roomwatch-devsim's ready file", [sim])
+    wait_for(lambda: port_open(ports[0]) and port_open(ports[1]), 10,
+             "roomwatch-devsim on ports %d, %d" % tuple(ports), [sim])
+    snmpsim = start_snmpsim(world, snmp_port)
+    broker = start_broker(world, mqtt_port)
+    peers = [sim, snmpsim, broker]
+    result = dict(n="full", points_per_device=None, seconds=args.seconds, warmup=args.warmup,
+                  ports=ports, mqtt_port=mqtt_port, snmp_port=snmp_port,
+                  devices={d: dict(roomwatch=rw_points[d]) for d in devices})
+    if "roomwatch" in args.agents:
+        os.makedirs(world.path("state"))
+        rw_cfg = world.write("roomwatch.cfg",
+                             full_roomwatch_config(world, ports, snmp_port, mqtt_port))
+        result["roomwatch"] = run_roomwatch(world, "full", args, roomwatchd, rw_cfg, peers,
+                                            devices, rw_points)
+    if "collectd" in args.agents:
+        text, cd_points = full_collectd_config(world, ports, snmp_port, mqtt_port)
+        for d in devices:
+            result["devices"][d]["collectd"] = cd_points[d]
+        result["collectd"] = run_collectd(world, "full", args, text, peers, devices, cd_points)
+    result["devsim_exit"] = world.stop(sim)
+    result["snmpsimd_exit"] = world.stop(snmpsim)
+    result["mosquitto_exit"] = world.stop(broker)
+    judge(result)
+    return result
 
 
 def count_errors(path):
@@ -901,8 +1201,15 @@ def print_room(r, out=sys.stdout):
     cd = r.get("collectd") or {}
     ra = r.get("ratios", {})
     w = out.write
-    w("\nN = %d devices x %d float32, interval %g s, window %g s (after %g s warm-up)\n" % (
-        r["n"], r["points_per_device"], INTERVAL, r["seconds"], r["warmup"]))
+    if r["n"] == "full":
+        w("\nFull room: %s (values per poll roomwatch / collectd), interval %g s, window %g s "
+          "(after %g s warm-up)\n" % (
+              ", ".join("%s %s/%s" % (d, v.get("roomwatch", "-"), v.get("collectd", "-"))
+                        for d, v in r["devices"].items()),
+              INTERVAL, r["seconds"], r["warmup"]))
+    else:
+        w("\nN = %d devices x %d float32, interval %g s, window %g s (after %g s warm-up)\n" % (
+            r["n"], r["points_per_device"], INTERVAL, r["seconds"], r["warmup"]))
     w("  %-28s %14s %14s %9s  %s\n" % ("", "roomwatch", "collectd", "ratio", "goal"))
     rows = [
         ("polls/s", "%.2f", "polls_per_s", "polls_per_s", ""),
@@ -957,14 +1264,14 @@ def print_summary(results, out=sys.stdout):
             a = r.get(name)
             if a is None:
                 continue
-            w("| %d | %s | %.2f | %s | %.2f | %.2f | %d / %d |\n" % (
+            w("| %s | %s | %.2f | %s | %.2f | %.2f | %d / %d |\n" % (
                 r["n"], name, a["polls_per_s"], fmt(a["cpu_s_per_1000_polls"], "%.4f"),
                 a["cpu_pct_of_core"], a["peak_rss_mib"], a["values_good"],
                 a["values_expected"]))
         ra = r.get("ratios")
         if ra:
             g = r["goals"]
-            w("| %d | **ratio rw/cd** | %s | %s %s | | %s %s | %s %s |\n" % (
+            w("| %s | **ratio rw/cd** | %s | %s %s | | %s %s | %s %s |\n" % (
                 r["n"], fmt(ra["polls_per_s"], "%.2f"),
                 fmt(ra["cpu_s_per_1000_polls"], "%.3f"),
                 "(met)" if g.get("cpu_at_most_half") else "(MISSED)",
@@ -1009,7 +1316,9 @@ def parse_ns(values):
     for v in values:
         for part in v.split(","):
             part = part.strip()
-            if part:
+            if part == "full":
+                ns.append(part)
+            elif part:
                 n = int(part)
                 if n < 1 or n > 5000:
                     raise argparse.ArgumentTypeError("N must be 1..5000")
@@ -1025,8 +1334,8 @@ def main():
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0],
                                  formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--n", action="append", metavar="N[,N...]",
-                    help="room sizes (devices); repeatable or comma-separated; "
-                         "default 1,50,200 (5 with --quick)")
+                    help="room sizes (devices), or \"full\" for the full room; repeatable or "
+                         "comma-separated; default 1,50,200 (5 with --quick)")
     ap.add_argument("--seconds", type=float, help="measurement window per agent, s "
                     "(default 60; 5 with --quick)")
     ap.add_argument("--warmup", type=float, help="s before the window (default 10; 2 with "
@@ -1071,9 +1380,14 @@ def main():
     args.agents = [a.strip() for a in args.agents.split(",") if a.strip()]
     if not args.agents or any(a not in ("roomwatch", "collectd") for a in args.agents):
         ap.error("--agents: roomwatch, collectd or both")
-    missing = [p for p in [MOSQUITTO] + ([] if "collectd" not in args.agents else [
-        COLLECTD, os.path.join(COLLECTD_PLUGINS, "modbus.so"),
-        os.path.join(COLLECTD_PLUGINS, "mqtt.so")]) if not os.path.exists(p)]
+    full = "full" in ns
+    missing = [p for p in [MOSQUITTO] + ([SNMPSIMD] if full else []) + (
+        [] if "collectd" not in args.agents else [
+            COLLECTD, os.path.join(COLLECTD_PLUGINS, "modbus.so"),
+            os.path.join(COLLECTD_PLUGINS, "mqtt.so")] + (
+                [os.path.join(COLLECTD_PLUGINS, "snmp.so"),
+                 os.path.join(COLLECTD_PLUGINS, "threshold.so")] if full else []))
+        if not os.path.exists(p)]
     if missing:
         log("missing: %s (see tools/install-deps.sh)" % ", ".join(missing))
         return 1
@@ -1089,6 +1403,10 @@ def main():
         log("warning: roomwatchd and devsim run under %s: CPU and RSS are the emulator's" %
             EMULATOR[0])
 
+    # A binary just linked has dirty pages in the page cache, which smaps counts as its
+    # Private_Dirty until they are written back: write them now, so "private" means the same
+    # in every run.
+    os.sync()
     doc = dict(date=datetime.datetime.now().astimezone().isoformat(timespec="seconds"),
                machine=info, build=build, interval_s=INTERVAL, quick=args.quick, runs=[])
     rc = 0

@@ -26,6 +26,10 @@ FILES = {
     "./usr/bin/roomwatch",
     "./usr/bin/roomwatch-devsim",
     "./usr/sbin/roomwatchd",
+    # roomwatchd's modules (agent/rw_module.h), loaded when a config uses them.
+    "./usr/lib/roomwatch/roomwatch-notify.so",
+    "./usr/lib/roomwatch/roomwatch-probe.so",
+    "./usr/lib/roomwatch/roomwatch-snmp.so",
     "./usr/share/doc/roomwatch/README.md",
     "./usr/share/doc/roomwatch/config-reference.md",
     "./usr/share/roomwatch/udev/60-roomwatch-rs485.rules",
@@ -129,7 +133,9 @@ def check_amd64(deb, tmp):
 
     root = os.path.join(tmp, "root")
     subprocess.run(["dpkg-deb", "-x", deb, root], check=True)
-    for b in ("usr/sbin/roomwatchd", "usr/bin/roomwatch-devsim"):
+    for b in ("usr/sbin/roomwatchd", "usr/bin/roomwatch-devsim",
+              "usr/lib/roomwatch/roomwatch-snmp.so", "usr/lib/roomwatch/roomwatch-probe.so",
+              "usr/lib/roomwatch/roomwatch-notify.so"):
         p = os.path.join(root, b)
         check(elf_machine(p) == ELF_MACHINE["amd64"], "%s: wrong ELF machine" % b)
         check(", stripped" in out("file", p), "%s is not stripped" % b)
@@ -142,6 +148,19 @@ def check_amd64(deb, tmp):
     r = subprocess.run([os.path.join(root, "usr/sbin/roomwatchd"), "-t", "-c", cfg],
                        capture_output=True, text=True)
     check(r.returncode == 0, "roomwatchd -t on the example config: %s%s" % (r.stdout, r.stderr))
+    # The demo room's config uses probes and a notification channel: -t loads their modules
+    # from usr/lib/roomwatch beside the unpacked sbin folder.
+    demo = os.path.join(tmp, "demo.cfg")
+    with open(os.path.join(SRC, "config", "demo.cfg")) as f:
+        text = f.read()
+    with open(demo, "w") as f:
+        f.write(re.sub(r'(?m)^profile_dir = .*$',
+                       'profile_dir = "%s";' % os.path.join(root, PROFILE_DIR.lstrip("/")),
+                       text))
+    r = subprocess.run([os.path.join(root, "usr/sbin/roomwatchd"), "-t", "-c", demo],
+                       capture_output=True, text=True)
+    check(r.returncode == 0, "roomwatchd -t on the demo room (its modules): %s%s" % (
+        r.stdout, r.stderr))
 
     # systemd-analyze verify on a copy pointing into the unpacked tree.
     with open(os.path.join(root, "lib/systemd/system/roomwatch.service")) as f:
@@ -177,7 +196,9 @@ def check_cross(deb, arch, amd64_files, amd64_deps, tmp):
           "%s: Depends %s, amd64 has %s" % (deb, field(deb, "Depends"), amd64_deps))
     root = os.path.join(tmp, "root-" + arch)
     subprocess.run(["dpkg-deb", "-x", deb, root], check=True)
-    for b in ("usr/sbin/roomwatchd", "usr/bin/roomwatch-devsim"):
+    for b in ("usr/sbin/roomwatchd", "usr/bin/roomwatch-devsim",
+              "usr/lib/roomwatch/roomwatch-snmp.so", "usr/lib/roomwatch/roomwatch-probe.so",
+              "usr/lib/roomwatch/roomwatch-notify.so"):
         p = os.path.join(root, b)
         check(elf_machine(p) == ELF_MACHINE[arch], "%s %s: wrong ELF machine" % (arch, b))
         check(", stripped" in out("file", p), "%s %s is not stripped" % (arch, b))

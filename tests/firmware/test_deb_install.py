@@ -228,7 +228,7 @@ def run_demo_room(h, unit):
 def check_purged(user_created):
     check(pkg_status() is None, "dpkg still knows roomwatch after purge: %s" % pkg_status())
     left = [p for p in ("/etc/roomwatch", STATE, "/usr/sbin/roomwatchd", "/usr/bin/roomwatch",
-                        DEVSIM, "/usr/share/roomwatch", "/usr/share/doc/roomwatch", UNIT,
+                        DEVSIM, "/usr/share/roomwatch", "/usr/lib/roomwatch", "/usr/share/doc/roomwatch", UNIT,
                         WANTS, "/etc/systemd/system/roomwatch.service",
                         "/var/lib/systemd/deb-systemd-helper-enabled/roomwatch.service.dsh-also",
                         "/var/lib/systemd/deb-systemd-helper-masked/roomwatch.service")

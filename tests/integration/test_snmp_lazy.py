@@ -3,12 +3,26 @@
 init_snmp() (it costs a gateway 3 MiB of libcrypto pages), and a SIGHUP reload that adds the
 first SNMP device sets it up then and polls it. init_snmp() creates <persistent dir>/
 cert_indexes: with SNMP_PERSISTENT_DIR pointing into the test's folder (as the harness does),
-that folder tells whether it ran."""
+that folder tells whether it ran.
+
+The poller itself is the module roomwatch-snmp.so (agent/rw_module.h): a Modbus-only daemon has
+neither it nor net-snmp, libcurl or OpenSSL in its memory (/proc/PID/maps), and loads it with
+the reload that adds the first SNMP device."""
 import os
 import signal
 import time
 
 from harness import Harness, agent_config, check, free_port, run, snmprec, wait_for
+
+
+def mapped(pid):
+    """Base names of the files mapped into process pid."""
+    with open("/proc/%d/maps" % pid) as f:
+        return {os.path.basename(line.split()[5]) for line in f if len(line.split()) > 5}
+
+
+def has(names, prefix):
+    return any(n.startswith(prefix) for n in names)
 
 
 def test():
@@ -27,6 +41,11 @@ devices = ( { id = "meter1"; profile = "eastron-sdm630"; transport = "tcp";
         state = h.path("snmp-state")
         wait_for(lambda: len(sub.all("telemetry/meter1$")) >= 2, 20, "meter1's telemetry")
         check(not os.path.exists(state), "net-snmp was set up for a Modbus-only config")
+        names = mapped(agent.pid)
+        for lib in ("roomwatch-snmp.so", "libnetsnmp", "libcurl", "libcrypto", "libssl",
+                    "libpaho-mqtt3as"):
+            check(not has(names, lib), "a Modbus-only roomwatchd has %s in memory" % lib)
+        check(has(names, "libpaho-mqtt3a."), "no libpaho-mqtt3a in memory: %s" % sorted(names))
 
         sim = h.snmpsim({"ups": snmprec("ups")})
         h.write("roomwatchd.cfg", agent_config(broker.port, [bus], [
@@ -38,6 +57,9 @@ devices = ( { id = "meter1"; profile = "eastron-sdm630"; transport = "tcp";
                  "ups1's telemetry after the reload")
         check(os.path.isdir(os.path.join(state, "cert_indexes")),
               "net-snmp polled without its set-up?")
+        names = mapped(agent.pid)
+        check(has(names, "roomwatch-snmp.so") and has(names, "libnetsnmp"),
+              "the reload did not load the SNMP module: %s" % sorted(names))
         t = time.monotonic()
         wait_for(lambda: any(m[0] > t for m in sub.all("telemetry/meter1$")), 5,
                  "meter1 after the reload")
