@@ -369,6 +369,34 @@ resume(struct core *c, enum core_resume how, int64_t now, char *err, size_t errl
 }
 
 int
+core_view(const struct indset *is, const struct indset_period *p, struct store *st,
+          struct eng *e, int64_t now, int64_t *as_of, int *final)
+{
+    void *aux = NULL;
+    const void *part;
+    size_t auxlen = 0, partlen;
+    int64_t saved;
+
+    if (indset_load(is, p, st, e, &saved, &aux, &auxlen) < 0)
+        return -1;
+    /* The samples a checkpoint held back for the next minute's alerts (a replay --db leaves
+     * up to --max-skew of them) are the period's too: in, in the order they would have gone. */
+    if (aux_section(aux, auxlen, AUX_HELD, &part, &partlen) == 0 &&
+        partlen % sizeof(struct held_sample) == 0) {
+        for (size_t i = 0; i < partlen / sizeof(struct held_sample); i++) {
+            struct held_sample hs;
+
+            memcpy(&hs, (const char *)part + i * sizeof(hs), sizeof(hs));
+            if (hs.p < is->npoints)
+                (void)eng_sample(e, hs.p, hs.t, hs.v, hs.valid); /* as core_finish() would */
+        }
+    }
+    free(aux);
+    indset_view_at(p, e, saved, now, as_of, final);
+    return 0;
+}
+
+int
 core_open(const struct rw_config *cfg, struct store *store, const struct core_opts *o,
           struct core **out, char *err, size_t errlen)
 {

@@ -139,4 +139,14 @@ int core_store_failing(const struct core *c);
 /* Accepts NULL. Writes nothing: core_stop() or core_checkpoint() first. */
 void core_free(struct core *c);
 
+/*
+ * What every reader of a store (roomwatch status, roomwatch report) shows for period p at
+ * wall time now (ms): e (new, for p) restored from the store's state as indset_load() does,
+ * with the samples the checkpoint held back for the next minute's alerts taken in (a
+ * replay --db stops with up to --max-skew of them), then finished if the period is over
+ * (indset_view_at()). 0, or -1 with indset_load()'s errors.
+ */
+int core_view(const struct indset *is, const struct indset_period *p, struct store *st,
+              struct eng *e, int64_t now, int64_t *as_of, int *final);
+
 #endif

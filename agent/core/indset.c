@@ -252,19 +252,16 @@ indset_load(const struct indset *is, const struct indset_period *p, struct store
     return 0;
 }
 
-int
-indset_view(const struct indset *is, const struct indset_period *p, struct store *st, struct eng *e,
-            int64_t now, int64_t *as_of, int *final)
+void
+indset_view_at(const struct indset_period *p, struct eng *e, int64_t saved, int64_t now,
+               int64_t *as_of, int *final)
 {
-    int64_t end = p->day_start[p->ndays], saved;
+    int64_t end = p->day_start[p->ndays];
 
-    if (indset_load(is, p, st, e, &saved, NULL, NULL) < 0)
-        return -1;
     *final = now >= end;
     if (*final)
         eng_finish(e, end); /* idempotent: a state the rollover finished stays as it is */
     *as_of = *final ? end : saved;
-    return 0;
 }
 
 int64_t

@@ -90,17 +90,17 @@ int indset_load(const struct indset *is, const struct indset_period *p, struct s
                 struct eng *e, int64_t *saved_at, void **aux, size_t *auxlen);
 
 /*
- * A period that is over is final: what every reader of a store (roomwatch status, roomwatch
- * report) shows for period p at wall time now (ms). Restores e as indset_load() does; then,
- * if the period's end has passed by now, finishes e at that end (eng_finish(): each point's
- * last sample holds up to its staleness limit, the time after is unknown), as `roomwatch
- * replay` and the daemon's rollover finish a period, so that a year replayed with --db, or
- * left by a daemon stopped before its end, reads the replay's final values. *as_of: the
- * period's end for a finished period, else the checkpoint's time. *final: 1 when finished.
- * Errors as indset_load().
+ * A period that is over is final: for e restored (indset_load(), checkpointed at saved) for
+ * period p, what every reader of a store shows at wall time now (ms): if the period's end
+ * has passed by now, e is finished at that end (eng_finish(): each point's last sample holds
+ * up to its staleness limit, the time after is unknown), as `roomwatch replay` and the
+ * daemon's rollover finish a period, so that a year replayed with --db, or left by a daemon
+ * stopped before its end, reads the replay's final values. *as_of: the period's end for a
+ * finished period, else saved. *final: 1 when finished. The readers go through core_view()
+ * (core.h), which also takes in the samples the checkpoint held back.
  */
-int indset_view(const struct indset *is, const struct indset_period *p, struct store *st,
-                struct eng *e, int64_t now, int64_t *as_of, int *final);
+void indset_view_at(const struct indset_period *p, struct eng *e, int64_t saved, int64_t now,
+                    int64_t *as_of, int *final);
 /* The time a reader's values of period p are as of without an engine: now, or the period's
  * end once it is over. */
 int64_t indset_as_of(const struct indset_period *p, int64_t now);

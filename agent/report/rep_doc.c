@@ -13,6 +13,7 @@
 
 #include "engine/target.h"
 #include "core/alert.h"
+#include "core/core.h"
 #include "core/incind.h"
 #include "increc.h"
 #include "report/rpt_inc.h"
@@ -854,7 +855,7 @@ rep_doc_build(const struct rw_config *cfg, struct store *st, const struct indset
     if (cfg->nindicators == 0) {
         b.as_of = indset_as_of(p, now);
         final = now >= p->day_start[p->ndays];
-    } else if (indset_view(is, p, st, b.e, now, &b.as_of, &final) < 0) {
+    } else if (core_view(is, p, st, b.e, now, &b.as_of, &final) < 0) {
         int e = errno;
 
         snprintf(err, errlen, "%s",

@@ -5,7 +5,7 @@
  * layout.
  *
  * The store is opened read-only, as `roomwatch status` opens it, so the report may be made
- * while roomwatchd runs; a period whose end has passed is final (indset_view()). The values
+ * while roomwatchd runs; a period whose end has passed is final (core_view()). The values
  * are those `roomwatch status --json` prints for the same store and period (rep_doc.h builds
  * both); the formats only lay them out:
  *  - json: the whole document (rep_doc.h);

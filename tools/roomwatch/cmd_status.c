@@ -8,7 +8,7 @@
  * that config and period, and reported as `roomwatch replay` reports (rpt_json.h). For the
  * current period it is not moved on: the values are those the daemon had at that
  * checkpoint, at most checkpoint_interval old while it runs. A period whose end has passed
- * is final (indset_view(), shared with `roomwatch report`): finished at its end, the time
+ * is final (core_view(), shared with `roomwatch report`): finished at its end, the time
  * after its last samples unknown, as_of its end; a year replayed with --db reads exactly
  * the replay's --json.
  *
@@ -37,6 +37,7 @@
 #include "engine/eng.h"
 #include "engine/incstat.h"
 #include "core/alert.h"
+#include "core/core.h"
 #include "core/incind.h"
 #include "core/indset.h"
 #include "notify/nt_status.h"
@@ -323,7 +324,7 @@ cmd_status(int argc, char **argv)
     /* Only incident indicators: the engine has nothing, and its state may never be saved. */
     if (cfg->nindicators == 0)
         as_of = indset_as_of(&p, now), final = now >= p.day_start[p.ndays];
-    else if (indset_view(is, &p, st, e, now, &as_of, &final) < 0) {
+    else if (core_view(is, &p, st, e, now, &as_of, &final) < 0) {
         if (errno == ENOENT) {
             no_state(cfg, is, st, &p, path);
             rc = 1;
