@@ -11,6 +11,8 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "rw_prefix.h"
+
 #define MODULES_MAX 8 /* loaded modules kept; there are three */
 
 static struct loaded {
@@ -18,38 +20,10 @@ static struct loaded {
     const void *table;
 } loaded[MODULES_MAX];
 
-/* prefix/RW_MODULE_SUBDIR for the running binary's prefix, if that folder exists. */
-static char *
-beside_binary(void)
-{
-    char exe[PATH_MAX], *slash, *dir;
-    ssize_t n = readlink("/proc/self/exe", exe, sizeof(exe) - 1);
-    struct stat st;
-    size_t len;
-
-    if (n <= 0)
-        return NULL;
-    exe[n] = '\0';
-    for (int up = 0; up < 2; up++) { /* /usr/sbin/roomwatchd -> /usr */
-        if ((slash = strrchr(exe, '/')) == NULL || slash == exe)
-            return NULL;
-        *slash = '\0';
-    }
-    len = strlen(exe) + 1 + sizeof(RW_MODULE_SUBDIR);
-    if ((dir = malloc(len)) == NULL)
-        return NULL;
-    snprintf(dir, len, "%s/%s", exe, RW_MODULE_SUBDIR);
-    if (stat(dir, &st) < 0 || !S_ISDIR(st.st_mode)) {
-        free(dir);
-        return NULL;
-    }
-    return dir;
-}
-
 char *
 rw_module_dir(void)
 {
-    char *dir = beside_binary();
+    char *dir = rw_prefix_dir(RW_MODULE_SUBDIR);
 
     return dir != NULL ? dir : strdup(ROOMWATCH_MODULE_DIR);
 }

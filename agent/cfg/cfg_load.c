@@ -32,6 +32,7 @@
 #include "cfg/cfg_probe.h"
 #include "cfg/cfg_report.h"
 #include "cfg/cfg_notify.h"
+#include "rw_prefix.h"
 
 #ifndef ROOMWATCH_PROFILE_DIR
 #error "ROOMWATCH_PROFILE_DIR (where installed profiles live) comes from CMake"
@@ -873,40 +874,11 @@ add_profile_dir(struct cl *c, const struct cfgc_obj *root, const config_setting_
     return 0;
 }
 
-/*
- * The profiles installed beside the running binary: <prefix>/share/roomwatch/profiles for a
- * binary in <prefix>/sbin or <prefix>/bin, if that folder exists; NULL otherwise (a build
- * tree, or no /proc). It makes an install relocatable: the .deb puts everything under /usr
- * whatever CMAKE_INSTALL_PREFIX the build had, and the compiled-in ROOMWATCH_PROFILE_DIR names
- * the build's prefix. Returns a malloc()ed path.
- */
-static char *
-installed_profile_dir(void)
-{
-    char exe[PATH_MAX], *slash, *dir;
-    ssize_t n = readlink("/proc/self/exe", exe, sizeof(exe) - 1);
-
-    if (n <= 0)
-        return NULL;
-    exe[n] = '\0';
-    for (int up = 0; up < 2; up++) { /* /usr/sbin/roomwatchd -> /usr */
-        if ((slash = strrchr(exe, '/')) == NULL || slash == exe)
-            return NULL;
-        *slash = '\0';
-    }
-    if ((dir = cfgc_path_join(exe, "share/roomwatch/profiles")) == NULL)
-        return NULL;
-    if (!cfgc_is_dir(dir)) {
-        free(dir);
-        return NULL;
-    }
-    return dir;
-}
-
 char *
 cfg_default_profile_dir(void)
 {
-    char *dir = installed_profile_dir();
+    /* The profiles installed beside the running binary (rw_prefix.h), else the build's. */
+    char *dir = rw_prefix_dir("share/roomwatch/profiles");
 
     return dir != NULL ? dir : strdup(ROOMWATCH_PROFILE_DIR);
 }
