@@ -9,6 +9,7 @@
 #include "cfg/cfg_check.h"
 
 #include <errno.h>
+#include <limits.h>
 #include <math.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -547,6 +548,188 @@ cfgc_get_text(struct cfgc *ck, const struct cfgc_obj *o, const char *key, size_t
 }
 
 /*
+ * libconfig 1.5 opens an @include's file with fopen() and reads it through flex, whose
+ * handler for a read error calls exit(2): an @include naming a folder ("" names the
+ * include folder itself) ended the process, roomwatchd on a SIGHUP reload too, instead of
+ * being a problem at its line (found by fuzz_config). So before libconfig reads a file, the
+ * @include lines in it and in the files they include are found as libconfig's lexer finds
+ * them, and one that names anything but a regular file is refused. The scan follows
+ * lib/scanner.l of 1.5: an include opens a line (blanks before it) outside comments and
+ * strings; the start condition carries over from an included file to the rest of the
+ * includer; each [^"\\]+ run of a name is cut at a NUL (appended as a C string); names are
+ * joined to the include folder, not to the includer's. It stops where libconfig stops on
+ * its own (an include it cannot open, nesting too deep), so it reads no more than
+ * libconfig would.
+ */
+#define INC_MAX_DEPTH 10 /* libconfig 1.5's MAX_INCLUDE_DEPTH (lib/scanctx.h) */
+
+enum inc_cond { INC_CODE, INC_COMMENT, INC_STRING };
+
+/*
+ * Reads an @include's name as scanctx_push_include() gets it; fp is just past the opening
+ * quote. Returns 0, or 1 when the file ends first or the name does not fit (libconfig
+ * opens nothing, or fails to).
+ */
+static int
+inc_name(FILE *fp, int *line, char *name, size_t size)
+{
+    size_t n = 0;
+    int c, cut = 0;
+
+    while ((c = getc(fp)) != '"') {
+        if (c == EOF)
+            return 1;
+        if (c == '\\') {
+            cut = 0; /* ends a [^"\\]+ run */
+            if ((c = getc(fp)) != '\\' && c != '"') {
+                if (c != EOF)
+                    ungetc(c, fp); /* a lone backslash: flex's default rule drops it */
+                continue;
+            }
+        } else {
+            if (c == '\n')
+                (*line)++;
+            if (c == '\0')
+                cut = 1;
+            if (cut)
+                continue;
+        }
+        if (n + 1 == size)
+            return 1;
+        name[n++] = (char)c;
+    }
+    name[n] = '\0';
+    return 0;
+}
+
+/* Whether fp, at the start of a line whose first character c was read, holds
+ * [ \t]*@include[ \t]+" there; if not, the character that differs is pushed back, the
+ * ones before it (blanks, "@include") changing nothing for the scan. */
+static int
+inc_directive(FILE *fp, int c)
+{
+    const char *k = "include";
+
+    while (c == ' ' || c == '\t')
+        c = getc(fp);
+    if (c == '@') {
+        while (*k != '\0' && (c = getc(fp)) == *k)
+            k++;
+        if (*k == '\0' && ((c = getc(fp)) == ' ' || c == '\t')) {
+            while ((c = getc(fp)) == ' ' || c == '\t')
+                ;
+            if (c == '"')
+                return 1;
+        }
+    }
+    if (c != EOF)
+        ungetc(c, fp);
+    return 0;
+}
+
+static int inc_check_file(struct cfgc *, FILE *, const char *, const char *, int,
+                          enum inc_cond *);
+
+/* The @include of name at file:line, depth files deep: 0 to go on, -1 after reporting it,
+ * 1 to stop (libconfig stops there too). */
+static int
+inc_open(struct cfgc *ck, const char *file, int line, const char *dir, const char *name,
+         int depth, enum inc_cond *cond)
+{
+    char full[PATH_MAX];
+    struct stat st;
+    FILE *fp;
+    int r;
+
+    if (depth == INC_MAX_DEPTH ||
+        (size_t)snprintf(full, sizeof(full), "%s/%s", dir, name) >= sizeof(full) ||
+        stat(full, &st) != 0)
+        return 1;
+    if (!S_ISREG(st.st_mode)) {
+        size_t n0 = ck->diags->n;
+        int shown = cfgc_valid_text(name, 256);
+
+        cfg_diag_add(ck->diags, file, line, "@include%s%s%s names %s, not a file",
+                     shown ? " \"" : "", shown ? name : "", shown ? "\"" : "",
+                     S_ISDIR(st.st_mode) ? "a folder" : "a special file");
+        ck->nerr++;
+        if (ck->diags->n == n0)
+            ck->nomem = 1;
+        return -1;
+    }
+    if ((fp = fopen(full, "r")) == NULL)
+        return 1;
+    r = inc_check_file(ck, fp, name, dir, depth + 1, cond);
+    fclose(fp);
+    return r;
+}
+
+/* Scans fp (named file in diagnostics, as libconfig names it) in start condition *cond. */
+static int
+inc_check_file(struct cfgc *ck, FILE *fp, const char *file, const char *dir, int depth,
+               enum inc_cond *cond)
+{
+    char name[PATH_MAX];
+    int line = 1, bol = 1, c, d, r;
+
+    while ((c = getc(fp)) != EOF) {
+        if (*cond == INC_COMMENT) {
+            if (c == '*') {
+                if ((d = getc(fp)) == '/')
+                    *cond = INC_CODE;
+                else if (d != EOF)
+                    ungetc(d, fp);
+            }
+        } else if (*cond == INC_STRING) {
+            if (c == '"')
+                *cond = INC_CODE;
+            else if (c == '\\' && (d = getc(fp)) != EOF && d != '"' && d != '\\')
+                ungetc(d, fp);
+        } else if (bol && (c == ' ' || c == '\t' || c == '@') && inc_directive(fp, c)) {
+            int at = line;
+
+            if (inc_name(fp, &line, name, sizeof(name)) != 0)
+                return 1;
+            if ((r = inc_open(ck, file, at, dir, name, depth, cond)) != 0)
+                return r;
+        } else if (c == '"') {
+            *cond = INC_STRING;
+        } else if (c == '#' || c == '/') {
+            if (c == '/' && (d = getc(fp)) != '/') {
+                if (d == '*')
+                    *cond = INC_COMMENT;
+                else if (d != EOF)
+                    ungetc(d, fp);
+            } else {
+                while ((d = getc(fp)) != EOF && d != '\n')
+                    ; /* a comment to the end of the line */
+                if (d == '\n')
+                    ungetc(d, fp);
+            }
+        }
+        if (c == '\n')
+            line++;
+        bol = c == '\n';
+    }
+    return 0;
+}
+
+/* Whether libconfig may read path: -1 after reporting an @include it must not open. */
+static int
+inc_check(struct cfgc *ck, const char *path, const char *dir)
+{
+    enum inc_cond cond = INC_CODE;
+    FILE *fp;
+    int r;
+
+    if ((fp = fopen(path, "r")) == NULL)
+        return 0; /* libconfig reports it */
+    r = inc_check_file(ck, fp, path, dir, 0, &cond);
+    fclose(fp);
+    return r < 0 ? -1 : 0;
+}
+
+/*
  * Parses path into lc (which the caller has config_init()ed and destroys), with @include
  * relative to the file's folder. Returns 0, or -1 after reporting why.
  */
@@ -567,6 +750,10 @@ cfgc_read_file(struct cfgc *ck, config_t *lc, const char *path)
     }
     if ((dir = cfgc_dir_of(path)) == NULL) {
         ck->nomem = 1;
+        return -1;
+    }
+    if (inc_check(ck, path, dir) != 0) {
+        free(dir);
         return -1;
     }
     config_set_include_dir(lc, dir); /* libconfig keeps a copy */

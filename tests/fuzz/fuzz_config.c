@@ -32,6 +32,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     struct cfg_diags diags = {0, 0, NULL};
 
     fz_write("fuzz.cfg", data, size, path, sizeof(path));
+    fz_leaks_begin();
     if (cfg_load(path, &cfg, &diags) == CFG_OK) {
         struct alm_rule_cfg *rules = NULL;
         struct alm_target *targets = NULL;
@@ -48,5 +49,6 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         abort(); /* refused without saying why */
     }
     cfg_diags_free(&diags);
+    fz_leaks_end();
     return 0;
 }

@@ -34,6 +34,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     const struct cfg_point *bad;
 
     fz_write("p.cfg", data, size, path, sizeof(path));
+    fz_leaks_begin();
     if (cfg_profile_load_as(path, "p", CFG_PROTO_ANY, &p, &diags) == CFG_OK) {
         if (diags.n != 0)
             abort();
@@ -59,5 +60,6 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         abort();
     }
     cfg_diags_free(&diags);
+    fz_leaks_end();
     return 0;
 }
