@@ -59,6 +59,9 @@ import time
 
 import paho.mqtt.client as mqtt
 
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "integration"))
+from harness import ephemeral_range  # noqa: E402  (one reading of the kernel's range)
+
 HERE = os.path.dirname(os.path.abspath(__file__))
 SRC = os.path.abspath(os.path.join(HERE, "..", ".."))
 PROFILE_NAME = "bench-6float"
@@ -192,15 +195,6 @@ class World:
 
 # ----------------------------------------------------------------------------------------
 # Ports, waiting, /proc
-
-def ephemeral_range():
-    try:
-        with open("/proc/sys/net/ipv4/ip_local_port_range") as f:
-            lo, hi = (int(x) for x in f.read().split())
-            return lo, hi
-    except (OSError, ValueError):
-        return 32768, 60999
-
 
 _taken = set()
 

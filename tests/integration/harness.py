@@ -52,7 +52,8 @@ def check(cond, msg):
 _used_ports = set()
 
 
-def _ephemeral_range():
+def ephemeral_range():
+    """The kernel's range of ephemeral ports (ip_local_port_range): (low, high)."""
     try:
         with open("/proc/sys/net/ipv4/ip_local_port_range") as f:
             lo, hi = (int(x) for x in f.read().split())
@@ -78,7 +79,7 @@ def free_port():
     kernel's ephemeral range: a broker stopped for minutes and started again on its port must
     not find it taken by some outgoing connection (an agent's, or another test's) meanwhile,
     as an ephemeral port may be."""
-    lo_eph, hi_eph = _ephemeral_range()
+    lo_eph, hi_eph = ephemeral_range()
     lo, hi = 20000, lo_eph - 1
     if hi - lo < 1000:
         lo, hi = hi_eph + 1, 65535
