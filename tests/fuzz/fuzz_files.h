@@ -159,9 +159,10 @@ fz_leaks_end(void)
 }
 
 /*
- * Called once from LLVMFuzzerInitialize; the folder is left for the system's tmp cleaner, or
- * for a reboot when in /dev/shm (libFuzzer exits through exit(), no hook runs after the last
- * input). Without TMPDIR the folder goes to /dev/shm when there is one: on ext4 (/tmp here)
+ * Called once from LLVMFuzzerInitialize. The folder is made under TMPDIR, which
+ * tests/fuzz/run.sh sets to a folder of its own and removes at the end (a crash ends the
+ * process with _Exit, so no hook of ours could). Without TMPDIR (a harness run by hand) it
+ * goes to /dev/shm when there is one and stays until a reboot: on ext4 (/tmp here)
  * truncating and rewriting the input's file made the kernel allocate and flush its blocks
  * at close (auto_da_alloc), a third of fuzz_config's time; tmpfs keeps it in memory.
  */

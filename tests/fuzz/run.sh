@@ -32,6 +32,17 @@ fi
 LSAN_OPTIONS="suppressions=$here/lsan.supp:print_suppressions=0${LSAN_OPTIONS:+:$LSAN_OPTIONS}"
 export LSAN_OPTIONS
 
+# The file harnesses write their scratch files under TMPDIR (fuzz_files.h): give them a folder
+# of this run's, in memory when /dev/shm is there, and remove it however the run ends.
+if [ -z "${TMPDIR:-}" ]; then
+    shm=/tmp
+    [ -d /dev/shm ] && [ -w /dev/shm ] && shm=/dev/shm
+    TMPDIR=$(mktemp -d "$shm/roomwatch-fuzz-run.XXXXXX")
+    export TMPDIR
+    trap 'rm -rf "$TMPDIR"' EXIT
+    trap 'exit 130' INT TERM
+fi
+
 status=0
 for h in $harnesses; do
     bin="$build/fuzz_$h"
