@@ -655,6 +655,12 @@ def measure(world, name, argv, sub, peers, devices, npoints, args):
     hwm = proc_status(agent.pid, "VmHWM")
     rss = proc_status(agent.pid, "VmRSS")
     pss, private = proc_rollup(agent.pid)
+    if world.keep:
+        # Where the memory is, mapping by mapping, for whoever looks into it.
+        try:
+            shutil.copyfile("/proc/%d/smaps" % agent.pid, world.path("smaps-%s.txt" % name))
+        except OSError:
+            pass
     nthreads = len(thr1)
     # The counted polls end up to one interval after the window; give their messages time.
     sleep_watching(INTERVAL + GRACE, [agent] + peers)
@@ -831,8 +837,11 @@ def run_roomwatch(world, n, args, roomwatchd, rw_cfg, peers, devices, npoints):
     world.subs.append(sub)
     log("N=%s: roomwatchd, %g s warm-up + %g s" % (n, args.warmup, args.seconds))
     root = ["--allow-root"] if os.geteuid() == 0 else []  # roomwatchd refuses root otherwise
-    r = measure(world, "roomwatchd", EMULATOR + [roomwatchd, "-c", rw_cfg] + root, sub, peers,
-                devices, npoints, args)
+    # RW_BENCH_WRAP runs roomwatchd under a tool (valgrind's massif, ltrace) to see where its
+    # memory or time goes; the figures of such a run are the tool's, not roomwatchd's.
+    wrap = os.environ.get("RW_BENCH_WRAP", "").split()
+    r = measure(world, "roomwatchd", EMULATOR + wrap + [roomwatchd, "-c", rw_cfg] + root, sub,
+                peers, devices, npoints, args)
     sub.close()
     world.subs.remove(sub)
     return r
@@ -1341,7 +1350,7 @@ def main():
     ap.add_argument("--agents", default="roomwatch,collectd",
                     help="which agents to measure (default roomwatch,collectd)")
     ap.add_argument("--check-goals", action="store_true", help="exit 3 if a goal is missed")
-    ap.add_argument("--keep", action="store_true", help="keep the run's folder (configs, logs)")
+    ap.add_argument("--keep", action="store_true", help="keep the run's folder (configs, logs, the agents' smaps at the end of the window)")
     ap.add_argument("--seed", type=int, help="seed for the port choice")
     args = ap.parse_args()
 
