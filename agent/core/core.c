@@ -57,6 +57,14 @@ struct incstate {
     int64_t at; /* engine time, ms; INT64_MIN: never */
 };
 
+/* The incident indicators' results as last read, kept while the store is unchanged and
+ * nothing is open (inc_cached()). */
+struct inc_cache {
+    struct ist_result *res; /* per incident indicator */
+    int ok;                 /* res holds a reading */
+    int64_t version;        /* store_write_version() when res was read */
+};
+
 struct core {
     const struct rw_config *cfg;
     const struct core_out *out;   /* NULL: nothing is published */
@@ -80,18 +88,14 @@ struct core {
     struct inc *inc;         /* the incidents; NULL without alarm rules */
     struct rec *rec;         /* the record's commands and their publishing */
     struct incstate *is_inc; /* per incident indicator */
-    struct ist_result *ires; /* per incident indicator: the last look's results */
+    struct inc_cache ipub;   /* the incident indicators' results last published */
     int inc_failing;         /* reading the record failed: logged once per episode */
     /* Alerts (alert.h): evaluated at every whole minute of engine time from the first one
      * at or after the period's first sample; next_eval INT64_MIN until that is known. */
     struct alerts *al;
     int64_t first_t;   /* the current period's earliest sample; INT64_MAX: none yet */
     int64_t next_eval; /* the next whole minute to evaluate */
-    /* The incident indicators' results the alerts were last evaluated on, kept while the
-     * store is unchanged and nothing is open (then only the minute moves, not the results). */
-    struct ist_result *ares;
-    int ares_ok;
-    int64_t ares_version;
+    struct inc_cache ialert; /* the incident indicators' results the alerts last judged */
     /* Samples after next_eval, held back in arrival order until that minute is judged, so
      * that each minute is judged on the engine with every sample up to it and none after
      * (the daemon's queue lag and replay's steps feed different amounts past a minute before
@@ -287,7 +291,7 @@ roll(struct core *c, int64_t now)
         log_err("alerts: out of memory: no alerts for period %s", nname);
     c->first_t = INT64_MAX;
     c->next_eval = INT64_MIN;
-    c->ares_ok = 0;
+    c->ialert.ok = c->ipub.ok = 0;
     /* The new period's values go out at the next look, changed or not. */
     for (i = 0; i < c->cfg->nindicators; i++)
         c->ps[i].at = INT64_MIN;
@@ -431,11 +435,11 @@ core_open(const struct rw_config *cfg, struct store *store, const struct core_op
         goto fail;
     c->ps = calloc(cfg->nindicators + 1, sizeof(*c->ps));
     c->is_inc = calloc(cfg->ninc_indicators + 1, sizeof(*c->is_inc));
-    c->ires = calloc(cfg->ninc_indicators + 1, sizeof(*c->ires));
-    c->ares = calloc(cfg->ninc_indicators + 1, sizeof(*c->ares));
+    c->ipub.res = calloc(cfg->ninc_indicators + 1, sizeof(*c->ipub.res));
+    c->ialert.res = calloc(cfg->ninc_indicators + 1, sizeof(*c->ialert.res));
     c->held_last = malloc((c->is->npoints + 1) * sizeof(*c->held_last));
     c->held = held_new();
-    if (c->ps == NULL || c->is_inc == NULL || c->ires == NULL || c->ares == NULL ||
+    if (c->ps == NULL || c->is_inc == NULL || c->ipub.res == NULL || c->ialert.res == NULL ||
         c->held_last == NULL || c->held == NULL) {
         snprintf(err, errlen, "out of memory");
         goto fail;
@@ -685,6 +689,50 @@ core_inc_results(struct core *c, int64_t now, struct ist_result *res)
     return incind_compute(c->cfg, c->store, c->per.day_start[0], period_end(&c->per), now, res);
 }
 
+/* Whether a result changes with time alone: an incident or a response still open. */
+static int
+ageing(const struct ist_result *r)
+{
+    return r->nopen > 0 || r->pending > 0 || r->detected > r->resolved;
+}
+
+/*
+ * The incident indicators as of t from k, read from the store again only when it changed or
+ * something is open: otherwise only the time moves, not the results, and reading the record
+ * every second (publishing) and every minute (alerts) was most of the main loop's work. NULL
+ * (errno) when the store cannot be read.
+ */
+static const struct ist_result *
+inc_cached(struct core *c, struct inc_cache *k, int64_t t)
+{
+    int64_t v = INT64_MIN;
+    int fresh = k->ok;
+
+    /* Only the daemon's store has other writers (the CLI); replay's is its own. */
+    if (store_write_version(c->store, c->out != NULL, &v) < 0 || v != k->version)
+        fresh = 0;
+    for (size_t i = 0; fresh && i < c->cfg->ninc_indicators; i++)
+        if (ageing(&k->res[i]))
+            fresh = 0;
+    if (fresh)
+        return k->res;
+    for (size_t i = 0; i < c->cfg->ninc_indicators; i++)
+        ist_result_clear(&k->res[i]);
+    k->ok = incind_compute(c->cfg, c->store, c->per.day_start[0], period_end(&c->per), t,
+                           k->res) == 0;
+    k->version = v;
+    return k->ok ? k->res : NULL;
+}
+
+static void
+inc_cache_free(struct inc_cache *k, size_t n)
+{
+    if (k->res != NULL)
+        for (size_t i = 0; i < n; i++)
+            ist_result_clear(&k->res[i]);
+    free(k->res);
+}
+
 /* Whether a publication at now is due after the last one at `at`. */
 static int
 stale(int64_t at, int64_t now)
@@ -701,11 +749,12 @@ static void
 publish_inc(struct core *c, int64_t now, int force)
 {
     struct rpt_period per = {c->cfg->site.timezone, c->per.ndays, c->per.day_start};
+    const struct ist_result *res;
     size_t i, n = c->cfg->ninc_indicators;
 
     if (n == 0)
         return;
-    if (core_inc_results(c, now, c->ires) < 0) {
+    if ((res = inc_cached(c, &c->ipub, now)) == NULL) {
         if (!c->inc_failing)
             log_err("indicators: cannot read the incidents and events for the incident "
                     "indicators: %s; their last values stand, retrying every second",
@@ -722,11 +771,11 @@ publish_inc(struct core *c, int64_t now, int force)
         struct rpt_judgement j;
         uint64_t sig;
 
-        rpt_inc_judge(in, &c->ires[i], &per, now, &j);
-        sig = inc_signature(&c->ires[i], &j);
+        rpt_inc_judge(in, &res[i], &per, now, &j);
+        sig = inc_signature(&res[i], &j);
         if (!force && !stale(st->at, now) && sig == st->sig)
             continue;
-        if (publish_doc(c, in, rpt_inc_indicator(in, &c->ires[i], &per, now), &per, now) < 0)
+        if (publish_doc(c, in, rpt_inc_indicator(in, &res[i], &per, now), &per, now) < 0)
             continue;
         st->at = now;
         st->sig = sig;
@@ -769,37 +818,6 @@ publish(struct core *c, int64_t now, int force)
     publish_inc(c, now, force);
 }
 
-/* Whether a result changes with time alone: an incident or a response still open. */
-static int
-ageing(const struct ist_result *r)
-{
-    return r->nopen > 0 || r->pending > 0 || r->detected > r->resolved;
-}
-
-/* The incident indicators as of minute m for the alerts, read again only when the store
- * changed or something is open; NULL when they cannot be read. */
-static const struct ist_result *
-alert_inc_results(struct core *c, int64_t m)
-{
-    int64_t v;
-    int fresh = c->ares_ok;
-
-    /* Only the daemon's store has other writers (the CLI); replay's is its own. */
-    if (store_write_version(c->store, c->out != NULL, &v) < 0 || v != c->ares_version)
-        fresh = 0;
-    for (size_t i = 0; fresh && i < c->cfg->ninc_indicators; i++)
-        if (ageing(&c->ares[i]))
-            fresh = 0;
-    if (fresh)
-        return c->ares;
-    for (size_t i = 0; i < c->cfg->ninc_indicators; i++)
-        ist_result_clear(&c->ares[i]);
-    c->ares_ok = incind_compute(c->cfg, c->store, c->per.day_start[0], period_end(&c->per), m,
-                                c->ares) == 0;
-    c->ares_version = v;
-    return c->ares_ok ? c->ares : NULL;
-}
-
 /*
  * The alerts at every whole minute of engine time up to t: the engine accounted up to the
  * minute, then judged there. The daemon and replay advance differently (every loop; every
@@ -835,7 +853,7 @@ eval_alerts(struct core *c, int64_t t)
             continue; /* accounted past it already (a resumed state) */
         eng_advance(c->eng, m);
         if (c->cfg->ninc_indicators > 0)
-            ires = alert_inc_results(c, m);
+            ires = inc_cached(c, &c->ialert, m);
         alerts_eval(c->al, c->eng, ires, m);
     }
     if (held_count(c->held) > 0)
@@ -948,14 +966,8 @@ core_free(struct core *c)
     eng_free(c->eng);
     indset_free(c->is);
     free(c->ps);
-    if (c->ires != NULL)
-        for (size_t i = 0; i < c->cfg->ninc_indicators; i++)
-            ist_result_clear(&c->ires[i]);
-    free(c->ires);
-    if (c->ares != NULL)
-        for (size_t i = 0; i < c->cfg->ninc_indicators; i++)
-            ist_result_clear(&c->ares[i]);
-    free(c->ares);
+    inc_cache_free(&c->ipub, c->cfg->ninc_indicators);
+    inc_cache_free(&c->ialert, c->cfg->ninc_indicators);
     free(c->is_inc);
     held_free(c->held);
     free(c->held_last);

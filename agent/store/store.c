@@ -35,10 +35,18 @@
 #define BUSY_TIMEOUT_MS 5000
 #define JOURNAL_SIZE_LIMIT (4 * 1024 * 1024) /* bytes */
 
+#define STMT_CACHE 16 /* the statements the daemon runs every second or every message */
+
 struct store {
     sqlite3 *db;
     int64_t run_id; /* the current run's row, 0 if none */
     int readonly;   /* store_open_readonly(): never write, not even the WAL at close */
+    struct {
+        const char *sql; /* the literal's address: the key */
+        sqlite3_stmt *st;
+        int busy; /* handed out by store_stmt() and not given back yet */
+    } cache[STMT_CACHE];
+    size_t ncache;
 };
 
 /* Each step moves the schema from version i to i + 1. Append, never edit a shipped step. */
@@ -407,12 +415,69 @@ store_close(struct store *s)
 {
     if (s == NULL)
         return;
+    /* sqlite3_close() refuses a connection with statements left (SQLITE_BUSY). */
+    for (size_t i = 0; i < s->ncache; i++)
+        sqlite3_finalize(s->cache[i].st);
     if (s->db != NULL) {
         if (!s->readonly)
             sqlite3_exec(s->db, "PRAGMA wal_checkpoint(TRUNCATE)", NULL, NULL, NULL);
         sqlite3_close(s->db);
     }
     free(s);
+}
+
+sqlite3_stmt *
+store_stmt(struct store *s, const char *sql)
+{
+    sqlite3_stmt *st = NULL;
+    size_t i;
+
+    for (i = 0; i < s->ncache; i++) {
+        if (s->cache[i].sql != sql)
+            continue;
+        if (!s->cache[i].busy) {
+            s->cache[i].busy = 1;
+            return s->cache[i].st;
+        }
+        break; /* in use further up the stack (a walk's callback walks again): a fresh one */
+    }
+    if (sqlite3_prepare_v3(s->db, sql, -1, SQLITE_PREPARE_PERSISTENT, &st, NULL) != SQLITE_OK) {
+        sqlite3_finalize(st);
+        return NULL;
+    }
+    if (i == s->ncache && s->ncache < STMT_CACHE) {
+        s->cache[s->ncache].sql = sql;
+        s->cache[s->ncache].st = st;
+        s->cache[s->ncache].busy = 1;
+        s->ncache++;
+    }
+    return st;
+}
+
+void
+store_stmt_done(struct store *s, sqlite3_stmt *st)
+{
+    if (st == NULL)
+        return;
+    for (size_t i = 0; i < s->ncache; i++) {
+        if (s->cache[i].st == st) {
+            /* Reset, a statement holds no read snapshot: in WAL mode one kept open would pin
+             * the log against checkpoints. After a failed step reset returns that error again
+             * and leaves its message for store_errmsg(). */
+            (void)sqlite3_reset(st);
+            s->cache[i].busy = 0;
+            return;
+        }
+    }
+    sqlite3_finalize(st);
+}
+
+int
+store_stmt_fail(struct store *s, sqlite3_stmt *st)
+{
+    store_stmt_done(s, st);
+    errno = EIO;
+    return -1;
 }
 
 /* The message of the last failure store_rollback() ended, per thread: each connection is

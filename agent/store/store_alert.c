@@ -181,17 +181,16 @@ int
 store_write_version(struct store *s, int others, int64_t *v)
 {
     sqlite3 *db = store_db(s);
-    sqlite3_stmt *st = NULL;
+    sqlite3_stmt *st;
     int64_t dv = 0;
 
     /* data_version moves with other connections' commits (a query: a shared lock on the
-     * file), total_changes with this one's (in memory). */
+     * file), total_changes with this one's (in memory). Asked every minute. */
     if (others) {
-        if (sqlite3_prepare_v2(db, "PRAGMA data_version", -1, &st, NULL) != SQLITE_OK ||
-            sqlite3_step(st) != SQLITE_ROW)
-            return store_fail(db, st, 0);
+        if ((st = store_stmt(s, "PRAGMA data_version")) == NULL || sqlite3_step(st) != SQLITE_ROW)
+            return store_stmt_fail(s, st);
         dv = sqlite3_column_int64(st, 0);
-        sqlite3_finalize(st);
+        store_stmt_done(s, st);
     }
     *v = dv * 1000000007LL + (int64_t)sqlite3_total_changes64(db);
     return 0;

@@ -172,17 +172,15 @@ int
 store_incident_period(struct store *s, int64_t start, int64_t end,
                       int (*fn)(const struct store_incident *in, void *arg), void *arg)
 {
-    sqlite3 *db = store_db(s);
-    sqlite3_stmt *st = NULL;
+    sqlite3_stmt *st;
     int rc, r = 0;
 
     /* resolved_at >= acked_at always (store_cmd_apply()), so an incident resolved before
-     * start was acknowledged before it too and counts in no indicator of the period. */
-    if (sqlite3_prepare_v2(db,
-                           "SELECT " COLUMNS " FROM incident WHERE detected_at < ?1 AND "
-                           "(resolved_at IS NULL OR resolved_at >= ?2) ORDER BY id",
-                           -1, &st, NULL) != SQLITE_OK)
-        return store_fail(db, st, 0);
+     * start was acknowledged before it too and counts in no indicator of the period. Asked
+     * for the incident indicators and their alerts: a cached statement. */
+    if ((st = store_stmt(s, "SELECT " COLUMNS " FROM incident WHERE detected_at < ?1 AND "
+                            "(resolved_at IS NULL OR resolved_at >= ?2) ORDER BY id")) == NULL)
+        return store_stmt_fail(s, st);
     sqlite3_bind_int64(st, 1, end);
     sqlite3_bind_int64(st, 2, start);
     while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
@@ -193,23 +191,24 @@ store_incident_period(struct store *s, int64_t start, int64_t end,
             break;
     }
     if (r == 0 && rc != SQLITE_DONE)
-        return store_fail(db, st, 0);
-    sqlite3_finalize(st);
+        return store_stmt_fail(s, st);
+    store_stmt_done(s, st);
     return r;
 }
 
 #define EVENT_COLUMNS "id, kind, at, by, note, incident, recorded_at"
 
-/* Walks the events sql selects (EVENT_COLUMNS, nnums int64 parameters). */
+/* Walks the events sql (a literal: store_stmt()) selects (EVENT_COLUMNS, nnums int64
+ * parameters). */
 static int
-event_walk(sqlite3 *db, const char *sql, const int64_t *nums, size_t nnums,
+event_walk(struct store *s, const char *sql, const int64_t *nums, size_t nnums,
            int (*fn)(const struct store_event *ev, void *arg), void *arg)
 {
-    sqlite3_stmt *st = NULL;
+    sqlite3_stmt *st;
     int rc, r = 0;
 
-    if (sqlite3_prepare_v2(db, sql, -1, &st, NULL) != SQLITE_OK)
-        return store_fail(db, st, 0);
+    if ((st = store_stmt(s, sql)) == NULL)
+        return store_stmt_fail(s, st);
     for (size_t i = 0; i < nnums; i++)
         sqlite3_bind_int64(st, (int)(i + 1), nums[i]);
     while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
@@ -226,8 +225,8 @@ event_walk(sqlite3 *db, const char *sql, const int64_t *nums, size_t nnums,
             break;
     }
     if (r == 0 && rc != SQLITE_DONE)
-        return store_fail(db, st, 0);
-    sqlite3_finalize(st);
+        return store_stmt_fail(s, st);
+    store_stmt_done(s, st);
     return r;
 }
 
@@ -237,8 +236,7 @@ store_event_period(struct store *s, int64_t start, int64_t end,
 {
     const int64_t nums[] = {start, end};
 
-    return event_walk(store_db(s),
-                      "SELECT " EVENT_COLUMNS " FROM event WHERE at >= ? AND at < ? ORDER BY id",
+    return event_walk(s, "SELECT " EVENT_COLUMNS " FROM event WHERE at >= ? AND at < ? ORDER BY id",
                       nums, 2, fn, arg);
 }
 
@@ -246,9 +244,8 @@ int
 store_event_unpublished(struct store *s, int (*fn)(const struct store_event *ev, void *arg),
                         void *arg)
 {
-    return event_walk(store_db(s),
-                      "SELECT " EVENT_COLUMNS " FROM event WHERE published = 0 ORDER BY id", NULL,
-                      0, fn, arg);
+    return event_walk(s, "SELECT " EVENT_COLUMNS " FROM event WHERE published = 0 ORDER BY id",
+                      NULL, 0, fn, arg);
 }
 
 int

@@ -131,16 +131,14 @@ int
 store_outbox_each(struct store *s, int64_t after, size_t max,
                   int (*fn)(const struct store_outbox_msg *m, void *arg), void *arg)
 {
-    sqlite3 *db = store_db(s);
-    sqlite3_stmt *st = NULL;
+    sqlite3_stmt *st;
     struct store_outbox_msg m;
     int rc, r = 0;
 
-    if (sqlite3_prepare_v2(db,
-                           "SELECT id, topic, payload, queued_at FROM outbox WHERE id > ? "
-                           "ORDER BY id LIMIT ?",
-                           -1, &st, NULL) != SQLITE_OK)
-        return store_fail(db, st, 0);
+    /* Asked every second of the main loop: a cached statement. */
+    if ((st = store_stmt(s, "SELECT id, topic, payload, queued_at FROM outbox WHERE id > ? "
+                            "ORDER BY id LIMIT ?")) == NULL)
+        return store_stmt_fail(s, st);
     sqlite3_bind_int64(st, 1, after);
     sqlite3_bind_int64(st, 2, (sqlite3_int64)max);
     while (r == 0 && (rc = sqlite3_step(st)) == SQLITE_ROW) {
@@ -151,8 +149,8 @@ store_outbox_each(struct store *s, int64_t after, size_t max,
         r = fn(&m, arg);
     }
     if (r == 0 && rc != SQLITE_DONE)
-        return store_fail(db, st, 0);
-    sqlite3_finalize(st);
+        return store_stmt_fail(s, st);
+    store_stmt_done(s, st);
     return r;
 }
 

@@ -15,6 +15,21 @@ struct store;
 /* s's connection; borrowed, valid until store_close(s). */
 sqlite3 *store_db(struct store *s);
 
+/*
+ * The prepared statement of sql on s's connection, from a small cache: the daemon runs the
+ * same few queries every second (the outbox, the incident record) and parsing them again each
+ * time was most of its main loop's CPU. sql must be a string literal: the cache is keyed by its
+ * address. Borrowed: give it back with store_stmt_done() (reset, kept) once its rows are read,
+ * or store_stmt_fail() on an error; if the cached one is in use further up the stack, or the
+ * cache is full, the statement is a fresh one and giving it back finalizes it. NULL when it
+ * cannot be prepared (SQLite's message stands for store_errmsg()).
+ */
+sqlite3_stmt *store_stmt(struct store *s, const char *sql);
+void store_stmt_done(struct store *s, sqlite3_stmt *st);
+/* store_stmt_done(), errno EIO, -1: for `return store_stmt_fail(s, st);` outside a
+ * transaction. */
+int store_stmt_fail(struct store *s, sqlite3_stmt *st);
+
 /* store_notify_add() on a connection, always inside the caller's transaction: for the
  * transitions of store_incident.c, whose rows must commit with them. */
 int store_notify_log(sqlite3 *db, const char *kind, int64_t ref, const char *what, int64_t at,

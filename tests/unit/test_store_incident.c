@@ -566,6 +566,67 @@ test_period_and_event_publishing(void **state)
     store_close(s);
 }
 
+/* A walk of the period's incidents whose callback walks the same query again: the cached
+ * statement is in use, so the inner walk must get one of its own (store_stmt()). */
+struct nested {
+    struct store *s;
+    size_t outer, inner;
+};
+
+static int
+count_inner(const struct store_incident *in, void *arg)
+{
+    (void)in;
+    ((struct nested *)arg)->inner++;
+    return 0;
+}
+
+static int
+walk_again(const struct store_incident *in, void *arg)
+{
+    struct nested *n = arg;
+
+    (void)in;
+    n->outer++;
+    return store_incident_period(n->s, 1000, 2000, count_inner, n);
+}
+
+/* The daemon's cached statements: nested walks, another connection's commits seen by the
+ * next walk (a kept statement must not keep an old read snapshot), every walk repeatable. */
+static void
+test_cached_statements(void **state)
+{
+    struct store_incident a = {
+        .rule = "r", .device = "d", .severity = "minor", .category = "device", .value = NAN};
+    struct store *s = NULL, *cli = NULL;
+    struct nested n = {0};
+    struct seen got = {0};
+    int64_t id;
+
+    (void)state;
+    assert_int_equal(store_open(dir, &s), 0);
+    a.detected = 1100;
+    assert_int_equal(store_incident_insert(s, &a, &id), 0);
+    a.detected = 1200;
+    assert_int_equal(store_incident_insert(s, &a, &id), 0);
+    n.s = s;
+    assert_int_equal(store_incident_period(s, 1000, 2000, walk_again, &n), 0);
+    assert_int_equal(n.outer, 2);
+    assert_int_equal(n.inner, 4);
+    /* Another connection (the CLI) adds one: the daemon's next walk sees it. */
+    assert_int_equal(store_open_file_rw(path, &cli), 0);
+    a.detected = 1300;
+    assert_int_equal(store_incident_insert(cli, &a, &id), 0);
+    store_close(cli);
+    assert_int_equal(store_incident_period(s, 1000, 2000, collect, &got), 0);
+    assert_int_equal(got.n, 3);
+    assert_int_equal(got.v[2].detected, 1300);
+    memset(&got, 0, sizeof(got));
+    assert_int_equal(store_incident_period(s, 1250, 2000, collect, &got), 0);
+    assert_int_equal(got.n, 3); /* none resolved: all still open in [1250, 2000) */
+    store_close(s);
+}
+
 static void
 test_data_version(void **state)
 {
@@ -603,6 +664,7 @@ main(void)
         cmocka_unit_test_setup_teardown(test_cmd_event, setup, teardown),
         cmocka_unit_test_setup_teardown(test_period_and_event_publishing, setup, teardown),
         cmocka_unit_test_setup_teardown(test_data_version, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_cached_statements, setup, teardown),
     };
 
     return cmocka_run_group_tests(tests, NULL, NULL);
