@@ -37,6 +37,14 @@ struct outbox {
     int64_t *done; /* acknowledged, to delete */
     size_t ndone, done_cap;
     int64_t cursor;    /* rows up to this id were handed to pub in this run (or are done) */
+    /* The last scan sent every row after the cursor, and the store's own writes were at
+     * version `version` then: until either changes there is nothing new to send. Only this
+     * process writes the outbox (ob_publish(), and the command answers store_cmd_apply_answered()
+     * adds on the same connection), so the store's write version of this connection, which
+     * costs no query, says when a row may have come; the scan itself costs a read
+     * transaction, several times a second. */
+    int caught_up;
+    int64_t version;
     double resend_s;   /* no outcome for this long: send again */
     uint64_t refused;  /* messages refused: full, or the store failing */
     uint64_t resent;   /* messages sent again after no outcome came in time */
@@ -72,6 +80,7 @@ again(struct outbox *ob, int64_t id)
 {
     if (id - 1 < ob->cursor)
         ob->cursor = id - 1;
+    ob->caught_up = 0;
 }
 
 void
@@ -121,6 +130,7 @@ in_flight(const struct outbox *ob, int64_t id)
 struct walk {
     struct outbox *ob;
     double mono;
+    size_t rows; /* rows the scan read */
 };
 
 static int
@@ -132,6 +142,7 @@ send_row(const struct store_outbox_msg *m, void *arg)
     char *doc;
     int rc;
 
+    w->rows++;
     if (in_flight(ob, m->id)) {
         ob->cursor = m->id;
         return 0;
@@ -163,7 +174,8 @@ void
 ob_tick(struct outbox *ob, double mono)
 {
     struct pub_stats st;
-    struct walk w = {ob, mono};
+    struct walk w = {ob, mono, 0};
+    int64_t v;
     size_t i;
     int r;
 
@@ -186,13 +198,24 @@ ob_tick(struct outbox *ob, double mono)
         }
     }
     pub_get_stats(ob->pub, &st);
-    if (!st.connected || ob->nflight == OB_WINDOW)
+    if (!st.connected) {
+        ob->caught_up = 0; /* what was in flight is sent again: ob_acked(ob, 0, 0) */
+        return;
+    }
+    if (ob->nflight == OB_WINDOW)
+        return;
+    (void)store_write_version(ob->store, 0, &v); /* without others: no query, cannot fail */
+    if (ob->caught_up && v == ob->version)
         return;
     r = store_outbox_each(ob->store, ob->cursor, OB_WINDOW, send_row, &w);
     if (r < 0) {
+        ob->caught_up = 0;
         store_failed(ob, "read the messages to send");
         return;
     }
+    /* Every row after the cursor went out: fewer than asked for, none held back. */
+    ob->caught_up = r == 0 && w.rows < OB_WINDOW;
+    ob->version = v;
     if (ob->failing)
         log_notice("outbox: the store answers again");
     ob->failing = 0;
