@@ -180,18 +180,12 @@ store_alert_last(struct store *s, const char *indicator, const char *period, cha
 int
 store_write_version(struct store *s, int others, int64_t *v)
 {
-    sqlite3 *db = store_db(s);
-    sqlite3_stmt *st;
     int64_t dv = 0;
 
     /* data_version moves with other connections' commits (a query: a shared lock on the
-     * file), total_changes with this one's (in memory). Asked every minute. */
-    if (others) {
-        if ((st = store_stmt(s, "PRAGMA data_version")) == NULL || sqlite3_step(st) != SQLITE_ROW)
-            return store_stmt_fail(s, st);
-        dv = sqlite3_column_int64(st, 0);
-        store_stmt_done(s, st);
-    }
-    *v = dv * 1000000007LL + (int64_t)sqlite3_total_changes64(db);
+     * file), total_changes with this one's (in memory). */
+    if (others && store_data_version(s, &dv) < 0)
+        return -1;
+    *v = dv * 1000000007LL + (int64_t)sqlite3_total_changes64(store_db(s));
     return 0;
 }

@@ -660,13 +660,12 @@ store_change_each(struct store *s, int (*fn)(const struct store_change *ch, void
 int
 store_data_version(struct store *s, int64_t *v)
 {
-    sqlite3 *db = store_db(s);
-    sqlite3_stmt *st = NULL;
+    sqlite3_stmt *st;
 
-    if (sqlite3_prepare_v2(db, "PRAGMA data_version", -1, &st, NULL) != SQLITE_OK ||
-        sqlite3_step(st) != SQLITE_ROW)
-        return store_fail(db, st, 0);
+    /* Asked every second (the record's commands from the CLI): a cached statement. */
+    if ((st = store_stmt(s, "PRAGMA data_version")) == NULL || sqlite3_step(st) != SQLITE_ROW)
+        return store_stmt_fail(s, st);
     *v = sqlite3_column_int64(st, 0);
-    sqlite3_finalize(st);
+    store_stmt_done(s, st);
     return 0;
 }
