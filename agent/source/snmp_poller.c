@@ -20,6 +20,8 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
+#include <sys/eventfd.h>
 #include <sys/stat.h>
 
 #include <net-snmp/net-snmp-config.h>
@@ -34,7 +36,8 @@
 #include "source/sp_decode.h"
 
 #define SP_THREAD_STACK (256 * 1024) /* bytes */
-#define SP_TICK 0.1                  /* s, longest sleep: how soon a stop request is seen */
+#define SP_IDLE_MAX 60.0             /* s, longest sleep when nothing is due (a stop wakes it) */
+#define SP_ERROR_PAUSE 0.1           /* s, after a failed poll(): no spinning on an error */
 /* s one turn of the loop may take: its work is non-blocking (net-snmp's sends and reads on
  * UDP), so this is hundreds of devices' decoding and logging with room to spare. A host name
  * adds the system resolver's lookup (5 s timeout, 2 attempts, up to 3 servers) per open. */
@@ -146,13 +149,17 @@ struct sp_poller {
     struct rw_queue *samples;
     size_t ndevs;
     struct sp_dev *devs;
-    struct pollfd *pfd;     /* per device, rebuilt each turn */
+    struct pollfd *pfd;     /* per device, rebuilt each turn; then wakefd */
     struct sp_dev **pfddev; /* the device of each pfd */
     netsnmp_large_fd_set fds;
     int fds_init;
     pthread_t thread;
     int started;
-    volatile int stop;
+    atomic_int stop;
+    /* Written by sp_poller_stop(): the thread sleeps until a request's answer, its timeout or
+     * the next cycle is due, not in short ticks to look at stop (ten wake-ups a second for
+     * nothing, a seventh of a small room's CPU). */
+    int wakefd;
     int dropping;
     struct rw_beat *beat; /* the watchdog's view of the thread's progress */
     double turn_worst;    /* s, the heartbeat's bound for one turn */
@@ -342,7 +349,7 @@ sp_poller_new(const struct rw_config *cfg, struct rw_queue *samples)
     sp->cfg = cfg;
     sp->samples = samples;
     sp->devs = calloc(n ? n : 1, sizeof(*sp->devs));
-    sp->pfd = calloc(n ? n : 1, sizeof(*sp->pfd));
+    sp->pfd = calloc(n + 1, sizeof(*sp->pfd));
     sp->pfddev = calloc(n ? n : 1, sizeof(*sp->pfddev));
     if (sp->devs == NULL || sp->pfd == NULL || sp->pfddev == NULL)
         goto fail;
@@ -379,9 +386,16 @@ fail:
 int
 sp_poller_start(struct sp_poller *sp)
 {
-    sp->stop = 0;
-    if (rw_thread_start(&sp->thread, SP_THREAD_STACK, sp_main, sp) < 0)
+    atomic_store(&sp->stop, 0);
+    if ((sp->wakefd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK)) < 0)
         return -1;
+    if (rw_thread_start(&sp->thread, SP_THREAD_STACK, sp_main, sp) < 0) {
+        int e = errno;
+
+        close(sp->wakefd);
+        errno = e;
+        return -1;
+    }
     sp->started = 1;
     return 0;
 }
@@ -389,10 +403,15 @@ sp_poller_start(struct sp_poller *sp)
 void
 sp_poller_stop(struct sp_poller *sp)
 {
+    uint64_t one = 1;
+
     if (!sp->started)
         return;
-    sp->stop = 1;
+    atomic_store(&sp->stop, 1);
+    /* Cannot fail short of a bad descriptor: the counter is far from overflowing. */
+    (void)!write(sp->wakefd, &one, sizeof(one));
     pthread_join(sp->thread, NULL);
+    close(sp->wakefd);
     sp->started = 0;
 }
 
@@ -1153,12 +1172,12 @@ sp_main(void *arg)
         d->due = now + spread * (double)i / (double)(sp->ndevs ? sp->ndevs : 1);
     }
 
-    while (!sp->stop) {
+    while (!atomic_load(&sp->stop)) {
         double wake;
         int npfd = 0, n, ms;
 
         now = rw_clock_mono();
-        wake = now + SP_TICK;
+        wake = now + SP_IDLE_MAX;
         rw_beat_expect(sp->beat, now + sp->turn_worst);
         for (size_t i = 0; i < sp->ndevs; i++) {
             struct sp_dev *d = &sp->devs[i];
@@ -1224,11 +1243,14 @@ sp_main(void *arg)
         if (ms < 0)
             ms = 0;
         rw_beat_expect(sp->beat, rw_clock_mono() + ms / 1000.0 + sp->turn_worst);
-        n = poll(sp->pfd, (nfds_t)npfd, ms);
+        sp->pfd[npfd].fd = sp->wakefd;
+        sp->pfd[npfd].events = POLLIN;
+        sp->pfd[npfd].revents = 0;
+        n = poll(sp->pfd, (nfds_t)npfd + 1, ms);
         if (n < 0 && errno != EINTR) {
             log_err("snmp poller: poll: %s", strerror(errno));
             /* Do not spin on a persistent error. */
-            nanosleep(&(struct timespec){0, (long)(SP_TICK * 1e9)}, NULL);
+            nanosleep(&(struct timespec){0, (long)(SP_ERROR_PAUSE * 1e9)}, NULL);
             continue;
         }
         for (int k = 0; n > 0 && k < npfd; k++) {
