@@ -17,6 +17,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
+#include <math.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -251,11 +252,38 @@ cfg_free(struct rw_config *cfg)
     free(cfg);
 }
 
+/*
+ * queue_size when the config does not give it: QUEUE_SECONDS of the samples its devices
+ * make (a point each per poll, and one for the poll itself), between QUEUE_MIN and QUEUE_MAX.
+ * The queue only has to hold what the bus threads poll while the main thread is busy (the
+ * longest measured: an fsync of 290 ms); every slot is touched as the ring turns, so 4096 of
+ * them for a room of a few devices was 200 KiB resident for nothing.
+ */
+#define QUEUE_SECONDS 10.0
+#define QUEUE_MIN 512
+#define QUEUE_MAX 4096
+
+static size_t
+default_queue_size(const struct rw_config *cfg)
+{
+    double per_s = 0.0;
+    size_t n;
+
+    for (size_t d = 0; d < cfg->ndevices; d++) {
+        const struct cfg_device *dev = &cfg->devices[d];
+        size_t np = dev->profile < cfg->nprofiles ? cfg->profiles[dev->profile].npoints : 0;
+
+        per_s += (double)(np + 1) / (dev->interval > 0.01 ? dev->interval : 0.01);
+    }
+    n = (size_t)ceil(per_s * QUEUE_SECONDS);
+    return n < QUEUE_MIN ? QUEUE_MIN : n > QUEUE_MAX ? QUEUE_MAX : n;
+}
+
 static void
 check_config(struct cl *c, const config_setting_t *root)
 {
     struct cfgc_obj top = {.s = root};
-    int qs = 4096;
+    int qs = 0;
 
     cfgc_check_keys(&c->ck, &top, top_keys);
     check_site(c, &top);
@@ -271,6 +299,8 @@ check_config(struct cl *c, const config_setting_t *root)
     load_profiles(c);
     add_probe_profiles(c);
     expand_profiles(c);
+    if (qs == 0)
+        c->cfg->queue_size = default_queue_size(c->cfg);
     /* Incident indicators name alarm rules: the rules first (diagnostics are sorted). */
     check_alarms(c, &top);
     check_indicators(c, &top);
