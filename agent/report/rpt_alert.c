@@ -10,9 +10,12 @@
  * The ring is small because it is resident memory on a gateway, one per indicator with a
  * target (a year's longest window is 4693 minutes): exactly `span` slots of two doubles
  * (16 bytes; minute x in slot x % span), and a bitmap of which slots hold their minute,
- * instead of a minute tag in every slot. Both are calloc()ed and written only as minutes
- * are stepped, so the pages of a ring stay untouched (and not resident) until the history
- * reaches them; a minute-tagged ring had to be filled with "empty" marks from the start.
+ * instead of a minute tag in every slot. The slots are malloc()ed and left as they come: a
+ * slot is only read once its bit says it was written, so the pages of a ring stay untouched
+ * (and not resident) until the history reaches them. A minute-tagged ring had to be filled
+ * with "empty" marks from the start, and calloc() would not do either: glibc clears a chunk
+ * it carves from memory the heap already holds (every page touched), and only hands out
+ * fresh zero pages above its mmap threshold (128 KiB; a year's ring is 75 KiB).
  * Invariant: for every minute x in (newest - span, newest] (newest: the last minute stepped
  * with data), x's bit is set iff the step at x stored data; a step clears the bits of the
  * minutes it skipped. This reads exactly as the old tagged ring did, and writes the same
@@ -98,8 +101,8 @@ rpt_alert_new(const struct rpt_alert_conf *c)
     }
     a->span = (size_t)(longest / MIN_MS) + 1;
     a->newest = -1;
-    /* calloc(): zero pages are only made resident by the minutes written into them. */
-    a->ring = calloc(a->span, sizeof(*a->ring));
+    /* Not cleared (see the top): pages are only made resident by the minutes written. */
+    a->ring = malloc(a->span * sizeof(*a->ring));
     a->valid = calloc(nwords(a->span), sizeof(*a->valid));
     if (a->ring == NULL || a->valid == NULL) {
         rpt_alert_free(a);
@@ -672,7 +675,7 @@ rpt_alert_restore(struct rpt_alert *a, const void *buf, size_t len)
         st[1] < RPT_ALERT_NONE || st[1] > RPT_ALERT_LOST || newest < -1 ||
         newest > INT64_MAX / MIN_MS) /* no time's minute: a damaged image */
         return -1;
-    ring = calloc(a->span, sizeof(*ring));
+    ring = malloc(a->span * sizeof(*ring));
     valid = calloc(nwords(a->span), sizeof(*valid));
     if (ring == NULL || valid == NULL) {
         free(ring);
