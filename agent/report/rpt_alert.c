@@ -6,6 +6,20 @@
  * difference of the sums at its ends. A window the history does not reach back to (the
  * period's first hours, or after the state was created mid-period) has no burn: a tier
  * never fires on less than its whole long window.
+ *
+ * The ring is small because it is resident memory on a gateway, one per indicator with a
+ * target (a year's longest window is 4693 minutes): exactly `span` slots of two doubles
+ * (16 bytes; minute x in slot x % span), and a bitmap of which slots hold their minute,
+ * instead of a minute tag in every slot. The slots are malloc()ed and left as they come: a
+ * slot is only read once its bit says it was written, so the pages of a ring stay untouched
+ * (and not resident) until the history reaches them. A minute-tagged ring had to be filled
+ * with "empty" marks from the start, and calloc() would not do either: glibc clears a chunk
+ * it carves from memory the heap already holds (every page touched), and only hands out
+ * fresh zero pages above its mmap threshold (128 KiB; a year's ring is 75 KiB).
+ * Invariant: for every minute x in (newest - span, newest] (newest: the last minute stepped
+ * with data), x's bit is set iff the step at x stored data; a step clears the bits of the
+ * minutes it skipped. This reads exactly as the old tagged ring did, and writes the same
+ * images (rpt_alert_snapshot()).
  */
 #include "report/rpt_alert.h"
 
@@ -18,8 +32,7 @@
 #define MIN_MS RPT_ALERT_STEP_MS
 
 struct slot {
-    int64_t minute; /* t / MIN_MS; -1: empty */
-    double bad, known;
+    double bad, known; /* the sums at the slot's minute */
 };
 
 struct rpt_alert {
@@ -29,9 +42,10 @@ struct rpt_alert {
     int64_t last_alert_t;      /* INT64_MIN: none */
     enum rpt_alert_state want; /* the less urgent state being asked for */
     int64_t want_since;
-    size_t nslots; /* a power of two */
-    size_t span;   /* minutes the windows reach back, the newest included */
-    struct slot *ring;
+    size_t span;       /* minutes the windows reach back, the newest included: the ring's slots */
+    int64_t newest;    /* the last minute (>= 0) stepped with data; -1: none */
+    struct slot *ring; /* minute x in slot x % span */
+    uint64_t *valid;   /* bit x % span: minute x in (newest - span, newest] has its slot */
     double lw[RPT_ALERT_MAX_TIERS], sw[RPT_ALERT_MAX_TIERS];
 };
 
@@ -59,6 +73,13 @@ rpt_alert_defaults(int64_t period_ms, struct rpt_alert_conf *c)
     c->left_low_ms = 30 * MIN_MS;
 }
 
+/* Words of a validity bitmap of span bits. */
+static size_t
+nwords(size_t span)
+{
+    return (span + 63) / 64;
+}
+
 struct rpt_alert *
 rpt_alert_new(const struct rpt_alert_conf *c)
 {
@@ -70,21 +91,23 @@ rpt_alert_new(const struct rpt_alert_conf *c)
     a->c = *c;
     if (a->c.ntiers > RPT_ALERT_MAX_TIERS)
         a->c.ntiers = RPT_ALERT_MAX_TIERS;
-    for (size_t k = 0; k < a->c.ntiers; k++)
+    /* The short windows too: a conf that is not the config's (short < long) still reads
+     * them from the history. */
+    for (size_t k = 0; k < a->c.ntiers; k++) {
         if (a->c.tier[k].long_ms > longest)
             longest = a->c.tier[k].long_ms;
-    /* A power of two: a slot is found by a mask, not a division, four times a tier a minute. */
+        if (a->c.tier[k].short_ms > longest)
+            longest = a->c.tier[k].short_ms;
+    }
     a->span = (size_t)(longest / MIN_MS) + 1;
-    a->nslots = 1;
-    while (a->nslots < a->span)
-        a->nslots *= 2;
-    a->ring = malloc(a->nslots * sizeof(*a->ring));
-    if (a->ring == NULL) {
-        free(a);
+    a->newest = -1;
+    /* Not cleared (see the top): pages are only made resident by the minutes written. */
+    a->ring = malloc(a->span * sizeof(*a->ring));
+    a->valid = calloc(nwords(a->span), sizeof(*a->valid));
+    if (a->ring == NULL || a->valid == NULL) {
+        rpt_alert_free(a);
         return NULL;
     }
-    for (size_t i = 0; i < a->nslots; i++)
-        a->ring[i].minute = -1;
     a->state = RPT_ALERT_NONE;
     a->last_t = a->last_alert_t = INT64_MIN;
     a->want = RPT_ALERT_NONE;
@@ -99,33 +122,79 @@ rpt_alert_free(struct rpt_alert *a)
     if (a == NULL)
         return;
     free(a->ring);
+    free(a->valid);
     free(a);
 }
 
-static const struct slot *
-slot_at(const struct rpt_alert *a, int64_t minute)
+static int
+bit_get(const uint64_t *v, size_t i)
 {
-    const struct slot *s;
-
-    if (minute < 0)
-        return NULL;
-    s = &a->ring[(size_t)minute & (a->nslots - 1)];
-    return s->minute == minute ? s : NULL;
+    return (int)(v[i / 64] >> (i % 64)) & 1;
 }
 
-/* The burn over the window of w ms ending at the observation now (minute m). */
-static double
-window_burn(const struct rpt_alert *a, int64_t m, int64_t w, double share)
+/* Clears bits [lo, hi), a word at a time where whole words are covered. */
+static void
+bits_clear(uint64_t *v, size_t lo, size_t hi)
 {
-    const struct slot *now, *then;
+    for (; lo < hi && lo % 64 != 0; lo++)
+        v[lo / 64] &= ~((uint64_t)1 << (lo % 64));
+    for (; hi - lo >= 64; lo += 64)
+        v[lo / 64] = 0;
+    for (; lo < hi; lo++)
+        v[lo / 64] &= ~((uint64_t)1 << (lo % 64));
+}
+
+/* The slot index d minutes before the one at index i (0 <= d < span): no division. */
+static size_t
+back(const struct rpt_alert *a, size_t i, int64_t d)
+{
+    return i >= (size_t)d ? i - (size_t)d : i + a->span - (size_t)d;
+}
+
+/*
+ * Stores the sums of minute m (>= 0, its slot index im), with data. The minutes since the
+ * newest one with data had none: their bits are cleared (what they hold is a span older).
+ * A minute not after the newest (only when rpt_alert_resume() went back before the history)
+ * begins the history afresh.
+ */
+static void
+record(struct rpt_alert *a, int64_t m, size_t im, double bad, double known)
+{
+    if (a->newest < 0 || m <= a->newest || m - a->newest > (int64_t)a->span) {
+        if (a->newest >= 0)
+            memset(a->valid, 0, nwords(a->span) * sizeof(*a->valid));
+    } else if (m - a->newest > 1) {
+        size_t n = (size_t)(m - a->newest - 1), lo = back(a, im, (int64_t)n);
+
+        if (lo + n <= a->span) {
+            bits_clear(a->valid, lo, lo + n);
+        } else {
+            bits_clear(a->valid, lo, a->span);
+            bits_clear(a->valid, 0, lo + n - a->span);
+        }
+    }
+    a->valid[im / 64] |= (uint64_t)1 << (im % 64);
+    a->ring[im].bad = bad;
+    a->ring[im].known = known;
+    a->newest = m;
+}
+
+/* The burn over the window of w ms ending at minute m (slot index im), whose slot is now. */
+static double
+window_burn(const struct rpt_alert *a, const struct slot *now, int64_t m, size_t im, int64_t w,
+            double share)
+{
+    const struct slot *then;
+    int64_t d = w / MIN_MS;
+    size_t i;
     double known;
 
-    if (!(share > 0))
-        return NAN; /* day counts, incident indicators: no ring to read (asked every minute) */
-    now = slot_at(a, m);
-    then = slot_at(a, m - w / MIN_MS);
-    if (now == NULL || then == NULL)
+    if (now == NULL || d < 0 || d >= (int64_t)a->span || m - d < 0)
+        return NAN; /* no data now, or a window from the future or past the history */
+    i = back(a, im, d);
+    if (!bit_get(a->valid, i))
         return NAN;
+    then = &a->ring[i];
     known = now->known - then->known;
     if (!(known > 0))
         return NAN;
@@ -177,30 +246,35 @@ int
 rpt_alert_step(struct rpt_alert *a, const struct rpt_alert_obs *o, struct rpt_alert_change *ch)
 {
     int64_t m;
+    size_t im = 0;
+    const struct slot *now = NULL;
     enum rpt_alert_state want, from;
 
     if (o->t % MIN_MS != 0 || (a->last_t != INT64_MIN && o->t <= a->last_t))
         return 0;
     a->last_t = o->t;
     m = o->t / MIN_MS;
-    if (o->share > 0 && !isnan(o->bad_ms) && !isnan(o->known_ms)) {
-        struct slot *s = &a->ring[(size_t)m & (a->nslots - 1)];
-
-        s->minute = m;
-        s->bad = o->bad_ms;
-        s->known = o->known_ms;
+    /* A minute before 1970 is never read back (a window needs both ends >= 0): not stored.
+     * Without data nothing is written: the minute is after the newest, so it reads as none. */
+    if (m >= 0 && o->share > 0 && !isnan(o->bad_ms) && !isnan(o->known_ms)) {
+        im = (size_t)(m % (int64_t)a->span); /* the one division of the step */
+        record(a, m, im, o->bad_ms, o->known_ms);
+        now = &a->ring[im];
     }
     for (size_t k = 0; k < a->c.ntiers; k++) {
-        a->lw[k] = window_burn(a, m, a->c.tier[k].long_ms, o->share);
-        a->sw[k] = window_burn(a, m, a->c.tier[k].short_ms, o->share);
+        a->lw[k] = window_burn(a, now, m, im, a->c.tier[k].long_ms, o->share);
+        a->sw[k] = window_burn(a, now, m, im, a->c.tier[k].short_ms, o->share);
 #if defined(__GNUC__)
         /* The slots the next minute's windows begin at were written hours or days ago and
          * are out of the cache by now: fetched while the minute's samples are fed. */
-        if (o->share > 0) {
-            __builtin_prefetch(
-                &a->ring[(size_t)(m + 1 - a->c.tier[k].long_ms / MIN_MS) & (a->nslots - 1)]);
-            __builtin_prefetch(
-                &a->ring[(size_t)(m + 1 - a->c.tier[k].short_ms / MIN_MS) & (a->nslots - 1)]);
+        if (now != NULL) {
+            size_t next = im + 1 == a->span ? 0 : im + 1;
+            int64_t dl = a->c.tier[k].long_ms / MIN_MS, ds = a->c.tier[k].short_ms / MIN_MS;
+
+            if (dl >= 0 && dl < (int64_t)a->span)
+                __builtin_prefetch(&a->ring[back(a, next, dl)]);
+            if (ds >= 0 && ds < (int64_t)a->span)
+                __builtin_prefetch(&a->ring[back(a, next, ds)]);
         }
 #endif
     }
@@ -351,7 +425,9 @@ rpt_alert_urgency(enum rpt_alert_state s)
 /*
  * The image (rpt_alert_snapshot()): a header, the state's scalars, then the ring from its
  * oldest minute to its newest as runs, since a checkpoint rewrites it every minute on an SD
- * card and a year's windows reach 4694 minutes of 24 bytes back. A run is a tag and a count:
+ * card and a year's windows reach 4694 minutes of two doubles back (16 bytes each in memory;
+ * the image predates the ring's bitmap and keeps its format: "newest" is the last minute
+ * stepped with data, the history the span up to it). A run is a tag and a count:
  *  - GAP: count minutes without a slot;
  *  - STEP: count slots, each the one before plus (dbad, dknown), integers as zigzag varints.
  *    Taken only where the sum reads back to the very same double, so a restored ring is
@@ -513,13 +589,11 @@ rpt_alert_snapshot(const struct rpt_alert *a, void **buf, size_t *len)
     uint64_t h = conf_hash(&a->c), span = a->span, count = 0;
     int32_t st[2] = {(int32_t)a->state, (int32_t)a->want};
     int64_t times[3] = {a->last_t, a->last_alert_t, a->want_since};
-    int64_t newest = -1, db = 0, dk = 0;
+    int64_t newest = a->newest, db = 0, dk = 0;
     const struct slot *prev = NULL;
     int tag = RUN_GAP;
+    size_t i = newest >= 0 ? (size_t)((newest + 1) % (int64_t)a->span) : 0; /* the oldest's */
 
-    for (size_t i = 0; i < a->nslots; i++)
-        if (a->ring[i].minute > newest)
-            newest = a->ring[i].minute;
     put(&w, hdr, sizeof(hdr));
     put(&w, &h, sizeof(h));
     put(&w, st, sizeof(st));
@@ -528,8 +602,9 @@ rpt_alert_snapshot(const struct rpt_alert *a, void **buf, size_t *len)
     put(&w, a->sw, sizeof(a->sw));
     put(&w, &span, sizeof(span));
     put(&w, &newest, sizeof(newest));
-    for (int64_t m = newest - (int64_t)a->span + 1; newest >= 0 && m <= newest; m++) {
-        const struct slot *s = slot_at(a, m);
+    for (int64_t m = newest - (int64_t)a->span + 1; newest >= 0 && m <= newest;
+         m++, i = i + 1 == a->span ? 0 : i + 1) {
+        const struct slot *s = m >= 0 && bit_get(a->valid, i) ? &a->ring[i] : NULL;
         int64_t b, k;
 
         if (s == NULL) {
@@ -582,9 +657,10 @@ rpt_alert_restore(struct rpt_alert *a, const void *buf, size_t len)
     uint32_t hdr[2];
     uint64_t h, span;
     int32_t st[2];
-    int64_t times[3], newest, m;
+    int64_t times[3], newest, m, last_m = -1;
     double lw[RPT_ALERT_MAX_TIERS], sw[RPT_ALERT_MAX_TIERS];
-    struct slot *ring, last = {-1, 0, 0};
+    struct slot *ring, last = {0, 0};
+    uint64_t *valid;
 
     get(&r, hdr, sizeof(hdr));
     get(&r, &h, sizeof(h));
@@ -596,12 +672,16 @@ rpt_alert_restore(struct rpt_alert *a, const void *buf, size_t len)
     get(&r, &newest, sizeof(newest));
     if (r.fail || hdr[0] != SNAP_MAGIC || hdr[1] != SNAP_VERSION || h != conf_hash(&a->c) ||
         span != a->span || st[0] < RPT_ALERT_NONE || st[0] > RPT_ALERT_LOST ||
-        st[1] < RPT_ALERT_NONE || st[1] > RPT_ALERT_LOST || newest < -1)
+        st[1] < RPT_ALERT_NONE || st[1] > RPT_ALERT_LOST || newest < -1 ||
+        newest > INT64_MAX / MIN_MS) /* no time's minute: a damaged image */
         return -1;
-    if ((ring = malloc(a->nslots * sizeof(*ring))) == NULL)
+    ring = malloc(a->span * sizeof(*ring));
+    valid = calloc(nwords(a->span), sizeof(*valid));
+    if (ring == NULL || valid == NULL) {
+        free(ring);
+        free(valid);
         return -1;
-    for (size_t i = 0; i < a->nslots; i++)
-        ring[i].minute = -1;
+    }
     m = newest - (int64_t)a->span + 1;
     while (newest >= 0 && !r.fail && m <= newest) {
         unsigned char tag;
@@ -619,21 +699,23 @@ rpt_alert_restore(struct rpt_alert *a, const void *buf, size_t len)
             }
         }
         if (r.fail || tag > RUN_RAW || count == 0 || count > (uint64_t)(newest - m + 1) ||
-            (tag == RUN_STEP && last.minute != m - 1))
+            (tag == RUN_STEP && last_m != m - 1))
             break;
         for (uint64_t i = 0; i < count; i++, m++) {
             struct slot *s;
+            size_t im;
 
             if (tag == RUN_GAP) {
-                last.minute = -1;
+                last_m = -1;
                 continue;
             }
             if (m < 0) {
                 r.fail = 1;
                 break;
             }
-            s = &ring[(size_t)m & (a->nslots - 1)];
-            s->minute = m;
+            im = (size_t)(m % (int64_t)a->span);
+            s = &ring[im];
+            valid[im / 64] |= (uint64_t)1 << (im % 64);
             if (tag == RUN_RAW) {
                 get(&r, &s->bad, sizeof(s->bad));
                 get(&r, &s->known, sizeof(s->known));
@@ -642,14 +724,20 @@ rpt_alert_restore(struct rpt_alert *a, const void *buf, size_t len)
                 s->known = last.known + (double)dk;
             }
             last = *s;
+            last_m = m;
         }
     }
     if (r.fail || r.off != r.len || (newest >= 0 && m != newest + 1)) {
         free(ring);
+        free(valid);
         return -1;
     }
     free(a->ring);
+    free(a->valid);
     a->ring = ring;
+    a->valid = valid;
+    /* The minutes between this and the next step are cleared by that step (record()). */
+    a->newest = newest;
     a->state = (enum rpt_alert_state)st[0];
     a->want = (enum rpt_alert_state)st[1];
     a->last_t = times[0];

@@ -12,6 +12,7 @@
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -563,6 +564,330 @@ test_table_urgent_first_aligned_by_width(void **state)
     free(buf);
 }
 
+/* hist: begin (tests/fixtures/alert/README.md builds this part into the old code's program) */
+/*
+ * A random history of a rate's observations (xorshift64 from a seed): most steps one minute
+ * on, some skip a few minutes or up to 100, one in a thousand skips more than the span; one
+ * in twenty has no data (bad or share NaN) and now and then a dry run of 50..300 steps has
+ * none at all (more than a small span). Known time grows by the minutes passed (some not
+ * known), bad by all of it in a burst and by a quarter now and then; one step in fifty adds
+ * hours x 3600000 as downtime does (no integer: a RAW run in the image). The status turns
+ * at_risk for a thousand minutes out of three.
+ */
+struct hist {
+    uint64_t x;
+    int64_t span; /* the state's: how long the longest gaps are */
+    int64_t m;    /* the last step's minute since 2025-01-01 */
+    double bad, known;
+    int64_t burst, dry; /* minutes of burst, steps without data still to come */
+};
+
+static uint64_t
+hist_rnd(struct hist *h, uint64_t n)
+{
+    h->x ^= h->x << 13;
+    h->x ^= h->x >> 7;
+    h->x ^= h->x << 17;
+    return h->x % n;
+}
+
+static void
+hist_init(struct hist *h, uint64_t seed, int64_t span)
+{
+    memset(h, 0, sizeof(*h));
+    h->x = seed;
+    h->span = span;
+}
+
+/* The next observation; 1 when it has data. */
+static int
+hist_next(struct hist *h, struct rpt_alert_obs *o)
+{
+    uint64_t r = hist_rnd(h, 1000);
+    int64_t adv = r < 900   ? 1
+                  : r < 970 ? 2 + (int64_t)hist_rnd(h, 5)
+                  : r < 999 ? 10 + (int64_t)hist_rnd(h, 100)
+                            : h->span + 1 + (int64_t)hist_rnd(h, (uint64_t)h->span);
+    double known = (double)(adv * MIN);
+    int data = 1;
+
+    h->m += adv;
+    if (hist_rnd(h, 4) == 0)
+        known -= (double)(hist_rnd(h, (uint64_t)(adv * MIN)));
+    if (h->burst == 0 && hist_rnd(h, 400) == 0)
+        h->burst = 20 + (int64_t)hist_rnd(h, 600);
+    h->known += known;
+    if (h->burst > 0) {
+        h->bad += known;
+        h->burst = h->burst > adv ? h->burst - adv : 0;
+    } else if (hist_rnd(h, 10) == 0) {
+        h->bad += known / 4;
+    }
+    if (hist_rnd(h, 50) == 0)
+        h->bad += (double)hist_rnd(h, 1000) / 7.0 * 3600000.0;
+    if (h->dry == 0 && hist_rnd(h, 2000) == 0)
+        h->dry = 50 + (int64_t)hist_rnd(h, 250);
+    if (h->dry > 0) {
+        h->dry--;
+        data = 0;
+    } else if (hist_rnd(h, 20) == 0) {
+        data = 0;
+    }
+    memset(o, 0, sizeof(*o));
+    o->t = Y2025 + h->m * MIN;
+    o->status = (h->m / 1000) % 3 == 2 ? RPT_AT_RISK : RPT_OK;
+    o->coverage = 1;
+    o->bad_ms = h->bad;
+    o->known_ms = h->known;
+    o->share = 0.03;
+    o->left_ms = NAN;
+    if (!data) {
+        if (hist_rnd(h, 2) == 0)
+            o->bad_ms = NAN;
+        else
+            o->share = NAN;
+    }
+    return data;
+}
+
+/* A small conf: span 101 minutes (two bitmap words, the second partly used). */
+static void
+small_conf(struct rpt_alert_conf *c)
+{
+    rpt_alert_defaults(31 * DAY, c);
+    c->tier[0].long_ms = 37 * MIN;
+    c->tier[0].short_ms = 3 * MIN;
+    c->tier[1].long_ms = 100 * MIN;
+    c->tier[1].short_ms = 7 * MIN;
+}
+/* hist: end */
+
+/* The history as a reference reads it: every minute's sums, if it was stepped with data. */
+struct ref {
+    int64_t n;
+    unsigned char *has;
+    double *bad, *known;
+};
+
+static void
+ref_put(struct ref *f, int64_t m, double bad, double known)
+{
+    if (m >= f->n) {
+        int64_t n = m * 2 + 1024;
+
+        f->has = realloc(f->has, (size_t)n);
+        f->bad = realloc(f->bad, (size_t)n * sizeof(double));
+        f->known = realloc(f->known, (size_t)n * sizeof(double));
+        assert_true(f->has != NULL && f->bad != NULL && f->known != NULL);
+        memset(f->has + f->n, 0, (size_t)(n - f->n));
+        f->n = n;
+    }
+    f->has[m] = 1;
+    f->bad[m] = bad;
+    f->known[m] = known;
+}
+
+/* The burn over [m - w, m]: both ends stepped with data and known time between, else NaN. */
+static double
+ref_burn(const struct ref *f, int64_t m, int64_t w, double share)
+{
+    int64_t m0 = m - w / MIN;
+    double known;
+
+    if (m0 < 0 || m >= f->n || !f->has[m] || !f->has[m0])
+        return NAN;
+    known = f->known[m] - f->known[m0];
+    if (!(known > 0))
+        return NAN;
+    return (f->bad[m] - f->bad[m0]) / known / share;
+}
+
+static void
+same_double(double x, double y, int64_t m)
+{
+    if (!(isnan(x) && isnan(y)) && memcmp(&x, &y, sizeof(x)) != 0)
+        fail_msg("minute %lld: %.17g != %.17g", (long long)m, x, y);
+}
+
+/* a and b took the same step: the same answer, change and burns. */
+static void
+same_step(const struct rpt_alert *a, int r1, const struct rpt_alert_change *c1,
+          const struct rpt_alert *b, int r2, const struct rpt_alert_change *c2, int64_t m)
+{
+    assert_int_equal(r1, r2);
+    if (r1) {
+        assert_int_equal(c1->t, c2->t);
+        assert_int_equal(c1->from, c2->from);
+        assert_int_equal(c1->to, c2->to);
+        assert_string_equal(c1->kind, c2->kind);
+        assert_int_equal(c1->tier, c2->tier);
+        assert_memory_equal(c1->burn_long, c2->burn_long, sizeof(c1->burn_long));
+        assert_memory_equal(c1->burn_short, c2->burn_short, sizeof(c1->burn_short));
+    }
+    for (size_t k = 0; k < rpt_alert_conf(a)->ntiers; k++) {
+        double l1, s1, l2, s2;
+
+        rpt_alert_burn(a, k, &l1, &s1);
+        rpt_alert_burn(b, k, &l2, &s2);
+        same_double(l1, l2, m);
+        same_double(s1, s2, m);
+    }
+    assert_int_equal(rpt_alert_current(a), rpt_alert_current(b));
+}
+
+/*
+ * The ring (span slots, a validity bitmap cleared over skipped minutes) over a long random
+ * history with gaps of every length: minute by minute the burns are the reference's from the
+ * full list of observations. Every 997 steps the state is saved and restored into a fresh
+ * one that goes on beside it: the same burns and changes as never stopping, and the same
+ * image bytes when both are saved again.
+ */
+static void
+test_ring_matches_reference_and_restores(void **state)
+{
+    struct rpt_alert_conf conf[2];
+
+    (void)state;
+    rpt_alert_defaults(YEAR_MS, &conf[0]); /* span 4694 */
+    small_conf(&conf[1]);
+    for (int ci = 0; ci < 2; ci++) {
+        const struct rpt_alert_conf *c = &conf[ci];
+        struct rpt_alert *a = rpt_alert_new(c), *b = NULL;
+        int64_t span = c->tier[1].long_ms / MIN + 1, numbers = 0, nans = 0, restored = 0;
+        int changes = 0;
+        struct ref f = {0};
+        struct hist h;
+
+        assert_non_null(a);
+        hist_init(&h, 0x9e3779b97f4a7c15ULL + (uint64_t)ci, span);
+        for (int step = 1; step <= (ci == 0 ? 40000 : 60000); step++) {
+            struct rpt_alert_obs o;
+            struct rpt_alert_change ch, ch2;
+            int r1;
+
+            if (hist_next(&h, &o))
+                ref_put(&f, h.m, o.bad_ms, o.known_ms);
+            r1 = rpt_alert_step(a, &o, &ch);
+            changes += r1;
+            for (size_t k = 0; k < c->ntiers; k++) {
+                double lw, sw;
+
+                rpt_alert_burn(a, k, &lw, &sw);
+                same_double(lw, ref_burn(&f, h.m, c->tier[k].long_ms, 0.03), h.m);
+                same_double(sw, ref_burn(&f, h.m, c->tier[k].short_ms, 0.03), h.m);
+                if (isnan(lw))
+                    nans++;
+                else
+                    numbers++;
+            }
+            if (b != NULL) {
+                int r2 = rpt_alert_step(b, &o, &ch2);
+
+                same_step(a, r1, &ch, b, r2, &ch2, h.m);
+            }
+            if (step % 997 == 0) {
+                void *img = NULL, *img2 = NULL;
+                size_t len = 0, len2 = 0;
+
+                assert_int_equal(rpt_alert_snapshot(a, &img, &len), 0);
+                if (b != NULL) {
+                    assert_int_equal(rpt_alert_snapshot(b, &img2, &len2), 0);
+                    assert_int_equal(len, len2);
+                    assert_memory_equal(img, img2, len);
+                    free(img2);
+                    restored++;
+                }
+                rpt_alert_free(b);
+                b = rpt_alert_new(c);
+                assert_non_null(b);
+                assert_int_equal(rpt_alert_restore(b, img, len), 0);
+                free(img);
+            }
+        }
+        /* Both answers were met often, and the state changed: the test can tell. */
+        assert_true(numbers > 10000);
+        assert_true(nans > 1000);
+        assert_true(changes >= 4);
+        assert_true(restored >= 30);
+        rpt_alert_free(a);
+        rpt_alert_free(b);
+        free(f.has);
+        free(f.bad);
+        free(f.known);
+    }
+}
+
+/*
+ * Images written by the ring before it had a bitmap (24-byte slots tagged with their minute,
+ * main at 586665a): the .img files in tests/fixtures/alert, made as tests/fixtures/alert/README.md
+ * says from the hist_* functions above. Run to the same step, the new code writes the very same
+ * bytes; the image restored goes on exactly as the state that never stopped.
+ * v1-small-dry.img is taken in a dry run longer than the span: its newest minute with data
+ * is more than a span before the last step.
+ */
+static void
+test_old_image_restores(void **state)
+{
+    static const struct {
+        const char *file;
+        int small;
+        uint64_t seed;
+        int steps;
+    } fx[] = {
+        {"v1-year.img", 0, 42, 18000},
+        {"v1-small-dry.img", 1, 7, 6549},
+    };
+
+    (void)state;
+    for (size_t i = 0; i < sizeof(fx) / sizeof(fx[0]); i++) {
+        struct rpt_alert_conf c;
+        struct rpt_alert *a, *b;
+        struct hist h;
+        struct rpt_alert_obs o;
+        struct rpt_alert_change ch, ch2;
+        char path[512];
+        unsigned char old[65536];
+        void *img = NULL;
+        size_t len = 0, olen;
+        FILE *fp;
+
+        snprintf(path, sizeof(path), "%s/tests/fixtures/alert/%s", RW_SRC_DIR, fx[i].file);
+        fp = fopen(path, "rb");
+        if (fp == NULL)
+            fail_msg("cannot open %s", path);
+        olen = fread(old, 1, sizeof(old), fp);
+        fclose(fp);
+        assert_true(olen > 100 && olen < sizeof(old));
+        if (fx[i].small)
+            small_conf(&c);
+        else
+            rpt_alert_defaults(YEAR_MS, &c);
+        a = rpt_alert_new(&c);
+        b = rpt_alert_new(&c);
+        assert_true(a != NULL && b != NULL);
+        hist_init(&h, fx[i].seed, c.tier[1].long_ms / MIN + 1);
+        for (int s = 0; s < fx[i].steps; s++) {
+            hist_next(&h, &o);
+            rpt_alert_step(a, &o, &ch);
+        }
+        assert_int_equal(rpt_alert_snapshot(a, &img, &len), 0);
+        assert_int_equal(len, olen);
+        assert_memory_equal(img, old, len);
+        free(img);
+        assert_int_equal(rpt_alert_restore(b, old, olen), 0);
+        for (int s = 0; s < 20000; s++) {
+            int r1, r2;
+
+            hist_next(&h, &o);
+            r1 = rpt_alert_step(a, &o, &ch);
+            r2 = rpt_alert_step(b, &o, &ch2);
+            same_step(a, r1, &ch, b, r2, &ch2, h.m);
+        }
+        rpt_alert_free(a);
+        rpt_alert_free(b);
+    }
+}
+
 int
 main(void)
 {
@@ -576,6 +901,8 @@ main(void)
         cmocka_unit_test(test_month_without_data_is_unverified),
         cmocka_unit_test(test_open_incident_counts_down_to_mttr_lost),
         cmocka_unit_test(test_table_urgent_first_aligned_by_width),
+        cmocka_unit_test(test_ring_matches_reference_and_restores),
+        cmocka_unit_test(test_old_image_restores),
     };
 
     return cmocka_run_group_tests(tests, NULL, NULL);
