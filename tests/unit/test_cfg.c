@@ -960,6 +960,56 @@ test_cfg_load_uri_forms(void **state)
     remove_tmpdir(dir);
 }
 
+/* queue_size not given: ten seconds of the devices' samples (a point each per poll and one
+ * for the poll: fixture-all has 7 points), between 512 and 4096; given: kept. */
+static void
+test_cfg_load_queue_size_default(void **state)
+{
+    static const struct {
+        int ndev;
+        double interval;
+        int given; /* 0: not in the config */
+        size_t want;
+    } cases[] = {
+        {1, 1.0, 0, 512},     /* 8 samples a second: the minimum */
+        {3, 0.25, 0, 960},    /* 3 x 8 / 0.25 = 96 a second */
+        {10, 0.1, 0, 4096},   /* 800 a second: the maximum */
+        {10, 0.1, 100, 100},  /* given: as it is */
+        {1, 1.0, 20000, 20000},
+    };
+    char *dir = make_tmpdir();
+
+    (void)state;
+    for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+        struct rw_config *cfg = NULL;
+        char config[4096], *text;
+        int n;
+
+        n = snprintf(config, sizeof(config),
+                     "site = { id = \"hq\"; gateway = \"gw1\"; };\n"
+                     "mqtt = { uri = \"tcp://127.0.0.1\"; };\n"
+                     "profile_dir = \"%s/profiles\";\n"
+                     "buses = ({ id = \"b\"; type = \"tcp\"; host = \"127.0.0.1\"; });\n",
+                     FIXTURES);
+        if (cases[i].given > 0)
+            n += snprintf(config + n, sizeof(config) - (size_t)n, "queue_size = %d;\n",
+                          cases[i].given);
+        n += snprintf(config + n, sizeof(config) - (size_t)n, "devices = (");
+        for (int d = 0; d < cases[i].ndev; d++)
+            n += snprintf(config + n, sizeof(config) - (size_t)n,
+                          "%s{ id = \"d%d\"; kind = \"pdu\"; bus = \"b\"; unit = %d; "
+                          "interval = %g; profile = \"fixture-all\"; }",
+                          d > 0 ? ", " : "", d, d + 1, cases[i].interval);
+        snprintf(config + n, sizeof(config) - (size_t)n, ");\n");
+        assert_int_equal(load_text(dir, config, &cfg, &text), CFG_OK);
+        assert_string_equal(text, "");
+        assert_int_equal(cfg->queue_size, cases[i].want);
+        cfg_free(cfg);
+        free(text);
+    }
+    remove_tmpdir(dir);
+}
+
 /* Free text goes into JSON, which must be UTF-8: malformed sequences are refused. */
 static void
 test_cfg_load_text_must_be_utf8(void **state)
@@ -1728,6 +1778,7 @@ main(void)
         cmocka_unit_test(test_cfg_load_password_empty_refused),
         cmocka_unit_test(test_cfg_load_password_missing_refused),
         cmocka_unit_test(test_cfg_load_uri_forms),
+        cmocka_unit_test(test_cfg_load_queue_size_default),
         cmocka_unit_test(test_cfg_load_snmp_values),
         cmocka_unit_test(test_cfg_load_probe_values),
         cmocka_unit_test(test_cfg_load_snmp_secret_files),
