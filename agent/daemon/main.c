@@ -665,9 +665,10 @@ agent_start(struct agent *a)
         log_err("%s", err);
         return -1;
     }
-    /* net-snmp's one-time set-up, only for a config with SNMP devices (it touches 3 MiB of
-     * libcrypto), before any thread starts (libraries.md): at start-up, or on the reload that
-     * adds the first SNMP device, which stopped every thread first. */
+    /* net-snmp's one-time set-up, only for a config with SNMP devices (with its SNMPv3 part,
+     * which waits for a v3 device, it touches 3 MiB of libcrypto), before any thread starts
+     * (libraries.md): at start-up, or on the reload that adds the first SNMP device, which
+     * stopped every thread first. */
     if (a->mod.snmp != NULL) {
         if (a->mod.snmp->library_init() < 0) {
             log_err("snmp: cannot initialise net-snmp");

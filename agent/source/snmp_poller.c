@@ -180,9 +180,84 @@ static void walk_take(struct sp_walk *w, const netsnmp_pdu *pdu);
 static const char *usm_report_name(int n);
 
 static int lib_initialized;
+static SNMPCallback *usm_setup; /* USM's set-up callback while it waits for a v3 device */
 
 /* ------------------------------------------------------------------------------------- */
 /* Library                                                                                */
+
+/*
+ * SNMPv3's security set-up, kept for the first v3 device.
+ *
+ * init_snmp() ends with two callbacks that only SNMPv3 needs: USM's (salts for the privacy
+ * IVs from sc_random()) and the local engine's (its engine time, keyed by an MD5 hash of
+ * its engineID). Both go through OpenSSL, and its first use initialises its providers: 1.6
+ * MiB of libcrypto pages and 150 KiB of heap that a room whose agents all speak v2c never
+ * uses. net-snmp has no switch for this, so this callback, which init_snmp() runs after it
+ * has registered both and before it calls them, takes them out of their lists;
+ * sp_library_v3() runs them, once, before the first v3 session.
+ *
+ * The local engine's callback is exported (init_snmpv3_post_config); USM's is not. It is the
+ * one init_secmod() registers right after the exported init_snmpv3_post_premib_config(), the
+ * order init_snmpv3() relies on (net-snmp 5.9, snmplib/snmpv3.c). Only when the lists look
+ * exactly like that is anything taken out; otherwise (another net-snmp) both run at
+ * init_snmp() as they always did.
+ */
+static int
+defer_v3(int major, int minor, void *server, void *client)
+{
+    struct snmp_gen_callback *c, *usm = NULL;
+    SNMPCallback *fn;
+
+    (void)major;
+    (void)minor;
+    (void)server;
+    (void)client;
+    for (c = snmp_callback_list(SNMP_CALLBACK_LIBRARY, SNMP_CALLBACK_POST_PREMIB_READ_CONFIG);
+         c != NULL; c = c->next)
+        if (c->sc_callback == init_snmpv3_post_premib_config)
+            usm = c->next;
+    if (usm == NULL || usm->next != NULL || usm->sc_client_arg != NULL ||
+        usm->sc_callback == NULL ||
+        snmp_count_callbacks(SNMP_CALLBACK_LIBRARY, SNMP_CALLBACK_POST_READ_CONFIG) < 1) {
+        log_debug("snmp: SNMPv3 set up at start (net-snmp's callbacks are not as expected)");
+        return SNMPERR_SUCCESS;
+    }
+    fn = usm->sc_callback;
+    if (snmp_unregister_callback(SNMP_CALLBACK_LIBRARY, SNMP_CALLBACK_POST_READ_CONFIG,
+                                 init_snmpv3_post_config, NULL, 1) != 1) {
+        log_debug("snmp: SNMPv3 set up at start (no engine set-up callback)");
+        return SNMPERR_SUCCESS;
+    }
+    (void)snmp_unregister_callback(SNMP_CALLBACK_LIBRARY, SNMP_CALLBACK_POST_PREMIB_READ_CONFIG,
+                                   fn, NULL, 1);
+    usm_setup = fn;
+    return SNMPERR_SUCCESS;
+}
+
+int
+sp_library_v3(void)
+{
+    SNMPCallback *fn = usm_setup;
+
+    if (fn == NULL)
+        return 0;
+    usm_setup = NULL;
+    /* In init_snmp()'s order: USM's after the premib configs, the engine's after the rest. */
+    if (fn(SNMP_CALLBACK_LIBRARY, SNMP_CALLBACK_POST_PREMIB_READ_CONFIG, NULL, NULL) !=
+            SNMPERR_SUCCESS ||
+        init_snmpv3_post_config(SNMP_CALLBACK_LIBRARY, SNMP_CALLBACK_POST_READ_CONFIG, NULL,
+                                NULL) != SNMPERR_SUCCESS) {
+        errno = EIO;
+        return -1;
+    }
+    return 0;
+}
+
+int
+sp_library_v3_pending(void)
+{
+    return usm_setup != NULL;
+}
 
 int
 sp_library_init(void)
@@ -221,6 +296,8 @@ sp_library_init(void)
     /* net-snmp's own messages (rare with the above) go to roomwatch's log sink: stderr. */
     snmp_disable_log();
     snmp_enable_stderrlog();
+    snmp_register_callback(SNMP_CALLBACK_LIBRARY, SNMP_CALLBACK_PRE_PREMIB_READ_CONFIG, defer_v3,
+                           NULL);
     init_snmp("roomwatchd");
     lib_initialized = 1;
     return 0;
@@ -232,6 +309,7 @@ sp_library_shutdown(void)
     if (lib_initialized)
         snmp_shutdown("roomwatchd");
     lib_initialized = 0;
+    usm_setup = NULL;
 }
 
 size_t
@@ -358,6 +436,12 @@ sp_poller_new(const struct rw_config *cfg, struct rw_queue *samples)
 
         if (cfg->devices[i].source != CFG_PROTO_SNMP)
             continue;
+        if (cfg->devices[i].snmp.version == 3 && sp_library_v3() < 0) {
+            log_err("snmp: net-snmp's SNMPv3 set-up failed");
+            sp_poller_free(sp);
+            errno = EIO;
+            return NULL;
+        }
         d = &sp->devs[sp->ndevs++];
         d->sp = sp;
         d->index = i;

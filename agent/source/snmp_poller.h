@@ -79,6 +79,15 @@ struct sp_poller_stats {
  * Calling it again does nothing.
  */
 int sp_library_init(void);
+/*
+ * SNMPv3's security set-up (USM's salts, the local engine's time), which initialises OpenSSL
+ * (1.6 MiB of libcrypto pages): sp_library_init() leaves it out, and sp_poller_new() calls
+ * this for a config with a v3 device, in the main thread while no poller runs. Once; then 0
+ * at once. Returns 0, or -1 (errno EIO) when net-snmp's set-up fails.
+ */
+int sp_library_v3(void);
+/* 1 while sp_library_v3() has something left to do (net-snmp 5.9's layout, for the tests). */
+int sp_library_v3_pending(void);
 /* At exit, after every poller is freed. */
 void sp_library_shutdown(void);
 
@@ -102,8 +111,9 @@ void sp_poller_get_stats(struct sp_poller *sp, struct sp_poller_stats *st);
 
 /*
  * roomwatchd loads the poller as the module roomwatch-snmp.so (rw_module.h) when its config
- * has an SNMP device, so that net-snmp (and the libcrypto it initialises) is in memory only
- * then. Its table, rw_module_snmp, holds the functions above.
+ * has an SNMP device, so that net-snmp (and the libcrypto it links) is in memory only then;
+ * OpenSSL is initialised only for a v3 device (sp_library_v3()). Its table, rw_module_snmp,
+ * holds the functions above.
  */
 struct sp_module {
     struct rw_module_head head;

@@ -7,7 +7,12 @@ that folder tells whether it ran.
 
 The poller itself is the module roomwatch-snmp.so (agent/rw_module.h): a Modbus-only daemon has
 neither it nor net-snmp, libcurl or OpenSSL in its memory (/proc/PID/maps), and loads it with
-the reload that adds the first SNMP device."""
+the reload that adds the first SNMP device.
+
+A room whose SNMP agents all speak v2c does not initialise OpenSSL either: net-snmp's SNMPv3
+set-up (USM's salts, the local engine's time), which does, waits for the first v3 device
+(snmp_poller.h, sp_library_v3()). A third reload adds one: it is polled, and only then do some
+2 MiB of libcrypto become resident."""
 import os
 import signal
 import time
@@ -19,6 +24,19 @@ def mapped(pid):
     """Base names of the files mapped into process pid."""
     with open("/proc/%d/maps" % pid) as f:
         return {os.path.basename(line.split()[5]) for line in f if len(line.split()) > 5}
+
+
+def resident_kib(pid, prefix):
+    """KiB resident of the files whose base name starts with prefix (/proc/PID/smaps)."""
+    kib, inside = 0, False
+    with open("/proc/%d/smaps" % pid) as f:
+        for line in f:
+            head = line.split()
+            if head and "-" in head[0] and not head[0].endswith(":"):
+                inside = len(head) > 5 and os.path.basename(head[5]).startswith(prefix)
+            elif inside and head[0] == "Rss:":
+                kib += int(head[1])
+    return kib
 
 
 def has(names, prefix):
@@ -63,6 +81,29 @@ devices = ( { id = "meter1"; profile = "eastron-sdm630"; transport = "tcp";
         t = time.monotonic()
         wait_for(lambda: any(m[0] > t for m in sub.all("telemetry/meter1$")), 5,
                  "meter1 after the reload")
+        v2c = resident_kib(agent.pid, "libcrypto")
+
+        v3 = h.snmpd_v3("rwuser", "auth-pass-123", "priv-pass-456")
+        auth = h.write("auth.pass", "auth-pass-123\n", mode=0o600)
+        priv = h.write("priv.pass", "priv-pass-456\n", mode=0o600)
+        h.write("roomwatchd.cfg", agent_config(broker.port, [bus], [
+            meter, 'id = "ups1"; kind = "ups"; profile = "ups-mib"; interval = 1.0; '
+            'snmp = { host = "127.0.0.1"; port = %d; community = "ups"; };' % sim.port,
+            'id = "core1"; kind = "switch"; profile = "if-mib"; interval = 1.0; index = 1; '
+            'snmp = { host = "127.0.0.1"; port = %d; version = "3"; user = "rwuser"; '
+            'level = "authPriv"; auth_protocol = "SHA-256"; auth_passphrase_file = "%s"; '
+            'priv_protocol = "AES"; priv_passphrase_file = "%s"; };' % (v3.port, auth, priv)]))
+        t = time.monotonic()
+        agent.signal(signal.SIGHUP)
+        wait_for(lambda: any(ts > t and d["points"]["uptime"]["quality"] == "good"
+                             for ts, _, d in sub.json("telemetry/core1$")), 20,
+                 "core1's telemetry over SNMPv3 after the reload")
+        with_v3 = resident_kib(agent.pid, "libcrypto")
+        print("libcrypto resident: %d KiB with v2c agents only, %d KiB with a v3 one"
+              % (v2c, with_v3))
+        check(with_v3 >= v2c + 1024,
+              "OpenSSL was initialised for v2c agents: libcrypto %d KiB before the v3 device, "
+              "%d KiB after" % (v2c, with_v3))
         check(agent.stop(timeout=20) == 0, "roomwatchd failed on SIGTERM")
 
 
