@@ -91,8 +91,8 @@ struct ind {
     int64_t run_start, run_end;
     uint64_t nruns;
     int64_t run_total, run_longest;
-    struct eng_interruption *list;
-    size_t nlist;
+    struct eng_interruption *list; /* grown as interruptions come, up to ENG_MAX_LIST */
+    size_t nlist, list_cap;
     /* energy */
     int have_reading;
     double last_reading, kwh;
@@ -238,6 +238,34 @@ day_changed(struct eng *e, int d)
         e->dtop = d;
 }
 
+/*
+ * Room in in's evidence list for n interruptions. Most indicators see none in a year, so the
+ * list starts empty rather than at ENG_MAX_LIST (16 KB an indicator, per engine). -1 when n is
+ * past ENG_MAX_LIST or memory runs out: the interruption is still counted (nruns, totals),
+ * as those past the cap are.
+ */
+static int
+list_room(struct ind *in, size_t n)
+{
+    struct eng_interruption *nl;
+    size_t ncap;
+
+    if (n <= in->list_cap)
+        return 0;
+    if (n > ENG_MAX_LIST)
+        return -1;
+    ncap = in->list_cap > 0 ? in->list_cap * 2 : 8;
+    if (ncap < n)
+        ncap = n;
+    if (ncap > ENG_MAX_LIST)
+        ncap = ENG_MAX_LIST;
+    if ((nl = realloc(in->list, ncap * sizeof(*nl))) == NULL)
+        return -1;
+    in->list = nl;
+    in->list_cap = ncap;
+    return 0;
+}
+
 static void
 close_run(struct ind *in)
 {
@@ -247,7 +275,7 @@ close_run(struct ind *in)
     in->run_total += len;
     if (len > in->run_longest)
         in->run_longest = len;
-    if (in->nlist < ENG_MAX_LIST) {
+    if (list_room(in, in->nlist + 1) == 0) {
         in->list[in->nlist].start = in->run_start;
         in->list[in->nlist].end = in->run_end;
         in->nlist++;
@@ -760,11 +788,10 @@ eng_new(const struct eng_period *period, size_t npoints, const struct eng_point_
         in->cfg = inds[i];
         in->points = malloc(inds[i].npoints * sizeof(*in->points));
         in->acc = calloc((size_t)e->ndays, sizeof(*in->acc));
-        in->list = malloc(ENG_MAX_LIST * sizeof(*in->list));
         in->per_point = calloc(inds[i].npoints, sizeof(*in->per_point));
         in->lost = malloc((size_t)e->ndays * sizeof(*in->lost));
         in->unverified = malloc((size_t)e->ndays * sizeof(*in->unverified));
-        if (in->points == NULL || in->acc == NULL || in->list == NULL || in->per_point == NULL ||
+        if (in->points == NULL || in->acc == NULL || in->per_point == NULL ||
             in->lost == NULL || in->unverified == NULL)
             goto nomem;
         memcpy(in->points, inds[i].points, inds[i].npoints * sizeof(*in->points));
@@ -956,7 +983,7 @@ eng_result(struct eng *e, size_t i)
         r->longest_ms = longest;
         r->list = in->list;
         r->nlist = in->nlist;
-        if (in->in_run && in->nlist < ENG_MAX_LIST) {
+        if (in->in_run && list_room(in, in->nlist + 1) == 0) {
             in->list[in->nlist].start = in->run_start;
             in->list[in->nlist].end = in->run_end;
             r->nlist = in->nlist + 1;
@@ -1055,7 +1082,7 @@ struct rbuf {
 static void
 put(struct wbuf *w, const void *v, size_t len)
 {
-    if (w->oom)
+    if (len == 0 || w->oom) /* v may be NULL: an empty list */
         return;
     if (w->n + len > w->cap) {
         size_t ncap = w->cap ? w->cap * 2 : 4096;
@@ -1094,6 +1121,8 @@ put_dbl(struct wbuf *w, double v)
 static void
 get(struct rbuf *r, void *v, size_t len)
 {
+    if (len == 0) /* v may be NULL: an empty list */
+        return;
     if (r->bad || r->n - r->off < len) {
         r->bad = 1;
         memset(v, 0, len);
@@ -1317,8 +1346,7 @@ eng_restore(struct eng *e, uint64_t fingerprint, const void *buf, size_t len,
         goto nomem;
     for (i = 0; i < e->nind; i++) {
         t->inds[i].acc = calloc((size_t)e->ndays, sizeof(*t->inds[i].acc));
-        t->inds[i].list = malloc(ENG_MAX_LIST * sizeof(*t->inds[i].list));
-        if (t->inds[i].acc == NULL || t->inds[i].list == NULL)
+        if (t->inds[i].acc == NULL)
             goto nomem;
     }
     t->advanced = get_i64(&r);
@@ -1371,10 +1399,12 @@ eng_restore(struct eng *e, uint64_t fingerprint, const void *buf, size_t len,
         in->run_total = get_i64(&r);
         in->run_longest = get_i64(&r);
         in->nlist = get_u64(&r);
-        if (in->nlist > ENG_MAX_LIST) {
+        if (in->nlist > ENG_MAX_LIST || in->nlist > (r.n - r.off) / sizeof(*in->list)) {
             r.bad = 1;
             break;
         }
+        if (list_room(in, in->nlist) < 0)
+            goto nomem;
         get(&r, in->list, in->nlist * sizeof(*in->list));
         in->have_reading = (int)get_i64(&r);
         in->last_reading = get_dbl(&r);
@@ -1437,7 +1467,14 @@ eng_restore(struct eng *e, uint64_t fingerprint, const void *buf, size_t len,
     e->dtop = -1;
     for (i = 0; i < e->nind; i++) {
         struct ind *in = &e->inds[i], *ti = &t->inds[i];
-        memcpy(in->acc, ti->acc, (size_t)e->ndays * sizeof(*in->acc));
+        int64_t(*acc)[NCLS] = in->acc;
+        struct eng_interruption *list = in->list;
+        size_t list_cap = in->list_cap;
+
+        /* The scratch copy's days and list become the engine's; the old ones are freed with
+         * the scratch copy. */
+        in->acc = ti->acc;
+        ti->acc = acc;
         in->res_from = in->res_upto = 0; /* listed again at the next eng_result() */
         in->res_nlost = in->res_nunv = 0;
         memset(in->tot, 0, sizeof(in->tot));
@@ -1455,7 +1492,10 @@ eng_restore(struct eng *e, uint64_t fingerprint, const void *buf, size_t len,
         in->run_total = ti->run_total;
         in->run_longest = ti->run_longest;
         in->nlist = ti->nlist;
-        memcpy(in->list, ti->list, ti->nlist * sizeof(*in->list));
+        in->list = ti->list;
+        in->list_cap = ti->list_cap;
+        ti->list = list;
+        ti->list_cap = list_cap;
         in->have_reading = ti->have_reading;
         in->last_reading = ti->last_reading;
         in->kwh = ti->kwh;

@@ -126,6 +126,84 @@ test_supply_outage_across_midnight_loses_two_days(void **state)
     eng_free(e);
 }
 
+static void assert_same_results(struct eng *a, struct eng *b, size_t nind);
+
+/*
+ * The evidence list grows with the interruptions, keeps the first ENG_MAX_LIST in order and
+ * counts every one; an open interruption is listed after them while there is room; a
+ * snapshot and restore keep the list, and the restored engine goes on growing it.
+ */
+static void
+test_supply_interruption_list_grows_to_its_cap(void **state)
+{
+    struct eng_ind_cfg c = supply_cfg();
+    struct eng_point_cfg pc = {180 * S};
+    struct eng *e = make(3, 1, 180 * S, 1, &c), *b;
+    const struct eng_result *r;
+    uint64_t fp = eng_fingerprint(1, &pc, 1, &c);
+    struct eng_day_acc rows[3];
+    void *img;
+    size_t len, k, n = ENG_MAX_LIST + 200;
+    int64_t t = Y2024;
+    int d;
+
+    (void)state;
+    /* Interruptions of one minute, every other minute; the last one left open. */
+    for (k = 0; k < n; k++, t += 2 * MIN) {
+        assert_int_equal(eng_sample(e, 0, t, 3.0, 1), ENG_OK);
+        assert_int_equal(eng_sample(e, 0, t + MIN, 2.0, 1), ENG_OK);
+        if (k == 5) { /* few so far: listed, the open one after them */
+            eng_advance(e, t + MIN + 30 * S);
+            r = eng_result(e, 0);
+            assert_int_equal(r->ninterruptions, 6);
+            assert_int_equal(r->nlist, 6);
+            assert_int_equal(r->list[5].start, t + MIN);
+        }
+    }
+    eng_advance(e, t);
+    r = eng_result(e, 0);
+    assert_int_equal(r->ninterruptions, n);
+    assert_int_equal(r->nlist, ENG_MAX_LIST);
+    for (k = 0; k < ENG_MAX_LIST; k++) {
+        assert_int_equal(r->list[k].start, Y2024 + (int64_t)k * 2 * MIN + MIN);
+        assert_int_equal(r->list[k].end, Y2024 + (int64_t)(k + 1) * 2 * MIN);
+    }
+    assert_int_equal(r->interrupted_ms, (int64_t)n * MIN);
+
+    /* Snapshot mid-way through a list that is not full, restore, go on. */
+    eng_free(e);
+    e = make(3, 1, 180 * S, 1, &c);
+    for (k = 0, t = Y2024; k < 300; k++, t += 2 * MIN) {
+        assert_int_equal(eng_sample(e, 0, t, 3.0, 1), ENG_OK);
+        assert_int_equal(eng_sample(e, 0, t + MIN, 2.0, 1), ENG_OK);
+    }
+    assert_int_equal(eng_sample(e, 0, t, 3.0, 1), ENG_OK);
+    for (d = 0; d < 3; d++) {
+        rows[d].ind = 0;
+        rows[d].day = d;
+        assert_int_equal(eng_day(e, 0, d, &rows[d].good, &rows[d].bad, &rows[d].unknown,
+                                 &rows[d].na),
+                         0);
+    }
+    assert_int_equal(eng_snapshot(e, fp, &img, &len), ENG_OK);
+    b = make(3, 1, 180 * S, 1, &c);
+    assert_int_equal(eng_restore(b, fp, img, len, rows, 3), ENG_OK);
+    free(img);
+    for (k = 0; k < 900; k++, t += 2 * MIN) {
+        assert_int_equal(eng_sample(e, 0, t + MIN, 2.0, 1), ENG_OK);
+        assert_int_equal(eng_sample(e, 0, t + 2 * MIN, 3.0, 1), ENG_OK);
+        assert_int_equal(eng_sample(b, 0, t + MIN, 2.0, 1), ENG_OK);
+        assert_int_equal(eng_sample(b, 0, t + 2 * MIN, 3.0, 1), ENG_OK);
+    }
+    eng_advance(e, t);
+    eng_advance(b, t);
+    assert_int_equal(eng_result(b, 0)->ninterruptions, 1200);
+    assert_int_equal(eng_result(b, 0)->nlist, ENG_MAX_LIST);
+    assert_same_results(e, b, 1);
+    eng_free(b);
+    eng_free(e);
+}
+
 static void
 test_supply_leap_year_every_day(void **state)
 {
@@ -1036,6 +1114,7 @@ main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_supply_outage_across_midnight_loses_two_days),
+        cmocka_unit_test(test_supply_interruption_list_grows_to_its_cap),
         cmocka_unit_test(test_supply_leap_year_every_day),
         cmocka_unit_test(test_supply_gap_is_unknown_and_day_unverified),
         cmocka_unit_test(test_period_cut_at_local_midnight),
