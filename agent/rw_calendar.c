@@ -13,6 +13,8 @@
 #include <string.h>
 #include <time.h>
 
+#include "rw_clock.h"
+
 static void use_zone(const char *tz);
 static int64_t local_midnight(int year, int month, int day);
 static int split_ms(int64_t t, time_t *sec);
@@ -22,8 +24,12 @@ use_zone(const char *tz)
 {
     const char *cur = getenv("TZ");
 
-    if (cur == NULL || strcmp(cur, tz) != 0)
+    if (cur == NULL || strcmp(cur, tz) != 0) {
         setenv("TZ", tz, 1);
+        tzset();
+        rw_clock_tz_changed();
+        return;
+    }
     tzset();
 }
 

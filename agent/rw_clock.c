@@ -4,6 +4,7 @@
 #include "rw_clock.h"
 
 #include <math.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -39,6 +40,54 @@ rw_clock_synced(void)
     return (tx.status & STA_UNSYNC) == 0;
 }
 
+/*
+ * The local UTC offset of the minute last formatted, per thread. glibc's localtime_r() is slow
+ * for a time past its zone file's last transition, which for a zone without daylight saving
+ * (Asia/Shanghai) is every time now: it parses the file's POSIX rule string again at each
+ * call (sscanf). Every zone's offset since 1972 changes only at a whole minute of UTC, so one
+ * localtime_r() a minute gives the offset, and gmtime_r() of the shifted time the fields.
+ * A change of TZ (rw_clock_tz_changed()) starts again.
+ */
+#define CACHE_FROM 63072000 /* 1972-01-01T00:00:00Z: before, every call asks localtime_r() */
+
+static _Thread_local struct {
+    long long minute; /* sec / 60 of the offset below */
+    long gmtoff;      /* s east of UTC */
+    unsigned gen;     /* tz_gen it was found under */
+    int have;
+} tzc;
+static atomic_uint tz_gen;
+
+void
+rw_clock_tz_changed(void)
+{
+    atomic_fetch_add(&tz_gen, 1);
+}
+
+/* The broken-down local time of sec, and its offset (s east of UTC). */
+static void
+local_time(time_t sec, struct tm *tm, long *gmtoff)
+{
+    unsigned gen = atomic_load(&tz_gen);
+    long long minute = (long long)(sec >= 0 ? sec / 60 : (sec - 59) / 60);
+    time_t shifted;
+
+    if (sec < CACHE_FROM || !tzc.have || tzc.minute != minute || tzc.gen != gen) {
+        localtime_r(&sec, tm);
+        *gmtoff = tm->tm_gmtoff;
+        if (sec >= CACHE_FROM) {
+            tzc.minute = minute;
+            tzc.gmtoff = tm->tm_gmtoff;
+            tzc.gen = gen;
+            tzc.have = 1;
+        }
+        return;
+    }
+    *gmtoff = tzc.gmtoff;
+    shifted = sec + (time_t)tzc.gmtoff;
+    gmtime_r(&shifted, tm);
+}
+
 char *
 rw_clock_rfc3339(double t, char *buf, unsigned long len)
 {
@@ -48,8 +97,8 @@ rw_clock_rfc3339(double t, char *buf, unsigned long len)
     struct tm tm;
     long off;
 
-    localtime_r(&sec, &tm);
-    off = tm.tm_gmtoff / 60;
+    local_time(sec, &tm, &off);
+    off /= 60;
     snprintf(buf, len, "%04d-%02d-%02dT%02d:%02d:%02d.%03ld%c%02ld:%02ld", tm.tm_year + 1900,
              tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec, ms, off < 0 ? '-' : '+',
              labs(off) / 60, labs(off) % 60);

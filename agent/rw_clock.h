@@ -16,6 +16,9 @@ int rw_clock_synced(void);
 /* Formats wall time t as RFC 3339 with milliseconds and the local UTC offset
  * ("2026-11-23T18:40:00.123+08:00") into buf; returns buf. */
 char *rw_clock_rfc3339(double t, char *buf, unsigned long len);
+/* After TZ changes (setenv() and tzset()): rw_clock_rfc3339() keeps the local offset of the
+ * minute it last formatted, per thread, and asks localtime_r() again after this. */
+void rw_clock_tz_changed(void);
 
 /*
  * The next poll of a device polled every interval s, whose last poll was due at due and

@@ -871,6 +871,7 @@ main(int argc, char **argv)
     if (a.cfg->site.timezone != NULL) {
         setenv("TZ", a.cfg->site.timezone, 1);
         tzset();
+        rw_clock_tz_changed();
     }
 
     /* Block the handled signals in every thread; only ppoll() below lets them in. */
