@@ -38,15 +38,16 @@ reference(double t, char *buf, size_t len)
 
     localtime_r(&sec, &tm);
     off = tm.tm_gmtoff / 60;
-    snprintf(buf, len, "%04d-%02d-%02dT%02d:%02d:%02d.%03lld%c%02ld:%02ld", tm.tm_year + 1900,
-             tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec, total_ms % 1000,
-             off < 0 ? '-' : '+', labs(off) / 60, labs(off) % 60);
+    snprintf(buf, len, "%04d-%02d-%02dT%02d:%02d:%02d.%03d%c%02d:%02d", tm.tm_year + 1900,
+             tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec,
+             (int)(total_ms % 1000), off < 0 ? '-' : '+', (int)(labs(off) / 60 % 100),
+             (int)(labs(off) % 60));
 }
 
 static void
 same(double t)
 {
-    char got[48], want[48];
+    char got[96], want[96];
 
     reference(t, want, sizeof(want));
     rw_clock_rfc3339(t, got, sizeof(got));
