@@ -298,7 +298,12 @@ indset_save(const struct indset *is, const struct indset_period *p, struct store
             sd->indicator = cfg->indicators[i].id;
             sd->ind = i;
             sd->dayno = d;
-            rw_calendar_date(cfg->site.timezone, p->day_start[d], sd->day, sizeof(sd->day));
+            /* A day's date once, not once per indicator: the first save of a period writes
+             * every day so far, and each date is a localtime_r(). */
+            if (i == 0)
+                rw_calendar_date(cfg->site.timezone, p->day_start[d], sd->day, sizeof(sd->day));
+            else
+                memcpy(sd->day, days[d - first].day, sizeof(sd->day));
         }
     }
     if (aux != NULL && auxlen > 0) {
