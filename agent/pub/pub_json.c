@@ -37,7 +37,7 @@
 
 static double round_value(double v, const struct cfg_point *pt);
 static double round_float32(double v);
-static double round_sig(double v, int digits);
+static double round_sig(double v, int e, int digits);
 static json_t *real_or_null(double v, const struct cfg_point *pt);
 static int set(json_t *obj, const char *key, json_t *val);
 static json_t *point_doc(const struct sample *s, const struct cfg_profile *prof,
@@ -71,12 +71,13 @@ static double
 round_float32(double v)
 {
     float f = (float)v;
-    int digits;
+    int digits, e;
 
     if (v == 0.0)
         return 0.0;
+    e = (int)floor(log10(fabs(v))); /* the decimal exponent, once for the four tries */
     for (digits = FLT_DIG; digits <= 9; digits++) {
-        double r = round_sig(v, digits);
+        double r = round_sig(v, e, digits);
 
         if ((float)r == f)
             return r;
@@ -84,23 +85,34 @@ round_float32(double v)
     return v;
 }
 
+/* 10^k, exact as a double for 0 <= k <= 22 (pow() returns exactly these); pow() beyond. */
+static double
+pow10i(int k)
+{
+    static const double p[] = {1e0,  1e1,  1e2,  1e3,  1e4,  1e5,  1e6,  1e7,
+                               1e8,  1e9,  1e10, 1e11, 1e12, 1e13, 1e14, 1e15,
+                               1e16, 1e17, 1e18, 1e19, 1e20, 1e21, 1e22};
+
+    return k >= 0 && k <= 22 ? p[k] : pow(10.0, k);
+}
+
 /*
- * v rounded to digits significant digits, by arithmetic rather than printf/strtod, which
- * would follow the process locale's decimal point.
+ * v, of decimal exponent e (floor(log10(|v|))), rounded to digits significant digits, by
+ * arithmetic rather than printf/strtod, which would follow the process locale's decimal
+ * point.
  */
 static double
-round_sig(double v, int digits)
+round_sig(double v, int e, int digits)
 {
-    int e = (int)floor(log10(fabs(v)));
     int d = digits - 1 - e; /* decimal places to keep; negative rounds to tens, hundreds... */
 
     if (d > 300 || d < -300)
         return v;
     if (d >= 0) {
-        double m = pow(10.0, d);
+        double m = pow10i(d);
         return round(v * m) / m;
     } else {
-        double m = pow(10.0, -d);
+        double m = pow10i(-d);
         return round(v / m) * m;
     }
 }
