@@ -48,6 +48,7 @@ import os
 import platform
 import random
 import re
+import statistics
 import shutil
 import signal
 import socket
@@ -1153,6 +1154,39 @@ def ratio(a, b):
     return a / b
 
 
+# The figures of a repeated room that are medians over its runs; the counts add up.
+MEDIAN_KEYS = ("polls_per_s", "cpu_s", "cpu_s_per_1000_polls", "cpu_pct_of_core", "peak_rss_mib",
+               "pss_end_mib", "private_end_mib", "stop_s", "switches_per_poll")
+SUM_KEYS = ("values_good", "values_bad", "values_expected", "messages")
+
+
+def median_room(runs):
+    """One room measured len(runs) times: each agent's figures the median of its runs (CPU and
+    memory move with the machine's load, collectd's as much as roomwatchd's), the counts
+    summed, judged again; each run's CPU and peak RSS kept under "each"."""
+    r = json.loads(json.dumps(runs[0]))
+    r["repeat"] = len(runs)
+    r["each"] = []
+    for name in ("roomwatch", "collectd"):
+        if r.get(name) is None:
+            continue
+        a = r[name]
+        for key in MEDIAN_KEYS:
+            vals = [x[name][key] for x in runs if x[name].get(key) is not None]
+            a[key] = statistics.median(vals) if vals else None
+        for key in SUM_KEYS:
+            if key in a:
+                a[key] = sum(x[name][key] for x in runs)
+    for x in runs:
+        r["each"].append({name: dict(cpu_s_per_1000_polls=x[name]["cpu_s_per_1000_polls"],
+                                     peak_rss_mib=x[name]["peak_rss_mib"])
+                          for name in ("roomwatch", "collectd") if x.get(name) is not None})
+    r["broken"] = [b for x in runs for b in x["broken"]]
+    judge(r)
+    r["broken"] = [b for x in runs for b in x["broken"]]
+    return r
+
+
 def judge(r):
     rw = r.get("roomwatch")
     cd = r.get("collectd")
@@ -1213,6 +1247,15 @@ def print_room(r, out=sys.stdout):
     else:
         w("\nN = %d devices x %d float32, interval %g s, window %g s (after %g s warm-up)\n" % (
             r["n"], r["points_per_device"], INTERVAL, r["seconds"], r["warmup"]))
+    if r.get("repeat"):
+        w("  the median of %d runs; each run's CPU s per 1000 polls and peak RSS MiB, "
+          "roomwatch / collectd:\n" % r["repeat"])
+        for k, e in enumerate(r["each"]):
+            w("    run %d: %s\n" % (k + 1, ";  ".join(
+                "%s %s / %s" % (label, fmt((e.get("roomwatch") or {}).get(key), spec),
+                                fmt((e.get("collectd") or {}).get(key), spec))
+                for label, key, spec in (("CPU", "cpu_s_per_1000_polls", "%.4f"),
+                                         ("RSS", "peak_rss_mib", "%.2f")))))
     w("  %-28s %14s %14s %9s  %s\n" % ("", "roomwatch", "collectd", "ratio", "goal"))
     rows = [
         ("polls/s", "%.2f", "polls_per_s", "polls_per_s", ""),
@@ -1352,6 +1395,9 @@ def main():
     ap.add_argument("--check-goals", action="store_true", help="exit 3 if a goal is missed")
     ap.add_argument("--keep", action="store_true", help="keep the run's folder (configs, logs, the agents' smaps at the end of the window)")
     ap.add_argument("--seed", type=int, help="seed for the port choice")
+    ap.add_argument("--repeat", type=int, default=1, metavar="R",
+                    help="measure each room R times, the two agents taking turns, and judge "
+                         "the medians (default 1)")
     args = ap.parse_args()
 
     try:
@@ -1366,6 +1412,8 @@ def main():
         ap.error("--seconds must be a whole number of seconds, at least 2")
     if args.warmup < 1:
         ap.error("--warmup must be at least 1 s")
+    if args.repeat < 1:
+        ap.error("--repeat must be at least 1")
     build = args.build
     if build is None:
         build = os.path.join(SRC, "build-bench")
@@ -1416,13 +1464,22 @@ def main():
     try:
         points = read_profile_points(PROFILE_FILE)
         for n in ns:
-            r = run_room(n, args, build, points)
+            each = []
+            for k in range(args.repeat):
+                if args.repeat > 1:
+                    log("N=%s: run %d of %d" % (n, k + 1, args.repeat))
+                r = run_room(n, args, build, points)
+                each.append(r)
+                print_room(r)
+                sys.stdout.flush()
+                if r["broken"]:
+                    rc = 1
+            r = each[0] if args.repeat == 1 else median_room(each)
             doc["runs"].append(r)
-            print_room(r)
-            sys.stdout.flush()
-            if r["broken"]:
-                rc = 1
-            elif args.check_goals and not r["goals"]["met"] and rc == 0:
+            if args.repeat > 1:
+                print_room(r)
+                sys.stdout.flush()
+            if args.check_goals and not r["broken"] and not r["goals"]["met"] and rc == 0:
                 rc = 3
     except BenchError as e:
         log("BROKEN: %s" % e)
