@@ -981,13 +981,13 @@ eng_result(struct eng *e, size_t i)
         r->ninterruptions = runs;
         r->interrupted_ms = total;
         r->longest_ms = longest;
-        r->list = in->list;
         r->nlist = in->nlist;
         if (in->in_run && list_room(in, in->nlist + 1) == 0) {
             in->list[in->nlist].start = in->run_start;
             in->list[in->nlist].end = in->run_end;
             r->nlist = in->nlist + 1;
         }
+        r->list = in->list; /* after list_room(), which may move it */
         r->up_ms = tot[CLS_GOOD];
         r->down_ms = tot[CLS_BAD];
         r->unknown_ms = tot[CLS_UNKNOWN];

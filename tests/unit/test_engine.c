@@ -152,12 +152,16 @@ test_supply_interruption_list_grows_to_its_cap(void **state)
     for (k = 0; k < n; k++, t += 2 * MIN) {
         assert_int_equal(eng_sample(e, 0, t, 3.0, 1), ENG_OK);
         assert_int_equal(eng_sample(e, 0, t + MIN, 2.0, 1), ENG_OK);
-        if (k == 5) { /* few so far: listed, the open one after them */
+        /* Few so far: listed, the open one after them, also where it needs the list to
+         * grow (8 and 16 closed ones fill it). */
+        if (k == 5 || k == 8 || k == 16) {
             eng_advance(e, t + MIN + 30 * S);
             r = eng_result(e, 0);
-            assert_int_equal(r->ninterruptions, 6);
-            assert_int_equal(r->nlist, 6);
-            assert_int_equal(r->list[5].start, t + MIN);
+            assert_int_equal(r->ninterruptions, k + 1);
+            assert_int_equal(r->nlist, k + 1);
+            assert_int_equal(r->list[0].start, Y2024 + MIN);
+            assert_int_equal(r->list[k].start, t + MIN);
+            assert_int_equal(r->list[k].end, t + MIN + 30 * S);
         }
     }
     eng_advance(e, t);
