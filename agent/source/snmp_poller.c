@@ -181,6 +181,7 @@ static const char *usm_report_name(int n);
 
 static int lib_initialized;
 static SNMPCallback *usm_setup; /* USM's set-up callback while it waits for a v3 device */
+static int engine_setup;        /* 1 while init_snmpv3_post_config() waits for one */
 
 /* ------------------------------------------------------------------------------------- */
 /* Library                                                                                */
@@ -231,6 +232,7 @@ defer_v3(int major, int minor, void *server, void *client)
     (void)snmp_unregister_callback(SNMP_CALLBACK_LIBRARY, SNMP_CALLBACK_POST_PREMIB_READ_CONFIG,
                                    fn, NULL, 1);
     usm_setup = fn;
+    engine_setup = 1;
     return SNMPERR_SUCCESS;
 }
 
@@ -239,16 +241,24 @@ sp_library_v3(void)
 {
     SNMPCallback *fn = usm_setup;
 
-    if (fn == NULL)
-        return 0;
-    usm_setup = NULL;
-    /* In init_snmp()'s order: USM's after the premib configs, the engine's after the rest. */
-    if (fn(SNMP_CALLBACK_LIBRARY, SNMP_CALLBACK_POST_PREMIB_READ_CONFIG, NULL, NULL) !=
-            SNMPERR_SUCCESS ||
-        init_snmpv3_post_config(SNMP_CALLBACK_LIBRARY, SNMP_CALLBACK_POST_READ_CONFIG, NULL,
-                                NULL) != SNMPERR_SUCCESS) {
-        errno = EIO;
-        return -1;
+    /* In init_snmp()'s order: USM's after the premib configs, the engine's after the rest.
+     * USM's runs once whatever it returns (again would leak its template user); the
+     * engine's is tried again at the next poller when it fails. */
+    if (fn != NULL) {
+        usm_setup = NULL;
+        if (fn(SNMP_CALLBACK_LIBRARY, SNMP_CALLBACK_POST_PREMIB_READ_CONFIG, NULL, NULL) !=
+            SNMPERR_SUCCESS) {
+            errno = EIO;
+            return -1;
+        }
+    }
+    if (engine_setup) {
+        if (init_snmpv3_post_config(SNMP_CALLBACK_LIBRARY, SNMP_CALLBACK_POST_READ_CONFIG, NULL,
+                                    NULL) != SNMPERR_SUCCESS) {
+            errno = EIO;
+            return -1;
+        }
+        engine_setup = 0;
     }
     return 0;
 }
@@ -256,7 +266,7 @@ sp_library_v3(void)
 int
 sp_library_v3_pending(void)
 {
-    return usm_setup != NULL;
+    return usm_setup != NULL || engine_setup;
 }
 
 int
@@ -310,6 +320,7 @@ sp_library_shutdown(void)
         snmp_shutdown("roomwatchd");
     lib_initialized = 0;
     usm_setup = NULL;
+    engine_setup = 0;
 }
 
 size_t
