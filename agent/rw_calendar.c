@@ -23,14 +23,13 @@ static void
 use_zone(const char *tz)
 {
     const char *cur = getenv("TZ");
+    int changed = cur == NULL || strcmp(cur, tz) != 0;
 
-    if (cur == NULL || strcmp(cur, tz) != 0) {
+    if (changed)
         setenv("TZ", tz, 1);
-        tzset();
-        rw_clock_tz_changed();
-        return;
-    }
     tzset();
+    if (changed)
+        rw_clock_tz_changed();
 }
 
 /* month 1..12; day may run past the month's end (mktime normalises it). */

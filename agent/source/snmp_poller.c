@@ -218,8 +218,7 @@ defer_v3(int major, int minor, void *server, void *client)
         if (c->sc_callback == init_snmpv3_post_premib_config)
             usm = c->next;
     if (usm == NULL || usm->next != NULL || usm->sc_client_arg != NULL ||
-        usm->sc_callback == NULL ||
-        snmp_count_callbacks(SNMP_CALLBACK_LIBRARY, SNMP_CALLBACK_POST_READ_CONFIG) < 1) {
+        usm->sc_callback == NULL) {
         log_debug("snmp: SNMPv3 set up at start (net-snmp's callbacks are not as expected)");
         return SNMPERR_SUCCESS;
     }

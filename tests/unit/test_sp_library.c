@@ -32,8 +32,9 @@ libcrypto_kib(void)
     if (f == NULL)
         return -1;
     while (fgets(line, sizeof(line), f) != NULL) {
-        if (strchr(line, '-') != NULL && strchr(line, ' ') != NULL &&
-            strspn(line, "0123456789abcdef") == (size_t)(strchr(line, '-') - line))
+        size_t hex = strspn(line, "0123456789abcdef");
+
+        if (hex > 0 && line[hex] == '-') /* a mapping's first line: "start-end perms ..." */
             in = strstr(line, "/libcrypto.so") != NULL;
         else if (in && sscanf(line, "Rss: %ld kB", &v) == 1)
             kib = (kib < 0 ? 0 : kib) + v;
@@ -45,7 +46,7 @@ libcrypto_kib(void)
 static void
 test_sp_library_v3_deferred(void **state)
 {
-    char dir[] = "/tmp/rw-test-sp-library-XXXXXX";
+    char dir[] = "/tmp/rw-test-sp-library-XXXXXX"; /* mkdtemp()'s template */
     char sub[sizeof(dir) + 16];
     long before, after;
 
