@@ -15,17 +15,12 @@
 #include <sys/statvfs.h>
 #include <unistd.h>
 
-#include <zlib.h>
-
+#include "archive/arc_gz.h"
 #include "archive/arc_name.h"
 #include "cfg/cfg.h"
 #include "rw_log.h"
 #include "store/store.h"
 
-/* zlib's buffer per open file, bytes: gzwrite() keeps twice this for input and this for
- * output. Rows arrive a few hundred bytes a second and are flushed every few seconds, so a
- * bigger buffer saves no write and costs resident memory (32 KiB: 96 KiB a file). */
-#define GZ_BUFFER 8192
 #define ROW_MAX 256       /* a sample row: ts, a point of < 128 bytes, a value */
 #define CMD_ROW_MAX 16384 /* a command row: the texts of a 16 KiB command at most */
 #define POINT_MAX 128     /* bytes of a point name, NUL included (TRACE_POINT_MAX) */
@@ -35,8 +30,8 @@
 struct ofile {
     int64_t hour;
     unsigned seq;
-    gzFile gz;
-    int fd;                 /* the same file, kept for fsync() and fstat() after gzclose() */
+    struct agz *gz;         /* the gzip stream written to fd */
+    int fd;
     uint64_t pending;       /* rows handed to zlib since the last successful flush */
     char rel[ARC_NAME_MAX]; /* path under the archive folder */
 };
@@ -413,11 +408,8 @@ write_row(struct arc *a, int64_t t, const char *row, size_t len)
         a->lost_in_episode++;
         return -1;
     }
-    if (gzwrite(f->gz, row, (unsigned)len) != (int)len) {
-        int e;
-
-        (void)gzerror(f->gz, &e);
-        fail(a, "write", f->rel, e == Z_ERRNO ? errno : 0);
+    if (agz_write(f->gz, row, len) != 0) {
+        fail(a, "write", f->rel, errno);
         abandon_files(a);
         a->st.dropped++;
         a->lost_in_episode++;
@@ -496,7 +488,6 @@ static int
 open_file(struct arc *a, int64_t hour, struct ofile *f)
 {
     static const char header[] = "ts,point,value\n";
-    char mode[8];
     char *path = NULL;
     int fd = -1, e;
 
@@ -527,20 +518,16 @@ open_file(struct arc *a, int64_t hour, struct ofile *f)
         fail(a, "create", f->rel, f->seq == SEQ_TRIES ? EEXIST : e);
         return -1;
     }
-    snprintf(mode, sizeof(mode), "wb%d", a->o.level);
     f->fd = fd;
-    if ((fd = dup(f->fd)) < 0 || (f->gz = gzdopen(fd, mode)) == NULL) {
+    if ((f->gz = agz_open(fd, a->o.level)) == NULL) {
         e = errno;
-        if (fd >= 0)
-            close(fd);
         close(f->fd);
         fail(a, "open", f->rel, e);
         return -1;
     }
-    (void)gzbuffer(f->gz, GZ_BUFFER);
-    if (gzwrite(f->gz, header, sizeof(header) - 1) != (int)sizeof(header) - 1) {
+    if (agz_write(f->gz, header, sizeof(header) - 1) != 0) {
         e = errno;
-        gzclose(f->gz);
+        (void)agz_close(f->gz);
         close(f->fd);
         fail(a, "write", f->rel, e);
         return -1;
@@ -557,10 +544,10 @@ finish_file(struct arc *a, struct ofile *f)
     char *path, *slash;
     int rc, e = 0;
 
-    rc = gzclose(f->gz);
+    rc = agz_close(f->gz);
     f->gz = NULL;
-    if (rc != Z_OK)
-        e = rc == Z_ERRNO ? errno : EIO;
+    if (rc != 0)
+        e = errno;
     else if (fsync(f->fd) != 0)
         e = errno;
     if (fstat(f->fd, &st) != 0)
@@ -601,8 +588,7 @@ abandon_files(struct arc *a)
         struct ofile *f = &a->f[i];
         struct stat st;
 
-        if (f->gz != NULL)
-            (void)gzclose(f->gz);
+        (void)agz_close(f->gz);
         if (f->fd >= 0) {
             if (fstat(f->fd, &st) == 0)
                 (void)add_done(a, f->hour, f->seq, (uint64_t)st.st_size);
@@ -621,12 +607,10 @@ flush_files(struct arc *a)
 {
     for (size_t i = 0; i < a->nf; i++) {
         struct ofile *f = &a->f[i];
-        int rc;
-
         if (f->pending == 0)
             continue;
-        if ((rc = gzflush(f->gz, Z_SYNC_FLUSH)) != Z_OK) {
-            fail(a, "write", f->rel, rc == Z_ERRNO ? errno : EIO);
+        if (agz_flush(f->gz) != 0) {
+            fail(a, "write", f->rel, errno);
             abandon_files(a);
             return -1;
         }

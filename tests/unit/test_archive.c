@@ -31,6 +31,7 @@
 #include <cmocka.h>
 #include <zlib.h>
 
+#include "archive/arc_gz.h"
 #include "archive/arc_name.h"
 #include "archive/archive.h"
 #include "archive/tsrc.h"
@@ -743,6 +744,80 @@ test_arc_kill9(void **state)
     assert_true(exists("2024/03/01/20240301T01Z.csv.gz"));
 }
 
+/* Reads the gzip file at path whole with zlib's reader; the bytes decoded, -1 on an error. */
+static long
+gunzip(const char *path, char *buf, size_t cap)
+{
+    gzFile g = gzopen(path, "rb");
+    long n;
+
+    assert_non_null(g);
+    n = gzread(g, buf, (unsigned)cap);
+    gzclose(g);
+    return n;
+}
+
+/*
+ * The archive's gzip writer: what agz_flush() wrote decodes before the stream is closed (the
+ * file a kill -9 leaves), the closed file is one standard gzip member holding every byte in
+ * order, whatever the sizes of the writes (one larger than its output buffer); a write that
+ * cannot reach the disk is an error with errno, not a silent loss.
+ */
+static void
+test_arc_gz_stream(void **state)
+{
+    enum { N = 200000 };
+    char path[128], *in, *out;
+    struct agz *z;
+    size_t n = 0;
+    int fd;
+
+    (void)state;
+    in = malloc(N);
+    out = malloc(N + 1);
+    assert_non_null(in);
+    assert_non_null(out);
+    for (size_t i = 0; i < N; i++) /* rows that repeat a little, like the archive's */
+        in[i] = (char)(i % 97 == 96 ? '\n' : "0123456789.,abcdefgh"[(i * 7 + i / 131) % 20]);
+    snprintf(path, sizeof(path), "%s/gz.csv.gz", dir);
+    fd = open(path, O_WRONLY | O_CREAT | O_EXCL, 0600);
+    assert_true(fd >= 0);
+    assert_null(agz_open(fd, 0));
+    assert_int_equal(errno, EINVAL);
+    z = agz_open(fd, 6);
+    assert_non_null(z);
+    for (size_t len = 1; n + len <= N / 2; len = len * 3 + 1) {
+        assert_int_equal(agz_write(z, in + n, len), 0);
+        n += len;
+    }
+    assert_int_equal(agz_flush(z), 0);
+    assert_int_equal(agz_flush(z), 0); /* nothing new: still fine */
+    /* Not closed: the file holds a stream without its end, decodable up to the flush. */
+    assert_int_equal(gunzip(path, out, N), (long)n);
+    assert_memory_equal(out, in, n);
+    assert_int_equal(agz_write(z, in + n, N - n), 0); /* 100 KB in one call */
+    assert_int_equal(agz_close(z), 0);
+    assert_int_equal(agz_close(NULL), 0);
+    assert_int_equal(close(fd), 0); /* still the caller's */
+    assert_int_equal(gunzip(path, out, N + 1), N);
+    assert_memory_equal(out, in, N);
+
+    /* /dev/full refuses every write: at the latest the flush says so. */
+    fd = open("/dev/full", O_WRONLY);
+    if (fd >= 0) {
+        z = agz_open(fd, 6);
+        assert_non_null(z);
+        assert_int_equal(agz_write(z, in, 100), 0); /* kept in the buffer */
+        errno = 0;
+        assert_int_equal(agz_flush(z), -1);
+        assert_int_equal(errno, ENOSPC);
+        assert_int_equal(agz_close(z), -1);
+        close(fd);
+    }
+    free(in);
+    free(out);
+}
+
 /* Loads a config fixture, its state_dir the test's folder. */
 static struct rw_config *
 load_fixture(const char *name)
@@ -871,6 +946,7 @@ main(void)
         cmocka_unit_test_setup_teardown(test_arc_error_episode, setup, teardown),
         cmocka_unit_test_setup_teardown(test_arc_disk_full, setup, teardown),
         cmocka_unit_test_setup_teardown(test_arc_kill9, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_arc_gz_stream, setup, teardown),
         cmocka_unit_test(test_arc_config),
         cmocka_unit_test_setup_teardown(test_arc_open_config, setup, teardown),
     };
