@@ -202,38 +202,59 @@ split_blob(const void *blob, size_t len, const void **eng, size_t *englen, const
     return 0;
 }
 
+/* The day rows straight into the engine's form (store_day_sink). */
+struct acc_sink {
+    struct eng_day_acc *acc;
+    size_t n;
+};
+
+static int
+acc_start(void *arg, size_t n)
+{
+    struct acc_sink *a = arg;
+
+    a->n = n;
+    a->acc = calloc(n + 1, sizeof(*a->acc));
+    return a->acc == NULL ? -1 : 0;
+}
+
+static void
+acc_row(void *arg, size_t i, const struct store_day *d)
+{
+    struct eng_day_acc *r = &((struct acc_sink *)arg)->acc[i];
+
+    r->ind = d->ind;
+    r->day = d->dayno;
+    r->good = d->good_ms;
+    r->bad = d->bad_ms;
+    r->unknown = d->unknown_ms;
+    r->na = d->na_ms;
+}
+
 int
 indset_load(const struct indset *is, const struct indset_period *p, struct store *st, struct eng *e,
             int64_t *saved_at, void **aux, size_t *auxlen)
 {
     const void *eimg, *aimg;
     size_t elen, alen;
-    struct store_day *days;
-    struct eng_day_acc *acc;
+    struct acc_sink a = {0};
+    struct store_day_sink sink = {.start = acc_start, .row = acc_row, .arg = &a};
     void *blob;
-    size_t len, ndays, i;
+    size_t len;
     enum eng_status rc;
 
-    if (store_state_load(st, is->fingerprint, p->day_start[0], &blob, &len, saved_at, &days,
-                         &ndays) < 0)
-        return -1;
-    acc = calloc(ndays + 1, sizeof(*acc));
-    for (i = 0; acc != NULL && i < ndays; i++) {
-        acc[i].ind = days[i].ind;
-        acc[i].day = days[i].dayno;
-        acc[i].good = days[i].good_ms;
-        acc[i].bad = days[i].bad_ms;
-        acc[i].unknown = days[i].unknown_ms;
-        acc[i].na = days[i].na_ms;
-    }
     if (aux != NULL) {
         *aux = NULL;
         *auxlen = 0;
     }
+    if (store_state_load(st, is->fingerprint, p->day_start[0], &blob, &len, saved_at, &sink) < 0) {
+        free(a.acc);
+        return -1;
+    }
     if (split_blob(blob, len, &eimg, &elen, &aimg, &alen) < 0)
         rc = ENG_ERR_INVALID;
     else
-        rc = acc != NULL ? eng_restore(e, is->fingerprint, eimg, elen, acc, ndays) : ENG_ERR_NOMEM;
+        rc = eng_restore(e, is->fingerprint, eimg, elen, a.acc, a.n);
     if (rc == ENG_OK && aux != NULL && alen > 0) {
         if ((*aux = malloc(alen)) == NULL)
             rc = ENG_ERR_NOMEM;
@@ -242,8 +263,7 @@ indset_load(const struct indset *is, const struct indset_period *p, struct store
             *auxlen = alen;
         }
     }
-    free(acc);
-    free(days);
+    free(a.acc);
     free(blob);
     if (rc != ENG_OK) {
         errno = rc == ENG_ERR_NOMEM ? ENOMEM : EINVAL;

@@ -585,17 +585,14 @@ store_run_end(struct store *s, int64_t now)
 
 /* The state's day rows, read inside the caller's read transaction. */
 static int
-load_days(struct store *s, uint64_t fingerprint, int64_t period_start, struct store_day **days,
-          size_t *ndays)
+load_days(struct store *s, uint64_t fingerprint, int64_t period_start,
+          const struct store_day_sink *sink)
 {
     sqlite3_stmt *st;
-    struct store_day *v = NULL;
     size_t n = 0, cap;
-    int rc;
+    int rc = SQLITE_DONE;
 
-    /* Counted first, in the same read transaction, and allocated once: a year's rows (days x
-     * indicators, 200 KiB for 8) grown by doubling had both copies live at the last step,
-     * the peak of the daemon's memory each minute it builds the report document. */
+    /* Counted first, in the same read transaction, so that the sink allocates once. */
     if (sqlite3_prepare_v2(s->db,
                            "SELECT count(*) FROM engine_day WHERE fingerprint = ? AND "
                            "period_start = ?",
@@ -609,56 +606,47 @@ load_days(struct store *s, uint64_t fingerprint, int64_t period_start, struct st
     }
     cap = (size_t)sqlite3_column_int64(st, 0);
     sqlite3_finalize(st);
-    if ((v = malloc((cap > 0 ? cap : 1) * sizeof(*v))) == NULL) {
+    if (sink->start(sink->arg, cap) != 0) {
         errno = ENOMEM;
         return -1;
     }
     if (sqlite3_prepare_v2(s->db,
                            "SELECT day, ind, good_ms, bad_ms, unknown_ms, na_ms FROM engine_day "
                            "WHERE fingerprint = ? AND period_start = ?",
-                           -1, &st, NULL) != SQLITE_OK) {
-        free(v);
+                           -1, &st, NULL) != SQLITE_OK)
         return fail(s);
-    }
     sqlite3_bind_int64(st, 1, (sqlite3_int64)fingerprint);
     sqlite3_bind_int64(st, 2, period_start);
     while (n < cap && (rc = sqlite3_step(st)) == SQLITE_ROW) {
-        struct store_day *d;
+        struct store_day d = {0};
 
-        d = &v[n++];
-        memset(d, 0, sizeof(*d));
-        d->dayno = sqlite3_column_int(st, 0);
-        d->ind = (size_t)sqlite3_column_int64(st, 1);
-        d->good_ms = sqlite3_column_int64(st, 2);
-        d->bad_ms = sqlite3_column_int64(st, 3);
-        d->unknown_ms = sqlite3_column_int64(st, 4);
-        d->na_ms = sqlite3_column_int64(st, 5);
+        d.dayno = sqlite3_column_int(st, 0);
+        d.ind = (size_t)sqlite3_column_int64(st, 1);
+        d.good_ms = sqlite3_column_int64(st, 2);
+        d.bad_ms = sqlite3_column_int64(st, 3);
+        d.unknown_ms = sqlite3_column_int64(st, 4);
+        d.na_ms = sqlite3_column_int64(st, 5);
+        sink->row(sink->arg, n++, &d);
     }
     /* The transaction sees one snapshot: the count holds, and the step after the last row
      * says so. */
     if (n == cap)
         rc = sqlite3_step(st);
     sqlite3_finalize(st);
-    if (rc != SQLITE_DONE) {
-        free(v);
+    if (rc != SQLITE_DONE)
         return fail(s);
-    }
-    *days = v;
-    *ndays = n;
     return 0;
 }
 
 int
 store_state_load(struct store *s, uint64_t fingerprint, int64_t period_start, void **blob,
-                 size_t *len, int64_t *saved_at, struct store_day **days, size_t *ndays)
+                 size_t *len, int64_t *saved_at, const struct store_day_sink *sink)
 {
     sqlite3_stmt *st = NULL;
     int rc, n, e;
 
     *blob = NULL;
     *len = 0;
-    *days = NULL;
-    *ndays = 0;
     /* One read transaction: the image and its days from the same checkpoint, even while the
      * daemon writes the next one (WAL readers see one snapshot). */
     if (exec(s, "BEGIN") < 0)
@@ -691,7 +679,7 @@ store_state_load(struct store *s, uint64_t fingerprint, int64_t period_start, vo
         *saved_at = sqlite3_column_int64(st, 1);
     sqlite3_finalize(st);
     st = NULL;
-    if (load_days(s, fingerprint, period_start, days, ndays) < 0)
+    if (load_days(s, fingerprint, period_start, sink) < 0)
         goto out;
     if (exec(s, "COMMIT") < 0)
         goto out;
@@ -705,9 +693,6 @@ out:
     free(*blob);
     *blob = NULL;
     *len = 0;
-    free(*days);
-    *days = NULL;
-    *ndays = 0;
     errno = e;
     return -1;
 }

@@ -80,13 +80,25 @@ int store_run_begin(struct store *s, int64_t now, struct store_run *prev);
 int store_run_end(struct store *s, int64_t now);
 
 /*
+ * Where store_state_load() hands the day rows: start(arg, n) once with their number (nonzero:
+ * out of memory, the load fails with ENOMEM), then row(arg, i, d) for i = 0 .. n-1 with ind,
+ * dayno and the times set (d is the store's, valid during the call). Handed over one by one so
+ * that a year's rows (200 KiB for 8 indicators) are not held twice on the way into an engine.
+ */
+struct store_day_sink {
+    int (*start)(void *arg, size_t n);
+    void (*row)(void *arg, size_t i, const struct store_day *d);
+    void *arg;
+};
+
+/*
  * The saved engine image for (fingerprint, period_start) and its day rows, read in one
  * transaction so that both are of the same checkpoint: 0 and *blob, *len, *saved_at (if not
- * NULL) and *days, *ndays (ind, dayno and the times set); *blob and *days are malloc()ed and
- * the caller frees them. -1 with ENOENT when there is no state, ENOMEM, or EIO.
+ * NULL), the rows through sink; *blob is malloc()ed and the caller frees it. -1 with ENOENT
+ * when there is no state, ENOMEM, or EIO (the sink may have taken rows: the caller drops them).
  */
 int store_state_load(struct store *s, uint64_t fingerprint, int64_t period_start, void **blob,
-                     size_t *len, int64_t *saved_at, struct store_day **days, size_t *ndays);
+                     size_t *len, int64_t *saved_at, const struct store_day_sink *sink);
 /* The latest period_start with a saved state for fingerprint: 0, or -1 with ENOENT or EIO. */
 int store_state_latest(struct store *s, uint64_t fingerprint, int64_t *period_start);
 
