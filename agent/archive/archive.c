@@ -43,10 +43,25 @@ struct done {
     uint64_t size;
 };
 
+/*
+ * A point's last value and its text: a reading that repeats (a temperature in tenths, a state,
+ * a counter between changes) is not formatted again. Finding the shortest text that reads back
+ * exactly takes up to three snprintf() and strtod() a row, the archive's largest cost per row.
+ */
+struct vtext {
+    double v;      /* compared bit for bit: -0.0 and 0.0 print differently */
+    int len;       /* 0: nothing cached yet */
+    char text[32]; /* "%.17g" of a double is at most 24 bytes */
+};
+
 struct arc {
     char *dir;
     char **points;
+    struct vtext *vt; /* per point */
     size_t npoints;
+    int64_t ts_t;      /* the last row's time and its text (a cycle's rows share one) */
+    int ts_len;        /* 0: none yet */
+    char ts_text[24];
     struct arc_opts o;
     struct ofile f[2]; /* open files, f[0] the older hour */
     size_t nf;
@@ -64,6 +79,8 @@ struct arc {
 static int valid_point(const char *s);
 static int format_ts(int64_t t, char *buf, size_t len);
 static int format_value(double v, char *buf, size_t len);
+static int sample_row(struct arc *a, int64_t t, const char *point, struct vtext *vt, double value,
+                      int valid, enum alm_quality q);
 static int write_row(struct arc *a, int64_t t, const char *row, size_t len);
 static void advance(struct arc *a, int64_t now);
 static struct ofile *file_for(struct arc *a, int64_t t);
@@ -99,7 +116,8 @@ arc_open(const char *dir, const char *const *points, size_t npoints, const struc
         }
     }
     if ((a = calloc(1, sizeof(*a))) == NULL || (a->dir = strdup(dir)) == NULL ||
-        (a->points = calloc(npoints ? npoints : 1, sizeof(*a->points))) == NULL)
+        (a->points = calloc(npoints ? npoints : 1, sizeof(*a->points))) == NULL ||
+        (a->vt = calloc(npoints ? npoints : 1, sizeof(*a->vt))) == NULL)
         goto nomem;
     for (a->npoints = 0; a->npoints < npoints; a->npoints++)
         if ((a->points[a->npoints] = strdup(points[a->npoints])) == NULL)
@@ -152,6 +170,7 @@ arc_close(struct arc *a)
     for (size_t i = 0; i < a->npoints; i++)
         free(a->points[i]);
     free(a->points);
+    free(a->vt);
     free(a->done);
     free(a->dir);
     free(a);
@@ -209,27 +228,51 @@ arc_sample(struct arc *a, int64_t t, size_t p, double value, int valid, enum alm
         a->st.refused++;
         return -1;
     }
-    return arc_sample_name(a, t, a->points[p], value, valid, q);
+    return sample_row(a, t, a->points[p], &a->vt[p], value, valid, q); /* names checked at open */
 }
 
 int
 arc_sample_name(struct arc *a, int64_t t, const char *point, double value, int valid,
                 enum alm_quality q)
 {
-    char row[ROW_MAX];
-    int n, m;
-
-    if (!valid_point(point) || (n = format_ts(t, row, sizeof(row))) < 0) {
+    if (!valid_point(point)) {
         a->st.refused++;
         return -1;
     }
-    m = snprintf(row + n, sizeof(row) - (size_t)n, ",%s,", point);
-    n += m;
+    return sample_row(a, t, point, NULL, value, valid, q);
+}
+
+/* A sample's row; vt, when not NULL, the point's cached value text. */
+static int
+sample_row(struct arc *a, int64_t t, const char *point, struct vtext *vt, double value, int valid,
+           enum alm_quality q)
+{
+    char row[ROW_MAX];
+    int n;
+
+    if (a->ts_len == 0 || t != a->ts_t) {
+        if ((n = format_ts(t, a->ts_text, sizeof(a->ts_text))) < 0) {
+            a->st.refused++;
+            return -1;
+        }
+        a->ts_t = t;
+        a->ts_len = n;
+    }
+    n = snprintf(row, sizeof(row), "%.*s,%s,", a->ts_len, a->ts_text, point);
     /* As replay reads them back (cmd_replay.c): empty, no answer; "bad", an answer without a
      * valid value; a number, a valid value. */
-    if (q == ALM_Q_GOOD && valid && isfinite(value))
-        n += format_value(value, row + n, sizeof(row) - (size_t)n);
-    else if (q != ALM_Q_NO_ANSWER)
+    if (q == ALM_Q_GOOD && valid && isfinite(value)) {
+        if (vt == NULL)
+            n += format_value(value, row + n, sizeof(row) - (size_t)n);
+        else {
+            if (vt->len == 0 || memcmp(&vt->v, &value, sizeof(value)) != 0) {
+                vt->len = format_value(value, vt->text, sizeof(vt->text));
+                vt->v = value;
+            }
+            memcpy(row + n, vt->text, (size_t)vt->len);
+            n += vt->len;
+        }
+    } else if (q != ALM_Q_NO_ANSWER)
         n += snprintf(row + n, sizeof(row) - (size_t)n, "bad");
     row[n++] = '\n';
     return write_row(a, t, row, (size_t)n);

@@ -744,6 +744,49 @@ test_arc_kill9(void **state)
     assert_true(exists("2024/03/01/20240301T01Z.csv.gz"));
 }
 
+/*
+ * A point's value text and the row time are kept from the row before: whatever repeats or
+ * alternates, every row reads back as written (-0.0 keeps its sign, a point's cached text is
+ * never another point's, a repeated value after a change is formatted again).
+ */
+static void
+test_arc_repeated_values(void **state)
+{
+    static const double v[] = {27.5, 27.5, 0.0, -0.0, 0.0, 0.1, 0.1 + 1e-15, 27.5,
+                               (double)230.4446f, (double)230.4446f, 1e300, 1e300};
+    enum { NV = sizeof(v) / sizeof(v[0]) };
+    struct arc *a;
+    size_t n, k = 0;
+
+    (void)state;
+    a = open_arc(NULL, T0);
+    for (size_t i = 0; i < NV; i++) {
+        /* Two points in turn, the second with the values backwards; the time repeats in
+         * pairs, as a cycle's rows share one. */
+        int64_t t = T0 + (int64_t)(i / 2) * 1000 + 7;
+
+        assert_int_equal(arc_sample(a, t, 0, v[i], 1, ALM_Q_GOOD), 0);
+        assert_int_equal(arc_sample(a, t, 1, v[NV - 1 - i], 1, ALM_Q_GOOD), 0);
+    }
+    assert_int_equal(arc_sample(a, T0 + 9000, 0, 27.5, 0, ALM_Q_BAD), 0);
+    assert_int_equal(arc_sample(a, T0 + 9000, 0, 27.5, 1, ALM_Q_GOOD), 0);
+    arc_close(a);
+    n = read_archive(INT64_MIN, INT64_MAX, NULL);
+    assert_int_equal(n, 2 * NV + 2);
+    for (size_t i = 0; i < NV; i++) {
+        for (int p = 0; p < 2; p++, k++) {
+            double want = p == 0 ? v[i] : v[NV - 1 - i];
+
+            assert_int_equal(recs[k].t, T0 + (int64_t)(i / 2) * 1000 + 7);
+            assert_string_equal(recs[k].point, p == 0 ? "meter1.v_l1" : "th1.temperature");
+            assert_true(recs[k].answered);
+            assert_memory_equal(&recs[k].value, &want, sizeof(want)); /* bit for bit */
+        }
+    }
+    assert_true(isnan(recs[k].value) && recs[k].answered); /* "bad" */
+    assert_true(recs[k + 1].value == 27.5);
+}
+
 /* Reads the gzip file at path whole with zlib's reader; the bytes decoded, -1 on an error. */
 static long
 gunzip(const char *path, char *buf, size_t cap)
@@ -947,6 +990,7 @@ main(void)
         cmocka_unit_test_setup_teardown(test_arc_disk_full, setup, teardown),
         cmocka_unit_test_setup_teardown(test_arc_kill9, setup, teardown),
         cmocka_unit_test_setup_teardown(test_arc_gz_stream, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_arc_repeated_values, setup, teardown),
         cmocka_unit_test(test_arc_config),
         cmocka_unit_test_setup_teardown(test_arc_open_config, setup, teardown),
     };
