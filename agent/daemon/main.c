@@ -727,9 +727,13 @@ agent_start(struct agent *a)
         }
     }
     if (a->mod.snmp != NULL) {
-        if ((a->snmp = a->mod.snmp->poller_new(cfg, a->samples)) == NULL ||
-            a->mod.snmp->poller_start(a->snmp) < 0) {
-            log_err("snmp poller: cannot start: %s", strerror(errno));
+        if ((a->snmp = a->mod.snmp->poller_new(cfg, a->samples)) == NULL) {
+            log_err("snmp poller: cannot start: %s",
+                    errno == EIO ? "net-snmp's SNMPv3 set-up failed" : strerror(errno));
+            return -1;
+        }
+        if (a->mod.snmp->poller_start(a->snmp) < 0) {
+            log_err("snmp poller: cannot start its thread: %s", strerror(errno));
             return -1;
         }
     }

@@ -447,7 +447,7 @@ sp_poller_new(const struct rw_config *cfg, struct rw_queue *samples)
         if (cfg->devices[i].source != CFG_PROTO_SNMP)
             continue;
         if (cfg->devices[i].snmp.version == 3 && sp_library_v3() < 0) {
-            log_err("snmp: net-snmp's SNMPv3 set-up failed");
+            /* Logged by the caller (snmp_poller.h: EIO). */
             sp_poller_free(sp);
             errno = EIO;
             return NULL;

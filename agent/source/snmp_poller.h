@@ -96,7 +96,8 @@ size_t sp_device_count(const struct rw_config *cfg);
 
 /*
  * Creates the poller for cfg's SNMP devices; cfg and samples are borrowed and must outlive
- * it. Returns NULL with errno set (ENOMEM).
+ * it. Returns NULL with errno set: ENOMEM, or EIO when net-snmp's SNMPv3 set-up (run here for
+ * the first v3 device, sp_library_v3()) failed.
  */
 struct sp_poller *sp_poller_new(const struct rw_config *cfg, struct rw_queue *samples);
 /* Starts the thread. Returns 0, or -1 with errno set. */
