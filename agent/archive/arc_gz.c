@@ -24,6 +24,7 @@
 struct agz {
     z_stream zs;
     int fd;
+    int failed; /* errno of the write that failed: nothing more is written */
     unsigned char out[AGZ_OUT];
 };
 
@@ -34,9 +35,11 @@ write_all(int fd, const unsigned char *buf, size_t len)
     while (len > 0) {
         ssize_t n = write(fd, buf, len);
 
-        if (n < 0) {
-            if (errno == EINTR)
-                continue;
+        if (n < 0 && errno == EINTR)
+            continue;
+        if (n <= 0) {
+            if (n == 0)
+                errno = EIO;
             return -1;
         }
         buf += n;
@@ -45,15 +48,24 @@ write_all(int fd, const unsigned char *buf, size_t len)
     return 0;
 }
 
-/* Writes out what deflate has put in the output buffer and empties it. */
+/*
+ * Writes out what deflate has put in the output buffer and empties it. After a failed write
+ * the stream is broken for good: what did not reach the file is gone from it, and anything
+ * written after it would leave a hole in the middle of the stream where a reader expects
+ * at most a cut-off end.
+ */
 static int
 drain(struct agz *z)
 {
     size_t n = AGZ_OUT - z->zs.avail_out;
 
+    if (write_all(z->fd, z->out, n) < 0) {
+        z->failed = errno;
+        return -1;
+    }
     z->zs.next_out = z->out;
     z->zs.avail_out = AGZ_OUT;
-    return write_all(z->fd, z->out, n);
+    return 0;
 }
 
 struct agz *
@@ -84,6 +96,10 @@ agz_open(int fd, int level)
 static int
 run(struct agz *z, int flush)
 {
+    if (z->failed) {
+        errno = z->failed;
+        return -1;
+    }
     for (;;) {
         int rc = deflate(&z->zs, flush);
 

@@ -23,7 +23,11 @@ struct agz; /* opaque */
  */
 struct agz *agz_open(int fd, int level);
 
-/* Compresses len bytes; what fills the output buffer is written. 0, or -1 with errno. */
+/*
+ * Compresses len bytes; what fills the output buffer is written. 0, or -1 with errno. After a
+ * failed write every call fails with the same errno and writes nothing (agz_close() still
+ * frees): the file ends where the failure cut it.
+ */
 int agz_write(struct agz *z, const void *buf, size_t len);
 
 /*

@@ -45,7 +45,8 @@
  * - Cost: it runs in the caller's thread. A row is formatted and handed to zlib's buffer;
  *   disk writes happen when zlib's buffer fills, at the minute flush, and at the hour's end
  *   (the one fsync()). Nothing waits on anything but the local disk. Memory: zlib's
- *   deflate state and buffers, about 350 KB per open file (two during the grace).
+ *   deflate state and its output buffer, 72 KiB per open file (two during the grace;
+ *   arc_gz.h).
  *
  * Reads no clock: every call takes the time (ms since the epoch, the clock the rows carry).
  * Not thread-safe: one thread (roomwatchd's main thread) calls it.

@@ -629,12 +629,16 @@ load_days(struct store *s, uint64_t fingerprint, int64_t period_start,
         sink->row(sink->arg, n++, &d);
     }
     /* The transaction sees one snapshot: the count holds, and the step after the last row
-     * says so. */
+     * says so. Fewer rows than counted would leave the sink's last ones blank: an error. */
     if (n == cap)
         rc = sqlite3_step(st);
     sqlite3_finalize(st);
     if (rc != SQLITE_DONE)
         return fail(s);
+    if (n != cap) {
+        errno = EIO;
+        return -1;
+    }
     return 0;
 }
 

@@ -787,16 +787,24 @@ test_arc_repeated_values(void **state)
     assert_true(recs[k + 1].value == 27.5);
 }
 
-/* Reads the gzip file at path whole with zlib's reader; the bytes decoded, -1 on an error. */
+/*
+ * Reads the gzip file at path with zlib's reader: the bytes decoded, -1 on an error. whole:
+ * the stream must also end properly (its trailer read and checked), not just be cut off.
+ */
 static long
-gunzip(const char *path, char *buf, size_t cap)
+gunzip(const char *path, char *buf, size_t cap, int whole)
 {
     gzFile g = gzopen(path, "rb");
     long n;
+    int rc;
 
     assert_non_null(g);
     n = gzread(g, buf, (unsigned)cap);
-    gzclose(g);
+    if (whole)
+        assert_int_equal(gzread(g, buf, 1), 0); /* the end, not an error */
+    rc = gzclose(g);
+    if (whole)
+        assert_int_equal(rc, Z_OK);
     return n;
 }
 
@@ -836,13 +844,13 @@ test_arc_gz_stream(void **state)
     assert_int_equal(agz_flush(z), 0);
     assert_int_equal(agz_flush(z), 0); /* nothing new: still fine */
     /* Not closed: the file holds a stream without its end, decodable up to the flush. */
-    assert_int_equal(gunzip(path, out, N), (long)n);
+    assert_int_equal(gunzip(path, out, N, 0), (long)n);
     assert_memory_equal(out, in, n);
     assert_int_equal(agz_write(z, in + n, N - n), 0); /* 100 KB in one call */
     assert_int_equal(agz_close(z), 0);
     assert_int_equal(agz_close(NULL), 0);
     assert_int_equal(close(fd), 0); /* still the caller's */
-    assert_int_equal(gunzip(path, out, N + 1), N);
+    assert_int_equal(gunzip(path, out, N + 1, 1), N);
     assert_memory_equal(out, in, N);
 
     /* /dev/full refuses every write: at the latest the flush says so. */
@@ -854,7 +862,12 @@ test_arc_gz_stream(void **state)
         errno = 0;
         assert_int_equal(agz_flush(z), -1);
         assert_int_equal(errno, ENOSPC);
+        errno = 0; /* and from then on, without trying again */
+        assert_int_equal(agz_write(z, in, 100), -1);
+        assert_int_equal(errno, ENOSPC);
+        errno = 0;
         assert_int_equal(agz_close(z), -1);
+        assert_int_equal(errno, ENOSPC);
         close(fd);
     }
     free(in);
