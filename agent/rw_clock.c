@@ -97,6 +97,12 @@ rw_clock_rfc3339(double t, char *buf, unsigned long len)
     struct tm tm;
     long off;
 
+    /* C division truncates toward zero: before 1970, -0.5 s is 23:59:59.500 of the day
+     * before, not second 0 with -500 ms. */
+    if (ms < 0) {
+        ms += 1000;
+        sec -= 1;
+    }
     local_time(sec, &tm, &off);
     off /= 60;
     snprintf(buf, len, "%04d-%02d-%02dT%02d:%02d:%02d.%03ld%c%02ld:%02ld", tm.tm_year + 1900,

@@ -104,6 +104,27 @@ test_rfc3339_before_1972(void **state)
     same(63072000.0);
 }
 
+/* Before 1970 the millisecond counts forward from the earlier second, as after it. */
+static void
+test_rfc3339_before_1970(void **state)
+{
+    char buf[48];
+
+    (void)state;
+    use_tz("UTC");
+    assert_string_equal(rw_clock_rfc3339(-0.5, buf, sizeof(buf)),
+                        "1969-12-31T23:59:59.500+00:00");
+    assert_string_equal(rw_clock_rfc3339(-0.001, buf, sizeof(buf)),
+                        "1969-12-31T23:59:59.999+00:00");
+    assert_string_equal(rw_clock_rfc3339(-1.0, buf, sizeof(buf)),
+                        "1969-12-31T23:59:59.000+00:00");
+    assert_string_equal(rw_clock_rfc3339(-86400.25, buf, sizeof(buf)),
+                        "1969-12-30T23:59:59.750+00:00");
+    use_tz("Asia/Shanghai");
+    assert_string_equal(rw_clock_rfc3339(-1.25, buf, sizeof(buf)),
+                        "1970-01-01T07:59:58.750+08:00");
+}
+
 static void
 test_rfc3339_follows_a_change_of_tz(void **state)
 {
@@ -127,6 +148,7 @@ main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_rfc3339_matches_localtime),
         cmocka_unit_test(test_rfc3339_before_1972),
+        cmocka_unit_test(test_rfc3339_before_1970),
         cmocka_unit_test(test_rfc3339_follows_a_change_of_tz),
     };
 
