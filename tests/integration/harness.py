@@ -8,6 +8,7 @@ Paths come from the environment CTest sets: RW_BUILD (build tree), RW_SRC (sourc
 To read a run afterwards: RW_KEEP=1 keeps a passing test's folder (a failing one's is always
 kept), RW_MQTT_LOG=all makes mosquitto log every packet.
 """
+import fcntl
 import json
 import os
 import random
@@ -74,11 +75,37 @@ def _bindable(port):
     return True
 
 
+_port_locks = None  # the fd of the ports' lock file, open for the process's life; -1: none
+
+
+def _reserve(port):
+    """Claims port for this process against other test processes (ctest runs some tests side
+    by side): a one-byte POSIX lock at offset port of one shared file, which the kernel drops
+    when the process ends, however it ends. False when another process holds it. Without the
+    file (another user's, not writable) only this process's own record guards."""
+    global _port_locks
+    if _port_locks is None:
+        path = os.path.join(tempfile.gettempdir(), "roomwatch-test-ports.lock")
+        try:
+            _port_locks = os.open(path, os.O_RDWR | os.O_CREAT | os.O_CLOEXEC, 0o666)
+        except OSError:
+            _port_locks = -1
+    if _port_locks < 0:
+        return True
+    try:
+        # Never closed: closing any descriptor of the file would drop all of its locks.
+        fcntl.lockf(_port_locks, fcntl.LOCK_EX | fcntl.LOCK_NB, 1, port)
+        return True
+    except OSError:
+        return False
+
+
 def free_port():
     """A TCP (and UDP) port on 127.0.0.1 that is free now and not handed out before, below the
     kernel's ephemeral range: a broker stopped for minutes and started again on its port must
     not find it taken by some outgoing connection (an agent's, or another test's) meanwhile,
-    as an ephemeral port may be."""
+    as an ephemeral port may be. Reserved for this process (_reserve()): a test running beside
+    this one cannot draw it between this check and the peer's bind."""
     lo_eph, hi_eph = ephemeral_range()
     lo, hi = 20000, lo_eph - 1
     if hi - lo < 1000:
@@ -86,7 +113,7 @@ def free_port():
     rnd = random.Random(os.getpid() ^ time.monotonic_ns())
     for _ in range(200):
         port = rnd.randint(lo, hi)
-        if port not in _used_ports and _bindable(port):
+        if port not in _used_ports and _reserve(port) and _bindable(port):
             _used_ports.add(port)
             return port
     raise Failure("no free port")
