@@ -51,12 +51,19 @@ repub_built(struct repub_sched *s, double now, int ok, int missing, int changed,
 {
     s->built = 1;
     s->built_at = now;
+    s->missing = !ok && missing;
     s->retry_s = !ok && missing ? REPUB_RETRY_S
                  : s->interval_s > 0 ? s->interval_s
                                      : REPUB_INTERVAL_S;
     if (!ok)
         return 0;
     return changed || !s->have || connects != s->connects;
+}
+
+int
+repub_store_moved(const struct repub_sched *s, int64_t v)
+{
+    return !s->missing || v != s->version;
 }
 
 void
@@ -157,7 +164,8 @@ repub_tick(struct repub *r, double mono, int64_t now)
     struct indset_period p;
     struct pub_stats ps;
     char topic[TOPIC_LEN], *json = NULL;
-    int ok, missing = 0, same, changed;
+    int ok, missing = 0, same, changed, have_v, publish;
+    int64_t v = 0;
 
     if (r == NULL)
         return;
@@ -176,6 +184,13 @@ repub_tick(struct repub *r, double mono, int64_t now)
     case REPUB_BUILD:
         break;
     }
+    /* Before the first checkpoint a build would make an engine to learn there is no state
+     * yet, every REPUB_RETRY_S: only a write to the store can change that. */
+    have_v = store_write_version(r->st, 1, &v) == 0;
+    if (have_v && !repub_store_moved(&r->s, v)) {
+        (void)repub_built(&r->s, mono, 0, 1, 0, ps.connects);
+        return;
+    }
     if (indset_period_at(r->cfg, now, &p) < 0) {
         (void)repub_built(&r->s, mono, 0, 0, 0, ps.connects);
         return;
@@ -184,8 +199,11 @@ repub_tick(struct repub *r, double mono, int64_t now)
     ok = build(r, &p, now, &json, &missing) == 0;
     same = r->last != NULL && p.year == r->per.year && p.month == r->per.month;
     changed = !same || (ok && strcmp(json, r->last) != 0);
-    if (!repub_built(&r->s, mono, ok, missing, changed, ps.connects) ||
-        pub_publish(r->pub, topic, json, 1, 1) != 0) {
+    publish = repub_built(&r->s, mono, ok, missing, changed, ps.connects);
+    r->s.version = v;
+    if (!have_v)
+        r->s.missing = 0; /* the version is unknown: the next retry builds again */
+    if (!publish || pub_publish(r->pub, topic, json, 1, 1) != 0) {
         free(json); /* a refusal is counted and logged by pub; tried again next interval */
         return;
     }

@@ -59,6 +59,8 @@ struct repub_sched {
     double interval_s; /* between builds; 0: REPUB_INTERVAL_S */
     int have;          /* a document was published, and is kept for a resend */
     uint64_t connects; /* the publisher's connect count at the last publication */
+    int missing;       /* the last build found no state of its period in the store */
+    int64_t version;   /* the store's write version (store_write_version()) at that build */
 };
 
 /*
@@ -71,12 +73,20 @@ enum repub_step repub_next(const struct repub_sched *s, double now, int connecte
                            uint64_t connects);
 /*
  * A build at now: ok 1 (built; changed 1 when it differs from the last document
- * published), 0 (failed; missing 1 when the store holds no state of the period yet).
+ * published), 0 (failed; missing 1 when the store holds no state of the period yet; the
+ * caller sets s->version to the store's write version it read before the build).
  * Returns 1 when the document built must be published now: it changed, or the publisher
  * connected again since the last publication.
  */
 int repub_built(struct repub_sched *s, double now, int ok, int missing, int changed,
                 uint64_t connects);
+/*
+ * Whether a build at the store's write version v (store_write_version() with others) can
+ * find what the last one did not: always, unless that one found no state of its period yet
+ * (repub_built() with missing) at this same version. State only comes with a write, so
+ * until the first checkpoint the retries cost a version check, not an engine.
+ */
+int repub_store_moved(const struct repub_sched *s, int64_t v);
 /* The document went to the publisher (taken) with connects connections in all. */
 void repub_sent(struct repub_sched *s, uint64_t connects);
 

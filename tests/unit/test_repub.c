@@ -136,6 +136,27 @@ test_repub_no_state_yet_retried_soon(void **state)
     assert_int_equal(repub_next(&s, 1.0, 1, 2), REPUB_WAIT);
 }
 
+/* Until the store is written, a retry after "no state yet" needs no build. */
+static void
+test_repub_no_state_yet_waits_for_a_write(void **state)
+{
+    struct repub_sched s;
+
+    (void)state;
+    memset(&s, 0, sizeof(s));
+    assert_true(repub_store_moved(&s, 7)); /* nothing tried yet */
+    assert_int_equal(repub_built(&s, 0.0, 0, 1, 0, 1), 0);
+    s.version = 7;
+    assert_false(repub_store_moved(&s, 7));
+    assert_true(repub_store_moved(&s, 8)); /* the first checkpoint */
+    /* A build that failed otherwise (a store error) is tried again whatever the version. */
+    assert_int_equal(repub_built(&s, 5.0, 0, 0, 0, 1), 0);
+    assert_true(repub_store_moved(&s, 7));
+    /* So is one after a document was built: its retries are the interval's. */
+    assert_int_equal(repub_built(&s, 10.0, 1, 0, 1, 1), 1);
+    assert_true(repub_store_moved(&s, 7));
+}
+
 int
 main(void)
 {
@@ -146,6 +167,7 @@ main(void)
         cmocka_unit_test(test_repub_reconnect_resends_without_a_build),
         cmocka_unit_test(test_repub_away_builds_nothing),
         cmocka_unit_test(test_repub_no_state_yet_retried_soon),
+        cmocka_unit_test(test_repub_no_state_yet_waits_for_a_write),
     };
 
     return cmocka_run_group_tests(tests, NULL, NULL);
