@@ -47,11 +47,13 @@ repub_next(const struct repub_sched *s, double now, int connected, uint64_t conn
 }
 
 int
-repub_built(struct repub_sched *s, double now, int ok, int missing, int changed, uint64_t connects)
+repub_built(struct repub_sched *s, double now, int ok, int missing, int changed, uint64_t connects,
+            const int64_t *version)
 {
     s->built = 1;
     s->built_at = now;
-    s->missing = !ok && missing;
+    s->missing = !ok && missing && version != NULL;
+    s->version = version != NULL ? *version : 0;
     s->retry_s = !ok && missing ? REPUB_RETRY_S
                  : s->interval_s > 0 ? s->interval_s
                                      : REPUB_INTERVAL_S;
@@ -164,7 +166,7 @@ repub_tick(struct repub *r, double mono, int64_t now)
     struct indset_period p;
     struct pub_stats ps;
     char topic[TOPIC_LEN], *json = NULL;
-    int ok, missing = 0, same, changed, have_v, publish;
+    int ok, missing = 0, same, changed, have_v;
     int64_t v = 0;
 
     if (r == NULL)
@@ -188,22 +190,19 @@ repub_tick(struct repub *r, double mono, int64_t now)
      * yet, every REPUB_RETRY_S: only a write to the store can change that. */
     have_v = store_write_version(r->st, 1, &v) == 0;
     if (have_v && !repub_store_moved(&r->s, v)) {
-        (void)repub_built(&r->s, mono, 0, 1, 0, ps.connects);
+        (void)repub_built(&r->s, mono, 0, 1, 0, ps.connects, &v);
         return;
     }
     if (indset_period_at(r->cfg, now, &p) < 0) {
-        (void)repub_built(&r->s, mono, 0, 0, 0, ps.connects);
+        (void)repub_built(&r->s, mono, 0, 0, 0, ps.connects, NULL);
         return;
     }
     subtopic(&p, topic, sizeof(topic));
     ok = build(r, &p, now, &json, &missing) == 0;
     same = r->last != NULL && p.year == r->per.year && p.month == r->per.month;
     changed = !same || (ok && strcmp(json, r->last) != 0);
-    publish = repub_built(&r->s, mono, ok, missing, changed, ps.connects);
-    r->s.version = v;
-    if (!have_v)
-        r->s.missing = 0; /* the version is unknown: the next retry builds again */
-    if (!publish || pub_publish(r->pub, topic, json, 1, 1) != 0) {
+    if (!repub_built(&r->s, mono, ok, missing, changed, ps.connects, have_v ? &v : NULL) ||
+        pub_publish(r->pub, topic, json, 1, 1) != 0) {
         free(json); /* a refusal is counted and logged by pub; tried again next interval */
         return;
     }

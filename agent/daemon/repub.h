@@ -26,7 +26,7 @@
  * Ownership: cfg, st and pub are borrowed and must outlive the object. Errors: repub_new()
  * returns NULL (out of memory); a document that cannot be built is logged once per failing
  * spell and tried again at the next interval (no state of the period in the store yet: again
- * after REPUB_RETRY_S, a check that costs little).
+ * once the store has been written since, checked every REPUB_RETRY_S, a version read).
  */
 #ifndef ROOMWATCH_REPUB_H
 #define ROOMWATCH_REPUB_H
@@ -59,8 +59,8 @@ struct repub_sched {
     double interval_s; /* between builds; 0: REPUB_INTERVAL_S */
     int have;          /* a document was published, and is kept for a resend */
     uint64_t connects; /* the publisher's connect count at the last publication */
-    int missing;       /* the last build found no state of its period in the store */
-    int64_t version;   /* the store's write version (store_write_version()) at that build */
+    int missing;       /* the last try found no state of its period, at version */
+    int64_t version;   /* the store's write version (store_write_version()) then */
 };
 
 /*
@@ -73,17 +73,17 @@ enum repub_step repub_next(const struct repub_sched *s, double now, int connecte
                            uint64_t connects);
 /*
  * A build at now: ok 1 (built; changed 1 when it differs from the last document
- * published), 0 (failed; missing 1 when the store holds no state of the period yet; the
- * caller sets s->version to the store's write version it read before the build).
- * Returns 1 when the document built must be published now: it changed, or the publisher
- * connected again since the last publication.
+ * published), 0 (failed; missing 1 when the store holds no state of the period yet).
+ * version: the store's write version read before the build, NULL when it could not be read
+ * (then the next retry builds whatever the version). Returns 1 when the document built must
+ * be published now: it changed, or the publisher connected again since the last publication.
  */
 int repub_built(struct repub_sched *s, double now, int ok, int missing, int changed,
-                uint64_t connects);
+                uint64_t connects, const int64_t *version);
 /*
  * Whether a build at the store's write version v (store_write_version() with others) can
  * find what the last one did not: always, unless that one found no state of its period yet
- * (repub_built() with missing) at this same version. State only comes with a write, so
+ * (repub_built() with missing) at this same version v. State only comes with a write, so
  * until the first checkpoint the retries cost a version check, not an engine.
  */
 int repub_store_moved(const struct repub_sched *s, int64_t v);

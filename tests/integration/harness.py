@@ -8,6 +8,7 @@ Paths come from the environment CTest sets: RW_BUILD (build tree), RW_SRC (sourc
 To read a run afterwards: RW_KEEP=1 keeps a passing test's folder (a failing one's is always
 kept), RW_MQTT_LOG=all makes mosquitto log every packet.
 """
+import errno
 import fcntl
 import json
 import os
@@ -87,8 +88,16 @@ def _reserve(port):
     if _port_locks is None:
         path = os.path.join(tempfile.gettempdir(), "roomwatch-test-ports.lock")
         try:
-            _port_locks = os.open(path, os.O_RDWR | os.O_CREAT | os.O_CLOEXEC, 0o666)
-        except OSError:
+            # Opened as it is, or made by whoever comes first and opened to every user (a
+            # sticky /tmp with fs.protected_regular refuses O_CREAT on another's file).
+            try:
+                _port_locks = os.open(path, os.O_RDWR | os.O_CLOEXEC)
+            except FileNotFoundError:
+                _port_locks = os.open(path, os.O_RDWR | os.O_CREAT | os.O_EXCL | os.O_CLOEXEC)
+                os.fchmod(_port_locks, 0o666)
+        except OSError as e:
+            sys.stderr.write("harness: %s: %s; ports are not reserved against concurrent "
+                             "tests\n" % (path, e.strerror))
             _port_locks = -1
     if _port_locks < 0:
         return True
@@ -96,8 +105,13 @@ def _reserve(port):
         # Never closed: closing any descriptor of the file would drop all of its locks.
         fcntl.lockf(_port_locks, fcntl.LOCK_EX | fcntl.LOCK_NB, 1, port)
         return True
-    except OSError:
-        return False
+    except OSError as e:
+        if e.errno in (errno.EACCES, errno.EAGAIN):
+            return False  # another process holds it
+        sys.stderr.write("harness: cannot lock ports: %s; ports are not reserved against "
+                         "concurrent tests\n" % e.strerror)
+        _port_locks = -1
+        return True
 
 
 def free_port():

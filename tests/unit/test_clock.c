@@ -2,8 +2,9 @@
  * test_clock.c - rw_clock_rfc3339(), which keeps the local UTC offset of the minute it last
  * formatted: against localtime_r() itself over two years of zones with and without daylight
  * saving (the second either side of every change included), a zone with half-hour changes,
- * one with a 45-minute offset, times before 1972 (not cached: offsets then had seconds), and
- * a change of TZ within a minute.
+ * one with a 45-minute offset, times before 1972 (not cached: offsets then had seconds),
+ * times before 1970 (the millisecond counted from the earlier second), and a change of TZ
+ * within a minute.
  */
 #include <math.h>
 #include <setjmp.h>
@@ -33,14 +34,19 @@ reference(double t, char *buf, size_t len)
 {
     long long total_ms = llround(t * 1000.0);
     time_t sec = (time_t)(total_ms / 1000);
+    int ms = (int)(total_ms % 1000);
     struct tm tm;
     long off;
 
+    if (ms < 0) { /* before 1970: counted from the earlier second */
+        ms += 1000;
+        sec -= 1;
+    }
     localtime_r(&sec, &tm);
     off = tm.tm_gmtoff / 60;
     snprintf(buf, len, "%04d-%02d-%02dT%02d:%02d:%02d.%03d%c%02d:%02d", tm.tm_year + 1900,
              tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec,
-             (int)(total_ms % 1000), off < 0 ? '-' : '+', (int)(labs(off) / 60 % 100),
+             ms, off < 0 ? '-' : '+', (int)(labs(off) / 60 % 100),
              (int)(labs(off) % 60));
 }
 
@@ -102,6 +108,8 @@ test_rfc3339_before_1972(void **state)
     same(63072000.0 + 7 * 86400.0);
     use_tz("Asia/Shanghai");
     same(63072000.0);
+    use_tz("UTC");
+    same(-0.25); /* the reference floors as rw_clock_rfc3339() must */
 }
 
 /* Before 1970 the millisecond counts forward from the earlier second, as after it. */

@@ -28,7 +28,7 @@ tick(struct repub_sched *s, double now, int connected, uint64_t connects, int ch
     case REPUB_BUILD:
         break;
     }
-    if (!repub_built(s, now, 1, 0, changed, connects))
+    if (!repub_built(s, now, 1, 0, changed, connects, NULL))
         return 0;
     repub_sent(s, connects);
     return 1;
@@ -123,16 +123,16 @@ test_repub_no_state_yet_retried_soon(void **state)
     memset(&s, 0, sizeof(s));
     /* Before the store's first checkpoint: nothing to publish; asked again in 5 s. */
     assert_int_equal(repub_next(&s, 0.0, 1, 1), REPUB_BUILD);
-    assert_int_equal(repub_built(&s, 0.0, 0, 1, 0, 1), 0);
+    assert_int_equal(repub_built(&s, 0.0, 0, 1, 0, 1, NULL), 0);
     assert_int_equal(repub_next(&s, REPUB_RETRY_S - 0.1, 1, 1), REPUB_WAIT);
     assert_int_equal(repub_next(&s, REPUB_RETRY_S, 1, 1), REPUB_BUILD);
     /* A store error is a costly failure: once a minute. */
-    assert_int_equal(repub_built(&s, REPUB_RETRY_S, 0, 0, 0, 1), 0);
+    assert_int_equal(repub_built(&s, REPUB_RETRY_S, 0, 0, 0, 1, NULL), 0);
     assert_int_equal(repub_next(&s, REPUB_RETRY_S + 30.0, 1, 1), REPUB_WAIT);
     assert_int_equal(repub_next(&s, REPUB_RETRY_S + REPUB_INTERVAL_S, 1, 1), REPUB_BUILD);
     /* Nothing was published: a reconnect meanwhile has nothing to resend. */
     memset(&s, 0, sizeof(s));
-    (void)repub_built(&s, 0.0, 0, 0, 0, 1);
+    (void)repub_built(&s, 0.0, 0, 0, 0, 1, NULL);
     assert_int_equal(repub_next(&s, 1.0, 1, 2), REPUB_WAIT);
 }
 
@@ -141,19 +141,23 @@ static void
 test_repub_no_state_yet_waits_for_a_write(void **state)
 {
     struct repub_sched s;
+    const int64_t v7 = 7;
 
     (void)state;
     memset(&s, 0, sizeof(s));
     assert_true(repub_store_moved(&s, 7)); /* nothing tried yet */
-    assert_int_equal(repub_built(&s, 0.0, 0, 1, 0, 1), 0);
-    s.version = 7;
+    assert_int_equal(repub_built(&s, 0.0, 0, 1, 0, 1, &v7), 0);
     assert_false(repub_store_moved(&s, 7));
     assert_true(repub_store_moved(&s, 8)); /* the first checkpoint */
-    /* A build that failed otherwise (a store error) is tried again whatever the version. */
-    assert_int_equal(repub_built(&s, 5.0, 0, 0, 0, 1), 0);
+    /* The version could not be read: the next retry builds, still after REPUB_RETRY_S. */
+    assert_int_equal(repub_built(&s, 5.0, 0, 1, 0, 1, NULL), 0);
     assert_true(repub_store_moved(&s, 7));
-    /* So is one after a document was built: its retries are the interval's. */
-    assert_int_equal(repub_built(&s, 10.0, 1, 0, 1, 1), 1);
+    assert_int_equal(repub_next(&s, 5.0 + REPUB_RETRY_S, 1, 1), REPUB_BUILD);
+    /* A store error is tried again whatever the version. */
+    assert_int_equal(repub_built(&s, 10.0, 0, 0, 0, 1, &v7), 0);
+    assert_true(repub_store_moved(&s, 7));
+    /* So is a build after a document was built: its retries are the interval's. */
+    assert_int_equal(repub_built(&s, 70.0, 1, 0, 1, 1, &v7), 1);
     assert_true(repub_store_moved(&s, 7));
 }
 
