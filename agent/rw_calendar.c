@@ -17,7 +17,6 @@
 
 static void use_zone(const char *tz);
 static int64_t local_midnight(int year, int month, int day);
-static int split_ms(int64_t t, time_t *sec);
 
 static void
 use_zone(const char *tz)
@@ -69,25 +68,13 @@ rw_calendar_period(const char *tz, int year, int month, int64_t *day_start)
     return n;
 }
 
-/* Splits t (ms) into whole seconds, rounded down also before 1970, and the ms left over. */
-static int
-split_ms(int64_t t, time_t *sec)
-{
-    int64_t r = t % 1000;
-
-    if (r < 0)
-        r += 1000;
-    *sec = (time_t)((t - r) / 1000);
-    return (int)r;
-}
-
 int
 rw_calendar_year_of(const char *tz, int64_t t, int *month)
 {
     time_t sec;
     struct tm tm;
 
-    split_ms(t, &sec);
+    rw_clock_split_ms(t, &sec);
     use_zone(tz);
     localtime_r(&sec, &tm);
     if (month != NULL)
@@ -99,7 +86,7 @@ char *
 rw_calendar_rfc3339(const char *tz, int64_t t, char *buf, size_t len)
 {
     time_t sec;
-    int ms = split_ms(t, &sec);
+    int ms = rw_clock_split_ms(t, &sec);
     struct tm tm;
     long off;
     char frac[8] = "";
@@ -121,7 +108,7 @@ rw_calendar_date(const char *tz, int64_t t, char *buf, size_t len)
     time_t sec;
     struct tm tm;
 
-    split_ms(t, &sec);
+    rw_clock_split_ms(t, &sec);
     use_zone(tz);
     localtime_r(&sec, &tm);
     snprintf(buf, len, "%04d-%02d-%02d", tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday);

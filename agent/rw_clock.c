@@ -91,24 +91,28 @@ local_time(time_t sec, struct tm *tm, long *gmtoff)
 char *
 rw_clock_rfc3339(double t, char *buf, unsigned long len)
 {
-    long long total_ms = llround(t * 1000.0);
-    time_t sec = (time_t)(total_ms / 1000);
-    long ms = (long)(total_ms % 1000);
+    time_t sec;
+    long ms = rw_clock_split_ms(llround(t * 1000.0), &sec);
     struct tm tm;
     long off;
 
-    /* C division truncates toward zero: before 1970, -0.5 s is 23:59:59.500 of the day
-     * before, not second 0 with -500 ms. */
-    if (ms < 0) {
-        ms += 1000;
-        sec -= 1;
-    }
     local_time(sec, &tm, &off);
     off /= 60;
     snprintf(buf, len, "%04d-%02d-%02dT%02d:%02d:%02d.%03ld%c%02ld:%02ld", tm.tm_year + 1900,
              tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec, ms, off < 0 ? '-' : '+',
              labs(off) / 60, labs(off) % 60);
     return buf;
+}
+
+int
+rw_clock_split_ms(int64_t t, time_t *sec)
+{
+    int64_t r = t % 1000;
+
+    if (r < 0)
+        r += 1000;
+    *sec = (time_t)((t - r) / 1000);
+    return (int)r;
 }
 
 double
