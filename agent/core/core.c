@@ -79,7 +79,7 @@ struct core {
     struct indset_period prev_per;
     struct eng *prev;
     int roll_failing;         /* logged once per episode */
-    int64_t next_ckpt;        /* engine time, ms; INT64_MIN: at the first tick */
+    int64_t next_ckpt;        /* engine time, ms; INT64_MIN: set at the first tick */
     int64_t next_pub;         /* engine time, ms */
     int ckpt_failing;         /* logged once per episode */
     int resumed;              /* a stored state was resumed */
@@ -879,8 +879,14 @@ core_advance(struct core *c, int64_t t)
 void
 core_tick(struct core *c, int64_t now)
 {
+    /*
+     * A period that starts without a saved state (a new store, a changed set of indicators)
+     * is checkpointed at the first tick, not an interval later: its days so far, unknown
+     * time before the agent ran, are on disk from the start, and the report document, which
+     * is built from the store, is there within seconds of a first start.
+     */
     if (c->next_ckpt == INT64_MIN)
-        c->next_ckpt = now + llround(c->cfg->checkpoint_interval * 1000.0);
+        c->next_ckpt = c->resumed ? now + llround(c->cfg->checkpoint_interval * 1000.0) : now;
     if (now >= c->next_ckpt) {
         c->next_ckpt = now + llround(c->cfg->checkpoint_interval * 1000.0);
         if (core_checkpoint(c, now) < 0) {

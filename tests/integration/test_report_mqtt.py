@@ -116,8 +116,8 @@ def test():
             ms = [m for m in sub.all() if m[1] == topic[s]]
             return json.loads(ms[-1][2]) if ms else None
 
-        # Before the first checkpoint there is no state to report: the first document follows
-        # it within REPUB_RETRY_S.
+        # The document is built from the store: a new store's first checkpoint is written at
+        # the first tick, and the document follows it (within REPUB_RETRY_S of a try before).
         wait_for(lambda: all(latest(s) is not None for s in ports), 30, "both report documents")
         for s in ports:
             d = latest(s)

@@ -12,6 +12,7 @@
  */
 #define _XOPEN_SOURCE 700 /* nftw(), mkdtemp() */
 
+#include <errno.h>
 #include <ftw.h>
 #include <math.h>
 #include <setjmp.h>
@@ -541,6 +542,79 @@ test_old_state_resumes(void **state)
     }
 }
 
+/* When the period's engine state was last written to st, or INT64_MIN when it never was. */
+static int64_t
+saved_at(const struct rw_config *cfg, struct store *st, int64_t now)
+{
+    struct indset *is;
+    struct indset_period p;
+    struct eng *e;
+    char err[128];
+    int64_t saved = INT64_MIN;
+
+    assert_int_equal(indset_new(cfg, &is), 0);
+    assert_int_equal(indset_period_at(cfg, now, &p), 0);
+    assert_int_equal(indset_engine(is, &p, &e, err, sizeof(err)), 0);
+    if (indset_load(is, &p, st, e, &saved, NULL, NULL) < 0) {
+        assert_int_equal(errno, ENOENT);
+        saved = INT64_MIN;
+    }
+    eng_free(e);
+    indset_free(is);
+    return saved;
+}
+
+/*
+ * A period without a saved state is checkpointed at the first tick (its days so far on disk,
+ * the report document buildable from the start), then every checkpoint_interval (30 s); a
+ * resumed one waits its interval.
+ */
+static void
+test_first_checkpoint(void **state)
+{
+    const int64_t t0 = 1780300800LL * 1000; /* 2026-06-01T16:00:00+08:00: 152 days so far */
+    char dir[LIVE_DIR_LEN];
+    struct rw_config *cfg;
+    struct store *st;
+    struct core *c;
+    int sec;
+
+    (void)state;
+    pubs_ignored = 1;
+    c = open_live(dir, "year", t0, &cfg, &st);
+    assert_int_equal(core_resumed(c, NULL, NULL), 0);
+    assert_true(saved_at(cfg, st, t0) == INT64_MIN);
+    for (sec = 0; sec < 30; sec++) {
+        int64_t now = t0 + sec * 1000;
+
+        core_advance(c, now - CORE_LAG_MS);
+        core_tick(c, now);
+        assert_true(saved_at(cfg, st, t0) == t0);
+    }
+    core_tick(c, t0 + 30000);
+    assert_true(saved_at(cfg, st, t0) == t0 + 30000);
+    core_stop(c, t0 + 35000);
+    core_free(c);
+    assert_true(saved_at(cfg, st, t0) == t0 + 35000);
+
+    /* Restarted: resumed from that state, the next checkpoint an interval on. */
+    c = reopen_live(cfg, st, t0 + 40000);
+    assert_int_equal(core_resumed(c, NULL, NULL), 1);
+    for (sec = 40; sec < 70; sec++) {
+        core_tick(c, t0 + sec * 1000);
+        assert_true(saved_at(cfg, st, t0) == t0 + 35000);
+    }
+    core_tick(c, t0 + 70000);
+    assert_true(saved_at(cfg, st, t0) == t0 + 70000);
+    core_free(c);
+    store_close(st);
+    for (size_t i = 0; i < npubs; i++)
+        free(pubs[i].payload);
+    pubs_ignored = 0;
+    cfg_free(cfg);
+    assert_int_equal(nftw(dir, rm_one, 8, FTW_DEPTH | FTW_PHYS), 0);
+}
+
 int
 main(void)
 {
@@ -550,6 +624,7 @@ main(void)
         cmocka_unit_test(test_last_minute_judged),
         cmocka_unit_test(test_burst_across_restart),
         cmocka_unit_test(test_old_state_resumes),
+        cmocka_unit_test(test_first_checkpoint),
     };
 
     return cmocka_run_group_tests(tests, NULL, NULL);

@@ -123,9 +123,9 @@ no_state(const struct rw_config *cfg, const struct indset *is, struct store *st,
     }
     fprintf(stderr,
             "roomwatch status: %s holds no state of this config for %s. roomwatchd writes "
-            "it every checkpoint_interval (%.0f s) once it runs with this config: if it is "
-            "running, wait for its first checkpoint; if its devices, points or indicators "
-            "were changed since, restart (or reload) roomwatchd with this config\n",
+            "it as it starts with this config and every checkpoint_interval (%.0f s) after: "
+            "if its devices, points or indicators were changed since it started, restart "
+            "(or reload) roomwatchd with this config\n",
             path, name, cfg->checkpoint_interval);
 }
 
