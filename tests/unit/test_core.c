@@ -183,6 +183,20 @@ open_live(char *dir, const char *period, int64_t now, struct rw_config **cfg, st
     return open_live_alert(dir, period, "", now, cfg, st);
 }
 
+/* Ends what open_live() began, once its cores are freed: the store, the published documents,
+ * the config and the folder. */
+static void
+close_live(const char *dir, struct rw_config *cfg, struct store *st)
+{
+    store_close(st);
+    for (size_t i = 0; i < npubs; i++)
+        free(pubs[i].payload);
+    npubs = 0;
+    pubs_ignored = 0;
+    cfg_free(cfg);
+    assert_int_equal(nftw(dir, rm_one, 8, FTW_DEPTH | FTW_PHYS), 0);
+}
+
 /* A reading v of point p of device 0 at now (ms), the last of its cycle. */
 static void
 feed_value(struct core *c, uint32_t p, int64_t now, int cycle, double v)
@@ -364,11 +378,7 @@ test_last_minute_judged(void **state)
     core_free(c);
     assert_int_equal(store_alert_each(st, INT64_MIN, INT64_MAX, 0, count_alert, arg), 0);
     assert_true(n >= 1);
-    store_close(st);
-    for (size_t i = 0; i < npubs; i++)
-        free(pubs[i].payload);
-    cfg_free(cfg);
-    assert_int_equal(nftw(dir, rm_one, 8, FTW_DEPTH | FTW_PHYS), 0);
+    close_live(dir, cfg, st);
 }
 
 /* The alerts kept, as "state@minute" lines, each followed by its document. */
@@ -447,12 +457,7 @@ burst(int restart)
     core_stop(c, (midnight + end) * 1000);
     core_free(c);
     assert_int_equal(store_alert_each(st, INT64_MIN, INT64_MAX, 0, list_alert, &got), 0);
-    store_close(st);
-    for (size_t i = 0; i < npubs; i++)
-        free(pubs[i].payload);
-    cfg_free(cfg);
-    assert_int_equal(nftw(dir, rm_one, 8, FTW_DEPTH | FTW_PHYS), 0);
-    pubs_ignored = 0;
+    close_live(dir, cfg, st);
     assert_non_null(got);
     return got;
 }
@@ -533,12 +538,7 @@ test_old_state_resumes(void **state)
         core_stop(c, (midnight + 400) * 1000);
         core_free(c);
         indset_free(is);
-        store_close(st);
-        for (size_t i = 0; i < npubs; i++)
-            free(pubs[i].payload);
-        pubs_ignored = 0;
-        cfg_free(cfg);
-        assert_int_equal(nftw(dir, rm_one, 8, FTW_DEPTH | FTW_PHYS), 0);
+        close_live(dir, cfg, st);
     }
 }
 
@@ -607,12 +607,7 @@ test_first_checkpoint(void **state)
     core_tick(c, t0 + 70000);
     assert_true(saved_at(cfg, st, t0) == t0 + 70000);
     core_free(c);
-    store_close(st);
-    for (size_t i = 0; i < npubs; i++)
-        free(pubs[i].payload);
-    pubs_ignored = 0;
-    cfg_free(cfg);
-    assert_int_equal(nftw(dir, rm_one, 8, FTW_DEPTH | FTW_PHYS), 0);
+    close_live(dir, cfg, st);
 }
 
 int
