@@ -291,6 +291,7 @@ roll(struct core *c, int64_t now)
         log_err("alerts: out of memory: no alerts for period %s", nname);
     c->first_t = INT64_MAX;
     c->next_eval = INT64_MIN;
+    c->next_ckpt = now; /* a period without saved state: written at the next tick */
     c->ialert.ok = c->ipub.ok = 0;
     /* The new period's values go out at the next look, changed or not. */
     for (i = 0; i < c->cfg->nindicators; i++)
@@ -880,10 +881,11 @@ void
 core_tick(struct core *c, int64_t now)
 {
     /*
-     * A period that starts without a saved state (a new store, a changed set of indicators)
-     * is checkpointed at the first tick, not an interval later: its days so far, unknown
-     * time before the agent ran, are on disk from the start, and the report document, which
-     * is built from the store, is there within seconds of a first start.
+     * A period with no saved state (a new store; devices, points or indicators changed; a
+     * period begun while the agent was down) is checkpointed at the first tick, and so is
+     * the next period at a roll-over (roll()): `roomwatch status` and the report document,
+     * both read from the store, have its numbers at once rather than an interval later. A
+     * resumed period waits its interval.
      */
     if (c->next_ckpt == INT64_MIN)
         c->next_ckpt = c->resumed ? now + llround(c->cfg->checkpoint_interval * 1000.0) : now;

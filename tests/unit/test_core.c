@@ -257,6 +257,11 @@ across(const char *period, int64_t midnight, int y0, int m0, int y1, int m1, int
             core_advance(c, now - CORE_LAG_MS);
             core_tick(c, now);
         }
+        if (sec == 125) {
+            /* The new period is in the store at once, not at the next interval (150 s). */
+            e = stored(cfg, is, y1, m1, &p);
+            eng_free(e);
+        }
         if (sec == 119) {
             /* Just before midnight the old period is published. */
             assert_non_null(doc = last_doc("avail"));

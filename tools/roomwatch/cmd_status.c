@@ -123,9 +123,10 @@ no_state(const struct rw_config *cfg, const struct indset *is, struct store *st,
     }
     fprintf(stderr,
             "roomwatch status: %s holds no state of this config for %s. roomwatchd writes "
-            "it as it starts with this config and every checkpoint_interval (%.0f s) after: "
-            "if its devices, points or indicators were changed since it started, restart "
-            "(or reload) roomwatchd with this config\n",
+            "it as soon as it runs with this config and trusts the clock, then every "
+            "checkpoint_interval (%.0f s): if it has just started, wait; if its devices, "
+            "points or indicators were changed since it started, restart (or reload) "
+            "roomwatchd with this config\n",
             path, name, cfg->checkpoint_interval);
 }
 
