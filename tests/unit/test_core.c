@@ -595,6 +595,19 @@ test_first_checkpoint(void **state)
         core_advance(c, now - CORE_LAG_MS);
         core_tick(c, now);
         assert_true(saved_at(cfg, st, t0) == t0);
+        if (sec == 0) {
+            /* What it holds: the year so far, up to where the engine had accounted, unknown. */
+            struct indset *is;
+            struct indset_period p;
+            struct eng *e;
+
+            assert_int_equal(indset_new(cfg, &is), 0);
+            e = stored(cfg, is, 2026, 0, &p);
+            assert_int_equal(eng_result(e, 0)->unknown_ms, t0 - CORE_LAG_MS - p.day_start[0]);
+            assert_int_equal(eng_result(e, 0)->up_ms, 0);
+            eng_free(e);
+            indset_free(is);
+        }
     }
     core_tick(c, t0 + 30000);
     assert_true(saved_at(cfg, st, t0) == t0 + 30000);
