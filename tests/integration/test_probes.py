@@ -212,7 +212,7 @@ alarms = (
         time.sleep(1.0)
 
         # Under qemu a TLS handshake can outlast a probe's 0.8 s now and then: an https
-        # probe's checks are made on the first of its documents that is not a timeout.
+        # probe's checks wait until its latest document is an answer, not a timeout.
         def answered(dev):
             def ok():
                 p = last_points(sub, dev)
