@@ -10,11 +10,12 @@
  * The ring is small because it is resident memory on a gateway, one per indicator with a
  * target (a year's longest window is 4693 minutes): exactly `span` slots of two doubles
  * (16 bytes; minute x in slot x % span), and a bitmap of which slots hold their minute,
- * instead of a minute tag in every slot. The slots are a private anonymous mapping of their
- * own, never cleared: a slot is only read once its bit says it was written, so the pages of a
- * ring stay untouched (and not resident) until the history reaches them. A minute-tagged ring
+ * instead of a minute tag in every slot. The slots of a ring of 16 KiB or more (a year's) are a
+ * private anonymous mapping of their own (smaller ones, and all under ASan: malloc()), never
+ * cleared: a slot is only read once its bit says it was written, so the pages of a ring stay
+ * untouched (and not resident) until the history reaches them. A minute-tagged ring
  * had to be filled with "empty" marks from the start. malloc() would not do either (a year's
- * ring, 75 KiB, is under glibc's 128 KiB mmap threshold): it carves the ring from heap memory
+ * ring, 73 KiB, is under glibc's 128 KiB mmap threshold): it carves the ring from heap memory
  * that start-up has already made resident, and calloc() clears such a chunk, touching every
  * page. In the full room of tests/bench/bench.py (eight rings) the mapping took 0.18 MiB off
  * roomwatchd's peak RSS.
@@ -84,20 +85,51 @@ nwords(size_t span)
 }
 
 
-/* The slots: fresh zero pages, resident only as minutes are written (see the top). */
+/* Under AddressSanitizer the slots come from malloc(), whose redzones catch a slot index
+ * out of range; a mapping has none. */
+#if defined(__SANITIZE_ADDRESS__)
+#define RING_MAPPED 0
+#elif defined(__has_feature)
+#if __has_feature(address_sanitizer)
+#define RING_MAPPED 0
+#endif
+#endif
+#ifndef RING_MAPPED
+#define RING_MAPPED 1
+#endif
+/* A ring smaller than this (a day's or a month's period) stays on the heap: a mapping would
+ * hold a whole page and a kernel mapping for it. */
+#define RING_MAP_MIN (16 * 1024)
+
+static int
+ring_mapped(size_t span)
+{
+    return RING_MAPPED && span * sizeof(struct slot) >= RING_MAP_MIN;
+}
+
+/* The slots, never cleared: a mapping's fresh zero pages become resident only as minutes are
+ * written (see the top). */
 static struct slot *
 ring_alloc(size_t span)
 {
-    void *p = mmap(NULL, span * sizeof(struct slot), PROT_READ | PROT_WRITE,
-                   MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+    void *p;
+
+    if (!ring_mapped(span))
+        return malloc(span * sizeof(struct slot));
+    p = mmap(NULL, span * sizeof(struct slot), PROT_READ | PROT_WRITE,
+             MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
     return p == MAP_FAILED ? NULL : p;
 }
 
 static void
 ring_free(struct slot *r, size_t span)
 {
-    if (r != NULL)
+    if (r == NULL)
+        return;
+    if (ring_mapped(span))
         munmap(r, span * sizeof(struct slot));
+    else
+        free(r);
 }
 
 struct rpt_alert *
