@@ -27,9 +27,9 @@
 #include "report/rpt_alert.h"
 
 #include <math.h>
-#include <sys/mman.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 
 #include "engine/fnv.h"
 
@@ -83,7 +83,6 @@ nwords(size_t span)
 {
     return (span + 63) / 64;
 }
-
 
 /* Under AddressSanitizer the slots come from malloc(), whose redzones catch a slot index
  * out of range; a mapping has none. */
