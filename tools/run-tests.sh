@@ -114,6 +114,7 @@ for v in $variants; do
     export ASAN_OPTIONS=detect_leaks=1:abort_on_error=1
     # First the paired tests (label "paired": year replays, two at a time, both cores busy),
     # then the rest with the beside tests, which thus never share the machine with them.
+    [ -z "$beside" ] || exclude="${exclude:+$exclude|}$beside"
     ctest_args=""
     [ -z "$exclude" ] || ctest_args="-E ^($exclude)$"
     # shellcheck disable=SC2086
@@ -124,10 +125,7 @@ for v in $variants; do
         (cd "$b" && ctest --output-on-failure --timeout 1200 -R "^($beside)$") \
             >"$b/beside.log" 2>&1 &
         bpid=$!
-        exclude="${exclude:+$exclude|}$beside"
     fi
-    ctest_args=""
-    [ -z "$exclude" ] || ctest_args="-E ^($exclude)$"
     # shellcheck disable=SC2086
     (cd "$b" && ctest --output-on-failure --timeout 600 -j "$jobs" -LE "^paired$" $ctest_args) ||
         status=1
